@@ -1,0 +1,274 @@
+// tlbcheck's command line: the one file that sees both the language module
+// (model/) and the back end (checker/) and wires them together.
+//
+//   tlbcheck check FILE [-D NAME=VALUE]... [--threads N] [--format text|json]
+//                       [--max-states N] [--memory-limit SIZE] [--trace-out FILE]
+//                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet]
+//   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]...
+//
+// Exit status: 0 every property holds (exhaustively), 1 a violation was found
+// (or a replay confirmed it), 2 bad usage or bad input, 3 incomplete.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "checker/explorer.hpp"
+#include "checker/replay.hpp"
+#include "checker/trace.hpp"
+#include "model/frontend.hpp"
+#include "properties/catalogue.hpp"
+
+namespace {
+
+using namespace tlbcheck;
+
+constexpr int kExitHolds = 0;
+constexpr int kExitViolated = 1;
+constexpr int kExitBadInput = 2;
+constexpr int kExitIncomplete = 3;
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int) { g_interrupted.store(true); }
+
+struct Options {
+  std::string file;
+  std::string trace_file;
+  std::vector<std::string> defines;
+  unsigned threads = 0;
+  std::string format = "text";
+  std::uint64_t max_states = 0;
+  std::string memory_limit;
+  std::string trace_out;
+  std::vector<std::string> properties;
+  std::vector<std::string> no_properties;
+  bool show_layout = false;
+  bool quiet = false;
+};
+
+// "512M", "4G", "1.5GiB", "1000000" (bytes) -> bytes; 0 on a malformed size.
+std::uint64_t parse_size(const std::string& text) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (...) {
+    return 0;
+  }
+  std::string unit = text.substr(used);
+  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return char(std::toupper(c)); });
+  double mult = 1;
+  if (unit.empty() || unit == "B") mult = 1;
+  else if (unit == "K" || unit == "KB" || unit == "KIB") mult = 1024.0;
+  else if (unit == "M" || unit == "MB" || unit == "MIB") mult = 1024.0 * 1024;
+  else if (unit == "G" || unit == "GB" || unit == "GIB") mult = 1024.0 * 1024 * 1024;
+  else if (unit == "T" || unit == "TB" || unit == "TIB") mult = 1024.0 * 1024 * 1024 * 1024;
+  else return 0;
+  return v > 0 ? std::uint64_t(v * mult) : 0;
+}
+
+std::uint64_t physical_memory() {
+  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && size > 0 ? std::uint64_t(pages) * std::uint64_t(size) : (4ULL << 30);
+}
+
+std::uint64_t peak_rss() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return std::uint64_t(u.ru_maxrss) * 1024;
+}
+
+bool parse_defines(const std::vector<std::string>& raw, std::vector<model::Define>& out) {
+  for (const std::string& d : raw) {
+    auto eq = d.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "tlbcheck: error: -D " << d << ": expected NAME=VALUE [BadOption]\n";
+      return false;
+    }
+    out.push_back({d.substr(0, eq), d.substr(eq + 1)});
+  }
+  return true;
+}
+
+model::LoadResult load(const Options& o, const std::vector<model::Define>& defines) {
+  model::LoadOptions lo;
+  lo.defines = defines;
+  lo.only_properties = o.properties;
+  lo.disabled_properties = o.no_properties;
+  return model::load_file(o.file, lo);
+}
+
+void print_layout(const checker::System& system) {
+  const checker::Layout& layout = system.layout();
+  std::printf("state layout: %u words (%u bits used)\n", layout.words, layout.bits);
+  std::printf("  %-32s %-18s %5s %9s %4s\n", "slot", "type", "word", "bits", "cpu");
+  for (const checker::Slot& s : layout.slots) {
+    std::string bits = s.width == 0 ? "-" : std::to_string(s.shift) + ".." + std::to_string(s.shift + s.width - 1);
+    std::string cpu = s.cpu < 0 ? "-" : std::to_string(s.cpu);
+    std::printf("  %-32s %-18s %5u %9s %4s\n", s.name.c_str(), s.type.c_str(), s.word, bits.c_str(), cpu.c_str());
+  }
+  std::printf("\n");
+}
+
+int run_check(const Options& o) {
+  std::vector<model::Define> defines;
+  if (!parse_defines(o.defines, defines)) return kExitBadInput;
+  model::LoadResult loaded = load(o, defines);
+  std::cerr << loaded.diagnostics;
+  if (!loaded.system) return kExitBadInput;
+  const model::ModelSystem& system = *loaded.system;
+
+  std::uint64_t memory_limit = physical_memory() / 4 * 3;
+  if (!o.memory_limit.empty()) {
+    memory_limit = parse_size(o.memory_limit);
+    if (memory_limit == 0) {
+      std::cerr << "tlbcheck: error: --memory-limit " << o.memory_limit << ": expected a size such as 512M or 4G [BadOption]\n";
+      return kExitBadInput;
+    }
+  }
+  if (o.show_layout) print_layout(system);
+
+  checker::ExploreOptions eo;
+  eo.threads = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  eo.max_states = o.max_states;
+  eo.memory_limit = memory_limit;
+  eo.check_deadlock = loaded.deadlock_enabled;
+  eo.deadlock_property = checker::PropertyId{std::uint32_t(properties::BuiltinProperty::Deadlock)};
+  eo.stop = &g_interrupted;
+  bool progress = !o.quiet && isatty(STDERR_FILENO);
+  if (progress) {
+    eo.progress = [](const checker::Progress& p) {
+      std::fprintf(stderr, "\r%12llu states  %10.0f states/s  depth %4u  queue %10llu  %8.1f MiB ",
+                   static_cast<unsigned long long>(p.states), p.seconds > 0 ? double(p.states) / p.seconds : 0.0, p.depth,
+                   static_cast<unsigned long long>(p.queued), double(p.memory_bytes) / (1024.0 * 1024.0));
+      std::fflush(stderr);
+    };
+  }
+  std::signal(SIGINT, on_interrupt);
+  checker::Report report;
+  report.result = checker::explore(system, eo);
+  std::signal(SIGINT, SIG_DFL);
+  if (progress && report.result.seconds >= 1.0) std::fprintf(stderr, "\r%90s\r", "");
+
+  report.protocol = std::string(system.name());
+  report.file = o.file;
+  for (const auto& opt : system.options()) report.options.push_back({opt.name, opt.shown});
+  report.peak_rss_bytes = peak_rss();
+  report.state_bytes = system.layout().words * 8;
+  checker::describe(system, report);
+
+  nlohmann::json json = checker::render_json(system, report);
+  nlohmann::json enabled = nlohmann::json::array();
+  for (std::size_t i = 0; i < system.properties().size(); ++i) {
+    if (system.enabled()[i]) enabled.push_back(system.properties()[i].name);
+  }
+  json["properties"] = enabled;
+  if (!o.trace_out.empty()) {
+    std::ofstream out(o.trace_out);
+    if (!out) {
+      std::cerr << "tlbcheck: error: cannot write '" << o.trace_out << "' [UnreadableFile]\n";
+      return kExitBadInput;
+    }
+    out << json.dump(2) << "\n";
+  }
+  if (o.format == "json") {
+    std::cout << json.dump(2) << "\n";
+  } else {
+    std::cout << checker::render_text(system, report);
+  }
+  switch (report.result.outcome) {
+    case checker::Outcome::Holds: return kExitHolds;
+    case checker::Outcome::Violated: return kExitViolated;
+    case checker::Outcome::Incomplete: return kExitIncomplete;
+  }
+  return kExitBadInput;
+}
+
+int run_replay(Options o) {
+  std::ifstream in(o.trace_file);
+  if (!in) {
+    std::cerr << "tlbcheck: error: cannot read '" << o.trace_file << "' [UnreadableFile]\n";
+    return kExitBadInput;
+  }
+  nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    std::cerr << "tlbcheck: error: '" << o.trace_file << "' is not a JSON trace (expected the output of 'tlbcheck check --format json') [Expected]\n";
+    return kExitBadInput;
+  }
+  // the options the trace was made with, unless overridden here
+  std::vector<model::Define> defines;
+  if (!parse_defines(o.defines, defines)) return kExitBadInput;
+  if (doc.contains("options") && doc["options"].is_object()) {
+    for (auto& [name, value] : doc["options"].items()) {
+      bool overridden = std::any_of(defines.begin(), defines.end(), [&](const model::Define& d) { return d.name == name; });
+      if (!overridden && value.is_string()) defines.push_back({name, value.get<std::string>()});
+    }
+  }
+  if (o.properties.empty() && doc.contains("properties") && doc["properties"].is_array()) {
+    for (const auto& p : doc["properties"]) {
+      if (p.is_string()) o.properties.push_back(p.get<std::string>());
+    }
+  }
+  model::LoadResult loaded = load(o, defines);
+  std::cerr << loaded.diagnostics;
+  if (!loaded.system) return kExitBadInput;
+  checker::ReplayResult r = checker::replay(*loaded.system, doc, loaded.deadlock_enabled);
+  std::cout << r.message << "\n";
+  return r.confirmed ? kExitViolated : kExitHolds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tlbcheck: an exhaustive model checker for TLB-shootdown protocols"};
+  app.require_subcommand(1);
+  Options o;
+
+  CLI::App* check = app.add_subcommand("check", "explore every interleaving of a protocol and check its properties");
+  check->add_option("FILE", o.file, "the protocol description (.tlb)")->required();
+  check->add_option("-D,--define", o.defines, "set an option or machine field: NAME=VALUE")->allow_extra_args(false);
+  check->add_option("--threads", o.threads, "worker threads (default: all cores)")->check(CLI::Range(1u, 1024u));
+  check->add_option("--format", o.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  check->add_option("--max-states", o.max_states, "stop (exit 3) once this many states are stored");
+  check->add_option("--memory-limit", o.memory_limit, "stop (exit 3) beyond this much memory, e.g. 4G (default: 3/4 of RAM)");
+  check->add_option("--trace-out", o.trace_out, "write the JSON report with the trace to this file");
+  check->add_option("--property", o.properties, "check only these properties (repeatable)")->allow_extra_args(false);
+  check->add_option("--no-property", o.no_properties, "do not check this property (repeatable)")->allow_extra_args(false);
+  check->add_flag("--show-layout", o.show_layout, "print the packed state layout first");
+  check->add_flag("-q,--quiet", o.quiet, "no progress line");
+
+  CLI::App* replay = app.add_subcommand("replay", "re-execute a saved trace step by step and confirm its violation");
+  replay->add_option("FILE", o.file, "the protocol description (.tlb)")->required();
+  replay->add_option("TRACE", o.trace_file, "a JSON trace from 'check --format json' or --trace-out")->required();
+  replay->add_option("-D,--define", o.defines, "override an option the trace was made with: NAME=VALUE")->allow_extra_args(false);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitBadInput;
+  }
+  try {
+    if (*check) return run_check(o);
+    return run_replay(o);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "tlbcheck: error: out of memory; lower --memory-limit or use fewer CPUs\n";
+    return kExitIncomplete;
+  } catch (const std::exception& e) {
+    std::cerr << "tlbcheck: error: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+}

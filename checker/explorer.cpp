@@ -1,0 +1,286 @@
+#include "checker/explorer.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cstring>
+#include <memory>
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
+#include <tbb/task_arena.h>
+
+#include "checker/store.hpp"
+
+namespace tlbcheck::checker {
+
+namespace {
+
+constexpr unsigned kOrdinalBits = 24;
+constexpr std::uint64_t kOrdinalMask = (1ULL << kOrdinalBits) - 1;
+
+std::uint64_t make_key(std::uint64_t parent, std::uint64_t ordinal) { return (parent << kOrdinalBits) | ordinal; }
+
+struct Overflow {
+  std::vector<Word> state;
+  std::uint64_t key;
+};
+
+// Everything one worker thread owns.
+struct Local {
+  std::unique_ptr<Scratch> scratch;
+  StateStore::Cursor cursor;
+  std::vector<std::uint32_t> fresh;         // rows of the new states of this level
+  std::vector<std::uint32_t> violations;                       // rows of new violating states
+  std::vector<std::uint64_t> deadlocks;                        // canonical indices
+  std::vector<Overflow> overflow;
+  std::uint64_t inserted = 0;
+  std::uint64_t transitions = 0;
+  std::uint64_t max_successors = 0;
+  bool ordinal_overflow = false;
+};
+
+}  // namespace
+
+bool successor(const System& system, Scratch& scratch, ConstStateRef from, GroupId group, std::uint32_t choice, std::vector<Word>& out) {
+  std::uint32_t seen = 0;
+  bool found = false;
+  system.next(from, scratch, [&](GroupId g, ConstStateRef s) {
+    if (found || g != group) return;
+    if (seen++ == choice) {
+      out.assign(s.begin(), s.end());
+      found = true;
+    }
+  });
+  return found;
+}
+
+ExploreResult explore(const System& system, const ExploreOptions& options) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const std::uint32_t words = system.layout().words;
+  ExploreResult result;
+  result.threads = std::max(1u, options.threads);
+  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+
+  tbb::task_arena arena(int(result.threads));
+  StateStore store(words, 1u << 16);
+  std::vector<std::uint32_t> order;  // canonical index -> row
+  tbb::enumerable_thread_specific<Local> locals([&] {
+    Local l;
+    l.scratch = system.make_scratch();
+    return l;
+  });
+  std::uint64_t states = 0;
+  std::uint64_t max_successors = 8;
+
+  // the initial state
+  std::vector<Word> init(words, 0);
+  system.initial(init);
+  {
+    StateStore::Cursor cursor;
+    std::uint32_t row = 0;
+    store.insert(init.data(), StateStore::hash_state(init.data(), words), 0, cursor, row);
+    order.push_back(row);
+    states = 1;
+  }
+
+  // Reconstructs the path to a state from the parent links and re-executes it.
+  auto build_trace = [&](std::uint64_t last_key, bool last_is_root) {
+    std::vector<std::uint32_t> ordinals;  // from the end backwards
+    std::uint64_t key = last_key;
+    if (!last_is_root) {
+      for (;;) {
+        ordinals.push_back(std::uint32_t(key & kOrdinalMask));
+        std::uint64_t parent = key >> kOrdinalBits;
+        if (parent == 0) break;
+        key = store.key(order[parent]);
+      }
+    }
+    std::reverse(ordinals.begin(), ordinals.end());
+    Trace t;
+    t.states.push_back(init);
+    auto scratch = system.make_scratch();
+    for (std::uint32_t ordinal : ordinals) {
+      std::uint32_t seen = 0;
+      GroupId group;
+      std::vector<Word> next;
+      system.next(t.states.back(), *scratch, [&](GroupId g, ConstStateRef s) {
+        if (seen++ == ordinal) {
+          group = g;
+          next.assign(s.begin(), s.end());
+        }
+      });
+      t.groups.push_back(group);
+      t.states.push_back(std::move(next));
+    }
+    return t;
+  };
+
+  auto finish = [&](Outcome outcome) {
+    result.outcome = outcome;
+    result.states = states;
+    result.seconds = elapsed();
+    result.memory_bytes = std::max(result.memory_bytes, store.memory_bytes() + order.capacity() * sizeof(std::uint32_t));
+    return result;
+  };
+
+  if (Verdict v = system.check(init); v.violated) {
+    result.property = v.property;
+    result.trace = build_trace(0, true);
+    return finish(Outcome::Violated);
+  }
+
+  std::uint64_t level_begin = 0, level_end = 1;
+  std::uint32_t depth = 0;
+  auto last_report = Clock::now();
+  while (level_begin < level_end) {
+    bool violations_found = false;
+    bool deadlock_found = false;
+    for (std::uint64_t batch_begin = level_begin; batch_begin < level_end; batch_begin += options.batch) {
+      std::uint64_t batch_end = std::min<std::uint64_t>(level_end, batch_begin + options.batch);
+      // keep the table at most half full, whatever this batch adds
+      std::uint64_t needed = states + (batch_end - batch_begin) * max_successors;
+      if (needed * 2 > store.capacity()) {
+        std::uint64_t slots = std::bit_ceil(needed * 2);
+        std::uint64_t extra = slots * sizeof(std::uint64_t);
+        if (options.memory_limit != 0 && store.memory_bytes() + extra > options.memory_limit) {
+          result.stopped_by = "the memory limit";
+          result.depth = depth;
+          return finish(Outcome::Incomplete);
+        }
+        arena.execute([&] { store.grow(slots); });
+      }
+      arena.execute([&] {
+        tbb::parallel_for(tbb::blocked_range<std::uint64_t>(batch_begin, batch_end, 64), [&](const tbb::blocked_range<std::uint64_t>& range) {
+          Local& local = locals.local();
+          for (std::uint64_t canon = range.begin(); canon != range.end(); ++canon) {
+            const Word* s = store.state(order[canon]);
+            std::uint64_t ordinal = 0;
+            system.next(ConstStateRef(s, words), *local.scratch, [&](GroupId, ConstStateRef succ) {
+              if (ordinal > kOrdinalMask) {
+                local.ordinal_overflow = true;
+                return;
+              }
+              std::uint64_t key = make_key(canon, ordinal++);
+              std::uint32_t row = 0;
+              auto r = store.insert(succ.data(), StateStore::hash_state(succ.data(), words), key, local.cursor, row);
+              if (r == StateStore::Result::Inserted) {
+                ++local.inserted;
+                local.fresh.push_back(row);
+                if (system.check(succ).violated) local.violations.push_back(row);
+              } else if (r == StateStore::Result::Full) {
+                local.overflow.push_back({std::vector<Word>(succ.begin(), succ.end()), key});
+              }
+            });
+            local.transitions += ordinal;
+            local.max_successors = std::max(local.max_successors, ordinal);
+            if (ordinal == 0 && options.check_deadlock && !system.is_final(ConstStateRef(s, words))) local.deadlocks.push_back(canon);
+          }
+        });
+      });
+      // merge the per-thread counters (deterministic sums)
+      std::uint64_t transitions = 0;
+      for (Local& l : locals) {
+        states += l.inserted;
+        l.inserted = 0;
+        transitions += l.transitions;
+        l.transitions = 0;
+        max_successors = std::max(max_successors, l.max_successors);
+        if (l.ordinal_overflow) {
+          result.stopped_by = "a state with more than 16 million successors";
+          return finish(Outcome::Incomplete);
+        }
+      }
+      result.transitions += transitions;
+      // states that found the table full: grow, then insert them one by one
+      for (Local& l : locals) {
+        for (Overflow& o : l.overflow) {
+          store.grow(store.capacity() * 2);
+          std::uint32_t row = 0;
+          if (store.insert(o.state.data(), StateStore::hash_state(o.state.data(), words), o.key, l.cursor, row) == StateStore::Result::Inserted) {
+            ++states;
+            l.fresh.push_back(row);
+            if (system.check(o.state).violated) l.violations.push_back(row);
+          }
+        }
+        l.overflow.clear();
+      }
+      for (Local& l : locals) {
+        violations_found = violations_found || !l.violations.empty();
+        deadlock_found = deadlock_found || !l.deadlocks.empty();
+      }
+      result.memory_bytes = std::max(result.memory_bytes, store.memory_bytes() + order.capacity() * sizeof(std::uint32_t));
+      if (options.progress && std::chrono::duration<double>(Clock::now() - last_report).count() >= 1.0) {
+        last_report = Clock::now();
+        options.progress({states, result.transitions, level_end - batch_end, depth, elapsed(), result.memory_bytes});
+      }
+      // A deadlock found in this batch is the shallowest violation of all; a
+      // violating successor is one level deeper, so the rest of this level
+      // must still be searched for deadlocks first.
+      if (deadlock_found) break;
+      if (violations_found && !options.check_deadlock) break;
+      if (options.stop != nullptr && options.stop->load()) {
+        result.stopped_by = "an interrupt";
+        result.depth = depth;
+        return finish(Outcome::Incomplete);
+      }
+      if (options.max_states != 0 && states >= options.max_states) {
+        result.stopped_by = "the state limit (--max-states)";
+        result.depth = depth;
+        return finish(Outcome::Incomplete);
+      }
+      if (options.memory_limit != 0 && result.memory_bytes > options.memory_limit) {
+        result.stopped_by = "the memory limit";
+        result.depth = depth;
+        return finish(Outcome::Incomplete);
+      }
+    }
+
+    if (deadlock_found) {
+      std::uint64_t canon = UINT64_MAX;
+      for (Local& l : locals) {
+        for (std::uint64_t c : l.deadlocks) canon = std::min(canon, c);
+      }
+      result.deadlock = true;
+      result.property = options.deadlock_property;
+      result.trace = build_trace(canon == 0 ? 0 : store.key(order[canon]), canon == 0);
+      result.depth = depth;
+      return finish(Outcome::Violated);
+    }
+    if (violations_found) {
+      std::uint64_t best = UINT64_MAX;
+      std::uint32_t best_row = 0;
+      for (Local& l : locals) {
+        for (std::uint32_t row : l.violations) {
+          if (store.key(row) < best) {
+            best = store.key(row);
+            best_row = row;
+          }
+        }
+      }
+      result.property = system.check(ConstStateRef(store.state(best_row), words)).property;
+      result.trace = build_trace(best, false);
+      result.depth = depth + 1;
+      return finish(Outcome::Violated);
+    }
+
+    // the next level, in canonical order
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> next;
+    for (Local& l : locals) {
+      for (std::uint32_t row : l.fresh) next.push_back({store.key(row), row});
+      l.fresh.clear();
+      l.fresh.shrink_to_fit();
+    }
+    arena.execute([&] { tbb::parallel_sort(next.begin(), next.end()); });
+    for (auto& [key, row] : next) order.push_back(row);
+    level_begin = level_end;
+    level_end = order.size();
+    if (level_end > level_begin) ++depth;
+  }
+  result.depth = depth;
+  return finish(Outcome::Holds);
+}
+
+}  // namespace tlbcheck::checker

@@ -1,0 +1,71 @@
+// Parallel breadth-first exploration of a System.
+//
+// Determinism: the frontier of each level is sorted by the parent links the
+// store keeps (smallest (parent, ordinal) wins), so every state gets the same
+// canonical index, the same parent and the same counterexample for any
+// number of threads. Levels are expanded in fixed-size batches; limits and
+// early stops act on batch boundaries, so even an incomplete run reports the
+// same numbers for every thread count.
+//
+// Thread-safety: explore() runs its own TBB arena; the System must be
+// thread-safe as checker/system.hpp requires.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "checker/system.hpp"
+
+namespace tlbcheck::checker {
+
+struct Progress {
+  std::uint64_t states = 0;
+  std::uint64_t transitions = 0;
+  std::uint64_t queued = 0;  // states of the current level not yet expanded
+  std::uint32_t depth = 0;
+  double seconds = 0;
+  std::uint64_t memory_bytes = 0;
+};
+
+struct ExploreOptions {
+  unsigned threads = 1;
+  std::uint64_t max_states = 0;    // 0: no limit
+  std::uint64_t memory_limit = 0;  // bytes; 0: no limit
+  bool check_deadlock = true;
+  PropertyId deadlock_property;
+  const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to stop cleanly
+  std::function<void(const Progress&)> progress;  // called between batches
+  std::uint32_t batch = 1u << 14;  // states expanded per parallel batch
+};
+
+enum class Outcome { Holds, Violated, Incomplete };
+
+struct Trace {
+  std::vector<std::vector<Word>> states;  // states[0] is the initial state
+  std::vector<GroupId> groups;            // groups[i] leads from states[i] to states[i+1]
+};
+
+struct ExploreResult {
+  Outcome outcome = Outcome::Holds;
+  PropertyId property;
+  bool deadlock = false;
+  std::uint64_t states = 0;
+  std::uint64_t transitions = 0;
+  std::uint32_t depth = 0;  // BFS levels explored; for a violation, the trace's length
+  double seconds = 0;
+  unsigned threads = 1;
+  std::uint64_t memory_bytes = 0;  // the store's peak footprint
+  std::string stopped_by;          // why an incomplete run stopped
+  Trace trace;                     // for a violation
+};
+
+ExploreResult explore(const System& system, const ExploreOptions& options);
+
+// Re-executes `system` along a path of (group, ordinal-within-group) choices.
+// Used by trace reconstruction and replay.
+bool successor(const System& system, Scratch& scratch, ConstStateRef from, GroupId group, std::uint32_t choice, std::vector<Word>& out);
+
+}  // namespace tlbcheck::checker

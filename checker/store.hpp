@@ -1,0 +1,79 @@
+// StateStore: a concurrent set of fixed-size states.
+//
+// Layout
+//   rows:  an arena of fixed rows in chunks that never move;
+//          row = [ key (u64) | state words ... ]
+//          key = BFS parent link: (parent's canonical index << 24) | ordinal
+//          of the edge among the parent's successors. Concurrent inserts keep
+//          the smallest key (atomic min), so the parent of every state is the
+//          same whatever the thread timing.
+//   table: open addressing, linear probing; a slot holds
+//          (upper 32 bits of the hash << 32) | (row + 1), 0 = empty.
+//
+// Thread-safety: insert() is lock-free on the hot path (one compare-and-swap
+// to claim a slot; a mutex is taken only to hand a thread a new chunk of
+// rows). grow() must not run concurrently with insert().
+// Allocation: none per state; rows come from per-thread chunks.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "checker/system.hpp"
+
+namespace tlbcheck::checker {
+
+class StateStore {
+ public:
+  static constexpr std::uint32_t kRowsPerChunk = 1u << 14;
+  static constexpr std::uint32_t kMaxChunks = 1u << 18;  // 2^32 rows in all
+  static constexpr std::uint64_t kNoKey = ~0ULL;
+
+  // Rows a thread has reserved but not yet filled.
+  struct Cursor {
+    std::uint64_t next = 0, end = 0;
+  };
+
+  enum class Result { Inserted, Found, Full };
+
+  StateStore(std::uint32_t words, std::uint64_t initial_slots);
+  ~StateStore();
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
+
+  // Inserts `state` (hash = hash_state(state)) with parent link `key`, or
+  // lowers the key of the equal state already there. `row` receives the row.
+  Result insert(const Word* state, std::uint64_t hash, std::uint64_t key, Cursor& cursor, std::uint32_t& row);
+
+  const Word* state(std::uint32_t row) const { return row_ptr(row) + 1; }
+  std::uint64_t key(std::uint32_t row) const {
+    return std::atomic_ref<std::uint64_t>(row_ptr(row)[0]).load(std::memory_order_relaxed);
+  }
+
+  // Rebuilds the table with at least `slots` slots (a power of two).
+  void grow(std::uint64_t slots);
+
+  std::uint64_t capacity() const { return mask_ + 1; }
+  std::uint64_t memory_bytes() const;
+  std::uint32_t words() const { return words_; }
+
+  static std::uint64_t hash_state(const Word* state, std::uint32_t words);
+
+ private:
+  std::uint64_t* row_ptr(std::uint32_t row) const {
+    return chunks_[row / kRowsPerChunk].load(std::memory_order_acquire) + std::size_t(row % kRowsPerChunk) * (words_ + 1);
+  }
+  void reserve(Cursor& cursor);
+  bool place(std::atomic<std::uint64_t>* table, std::uint64_t mask, std::uint64_t hash, std::uint32_t row);
+
+  std::uint32_t words_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> table_;
+  std::uint64_t mask_ = 0;
+  std::unique_ptr<std::atomic<std::uint64_t*>[]> chunks_;
+  std::atomic<std::uint32_t> chunk_count_{0};
+  std::mutex chunk_mutex_;
+};
+
+}  // namespace tlbcheck::checker

@@ -1,0 +1,158 @@
+// The seam between a language module (model/) and the exploration back end
+// (checker/). Standard headers only: nothing under checker/ includes a
+// front-end header, and a System is all an explorer ever sees (in the spirit
+// of LTSmin's PINS interface).
+//
+// Contracts
+// - A System is immutable once built and is shared by all worker threads.
+//   Every const member function is thread-safe.
+// - Mutable per-thread state lives in a Scratch made by make_scratch(), one per
+//   worker; next() allocates nothing on the heap.
+// - A state is a fixed number of 64-bit words (layout().words). Two states are
+//   equal iff their words are equal: unused bits are always zero.
+// - next() reports every successor of a state, in a deterministic order, by
+//   calling emit(group, successor). The successor buffer is only valid for the
+//   duration of the call.
+// - A step that breaks a property records the violation in the state it
+//   produces; check() is the one place verdicts come from.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace tlbcheck::checker {
+
+using Word = std::uint64_t;
+using StateRef = std::span<Word>;
+using ConstStateRef = std::span<const Word>;
+
+struct GroupId {
+  std::uint32_t v = 0;
+  friend bool operator==(GroupId, GroupId) = default;
+};
+
+struct PropertyId {
+  std::uint32_t v = 0;
+  friend bool operator==(PropertyId, PropertyId) = default;
+};
+
+// A place in a protocol file. `file` points into storage owned by the System.
+struct SourceLoc {
+  std::string_view file;
+  std::uint32_t line = 0;
+  std::uint32_t col = 0;
+};
+
+// One field of the packed state. Slots never straddle a word:
+//   word w:  63 ............ shift+width | shift+width-1 ... shift | ... 0
+//                                        '-------- slot ---------'
+struct Slot {
+  std::string name;      // "counter", "cpu1.state", "waiter@cpu0.t", "a[2]"
+  std::string type;      // "int[0..3]", "bool", "enum lazy_state", ...
+  std::uint32_t word = 0;
+  std::uint32_t shift = 0;
+  std::uint32_t width = 0;
+  int cpu = -1;          // the CPU this slot belongs to, -1 for shared state
+  bool internal = false; // bookkeeping (program counters, violation): not shown as a change in traces
+};
+
+struct Layout {
+  std::uint32_t words = 0;  // words per state
+  std::uint32_t bits = 0;   // bits actually used
+  std::vector<Slot> slots;
+};
+
+// A transition group: one kind of atomic step (a statement of a process at a
+// program location, a hardware action, ...). Every group leads back to source.
+struct Group {
+  std::string name;     // "inc: t = counter;"
+  std::string process;  // "inc@cpu0"
+  std::string context;  // "process", later "irq", "hardware", ...
+  std::string action;   // the source text of the step
+  SourceLoc loc;
+  int cpu = -1;         // the column the step prints in; -1: no CPU
+};
+
+struct PropertyInfo {
+  std::string name;     // "assertion", "deadlock", an invariant's name, ...
+  std::string meaning;  // one line
+};
+
+// Result of check(): the first property the state violates, if any.
+struct Verdict {
+  bool violated = false;
+  PropertyId property;
+};
+
+// Per-worker mutable scratch memory. Systems derive from it.
+class Scratch {
+ public:
+  virtual ~Scratch() = default;
+};
+
+// Non-owning reference to a callable, cheaper than std::function (no
+// allocation, one indirect call). The referenced callable must outlive it.
+template <typename Signature>
+class FunctionRef;
+
+template <typename R, typename... Args>
+class FunctionRef<R(Args...)> {
+ public:
+  template <typename F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, FunctionRef>)
+  FunctionRef(F&& f)  // NOLINT: implicit by design
+      : object_(const_cast<void*>(static_cast<const void*>(&f))),
+        call_([](void* o, Args... args) -> R {
+          return (*static_cast<std::remove_reference_t<F>*>(o))(std::forward<Args>(args)...);
+        }) {}
+  R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
+
+ private:
+  void* object_;
+  R (*call_)(void*, Args...);
+};
+
+using EmitFn = FunctionRef<void(GroupId, ConstStateRef)>;
+
+class System {
+ public:
+  virtual ~System() = default;
+
+  virtual std::string_view name() const = 0;
+  virtual const Layout& layout() const = 0;
+  virtual std::span<const Group> groups() const = 0;
+  virtual std::span<const PropertyInfo> properties() const = 0;
+
+  virtual void initial(StateRef out) const = 0;
+  virtual std::unique_ptr<Scratch> make_scratch() const = 0;
+  virtual void next(ConstStateRef s, Scratch& scratch, EmitFn emit) const = 0;
+  virtual Verdict check(ConstStateRef s) const = 0;
+
+  // A state without successors is a deadlock unless it is a valid end state
+  // (every process ran to its end).
+  virtual bool is_final(ConstStateRef s) const = 0;
+
+  // The value of a slot, formatted for people ("3", "true", "LAZY", "{0,2}").
+  virtual std::string format_slot(std::uint32_t slot, ConstStateRef s) const = 0;
+
+  // One sentence explaining why `after`, reached from `before` by `group`,
+  // violates its property; or, for a state without successors, why nothing
+  // can move. Both name the values involved.
+  virtual std::string explain_violation(ConstStateRef before, GroupId group,
+                                        ConstStateRef after) const = 0;
+  virtual std::string explain_deadlock(ConstStateRef s) const = 0;
+};
+
+// Reads a slot's raw bits.
+inline std::uint64_t slot_bits(const Slot& slot, ConstStateRef s) {
+  const std::uint64_t mask = slot.width >= 64 ? ~0ULL : ((1ULL << slot.width) - 1);
+  return (s[slot.word] >> slot.shift) & mask;
+}
+
+}  // namespace tlbcheck::checker

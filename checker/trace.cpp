@@ -1,0 +1,63 @@
+#include "checker/trace.hpp"
+
+namespace tlbcheck::checker {
+
+std::string outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::Holds: return "holds";
+    case Outcome::Violated: return "violated";
+    case Outcome::Incomplete: return "incomplete";
+  }
+  return "?";
+}
+
+std::vector<Change> changes_between(const System& system, ConstStateRef before, ConstStateRef after) {
+  std::vector<Change> out;
+  const Layout& layout = system.layout();
+  for (std::uint32_t i = 0; i < layout.slots.size(); ++i) {
+    const Slot& slot = layout.slots[i];
+    if (slot.internal || slot.width == 0) continue;
+    if (slot_bits(slot, before) == slot_bits(slot, after)) continue;
+    out.push_back({slot.name, system.format_slot(i, before), system.format_slot(i, after)});
+  }
+  return out;
+}
+
+void describe(const System& system, Report& report) {
+  const ExploreResult& r = report.result;
+  if (r.outcome != Outcome::Violated) return;
+  auto props = system.properties();
+  if (r.property.v < props.size()) {
+    report.property = props[r.property.v].name;
+    report.meaning = props[r.property.v].meaning;
+  }
+  const Trace& t = r.trace;
+  auto scratch = system.make_scratch();
+  for (std::size_t i = 0; i < t.groups.size(); ++i) {
+    Step step;
+    step.number = static_cast<std::uint32_t>(i + 1);
+    step.group = t.groups[i];
+    // which of the group's successors the trace took
+    std::uint32_t seen = 0;
+    bool found = false;
+    system.next(t.states[i], *scratch, [&](GroupId g, ConstStateRef s) {
+      if (found || g != step.group) return;
+      if (std::equal(s.begin(), s.end(), t.states[i + 1].begin())) {
+        step.choice = seen;
+        found = true;
+      }
+      ++seen;
+    });
+    step.changes = changes_between(system, t.states[i], t.states[i + 1]);
+    report.steps.push_back(std::move(step));
+  }
+  if (r.deadlock) {
+    report.explanation = system.explain_deadlock(t.states.back());
+  } else if (t.groups.empty()) {
+    report.explanation = "the initial state violates it: " + system.explain_violation(t.states.back(), GroupId{0}, t.states.back());
+  } else {
+    report.explanation = system.explain_violation(t.states[t.states.size() - 2], t.groups.back(), t.states.back());
+  }
+}
+
+}  // namespace tlbcheck::checker

@@ -1,0 +1,56 @@
+// A run's outcome as people read it: the protocol, the options, the verdict,
+// the numbers and, for a violation, the counterexample step by step with the
+// slots each step changed. Built once from an ExploreResult and printed as
+// text (one column per CPU) or JSON (for tools and `tlbcheck replay`).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "checker/explorer.hpp"
+#include "checker/system.hpp"
+
+namespace tlbcheck::checker {
+
+struct Change {
+  std::string slot;
+  std::string before;
+  std::string after;
+};
+
+struct Step {
+  std::uint32_t number = 0;  // 1-based
+  GroupId group;
+  std::uint32_t choice = 0;  // which of the group's successors (for nondeterministic steps)
+  std::vector<Change> changes;
+};
+
+struct Report {
+  std::string protocol;
+  std::string file;
+  std::vector<std::pair<std::string, std::string>> options;
+  ExploreResult result;
+  std::string property;     // the violated property's name
+  std::string meaning;      // its one-line meaning
+  std::string explanation;  // one sentence with the values involved
+  std::vector<Step> steps;
+  std::uint64_t peak_rss_bytes = 0;
+  std::uint32_t state_bytes = 0;
+};
+
+// Fills property, meaning, explanation and steps from report.result.
+void describe(const System& system, Report& report);
+
+// Differences between two states, in layout order, internal slots left out.
+std::vector<Change> changes_between(const System& system, ConstStateRef before, ConstStateRef after);
+
+std::string render_text(const System& system, const Report& report);
+nlohmann::json render_json(const System& system, const Report& report);
+
+std::string outcome_name(Outcome o);
+
+}  // namespace tlbcheck::checker

@@ -1,0 +1,49 @@
+#include "checker/trace.hpp"
+
+namespace tlbcheck::checker {
+
+nlohmann::json render_json(const System& system, const Report& report) {
+  const ExploreResult& r = report.result;
+  nlohmann::json j;
+  j["protocol"] = report.protocol;
+  j["file"] = report.file;
+  nlohmann::json options = nlohmann::json::object();
+  for (const auto& [name, value] : report.options) options[name] = value;
+  j["options"] = options;
+  j["verdict"] = outcome_name(r.outcome);
+  j["property"] = r.outcome == Outcome::Violated ? nlohmann::json(report.property) : nlohmann::json(nullptr);
+  j["explanation"] = r.outcome == Outcome::Violated ? nlohmann::json(report.explanation) : nlohmann::json(nullptr);
+  j["deadlock"] = r.deadlock;
+  j["states"] = r.states;
+  j["transitions"] = r.transitions;
+  j["depth"] = r.depth;
+  j["seconds"] = r.seconds;
+  j["threads"] = r.threads;
+  j["store_bytes"] = r.memory_bytes;
+  j["peak_rss_bytes"] = report.peak_rss_bytes;
+  j["state_bytes"] = report.state_bytes;
+  if (r.outcome == Outcome::Incomplete) j["stopped_by"] = r.stopped_by;
+  nlohmann::json trace = nlohmann::json::array();
+  auto groups = system.groups();
+  for (const Step& s : report.steps) {
+    const Group& g = groups[s.group.v];
+    nlohmann::json step;
+    step["step"] = s.number;
+    step["cpu"] = g.cpu;
+    step["task"] = g.process;
+    step["context"] = g.context;
+    step["action"] = g.action;
+    step["file"] = std::string(g.loc.file);
+    step["line"] = g.loc.line;
+    step["group"] = s.group.v;
+    step["choice"] = s.choice;
+    nlohmann::json changes = nlohmann::json::array();
+    for (const Change& c : s.changes) changes.push_back({{"slot", c.slot}, {"from", c.before}, {"to", c.after}});
+    step["changes"] = changes;
+    trace.push_back(step);
+  }
+  j["trace"] = trace;
+  return j;
+}
+
+}  // namespace tlbcheck::checker

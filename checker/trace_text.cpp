@@ -1,0 +1,126 @@
+// The text report. A counterexample prints one column per CPU, the way races
+// are drawn on the mailing lists:
+//
+//    step | cpu0                         | cpu1
+//   ------+------------------------------+------------------------------
+//       1 | [12] let t = counter;        |
+//         |      t: 0 -> 1               |
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "checker/trace.hpp"
+
+namespace tlbcheck::checker {
+
+namespace {
+
+constexpr std::size_t kMaxColumn = 46;
+
+std::string fit(const std::string& s, std::size_t width) {
+  if (s.size() <= width) return s + std::string(width - s.size(), ' ');
+  return s.substr(0, width - 3) + "...";
+}
+
+std::string number(double v, int precision) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", precision, v);
+  return buf;
+}
+
+std::string with_commas(std::uint64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(std::size_t(i), ",");
+  return s;
+}
+
+std::string bytes(std::uint64_t b) {
+  if (b >= (1ULL << 30)) return number(double(b) / double(1ULL << 30), 1) + " GiB";
+  if (b >= (1ULL << 20)) return number(double(b) / double(1ULL << 20), 1) + " MiB";
+  return number(double(b) / 1024.0, 1) + " KiB";
+}
+
+}  // namespace
+
+std::string render_text(const System& system, const Report& report) {
+  const ExploreResult& r = report.result;
+  std::string out;
+  out += "protocol: " + report.protocol + " (" + report.file + ")\n";
+  if (!report.options.empty()) {
+    out += "options: ";
+    for (std::size_t i = 0; i < report.options.size(); ++i) out += (i ? ", " : "") + report.options[i].first + "=" + report.options[i].second;
+    out += "\n";
+  }
+
+  if (r.outcome == Outcome::Violated) {
+    auto groups = system.groups();
+    int columns = 1;
+    std::set<std::string> processes_of_cpu[64];
+    for (const Step& s : report.steps) {
+      const Group& g = groups[s.group.v];
+      columns = std::max(columns, g.cpu + 1);
+      if (g.cpu >= 0 && g.cpu < 64) processes_of_cpu[g.cpu].insert(g.process);
+    }
+    for (const Group& g : groups) columns = std::max(columns, g.cpu + 1);
+    columns = std::min(columns, 64);
+    // cells: per step, the lines in the acting CPU's column
+    std::vector<std::vector<std::string>> cells;
+    std::size_t width = 12;
+    for (const Step& s : report.steps) {
+      const Group& g = groups[s.group.v];
+      std::vector<std::string> lines;
+      std::string head = "[" + std::to_string(g.loc.line) + "] ";
+      bool several = g.cpu >= 0 && processes_of_cpu[g.cpu].size() > 1;
+      if (several || g.cpu < 0) head += g.process + ": ";
+      head += g.action;
+      lines.push_back(head);
+      for (const Change& c : s.changes) lines.push_back("     " + c.slot + ": " + c.before + " -> " + c.after);
+      for (const std::string& l : lines) width = std::max(width, l.size());
+      cells.push_back(std::move(lines));
+    }
+    width = std::min(width, kMaxColumn);
+    out += "\nviolated: " + report.property + " -- " + report.meaning + "\n";
+    out += "counterexample: " + std::to_string(report.steps.size()) + " step" + (report.steps.size() == 1 ? "" : "s") + "\n\n";
+    std::string header = " step ";
+    std::string rule = "------";
+    for (int c = 0; c < columns; ++c) {
+      std::string title = "cpu" + std::to_string(c);
+      if (processes_of_cpu[c].size() == 1) title += " (" + *processes_of_cpu[c].begin() + ")";
+      header += "| " + fit(title, width) + " ";
+      rule += "+" + std::string(width + 2, '-');
+    }
+    out += header + "\n" + rule + "\n";
+    for (std::size_t i = 0; i < report.steps.size(); ++i) {
+      int cpu = std::max(0, groups[report.steps[i].group.v].cpu);
+      for (std::size_t l = 0; l < cells[i].size(); ++l) {
+        char num[16];
+        std::snprintf(num, sizeof num, "%5s ", l == 0 ? std::to_string(i + 1).c_str() : "");
+        std::string row = num;
+        for (int c = 0; c < columns; ++c) row += "| " + fit(c == cpu ? cells[i][l] : "", width) + " ";
+        while (!row.empty() && row.back() == ' ') row.pop_back();
+        out += row + "\n";
+      }
+    }
+    out += "\n" + report.explanation + "\n";
+  }
+
+  out += "\n";
+  switch (r.outcome) {
+    case Outcome::Holds:
+      out += "verdict: holds -- every property was checked on every reachable state\n";
+      break;
+    case Outcome::Violated:
+      out += "verdict: violated (" + report.property + ")\n";
+      break;
+    case Outcome::Incomplete:
+      out += "verdict: incomplete -- stopped by " + r.stopped_by + " before every state was explored; nothing is proved\n";
+      break;
+  }
+  double rate = r.seconds > 0 ? double(r.states) / r.seconds : 0;
+  out += "states: " + with_commas(r.states) + ", transitions: " + with_commas(r.transitions) + ", depth: " + std::to_string(r.depth) + "\n";
+  out += "time: " + number(r.seconds, 2) + " s (" + with_commas(std::uint64_t(rate)) + " states/s), threads: " + std::to_string(r.threads) +
+         ", store: " + bytes(r.memory_bytes) + ", state: " + std::to_string(report.state_bytes) + " bytes\n";
+  return out;
+}
+
+}  // namespace tlbcheck::checker

@@ -1,0 +1,974 @@
+#include "model/compile.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/breadth_first_search.hpp>
+
+#include "properties/catalogue.hpp"
+
+namespace tlbcheck::model {
+
+namespace {
+
+using properties::BuiltinProperty;
+
+std::uint32_t bits_for(std::uint64_t values) {  // bits to store 0..values-1
+  return values <= 1 ? 0 : static_cast<std::uint32_t>(std::bit_width(values - 1));
+}
+
+struct Binding {
+  bool is_const = false;
+  std::int64_t value = 0;
+  std::uint32_t slot = 0;
+};
+
+struct LoopCtx {
+  std::uint32_t head = 0;
+  std::vector<std::uint32_t> breaks;
+};
+
+struct Frame {
+  const BodyInfo* body = nullptr;
+  std::vector<std::optional<Binding>> locals;
+  std::string prefix;  // slot-name prefix: "waiter@cpu1." / "waiter@cpu1.flush."
+  int cpu = -1;
+  std::uint32_t process = 0;
+  std::optional<std::uint32_t> result_slot;
+  std::vector<std::uint32_t> return_jumps;
+  std::vector<LoopCtx> loops;
+};
+
+// A place to read or write: a slot id known now, or a base slot plus an
+// offset computed at run time (already pushed on the stack).
+struct Address {
+  std::uint32_t base = 0;
+  bool dynamic = false;
+  Type type;
+};
+
+class Lowerer {
+ public:
+  Lowerer(const CheckedModule& cm, const std::vector<bool>& enabled, Diagnostics& diags)
+      : cm_(cm), m_(cm.module), enabled_(enabled), diags_(diags) {}
+
+  Compiled run() {
+    Program& p = out_.program;
+    p.sites.push_back({});  // site 0: no violation
+    out_.site_terms.push_back({});
+    allocate_globals();
+    for (std::uint32_t i = 0; i < cm_.processes.size(); ++i) {
+      for (int cpu : cm_.processes[i].cpus) lower_process(i, cpu);
+    }
+    for (const InvariantInfo& inv : cm_.invariants) {
+      Frame f;
+      cur_src_ = inv.loc.offset;
+      p.invariant_entry.push_back(static_cast<std::uint32_t>(p.code.size()));
+      depth_ = 0;
+      emit_expr(inv.expr, f);
+      emit(Op::Return);
+      out_.invariant_terms.push_back(collect_terms(inv.expr, f));
+    }
+    append_snippets();
+    p.violation_slot = alloc_slot("violation", "site", -1, 0, std::int64_t(p.sites.size()) - 1, TypeKind::Int);
+    p.slots[p.violation_slot].pub.internal = true;
+    pack();
+    return std::move(out_);
+  }
+
+ private:
+  // ---- slots and layout -------------------------------------------------------
+  std::uint32_t alloc_slot(std::string name, std::string type, int cpu, std::int64_t lo, std::int64_t hi, TypeKind kind,
+                           std::uint32_t enum_id = 0) {
+    ModelSlot s;
+    s.pub.name = std::move(name);
+    s.pub.type = std::move(type);
+    s.pub.cpu = cpu;
+    s.lo = lo;
+    s.hi = hi;
+    s.kind = kind;
+    s.enum_id = enum_id;
+    s.pub.width = bits_for(std::uint64_t(hi - lo) + 1);
+    out_.program.slots.push_back(std::move(s));
+    return static_cast<std::uint32_t>(out_.program.slots.size() - 1);
+  }
+
+  // Allocates one slot per element of `t`, consecutively; returns the first.
+  std::uint32_t alloc_var(const std::string& name, const Type& t, int cpu) {
+    Type scalar = t;
+    scalar.dims.clear();
+    std::uint32_t count = 1;
+    for (std::uint32_t d : t.dims) count *= d;
+    std::uint32_t first = static_cast<std::uint32_t>(out_.program.slots.size());
+    for (std::uint32_t i = 0; i < count; ++i) {
+      std::string n = name;
+      std::uint32_t rest = i;
+      std::vector<std::uint32_t> idx(t.dims.size());
+      for (std::size_t k = t.dims.size(); k-- > 0;) {
+        idx[k] = rest % t.dims[k];
+        rest /= t.dims[k];
+      }
+      for (std::uint32_t k : idx) n += "[" + std::to_string(k) + "]";
+      alloc_slot(n, type_name(scalar, cm_.enums), cpu, scalar.kind == TypeKind::Mask || scalar.kind == TypeKind::Bool || scalar.kind == TypeKind::Enum ? 0 : scalar.lo,
+                 scalar.hi, scalar.kind, scalar.enum_id);
+    }
+    return first;
+  }
+
+  static std::uint32_t elements(const Type& t) {
+    std::uint32_t n = 1;
+    for (std::uint32_t d : t.dims) n *= d;
+    return n;
+  }
+
+  void allocate_globals() {
+    global_base_.resize(cm_.globals.size());
+    for (std::size_t i = 0; i < cm_.globals.size(); ++i) {
+      const GlobalInfo& g = cm_.globals[i];
+      if (g.percpu) {
+        for (int c = 0; c < cm_.cpus; ++c) {
+          std::uint32_t b = alloc_var("cpu" + std::to_string(c) + "." + std::string(g.name), g.type, c);
+          if (c == 0) global_base_[i] = b;
+        }
+      } else {
+        global_base_[i] = alloc_var(std::string(g.name), g.type, -1);
+      }
+      std::uint32_t n = elements(g.type) * (g.percpu ? cm_.cpus : 1);
+      for (std::uint32_t k = 0; k < n; ++k) initial_values_.push_back({global_base_[i] + k, g.init});
+    }
+  }
+
+  void pack() {
+    Program& p = out_.program;
+    std::vector<std::uint32_t> order(p.slots.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    // per-CPU blocks first (CPU 0, 1, ...), shared state after, violation last
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      auto key = [&](std::uint32_t s) { return p.slots[s].pub.cpu < 0 ? cm_.cpus + (s == p.violation_slot) : p.slots[s].pub.cpu; };
+      return key(a) < key(b);
+    });
+    std::uint32_t word = 0, shift = 0;
+    for (std::uint32_t s : order) {
+      ModelSlot& slot = p.slots[s];
+      if (slot.pub.width == 0) {
+        slot.pub.word = word;
+        slot.pub.shift = 0;
+        continue;
+      }
+      if (shift + slot.pub.width > 64) {
+        ++word;
+        shift = 0;
+      }
+      slot.pub.word = word;
+      slot.pub.shift = shift;
+      shift += slot.pub.width;
+      p.bits += slot.pub.width;
+    }
+    p.words = word + 1;
+    if (p.words > kMaxStateWords) {
+      diags_.error(DiagKind::StateTooLarge, m_.file, {0, 1},
+                   "the state needs " + std::to_string(p.words) + " words: at most " + std::to_string(kMaxStateWords));
+    }
+    p.initial.assign(p.words, 0);
+    for (auto [slot, value] : initial_values_) {
+      const ModelSlot& s = p.slots[slot];
+      std::uint64_t raw = std::uint64_t(value - s.lo);
+      if (s.pub.width > 0) p.initial[s.pub.word] |= raw << s.pub.shift;
+    }
+  }
+
+  // ---- emission ----------------------------------------------------------------
+  std::uint32_t here() const { return static_cast<std::uint32_t>(code().size()); }
+  std::vector<Instr>& code() { return in_snippet_ ? snippet_code_ : out_.program.code; }
+  const std::vector<Instr>& code() const { return in_snippet_ ? snippet_code_ : out_.program.code; }
+
+  std::uint32_t emit(Op op, std::int32_t a = 0, std::int32_t b = 0, std::int32_t c = 0) {
+    code().push_back({op, a, b, c, cur_src_});
+    if (!in_snippet_) {
+      stmt_start_.push_back(mark_next_);
+      mark_next_ = false;
+    }
+    switch (op) {
+      case Op::Push: case Op::Load: ++depth_; break;
+      case Op::Store: case Op::Jz: case Op::JzKeep: case Op::JnzKeep: case Op::Await: case Op::Check: case Op::Pop:
+      case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: case Op::Mod: case Op::Shl: case Op::Shr:
+      case Op::BitAnd: case Op::BitOr: case Op::BitXor: case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le:
+      case Op::Gt: case Op::Ge: case Op::TestBit: case Op::Index: case Op::BitRmw:
+        --depth_;
+        break;
+      case Op::StoreDyn: depth_ -= 2; break;
+      default: break;
+    }
+    out_.program.max_stack = std::max<std::uint32_t>(out_.program.max_stack, std::uint32_t(std::max(depth_, 0)));
+    if (depth_ > int(kMaxStack) && !stack_reported_) {
+      stack_reported_ = true;
+      diags_.error(DiagKind::StateTooLarge, m_.file, {cur_src_, 1}, "expression too deep to evaluate (more than " + std::to_string(kMaxStack) + " pending values)");
+    }
+    return here() - 1;
+  }
+
+  void patch(std::uint32_t at, std::uint32_t target) { code()[at].a = static_cast<std::int32_t>(target); }
+
+  std::uint32_t add_site(SiteKind kind, std::uint32_t property, ExprId expr, std::uint32_t slot, Frame& f) {
+    Site s;
+    s.kind = kind;
+    s.property = property;
+    s.src = cur_src_;
+    s.expr = expr;
+    s.slot = slot;
+    s.process = f.process;
+    out_.program.sites.push_back(s);
+    out_.site_terms.push_back({});
+    std::uint32_t id = static_cast<std::uint32_t>(out_.program.sites.size() - 1);
+    // collecting may add sites of its own (an index inside a term)
+    if (expr.valid()) {
+      auto terms = collect_terms(expr, f);
+      out_.site_terms[id].terms = std::move(terms);
+    }
+    return id;
+  }
+  std::uint32_t runtime_site(SiteKind kind, Frame& f, std::uint32_t slot = 0) {
+    return add_site(kind, std::uint32_t(BuiltinProperty::RuntimeError), {}, slot, f);
+  }
+
+  // Whether evaluating `id` reads or writes shared state (globals, per-CPU data).
+  bool shared(ExprId id) const {
+    if (!id.valid()) return false;
+    const Expr& e = m_.at(id);
+    if (e.sym == SymKind::Global || e.sym == SymKind::Percpu) return true;
+    if (e.kind == ExprKind::Call && e.sym == SymKind::Function) return true;  // conservatively
+    for (ExprId a : e.args) {
+      if (shared(a)) return true;
+    }
+    return false;
+  }
+
+  // Ends the step here unless inside an atomic block.
+  void yield_if(bool touched) {
+    if (!touched) return;
+    ++shared_statements_;
+    if (atomic_ > 0) return;
+    emit(Op::Yield, std::int32_t(here() + 1));
+  }
+
+  // ---- processes ---------------------------------------------------------------
+  void lower_process(std::uint32_t index, int cpu) {
+    const ProcessInfo& info = cm_.processes[index];
+    Program& p = out_.program;
+    ProcessInstance inst;
+    inst.name = std::string(info.body.decl->name) + (info.cpus.size() > 1 ? "@cpu" + std::to_string(cpu) : "");
+    inst.cpu = cpu;
+    inst.entry = here();
+    std::uint32_t pid = static_cast<std::uint32_t>(p.processes.size());
+    p.processes.push_back(inst);
+    Frame f;
+    f.body = &info.body;
+    f.locals.resize(info.body.locals.size());
+    f.prefix = inst.name + ".";
+    f.cpu = cpu;
+    f.process = pid;
+    back_edges_.clear();
+    inline_counts_.clear();
+    std::uint32_t begin = here();
+    cur_src_ = info.body.decl->loc.offset;
+    p.processes[pid].runaway_site = runtime_site(SiteKind::Runaway, f);
+    lower_stmt(info.body.decl->body, f);
+    cur_src_ = info.body.decl->loc.offset;
+    emit(Op::Halt);
+    std::uint32_t end = here();
+    close_yield_free_cycles(begin, end);
+    warn_unreachable(begin, end, inst.entry);
+    // locations: the entry and every yield target
+    ProcessInstance& pi = p.processes[pid];
+    if (p.location_of.size() < end) p.location_of.resize(end, -1);
+    pi.locations.push_back(0);  // location 0: the process has ended
+    auto add_location = [&](std::uint32_t instr) {
+      if (p.location_of[instr] < 0) {
+        p.location_of[instr] = static_cast<std::int32_t>(pi.locations.size());
+        pi.locations.push_back(instr);
+      }
+      return static_cast<std::uint32_t>(p.location_of[instr]);
+    };
+    add_location(inst.entry);
+    for (std::uint32_t i = begin; i < end; ++i) {
+      if (p.code[i].op == Op::Yield) p.code[i].b = static_cast<std::int32_t>(add_location(static_cast<std::uint32_t>(p.code[i].a)));
+    }
+    pi.pc_slot = alloc_slot(inst.name + ".pc", "location", cpu, 0, std::int64_t(pi.locations.size()) - 1, TypeKind::Int);
+    p.slots[pi.pc_slot].pub.internal = true;
+    initial_values_.push_back({pi.pc_slot, 1});
+  }
+
+  // A loop back edge closes a cycle; if some path around it has no Yield the
+  // step could run forever, so the back edge itself becomes a Yield.
+  void close_yield_free_cycles(std::uint32_t begin, std::uint32_t end) {
+    Program& p = out_.program;
+    for (std::uint32_t j : back_edges_) {
+      std::uint32_t head = static_cast<std::uint32_t>(p.code[j].a);
+      std::vector<char> seen(end - begin, 0);
+      std::vector<std::uint32_t> work{head};
+      bool reaches = false;
+      while (!work.empty() && !reaches) {
+        std::uint32_t i = work.back();
+        work.pop_back();
+        if (i < begin || i >= end || seen[i - begin]) continue;
+        seen[i - begin] = 1;
+        if (i == j) {
+          reaches = true;
+          break;
+        }
+        for_each_successor(i, [&](std::uint32_t s) { work.push_back(s); }, /*through_yield=*/false);
+      }
+      if (reaches) p.code[j].op = Op::Yield;
+    }
+  }
+
+  template <typename F>
+  void for_each_successor(std::uint32_t i, F&& f, bool through_yield) const {
+    const Instr& in = out_.program.code[i];
+    switch (in.op) {
+      case Op::Jmp: f(std::uint32_t(in.a)); break;
+      case Op::Jz: case Op::JzKeep: case Op::JnzKeep:
+        f(std::uint32_t(in.a));
+        f(i + 1);
+        break;
+      case Op::Fork:
+        for (std::int32_t k = 1; k <= in.a; ++k) f(i + std::uint32_t(k));
+        break;
+      case Op::Yield:
+        if (through_yield) f(std::uint32_t(in.a));
+        break;
+      case Op::Halt: case Op::Fail: case Op::Return: break;
+      default: f(i + 1); break;
+    }
+  }
+
+  void warn_unreachable(std::uint32_t begin, std::uint32_t end, std::uint32_t entry) {
+    using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+    Graph g(end - begin);
+    for (std::uint32_t i = begin; i < end; ++i) {
+      for_each_successor(i, [&](std::uint32_t s) {
+        if (s >= begin && s < end) boost::add_edge(i - begin, s - begin, g);
+      }, true);
+    }
+    std::vector<boost::default_color_type> color(end - begin, boost::white_color);
+    auto colors = boost::make_iterator_property_map(color.begin(), boost::get(boost::vertex_index, g));
+    boost::breadth_first_search(g, boost::vertex(entry - begin, g), boost::color_map(colors));
+    for (std::uint32_t i = begin; i < end; ++i) {
+      if (color[i - begin] != boost::white_color || !stmt_start_[i]) continue;
+      std::uint32_t src = out_.program.code[i].src;
+      if (!warned_.insert(src).second) continue;
+      diags_.warning(DiagKind::Unreachable, m_.file, {src, 1}, "statement is never reached");
+    }
+  }
+
+  // ---- statements ---------------------------------------------------------------
+  void lower_block(StmtId id, Frame& f) { lower_stmt(id, f); }
+
+  void lower_stmt(StmtId id, Frame& f) {
+    if (!id.valid()) return;
+    const Stmt& s = m_.at(id);
+    if (s.kind != StmtKind::Block) {
+      cur_src_ = s.loc.offset;
+      mark_next_ = true;
+    }
+    switch (s.kind) {
+      case StmtKind::Block:
+        for (StmtId c : s.list) lower_stmt(c, f);
+        break;
+      case StmtKind::Let: {
+        const LocalInfo& local = f.body->locals[s.local];
+        if (!s.value.valid()) {
+          std::uint32_t slot = local_slot(f, s.local);
+          for (std::uint32_t k = 0; k < elements(local.type); ++k) {
+            const ModelSlot& ms = out_.program.slots[slot + k];
+            mark();
+            emit(Op::Push, std::int32_t(ms.kind == TypeKind::Int ? std::clamp<std::int64_t>(0, ms.lo, ms.hi) : 0));
+            emit(Op::Store, std::int32_t(slot + k), std::int32_t(runtime_site(SiteKind::Range, f, slot + k)));
+          }
+          break;
+        }
+        const Expr& v = m_.at(s.value);
+        if (v.kind == ExprKind::Call && v.sym == SymKind::Function) {
+          std::uint32_t slot = local_slot(f, s.local);
+          inline_call(s.value, f, slot);
+          break;
+        }
+        if (v.cval && !local.assigned) {  // a constant: no slot needed
+          f.locals[s.local] = Binding{true, *v.cval, 0};
+          break;
+        }
+        std::uint32_t slot = local_slot(f, s.local);
+        mark();
+        emit_expr(s.value, f);
+        emit(Op::Store, std::int32_t(slot), std::int32_t(runtime_site(SiteKind::Range, f, slot)));
+        yield_if(shared(s.value));
+        break;
+      }
+      case StmtKind::Assign: {
+        const Expr& v = m_.at(s.value);
+        if (v.kind == ExprKind::Call && v.sym == SymKind::Function) {
+          // x = f(...): the body runs first, then its result is stored
+          std::uint32_t tmp = alloc_slot(f.prefix + std::string(v.name) + ".result",
+                                         type_name(v.type, cm_.enums), f.cpu, v.type.kind == TypeKind::Int ? v.type.lo : 0, v.type.hi, v.type.kind, v.type.enum_id);
+          initial_values_.push_back({tmp, out_.program.slots[tmp].lo});
+          inline_call(s.value, f, tmp);
+          cur_src_ = s.loc.offset;
+          mark();
+          Address a = address(s.target, f);
+          emit(Op::Load, std::int32_t(tmp));
+          store(a, f);
+          yield_if(shared(s.target));
+          break;
+        }
+        mark();
+        Address a = address(s.target, f);
+        if (s.op != Tok::Assign) {
+          if (a.dynamic) {
+            diags_.error(DiagKind::NotAssignable, m_.file, m_.at(s.target).loc, "'+=' and '-=' need a target with constant indices");
+            break;
+          }
+          emit(Op::Load, std::int32_t(a.base));
+          emit_expr(s.value, f);
+          emit(s.op == Tok::PlusAssign ? Op::Add : Op::Sub);
+        } else {
+          emit_expr(s.value, f);
+        }
+        store(a, f);
+        yield_if(shared(s.target) || shared(s.value));
+        break;
+      }
+      case StmtKind::Call: {
+        const Expr& call = m_.at(s.value);
+        if (call.sym == SymKind::Function) {
+          inline_call(s.value, f, std::nullopt);
+          break;
+        }
+        mark();
+        if (call.sym == SymKind::Builtin && Builtin(call.sym_index) == Builtin::Bug) {
+          if (enabled_[std::size_t(BuiltinProperty::Assertion)]) emit(Op::Fail, std::int32_t(add_site(SiteKind::Bug, 0, {}, 0, f)));
+          break;
+        }
+        emit_expr(s.value, f);
+        emit(Op::Pop);
+        yield_if(shared(s.value));
+        break;
+      }
+      case StmtKind::If: {
+        mark();
+        emit_expr(s.value, f);
+        std::uint32_t jz = emit(Op::Jz);
+        bool touched = shared(s.value);
+        yield_if(touched);
+        lower_stmt(s.body, f);
+        std::uint32_t jend = emit(Op::Jmp);
+        patch(jz, here());
+        yield_if(touched);
+        if (touched) --shared_statements_;
+        lower_stmt(s.else_body, f);
+        patch(jend, here());
+        break;
+      }
+      case StmtKind::While: {
+        std::uint32_t head = here();
+        mark();
+        emit_expr(s.value, f);
+        std::uint32_t jz = emit(Op::Jz);
+        bool touched = shared(s.value);
+        yield_if(touched);
+        f.loops.push_back({head, {}});
+        lower_stmt(s.body, f);
+        back_edge(head);
+        patch(jz, here());
+        yield_if(touched);
+        if (touched) --shared_statements_;
+        for (std::uint32_t b : f.loops.back().breaks) patch(b, here());
+        f.loops.pop_back();
+        break;
+      }
+      case StmtKind::Loop: {
+        std::uint32_t head = here();
+        f.loops.push_back({head, {}});
+        lower_stmt(s.body, f);
+        back_edge(head);
+        for (std::uint32_t b : f.loops.back().breaks) patch(b, here());
+        f.loops.pop_back();
+        break;
+      }
+      case StmtKind::Break:
+        mark();
+        f.loops.back().breaks.push_back(emit(Op::Jmp));
+        break;
+      case StmtKind::Continue:
+        mark();
+        back_edge(f.loops.back().head);
+        break;
+      case StmtKind::Return: {
+        if (s.value.valid()) {
+          const Expr& v = m_.at(s.value);
+          if (v.kind == ExprKind::Call && v.sym == SymKind::Function) {
+            inline_call(s.value, f, f.result_slot);
+          } else {
+            mark();
+            emit_expr(s.value, f);
+            emit(Op::Store, std::int32_t(*f.result_slot), std::int32_t(runtime_site(SiteKind::Range, f, *f.result_slot)));
+            yield_if(shared(s.value));
+          }
+        }
+        cur_src_ = s.loc.offset;
+        mark();
+        f.return_jumps.push_back(emit(Op::Jmp));
+        break;
+      }
+      case StmtKind::Atomic: {
+        std::uint32_t before = shared_statements_;
+        ++atomic_;
+        lower_stmt(s.body, f);
+        --atomic_;
+        cur_src_ = s.loc.offset;
+        if (shared_statements_ != before && atomic_ == 0) emit(Op::Yield, std::int32_t(here() + 1));
+        break;
+      }
+      case StmtKind::Await:
+        mark();
+        emit_expr(s.value, f);
+        emit(Op::Await);
+        yield_if(shared(s.value));
+        break;
+      case StmtKind::Assert:
+      case StmtKind::BugOn: {
+        if (!enabled_[std::size_t(BuiltinProperty::Assertion)]) break;
+        mark();
+        emit_expr(s.value, f);
+        if (s.kind == StmtKind::BugOn) emit(Op::Not);
+        emit(Op::Check, std::int32_t(add_site(s.kind == StmtKind::Assert ? SiteKind::Assert : SiteKind::BugOn, 0, s.value, 0, f)));
+        yield_if(shared(s.value));
+        break;
+      }
+      case StmtKind::Either: {
+        mark();
+        std::uint32_t fork = emit(Op::Fork, std::int32_t(s.list.size()));
+        std::vector<std::uint32_t> jumps;
+        for (std::size_t k = 0; k < s.list.size(); ++k) jumps.push_back(emit(Op::Jmp));
+        std::vector<std::uint32_t> ends;
+        for (std::size_t k = 0; k < s.list.size(); ++k) {
+          patch(jumps[k], here());
+          lower_stmt(s.list[k], f);
+          ends.push_back(emit(Op::Jmp));
+        }
+        for (std::uint32_t e : ends) patch(e, here());
+        (void)fork;
+        break;
+      }
+      case StmtKind::Skip:
+        break;
+    }
+  }
+
+  // Statement starts are flagged by lower_stmt (mark_next_); kept as a hook
+  // where a statement's first instruction is emitted.
+  void mark() {}
+
+  void back_edge(std::uint32_t head) {
+    std::uint32_t j = emit(Op::Jmp, std::int32_t(head));
+    if (atomic_ == 0) back_edges_.push_back(j);
+  }
+
+  std::uint32_t local_slot(Frame& f, std::uint32_t local) {
+    if (f.locals[local] && !f.locals[local]->is_const) return f.locals[local]->slot;
+    const LocalInfo& info = f.body->locals[local];
+    std::uint32_t slot = alloc_var(f.prefix + std::string(info.name), info.type, f.cpu);
+    for (std::uint32_t k = 0; k < elements(info.type); ++k) {
+      const ModelSlot& ms = out_.program.slots[slot + k];
+      initial_values_.push_back({slot + k, ms.kind == TypeKind::Int ? std::clamp<std::int64_t>(0, ms.lo, ms.hi) : 0});
+    }
+    f.locals[local] = Binding{false, 0, slot};
+    return slot;
+  }
+
+  void inline_call(ExprId call_id, Frame& caller, std::optional<std::uint32_t> result_slot) {
+    const Expr& call = m_.at(call_id);
+    const BodyInfo& callee = cm_.functions[call.sym_index];
+    std::string fname(callee.decl->name);
+    int n = ++inline_counts_[fname];
+    Frame f;
+    f.body = &callee;
+    f.locals.resize(callee.locals.size());
+    f.prefix = caller.prefix + fname + (n > 1 ? "#" + std::to_string(n) : "") + ".";
+    f.cpu = caller.cpu;
+    f.process = caller.process;
+    f.result_slot = result_slot;
+    if (callee.has_result && !f.result_slot) {
+      f.result_slot = alloc_slot(f.prefix + "result", type_name(callee.result, cm_.enums), f.cpu,
+                                 callee.result.kind == TypeKind::Int ? callee.result.lo : 0, callee.result.hi, callee.result.kind, callee.result.enum_id);
+      initial_values_.push_back({*f.result_slot, out_.program.slots[*f.result_slot].lo});
+    }
+    bool touched = false;
+    mark();
+    for (std::uint32_t i = 0; i < callee.params; ++i) {
+      ExprId arg = call.args[i];
+      const Expr& a = m_.at(arg);
+      if (a.cval && !callee.locals[i].assigned) {
+        f.locals[i] = Binding{true, *a.cval, 0};
+        continue;
+      }
+      std::uint32_t slot = local_slot(f, i);
+      emit_expr(arg, caller);
+      emit(Op::Store, std::int32_t(slot), std::int32_t(runtime_site(SiteKind::Range, f, slot)));
+      touched = touched || shared(arg);
+    }
+    yield_if(touched);
+    lower_stmt(callee.decl->body, f);
+    for (std::uint32_t j : f.return_jumps) patch(j, here());
+  }
+
+  // ---- addresses and expressions ---------------------------------------------------
+  // The root variable of an lvalue chain: its first slot, per-CPU stride and type.
+  Address address(ExprId id, Frame& f) {
+    const Expr& e = m_.at(id);
+    switch (e.kind) {
+      case ExprKind::Name: {
+        Address a;
+        a.type = e.type;
+        if (e.sym == SymKind::Local) {
+          a.base = local_slot(f, e.sym_index);
+        } else if (e.sym == SymKind::Global) {
+          a.base = global_base_[e.sym_index];
+        } else {  // per-CPU: this CPU's copy
+          a.base = global_base_[e.sym_index] + std::uint32_t(f.cpu) * elements(cm_.globals[e.sym_index].type);
+        }
+        return a;
+      }
+      case ExprKind::Call: {  // per_cpu(x, c)
+        const Expr& var = m_.at(e.args[0]);
+        Address a;
+        a.type = var.type;
+        std::uint32_t stride = elements(cm_.globals[var.sym_index].type);
+        a.base = global_base_[var.sym_index];
+        const Expr& cpu = m_.at(e.args[1]);
+        if (cpu.cval && *cpu.cval >= 0 && *cpu.cval < cm_.cpus) {
+          a.base += std::uint32_t(*cpu.cval) * stride;
+        } else {
+          emit(Op::Push, 0);
+          emit_expr(e.args[1], f);
+          emit(Op::Index, cm_.cpus, std::int32_t(stride), std::int32_t(runtime_site(SiteKind::CpuRange, f)));
+          a.dynamic = true;
+        }
+        return a;
+      }
+      case ExprKind::Index: {
+        Address a = address(e.args[0], f);
+        Type elem = a.type.element();
+        std::uint32_t stride = elements(elem);
+        const Expr& idx = m_.at(e.args[1]);
+        if (idx.cval && !a.dynamic) {
+          a.base += std::uint32_t(*idx.cval) * stride;
+        } else {
+          if (!a.dynamic) emit(Op::Push, 0);
+          emit_expr(e.args[1], f);
+          emit(Op::Index, std::int32_t(a.type.dims[0]), std::int32_t(stride), std::int32_t(runtime_site(SiteKind::Index, f)));
+          a.dynamic = true;
+        }
+        a.type = elem;
+        return a;
+      }
+      default:
+        return {};
+    }
+  }
+
+  void store(const Address& a, Frame& f) {
+    std::int32_t site = std::int32_t(runtime_site(SiteKind::Range, f, a.base));
+    if (a.dynamic) emit(Op::StoreDyn, std::int32_t(a.base), site);
+    else emit(Op::Store, std::int32_t(a.base), site);
+  }
+
+  void load(const Address& a) {
+    if (a.dynamic) emit(Op::LoadDyn, std::int32_t(a.base));
+    else emit(Op::Load, std::int32_t(a.base));
+  }
+
+  void emit_expr(ExprId id, Frame& f) {
+    const Expr& e = m_.at(id);
+    if (e.cval && e.kind != ExprKind::Call) {
+      emit(Op::Push, std::int32_t(*e.cval));
+      return;
+    }
+    switch (e.kind) {
+      case ExprKind::Int:
+      case ExprKind::Bool:
+        emit(Op::Push, std::int32_t(e.value));
+        return;
+      case ExprKind::ThisCpu:
+        emit(Op::Push, f.cpu);
+        return;
+      case ExprKind::Name:
+        if (e.sym == SymKind::QuantVar) {
+          emit(Op::Push, std::int32_t(quant_values_[e.sym_index]));
+          return;
+        }
+        if (e.sym == SymKind::Local && f.locals[e.sym_index] && f.locals[e.sym_index]->is_const) {
+          emit(Op::Push, std::int32_t(f.locals[e.sym_index]->value));
+          return;
+        }
+        load(address(id, f));
+        return;
+      case ExprKind::Index:
+        load(address(id, f));
+        return;
+      case ExprKind::Unary:
+        emit_expr(e.args[0], f);
+        if (e.op == Tok::Bang) emit(Op::Not);
+        else if (e.op == Tok::Minus) emit(Op::Neg);
+        else emit(Op::Compl, e.type.kind == TypeKind::Mask ? std::int32_t(e.type.hi) : 0);
+        return;
+      case ExprKind::Binary: {
+        if (e.op == Tok::AmpAmp || e.op == Tok::PipePipe) {
+          emit_expr(e.args[0], f);
+          std::uint32_t j = emit(e.op == Tok::AmpAmp ? Op::JzKeep : Op::JnzKeep);
+          emit_expr(e.args[1], f);
+          patch(j, here());
+          return;
+        }
+        emit_expr(e.args[0], f);
+        emit_expr(e.args[1], f);
+        switch (e.op) {
+          case Tok::Plus: emit(Op::Add); break;
+          case Tok::Minus: emit(Op::Sub); break;
+          case Tok::Star: emit(Op::Mul); break;
+          case Tok::Slash: emit(Op::Div, 0, 0, std::int32_t(runtime_site(SiteKind::DivZero, f))); break;
+          case Tok::Percent: emit(Op::Mod, 0, 0, std::int32_t(runtime_site(SiteKind::DivZero, f))); break;
+          case Tok::Shl: emit(Op::Shl); break;
+          case Tok::Shr: emit(Op::Shr); break;
+          case Tok::Amp: emit(Op::BitAnd); break;
+          case Tok::Pipe: emit(Op::BitOr); break;
+          case Tok::Caret: emit(Op::BitXor); break;
+          case Tok::Eq: emit(Op::Eq); break;
+          case Tok::Ne: emit(Op::Ne); break;
+          case Tok::Lt: emit(Op::Lt); break;
+          case Tok::Le: emit(Op::Le); break;
+          case Tok::Gt: emit(Op::Gt); break;
+          case Tok::Ge: emit(Op::Ge); break;
+          default: break;
+        }
+        return;
+      }
+      case ExprKind::Cond: {
+        emit_expr(e.args[0], f);
+        std::uint32_t jz = emit(Op::Jz);
+        emit_expr(e.args[1], f);
+        std::uint32_t jend = emit(Op::Jmp);
+        --depth_;
+        patch(jz, here());
+        emit_expr(e.args[2], f);
+        patch(jend, here());
+        return;
+      }
+      case ExprKind::Quant: {
+        Type vt = quant_type(e);
+        quant_values_.push_back(0);
+        bool first = true;
+        for (std::int64_t v = vt.lo; v <= vt.hi; ++v) {
+          quant_values_.back() = v;
+          emit_expr(e.args[0], f);
+          if (!first) emit(e.op == Tok::KwForall ? Op::BitAnd : e.op == Tok::KwExists ? Op::BitOr : Op::Add);
+          first = false;
+        }
+        quant_values_.pop_back();
+        return;
+      }
+      case ExprKind::Call:
+        emit_builtin(id, f);
+        return;
+    }
+  }
+
+  Type quant_type(const Expr& e) const {
+    const TypeSyntax& ts = e.quant_type;
+    Type t;
+    switch (ts.base) {
+      case Tok::KwBool: t.kind = TypeKind::Bool; t.lo = 0; t.hi = 1; break;
+      case Tok::KwCpu: t.kind = TypeKind::Cpu; t.lo = 0; t.hi = cm_.cpus - 1; break;
+      case Tok::KwInt: t.kind = TypeKind::Int; t.lo = *m_.at(ts.lo).cval; t.hi = *m_.at(ts.hi).cval; break;
+      default: {  // an enum
+        t.kind = TypeKind::Enum;
+        std::size_t n = ts.members.size();
+        if (n == 0) {
+          for (const EnumInfo& en : cm_.enums) {
+            if (en.name == ts.name) n = en.members.size();
+          }
+        }
+        t.lo = 0;
+        t.hi = std::int64_t(n) - 1;
+        break;
+      }
+    }
+    return t;
+  }
+
+  void emit_builtin(ExprId id, Frame& f) {
+    const Expr& e = m_.at(id);
+    switch (Builtin(e.sym_index)) {
+      case Builtin::PerCpu:
+        load(address(id, f));
+        return;
+      case Builtin::TestBit:
+        emit_expr(e.args[0], f);
+        emit_expr(e.args[1], f);
+        emit(Op::TestBit, 0, 0, std::int32_t(runtime_site(SiteKind::CpuRange, f)));
+        return;
+      case Builtin::CpumaskOf:
+        emit_expr(e.args[0], f);
+        emit(Op::MaskOf, 0, 0, std::int32_t(runtime_site(SiteKind::CpuRange, f)));
+        return;
+      case Builtin::CpumaskEmpty:
+        emit_expr(e.args[0], f);
+        emit(Op::Push, 0);
+        emit(Op::Eq);
+        return;
+      case Builtin::CpumaskWeight:
+        emit_expr(e.args[0], f);
+        emit(Op::Weight);
+        return;
+      case Builtin::TestAndSetBit:
+      case Builtin::TestAndClearBit:
+      case Builtin::SetBit:
+      case Builtin::ClearBit: {
+        Address a = address(e.args[1], f);
+        if (!a.dynamic) emit(Op::Push, 0);
+        emit_expr(e.args[0], f);
+        bool set = Builtin(e.sym_index) == Builtin::TestAndSetBit || Builtin(e.sym_index) == Builtin::SetBit;
+        emit(Op::BitRmw, std::int32_t(a.base), set ? 1 : 0, std::int32_t(runtime_site(SiteKind::CpuRange, f)));
+        return;
+      }
+      case Builtin::Bug:
+        return;
+    }
+  }
+
+  // ---- explanation snippets --------------------------------------------------------
+  // The variables a condition mentions, each with code that evaluates it.
+  std::vector<std::pair<std::string, std::uint32_t>> collect_terms(ExprId id, Frame& f) {
+    std::vector<std::pair<std::string, std::uint32_t>> terms;
+    std::set<std::string> seen;
+    collect(id, f, terms, seen);
+    return terms;
+  }
+
+  void collect(ExprId id, Frame& f, std::vector<std::pair<std::string, std::uint32_t>>& terms, std::set<std::string>& seen) {
+    const Expr& e = m_.at(id);
+    bool leaf = (e.kind == ExprKind::Name && (e.sym == SymKind::Global || e.sym == SymKind::Percpu || e.sym == SymKind::Local) && !e.type.is_array()) ||
+                (e.kind == ExprKind::Index && !e.type.is_array()) ||
+                (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && Builtin(e.sym_index) == Builtin::PerCpu && !e.type.is_array());
+    if (e.kind == ExprKind::Quant) return;  // its bound variable has no value outside
+    if (leaf && !uses_quant(id)) {
+      std::string text(m_.file->text().substr(e.loc.offset, 0));
+      text = source_text(id);
+      if (!seen.insert(text).second) return;
+      if (e.kind == ExprKind::Name && e.sym == SymKind::Local && f.locals[e.sym_index] && f.locals[e.sym_index]->is_const) return;
+      bool saved_snippet = in_snippet_;
+      int saved_depth = depth_;
+      in_snippet_ = true;
+      std::uint32_t entry = here();
+      emit_expr(id, f);
+      emit(Op::Return);
+      in_snippet_ = saved_snippet;
+      depth_ = saved_depth;
+      terms.push_back({text, entry | 0x80000000u});  // high bit: a snippet offset, relocated later
+      return;
+    }
+    for (ExprId a : e.args) collect(a, f, terms, seen);
+  }
+
+  bool uses_quant(ExprId id) const {
+    const Expr& e = m_.at(id);
+    if (e.sym == SymKind::QuantVar) return true;
+    for (ExprId a : e.args) {
+      if (uses_quant(a)) return true;
+    }
+    return false;
+  }
+
+  // The source text of an expression: from its leftmost to its rightmost token.
+  std::string source_text(ExprId id) const {
+    std::uint32_t lo = UINT32_MAX, hi = 0;
+    span(id, lo, hi);
+    return std::string(m_.file->text().substr(lo, hi - lo));
+  }
+  void span(ExprId id, std::uint32_t& lo, std::uint32_t& hi) const {
+    const Expr& e = m_.at(id);
+    lo = std::min(lo, e.loc.offset);
+    std::uint32_t end = e.loc.offset + e.loc.length;
+    if (e.kind == ExprKind::Call) {  // up to the closing parenthesis
+      std::string_view t = m_.file->text();
+      std::uint32_t i = e.loc.offset;
+      int depth = 0;
+      while (i < t.size()) {
+        if (t[i] == '(') ++depth;
+        if (t[i] == ')' && --depth == 0) break;
+        ++i;
+      }
+      end = std::min<std::uint32_t>(i + 1, std::uint32_t(t.size()));
+    } else if (e.kind == ExprKind::Index) {
+      std::string_view t = m_.file->text();
+      std::uint32_t i = e.loc.offset;
+      int depth = 0;
+      while (i < t.size()) {
+        if (t[i] == '[') ++depth;
+        if (t[i] == ']' && --depth == 0) break;
+        ++i;
+      }
+      end = std::min<std::uint32_t>(i + 1, std::uint32_t(t.size()));
+    }
+    hi = std::max(hi, end);
+    for (ExprId a : e.args) span(a, lo, hi);
+  }
+
+  void append_snippets() {
+    Program& p = out_.program;
+    std::uint32_t base = static_cast<std::uint32_t>(p.code.size());
+    for (Instr in : snippet_code_) {
+      if (in.op == Op::Jmp || in.op == Op::Jz || in.op == Op::JzKeep || in.op == Op::JnzKeep) in.a += std::int32_t(base);
+      p.code.push_back(in);
+    }
+    auto fix = [&](std::uint32_t& entry) {
+      if (entry & 0x80000000u) entry = (entry & 0x7fffffffu) + base;
+    };
+    for (SiteTerms& st : out_.site_terms) for (auto& t : st.terms) fix(t.second);
+    for (auto& list : out_.invariant_terms) for (auto& t : list) fix(t.second);
+    p.location_of.resize(p.code.size(), -1);
+  }
+
+  const CheckedModule& cm_;
+  const Module& m_;
+  const std::vector<bool>& enabled_;
+  Diagnostics& diags_;
+  Compiled out_;
+  std::vector<std::uint32_t> global_base_;
+  std::vector<std::pair<std::uint32_t, std::int64_t>> initial_values_;
+  std::vector<std::uint32_t> back_edges_;
+  std::vector<bool> stmt_start_;
+  std::vector<std::int64_t> quant_values_;
+  std::map<std::string, int> inline_counts_;
+  std::set<std::uint32_t> warned_;
+  std::vector<Instr> snippet_code_;
+  std::uint32_t cur_src_ = 0;
+  std::uint32_t shared_statements_ = 0;
+  int atomic_ = 0;
+  int depth_ = 0;
+  bool in_snippet_ = false;
+  bool stack_reported_ = false;
+  bool mark_next_ = false;
+};
+
+}  // namespace
+
+Compiled compile(const CheckedModule& cm, const std::vector<bool>& enabled, Diagnostics& diags) {
+  Lowerer l(cm, enabled, diags);
+  return l.run();
+}
+
+}  // namespace tlbcheck::model

@@ -1,0 +1,37 @@
+// Lowering: a checked module -> Program (layout, initial state, bytecode).
+// Functions are inlined at each call site; quantifiers are unrolled; the
+// per-process control-flow graphs are searched (Boost.Graph) for statements
+// no execution reaches, which are reported as warnings.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/check.hpp"
+#include "model/diagnostics.hpp"
+#include "model/program.hpp"
+
+namespace tlbcheck::model {
+
+inline constexpr std::uint32_t kMaxStateWords = 512;
+inline constexpr std::uint32_t kMaxStack = 1024;
+
+// What a violation message shows: for each variable a condition mentions,
+// its text and a snippet of code that evaluates it in the violating state.
+struct SiteTerms {
+  std::vector<std::pair<std::string, std::uint32_t>> terms;
+};
+
+struct Compiled {
+  Program program;
+  std::vector<SiteTerms> site_terms;  // parallel to program.sites
+  std::vector<std::vector<std::pair<std::string, std::uint32_t>>> invariant_terms;
+};
+
+// `enabled[p]` says whether PropertyId p is checked; a disabled assertion
+// compiles to nothing.
+Compiled compile(const CheckedModule& cm, const std::vector<bool>& enabled, Diagnostics& diags);
+
+}  // namespace tlbcheck::model

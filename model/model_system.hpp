@@ -1,0 +1,72 @@
+// ModelSystem: a compiled protocol as a checker::System. Owns the source,
+// the checked module and the program; executes steps with the bytecode
+// interpreter (interpreter.cpp).
+//
+// Thread-safety: immutable after construction; every const member is safe to
+// call from many threads, each with its own Scratch.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checker/system.hpp"
+#include "model/check.hpp"
+#include "model/compile.hpp"
+#include "model/program.hpp"
+#include "model/source.hpp"
+
+namespace tlbcheck::model {
+
+class ModelSystem final : public checker::System {
+ public:
+  ModelSystem(std::unique_ptr<SourceFile> file, CheckedModule module, Compiled compiled, std::vector<bool> enabled);
+
+  std::string_view name() const override { return module_.protocol; }
+  const checker::Layout& layout() const override { return layout_; }
+  std::span<const checker::Group> groups() const override { return groups_; }
+  std::span<const checker::PropertyInfo> properties() const override { return properties_; }
+
+  void initial(checker::StateRef out) const override;
+  std::unique_ptr<checker::Scratch> make_scratch() const override;
+  void next(checker::ConstStateRef s, checker::Scratch& scratch, checker::EmitFn emit) const override;
+  checker::Verdict check(checker::ConstStateRef s) const override;
+  bool is_final(checker::ConstStateRef s) const override;
+  std::string format_slot(std::uint32_t slot, checker::ConstStateRef s) const override;
+  std::string explain_violation(checker::ConstStateRef before, checker::GroupId group,
+                                checker::ConstStateRef after) const override;
+  std::string explain_deadlock(checker::ConstStateRef s) const override;
+
+  const CheckedModule& module() const { return module_; }
+  const Program& program() const { return program_; }
+  const std::vector<OptionInfo>& options() const { return module_.options; }
+  const std::vector<bool>& enabled() const { return enabled_; }
+
+ private:
+  struct Scratch;
+  enum class Outcome { Done, Error };
+
+  std::int64_t read(std::uint32_t slot, const checker::Word* s) const;
+  void write(std::uint32_t slot, checker::Word* s, std::int64_t v) const;
+  void run_process(std::uint32_t p, checker::ConstStateRef s, Scratch& w, checker::EmitFn emit) const;
+  void exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& w) const;
+  std::optional<std::int64_t> eval(std::uint32_t entry, const checker::Word* st) const;
+  std::string where(std::uint32_t src) const;      // "file.tlb:12"
+  std::string line_text(std::uint32_t src) const;  // the trimmed source line
+  std::string terms_text(const std::vector<std::pair<std::string, std::uint32_t>>& terms, const checker::Word* st) const;
+  std::string format_value(std::uint32_t slot, std::int64_t v) const;
+
+  std::unique_ptr<SourceFile> file_;
+  CheckedModule module_;
+  Program program_;
+  std::vector<SiteTerms> site_terms_;
+  std::vector<std::vector<std::pair<std::string, std::uint32_t>>> invariant_terms_;
+  std::vector<bool> enabled_;
+  checker::Layout layout_;
+  std::vector<checker::Group> groups_;
+  std::vector<std::uint32_t> group_process_;
+  std::vector<checker::PropertyInfo> properties_;
+};
+
+}  // namespace tlbcheck::model

@@ -1,0 +1,103 @@
+// The compiled form of a protocol: a packed state layout and one flat
+// bytecode for every process instance, executed by the step interpreter
+// (vm.cpp). Produced by compile.cpp, immutable afterwards.
+//
+// Steps. Each process instance has a program counter slot holding a
+// *location*: the instruction a step starts at (0 means "ended"). A step runs
+// instructions from there until a Yield (the step ends; the next location is
+// its operand), a Halt (the process ends), a failed Await (the step is not
+// enabled: no successor), or a failed check (the successor records the
+// violation). The compiler puts a Yield after every statement that touches
+// shared state, at the end of every atomic block that does, and on every
+// loop back edge that could otherwise close a cycle without one; so
+// statements that only touch locals merge into the next step.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "checker/system.hpp"
+#include "model/ast.hpp"
+
+namespace tlbcheck::model {
+
+enum class Op : std::uint8_t {
+  Push,      // push a
+  Load,      // push slot a
+  LoadDyn,   // pop offset; push slot a+offset
+  Store,     // pop value; slot a := value (range site b)
+  StoreDyn,  // pop value, pop offset; slot a+offset := value (range site b)
+  Index,     // pop i, pop acc; i must be in 0..a-1 (site c); push acc + i*b
+  Neg, Not, Compl,  // Compl: ~x; for masks a is the all-CPUs mask, else 0
+  Add, Sub, Mul, Div, Mod,  // Div/Mod: site c for division by zero
+  Shl, Shr, BitAnd, BitOr, BitXor,
+  Eq, Ne, Lt, Le, Gt, Ge,
+  TestBit,   // pop mask, pop cpu (site c); push bit
+  MaskOf,    // pop cpu (site c); push 1<<cpu
+  Weight,    // pop mask; push popcount
+  BitRmw,    // pop cpu (site c), pop offset; mask slot a+offset: b=1 set, b=0 clear; push old bit
+  Pop,
+  Jmp,       // goto a
+  Jz,        // pop; if zero goto a
+  JzKeep,    // if top is zero goto a (keeping it), else pop
+  JnzKeep,   // if top is nonzero goto a (keeping it), else pop
+  Fork,      // a alternatives; the next a instructions are Jmps to them
+  Await,     // pop; if zero the step is not enabled
+  Check,     // pop; if zero: violation at site a
+  Fail,      // violation at site a
+  Yield,     // the step ends; next location a
+  Halt,      // the process ends
+  Return,    // ends an invariant's evaluation; the value is on the stack
+};
+
+struct Instr {
+  Op op = Op::Halt;
+  std::int32_t a = 0, b = 0, c = 0;
+  std::uint32_t src = 0;  // source offset of the statement it belongs to
+};
+
+enum class SiteKind : std::uint8_t { Assert, BugOn, Bug, Range, Index, DivZero, CpuRange, Runaway };
+
+// A place where a property can be violated.
+struct Site {
+  SiteKind kind = SiteKind::Assert;
+  std::uint32_t property = 0;  // PropertyId
+  std::uint32_t src = 0;       // source offset
+  ExprId expr;                 // the checked condition (Assert, BugOn)
+  std::uint32_t slot = 0;      // Range: the first slot of the target
+  std::uint32_t process = 0;   // the process instance it belongs to
+};
+
+struct ModelSlot {
+  checker::Slot pub;
+  std::int64_t lo = 0, hi = 0;  // stored as value - lo
+  TypeKind kind = TypeKind::Int;
+  std::uint32_t enum_id = 0;
+};
+
+struct ProcessInstance {
+  std::string name;            // "waiter" or "waiter@cpu1"
+  int cpu = 0;
+  std::uint32_t pc_slot = 0;
+  std::uint32_t entry = 0;     // first instruction
+  std::vector<std::uint32_t> locations;  // location index -> instruction (index 0: ended)
+  std::uint32_t first_group = 0;         // group of location l is first_group + l - 1
+  std::uint32_t runaway_site = 0;
+};
+
+struct Program {
+  std::vector<Instr> code;
+  std::vector<ModelSlot> slots;
+  std::vector<Site> sites;  // site 0 is "no violation"
+  std::vector<ProcessInstance> processes;
+  std::vector<std::uint32_t> invariant_entry;  // per invariant: first instruction
+  std::vector<std::int32_t> location_of;       // instruction -> location index, or -1
+  std::uint32_t violation_slot = 0;
+  std::uint32_t words = 0;
+  std::uint32_t bits = 0;
+  std::vector<checker::Word> initial;
+  std::uint32_t max_stack = 0;
+};
+
+}  // namespace tlbcheck::model

@@ -1,0 +1,24 @@
+#include "properties/catalogue.hpp"
+
+#include <array>
+
+namespace tlbcheck::properties {
+
+namespace {
+
+constexpr std::array<Entry, 3> kBuiltins{{
+    {BuiltinProperty::Assertion, "assertion",
+     "every assert(cond) holds, no BUG_ON(cond) fires and no BUG() is reached", true},
+    {BuiltinProperty::RuntimeError, "runtime-error",
+     "no value leaves its type's range, no index leaves its array, no division by zero, "
+     "no cpu number outside the machine, and every atomic block ends",
+     false},
+    {BuiltinProperty::Deadlock, "deadlock",
+     "some process can always take a step until every process has run to its end", true},
+}};
+
+}  // namespace
+
+std::span<const Entry> builtin_properties() { return kBuiltins; }
+
+}  // namespace tlbcheck::properties
