@@ -7,6 +7,7 @@
 #include <memory>
 
 #include <tbb/enumerable_thread_specific.h>
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
 #include <tbb/task_arena.h>
@@ -64,6 +65,8 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   result.threads = std::max(1u, options.threads);
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
 
+  // allow more workers than cores when asked (TBB caps at the core count otherwise)
+  tbb::global_control allow(tbb::global_control::max_allowed_parallelism, result.threads);
   tbb::task_arena arena(int(result.threads));
   StateStore store(words, 1u << 16);
   std::vector<std::uint32_t> order;  // canonical index -> row

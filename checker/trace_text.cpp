@@ -89,6 +89,7 @@ std::string render_text(const System& system, const Report& report) {
       header += "| " + fit(title, width) + " ";
       rule += "+" + std::string(width + 2, '-');
     }
+    while (!header.empty() && header.back() == ' ') header.pop_back();
     out += header + "\n" + rule + "\n";
     for (std::size_t i = 0; i < report.steps.size(); ++i) {
       int cpu = std::max(0, groups[report.steps[i].group.v].cpu);

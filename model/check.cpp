@@ -741,8 +741,8 @@ class Checker {
           error(DiagKind::TypeMismatch, E(e.args[0]).loc, "cannot index a '" + tn(base) + "': it is not an array");
           return make(TypeKind::Error);
         }
-        if (!int_like(idx)) {
-          error(DiagKind::TypeMismatch, E(e.args[1]).loc, "an array index must be an integer, found '" + tn(idx) + "'");
+        if (!int_like(idx) && !idx.scalar_is(TypeKind::Enum) && !idx.scalar_is(TypeKind::Bool)) {
+          error(DiagKind::TypeMismatch, E(e.args[1]).loc, "an array index must be an integer, an enum or a bool, found '" + tn(idx) + "'");
           return make(TypeKind::Error);
         }
         if (auto c = E(e.args[1]).cval; c && (*c < 0 || *c >= base.dims[0])) {

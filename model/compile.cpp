@@ -187,7 +187,7 @@ class Lowerer {
   const std::vector<Instr>& code() const { return in_snippet_ ? snippet_code_ : out_.program.code; }
 
   std::uint32_t emit(Op op, std::int32_t a = 0, std::int32_t b = 0, std::int32_t c = 0) {
-    code().push_back({op, a, b, c, cur_src_});
+    code().push_back({op, a, b, c, cur_src_, cur_ctx_});
     if (!in_snippet_) {
       stmt_start_.push_back(mark_next_);
       mark_next_ = false;
@@ -293,9 +293,31 @@ class Lowerer {
       }
       return static_cast<std::uint32_t>(p.location_of[instr]);
     };
-    add_location(inst.entry);
+    // A step may start at a jump (a loop's back edge, the end of a branch)
+    // or at a yield that only moves on: start it where the work is instead,
+    // so one program point never gets two locations.
+    auto resolve = [&](std::uint32_t target) {
+      std::uint32_t t = target;
+      for (std::uint32_t hops = 0; hops < end - begin; ++hops) {
+        const Instr& in = p.code[t];
+        if (in.op != Op::Jmp && in.op != Op::Yield) return t;
+        t = static_cast<std::uint32_t>(in.a);
+        if (t == target) return target;  // an empty loop: keep it as it is
+      }
+      return target;
+    };
+    add_location(resolve(inst.entry));
+    p.processes[pid].entry = resolve(inst.entry);
     for (std::uint32_t i = begin; i < end; ++i) {
-      if (p.code[i].op == Op::Yield) p.code[i].b = static_cast<std::int32_t>(add_location(static_cast<std::uint32_t>(p.code[i].a)));
+      if (p.code[i].op == Op::Yield) {
+        std::uint32_t t = resolve(static_cast<std::uint32_t>(p.code[i].a));
+        if (p.code[t].op == Op::Halt) {  // the last step ends the process itself
+          p.code[i].op = Op::Halt;
+          continue;
+        }
+        p.code[i].a = static_cast<std::int32_t>(t);
+        p.code[i].b = static_cast<std::int32_t>(add_location(t));
+      }
     }
     pi.pc_slot = alloc_slot(inst.name + ".pc", "location", cpu, 0, std::int64_t(pi.locations.size()) - 1, TypeKind::Int);
     p.slots[pi.pc_slot].pub.internal = true;
@@ -608,6 +630,12 @@ class Lowerer {
     }
     bool touched = false;
     mark();
+    std::uint32_t saved_ctx = cur_ctx_;
+    std::string text = source_text(call_id);
+    auto& contexts = out_.program.contexts;
+    auto it = std::find(contexts.begin(), contexts.end(), text);
+    std::uint32_t ctx = static_cast<std::uint32_t>(it - contexts.begin());
+    if (it == contexts.end()) contexts.push_back(text);
     for (std::uint32_t i = 0; i < callee.params; ++i) {
       ExprId arg = call.args[i];
       const Expr& a = m_.at(arg);
@@ -621,8 +649,10 @@ class Lowerer {
       touched = touched || shared(arg);
     }
     yield_if(touched);
+    cur_ctx_ = ctx;
     lower_stmt(callee.decl->body, f);
     for (std::uint32_t j : f.return_jumps) patch(j, here());
+    cur_ctx_ = saved_ctx;
   }
 
   // ---- addresses and expressions ---------------------------------------------------
@@ -956,6 +986,7 @@ class Lowerer {
   std::set<std::uint32_t> warned_;
   std::vector<Instr> snippet_code_;
   std::uint32_t cur_src_ = 0;
+  std::uint32_t cur_ctx_ = 0;
   std::uint32_t shared_statements_ = 0;
   int atomic_ = 0;
   int depth_ = 0;

@@ -438,8 +438,9 @@ std::string ModelSystem::explain_deadlock(checker::ConstStateRef s) const {
   for (const ProcessInstance& p : program_.processes) {
     std::int64_t loc = read(p.pc_slot, s.data());
     if (loc == 0) continue;
-    std::uint32_t src = program_.code[p.locations[std::size_t(loc)]].src;
-    text += std::string(first ? "" : "; ") + p.name + " on cpu" + std::to_string(p.cpu) + " is blocked at " + where(src) + " '" + line_text(src) + "'";
+    const Instr& in = program_.code[p.locations[std::size_t(loc)]];
+    std::string in_call = in.ctx != 0 ? " in " + program_.contexts[in.ctx] : "";
+    text += std::string(first ? "" : "; ") + p.name + " on cpu" + std::to_string(p.cpu) + " is blocked" + in_call + " at " + where(in.src) + " '" + line_text(in.src) + "'";
     first = false;
   }
   return text;

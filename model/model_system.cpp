@@ -30,6 +30,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, CheckedModule module,
       g.process = proc.name;
       g.context = "process";
       g.action = in.op == Op::Halt ? "(end of " + proc.name + ")" : line_text(in.src);
+      if (in.ctx != 0 && in.op != Op::Halt) g.action = program_.contexts[in.ctx] + ": " + g.action;
       g.name = proc.name + ": " + g.action;
       g.loc = {file_->name(), file_->line_of(in.src), file_->column_of(in.src)};
       g.cpu = proc.cpu;

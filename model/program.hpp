@@ -55,6 +55,7 @@ struct Instr {
   Op op = Op::Halt;
   std::int32_t a = 0, b = 0, c = 0;
   std::uint32_t src = 0;  // source offset of the statement it belongs to
+  std::uint32_t ctx = 0;  // the innermost inlined call it runs in (Program::contexts)
 };
 
 enum class SiteKind : std::uint8_t { Assert, BugOn, Bug, Range, Index, DivZero, CpuRange, Runaway };
@@ -93,6 +94,7 @@ struct Program {
   std::vector<ProcessInstance> processes;
   std::vector<std::uint32_t> invariant_entry;  // per invariant: first instruction
   std::vector<std::int32_t> location_of;       // instruction -> location index, or -1
+  std::vector<std::string> contexts{""};        // call texts, "spin_lock(B)"; 0: none
   std::uint32_t violation_slot = 0;
   std::uint32_t words = 0;
   std::uint32_t bits = 0;

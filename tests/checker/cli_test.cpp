@@ -1,0 +1,171 @@
+// The command line as users and scripts see it: exit statuses, JSON fields,
+// identical results for 1 and 2 threads, trace replay and its refusals.
+#include <catch2/catch.hpp>
+
+#include <deque>
+#include <set>
+#include <tuple>
+
+#include <nlohmann/json.hpp>
+
+#include "../support.hpp"
+
+using namespace tlbcheck::testing;
+
+namespace {
+
+std::string textbook(const std::string& name) { return quote(source_dir() + "/examples/textbook/" + name); }
+
+nlohmann::json check_json(const std::string& file, const std::string& args, int expected_exit) {
+  RunResult r = run(quote(cli()) + " check " + file + " --format json " + args);
+  INFO(r.output);
+  REQUIRE(r.exit == expected_exit);
+  auto j = nlohmann::json::parse(r.output, nullptr, false);
+  REQUIRE_FALSE(j.is_discarded());
+  return j;
+}
+
+// Peterson's algorithm enumerated directly in C++, independently of the
+// language: the state is (pc0, pc1, flag0, flag1, turn, in_cs), each CPU's
+// step is one line of peterson.tlb, and the await is one step.
+std::size_t peterson_reference_states() {
+  using S = std::tuple<int, int, int, int, int, int>;
+  std::set<S> seen;
+  std::deque<S> queue;
+  S init{0, 0, 0, 0, 0, 0};
+  seen.insert(init);
+  queue.push_back(init);
+  while (!queue.empty()) {
+    auto [p0, p1, f0, f1, turn, cs] = queue.front();
+    queue.pop_front();
+    for (int i = 0; i < 2; ++i) {
+      int pc[2] = {p0, p1}, f[2] = {f0, f1}, t = turn, c = cs;
+      int j = 1 - i;
+      switch (pc[i]) {
+        case 0: f[i] = 1; pc[i] = 1; break;
+        case 1: t = j; pc[i] = 2; break;
+        case 2:
+          if (!(f[j] == 0 || t == i)) continue;
+          pc[i] = 3;
+          break;
+        case 3: ++c; pc[i] = 4; break;
+        case 4: --c; pc[i] = 5; break;
+        default: f[i] = 0; pc[i] = 0; break;
+      }
+      S n{pc[0], pc[1], f[0], f[1], t, c};
+      if (seen.insert(n).second) queue.push_back(n);
+    }
+  }
+  return seen.size();
+}
+
+void strip_timing(nlohmann::json& j) {
+  for (const char* k : {"seconds", "threads", "peak_rss_bytes", "store_bytes"}) j.erase(k);
+}
+
+}  // namespace
+
+TEST_CASE("peterson.tlb holds with the state count of an independent enumeration", "[cli]") {
+  nlohmann::json j = check_json(textbook("peterson.tlb"), "", 0);
+  CHECK(j["verdict"] == "holds");
+  CHECK(j["states"].get<std::size_t>() == peterson_reference_states());
+  CHECK(peterson_reference_states() == 32);
+}
+
+TEST_CASE("1 and 2 threads print identical counts and traces", "[cli]") {
+  for (const char* name : {"lost_update.tlb", "peterson_no_turn.tlb", "lock_order.tlb", "ticket_lock.tlb", "peterson.tlb"}) {
+    RunResult one = run(quote(cli()) + " check " + textbook(name) + " --format json --threads 1");
+    RunResult two = run(quote(cli()) + " check " + textbook(name) + " --format json --threads 2");
+    auto a = nlohmann::json::parse(one.output), b = nlohmann::json::parse(two.output);
+    CHECK(a["threads"] == 1);
+    CHECK(b["threads"] == 2);
+    strip_timing(a);
+    strip_timing(b);
+    INFO(name);
+    CHECK(a == b);
+    CHECK(one.exit == two.exit);
+  }
+}
+
+TEST_CASE("the JSON report has every field of the contract", "[cli]") {
+  nlohmann::json j = check_json(textbook("lost_update.tlb"), "", 1);
+  for (const char* k : {"protocol", "options", "verdict", "property", "states", "transitions", "depth", "seconds", "threads", "trace"}) {
+    INFO(k);
+    CHECK(j.contains(k));
+  }
+  CHECK(j["verdict"] == "violated");
+  CHECK(j["property"] == "assertion");
+  REQUIRE_FALSE(j["trace"].empty());
+  for (const auto& step : j["trace"]) {
+    for (const char* k : {"cpu", "task", "context", "action", "file", "line", "changes"}) CHECK(step.contains(k));
+  }
+}
+
+TEST_CASE("a trace written with --trace-out replays to the same violation", "[cli]") {
+  std::string dir = temp_dir();
+  std::string trace = dir + "/lost_update.json";
+  RunResult r = run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --trace-out " + quote(trace));
+  REQUIRE(r.exit == 1);
+  RunResult replay = run(quote(cli()) + " replay " + textbook("lost_update.tlb") + " " + quote(trace));
+  INFO(replay.output);
+  CHECK(replay.exit == 1);
+  CHECK_THAT(replay.output, Catch::Contains("confirmed") && Catch::Contains("'assertion'"));
+
+  // a deadlock trace replays too
+  std::string dl = dir + "/lock_order.json";
+  REQUIRE(run(quote(cli()) + " check " + textbook("lock_order.tlb") + " --trace-out " + quote(dl)).exit == 1);
+  RunResult d = run(quote(cli()) + " replay " + textbook("lock_order.tlb") + " " + quote(dl));
+  CHECK(d.exit == 1);
+  CHECK_THAT(d.output, Catch::Contains("deadlock"));
+}
+
+TEST_CASE("a hand-corrupted trace is refused at its first bad step", "[cli]") {
+  std::string dir = temp_dir();
+  std::string trace = dir + "/lu.json";
+  REQUIRE(run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --trace-out " + quote(trace)).exit == 1);
+  nlohmann::json j = nlohmann::json::parse(read_file(trace));
+
+  nlohmann::json wrong_value = j;  // step 3 claims a different value
+  wrong_value["trace"][2]["changes"][0]["to"] = "2";
+  write_file(dir + "/bad1.json", wrong_value.dump());
+  RunResult r1 = run(quote(cli()) + " replay " + textbook("lost_update.tlb") + " " + quote(dir + "/bad1.json"));
+  CHECK(r1.exit == 0);
+  CHECK_THAT(r1.output, Catch::Contains("step 3 does not apply"));
+
+  nlohmann::json wrong_order = j;  // the observer's assert before its await
+  std::swap(wrong_order["trace"][6], wrong_order["trace"][7]);
+  write_file(dir + "/bad2.json", wrong_order.dump());
+  RunResult r2 = run(quote(cli()) + " replay " + textbook("lost_update.tlb") + " " + quote(dir + "/bad2.json"));
+  CHECK(r2.exit == 0);
+  CHECK_THAT(r2.output, Catch::Contains("step 7 does not apply"));
+
+  nlohmann::json truncated = j;  // no violation at the end
+  truncated["trace"].erase(truncated["trace"].size() - 1);
+  write_file(dir + "/bad3.json", truncated.dump());
+  RunResult r3 = run(quote(cli()) + " replay " + textbook("lost_update.tlb") + " " + quote(dir + "/bad3.json"));
+  CHECK(r3.exit == 0);
+  CHECK_THAT(r3.output, Catch::Contains("violates no property"));
+}
+
+TEST_CASE("limits give exit status 3 and say what was explored", "[cli]") {
+  RunResult r = run(quote(cli()) + " check " + textbook("ticket_lock.tlb") + " --max-states 100");
+  INFO(r.output);
+  CHECK(r.exit == 3);
+  CHECK_THAT(r.output, Catch::Contains("verdict: incomplete") && Catch::Contains("state limit") && Catch::Contains("states: "));
+  RunResult m = run(quote(cli()) + " check " + textbook("ticket_lock.tlb") + " -D cpus=5 --memory-limit 1M");
+  CHECK(m.exit == 3);
+  CHECK_THAT(m.output, Catch::Contains("memory limit"));
+}
+
+TEST_CASE("--show-layout prints the packed state", "[cli]") {
+  RunResult r = run(quote(cli()) + " check " + textbook("peterson.tlb") + " --show-layout");
+  CHECK(r.exit == 0);
+  CHECK_THAT(r.output, Catch::Contains("state layout: 1 words") && Catch::Contains("flag[1]") && Catch::Contains("turn"));
+}
+
+TEST_CASE("the text counterexample has one column per CPU and the explanation", "[cli]") {
+  RunResult r = run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --threads 2");
+  CHECK(r.exit == 1);
+  CHECK_THAT(r.output, Catch::Contains("| cpu0") && Catch::Contains("| cpu1 (inc@cpu1)") && Catch::Contains("counter: 0 -> 1") &&
+                           Catch::Contains("with counter = 1"));
+}

@@ -1,0 +1,102 @@
+// Every bundled protocol and example declares its expected verdict,
+// property and exact state count in `// expect:` lines; each is checked with
+// 1 and 2 threads, and each counterexample against its golden trace in
+// tests/golden/. Refresh goldens with TLBCHECK_UPDATE_GOLDEN=1 and review the
+// diff.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <sstream>
+
+#include "checker/explorer.hpp"
+#include "checker/trace.hpp"
+#include "model/frontend.hpp"
+#include "support.hpp"
+
+using namespace tlbcheck;
+using namespace tlbcheck::testing;
+
+namespace {
+
+std::vector<std::string> bundled_files() {
+  std::vector<std::string> out;
+  for (const char* dir : {"examples", "protocols"}) {
+    std::filesystem::path root = std::filesystem::path(source_dir()) / dir;
+    if (!std::filesystem::exists(root)) continue;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+      if (e.path().extension() == ".tlb") out.push_back(std::filesystem::relative(e.path(), source_dir()).string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The text report without the timing line, which differs run to run.
+std::string stable_text(const std::string& text) {
+  std::istringstream in(text);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    if (line.rfind("time: ", 0) == 0) continue;
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string golden_name(const std::string& rel, const Expectation& e) {
+  std::string name = rel.substr(0, rel.size() - 4);
+  for (char& c : name) c = c == '/' ? '_' : c;
+  for (const auto& [k, v] : e.defines) name += "__" + k + "-" + v;
+  return source_dir() + "/tests/golden/" + name + ".trace";
+}
+
+}  // namespace
+
+TEST_CASE("every bundled protocol meets its expectations", "[golden]") {
+  std::vector<std::string> files = bundled_files();
+  REQUIRE_FALSE(files.empty());
+  bool update = std::getenv("TLBCHECK_UPDATE_GOLDEN") != nullptr;
+  for (const std::string& rel : files) {
+    std::string text = read_file(source_dir() + "/" + rel);
+    std::vector<Expectation> expects = expectations(text);
+    INFO(rel);
+    CHECK_FALSE(expects.empty());  // the contract: every bundled file states its expectations
+    for (const Expectation& e : expects) {
+      INFO(e.line);
+      model::LoadOptions lo;
+      for (const auto& [k, v] : e.defines) lo.defines.push_back({k, v});
+      model::LoadResult l = model::load_text(rel, text, lo);
+      INFO(l.diagnostics);
+      REQUIRE(l.system);
+      std::string first_text;
+      for (unsigned threads : {1u, 2u}) {
+        checker::ExploreOptions o;
+        o.threads = threads;
+        o.check_deadlock = l.deadlock_enabled;
+        o.deadlock_property = checker::PropertyId{2};
+        checker::Report report;
+        report.result = checker::explore(*l.system, o);
+        report.protocol = std::string(l.system->name());
+        report.file = rel;
+        for (const auto& opt : l.system->options()) report.options.push_back({opt.name, opt.shown});
+        report.state_bytes = l.system->layout().words * 8;
+        checker::describe(*l.system, report);
+        CHECK(checker::outcome_name(report.result.outcome) == e.verdict);
+        if (!e.property.empty()) CHECK(report.property == e.property);
+        CHECK(e.states >= 0);  // `states=?` is a placeholder to be filled in
+        if (e.states >= 0) CHECK(report.result.states == std::uint64_t(e.states));
+        // 1 and 2 threads: the same report, word for word
+        std::string now = stable_text(checker::render_text(*l.system, report));
+        if (threads == 1) first_text = now;
+        else CHECK(now == first_text);
+        if (threads == 2 || report.result.outcome != checker::Outcome::Violated) continue;
+        std::string golden = golden_name(rel, e);
+        if (update || !std::filesystem::exists(golden)) {
+          if (!update) FAIL("missing golden trace " << golden << ": run the tests with TLBCHECK_UPDATE_GOLDEN=1 and review it");
+          write_file(golden, now);
+        } else {
+          CHECK(read_file(golden) == now);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,106 @@
+// Helpers shared by the tests: running the CLI, reading files, and the
+// `// expect:` lines every bundled protocol carries.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace tlbcheck::testing {
+
+inline std::string source_dir() { return TLBCHECK_SOURCE_DIR; }
+
+// The CLI under test: the normal build, or (for the sanitizer pass) the one
+// named by $TLBCHECK_CLI.
+inline std::string cli() {
+  const char* env = std::getenv("TLBCHECK_CLI");
+  return env != nullptr && *env != '\0' ? env : TLBCHECK_CLI;
+}
+
+struct RunResult {
+  int exit = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a shell command with a time limit; a hang shows as exit 124.
+inline RunResult run(const std::string& command, int seconds = 120) {
+  RunResult r;
+  std::string full = "timeout " + std::to_string(seconds) + " " + command + " 2>&1";
+  FILE* pipe = popen(full.c_str(), "r");
+  if (pipe == nullptr) return r;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
+  int status = pclose(pipe);
+  r.exit = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+inline std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+inline std::string temp_dir() {
+  auto dir = std::filesystem::temp_directory_path() / ("tlbcheck-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+// `// expect: [NAME=VALUE ...] holds|violated [PROPERTY] states=N`
+struct Expectation {
+  std::vector<std::pair<std::string, std::string>> defines;
+  std::string verdict;
+  std::string property;
+  long long states = -1;
+  std::string line;
+};
+
+inline std::vector<Expectation> expectations(const std::string& text) {
+  std::vector<Expectation> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto at = line.find("// expect:");
+    if (at != 0) continue;
+    Expectation e;
+    e.line = line;
+    std::istringstream words(line.substr(10));
+    std::string w;
+    while (words >> w) {
+      auto eq = w.find('=');
+      if (w.rfind("states=", 0) == 0) {
+        e.states = w.substr(7) == "?" ? -1 : std::stoll(w.substr(7));
+      } else if (eq != std::string::npos) {
+        e.defines.push_back({w.substr(0, eq), w.substr(eq + 1)});
+      } else if (e.verdict.empty()) {
+        e.verdict = w;
+      } else {
+        e.property = w;
+      }
+    }
+    out.push_back(e);
+  }
+  return out;
+}
+
+}  // namespace tlbcheck::testing
