@@ -157,7 +157,7 @@ TEST_CASE("limits give exit status 3 and say what was explored", "[cli]") {
   CHECK_THAT(m.output, Catch::Contains("memory limit"));
 }
 
-TEST_CASE("--show-layout prints the packed state", "[cli]") {
+TEST_CASE("the packed state layout is printed with --show-layout", "[cli]") {
   RunResult r = run(quote(cli()) + " check " + textbook("peterson.tlb") + " --show-layout");
   CHECK(r.exit == 0);
   CHECK_THAT(r.output, Catch::Contains("state layout: 1 words") && Catch::Contains("flag[1]") && Catch::Contains("turn"));

@@ -206,7 +206,7 @@ TEST_CASE("a deadlock one level up wins over a violation found first", "[explore
   CHECK(r.trace.groups.size() == 1);
 }
 
-TEST_CASE("--max-states stops at a batch boundary with the same numbers for any thread count", "[explorer]") {
+TEST_CASE("a state limit stops at a batch boundary with the same numbers for any thread count", "[explorer]") {
   GraphSystem g = random_graph(7, 5000, 15000);
   ExploreResult one = run(g, 1, 50, 1000);
   CHECK(one.outcome == Outcome::Incomplete);

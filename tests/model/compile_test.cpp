@@ -113,7 +113,7 @@ TEST_CASE("per-CPU variables: one copy per CPU", "[compile]") {
   CHECK(r.result.states == 4);
 }
 
-TEST_CASE("-D overrides an option and the number of cpus", "[compile]") {
+TEST_CASE("options and the number of cpus can be overridden with -D", "[compile]") {
   const char* text = "option n: int[1..3] = 1; var x: int[0..3] = 0; process p on each cpu { x += n; }";
   CHECK(check(text).result.states == 2);
   // cpus=3, n=1: x counts how many CPUs ran: 2^3 subsets of ended CPUs
@@ -217,7 +217,7 @@ TEST_CASE("cpumask built-ins", "[compile]") {
   CHECK(r.result.outcome == checker::Outcome::Holds);
 }
 
-TEST_CASE("--property and --no-property select what is checked", "[compile]") {
+TEST_CASE("property selection with --property and --no-property", "[compile]") {
   const char* text = "var x: int[0..1] = 1; process p on cpu 0 { assert(x == 0); } invariant one: x == 1;";
   CHECK(check(text).property == "assertion");
   CHECK(check(text, {}, {"one"}).result.outcome == checker::Outcome::Holds);
