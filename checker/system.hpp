@@ -147,6 +147,13 @@ class System {
   virtual std::string explain_violation(ConstStateRef before, GroupId group,
                                         ConstStateRef after) const = 0;
   virtual std::string explain_deadlock(ConstStateRef s) const = 0;
+
+  // The slots whose history explains a violation (e.g. the frame a stale
+  // translation leads to): the trace says at which step each last changed.
+  virtual std::vector<std::uint32_t> involved_slots(ConstStateRef before, GroupId group, ConstStateRef after) const {
+    (void)before, (void)group, (void)after;
+    return {};
+  }
 };
 
 // Reads a slot's raw bits.

@@ -56,7 +56,19 @@ void describe(const System& system, Report& report) {
   } else if (t.groups.empty()) {
     report.explanation = "the initial state violates it: " + system.explain_violation(t.states.back(), GroupId{0}, t.states.back());
   } else {
-    report.explanation = system.explain_violation(t.states[t.states.size() - 2], t.groups.back(), t.states.back());
+    ConstStateRef before = t.states[t.states.size() - 2];
+    report.explanation = system.explain_violation(before, t.groups.back(), t.states.back());
+    // when did the state the violation depends on change last?
+    const Layout& layout = system.layout();
+    for (std::uint32_t slot : system.involved_slots(before, t.groups.back(), t.states.back())) {
+      for (std::size_t i = t.groups.size(); i-- > 0;) {
+        if (slot_bits(layout.slots[slot], t.states[i]) == slot_bits(layout.slots[slot], t.states[i + 1])) continue;
+        const Group& g = system.groups()[t.groups[i].v];
+        report.explanation += "; " + layout.slots[slot].name + " became " + system.format_slot(slot, t.states[i + 1]) + " at step " + std::to_string(i + 1) +
+                              " (" + g.process + ", line " + std::to_string(g.loc.line) + ": " + g.action + ")";
+        break;
+      }
+    }
   }
 }
 

@@ -24,7 +24,9 @@ struct StmtId {
 
 // ---- types ----------------------------------------------------------------
 
-enum class TypeKind : std::uint8_t { Error, Void, Bool, Int, Enum, Cpu, Mask };
+// Mm, Frame, Page and Task are the machine's objects: small integers with a
+// `none` value one past the last (pages have no none).
+enum class TypeKind : std::uint8_t { Error, Void, Bool, Int, Enum, Cpu, Mask, Mm, Frame, Page, Task };
 
 // A scalar type with optional array dimensions (outermost first).
 struct Type {
@@ -54,17 +56,21 @@ struct TypeSyntax {
 
 // ---- expressions -----------------------------------------------------------
 
-enum class ExprKind : std::uint8_t { Int, Bool, Name, ThisCpu, Index, Unary, Binary, Call, Quant, Cond };
+enum class ExprKind : std::uint8_t { Int, Bool, Name, ThisCpu, Index, Unary, Binary, Call, Quant, Cond, Member };
 
-enum class SymKind : std::uint8_t { None, Const, Global, Percpu, Local, QuantVar, Enumerator, Function, Builtin };
+enum class SymKind : std::uint8_t {
+  None, Const, Global, Percpu, Local, QuantVar, Enumerator, Function, Builtin,
+  MmField,      // Member: a declared per-mm field (sym_index: which)
+  MachineField, // Member: a built-in field of a machine object (sym_index: ObjectField)
+};
 
 struct Expr {
   ExprKind kind = ExprKind::Int;
   Loc loc;
   Tok op = Tok::End;          // Unary/Binary operator; Quant: KwForall/KwExists/KwCount
   std::int64_t value = 0;     // Int, Bool
-  std::string_view name;      // Name, Call (callee), Quant (bound variable)
-  std::vector<ExprId> args;   // operands, index base+index, call arguments, cond c/a/b
+  std::string_view name;      // Name, Call (callee), Quant (bound variable), Member (field)
+  std::vector<ExprId> args;   // operands, index base+index, call arguments, cond c/a/b, member base
   TypeSyntax quant_type;      // Quant: the range of the bound variable
 
   // Filled in by the checker.
@@ -97,12 +103,22 @@ struct Stmt {
 
 // ---- declarations ----------------------------------------------------------
 
-enum class DeclKind : std::uint8_t { Protocol, Option, Const, Enum, Machine, Var, Percpu, Invariant, Fn, Process };
+enum class DeclKind : std::uint8_t {
+  Protocol, Option, Const, Enum, Machine, Var, Percpu, Invariant, Fn, Process,
+  Mm,        // mm NAME;
+  MmFields,  // mm { FIELD: TYPE [= INIT]; ... }
+  Page,      // page NAME [at N] [kernel];
+  Map,       // map MM.PAGE [readonly];
+  Irq,       // irq NAME [fires N on cpu C] { ... }
+  Task,      // task NAME: user(MM) | kernel on cpu C | on each cpu [sleeping] { ... }
+  Hook,      // on page_fault(...) { ... }, on context_switch(...) { ... }
+};
 
 struct Param {
   std::string_view name;
   Loc loc;
   TypeSyntax type;
+  ExprId init;  // MmFields: the initial value
 };
 
 struct MachineField {
@@ -127,6 +143,12 @@ struct Decl {
   bool each_cpu = false;            // Process: `on each cpu`
   ExprId cpu;                       // Process: `on cpu EXPR`
   std::string_view text;            // Protocol: the name without quotes
+  // machine declarations
+  std::string_view mm;              // Map: the mm; Task: user(MM)
+  Loc mm_loc;
+  ExprId at;                        // Page: `at N`; Irq: `fires N`
+  bool flag = false;                // Page: kernel; Map: readonly; Task: sleeping
+  bool kernel_task = false;         // Task: kernel
 };
 
 struct Module {

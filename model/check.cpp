@@ -72,6 +72,7 @@ class Checker {
   CheckedModule run() {
     declare_all();
     if (!diags_.saturated()) evaluate_globals();
+    if (!diags_.saturated()) evaluate_machine();
     if (!diags_.saturated()) check_bodies();
     if (!diags_.saturated()) check_recursion();
     report_unused_defines();
@@ -110,6 +111,17 @@ class Checker {
     it->second = sym;
   }
 
+  Type mm_type() const { return make(TypeKind::Mm, -1, 0); }
+
+  std::uint32_t add_const(const Type& t, std::int64_t value) {
+    const_values_.push_back({t, value});
+    return static_cast<std::uint32_t>(const_values_.size() - 1);
+  }
+
+  void declare_builtin_const(std::string_view name, const Type& t, std::int64_t value) {
+    globals_[name] = Symbol{SymKind::Const, add_const(t, value), {}};
+  }
+
   std::uint32_t add_enum(std::string name, const std::vector<std::string_view>& members, const std::vector<Loc>& locs) {
     std::uint32_t id = static_cast<std::uint32_t>(out_.enums.size());
     EnumInfo info;
@@ -129,6 +141,11 @@ class Checker {
   }
 
   void declare_all() {
+    out_.mms.push_back({"init_mm", {}});
+    declare_builtin_const("init_mm", mm_type(), 0);
+    bool has_machine_block = false;
+    for (const Decl& d : m().decls) has_machine_block = has_machine_block || d.kind == DeclKind::Machine;
+    if (!has_machine_block) finish_machine();
     for (Decl& d : m().decls) {
       if (diags_.saturated()) return;
       switch (d.kind) {
@@ -176,6 +193,72 @@ class Checker {
         }
         case DeclKind::Machine:
           machine(d);
+          finish_machine();
+          break;
+        case DeclKind::Mm:
+          declare(d.name, d.name_loc, {SymKind::Const, add_const(mm_type(), std::int64_t(out_.mms.size())), {}});
+          out_.mms.push_back({std::string(d.name), d.name_loc});
+          break;
+        case DeclKind::MmFields:
+          if (mm_fields_seen_) {
+            error(DiagKind::Redeclared, d.loc, "the fields of mm are declared once");
+            break;
+          }
+          mm_fields_seen_ = true;
+          mm_fields_decl_ = &d;
+          break;
+        case DeclKind::Page: {
+          std::int64_t index = std::int64_t(out_.pages.size());
+          if (d.at.valid()) {
+            Context ctx;
+            auto v = const_int(d.at, ctx);
+            if (!v) break;
+            index = *v;
+          }
+          for (const PageInfo& other : out_.pages) {
+            if (other.index == index) {
+              error(DiagKind::Redeclared, d.name_loc, "pages '" + other.name + "' and '" + std::string(d.name) + "' have the same address " + std::to_string(index));
+            }
+          }
+          declare(d.name, d.name_loc, {SymKind::Const, add_const(make(TypeKind::Page, 0, 0), std::int64_t(out_.pages.size())), {}});
+          out_.pages.push_back({std::string(d.name), index, d.flag, d.name_loc});
+          out_.uses_machine = true;
+          break;
+        }
+        case DeclKind::Map:
+          out_.uses_machine = true;
+          break;
+        case DeclKind::Irq: {
+          out_.uses_machine = true;
+          if (irq_index_.count(d.name) != 0 || globals_.count(d.name) != 0) {
+            error(DiagKind::Redeclared, d.name_loc, "'" + std::string(d.name) + "' is already declared");
+            break;
+          }
+          irq_index_[d.name] = static_cast<std::uint32_t>(out_.irqs.size());
+          IrqInfo irq;
+          irq.body.decl = &d;
+          irq.device = d.at.valid();
+          out_.irqs.push_back(std::move(irq));
+          break;
+        }
+        case DeclKind::Hook: {
+          out_.uses_machine = true;
+          if (d.name != "page_fault") {
+            error(DiagKind::BadMachine, d.name_loc, "unknown hook 'on " + std::string(d.name) + "': expected 'on page_fault(p: page, write: bool)'");
+            break;
+          }
+          if (out_.page_fault_hook >= 0) {
+            error(DiagKind::Redeclared, d.name_loc, "'on page_fault' is declared twice");
+            break;
+          }
+          out_.page_fault_hook = int(out_.functions.size());
+          BodyInfo b;
+          b.decl = &d;
+          out_.functions.push_back(std::move(b));
+          break;
+        }
+        case DeclKind::Task:
+          error(DiagKind::BadMachine, d.loc, "tasks are not supported yet: use 'process NAME on cpu N { ... }'");
           break;
         case DeclKind::Var:
         case DeclKind::Percpu: {
@@ -199,10 +282,6 @@ class Checker {
           break;
       }
     }
-    if (!machine_seen_) {
-      if (auto over = take_define("cpus", make(TypeKind::Int, 1, kMaxCpus))) out_.cpus = int(*over);
-      out_.options.push_back({"cpus", make(TypeKind::Int, 1, kMaxCpus), out_.cpus, std::to_string(out_.cpus)});
-    }
   }
 
   void machine(Decl& d) {
@@ -211,30 +290,53 @@ class Checker {
       return;
     }
     machine_seen_ = true;
-    bool cpus_seen = false;
     for (MachineField& f : d.fields) {
-      if (f.name == "cpus") {
-        Context ctx;
-        Type t = check_expr(f.value, ctx, nullptr);
-        auto v = E(f.value).cval;
-        if (t.kind == TypeKind::Error) continue;
-        if (!int_like(t) || !v) {
-          error(DiagKind::BadMachine, E(f.value).loc, "machine field 'cpus' needs a constant integer");
-          continue;
-        }
-        if (*v < 1 || *v > kMaxCpus) {
-          error(DiagKind::BadMachine, E(f.value).loc, "cpus = " + std::to_string(*v) + " is outside 1.." + std::to_string(kMaxCpus));
-          continue;
-        }
-        out_.cpus = int(*v);
-        cpus_seen = true;
-      } else {
-        error(DiagKind::BadMachine, f.loc, "unknown machine field '" + std::string(f.name) + "': expected 'cpus'");
+      const hw::FieldSpec* spec = nullptr;
+      for (const hw::FieldSpec& fs : hw::fields()) {
+        if (fs.name == f.name) spec = &fs;
       }
+      if (spec == nullptr) {
+        std::string known;
+        for (const hw::FieldSpec& fs : hw::fields()) known += (known.empty() ? "" : ", ") + std::string(fs.name);
+        error(DiagKind::BadMachine, f.loc, "unknown machine field '" + std::string(f.name) + "': expected one of " + known);
+        continue;
+      }
+      Context ctx;
+      Type t = check_expr(f.value, ctx, nullptr);
+      if (t.kind == TypeKind::Error) continue;
+      auto v = E(f.value).cval;
+      bool kind_ok = spec->boolean ? t.scalar_is(TypeKind::Bool) : int_like(t);
+      if (!kind_ok || !v) {
+        error(DiagKind::BadMachine, E(f.value).loc, "machine field '" + std::string(f.name) + "' needs a constant " + (spec->boolean ? "bool" : "integer"));
+        continue;
+      }
+      if (*v < spec->lo || *v > spec->hi) {
+        error(DiagKind::BadMachine, E(f.value).loc, std::string(f.name) + " = " + std::to_string(*v) + " is outside " + std::to_string(spec->lo) + ".." + std::to_string(spec->hi));
+        continue;
+      }
+      set_field(*spec, *v);
+      machine_set_.insert(std::string(spec->name));
     }
-    (void)cpus_seen;
-    if (auto over = take_define("cpus", make(TypeKind::Int, 1, kMaxCpus))) out_.cpus = int(*over);
-    out_.options.push_back({"cpus", make(TypeKind::Int, 1, kMaxCpus), out_.cpus, std::to_string(out_.cpus)});
+  }
+
+  void set_field(const hw::FieldSpec& spec, std::int64_t v) {
+    if (spec.boolean) out_.machine.*(spec.bool_field) = v != 0;
+    else out_.machine.*(spec.int_field) = int(v);
+    if (spec.name == "cpus") out_.cpus = int(v);
+  }
+
+  // After the declarations: -D overrides of machine fields, and the option list.
+  void finish_machine() {
+    for (const hw::FieldSpec& spec : hw::fields()) {
+      Type t = spec.boolean ? make(TypeKind::Bool, 0, 1) : make(TypeKind::Int, spec.lo, spec.hi);
+      if (auto over = take_define(std::string(spec.name), t)) {
+        set_field(spec, *over);
+        machine_set_.insert(std::string(spec.name));
+      }
+      if (spec.name != "cpus" && machine_set_.count(std::string(spec.name)) == 0) continue;
+      std::int64_t v = spec.boolean ? (out_.machine.*(spec.bool_field) ? 1 : 0) : out_.machine.*(spec.int_field);
+      out_.options.push_back({std::string(spec.name), t, v, show_value(t, v)});
+    }
   }
 
   // ---- -D handling ----------------------------------------------------------
@@ -340,7 +442,84 @@ class Checker {
     }
   }
 
-  std::int64_t default_value(const Type& t) const { return t.kind == TypeKind::Int ? std::clamp<std::int64_t>(0, t.lo, t.hi) : 0; }
+  void evaluate_machine() {
+    if (mm_fields_decl_ != nullptr) {
+      std::set<std::string_view> seen;
+      for (const Param& p : mm_fields_decl_->params) {
+        if (!seen.insert(p.name).second || p.name == "pgd") {
+          error(DiagKind::Redeclared, p.loc, "mm field '" + std::string(p.name) + "' is already declared");
+          continue;
+        }
+        MmFieldInfo f;
+        f.name = p.name;
+        f.loc = p.loc;
+        f.type = resolve_type(p.type, "mm." + std::string(p.name));
+        f.init = default_value(f.type);
+        if (p.init.valid() && f.type.kind != TypeKind::Error) {
+          Context ctx;
+          Type scalar = f.type;
+          scalar.dims.clear();
+          Type vt = check_expr(p.init, ctx, &scalar);
+          if (vt.kind == TypeKind::Error) continue;
+          if (!E(p.init).cval) {
+            error(DiagKind::NotConstant, E(p.init).loc, "the initial value of mm field '" + std::string(p.name) + "' must be a constant");
+            continue;
+          }
+          if (assignable(scalar, vt, E(p.init).loc, "mm field '" + std::string(p.name) + "'")) f.init = *E(p.init).cval;
+        }
+        out_.mm_fields.push_back(f);
+      }
+    }
+    for (Decl& d : m().decls) {
+      if (d.kind == DeclKind::Map) {
+        MapInfo map;
+        map.loc = d.name_loc;
+        map.writable = !d.flag;
+        auto mm = std::find_if(out_.mms.begin(), out_.mms.end(), [&](const MmInfo& i) { return i.name == d.mm; });
+        auto page = std::find_if(out_.pages.begin(), out_.pages.end(), [&](const PageInfo& i) { return i.name == d.name; });
+        if (mm == out_.mms.end()) {
+          error(DiagKind::UnknownName, d.mm_loc, "unknown mm '" + std::string(d.mm) + "': declare it with 'mm " + std::string(d.mm) + ";'");
+          continue;
+        }
+        if (page == out_.pages.end()) {
+          error(DiagKind::UnknownName, d.name_loc, "unknown page '" + std::string(d.name) + "': declare it with 'page " + std::string(d.name) + ";'");
+          continue;
+        }
+        map.mm = static_cast<std::uint32_t>(mm - out_.mms.begin());
+        map.page = static_cast<std::uint32_t>(page - out_.pages.begin());
+        for (const MapInfo& other : out_.maps) {
+          if (other.mm == map.mm && other.page == map.page) error(DiagKind::Redeclared, d.name_loc, "page '" + std::string(d.name) + "' is mapped twice in '" + std::string(d.mm) + "'");
+        }
+        out_.maps.push_back(map);
+      } else if (d.kind == DeclKind::Irq && d.at.valid()) {
+        auto it = irq_index_.find(d.name);
+        if (it == irq_index_.end()) continue;
+        IrqInfo& irq = out_.irqs[it->second];
+        Context ctx;
+        auto fires = const_int(d.at, ctx);
+        auto cpu = const_int(d.cpu, ctx);
+        if (!fires || !cpu) continue;
+        if (*fires < 1 || *fires > 7) error(DiagKind::BadRange, E(d.at).loc, "an interrupt fires 1..7 times, not " + std::to_string(*fires));
+        if (*cpu < 0 || *cpu >= out_.cpus) error(DiagKind::BadRange, E(d.cpu).loc, "cpu " + std::to_string(*cpu) + " does not exist: the machine has cpus 0.." + std::to_string(out_.cpus - 1));
+        irq.fires = *fires;
+        irq.cpu = int(*cpu);
+      }
+    }
+    const hw::Config& mc = out_.machine;
+    std::int64_t span = 1;
+    for (int l = 0; l < mc.levels; ++l) span *= mc.entries;
+    for (const PageInfo& p : out_.pages) {
+      if (p.index < 0 || p.index >= span) {
+        error(DiagKind::BadRange, p.loc, "page '" + p.name + "' at " + std::to_string(p.index) + " is outside the address space 0.." + std::to_string(span - 1) +
+                                             " (levels = " + std::to_string(mc.levels) + ", entries = " + std::to_string(mc.entries) + ")");
+      }
+    }
+  }
+
+  std::int64_t default_value(const Type& t) const {
+    if (t.kind == TypeKind::Mm || t.kind == TypeKind::Frame || t.kind == TypeKind::Task) return -1;  // none
+    return t.kind == TypeKind::Int ? std::clamp<std::int64_t>(0, t.lo, t.hi) : 0;
+  }
 
   Type resolve_type(const TypeSyntax& ts, const std::string& owner) {
     Type t;
@@ -370,8 +549,22 @@ class Checker {
         break;
       case Tok::Ident: {
         auto it = types_.find(ts.name);
+        if (it == types_.end() && ts.name == "mm") {
+          t = make(TypeKind::Mm, -1, std::int64_t(out_.mms.size()) - 1);
+          out_.uses_machine = true;
+          break;
+        }
+        if (it == types_.end() && ts.name == "frame") {
+          t = make(TypeKind::Frame, -1, 0);  // the frame count is known after boot (compile)
+          out_.uses_machine = true;
+          break;
+        }
+        if (it == types_.end() && ts.name == "page") {
+          t = make(TypeKind::Page, 0, std::int64_t(out_.pages.size()) - 1);
+          break;
+        }
         if (it == types_.end()) {
-          error(DiagKind::UnknownName, ts.loc, "unknown type '" + std::string(ts.name) + "': expected bool, int[lo..hi], cpu, cpumask or an enum");
+          error(DiagKind::UnknownName, ts.loc, "unknown type '" + std::string(ts.name) + "': expected bool, int[lo..hi], cpu, cpumask, mm, page, frame or an enum");
           return make(TypeKind::Error);
         }
         t = make(TypeKind::Enum);
@@ -439,6 +632,20 @@ class Checker {
         if (b.result.is_array()) error(DiagKind::TypeMismatch, d.type.loc, "functions must return scalar types");
       }
       check_stmt(d.body, ctx);
+    }
+    for (IrqInfo& irq : out_.irqs) {
+      if (diags_.saturated()) return;
+      Context ctx;
+      ctx.body = &irq.body;
+      ctx.has_cpu = true;
+      ctx.scopes.emplace_back();
+      check_stmt(irq.body.decl->body, ctx);
+    }
+    if (out_.page_fault_hook >= 0) {
+      const BodyInfo& b = out_.functions[std::size_t(out_.page_fault_hook)];
+      const auto& ps = b.decl->params;
+      bool ok = ps.size() == 2 && b.locals.size() >= 2 && b.locals[0].type.scalar_is(TypeKind::Page) && b.locals[1].type.scalar_is(TypeKind::Bool) && !b.has_result;
+      if (!ok) error(DiagKind::BadCall, b.decl->name_loc, "the page-fault hook must be 'on page_fault(p: page, write: bool) { ... }'");
     }
     for (Decl& d : m().decls) {
       if (diags_.saturated()) return;
@@ -679,6 +886,9 @@ class Checker {
         break;
       case ExprKind::Index:
         return lvalue(e.args[0], ctx, mark);
+      case ExprKind::Member:
+        if (ctx.body != nullptr) return true;
+        break;
       case ExprKind::Call:
         if (e.sym == SymKind::Builtin && Builtin(e.sym_index) == Builtin::PerCpu) return true;
         break;
@@ -697,6 +907,18 @@ class Checker {
         {"cpumask_weight", Builtin::CpumaskWeight}, {"test_and_set_bit", Builtin::TestAndSetBit},
         {"test_and_clear_bit", Builtin::TestAndClearBit}, {"set_bit", Builtin::SetBit},
         {"clear_bit", Builtin::ClearBit},       {"BUG", Builtin::Bug},
+        {"pgd", Builtin::Pgd}, {"read_cr3", Builtin::ReadCr3}, {"write_cr3", Builtin::WriteCr3},
+        {"pte_present", Builtin::PtePresent}, {"pte_write", Builtin::PteWrite}, {"pte_frame", Builtin::PteFrame},
+        {"set_pte", Builtin::SetPte}, {"pte_clear", Builtin::PteClear}, {"pte_get_and_clear", Builtin::PteGetAndClear},
+        {"pte_wrprotect", Builtin::PteWrprotect}, {"pt_present", Builtin::PtPresent}, {"pt_frame", Builtin::PtFrame},
+        {"pt_set", Builtin::PtSet}, {"pt_clear", Builtin::PtClear}, {"alloc_frame", Builtin::AllocFrame},
+        {"alloc_table", Builtin::AllocTable}, {"free_frame", Builtin::FreeFrame}, {"free_table", Builtin::FreeTable},
+        {"invlpg", Builtin::Invlpg}, {"tlbi_page", Builtin::TlbiPage}, {"tlbi_page_local", Builtin::TlbiPageLocal},
+        {"tlb_flush_local", Builtin::TlbFlushLocal}, {"tlbi_all", Builtin::TlbiAll}, {"touch", Builtin::Touch},
+        {"load", Builtin::Load}, {"store", Builtin::Store}, {"send_ipi", Builtin::SendIpi},
+        {"local_irq_disable", Builtin::IrqDisable}, {"local_irq_enable", Builtin::IrqEnable},
+        {"local_irq_save", Builtin::IrqSave}, {"local_irq_restore", Builtin::IrqRestore},
+        {"irqs_disabled", Builtin::IrqsDisabled},
     };
     for (auto& [n, b] : table) {
       if (n == name) return b;
@@ -806,6 +1028,31 @@ class Checker {
       }
       case ExprKind::Call:
         return check_call(id, e, ctx);
+      case ExprKind::Member: {
+        Type base = check_expr(e.args[0], ctx, nullptr);
+        if (base.kind == TypeKind::Error) return base;
+        if (base.scalar_is(TypeKind::Mm)) {
+          if (ctx.body == nullptr && !ctx.quants.empty() && false) return make(TypeKind::Error);
+          if (e.name == "pgd") {
+            e.sym = SymKind::MachineField;
+            e.sym_index = std::uint32_t(ObjectField::MmPgd);
+            return make(TypeKind::Frame, -1, 0);
+          }
+          for (std::size_t i = 0; i < out_.mm_fields.size(); ++i) {
+            if (out_.mm_fields[i].name == e.name) {
+              e.sym = SymKind::MmField;
+              e.sym_index = static_cast<std::uint32_t>(i);
+              return out_.mm_fields[i].type;
+            }
+          }
+          std::string known = "pgd";
+          for (const MmFieldInfo& f : out_.mm_fields) known += ", " + std::string(f.name);
+          error(DiagKind::UnknownName, e.loc, "an mm has no field '" + std::string(e.name) + "': expected one of " + known);
+          return make(TypeKind::Error);
+        }
+        error(DiagKind::TypeMismatch, e.loc, "a '" + tn(base) + "' has no fields: '." + std::string(e.name) + "' needs an mm");
+        return make(TypeKind::Error);
+      }
     }
     return make(TypeKind::Error);
   }
@@ -842,6 +1089,13 @@ class Checker {
       e.sym = SymKind::Const;
       e.cval = e.name == "CPU_MASK_NONE" ? 0 : (1LL << out_.cpus) - 1;
       return make(TypeKind::Mask, 0, (1LL << out_.cpus) - 1);
+    }
+    if (e.name == "none" && expected != nullptr && expected->dims.empty() &&
+        (expected->kind == TypeKind::Mm || expected->kind == TypeKind::Frame || expected->kind == TypeKind::Task)) {
+      e.sym = SymKind::Const;
+      e.cval = -1;
+      Type t = *expected;
+      return t;
     }
     auto it = globals_.find(e.name);
     // An enumerator of the expected enum wins over an unrelated global name.
@@ -915,7 +1169,8 @@ class Checker {
     Tok op = e.op;
     Type a = check_expr(e.args[0], ctx, nullptr);
     // enumerators on the right are resolved against the left operand's enum
-    Type b = check_expr(e.args[1], ctx, a.kind == TypeKind::Enum ? &a : nullptr);
+    bool contextual = a.kind == TypeKind::Enum || a.kind == TypeKind::Mm || a.kind == TypeKind::Frame || a.kind == TypeKind::Task;
+    Type b = check_expr(e.args[1], ctx, contextual ? &a : nullptr);
     if (a.kind == TypeKind::Error || b.kind == TypeKind::Error) return make(TypeKind::Error);
     if (op == Tok::AmpAmp || op == Tok::PipePipe) {
       if (E(e.args[1]).kind == ExprKind::Call && E(e.args[1]).sym == SymKind::Function) {
@@ -1089,6 +1344,8 @@ class Checker {
           if (!lvalue(e.args[1], ctx, true)) return make(TypeKind::Error);
           return value ? make(TypeKind::Bool, 0, 1) : make(TypeKind::Void);
         }
+        default:
+          return check_machine_call(id, e, ctx, *b, statement);
         case Builtin::Bug:
           if (!statement) {
             error(DiagKind::BadCall, e.loc, "'BUG()' must stand alone as a statement");
@@ -1142,6 +1399,142 @@ class Checker {
     const BodyInfo& b = out_.functions[e.sym_index];
     if (callee.has_type) return b.has_result ? b.result : result_type(e.sym_index);
     return make(TypeKind::Void);
+  }
+
+  // The machine's built-ins, checked from one signature table.
+  enum class Arg : std::uint8_t { Mm, Page, Frame, Bool, Value, Level, CpuOrMask, Irq };
+  struct Signature {
+    std::vector<Arg> args;
+    TypeKind result;     // Void: a statement
+    bool needs_cpu;      // runs on "this CPU"
+    bool pure;           // reads only: allowed in invariants
+  };
+  static Signature signature(Builtin b) {
+    using A = Arg;
+    using T = TypeKind;
+    switch (b) {
+      case Builtin::Pgd: return {{A::Mm}, T::Frame, false, true};
+      case Builtin::ReadCr3: return {{}, T::Frame, true, false};
+      case Builtin::WriteCr3: return {{A::Frame}, T::Void, true, false};
+      case Builtin::PtePresent: return {{A::Mm, A::Page}, T::Bool, false, true};
+      case Builtin::PteWrite: return {{A::Mm, A::Page}, T::Bool, false, true};
+      case Builtin::PteFrame: return {{A::Mm, A::Page}, T::Frame, false, true};
+      case Builtin::SetPte: return {{A::Mm, A::Page, A::Frame, A::Bool}, T::Void, false, false};
+      case Builtin::PteClear: return {{A::Mm, A::Page}, T::Void, false, false};
+      case Builtin::PteGetAndClear: return {{A::Mm, A::Page}, T::Frame, false, false};
+      case Builtin::PteWrprotect: return {{A::Mm, A::Page}, T::Void, false, false};
+      case Builtin::PtPresent: return {{A::Mm, A::Page, A::Level}, T::Bool, false, true};
+      case Builtin::PtFrame: return {{A::Mm, A::Page, A::Level}, T::Frame, false, true};
+      case Builtin::PtSet: return {{A::Mm, A::Page, A::Level, A::Frame}, T::Void, false, false};
+      case Builtin::PtClear: return {{A::Mm, A::Page, A::Level}, T::Void, false, false};
+      case Builtin::AllocFrame: return {{}, T::Frame, false, false};
+      case Builtin::AllocTable: return {{}, T::Frame, false, false};
+      case Builtin::FreeFrame: return {{A::Frame}, T::Void, false, false};
+      case Builtin::FreeTable: return {{A::Frame}, T::Void, false, false};
+      case Builtin::Invlpg: return {{A::Page}, T::Void, true, false};
+      case Builtin::TlbiPage: return {{A::Page, A::Bool}, T::Void, false, false};
+      case Builtin::TlbiPageLocal: return {{A::Page, A::Bool}, T::Void, true, false};
+      case Builtin::TlbFlushLocal: return {{}, T::Void, true, false};
+      case Builtin::TlbiAll: return {{}, T::Void, false, false};
+      case Builtin::Touch: return {{A::Page}, T::Void, true, false};
+      case Builtin::Load: return {{A::Page}, T::Int, true, false};
+      case Builtin::Store: return {{A::Page, A::Value}, T::Void, true, false};
+      case Builtin::SendIpi: return {{A::CpuOrMask, A::Irq}, T::Void, false, false};
+      case Builtin::IrqDisable: return {{}, T::Void, true, false};
+      case Builtin::IrqEnable: return {{}, T::Void, true, false};
+      case Builtin::IrqSave: return {{}, T::Bool, true, false};
+      case Builtin::IrqRestore: return {{A::Bool}, T::Void, true, false};
+      case Builtin::IrqsDisabled: return {{}, T::Bool, true, false};
+      default: return {{}, T::Error, false, false};
+    }
+  }
+
+  Type check_machine_call(ExprId id, Expr& e, Context& ctx, Builtin b, bool statement) {
+    out_.uses_machine = true;
+    Signature sig = signature(b);
+    std::string name(e.name);
+    if (e.args.size() != sig.args.size()) {
+      error(DiagKind::BadCall, e.loc, "'" + name + "' takes " + std::to_string(sig.args.size()) + " argument" + (sig.args.size() == 1 ? "" : "s") + ", found " + std::to_string(e.args.size()));
+      return make(TypeKind::Error);
+    }
+    if (sig.result == TypeKind::Void && !statement) {
+      error(DiagKind::BadCall, e.loc, "'" + name + "' returns nothing: it must stand alone as a statement");
+      return make(TypeKind::Error);
+    }
+    bool access = b == Builtin::Touch || b == Builtin::Load || b == Builtin::Store;
+    if (access && !statement && allowed_call_ != id.v) {
+      error(DiagKind::BadCall, e.loc, "an access ('" + name + "') may fault, so it must stand alone: as a statement or as the whole value of a let or an assignment");
+      return make(TypeKind::Error);
+    }
+    if (access) allowed_call_ = UINT32_MAX;
+    if (ctx.body == nullptr && !sig.pure) {
+      error(DiagKind::BadCall, e.loc, "'" + name + "' runs on a CPU: not allowed in an invariant or a constant");
+      return make(TypeKind::Error);
+    }
+    if (sig.needs_cpu && !ctx.has_cpu) {
+      error(DiagKind::BadCall, e.loc, "'" + name + "' runs on a CPU: only processes, handlers and functions may use it");
+      return make(TypeKind::Error);
+    }
+    bool ok = true;
+    for (std::size_t i = 0; i < sig.args.size(); ++i) {
+      ExprId a = e.args[i];
+      if (sig.args[i] == Arg::Irq) {
+        Expr& arg = E(a);
+        auto it = arg.kind == ExprKind::Name ? irq_index_.find(arg.name) : irq_index_.end();
+        if (it == irq_index_.end()) {
+          error(DiagKind::BadCall, arg.loc, "the second argument of send_ipi must name an interrupt handler declared with 'irq NAME { ... }'");
+          ok = false;
+          continue;
+        }
+        arg.sym = SymKind::Const;
+        arg.cval = it->second;
+        arg.type = make(TypeKind::Int, 0, 0);
+        continue;
+      }
+      Type want;
+      switch (sig.args[i]) {
+        case Arg::Mm: want = make(TypeKind::Mm, -1, 0); break;
+        case Arg::Page: want = make(TypeKind::Page, 0, 0); break;
+        case Arg::Frame: want = make(TypeKind::Frame, -1, 0); break;
+        case Arg::Bool: want = make(TypeKind::Bool, 0, 1); break;
+        default: want = make(TypeKind::Int, 0, 0); break;
+      }
+      Type t = check_expr(a, ctx, &want);
+      if (t.kind == TypeKind::Error) {
+        ok = false;
+        continue;
+      }
+      bool fits = false;
+      switch (sig.args[i]) {
+        case Arg::Mm: case Arg::Page: case Arg::Frame: case Arg::Bool: fits = t.scalar_is(want.kind); break;
+        case Arg::Value: fits = int_like(t); break;
+        case Arg::CpuOrMask: fits = int_like(t) || t.scalar_is(TypeKind::Mask); break;
+        case Arg::Level: {
+          fits = int_like(t);
+          auto v = E(a).cval;
+          if (fits && (!v || *v < 1 || *v > out_.machine.levels)) {
+            error(DiagKind::BadRange, E(a).loc, "a page-table level must be a constant in 1.." + std::to_string(out_.machine.levels) + " (1 is the leaf)");
+            ok = false;
+            continue;
+          }
+          break;
+        }
+        default: break;
+      }
+      if (!fits) {
+        const char* what = sig.args[i] == Arg::CpuOrMask ? "a cpu or a cpumask" : sig.args[i] == Arg::Value || sig.args[i] == Arg::Level ? "an integer" : nullptr;
+        error(DiagKind::TypeMismatch, E(a).loc, "argument " + std::to_string(i + 1) + " of '" + name + "' must be " + (what ? std::string(what) : "a '" + tn(want) + "'") + ", found '" + tn(t) + "'");
+        ok = false;
+      }
+    }
+    if (!ok) return make(TypeKind::Error);
+    switch (sig.result) {
+      case TypeKind::Void: return make(TypeKind::Void);
+      case TypeKind::Bool: return make(TypeKind::Bool, 0, 1);
+      case TypeKind::Int: return make(TypeKind::Int, 0, out_.machine.values - 1);
+      case TypeKind::Frame: return make(TypeKind::Frame, -1, 0);
+      default: return make(TypeKind::Error);
+    }
   }
 
   Type param_type(std::uint32_t fn, std::size_t i) {
@@ -1221,10 +1614,16 @@ class Checker {
   std::uint32_t allowed_call_ = UINT32_MAX;
   std::uint32_t statement_call_ = UINT32_MAX;
   bool machine_seen_ = false;
+  bool mm_fields_seen_ = false;
+  const Decl* mm_fields_decl_ = nullptr;
+  std::set<std::string> machine_set_;
+  std::map<std::string_view, std::uint32_t> irq_index_;
   bool in_constant_context_ = false;
 };
 
 }  // namespace
+
+bool builtin_is_machine(Builtin b) { return b >= Builtin::Pgd; }
 
 std::string defines_text(const std::vector<Define>& defines) {
   std::string text;
@@ -1242,6 +1641,10 @@ std::string type_name(const Type& t, const std::vector<EnumInfo>& enums) {
     case TypeKind::Enum: s = t.enum_id < enums.size() ? "enum " + enums[t.enum_id].name : "enum"; break;
     case TypeKind::Cpu: s = "cpu"; break;
     case TypeKind::Mask: s = "cpumask"; break;
+    case TypeKind::Mm: s = "mm"; break;
+    case TypeKind::Frame: s = "frame"; break;
+    case TypeKind::Page: s = "page"; break;
+    case TypeKind::Task: s = "task"; break;
   }
   for (std::uint32_t d : t.dims) s += "[" + std::to_string(d) + "]";
   return s;

@@ -12,6 +12,7 @@
 
 #include "model/ast.hpp"
 #include "model/diagnostics.hpp"
+#include "model/hw/config.hpp"
 
 namespace tlbcheck::model {
 
@@ -20,7 +21,19 @@ inline constexpr int kMaxCpus = 32;
 enum class Builtin : std::uint8_t {
   PerCpu, TestBit, CpumaskOf, CpumaskEmpty, CpumaskWeight, TestAndSetBit, TestAndClearBit,
   SetBit, ClearBit, Bug,
+  // the machine (see hw/ and LANGUAGE.md)
+  Pgd, ReadCr3, WriteCr3,
+  PtePresent, PteWrite, PteFrame, SetPte, PteClear, PteGetAndClear, PteWrprotect,
+  PtPresent, PtFrame, PtSet, PtClear,
+  AllocFrame, AllocTable, FreeFrame, FreeTable,
+  Invlpg, TlbiPage, TlbiPageLocal, TlbFlushLocal, TlbiAll,
+  Touch, Load, Store,
+  SendIpi, IrqDisable, IrqEnable, IrqSave, IrqRestore, IrqsDisabled,
 };
+
+// Which built-ins touch the machine's shared state (every one of them except
+// the pure cpumask helpers): a statement using one is a step of its own.
+bool builtin_is_machine(Builtin b);
 
 struct EnumInfo {
   std::string name;
@@ -56,6 +69,38 @@ struct ProcessInfo {
   std::vector<int> cpus;  // one instance per CPU listed
 };
 
+struct MmInfo {
+  std::string name;  // index 0 is init_mm, the kernel's reference tables
+  Loc loc;
+};
+
+struct MmFieldInfo {
+  std::string_view name;
+  Type type;
+  std::int64_t init = 0;
+  Loc loc;
+};
+
+struct PageInfo {
+  std::string name;
+  std::int64_t index = 0;  // the virtual page number: selects the entry at each level
+  bool kernel = false;
+  Loc loc;
+};
+
+struct MapInfo {  // a mapping present at boot
+  std::uint32_t mm = 0, page = 0;
+  bool writable = true;
+  Loc loc;
+};
+
+struct IrqInfo {
+  BodyInfo body;
+  bool device = false;    // fires by itself (a bounded number of times) on `cpu`
+  std::int64_t fires = 0;
+  int cpu = 0;
+};
+
 struct InvariantInfo {
   std::string_view name;
   ExprId expr;
@@ -86,7 +131,18 @@ struct CheckedModule {
   std::vector<ProcessInfo> processes;
   std::vector<InvariantInfo> invariants;
   std::vector<OptionInfo> options;   // options and machine fields, in declaration order
+  hw::Config machine;
+  std::vector<MmInfo> mms;           // [0] = init_mm
+  std::vector<MmFieldInfo> mm_fields;
+  std::vector<PageInfo> pages;
+  std::vector<MapInfo> maps;
+  std::vector<IrqInfo> irqs;
+  int page_fault_hook = -1;          // index into functions, or -1
+  bool uses_machine = false;         // any page, map, irq or machine built-in
 };
+
+// Built-in fields of machine objects (SymKind::MachineField).
+enum class ObjectField : std::uint8_t { MmPgd };
 
 // `defines_file` must outlive the diagnostics (it holds the -D text).
 CheckedModule check(Module module, const std::vector<Define>& defines,

@@ -1,6 +1,7 @@
 #include "model/compile.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <bit>
 #include <map>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/breadth_first_search.hpp>
 
+#include "model/hw/machine.hpp"
 #include "properties/catalogue.hpp"
 
 namespace tlbcheck::model {
@@ -60,9 +62,17 @@ class Lowerer {
     Program& p = out_.program;
     p.sites.push_back({});  // site 0: no violation
     out_.site_terms.push_back({});
+    if (cm_.uses_machine) count_frames();
     allocate_globals();
+    if (cm_.uses_machine) allocate_machine();
     for (std::uint32_t i = 0; i < cm_.processes.size(); ++i) {
       for (int cpu : cm_.processes[i].cpus) lower_process(i, cpu);
+    }
+    for (std::uint32_t h = 0; h < cm_.irqs.size(); ++h) {
+      for (int cpu = 0; cpu < cm_.cpus; ++cpu) {
+        if (cm_.irqs[h].device && cm_.irqs[h].cpu != cpu) continue;
+        for (int level = 1; level <= cm_.machine.irq_nesting; ++level) lower_handler(h, cpu, level);
+      }
     }
     for (const InvariantInfo& inv : cm_.invariants) {
       Frame f;
@@ -77,6 +87,7 @@ class Lowerer {
     p.violation_slot = alloc_slot("violation", "site", -1, 0, std::int64_t(p.sites.size()) - 1, TypeKind::Int);
     p.slots[p.violation_slot].pub.internal = true;
     pack();
+    if (p.has_machine && !diags_.has_errors()) boot();
     return std::move(out_);
   }
 
@@ -113,8 +124,8 @@ class Lowerer {
         rest /= t.dims[k];
       }
       for (std::uint32_t k : idx) n += "[" + std::to_string(k) + "]";
-      alloc_slot(n, type_name(scalar, cm_.enums), cpu, scalar.kind == TypeKind::Mask || scalar.kind == TypeKind::Bool || scalar.kind == TypeKind::Enum ? 0 : scalar.lo,
-                 scalar.hi, scalar.kind, scalar.enum_id);
+      auto [lo, hi] = range_of(scalar);
+      alloc_slot(n, type_name(scalar, cm_.enums), cpu, lo, hi, scalar.kind, scalar.enum_id);
     }
     return first;
   }
@@ -140,6 +151,173 @@ class Lowerer {
       std::uint32_t n = elements(g.type) * (g.percpu ? cm_.cpus : 1);
       for (std::uint32_t k = 0; k < n; ++k) initial_values_.push_back({global_base_[i] + k, g.init});
     }
+  }
+
+  // ---- the machine -----------------------------------------------------------------
+  std::vector<hw::Machine::BootMap> boot_maps() const {
+    std::vector<hw::Machine::BootMap> maps;
+    for (const MapInfo& m : cm_.maps) maps.push_back({int(m.mm), std::int64_t(m.page), m.writable});
+    return maps;
+  }
+
+  void count_frames() {
+    Program& p = out_.program;
+    std::vector<std::int64_t> index;
+    for (const PageInfo& pg : cm_.pages) index.push_back(pg.index);
+    int needed = hw::Machine::boot_frames(cm_.machine, int(cm_.mms.size()), index, boot_maps());
+    p.frames = cm_.machine.frames != 0 ? cm_.machine.frames : needed + 2;
+    if (p.frames < needed) {
+      diags_.error(DiagKind::BadMachine, m_.file, {0, 1}, "frames = " + std::to_string(p.frames) + " is too few: the boot mappings need " + std::to_string(needed));
+    }
+  }
+
+  // The stored range of a scalar type; machine objects have a none (-1).
+  std::pair<std::int64_t, std::int64_t> range_of(const Type& t) const {
+    switch (t.kind) {
+      case TypeKind::Mask: case TypeKind::Bool: case TypeKind::Enum: return {0, t.hi};
+      case TypeKind::Mm: return {-1, std::int64_t(cm_.mms.size()) - 1};
+      case TypeKind::Frame: return {-1, std::int64_t(out_.program.frames) - 1};
+      case TypeKind::Page: return {0, std::max<std::int64_t>(0, std::int64_t(cm_.pages.size()) - 1)};
+      default: return {t.lo, t.hi};
+    }
+  }
+
+  void allocate_machine() {
+    Program& p = out_.program;
+    const hw::Config& mc = cm_.machine;
+    p.has_machine = true;
+    p.machine = mc;
+    for (const PageInfo& pg : cm_.pages) {
+      p.page_index.push_back(pg.index);
+      p.page_names.push_back(pg.name);
+    }
+    for (const MmInfo& mm : cm_.mms) p.mm_names.push_back(mm.name);
+    for (const IrqInfo& irq : cm_.irqs) {
+      p.irq_names.emplace_back(irq.body.decl->name);
+      p.irq_device.push_back(irq.device);
+      p.irq_cpu.push_back(irq.cpu);
+    }
+    int mms = int(cm_.mms.size());
+    const std::int64_t K = p.frames;
+    const int pages = int(cm_.pages.size());
+    for (int c = 0; c < cm_.cpus; ++c) {
+      std::string cpu = "cpu" + std::to_string(c) + ".";
+      p.cr3.push_back(alloc_slot(cpu + "cr3", "frame", c, -1, K - 1, TypeKind::Frame));
+      p.irqs_on.push_back(alloc_slot(cpu + "irqs_on", "bool", c, 0, 1, TypeKind::Bool));
+      initial_values_.push_back({p.irqs_on.back(), 1});
+      p.irq_depth.push_back(alloc_slot(cpu + "irq_depth", "int[0.." + std::to_string(mc.irq_nesting) + "]", c, 0, mc.irq_nesting, TypeKind::Int));
+      if (!cm_.irqs.empty()) {
+        p.ipi_pending.push_back(alloc_slot(cpu + "ipi_pending", "irqs", c, 0, (std::int64_t(1) << cm_.irqs.size()) - 1, TypeKind::Int));
+        p.slots[p.ipi_pending.back()].format = ModelSlot::Format::IrqSet;
+      } else {
+        p.ipi_pending.push_back(alloc_slot(cpu + "ipi_pending", "irqs", c, 0, 0, TypeKind::Int));
+      }
+      for (int pg = 0; pg < pages; ++pg) {
+        p.tlb.push_back(alloc_slot(cpu + "tlb[" + cm_.pages[std::size_t(pg)].name + "]", "tlb entry", c, 0, 2 * K, TypeKind::Int));
+        p.slots[p.tlb.back()].format = ModelSlot::Format::Entry;
+      }
+    }
+    // walk-cache keys are computed by the machine; allocate after a dry construction
+    hw::Slots probe;
+    probe.kind.resize(std::size_t(K));
+    hw::Config config = mc;
+    hw::Machine dry(config, mms, p.page_index, int(cm_.irqs.size()), probe, nullptr);
+    for (int c = 0; c < cm_.cpus; ++c) {
+      for (const hw::WalkKey& k : dry.walk_keys()) {
+        p.walk.push_back(alloc_slot("cpu" + std::to_string(c) + ".walk[L" + std::to_string(k.level) + ":" + std::to_string(k.prefix) + "]", "walk entry", c, 0, K, TypeKind::Int));
+        p.slots[p.walk.back()].format = ModelSlot::Format::WalkEntry;
+      }
+    }
+    for (std::int64_t f = 0; f < K; ++f) {
+      std::string fr = "frame" + std::to_string(f) + ".";
+      p.kind.push_back(alloc_slot(fr + "kind", "frame kind", -1, 0, 2, TypeKind::Int));
+      p.slots[p.kind.back()].format = ModelSlot::Format::FrameKind;
+      p.owner.push_back(alloc_slot(fr + "owner", "mm", -1, -1, mms - 1, TypeKind::Mm));
+      initial_values_.push_back({p.owner.back(), -1});
+      p.maps.push_back(alloc_slot(fr + "maps", "int[0..3]", -1, 0, 3, TypeKind::Int));
+      p.value.push_back(alloc_slot(fr + "value", "int[0.." + std::to_string(mc.values - 1) + "]", -1, 0, mc.values - 1, TypeKind::Int));
+      for (int i = 0; i < mc.entries; ++i) {
+        p.entry.push_back(alloc_slot(fr + "entry[" + std::to_string(i) + "]", "pt entry", -1, 0, 2 * K, TypeKind::Int));
+        p.slots[p.entry.back()].format = ModelSlot::Format::Entry;
+      }
+    }
+    for (int m = 0; m < mms; ++m) {
+      p.pgd.push_back(alloc_slot(cm_.mms[std::size_t(m)].name + ".pgd", "frame", -1, -1, K - 1, TypeKind::Frame));
+      initial_values_.push_back({p.pgd.back(), -1});
+    }
+    for (int c = 0; c < cm_.cpus; ++c) initial_values_.push_back({p.cr3[std::size_t(c)], -1});
+    for (std::size_t fi = 0; fi < cm_.mm_fields.size(); ++fi) {
+      const MmFieldInfo& field = cm_.mm_fields[fi];
+      std::uint32_t base = 0;
+      for (int m = 0; m < mms; ++m) {
+        std::uint32_t b = alloc_var(cm_.mms[std::size_t(m)].name + "." + std::string(field.name), field.type, -1);
+        if (m == 0) base = b;
+        for (std::uint32_t k = 0; k < elements(field.type); ++k) initial_values_.push_back({b + k, field.init});
+      }
+      p.mm_field_base.push_back(base);
+      p.mm_field_stride.push_back(elements(field.type));
+    }
+    for (std::size_t h = 0; h < cm_.irqs.size(); ++h) {
+      if (!cm_.irqs[h].device) continue;
+      p.fires_left.push_back(alloc_slot(std::string(cm_.irqs[h].body.decl->name) + ".fires_left", "int", cm_.irqs[h].cpu, 0, cm_.irqs[h].fires, TypeKind::Int));
+      initial_values_.push_back({p.fires_left.back(), cm_.irqs[h].fires});
+    }
+    Frame none;
+    p.speculation_site = add_site(SiteKind::Stale, std::uint32_t(BuiltinProperty::StaleTranslation), {}, 0, none);
+  }
+
+  hw::Slots machine_slots() const {
+    const Program& p = out_.program;
+    hw::Slots s;
+    s.cr3 = p.cr3;
+    s.irqs_on = p.irqs_on;
+    s.irq_depth = p.irq_depth;
+    s.ipi_pending = p.ipi_pending;
+    s.tlb = p.tlb;
+    s.walk = p.walk;
+    s.kind = p.kind;
+    s.owner = p.owner;
+    s.maps = p.maps;
+    s.value = p.value;
+    s.entry = p.entry;
+    s.pgd = p.pgd;
+    s.fires_left = p.fires_left;
+    return s;
+  }
+
+  // Builds the boot page tables into the initial state and loads a root on
+  // every CPU: the first declared mm's, else init_mm's.
+  void boot() {
+    Program& p = out_.program;
+    hw::Machine machine(cm_.machine, int(cm_.mms.size()), p.page_index, int(cm_.irqs.size()), machine_slots(), &p.slots);
+    std::string error;
+    if (!machine.boot(p.initial.data(), boot_maps(), error)) {
+      diags_.error(DiagKind::BadMachine, m_.file, {0, 1}, error);
+      return;
+    }
+    std::int64_t root = cm_.mms.size() > 1 ? machine.get(p.initial.data(), p.pgd[1]) : machine.get(p.initial.data(), p.pgd[0]);
+    for (int c = 0; c < cm_.cpus; ++c) machine.set(p.initial.data(), p.cr3[std::size_t(c)], root);
+  }
+
+  void lower_handler(std::uint32_t h, int cpu, int level) {
+    const IrqInfo& irq = cm_.irqs[h];
+    Program& p = out_.program;
+    ProcessInstance inst;
+    inst.name = std::string(irq.body.decl->name) + "@cpu" + std::to_string(cpu) + (cm_.machine.irq_nesting > 1 ? "#" + std::to_string(level) : "");
+    inst.cpu = cpu;
+    inst.handler = true;
+    inst.level = level;
+    inst.irq = int(h);
+    inst.entry = here();
+    std::uint32_t pid = static_cast<std::uint32_t>(p.processes.size());
+    p.processes.push_back(inst);
+    Frame f;
+    f.body = &irq.body;
+    f.locals.resize(irq.body.locals.size());
+    f.prefix = inst.name + ".";
+    f.cpu = cpu;
+    f.process = pid;
+    finish_instance(pid, f, irq.body.decl, Op::IrqReturn, 0);
   }
 
   void pack() {
@@ -213,6 +391,13 @@ class Lowerer {
 
   void patch(std::uint32_t at, std::uint32_t target) { code()[at].a = static_cast<std::int32_t>(target); }
 
+  bool is_access(ExprId id) const {
+    const Expr& e = m_.at(id);
+    if (e.kind != ExprKind::Call || e.sym != SymKind::Builtin) return false;
+    Builtin b = Builtin(e.sym_index);
+    return b == Builtin::Touch || b == Builtin::Load || b == Builtin::Store;
+  }
+
   std::uint32_t add_site(SiteKind kind, std::uint32_t property, ExprId expr, std::uint32_t slot, Frame& f) {
     Site s;
     s.kind = kind;
@@ -241,6 +426,8 @@ class Lowerer {
     const Expr& e = m_.at(id);
     if (e.sym == SymKind::Global || e.sym == SymKind::Percpu) return true;
     if (e.kind == ExprKind::Call && e.sym == SymKind::Function) return true;  // conservatively
+    if (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && builtin_is_machine(Builtin(e.sym_index))) return true;
+    if (e.kind == ExprKind::Member) return true;
     for (ExprId a : e.args) {
       if (shared(a)) return true;
     }
@@ -271,21 +458,27 @@ class Lowerer {
     f.prefix = inst.name + ".";
     f.cpu = cpu;
     f.process = pid;
+    finish_instance(pid, f, info.body.decl, Op::Halt, 1);
+  }
+
+  // Lowers a body, ends it with `terminator`, places step boundaries and
+  // numbers the locations. `initial_pc`: 1 starts at the entry, 0 idle.
+  void finish_instance(std::uint32_t pid, Frame& f, const Decl* decl, Op terminator, std::int64_t initial_pc) {
+    Program& p = out_.program;
     back_edges_.clear();
     inline_counts_.clear();
     std::uint32_t begin = here();
-    cur_src_ = info.body.decl->loc.offset;
+    cur_src_ = decl->loc.offset;
     p.processes[pid].runaway_site = runtime_site(SiteKind::Runaway, f);
-    lower_stmt(info.body.decl->body, f);
-    cur_src_ = info.body.decl->loc.offset;
-    emit(Op::Halt);
+    lower_stmt(decl->body, f);
+    cur_src_ = decl->loc.offset;
+    emit(terminator);
     std::uint32_t end = here();
     close_yield_free_cycles(begin, end);
-    warn_unreachable(begin, end, inst.entry);
-    // locations: the entry and every yield target
+    warn_unreachable(begin, end, p.processes[pid].entry);
     ProcessInstance& pi = p.processes[pid];
     if (p.location_of.size() < end) p.location_of.resize(end, -1);
-    pi.locations.push_back(0);  // location 0: the process has ended
+    pi.locations.push_back(0);  // location 0: ended (or, for a handler, idle)
     auto add_location = [&](std::uint32_t instr) {
       if (p.location_of[instr] < 0) {
         p.location_of[instr] = static_cast<std::int32_t>(pi.locations.size());
@@ -306,22 +499,22 @@ class Lowerer {
       }
       return target;
     };
-    add_location(resolve(inst.entry));
-    p.processes[pid].entry = resolve(inst.entry);
+    pi.entry = resolve(pi.entry);
+    add_location(pi.entry);
     for (std::uint32_t i = begin; i < end; ++i) {
       if (p.code[i].op == Op::Yield) {
         std::uint32_t t = resolve(static_cast<std::uint32_t>(p.code[i].a));
-        if (p.code[t].op == Op::Halt) {  // the last step ends the process itself
-          p.code[i].op = Op::Halt;
+        if (p.code[t].op == terminator) {  // the last step ends the instance itself
+          p.code[i].op = terminator;
           continue;
         }
         p.code[i].a = static_cast<std::int32_t>(t);
         p.code[i].b = static_cast<std::int32_t>(add_location(t));
       }
     }
-    pi.pc_slot = alloc_slot(inst.name + ".pc", "location", cpu, 0, std::int64_t(pi.locations.size()) - 1, TypeKind::Int);
+    pi.pc_slot = alloc_slot(pi.name + ".pc", "location", pi.cpu, 0, std::int64_t(pi.locations.size()) - 1, TypeKind::Int);
     p.slots[pi.pc_slot].pub.internal = true;
-    initial_values_.push_back({pi.pc_slot, 1});
+    initial_values_.push_back({pi.pc_slot, initial_pc});
   }
 
   // A loop back edge closes a cycle; if some path around it has no Yield the
@@ -363,7 +556,11 @@ class Lowerer {
       case Op::Yield:
         if (through_yield) f(std::uint32_t(in.a));
         break;
-      case Op::Halt: case Op::Fail: case Op::Return: break;
+      case Op::Access:
+        f(std::uint32_t(in.c));
+        f(i + 1);
+        break;
+      case Op::Halt: case Op::Fail: case Op::Return: case Op::IrqReturn: break;
       default: f(i + 1); break;
     }
   }
@@ -393,6 +590,8 @@ class Lowerer {
   void lower_stmt(StmtId id, Frame& f) {
     if (!id.valid()) return;
     const Stmt& s = m_.at(id);
+    // between statements the evaluation stack is empty
+    assert(depth_ == 0 && "unbalanced evaluation stack");
     if (s.kind != StmtKind::Block) {
       cur_src_ = s.loc.offset;
       mark_next_ = true;
@@ -408,7 +607,7 @@ class Lowerer {
           for (std::uint32_t k = 0; k < elements(local.type); ++k) {
             const ModelSlot& ms = out_.program.slots[slot + k];
             mark();
-            emit(Op::Push, std::int32_t(ms.kind == TypeKind::Int ? std::clamp<std::int64_t>(0, ms.lo, ms.hi) : 0));
+            emit(Op::Push, std::int32_t(ms.kind == TypeKind::Int ? std::clamp<std::int64_t>(0, ms.lo, ms.hi) : ms.lo < 0 ? -1 : 0));
             emit(Op::Store, std::int32_t(slot + k), std::int32_t(runtime_site(SiteKind::Range, f, slot + k)));
           }
           break;
@@ -417,6 +616,13 @@ class Lowerer {
         if (v.kind == ExprKind::Call && v.sym == SymKind::Function) {
           std::uint32_t slot = local_slot(f, s.local);
           inline_call(s.value, f, slot);
+          break;
+        }
+        if (is_access(s.value)) {
+          Address a;
+          a.base = local_slot(f, s.local);
+          a.type = local.type;
+          lower_access(s.value, f, a);
           break;
         }
         if (v.cval && !local.assigned) {  // a constant: no slot needed
@@ -434,8 +640,8 @@ class Lowerer {
         const Expr& v = m_.at(s.value);
         if (v.kind == ExprKind::Call && v.sym == SymKind::Function) {
           // x = f(...): the body runs first, then its result is stored
-          std::uint32_t tmp = alloc_slot(f.prefix + std::string(v.name) + ".result",
-                                         type_name(v.type, cm_.enums), f.cpu, v.type.kind == TypeKind::Int ? v.type.lo : 0, v.type.hi, v.type.kind, v.type.enum_id);
+          auto [lo, hi] = range_of(v.type);
+          std::uint32_t tmp = alloc_slot(f.prefix + std::string(v.name) + ".result", type_name(v.type, cm_.enums), f.cpu, lo, hi, v.type.kind, v.type.enum_id);
           initial_values_.push_back({tmp, out_.program.slots[tmp].lo});
           inline_call(s.value, f, tmp);
           cur_src_ = s.loc.offset;
@@ -444,6 +650,15 @@ class Lowerer {
           emit(Op::Load, std::int32_t(tmp));
           store(a, f);
           yield_if(shared(s.target));
+          break;
+        }
+        if (s.op == Tok::Assign && is_access(s.value)) {
+          Address a = address(s.target, f);
+          if (a.dynamic) {
+            diags_.error(DiagKind::NotAssignable, m_.file, m_.at(s.target).loc, "the result of a load needs a target with constant indices");
+            break;
+          }
+          lower_access(s.value, f, a);
           break;
         }
         mark();
@@ -469,17 +684,26 @@ class Lowerer {
           inline_call(s.value, f, std::nullopt);
           break;
         }
+        if (is_access(s.value)) {
+          lower_access(s.value, f, std::nullopt);
+          break;
+        }
         mark();
         if (call.sym == SymKind::Builtin && Builtin(call.sym_index) == Builtin::Bug) {
           if (enabled_[std::size_t(BuiltinProperty::Assertion)]) emit(Op::Fail, std::int32_t(add_site(SiteKind::Bug, 0, {}, 0, f)));
           break;
         }
         emit_expr(s.value, f);
-        emit(Op::Pop);
+        Builtin b = Builtin(call.sym_index);
+        if (!builtin_is_machine(b) || hw_result(b)) emit(Op::Pop);  // discard a result, if there is one
         yield_if(shared(s.value));
         break;
       }
       case StmtKind::If: {
+        if (auto c = m_.at(s.value).cval) {  // a constant condition (an option): only the branch taken
+          lower_stmt(*c ? s.body : s.else_body, f);
+          break;
+        }
         mark();
         emit_expr(s.value, f);
         std::uint32_t jz = emit(Op::Jz);
@@ -605,7 +829,7 @@ class Lowerer {
     std::uint32_t slot = alloc_var(f.prefix + std::string(info.name), info.type, f.cpu);
     for (std::uint32_t k = 0; k < elements(info.type); ++k) {
       const ModelSlot& ms = out_.program.slots[slot + k];
-      initial_values_.push_back({slot + k, ms.kind == TypeKind::Int ? std::clamp<std::int64_t>(0, ms.lo, ms.hi) : 0});
+      initial_values_.push_back({slot + k, ms.kind == TypeKind::Int ? std::clamp<std::int64_t>(0, ms.lo, ms.hi) : (ms.lo < 0 ? -1 : 0)});
     }
     f.locals[local] = Binding{false, 0, slot};
     return slot;
@@ -624,8 +848,8 @@ class Lowerer {
     f.process = caller.process;
     f.result_slot = result_slot;
     if (callee.has_result && !f.result_slot) {
-      f.result_slot = alloc_slot(f.prefix + "result", type_name(callee.result, cm_.enums), f.cpu,
-                                 callee.result.kind == TypeKind::Int ? callee.result.lo : 0, callee.result.hi, callee.result.kind, callee.result.enum_id);
+      auto [lo, hi] = range_of(callee.result);
+      f.result_slot = alloc_slot(f.prefix + "result", type_name(callee.result, cm_.enums), f.cpu, lo, hi, callee.result.kind, callee.result.enum_id);
       initial_values_.push_back({*f.result_slot, out_.program.slots[*f.result_slot].lo});
     }
     bool touched = false;
@@ -705,6 +929,29 @@ class Lowerer {
         a.type = elem;
         return a;
       }
+      case ExprKind::Member: {  // m.field, m.pgd
+        const Program& p = out_.program;
+        Address a;
+        a.type = e.type;
+        std::uint32_t base = 0, stride = 1;
+        if (e.sym == SymKind::MachineField) {
+          base = p.pgd[0];
+        } else {
+          base = p.mm_field_base[e.sym_index];
+          stride = p.mm_field_stride[e.sym_index];
+        }
+        a.base = base;
+        const Expr& mm = m_.at(e.args[0]);
+        if (mm.cval && *mm.cval >= 0) {
+          a.base += std::uint32_t(*mm.cval) * stride;
+        } else {
+          emit(Op::Push, 0);
+          emit_expr(e.args[0], f);
+          emit(Op::Index, std::int32_t(cm_.mms.size()), std::int32_t(stride), std::int32_t(runtime_site(SiteKind::Index, f)));
+          a.dynamic = true;
+        }
+        return a;
+      }
       default:
         return {};
     }
@@ -747,6 +994,7 @@ class Lowerer {
         load(address(id, f));
         return;
       case ExprKind::Index:
+      case ExprKind::Member:
         load(address(id, f));
         return;
       case ExprKind::Unary:
@@ -823,6 +1071,14 @@ class Lowerer {
       case Tok::KwBool: t.kind = TypeKind::Bool; t.lo = 0; t.hi = 1; break;
       case Tok::KwCpu: t.kind = TypeKind::Cpu; t.lo = 0; t.hi = cm_.cpus - 1; break;
       case Tok::KwInt: t.kind = TypeKind::Int; t.lo = *m_.at(ts.lo).cval; t.hi = *m_.at(ts.hi).cval; break;
+      case Tok::Ident:
+        if (ts.name == "mm" || ts.name == "page") {
+          t.kind = TypeKind::Int;
+          t.lo = 0;
+          t.hi = std::int64_t(ts.name == "mm" ? cm_.mms.size() : cm_.pages.size()) - 1;
+          break;
+        }
+        [[fallthrough]];
       default: {  // an enum
         t.kind = TypeKind::Enum;
         std::size_t n = ts.members.size();
@@ -876,7 +1132,98 @@ class Lowerer {
       }
       case Builtin::Bug:
         return;
+      default: {  // the machine
+        for (ExprId a : e.args) emit_expr(a, f);
+        bool mask = Builtin(e.sym_index) == Builtin::SendIpi && m_.at(e.args[0]).type.kind == TypeKind::Mask;
+        emit(Op::Hw, std::int32_t(e.sym_index), std::int32_t(add_site(SiteKind::Machine, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f)), mask ? 1 : 0);
+        depth_ -= int(e.args.size());
+        if (hw_result(Builtin(e.sym_index))) ++depth_;
+        return;
+      }
     }
+  }
+
+  static bool hw_result(Builtin b) {
+    switch (b) {
+      case Builtin::Pgd: case Builtin::ReadCr3: case Builtin::PtePresent: case Builtin::PteWrite: case Builtin::PteFrame:
+      case Builtin::PteGetAndClear: case Builtin::PtPresent: case Builtin::PtFrame: case Builtin::AllocFrame:
+      case Builtin::AllocTable: case Builtin::IrqSave: case Builtin::IrqsDisabled:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // An access statement (touch, load, store), or `x = load(p)`: the access
+  // retries after the protocol's page-fault handler runs.
+  //   retry: <page> [<value>] Access kind site fault   ; store the result
+  //          Jmp done
+  //   fault: <the page-fault hook, inlined> ; Jmp retry (a back edge)
+  //   done:
+  void lower_access(ExprId call_id, Frame& f, std::optional<Address> target) {
+    const Expr& call = m_.at(call_id);
+    Builtin b = Builtin(call.sym_index);
+    int kind = b == Builtin::Touch ? 0 : b == Builtin::Load ? 1 : 2;
+    std::uint32_t retry = here();
+    for (ExprId a : call.args) emit_expr(a, f);
+    std::uint32_t site = add_site(SiteKind::Stale, std::uint32_t(BuiltinProperty::StaleTranslation), {}, 0, f);
+    std::uint32_t runtime = add_site(SiteKind::Machine, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f);
+    (void)runtime;  // = site + 1: the interpreter reports an access's runtime errors there
+    std::uint32_t access = emit(Op::Access, kind, std::int32_t(site));
+    depth_ -= int(call.args.size());
+    if (kind == 1) {
+      ++depth_;
+      if (target) store(*target, f);
+      else emit(Op::Pop);
+    }
+    yield_if(true);
+    std::uint32_t done = emit(Op::Jmp);
+    patch_c(access, here());
+    if (cm_.page_fault_hook < 0) {
+      emit(Op::Fail, std::int32_t(add_site(SiteKind::NoFaultHandler, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f)));
+    } else {
+      inline_hook(std::uint32_t(cm_.page_fault_hook), {call.args[0]}, kind == 2, f);
+      back_edge(retry);
+    }
+    patch(done, here());
+  }
+
+  void patch_c(std::uint32_t at, std::uint32_t target) { code()[at].c = static_cast<std::int32_t>(target); }
+
+  // Inlines the page-fault hook with (page, write) as its arguments.
+  void inline_hook(std::uint32_t fn, std::vector<ExprId> page_arg, bool write, Frame& caller) {
+    const BodyInfo& callee = cm_.functions[fn];
+    Frame f;
+    f.body = &callee;
+    f.locals.resize(callee.locals.size());
+    f.prefix = caller.prefix + "page_fault.";
+    f.cpu = caller.cpu;
+    f.process = caller.process;
+    std::uint32_t saved_ctx = cur_ctx_;
+    std::string text = "page fault";
+    auto& contexts = out_.program.contexts;
+    auto it = std::find(contexts.begin(), contexts.end(), text);
+    std::uint32_t ctx = static_cast<std::uint32_t>(it - contexts.begin());
+    if (it == contexts.end()) contexts.push_back(text);
+    const Expr& page = m_.at(page_arg[0]);
+    if (page.cval && !callee.locals[0].assigned) {
+      f.locals[0] = Binding{true, *page.cval, 0};
+    } else {
+      std::uint32_t slot = local_slot(f, 0);
+      emit_expr(page_arg[0], caller);
+      emit(Op::Store, std::int32_t(slot), std::int32_t(runtime_site(SiteKind::Range, f, slot)));
+    }
+    if (!callee.locals[1].assigned) {
+      f.locals[1] = Binding{true, write ? 1 : 0, 0};
+    } else {
+      std::uint32_t slot = local_slot(f, 1);
+      emit(Op::Push, write ? 1 : 0);
+      emit(Op::Store, std::int32_t(slot), std::int32_t(runtime_site(SiteKind::Range, f, slot)));
+    }
+    cur_ctx_ = ctx;
+    lower_stmt(callee.decl->body, f);
+    for (std::uint32_t j : f.return_jumps) patch(j, here());
+    cur_ctx_ = saved_ctx;
   }
 
   // ---- explanation snippets --------------------------------------------------------

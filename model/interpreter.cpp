@@ -32,6 +32,8 @@ struct ModelSystem::Scratch final : checker::Scratch {
   std::uint32_t budget = 0;
   // the last violation recorded (for explanations)
   std::int64_t diag_value = 0;
+  hw::Effect diag_effect;
+  std::int64_t diag_page = -1;
 };
 
 std::int64_t ModelSystem::read(std::uint32_t slot, const checker::Word* s) const {
@@ -60,9 +62,66 @@ void ModelSystem::run_process(std::uint32_t p, checker::ConstStateRef s, Scratch
   exec(proc.locations[std::size_t(loc)], st, 0, w);
 }
 
+// A process runs when its CPU is not in an interrupt handler; a handler
+// instance runs when it is the innermost one on its CPU.
+bool ModelSystem::runnable(const ProcessInstance& p, const checker::Word* s) const {
+  if (!program_.has_machine) return true;
+  int depth = machine_.depth(s, p.cpu);
+  return p.handler ? depth == p.level : depth == 0;
+}
+
 void ModelSystem::next(checker::ConstStateRef s, checker::Scratch& scratch, checker::EmitFn emit) const {
   auto& w = static_cast<Scratch&>(scratch);
-  for (std::uint32_t p = 0; p < program_.processes.size(); ++p) run_process(p, s, w, emit);
+  for (std::uint32_t p = 0; p < program_.processes.size(); ++p) {
+    if (runnable(program_.processes[p], s.data())) run_process(p, s, w, emit);
+  }
+  for (std::uint32_t g = 0; g < hw_groups_.size(); ++g) run_hardware(g, s, w, emit);
+}
+
+// Hardware transitions: an interrupt is taken, or a CPU walks the page
+// tables on its own (speculation). Only transitions that change the state
+// are reported.
+void ModelSystem::run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratch& w, checker::EmitFn emit) const {
+  const HwGroup& hg = hw_groups_[g];
+  checker::GroupId group{first_hw_group_ + g};
+  checker::Word* st = w.buffer(0);
+  if (hg.kind == HwGroup::Deliver) {
+    int c = hg.cpu;
+    if (!machine_.irqs_on(s.data(), c)) return;
+    int depth = machine_.depth(s.data(), c);
+    if (depth >= program_.machine.irq_nesting) return;
+    bool device = program_.irq_device[std::size_t(hg.index)];
+    std::uint32_t counter = 0;
+    if (device) {
+      std::size_t k = 0;
+      for (int h = 0; h < hg.index; ++h) k += program_.irq_device[std::size_t(h)] ? 1 : 0;
+      counter = program_.fires_left[k];
+      if (machine_.get(s.data(), counter) == 0) return;
+    } else if (((machine_.get(s.data(), program_.ipi_pending[std::size_t(c)]) >> hg.index) & 1) == 0) {
+      return;
+    }
+    std::memcpy(st, s.data(), s.size_bytes());
+    if (device) machine_.set(st, counter, machine_.get(st, counter) - 1);
+    else machine_.set(st, program_.ipi_pending[std::size_t(c)], machine_.get(st, program_.ipi_pending[std::size_t(c)]) & ~(std::int64_t(1) << hg.index));
+    machine_.set(st, program_.irq_depth[std::size_t(c)], depth + 1);
+    machine_.set(st, program_.irqs_on[std::size_t(c)], 0);  // interrupt gates clear IF
+    for (const ProcessInstance& p : program_.processes) {
+      if (p.handler && p.cpu == c && p.level == depth + 1 && p.irq == hg.index) write(p.pc_slot, st, 1);
+    }
+    emit(group, checker::ConstStateRef(st, w.words));
+    return;
+  }
+  std::memcpy(st, s.data(), s.size_bytes());
+  bool check = enabled_[std::size_t(properties::BuiltinProperty::StaleTranslation)];
+  hw::Effect e = machine_.speculate(st, hg.cpu, hg.index, check);
+  if (e.kind == hw::Effect::Violation) {
+    w.diag_effect = e;
+    w.diag_page = hg.index;
+    write(program_.violation_slot, st, program_.speculation_site);
+    emit(group, checker::ConstStateRef(st, w.words));
+    return;
+  }
+  if (!std::equal(st, st + w.words, s.data())) emit(group, checker::ConstStateRef(st, w.words));
 }
 
 // Executes from `ip` until the step ends; emits the successor (if any).
@@ -245,9 +304,155 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         write(proc.pc_slot, st, 0);
         (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
         return;
+      case Op::IrqReturn:
+        write(proc.pc_slot, st, 0);
+        machine_.set(st, program_.irq_depth[std::size_t(proc.cpu)], machine_.depth(st, proc.cpu) - 1);
+        machine_.set(st, program_.irqs_on[std::size_t(proc.cpu)], 1);  // iret restores IF
+        (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
+        return;
+      case Op::Access: {
+        std::int64_t value = in.a == 2 ? stack[--sp] : 0;
+        std::int64_t page = stack[--sp];
+        bool check = enabled_[std::size_t(properties::BuiltinProperty::StaleTranslation)];
+        hw::Effect e = machine_.access(st, proc.cpu, page, in.a, value, check);
+        if (e.kind == hw::Effect::Fault) {
+          ip = std::uint32_t(in.c);
+          break;
+        }
+        if (e.kind == hw::Effect::Violation) {
+          w.diag_effect = e;
+          w.diag_page = page;
+          violate(e.runtime.empty() ? in.b : in.b + 1, value);  // b + 1: the access's runtime-error site
+          return;
+        }
+        if (in.a == 1) stack[sp++] = e.value;
+        ++ip;
+        break;
+      }
+      case Op::Hw:
+        if (!hw(in.op, in, st, stack, sp, w)) {
+          violate(in.b, w.diag_value);
+          return;
+        }
+        ++ip;
+        break;
       case Op::Return:
         return;  // not reached in a step
     }
+  }
+}
+
+// A machine built-in: pops its arguments, pushes its result. Returns false
+// on a runtime error (w.diag_effect says which).
+bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack, int& sp, Scratch& w) const {
+  const ProcessInstance& proc = program_.processes[w.process];
+  const int cpu = proc.cpu;
+  auto pop = [&] { return stack[--sp]; };
+  auto push = [&](std::int64_t v) { stack[sp++] = v; };
+  auto fail = [&](hw::Effect e) {
+    w.diag_effect = std::move(e);
+    w.diag_value = 0;
+    return false;
+  };
+  auto page_ok = [&](std::int64_t page) { return page >= 0 && page < machine_.pages(); };
+  hw::Effect e;
+  switch (Builtin(in.a)) {
+    case Builtin::Pgd: {
+      std::int64_t mm = pop();
+      if (mm < 0) return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "pgd(none): no mm"});
+      push(machine_.get(st, program_.pgd[std::size_t(mm)]));
+      return true;
+    }
+    case Builtin::ReadCr3: push(machine_.get(st, program_.cr3[std::size_t(cpu)])); return true;
+    case Builtin::WriteCr3: {
+      std::int64_t f = pop();
+      machine_.set(st, program_.cr3[std::size_t(cpu)], f);
+      machine_.invalidate_all(st, cpu);  // no PCIDs: a root load flushes the TLB and walk caches
+      return true;
+    }
+    case Builtin::PtePresent: case Builtin::PteWrite: case Builtin::PteFrame: case Builtin::PtPresent: case Builtin::PtFrame: {
+      Builtin b = Builtin(in.a);
+      int level = b == Builtin::PtPresent || b == Builtin::PtFrame ? int(pop()) : 1;
+      std::int64_t page = pop(), mm = pop();
+      e = machine_.pt_get(st, mm, page, level);
+      if (e.kind != hw::Effect::Ok) return fail(e);
+      std::int64_t raw = e.value;
+      if (b == Builtin::PtePresent || b == Builtin::PtPresent) push(raw != 0);
+      else if (b == Builtin::PteWrite) push(raw != 0 && ((raw - 1) % 2) != 0);
+      else push(raw == 0 ? -1 : (raw - 1) / 2);
+      return true;
+    }
+    case Builtin::SetPte: {
+      bool writable = pop() != 0;
+      std::int64_t f = pop(), page = pop(), mm = pop();
+      e = machine_.pt_put(st, mm, page, 1, f < 0 ? -1 : 1 + 2 * f + (writable ? 1 : 0));
+      if (f < 0) return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "set_pte to frame none: use pte_clear"});
+      return e.kind == hw::Effect::Ok ? true : fail(e);
+    }
+    case Builtin::PtSet: {
+      std::int64_t f = pop();
+      int level = int(pop());
+      std::int64_t page = pop(), mm = pop();
+      if (f < 0) return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "pt_set to frame none: use pt_clear"});
+      e = machine_.pt_put(st, mm, page, level, 1 + 2 * f + 1);
+      return e.kind == hw::Effect::Ok ? true : fail(e);
+    }
+    case Builtin::PteClear: case Builtin::PteGetAndClear: case Builtin::PteWrprotect: case Builtin::PtClear: {
+      Builtin b = Builtin(in.a);
+      int level = b == Builtin::PtClear ? int(pop()) : 1;
+      std::int64_t page = pop(), mm = pop();
+      if (!page_ok(page)) return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "no such page"});
+      e = machine_.pt_get(st, mm, page, level);
+      if (e.kind != hw::Effect::Ok) return fail(e);
+      std::int64_t raw = e.value;
+      std::int64_t next = b == Builtin::PteWrprotect ? (raw == 0 ? 0 : raw - ((raw - 1) % 2)) : 0;
+      if (raw != 0) {
+        e = machine_.pt_put(st, mm, page, level, next);
+        if (e.kind != hw::Effect::Ok) return fail(e);
+      }
+      if (b == Builtin::PteGetAndClear) push(raw == 0 ? -1 : (raw - 1) / 2);
+      return true;
+    }
+    case Builtin::AllocFrame: push(machine_.alloc(st, hw::FrameKind::Data).value); return true;
+    case Builtin::AllocTable: push(machine_.alloc(st, hw::FrameKind::Table).value); return true;
+    case Builtin::FreeFrame: case Builtin::FreeTable: {
+      e = machine_.release(st, pop(), Builtin(in.a) == Builtin::FreeFrame ? hw::FrameKind::Data : hw::FrameKind::Table);
+      return e.kind == hw::Effect::Ok ? true : fail(e);
+    }
+    case Builtin::Invlpg: machine_.invalidate_page(st, cpu, pop(), program_.machine.invlpg_drops_walk_cache); return true;
+    case Builtin::TlbiPage: case Builtin::TlbiPageLocal: {
+      bool last_level = pop() != 0;
+      std::int64_t page = pop();
+      for (int c = 0; c < module_.cpus; ++c) {
+        if (Builtin(in.a) == Builtin::TlbiPage || c == cpu) machine_.invalidate_page(st, c, page, !last_level);
+      }
+      return true;
+    }
+    case Builtin::TlbFlushLocal: machine_.invalidate_all(st, cpu); return true;
+    case Builtin::TlbiAll:
+      for (int c = 0; c < module_.cpus; ++c) machine_.invalidate_all(st, c);
+      return true;
+    case Builtin::SendIpi: {
+      int irq = int(pop());
+      std::int64_t target = pop();
+      e = machine_.send_ipi(st, target, in.c == 1, irq);
+      if (e.kind != hw::Effect::Ok) {
+        w.diag_effect = e;
+        w.diag_value = target;
+        return false;
+      }
+      return true;
+    }
+    case Builtin::IrqDisable: machine_.set(st, program_.irqs_on[std::size_t(cpu)], 0); return true;
+    case Builtin::IrqEnable: machine_.set(st, program_.irqs_on[std::size_t(cpu)], 1); return true;
+    case Builtin::IrqSave:
+      push(machine_.irqs_on(st, cpu) ? 1 : 0);
+      machine_.set(st, program_.irqs_on[std::size_t(cpu)], 0);
+      return true;
+    case Builtin::IrqRestore: machine_.set(st, program_.irqs_on[std::size_t(cpu)], pop() != 0 ? 1 : 0); return true;
+    case Builtin::IrqsDisabled: push(machine_.irqs_on(st, cpu) ? 0 : 1); return true;
+    default:
+      return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "not a machine built-in"});
   }
 }
 
@@ -339,6 +544,25 @@ std::optional<std::int64_t> ModelSystem::eval(std::uint32_t ip, const checker::W
         break;
       case Op::Return:
         return stack[sp - 1];
+      case Op::Hw: {  // pure machine reads (allowed in invariants)
+        Builtin b = Builtin(in.a);
+        if (b == Builtin::Pgd) {
+          std::int64_t mm = stack[--sp];
+          if (mm < 0) return std::nullopt;
+          stack[sp++] = machine_.get(st, program_.pgd[std::size_t(mm)]);
+          break;
+        }
+        int level = b == Builtin::PtPresent || b == Builtin::PtFrame ? int(stack[--sp]) : 1;
+        std::int64_t page = stack[--sp], mm = stack[--sp];
+        hw::Effect e = machine_.pt_get(st, mm, page, level);
+        if (e.kind != hw::Effect::Ok) return std::nullopt;
+        std::int64_t raw = e.value;
+        if (b == Builtin::PtePresent || b == Builtin::PtPresent) stack[sp++] = raw != 0;
+        else if (b == Builtin::PteWrite) stack[sp++] = raw != 0 && ((raw - 1) % 2) != 0;
+        else if (b == Builtin::PteFrame || b == Builtin::PtFrame) stack[sp++] = raw == 0 ? -1 : (raw - 1) / 2;
+        else return std::nullopt;
+        break;
+      }
       default:
         return std::nullopt;  // not an expression instruction
     }
@@ -391,16 +615,26 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
   const Site& site = program_.sites[std::size_t(site_id)];
   // Re-run the step to recover the offending value.
   std::int64_t value = 0;
+  hw::Effect effect;
+  std::int64_t page = -1;
   {
     Scratch w(program_.words);
-    std::uint32_t p = group_process_[group.v];
     bool found = false;
-    run_process(p, before, w, [&](checker::GroupId g, checker::ConstStateRef succ) {
+    auto capture = [&](checker::GroupId g, checker::ConstStateRef succ) {
       if (!found && g == group && std::equal(succ.begin(), succ.end(), after.begin())) {
         found = true;
         value = w.diag_value;
+        effect = w.diag_effect;
+        page = w.diag_page;
       }
-    });
+    };
+    if (group.v >= first_hw_group_) run_hardware(group.v - first_hw_group_, before, w, capture);
+    else run_process(group_process_[group.v], before, w, capture);
+  }
+  if (std::size_t(site_id) == program_.speculation_site) {
+    const HwGroup& hg = hw_groups_[group.v - first_hw_group_];
+    return "stale-translation: a speculative walk of page " + module_.pages[std::size_t(hg.index)].name + " by cpu" + std::to_string(hg.cpu) + ": " +
+           machine_.describe_stale(effect);
   }
   const ProcessInstance& proc = program_.processes[site.process];
   std::string who = proc.name + " on cpu" + std::to_string(proc.cpu);
@@ -428,8 +662,42 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
       return "cpu " + std::to_string(value) + " does not exist (the machine has cpus 0.." + std::to_string(module_.cpus - 1) + ") in " + who + " at " + at;
     case SiteKind::Runaway:
       return "a step of " + who + " did not end: an atomic block that loops forever or forks too deeply (" + at + ")";
+    case SiteKind::Stale: {
+      std::string p = page >= 0 && std::size_t(page) < module_.pages.size() ? module_.pages[std::size_t(page)].name : "?";
+      std::string text = "stale-translation: '" + line_text(site.src) + "' by " + who + " at " + at + " uses page " + p + ": " + machine_.describe_stale(effect);
+      if (effect.stale == hw::Stale::ForeignFrame && effect.other >= 0) text += " (" + module_.mms[std::size_t(effect.other)].name + ")";
+      return text;
+    }
+    case SiteKind::Machine:
+      return "'" + line_text(site.src) + "' in " + who + " at " + at + ": " + (effect.runtime.empty() ? "a machine operation failed" : effect.runtime);
+    case SiteKind::NoFaultHandler:
+      return "page fault on page " + (page >= 0 && std::size_t(page) < module_.pages.size() ? module_.pages[std::size_t(page)].name : std::string("?")) + " in " + who +
+             " at " + at + ", and the protocol declares no 'on page_fault(p: page, write: bool)' handler";
   }
   return "violation";
+}
+
+std::vector<std::uint32_t> ModelSystem::involved_slots(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
+  std::int64_t site_id = read(program_.violation_slot, after.data());
+  if (site_id == 0 || program_.sites[std::size_t(site_id)].kind != SiteKind::Stale) return {};
+  Scratch w(program_.words);
+  hw::Effect effect;
+  bool found = false;
+  auto capture = [&](checker::GroupId g, checker::ConstStateRef succ) {
+    if (!found && g == group && std::equal(succ.begin(), succ.end(), after.begin())) {
+      found = true;
+      effect = w.diag_effect;
+    }
+  };
+  if (group.v >= first_hw_group_) run_hardware(group.v - first_hw_group_, before, w, capture);
+  else run_process(group_process_[group.v], before, w, capture);
+  if (effect.frame < 0) return {};
+  std::size_t f = std::size_t(effect.frame);
+  switch (effect.stale) {
+    case hw::Stale::ForeignFrame: return {program_.owner[f]};
+    case hw::Stale::CowWrite: return {program_.maps[f]};
+    default: return {program_.kind[f]};
+  }
 }
 
 std::string ModelSystem::explain_deadlock(checker::ConstStateRef s) const {
@@ -465,7 +733,30 @@ std::string ModelSystem::terms_text(const std::vector<std::pair<std::string, std
 
 std::string ModelSystem::format_value(std::uint32_t slot, std::int64_t v) const {
   const ModelSlot& m = program_.slots[slot];
+  switch (m.format) {
+    case ModelSlot::Format::Entry:
+      return v == 0 ? "-" : "frame" + std::to_string((v - 1) / 2) + ((v - 1) % 2 ? " rw" : " ro");
+    case ModelSlot::Format::WalkEntry:
+      return v == 0 ? "-" : "frame" + std::to_string(v - 1);
+    case ModelSlot::Format::FrameKind:
+      return v == 0 ? "free" : v == 1 ? "data" : "table";
+    case ModelSlot::Format::IrqSet: {
+      std::string out = "{";
+      for (std::size_t h = 0; h < program_.irq_names.size(); ++h) {
+        if ((v >> h) & 1) out += (out.size() > 1 ? "," : "") + program_.irq_names[h];
+      }
+      return out + "}";
+    }
+    case ModelSlot::Format::Plain:
+      break;
+  }
   switch (m.kind) {
+    case TypeKind::Mm:
+      return v < 0 ? "none" : std::size_t(v) < module_.mms.size() ? module_.mms[std::size_t(v)].name : std::to_string(v);
+    case TypeKind::Frame:
+      return v < 0 ? "none" : "frame" + std::to_string(v);
+    case TypeKind::Page:
+      return std::size_t(v) < module_.pages.size() ? module_.pages[std::size_t(v)].name : std::to_string(v);
     case TypeKind::Bool:
       return v ? "true" : "false";
     case TypeKind::Enum:

@@ -20,6 +20,23 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, CheckedModule module,
     properties_.push_back({std::string(inv.name), "the invariant at " + where(inv.loc.offset) + " holds in every reachable state"});
   }
 
+  if (program_.has_machine) {
+    hw::Slots slots;
+    slots.cr3 = program_.cr3;
+    slots.irqs_on = program_.irqs_on;
+    slots.irq_depth = program_.irq_depth;
+    slots.ipi_pending = program_.ipi_pending;
+    slots.tlb = program_.tlb;
+    slots.walk = program_.walk;
+    slots.kind = program_.kind;
+    slots.owner = program_.owner;
+    slots.maps = program_.maps;
+    slots.value = program_.value;
+    slots.entry = program_.entry;
+    slots.pgd = program_.pgd;
+    slots.fires_left = program_.fires_left;
+    machine_ = hw::Machine(program_.machine, int(module_.mms.size()), program_.page_index, int(module_.irqs.size()), std::move(slots), &program_.slots);
+  }
   // one group per (process instance, location)
   for (std::uint32_t p = 0; p < program_.processes.size(); ++p) {
     ProcessInstance& proc = program_.processes[p];
@@ -28,7 +45,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, CheckedModule module,
       const Instr& in = program_.code[proc.locations[loc]];
       checker::Group g;
       g.process = proc.name;
-      g.context = "process";
+      g.context = proc.handler ? "irq" : "process";
       g.action = in.op == Op::Halt ? "(end of " + proc.name + ")" : line_text(in.src);
       if (in.ctx != 0 && in.op != Op::Halt) g.action = program_.contexts[in.ctx] + ": " + g.action;
       g.name = proc.name + ": " + g.action;
@@ -36,6 +53,39 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, CheckedModule module,
       g.cpu = proc.cpu;
       groups_.push_back(std::move(g));
       group_process_.push_back(p);
+    }
+  }
+  // hardware transitions: interrupt delivery and speculative walks
+  first_hw_group_ = static_cast<std::uint32_t>(groups_.size());
+  if (program_.has_machine) {
+    for (int c = 0; c < module_.cpus; ++c) {
+      for (std::size_t h = 0; h < module_.irqs.size(); ++h) {
+        if (module_.irqs[h].device && module_.irqs[h].cpu != c) continue;
+        checker::Group g;
+        const Decl& d = *module_.irqs[h].body.decl;
+        g.process = "cpu" + std::to_string(c);
+        g.context = "hardware";
+        g.action = std::string(module_.irqs[h].device ? "[irq] " : "[ipi] ") + std::string(d.name);
+        g.name = g.process + ": " + g.action;
+        g.loc = {file_->name(), file_->line_of(d.loc.offset), file_->column_of(d.loc.offset)};
+        g.cpu = c;
+        groups_.push_back(std::move(g));
+        group_process_.push_back(0);
+        hw_groups_.push_back({HwGroup::Deliver, c, int(h)});
+      }
+      if (!program_.machine.speculative) continue;
+      for (std::size_t pg = 0; pg < module_.pages.size(); ++pg) {
+        checker::Group g;
+        g.process = "cpu" + std::to_string(c);
+        g.context = "hardware";
+        g.action = "[speculative walk] " + module_.pages[pg].name;
+        g.name = g.process + ": " + g.action;
+        g.loc = {file_->name(), file_->line_of(module_.pages[pg].loc.offset), file_->column_of(module_.pages[pg].loc.offset)};
+        g.cpu = c;
+        groups_.push_back(std::move(g));
+        group_process_.push_back(0);
+        hw_groups_.push_back({HwGroup::Speculate, c, int(pg)});
+      }
     }
   }
 }

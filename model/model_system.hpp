@@ -14,6 +14,7 @@
 #include "checker/system.hpp"
 #include "model/check.hpp"
 #include "model/compile.hpp"
+#include "model/hw/machine.hpp"
 #include "model/program.hpp"
 #include "model/source.hpp"
 
@@ -37,6 +38,8 @@ class ModelSystem final : public checker::System {
   std::string explain_violation(checker::ConstStateRef before, checker::GroupId group,
                                 checker::ConstStateRef after) const override;
   std::string explain_deadlock(checker::ConstStateRef s) const override;
+  std::vector<std::uint32_t> involved_slots(checker::ConstStateRef before, checker::GroupId group,
+                                            checker::ConstStateRef after) const override;
 
   const CheckedModule& module() const { return module_; }
   const Program& program() const { return program_; }
@@ -50,6 +53,9 @@ class ModelSystem final : public checker::System {
   std::int64_t read(std::uint32_t slot, const checker::Word* s) const;
   void write(std::uint32_t slot, checker::Word* s, std::int64_t v) const;
   void run_process(std::uint32_t p, checker::ConstStateRef s, Scratch& w, checker::EmitFn emit) const;
+  void run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratch& w, checker::EmitFn emit) const;
+  bool runnable(const ProcessInstance& p, const checker::Word* s) const;
+  bool hw(Op op, const Instr& in, checker::Word* st, std::int64_t* stack, int& sp, Scratch& w) const;
   void exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& w) const;
   std::optional<std::int64_t> eval(std::uint32_t entry, const checker::Word* st) const;
   std::string where(std::uint32_t src) const;      // "file.tlb:12"
@@ -67,6 +73,15 @@ class ModelSystem final : public checker::System {
   std::vector<checker::Group> groups_;
   std::vector<std::uint32_t> group_process_;
   std::vector<checker::PropertyInfo> properties_;
+  // the machine
+  hw::Machine machine_;
+  struct HwGroup {
+    enum Kind : std::uint8_t { Deliver, Speculate } kind;
+    int cpu;
+    int index;  // the irq, or the page
+  };
+  std::vector<HwGroup> hw_groups_;
+  std::uint32_t first_hw_group_ = 0;
 };
 
 }  // namespace tlbcheck::model

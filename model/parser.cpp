@@ -64,25 +64,31 @@ class Parser {
     int depth = 0;
     while (!at(Tok::End)) {
       Tok k = peek().kind;
-      if (depth == 0 && starts_declaration(k)) return;
+      if (depth == 0 && starts_declaration(peek())) return;
       if (k == Tok::LBrace) ++depth;
       if (k == Tok::RBrace) {
         if (depth > 0) --depth;
         advance();
-        if (depth == 0 && starts_declaration(peek().kind)) return;
+        if (depth == 0 && starts_declaration(peek())) return;
         continue;
       }
       advance();
     }
   }
-  static bool starts_declaration(Tok k) {
-    switch (k) {
+  // The machine's declaration words (mm, page, map, irq, task) are not
+  // reserved: they start a declaration only at the top level, so `next.mm`
+  // and a variable called `page` stay possible.
+  static bool machine_word(const Token& t) {
+    return t.kind == Tok::Ident && (t.text == "mm" || t.text == "page" || t.text == "map" || t.text == "irq" || t.text == "task");
+  }
+  static bool starts_declaration(const Token& t) {
+    switch (t.kind) {
       case Tok::KwProtocol: case Tok::KwOption: case Tok::KwConst: case Tok::KwEnum:
       case Tok::KwMachine: case Tok::KwVar: case Tok::KwPercpu: case Tok::KwInvariant:
-      case Tok::KwFn: case Tok::KwProcess:
+      case Tok::KwFn: case Tok::KwProcess: case Tok::KwOn:
         return true;
       default:
-        return false;
+        return machine_word(t);
     }
   }
 
@@ -241,9 +247,136 @@ class Parser {
         d.body = block();
         break;
       }
+      case Tok::KwOn: {  // on HOOK(params) { ... }
+        advance();
+        d.kind = DeclKind::Hook;
+        if (!name(d) || !params(d)) return;
+        d.body = block();
+        break;
+      }
+      case Tok::Ident:
+        if (machine_word(t)) {
+          machine_declaration(d);
+          return;
+        }
+        [[fallthrough]];
       default:
-        fail(t, "a declaration (protocol, option, const, enum, machine, var, percpu, invariant, fn or process)");
+        fail(t, "a declaration (protocol, option, const, enum, machine, var, percpu, invariant, fn, process, mm, page, map, irq, task or on)");
         return;
+    }
+    if (ok()) module_.decls.push_back(std::move(d));
+  }
+
+  bool params(Decl& d) {
+    if (!expect(Tok::LParen)) return false;
+    if (!at(Tok::RParen)) {
+      do {
+        Param p;
+        const Token& pn = peek();
+        if (!expect(Tok::Ident, "a parameter name")) return false;
+        p.name = pn.text;
+        p.loc = pn.loc;
+        if (!expect(Tok::Colon, "':' and the parameter's type")) return false;
+        p.type = type();
+        d.params.push_back(std::move(p));
+      } while (ok() && accept(Tok::Comma));
+    }
+    return expect(Tok::RParen);
+  }
+
+  bool word(std::string_view w) {
+    if (peek().kind == Tok::Ident && peek().text == w) {
+      advance();
+      return true;
+    }
+    return false;
+  }
+
+  void machine_declaration(Decl& d) {
+    std::string_view w = advance().text;
+    if (w == "mm") {
+      if (at(Tok::LBrace)) {  // the fields every mm has
+        advance();
+        d.kind = DeclKind::MmFields;
+        while (ok() && !at(Tok::RBrace) && !at(Tok::End)) {
+          Param p;
+          const Token& pn = peek();
+          if (!expect(Tok::Ident, "an mm field name")) return;
+          p.name = pn.text;
+          p.loc = pn.loc;
+          if (!expect(Tok::Colon, "':' and the field's type")) return;
+          p.type = type();
+          if (accept(Tok::Assign)) p.init = expression();
+          if (!ok() || !expect(Tok::Semi)) return;
+          d.params.push_back(std::move(p));
+        }
+        if (!expect(Tok::RBrace)) return;
+        accept(Tok::Semi);
+        module_.decls.push_back(std::move(d));
+        return;
+      }
+      do {  // mm A, B;
+        Decl m = d;
+        m.kind = DeclKind::Mm;
+        if (!name(m)) return;
+        module_.decls.push_back(std::move(m));
+      } while (accept(Tok::Comma));
+      expect(Tok::Semi);
+      return;
+    }
+    if (w == "page") {
+      d.kind = DeclKind::Page;
+      if (!name(d)) return;
+      if (word("at")) d.at = expression();
+      if (ok() && word("kernel")) d.flag = true;
+      if (!ok() || !expect(Tok::Semi)) return;
+    } else if (w == "map") {
+      d.kind = DeclKind::Map;
+      const Token& mm = peek();
+      if (!expect(Tok::Ident, "an mm name, as in map M.V;")) return;
+      d.mm = mm.text;
+      d.mm_loc = mm.loc;
+      if (!expect(Tok::Dot, "'.' and a page name, as in map M.V;")) return;
+      if (!name(d)) return;
+      if (word("readonly")) d.flag = true;
+      if (!expect(Tok::Semi)) return;
+    } else if (w == "irq") {
+      d.kind = DeclKind::Irq;
+      if (!name(d)) return;
+      if (word("fires")) {
+        d.at = expression();
+        if (!ok() || !expect(Tok::KwOn, "'on cpu N' after the number of times it fires") || !expect(Tok::KwCpu)) return;
+        d.cpu = expression();
+      }
+      if (!ok()) return;
+      d.body = block();
+    } else {  // task NAME: user(MM) | kernel on cpu N | on each cpu [sleeping] { ... }
+      d.kind = DeclKind::Task;
+      if (!name(d) || !expect(Tok::Colon, "':' and 'user(MM)' or 'kernel'")) return;
+      if (word("kernel")) {
+        d.kernel_task = true;
+      } else if (word("user")) {
+        if (!expect(Tok::LParen)) return;
+        const Token& mm = peek();
+        if (!expect(Tok::Ident, "the task's mm")) return;
+        d.mm = mm.text;
+        d.mm_loc = mm.loc;
+        if (!expect(Tok::RParen)) return;
+      } else {
+        fail(peek(), "'user(MM)' or 'kernel'");
+        return;
+      }
+      if (!expect(Tok::KwOn, "'on cpu N' or 'on each cpu'")) return;
+      if (accept(Tok::KwEach)) {
+        d.each_cpu = true;
+        if (!expect(Tok::KwCpu)) return;
+      } else {
+        if (!expect(Tok::KwCpu, "'cpu' or 'each'")) return;
+        d.cpu = expression();
+      }
+      if (ok() && word("sleeping")) d.flag = true;
+      if (!ok()) return;
+      d.body = block();
     }
     if (ok()) module_.decls.push_back(std::move(d));
   }
@@ -524,10 +657,26 @@ class Parser {
 
   ExprId postfix() {
     ExprId base = primary();
-    while (ok() && at(Tok::LBracket)) {
+    int chain = 0;
+    while (ok() && (at(Tok::LBracket) || at(Tok::Dot))) {
+      if (++chain > kMaxNesting) {
+        diags_.error(DiagKind::TooDeep, &file_, peek().loc, "more than " + std::to_string(kMaxNesting) + " indexes or fields in a row");
+        fatal_ = true;
+        return {};
+      }
       Expr e;
-      e.kind = ExprKind::Index;
       e.loc = peek().loc;
+      if (accept(Tok::Dot)) {
+        const Token& field = peek();
+        if (!expect(Tok::Ident, "a field name after '.'")) return {};
+        e.kind = ExprKind::Member;
+        e.name = field.text;
+        e.loc = field.loc;
+        e.args = {base};
+        base = add(std::move(e));
+        continue;
+      }
+      e.kind = ExprKind::Index;
       advance();
       ExprId idx = expression();
       if (!ok() || !expect(Tok::RBracket)) return {};

@@ -19,6 +19,7 @@
 
 #include "checker/system.hpp"
 #include "model/ast.hpp"
+#include "model/hw/config.hpp"
 
 namespace tlbcheck::model {
 
@@ -49,6 +50,9 @@ enum class Op : std::uint8_t {
   Yield,     // the step ends; next location a
   Halt,      // the process ends
   Return,    // ends an invariant's evaluation; the value is on the stack
+  Hw,        // machine built-in a (model::Builtin) on the stacked arguments; site b; c: 1 if a cpumask target
+  Access,    // pop [value,] page; a: 0 touch 1 load 2 store; site b; on a page fault goto c
+  IrqReturn, // an interrupt handler ends: its CPU returns to what it interrupted
 };
 
 struct Instr {
@@ -58,7 +62,7 @@ struct Instr {
   std::uint32_t ctx = 0;  // the innermost inlined call it runs in (Program::contexts)
 };
 
-enum class SiteKind : std::uint8_t { Assert, BugOn, Bug, Range, Index, DivZero, CpuRange, Runaway };
+enum class SiteKind : std::uint8_t { Assert, BugOn, Bug, Range, Index, DivZero, CpuRange, Runaway, Stale, Machine, NoFaultHandler };
 
 // A place where a property can be violated.
 struct Site {
@@ -71,15 +75,20 @@ struct Site {
 };
 
 struct ModelSlot {
+  enum class Format : std::uint8_t { Plain, Entry, WalkEntry, FrameKind, IrqSet };
   checker::Slot pub;
   std::int64_t lo = 0, hi = 0;  // stored as value - lo
   TypeKind kind = TypeKind::Int;
   std::uint32_t enum_id = 0;
+  Format format = Format::Plain;
 };
 
 struct ProcessInstance {
-  std::string name;            // "waiter" or "waiter@cpu1"
+  std::string name;            // "waiter" or "waiter@cpu1"; a handler: "flush_ipi@cpu1" (+ "#2" nested)
   int cpu = 0;
+  bool handler = false;        // an interrupt handler instance (runs at irq depth `level`)
+  int level = 0;
+  int irq = -1;
   std::uint32_t pc_slot = 0;
   std::uint32_t entry = 0;     // first instruction
   std::vector<std::uint32_t> locations;  // location index -> instruction (index 0: ended)
@@ -100,6 +109,19 @@ struct Program {
   std::uint32_t bits = 0;
   std::vector<checker::Word> initial;
   std::uint32_t max_stack = 0;
+  // the machine (when the protocol uses it)
+  bool has_machine = false;
+  hw::Config machine;
+  int frames = 0;
+  std::vector<std::int64_t> page_index;           // page id -> virtual page number
+  std::vector<std::string> page_names, mm_names;   // for messages
+  std::vector<std::uint32_t> mm_field_base;       // slot of field f of mm 0; mms follow with stride `mm_field_stride[f]`
+  std::vector<std::uint32_t> mm_field_stride;
+  std::vector<std::uint32_t> cr3, irqs_on, irq_depth, ipi_pending, tlb, walk, kind, owner, maps, value, entry, pgd, fires_left;
+  std::vector<std::string> irq_names;
+  std::vector<bool> irq_device;
+  std::vector<int> irq_cpu;
+  std::uint32_t speculation_site = 0;  // site of a speculative walk through a stale entry
 };
 
 }  // namespace tlbcheck::model

@@ -6,7 +6,7 @@ namespace tlbcheck::properties {
 
 namespace {
 
-constexpr std::array<Entry, 3> kBuiltins{{
+constexpr std::array<Entry, 4> kBuiltins{{
     {BuiltinProperty::Assertion, "assertion",
      "every assert(cond) holds, no BUG_ON(cond) fires and no BUG() is reached", true},
     {BuiltinProperty::RuntimeError, "runtime-error",
@@ -15,6 +15,10 @@ constexpr std::array<Entry, 3> kBuiltins{{
      false},
     {BuiltinProperty::Deadlock, "deadlock",
      "some process can always take a step until every process has run to its end", true},
+    {BuiltinProperty::StaleTranslation, "stale-translation",
+     "no access or page walk goes through a TLB entry, walk-cache entry or root to a frame that is free, "
+     "reused, or another address space's, and no write reaches a frame mapped copy-on-write",
+     true},
 }};
 
 }  // namespace

@@ -1,0 +1,28 @@
+#include "model/hw/config.hpp"
+
+#include <array>
+
+namespace tlbcheck::model::hw {
+
+namespace {
+
+constexpr std::array<FieldSpec, 10> kFields{{
+    {"cpus", false, 1, 32, "number of CPUs", &Config::cpus, nullptr},
+    {"levels", false, 1, 4, "page-table levels (1: a single table)", &Config::levels, nullptr},
+    {"entries", false, 1, 8, "entries per page-table frame", &Config::entries, nullptr},
+    {"frames", false, 0, 24, "physical frames (0: what the boot mappings need plus 2)", &Config::frames, nullptr},
+    {"values", false, 1, 8, "distinct values a data page holds", &Config::values, nullptr},
+    {"tlb.speculative", true, 0, 1, "TLB and walk-cache fills may happen at any step", nullptr, &Config::speculative},
+    {"walk_cache", true, 0, 1, "CPUs cache upper-level page-table entries", nullptr, &Config::walk_cache},
+    {"invlpg_drops_walk_cache", true, 0, 1, "a one-page invalidation also drops walk-cache entries (x86)", nullptr,
+     &Config::invlpg_drops_walk_cache},
+    {"irq_nesting", false, 1, 4, "interrupt handlers active at once on one CPU", &Config::irq_nesting, nullptr},
+    {"preemption", true, 0, 1, "kernel preemption at any step with preempt count 0 and interrupts on", nullptr,
+     &Config::preemption},
+}};
+
+}  // namespace
+
+std::span<const FieldSpec> fields() { return kFields; }
+
+}  // namespace tlbcheck::model::hw
