@@ -53,6 +53,7 @@ struct Context {
   BodyInfo* body = nullptr;       // null: a global context (invariant, constant)
   bool has_cpu = false;           // this_cpu and per-CPU names are available
   bool in_function = false;
+  bool in_task = false;
   int loops = 0;                  // enclosing loops not separated by an atomic
   int atomic = 0;
   std::uint32_t function = UINT32_MAX;  // index when checking a function body
@@ -243,22 +244,24 @@ class Checker {
         }
         case DeclKind::Hook: {
           out_.uses_machine = true;
-          if (d.name != "page_fault") {
-            error(DiagKind::BadMachine, d.name_loc, "unknown hook 'on " + std::string(d.name) + "': expected 'on page_fault(p: page, write: bool)'");
+          if (d.name != "page_fault" && d.name != "context_switch") {
+            error(DiagKind::BadMachine, d.name_loc, "unknown hook 'on " + std::string(d.name) + "': expected 'on page_fault(p: page, write: bool)' or 'on context_switch(prev: task, next: task)'");
             break;
           }
-          if (out_.page_fault_hook >= 0) {
-            error(DiagKind::Redeclared, d.name_loc, "'on page_fault' is declared twice");
+          int& hook = d.name == "page_fault" ? out_.page_fault_hook : out_.context_switch_hook;
+          if (hook >= 0) {
+            error(DiagKind::Redeclared, d.name_loc, "'on " + std::string(d.name) + "' is declared twice");
             break;
           }
-          out_.page_fault_hook = int(out_.functions.size());
+          hook = int(out_.functions.size());
           BodyInfo b;
           b.decl = &d;
           out_.functions.push_back(std::move(b));
           break;
         }
         case DeclKind::Task:
-          error(DiagKind::BadMachine, d.loc, "tasks are not supported yet: use 'process NAME on cpu N { ... }'");
+          out_.uses_machine = true;
+          task_decls_.push_back(&d);
           break;
         case DeclKind::Var:
         case DeclKind::Percpu: {
@@ -442,7 +445,48 @@ class Checker {
     }
   }
 
+  // Tasks get ids in declaration order (one per CPU for `on each cpu`) and
+  // become names of type task.
+  void number_tasks() {
+    for (const Decl* dp : task_decls_) {
+      const Decl& d = *dp;
+      ProcessInfo p;
+      p.body.decl = &d;
+      p.task = true;
+      p.sleeping = d.flag;
+      if (d.each_cpu) {
+        for (int c = 0; c < out_.cpus; ++c) p.cpus.push_back(c);
+      } else {
+        Context ctx;
+        auto c = const_int(d.cpu, ctx);
+        if (!c) continue;
+        if (*c < 0 || *c >= out_.cpus) {
+          error(DiagKind::BadRange, E(d.cpu).loc, "cpu " + std::to_string(*c) + " does not exist: the machine has cpus 0.." + std::to_string(out_.cpus - 1));
+          continue;
+        }
+        p.cpus.push_back(int(*c));
+      }
+      if (!d.kernel_task) {
+        auto mm = std::find_if(out_.mms.begin(), out_.mms.end(), [&](const MmInfo& i) { return i.name == d.mm; });
+        if (mm == out_.mms.end()) {
+          error(DiagKind::UnknownName, d.mm_loc, "unknown mm '" + std::string(d.mm) + "': declare it with 'mm " + std::string(d.mm) + ";'");
+          continue;
+        }
+        p.mm = int(mm - out_.mms.begin());
+      }
+      p.first_task_id = out_.tasks;
+      for (int c : p.cpus) {
+        out_.task_names.push_back(std::string(d.name) + (p.cpus.size() > 1 ? "@cpu" + std::to_string(c) : ""));
+        out_.task_cpu.push_back(c);
+      }
+      out_.tasks += int(p.cpus.size());
+      if (p.cpus.size() == 1) declare(d.name, d.name_loc, {SymKind::Const, add_const(make(TypeKind::Task, -1, 0), p.first_task_id), {}});
+      pending_tasks_.push_back(std::move(p));
+    }
+  }
+
   void evaluate_machine() {
+    number_tasks();
     if (mm_fields_decl_ != nullptr) {
       std::set<std::string_view> seen;
       for (const Param& p : mm_fields_decl_->params) {
@@ -559,6 +603,11 @@ class Checker {
           out_.uses_machine = true;
           break;
         }
+        if (it == types_.end() && ts.name == "task") {
+          t = make(TypeKind::Task, -1, out_.tasks - 1);
+          out_.uses_machine = true;
+          break;
+        }
         if (it == types_.end() && ts.name == "page") {
           t = make(TypeKind::Page, 0, std::int64_t(out_.pages.size()) - 1);
           break;
@@ -640,6 +689,23 @@ class Checker {
       ctx.has_cpu = true;
       ctx.scopes.emplace_back();
       check_stmt(irq.body.decl->body, ctx);
+    }
+    for (ProcessInfo& p : pending_tasks_) {
+      if (diags_.saturated()) return;
+      out_.processes.push_back(std::move(p));
+      ProcessInfo& stored = out_.processes.back();
+      Context ctx;
+      ctx.body = &stored.body;
+      ctx.has_cpu = true;
+      ctx.in_task = true;
+      ctx.scopes.emplace_back();
+      check_stmt(stored.body.decl->body, ctx);
+    }
+    pending_tasks_.clear();
+    if (out_.context_switch_hook >= 0) {
+      const BodyInfo& b = out_.functions[std::size_t(out_.context_switch_hook)];
+      bool ok = b.locals.size() >= 2 && b.decl->params.size() == 2 && b.locals[0].type.scalar_is(TypeKind::Task) && b.locals[1].type.scalar_is(TypeKind::Task) && !b.has_result;
+      if (!ok) error(DiagKind::BadCall, b.decl->name_loc, "the context-switch hook must be 'on context_switch(prev: task, next: task) { ... }'");
     }
     if (out_.page_fault_hook >= 0) {
       const BodyInfo& b = out_.functions[std::size_t(out_.page_fault_hook)];
@@ -918,7 +984,9 @@ class Checker {
         {"load", Builtin::Load}, {"store", Builtin::Store}, {"send_ipi", Builtin::SendIpi},
         {"local_irq_disable", Builtin::IrqDisable}, {"local_irq_enable", Builtin::IrqEnable},
         {"local_irq_save", Builtin::IrqSave}, {"local_irq_restore", Builtin::IrqRestore},
-        {"irqs_disabled", Builtin::IrqsDisabled},
+        {"irqs_disabled", Builtin::IrqsDisabled}, {"schedule", Builtin::Schedule}, {"wake_up", Builtin::WakeUp},
+        {"preempt_disable", Builtin::PreemptDisable}, {"preempt_enable", Builtin::PreemptEnable},
+        {"preempt_count", Builtin::PreemptCount},
     };
     for (auto& [n, b] : table) {
       if (n == name) return b;
@@ -1050,7 +1118,16 @@ class Checker {
           error(DiagKind::UnknownName, e.loc, "an mm has no field '" + std::string(e.name) + "': expected one of " + known);
           return make(TypeKind::Error);
         }
-        error(DiagKind::TypeMismatch, e.loc, "a '" + tn(base) + "' has no fields: '." + std::string(e.name) + "' needs an mm");
+        if (base.scalar_is(TypeKind::Task)) {
+          if (e.name == "mm" || e.name == "active_mm") {
+            e.sym = SymKind::MachineField;
+            e.sym_index = std::uint32_t(e.name == "mm" ? ObjectField::TaskMm : ObjectField::TaskActiveMm);
+            return make(TypeKind::Mm, -1, std::int64_t(out_.mms.size()) - 1);
+          }
+          error(DiagKind::UnknownName, e.loc, "a task has no field '" + std::string(e.name) + "': expected mm or active_mm");
+          return make(TypeKind::Error);
+        }
+        error(DiagKind::TypeMismatch, e.loc, "a '" + tn(base) + "' has no fields: '." + std::string(e.name) + "' needs an mm or a task");
         return make(TypeKind::Error);
       }
     }
@@ -1079,6 +1156,15 @@ class Checker {
         e.sym_index = static_cast<std::uint32_t>(i);
         return ctx.quants[i].second;
       }
+    }
+    if (e.name == "current" && !out_.task_names.empty()) {
+      if (!ctx.has_cpu) {
+        error(DiagKind::UnknownName, e.loc, "'current' is only defined inside a process, a handler or a function");
+        return make(TypeKind::Error);
+      }
+      e.sym = SymKind::MachineField;
+      e.sym_index = std::uint32_t(-1);  // the running CPU's current task
+      return make(TypeKind::Task, -1, out_.tasks - 1);
     }
     if (e.name == "nr_cpus") {
       e.sym = SymKind::Const;
@@ -1402,7 +1488,7 @@ class Checker {
   }
 
   // The machine's built-ins, checked from one signature table.
-  enum class Arg : std::uint8_t { Mm, Page, Frame, Bool, Value, Level, CpuOrMask, Irq };
+  enum class Arg : std::uint8_t { Mm, Page, Frame, Bool, Value, Level, CpuOrMask, Irq, Task };
   struct Signature {
     std::vector<Arg> args;
     TypeKind result;     // Void: a statement
@@ -1445,6 +1531,11 @@ class Checker {
       case Builtin::IrqSave: return {{}, T::Bool, true, false};
       case Builtin::IrqRestore: return {{A::Bool}, T::Void, true, false};
       case Builtin::IrqsDisabled: return {{}, T::Bool, true, false};
+      case Builtin::Schedule: return {{}, T::Void, true, false};
+      case Builtin::WakeUp: return {{A::Task}, T::Void, false, false};
+      case Builtin::PreemptDisable: return {{}, T::Void, true, false};
+      case Builtin::PreemptEnable: return {{}, T::Void, true, false};
+      case Builtin::PreemptCount: return {{}, T::Int, true, false};
       default: return {{}, T::Error, false, false};
     }
   }
@@ -1467,6 +1558,14 @@ class Checker {
       return make(TypeKind::Error);
     }
     if (access) allowed_call_ = UINT32_MAX;
+    if (b == Builtin::Schedule && !ctx.in_task && !ctx.in_function) {
+      error(DiagKind::BadCall, e.loc, "'schedule()' switches tasks: only a task may call it (declare 'task NAME: ... { ... }')");
+      return make(TypeKind::Error);
+    }
+    if (b == Builtin::Schedule && ctx.atomic > 0) {
+      error(DiagKind::BadCall, e.loc, "'schedule()' cannot run inside an atomic block");
+      return make(TypeKind::Error);
+    }
     if (ctx.body == nullptr && !sig.pure) {
       error(DiagKind::BadCall, e.loc, "'" + name + "' runs on a CPU: not allowed in an invariant or a constant");
       return make(TypeKind::Error);
@@ -1497,6 +1596,7 @@ class Checker {
         case Arg::Page: want = make(TypeKind::Page, 0, 0); break;
         case Arg::Frame: want = make(TypeKind::Frame, -1, 0); break;
         case Arg::Bool: want = make(TypeKind::Bool, 0, 1); break;
+        case Arg::Task: want = make(TypeKind::Task, -1, 0); break;
         default: want = make(TypeKind::Int, 0, 0); break;
       }
       Type t = check_expr(a, ctx, &want);
@@ -1506,7 +1606,7 @@ class Checker {
       }
       bool fits = false;
       switch (sig.args[i]) {
-        case Arg::Mm: case Arg::Page: case Arg::Frame: case Arg::Bool: fits = t.scalar_is(want.kind); break;
+        case Arg::Mm: case Arg::Page: case Arg::Frame: case Arg::Bool: case Arg::Task: fits = t.scalar_is(want.kind); break;
         case Arg::Value: fits = int_like(t); break;
         case Arg::CpuOrMask: fits = int_like(t) || t.scalar_is(TypeKind::Mask); break;
         case Arg::Level: {
@@ -1531,7 +1631,7 @@ class Checker {
     switch (sig.result) {
       case TypeKind::Void: return make(TypeKind::Void);
       case TypeKind::Bool: return make(TypeKind::Bool, 0, 1);
-      case TypeKind::Int: return make(TypeKind::Int, 0, out_.machine.values - 1);
+      case TypeKind::Int: return b == Builtin::PreemptCount ? make(TypeKind::Int, 0, 7) : make(TypeKind::Int, 0, out_.machine.values - 1);
       case TypeKind::Frame: return make(TypeKind::Frame, -1, 0);
       default: return make(TypeKind::Error);
     }
@@ -1618,6 +1718,8 @@ class Checker {
   const Decl* mm_fields_decl_ = nullptr;
   std::set<std::string> machine_set_;
   std::map<std::string_view, std::uint32_t> irq_index_;
+  std::vector<const Decl*> task_decls_;
+  std::vector<ProcessInfo> pending_tasks_;
   bool in_constant_context_ = false;
 };
 

@@ -29,6 +29,7 @@ enum class Builtin : std::uint8_t {
   Invlpg, TlbiPage, TlbiPageLocal, TlbFlushLocal, TlbiAll,
   Touch, Load, Store,
   SendIpi, IrqDisable, IrqEnable, IrqSave, IrqRestore, IrqsDisabled,
+  Schedule, WakeUp, PreemptDisable, PreemptEnable, PreemptCount,
 };
 
 // Which built-ins touch the machine's shared state (every one of them except
@@ -67,6 +68,11 @@ struct BodyInfo {
 struct ProcessInfo {
   BodyInfo body;
   std::vector<int> cpus;  // one instance per CPU listed
+  // a task: scheduled on its CPU, with an mm (user) or none (kernel)
+  bool task = false;
+  int mm = -1;
+  bool sleeping = false;  // starts asleep until wake_up()
+  int first_task_id = 0;  // task ids of its instances: first_task_id + index in cpus
 };
 
 struct MmInfo {
@@ -138,11 +144,15 @@ struct CheckedModule {
   std::vector<MapInfo> maps;
   std::vector<IrqInfo> irqs;
   int page_fault_hook = -1;          // index into functions, or -1
+  int context_switch_hook = -1;      // index into functions, or -1
+  int tasks = 0;                     // task instances (ids 0..tasks-1)
+  std::vector<std::string> task_names;
+  std::vector<int> task_cpu;
   bool uses_machine = false;         // any page, map, irq or machine built-in
 };
 
 // Built-in fields of machine objects (SymKind::MachineField).
-enum class ObjectField : std::uint8_t { MmPgd };
+enum class ObjectField : std::uint8_t { MmPgd, TaskMm, TaskActiveMm };
 
 // `defines_file` must outlive the diagnostics (it holds the -D text).
 CheckedModule check(Module module, const std::vector<Define>& defines,

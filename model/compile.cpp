@@ -84,6 +84,7 @@ class Lowerer {
       out_.invariant_terms.push_back(collect_terms(inv.expr, f));
     }
     append_snippets();
+    out_.program.no_preempt.resize(out_.program.code.size(), false);
     p.violation_slot = alloc_slot("violation", "site", -1, 0, std::int64_t(p.sites.size()) - 1, TypeKind::Int);
     p.slots[p.violation_slot].pub.internal = true;
     pack();
@@ -264,6 +265,52 @@ class Lowerer {
     }
     Frame none;
     p.speculation_site = add_site(SiteKind::Stale, std::uint32_t(BuiltinProperty::StaleTranslation), {}, 0, none);
+    if (cm_.tasks > 0) {
+      for (int c = 0; c < cm_.cpus; ++c) {
+        std::string cpu = "cpu" + std::to_string(c) + ".";
+        p.current.push_back(alloc_slot(cpu + "current", "task", c, -1, cm_.tasks - 1, TypeKind::Task));
+        p.preempt_count.push_back(alloc_slot(cpu + "preempt_count", "int[0..7]", c, 0, 7, TypeKind::Int));
+        std::int64_t first = -1;
+        for (const ProcessInfo& pi : cm_.processes) {
+          if (!pi.task) continue;
+          for (std::size_t k = 0; k < pi.cpus.size(); ++k) {
+            if (pi.cpus[k] == c && first < 0 && !pi.sleeping) first = pi.first_task_id + std::int64_t(k);
+          }
+        }
+        initial_values_.push_back({p.current.back(), first});
+      }
+      std::int64_t lazy_mm = cm_.mms.size() > 1 ? 1 : 0;  // a kernel task starts lazy on the first mm
+      struct TaskInit {
+        std::string name;
+        int cpu;
+        std::int64_t mm;
+        bool asleep;
+      };
+      std::vector<TaskInit> tasks(std::size_t(cm_.tasks));
+      for (const ProcessInfo& pi : cm_.processes) {
+        if (!pi.task) continue;
+        for (std::size_t k = 0; k < pi.cpus.size(); ++k) {
+          std::size_t id = std::size_t(pi.first_task_id) + k;
+          tasks[id] = {cm_.task_names[id], pi.cpus[k], pi.mm, pi.sleeping};
+        }
+      }
+      std::int64_t mm_hi = std::int64_t(cm_.mms.size()) - 1;
+      p.task_resume.resize(tasks.size());
+      p.task_process.resize(tasks.size());
+      // one kind at a time, so that `t.mm` can be indexed by a task value
+      for (const TaskInit& t : tasks) {
+        p.task_mm.push_back(alloc_slot(t.name + ".mm", "mm", t.cpu, -1, mm_hi, TypeKind::Mm));
+        initial_values_.push_back({p.task_mm.back(), t.mm});
+      }
+      for (const TaskInit& t : tasks) {
+        p.task_active_mm.push_back(alloc_slot(t.name + ".active_mm", "mm", t.cpu, -1, mm_hi, TypeKind::Mm));
+        initial_values_.push_back({p.task_active_mm.back(), t.mm >= 0 ? t.mm : lazy_mm});
+      }
+      for (const TaskInit& t : tasks) {
+        p.task_asleep.push_back(alloc_slot(t.name + ".asleep", "bool", t.cpu, 0, 1, TypeKind::Bool));
+        initial_values_.push_back({p.task_asleep.back(), t.asleep ? 1 : 0});
+      }
+    }
   }
 
   hw::Slots machine_slots() const {
@@ -296,7 +343,17 @@ class Lowerer {
       return;
     }
     std::int64_t root = cm_.mms.size() > 1 ? machine.get(p.initial.data(), p.pgd[1]) : machine.get(p.initial.data(), p.pgd[0]);
-    for (int c = 0; c < cm_.cpus; ++c) machine.set(p.initial.data(), p.cr3[std::size_t(c)], root);
+    for (int c = 0; c < cm_.cpus; ++c) {
+      std::int64_t cpu_root = root;
+      if (!p.current.empty()) {  // the current task's (active) mm
+        std::int64_t t = machine.get(p.initial.data(), p.current[std::size_t(c)]);
+        if (t >= 0) {
+          std::int64_t mm = machine.get(p.initial.data(), p.task_active_mm[std::size_t(t)]);
+          if (mm >= 0) cpu_root = machine.get(p.initial.data(), p.pgd[std::size_t(mm)]);
+        }
+      }
+      machine.set(p.initial.data(), p.cr3[std::size_t(c)], cpu_root);
+    }
   }
 
   void lower_handler(std::uint32_t h, int cpu, int level) {
@@ -391,6 +448,12 @@ class Lowerer {
 
   void patch(std::uint32_t at, std::uint32_t target) { code()[at].a = static_cast<std::int32_t>(target); }
 
+  // Task slots of one kind must be consecutive to be indexed by a task value.
+  std::uint32_t table_base(const std::vector<std::uint32_t>& table) {
+    for (std::size_t i = 1; i < table.size(); ++i) assert(table[i] == table[0] + i && "task slots must be consecutive");
+    return table.empty() ? 0 : table[0];
+  }
+
   bool is_access(ExprId id) const {
     const Expr& e = m_.at(id);
     if (e.kind != ExprKind::Call || e.sym != SymKind::Builtin) return false;
@@ -449,6 +512,11 @@ class Lowerer {
     ProcessInstance inst;
     inst.name = std::string(info.body.decl->name) + (info.cpus.size() > 1 ? "@cpu" + std::to_string(cpu) : "");
     inst.cpu = cpu;
+    if (info.task) {
+      std::size_t k = std::size_t(std::find(info.cpus.begin(), info.cpus.end(), cpu) - info.cpus.begin());
+      inst.task = info.first_task_id + int(k);
+      p.task_process[std::size_t(inst.task)] = std::uint32_t(p.processes.size());
+    }
     inst.entry = here();
     std::uint32_t pid = static_cast<std::uint32_t>(p.processes.size());
     p.processes.push_back(inst);
@@ -458,7 +526,134 @@ class Lowerer {
     f.prefix = inst.name + ".";
     f.cpu = cpu;
     f.process = pid;
-    finish_instance(pid, f, info.body.decl, Op::Halt, 1);
+    finish_instance(pid, f, info.body.decl, info.task ? Op::Exit : Op::Halt, 1);
+    if (info.task && cm_.machine.preemption) lower_preempt_stub(pid, f);
+  }
+
+  // ---- tasks ------------------------------------------------------------------------
+  // The tasks another task on `cpu` could switch to.
+  std::vector<int> candidates(int cpu, int self) const {
+    std::vector<int> out;
+    for (int t = 0; t < cm_.tasks; ++t) {
+      if (t != self && cm_.task_cpu[std::size_t(t)] == cpu) out.push_back(t);
+    }
+    return out;
+  }
+
+  // Picks a runnable task, runs the context-switch hook (prev = this task)
+  // and makes the choice current; the switch ends the step, and `after` is
+  // where this task goes on when it is switched back. With `none_too`, a
+  // further alternative for "nothing else can run" goes straight on.
+  // Every instruction emitted is marked non-preemptible (the scheduler runs
+  // with preemption off).
+  void emit_switch(Frame& f, bool none_too, Op after) {
+    Program& p = out_.program;
+    int self = p.processes[f.process].task;
+    std::vector<int> cand = candidates(f.cpu, self);
+    std::size_t mark_from = here();
+    std::uint32_t next_slot = alloc_slot(f.prefix + "next", "task", f.cpu, -1, cm_.tasks - 1, TypeKind::Task);
+    initial_values_.push_back({next_slot, -1});
+    std::size_t alts = cand.size() + (none_too ? 1 : 0);
+    if (alts == 0) {
+      if (after != Op::Jmp) emit(after);
+      return;
+    }
+    emit(Op::Fork, std::int32_t(alts));
+    std::vector<std::uint32_t> jumps;
+    for (std::size_t k = 0; k < alts; ++k) jumps.push_back(emit(Op::Jmp));
+    std::vector<std::uint32_t> to_common, to_done;
+    for (std::size_t k = 0; k < cand.size(); ++k) {
+      patch(jumps[k], here());
+      emit(Op::Runnable, cand[k]);
+      emit(Op::Await);
+      emit(Op::Push, cand[k]);
+      emit(Op::Store, std::int32_t(next_slot), std::int32_t(runtime_site(SiteKind::Range, f, next_slot)));
+      to_common.push_back(emit(Op::Jmp));
+    }
+    if (none_too) {  // nothing else is runnable: go on
+      patch(jumps.back(), here());
+      for (int t : cand) {
+        emit(Op::Runnable, t);
+        emit(Op::Not);
+        emit(Op::Await);
+      }
+      to_done.push_back(emit(Op::Jmp));
+    }
+    for (std::uint32_t j : to_common) patch(j, here());
+    if (cm_.context_switch_hook >= 0) inline_switch_hook(f, self, next_slot);
+    emit(Op::Load, std::int32_t(next_slot));
+    emit(Op::Switch);
+    if (after == Op::Jmp) emit(Op::Yield, std::int32_t(here() + 1));
+    else emit(after);
+    for (std::uint32_t j : to_done) patch(j, here());
+    p.no_preempt.resize(code().size(), false);
+    for (std::size_t i = mark_from; i < here(); ++i) p.no_preempt[i] = true;
+  }
+
+  void inline_switch_hook(Frame& caller, int self, std::uint32_t next_slot) {
+    const BodyInfo& callee = cm_.functions[std::size_t(cm_.context_switch_hook)];
+    if (in_switch_hook_) {
+      diags_.error(DiagKind::Recursion, m_.file, {cur_src_, 1}, "the context-switch hook calls schedule()");
+      return;
+    }
+    in_switch_hook_ = true;
+    Frame f;
+    f.body = &callee;
+    f.locals.resize(callee.locals.size());
+    f.prefix = caller.prefix + "context_switch.";
+    f.cpu = caller.cpu;
+    f.process = caller.process;
+    f.locals[0] = Binding{true, self, 0};
+    if (!callee.locals[1].assigned) {
+      f.locals[1] = Binding{false, 0, next_slot};
+    } else {
+      std::uint32_t slot = local_slot(f, 1);
+      emit(Op::Load, std::int32_t(next_slot));
+      emit(Op::Store, std::int32_t(slot), std::int32_t(runtime_site(SiteKind::Range, f, slot)));
+    }
+    std::uint32_t saved_ctx = cur_ctx_;
+    std::string text = "context_switch";
+    auto& contexts = out_.program.contexts;
+    auto it = std::find(contexts.begin(), contexts.end(), text);
+    cur_ctx_ = static_cast<std::uint32_t>(it - contexts.begin());
+    if (it == contexts.end()) contexts.push_back(text);
+    std::uint32_t saved_src = cur_src_;
+    lower_stmt(callee.decl->body, f);
+    for (std::uint32_t j : f.return_jumps) patch(j, here());
+    cur_ctx_ = saved_ctx;
+    cur_src_ = saved_src;
+    in_switch_hook_ = false;
+  }
+
+  // Preemption: the task is switched away at a step boundary and resumes
+  // there. The stub runs the same switch as schedule(), then Resume.
+  void lower_preempt_stub(std::uint32_t pid, Frame& f) {
+    Program& p = out_.program;
+    std::uint32_t begin = here();
+    p.processes[pid].preempt_entry = begin;
+    cur_src_ = p.processes[pid].locations.size() > 1 ? p.code[p.processes[pid].locations[1]].src : cur_src_;
+    emit_switch(f, false, Op::Resume);
+    std::uint32_t end = here();
+    p.no_preempt.resize(code().size(), false);
+    for (std::uint32_t i = begin; i < end; ++i) p.no_preempt[i] = true;
+    // the stub's step boundaries get locations of this task
+    ProcessInstance& pi = p.processes[pid];
+    if (p.location_of.size() < end) p.location_of.resize(end, -1);
+    for (std::uint32_t i = begin; i < end; ++i) {
+      if (p.code[i].op != Op::Yield) continue;
+      std::uint32_t t = std::uint32_t(p.code[i].a);
+      if (p.location_of[t] < 0) {
+        p.location_of[t] = std::int32_t(pi.locations.size());
+        pi.locations.push_back(t);
+      }
+      p.code[i].b = p.location_of[t];
+    }
+    // the pc slot must cover the new locations
+    ModelSlot& pc = p.slots[pi.pc_slot];
+    pc.hi = std::int64_t(pi.locations.size()) - 1;
+    pc.pub.width = bits_for(std::uint64_t(pc.hi) + 1);
+    p.task_resume[std::size_t(pi.task)] = alloc_slot(pi.name + ".resume", "location", pi.cpu, 0, std::int64_t(pi.locations.size()) - 1, TypeKind::Int);
+    p.slots[p.task_resume[std::size_t(pi.task)]].pub.internal = true;
   }
 
   // Lowers a body, ends it with `terminator`, places step boundaries and
@@ -472,7 +667,21 @@ class Lowerer {
     p.processes[pid].runaway_site = runtime_site(SiteKind::Runaway, f);
     lower_stmt(decl->body, f);
     cur_src_ = decl->loc.offset;
-    emit(terminator);
+    if (terminator == Op::Exit) {
+      // The task ends. If other tasks share its CPU it lingers as a zombie:
+      // still current, done for termination, until one of them can run;
+      // then the context switch hands the CPU over and the task is gone.
+      std::uint32_t zombie = here();
+      if (!candidates(f.cpu, p.processes[pid].task).empty()) {
+        emit(Op::Yield, std::int32_t(zombie + 1));
+        emit_switch(f, false, Op::Exit);
+        p.processes[pid].zombie_entry = zombie + 1;
+      } else {
+        emit(Op::Exit);
+      }
+    } else {
+      emit(terminator);
+    }
     std::uint32_t end = here();
     close_yield_free_cycles(begin, end);
     warn_unreachable(begin, end, p.processes[pid].entry);
@@ -512,6 +721,7 @@ class Lowerer {
         p.code[i].b = static_cast<std::int32_t>(add_location(t));
       }
     }
+    if (pi.zombie_entry != 0) pi.zombie_location = p.location_of[pi.zombie_entry];
     pi.pc_slot = alloc_slot(pi.name + ".pc", "location", pi.cpu, 0, std::int64_t(pi.locations.size()) - 1, TypeKind::Int);
     p.slots[pi.pc_slot].pub.internal = true;
     initial_values_.push_back({pi.pc_slot, initial_pc});
@@ -560,7 +770,7 @@ class Lowerer {
         f(std::uint32_t(in.c));
         f(i + 1);
         break;
-      case Op::Halt: case Op::Fail: case Op::Return: case Op::IrqReturn: break;
+      case Op::Halt: case Op::Fail: case Op::Return: case Op::IrqReturn: case Op::Exit: case Op::Resume: break;
       default: f(i + 1); break;
     }
   }
@@ -686,6 +896,14 @@ class Lowerer {
         }
         if (is_access(s.value)) {
           lower_access(s.value, f, std::nullopt);
+          break;
+        }
+        if (call.sym == SymKind::Builtin && Builtin(call.sym_index) == Builtin::Schedule) {
+          if (out_.program.processes[f.process].task < 0) {
+            diags_.error(DiagKind::BadCall, m_.file, call.loc, "'schedule()' switches tasks, but it is reached from '" + out_.program.processes[f.process].name + "', which is no task");
+            break;
+          }
+          emit_switch(f, true, Op::Jmp);
           break;
         }
         mark();
@@ -929,11 +1147,25 @@ class Lowerer {
         a.type = elem;
         return a;
       }
-      case ExprKind::Member: {  // m.field, m.pgd
+      case ExprKind::Member: {  // m.field, m.pgd, t.mm, t.active_mm
         const Program& p = out_.program;
         Address a;
         a.type = e.type;
         std::uint32_t base = 0, stride = 1;
+        if (e.sym == SymKind::MachineField && ObjectField(e.sym_index) != ObjectField::MmPgd) {
+          const auto& table = ObjectField(e.sym_index) == ObjectField::TaskMm ? p.task_mm : p.task_active_mm;
+          const Expr& task = m_.at(e.args[0]);
+          if (task.cval && *task.cval >= 0) {
+            a.base = table[std::size_t(*task.cval)];
+          } else {  // task slots of one kind are allocated apart: index through a table of slots
+            emit(Op::Push, 0);
+            emit_expr(e.args[0], f);
+            emit(Op::Index, cm_.tasks, 1, std::int32_t(runtime_site(SiteKind::Index, f)));
+            a.base = table_base(table);
+            a.dynamic = true;
+          }
+          return a;
+        }
         if (e.sym == SymKind::MachineField) {
           base = p.pgd[0];
         } else {
@@ -985,6 +1217,10 @@ class Lowerer {
       case ExprKind::Name:
         if (e.sym == SymKind::QuantVar) {
           emit(Op::Push, std::int32_t(quant_values_[e.sym_index]));
+          return;
+        }
+        if (e.sym == SymKind::MachineField) {  // current
+          emit(Op::Load, std::int32_t(out_.program.current[std::size_t(f.cpu)]));
           return;
         }
         if (e.sym == SymKind::Local && f.locals[e.sym_index] && f.locals[e.sym_index]->is_const) {
@@ -1340,6 +1576,7 @@ class Lowerer {
   bool in_snippet_ = false;
   bool stack_reported_ = false;
   bool mark_next_ = false;
+  bool in_switch_hook_ = false;
 };
 
 }  // namespace

@@ -67,7 +67,9 @@ void ModelSystem::run_process(std::uint32_t p, checker::ConstStateRef s, Scratch
 bool ModelSystem::runnable(const ProcessInstance& p, const checker::Word* s) const {
   if (!program_.has_machine) return true;
   int depth = machine_.depth(s, p.cpu);
-  return p.handler ? depth == p.level : depth == 0;
+  if (p.handler) return depth == p.level;
+  if (depth != 0) return false;
+  return p.task < 0 || machine_.get(s, program_.current[std::size_t(p.cpu)]) == p.task;
 }
 
 void ModelSystem::next(checker::ConstStateRef s, checker::Scratch& scratch, checker::EmitFn emit) const {
@@ -109,6 +111,29 @@ void ModelSystem::run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratc
       if (p.handler && p.cpu == c && p.level == depth + 1 && p.irq == hg.index) write(p.pc_slot, st, 1);
     }
     emit(group, checker::ConstStateRef(st, w.words));
+    return;
+  }
+  if (hg.kind == HwGroup::Preempt) {
+    // the task is switched away at a step boundary with preemption allowed
+    int c = hg.cpu;
+    std::uint32_t pid = program_.task_process[std::size_t(hg.index)];
+    const ProcessInstance& proc = program_.processes[pid];
+    if (machine_.get(s.data(), program_.current[std::size_t(c)]) != hg.index) return;
+    if (machine_.depth(s.data(), c) != 0 || !machine_.irqs_on(s.data(), c)) return;
+    if (machine_.get(s.data(), program_.preempt_count[std::size_t(c)]) != 0) return;
+    std::int64_t loc = read(proc.pc_slot, s.data());
+    if (loc == 0 || loc == proc.zombie_location || program_.no_preempt[proc.locations[std::size_t(loc)]]) return;
+    std::memcpy(st, s.data(), s.size_bytes());
+    write(program_.task_resume[std::size_t(hg.index)], st, loc);
+    w.group = group;
+    w.process = pid;
+    w.budget = kStepBudget;
+    auto filtered = [&](checker::GroupId gid, checker::ConstStateRef succ) {
+      if (!std::equal(succ.begin(), succ.end(), s.begin())) emit(gid, succ);
+    };
+    checker::EmitFn forward(filtered);
+    w.emit = &forward;
+    exec(proc.preempt_entry, st, 0, w);
     return;
   }
   std::memcpy(st, s.data(), s.size_bytes());
@@ -310,11 +335,36 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         machine_.set(st, program_.irqs_on[std::size_t(proc.cpu)], 1);  // iret restores IF
         (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
         return;
+      case Op::Runnable: {
+        std::size_t t = std::size_t(in.a);
+        const ProcessInstance& other = program_.processes[program_.task_process[t]];
+        std::int64_t loc = read(other.pc_slot, st);
+        bool ok = machine_.get(st, program_.task_asleep[t]) == 0 && loc != 0 && loc != other.zombie_location;
+        stack[sp++] = ok ? 1 : 0;
+        ++ip;
+        break;
+      }
+      case Op::Switch:
+        machine_.set(st, program_.current[std::size_t(proc.cpu)], stack[--sp]);
+        ++ip;
+        break;
+      case Op::Resume: {
+        std::uint32_t slot = program_.task_resume[std::size_t(proc.task)];
+        write(proc.pc_slot, st, read(slot, st));
+        write(slot, st, 0);
+        (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
+        return;
+      }
+      case Op::Exit:
+        write(proc.pc_slot, st, 0);
+        (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
+        return;
       case Op::Access: {
         std::int64_t value = in.a == 2 ? stack[--sp] : 0;
         std::int64_t page = stack[--sp];
         bool check = enabled_[std::size_t(properties::BuiltinProperty::StaleTranslation)];
-        hw::Effect e = machine_.access(st, proc.cpu, page, in.a, value, check);
+        std::int64_t space = proc.task >= 0 ? machine_.get(st, program_.task_mm[std::size_t(proc.task)]) : -2;
+        hw::Effect e = machine_.access(st, proc.cpu, page, in.a, value, check, space >= 0 ? space : -2);
         if (e.kind == hw::Effect::Fault) {
           ip = std::uint32_t(in.c);
           break;
@@ -451,6 +501,21 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
       return true;
     case Builtin::IrqRestore: machine_.set(st, program_.irqs_on[std::size_t(cpu)], pop() != 0 ? 1 : 0); return true;
     case Builtin::IrqsDisabled: push(machine_.irqs_on(st, cpu) ? 0 : 1); return true;
+    case Builtin::WakeUp: {
+      std::int64_t t = pop();
+      if (t < 0) return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "wake_up(none)"});
+      machine_.set(st, program_.task_asleep[std::size_t(t)], 0);
+      return true;
+    }
+    case Builtin::PreemptDisable: case Builtin::PreemptEnable: {
+      std::uint32_t slot = program_.preempt_count[std::size_t(cpu)];
+      std::int64_t n = machine_.get(st, slot) + (Builtin(in.a) == Builtin::PreemptDisable ? 1 : -1);
+      if (n < 0) return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "preempt_enable() without a matching preempt_disable()"});
+      if (n > 7) return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "preempt_disable() nested more than 7 deep"});
+      machine_.set(st, slot, n);
+      return true;
+    }
+    case Builtin::PreemptCount: push(program_.preempt_count.empty() ? 0 : machine_.get(st, program_.preempt_count[std::size_t(cpu)])); return true;
     default:
       return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "not a machine built-in"});
   }
@@ -585,7 +650,10 @@ checker::Verdict ModelSystem::check(checker::ConstStateRef s) const {
 
 bool ModelSystem::is_final(checker::ConstStateRef s) const {
   for (const ProcessInstance& p : program_.processes) {
-    if (read(p.pc_slot, s.data()) != 0) return false;
+    std::int64_t loc = read(p.pc_slot, s.data());
+    if (loc == 0 || loc == p.zombie_location) continue;
+    if (p.task >= 0 && machine_.get(s.data(), program_.task_asleep[std::size_t(p.task)]) != 0) continue;  // never woken
+    return false;
   }
   return true;
 }
@@ -757,6 +825,8 @@ std::string ModelSystem::format_value(std::uint32_t slot, std::int64_t v) const 
       return v < 0 ? "none" : "frame" + std::to_string(v);
     case TypeKind::Page:
       return std::size_t(v) < module_.pages.size() ? module_.pages[std::size_t(v)].name : std::to_string(v);
+    case TypeKind::Task:
+      return v < 0 ? "none" : std::size_t(v) < module_.task_names.size() ? module_.task_names[std::size_t(v)] : std::to_string(v);
     case TypeKind::Bool:
       return v ? "true" : "false";
     case TypeKind::Enum:

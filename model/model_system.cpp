@@ -73,6 +73,20 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, CheckedModule module,
         group_process_.push_back(0);
         hw_groups_.push_back({HwGroup::Deliver, c, int(h)});
       }
+      for (int t = 0; t < module_.tasks && program_.machine.preemption; ++t) {
+        if (module_.task_cpu[std::size_t(t)] != c) continue;
+        checker::Group g;
+        const ProcessInstance& proc = program_.processes[program_.task_process[std::size_t(t)]];
+        g.process = proc.name;
+        g.context = "hardware";
+        g.action = "[preempted]";
+        g.name = proc.name + ": " + g.action;
+        g.loc = {file_->name(), file_->line_of(program_.code[proc.entry].src), 1};
+        g.cpu = c;
+        groups_.push_back(std::move(g));
+        group_process_.push_back(program_.task_process[std::size_t(t)]);
+        hw_groups_.push_back({HwGroup::Preempt, c, t});
+      }
       if (!program_.machine.speculative) continue;
       for (std::size_t pg = 0; pg < module_.pages.size(); ++pg) {
         checker::Group g;

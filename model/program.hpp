@@ -53,6 +53,10 @@ enum class Op : std::uint8_t {
   Hw,        // machine built-in a (model::Builtin) on the stacked arguments; site b; c: 1 if a cpumask target
   Access,    // pop [value,] page; a: 0 touch 1 load 2 store; site b; on a page fault goto c
   IrqReturn, // an interrupt handler ends: its CPU returns to what it interrupted
+  Runnable,  // push whether task a can be switched to (awake and not ended)
+  Switch,    // pop a task: it becomes current on this CPU
+  Resume,    // ends the step of a preempted task's switch: its pc is back where it was preempted
+  Exit,      // a task ends
 };
 
 struct Instr {
@@ -89,6 +93,10 @@ struct ProcessInstance {
   bool handler = false;        // an interrupt handler instance (runs at irq depth `level`)
   int level = 0;
   int irq = -1;
+  int task = -1;               // a task instance: its id
+  std::uint32_t preempt_entry = 0;  // tasks under preemption: the stub that switches away
+  std::uint32_t zombie_entry = 0;   // a task that ended and waits to hand its CPU over
+  std::int32_t zombie_location = -1;
   std::uint32_t pc_slot = 0;
   std::uint32_t entry = 0;     // first instruction
   std::vector<std::uint32_t> locations;  // location index -> instruction (index 0: ended)
@@ -122,6 +130,11 @@ struct Program {
   std::vector<bool> irq_device;
   std::vector<int> irq_cpu;
   std::uint32_t speculation_site = 0;  // site of a speculative walk through a stale entry
+  // tasks
+  std::vector<std::uint32_t> current, preempt_count;       // per CPU
+  std::vector<std::uint32_t> task_mm, task_active_mm, task_asleep, task_resume;  // per task
+  std::vector<std::uint32_t> task_process;                 // task id -> process instance
+  std::vector<bool> no_preempt;                            // per instruction: inside the scheduler
 };
 
 }  // namespace tlbcheck::model

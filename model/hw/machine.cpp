@@ -217,7 +217,7 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
   }
 }
 
-Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, std::int64_t value, bool check) const {
+Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, std::int64_t value, bool check, std::int64_t space_in) const {
   std::uint32_t tlb_slot = slots_.tlb[std::size_t(cpu * pages() + page)];
   std::int64_t raw = get(s, tlb_slot);
   if (raw == 0) {
@@ -233,8 +233,8 @@ Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, s
   }
   // the address space this access belongs to: the one whose root is loaded
   std::int64_t root = get(s, slots_.cr3[std::size_t(cpu)]);
-  std::int64_t space = -1;
-  for (int m = 0; m < mms_; ++m) {
+  std::int64_t space = space_in >= 0 ? space_in : -1;
+  for (int m = 0; m < mms_ && space_in < 0; ++m) {
     if (root >= 0 && get(s, slots_.pgd[std::size_t(m)]) == root) {
       space = m;
       break;

@@ -99,7 +99,9 @@ class Machine {
 
   // A translated access by `cpu`. kind: 0 touch, 1 load, 2 store.
   // `check`: apply the stale-translation checks (off when that property is).
-  Effect access(checker::Word* s, int cpu, std::int64_t page, int kind, std::int64_t value, bool check = true) const;
+  // `space`: the address space the access belongs to (a user task's mm), or
+  // -2 to take the one whose root is loaded.
+  Effect access(checker::Word* s, int cpu, std::int64_t page, int kind, std::int64_t value, bool check = true, std::int64_t space = -2) const;
   // A speculative walk: fills the TLB and walk cache where the tables allow.
   // Returns Violation when the walk goes through a frame that is no table.
   Effect speculate(checker::Word* s, int cpu, std::int64_t page, bool check = true) const;
