@@ -986,7 +986,10 @@ class Checker {
         {"local_irq_save", Builtin::IrqSave}, {"local_irq_restore", Builtin::IrqRestore},
         {"irqs_disabled", Builtin::IrqsDisabled}, {"schedule", Builtin::Schedule}, {"wake_up", Builtin::WakeUp},
         {"preempt_disable", Builtin::PreemptDisable}, {"preempt_enable", Builtin::PreemptEnable},
-        {"preempt_count", Builtin::PreemptCount},
+        {"preempt_count", Builtin::PreemptCount}, {"kernel_load", Builtin::KernelLoad},
+        {"kernel_store", Builtin::KernelStore}, {"copy_page", Builtin::CopyPage},
+        {"flush_cache_page", Builtin::FlushCachePage}, {"flush_dcache_page", Builtin::FlushDcachePage},
+        {"flush_cache_mm", Builtin::FlushCacheMm},
     };
     for (auto& [n, b] : table) {
       if (n == name) return b;
@@ -1536,6 +1539,12 @@ class Checker {
       case Builtin::PreemptDisable: return {{}, T::Void, true, false};
       case Builtin::PreemptEnable: return {{}, T::Void, true, false};
       case Builtin::PreemptCount: return {{}, T::Int, true, false};
+      case Builtin::KernelLoad: return {{A::Frame}, T::Int, false, false};
+      case Builtin::KernelStore: return {{A::Frame, A::Value}, T::Void, false, false};
+      case Builtin::CopyPage: return {{A::Frame, A::Frame}, T::Void, false, false};
+      case Builtin::FlushCachePage: return {{A::Mm, A::Page}, T::Void, false, false};
+      case Builtin::FlushDcachePage: return {{A::Frame}, T::Void, false, false};
+      case Builtin::FlushCacheMm: return {{A::Mm}, T::Void, false, false};
       default: return {{}, T::Error, false, false};
     }
   }
@@ -1558,6 +1567,12 @@ class Checker {
       return make(TypeKind::Error);
     }
     if (access) allowed_call_ = UINT32_MAX;
+    bool cache_op = b == Builtin::KernelLoad || b == Builtin::KernelStore || b == Builtin::CopyPage || b == Builtin::FlushCachePage ||
+                    b == Builtin::FlushDcachePage || b == Builtin::FlushCacheMm;
+    if (cache_op && out_.machine.colours == 0) {
+      error(DiagKind::BadMachine, e.loc, "'" + name + "' needs a data cache: set 'dcache = vipt(colours = K)' in the machine block");
+      return make(TypeKind::Error);
+    }
     if (b == Builtin::Schedule && !ctx.in_task && !ctx.in_function) {
       error(DiagKind::BadCall, e.loc, "'schedule()' switches tasks: only a task may call it (declare 'task NAME: ... { ... }')");
       return make(TypeKind::Error);

@@ -30,6 +30,7 @@ enum class Builtin : std::uint8_t {
   Touch, Load, Store,
   SendIpi, IrqDisable, IrqEnable, IrqSave, IrqRestore, IrqsDisabled,
   Schedule, WakeUp, PreemptDisable, PreemptEnable, PreemptCount,
+  KernelLoad, KernelStore, CopyPage, FlushCachePage, FlushDcachePage, FlushCacheMm,
 };
 
 // Which built-ins touch the machine's shared state (every one of them except

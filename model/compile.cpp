@@ -263,8 +263,18 @@ class Lowerer {
       p.fires_left.push_back(alloc_slot(std::string(cm_.irqs[h].body.decl->name) + ".fires_left", "int", cm_.irqs[h].cpu, 0, cm_.irqs[h].fires, TypeKind::Int));
       initial_values_.push_back({p.fires_left.back(), cm_.irqs[h].fires});
     }
+    if (mc.colours > 0) {
+      for (int c = 0; c < mc.colours; ++c) {
+        for (std::int64_t f = 0; f < K; ++f) {
+          p.line.push_back(alloc_slot("dcache[c" + std::to_string(c) + ",frame" + std::to_string(f) + "]", "cache line", -1, 0, 2 * mc.values, TypeKind::Int));
+          p.slots[p.line.back()].format = ModelSlot::Format::Line;
+        }
+      }
+      for (std::int64_t f = 0; f < K; ++f) p.latest.push_back(alloc_slot("frame" + std::to_string(f) + ".latest", "ghost value", -1, 0, mc.values - 1, TypeKind::Int));
+    }
     Frame none;
     p.speculation_site = add_site(SiteKind::Stale, std::uint32_t(BuiltinProperty::StaleTranslation), {}, 0, none);
+    p.cache_site = add_site(SiteKind::StaleCache, std::uint32_t(BuiltinProperty::StaleCache), {}, 0, none);
     if (cm_.tasks > 0) {
       for (int c = 0; c < cm_.cpus; ++c) {
         std::string cpu = "cpu" + std::to_string(c) + ".";
@@ -329,6 +339,8 @@ class Lowerer {
     s.entry = p.entry;
     s.pgd = p.pgd;
     s.fires_left = p.fires_left;
+    s.line = p.line;
+    s.latest = p.latest;
     return s;
   }
 
@@ -1370,8 +1382,11 @@ class Lowerer {
         return;
       default: {  // the machine
         for (ExprId a : e.args) emit_expr(a, f);
-        bool mask = Builtin(e.sym_index) == Builtin::SendIpi && m_.at(e.args[0]).type.kind == TypeKind::Mask;
-        emit(Op::Hw, std::int32_t(e.sym_index), std::int32_t(add_site(SiteKind::Machine, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f)), mask ? 1 : 0);
+        Builtin b = Builtin(e.sym_index);
+        bool mask = b == Builtin::SendIpi && m_.at(e.args[0]).type.kind == TypeKind::Mask;
+        std::int32_t extra = mask ? 1 : 0;
+        if (b == Builtin::KernelLoad || b == Builtin::CopyPage) extra = std::int32_t(add_site(SiteKind::StaleCache, std::uint32_t(BuiltinProperty::StaleCache), {}, 0, f));
+        emit(Op::Hw, std::int32_t(e.sym_index), std::int32_t(add_site(SiteKind::Machine, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f)), extra);
         depth_ -= int(e.args.size());
         if (hw_result(Builtin(e.sym_index))) ++depth_;
         return;
@@ -1383,7 +1398,8 @@ class Lowerer {
     switch (b) {
       case Builtin::Pgd: case Builtin::ReadCr3: case Builtin::PtePresent: case Builtin::PteWrite: case Builtin::PteFrame:
       case Builtin::PteGetAndClear: case Builtin::PtPresent: case Builtin::PtFrame: case Builtin::AllocFrame:
-      case Builtin::AllocTable: case Builtin::IrqSave: case Builtin::IrqsDisabled:
+      case Builtin::AllocTable: case Builtin::IrqSave: case Builtin::IrqsDisabled: case Builtin::PreemptCount:
+      case Builtin::KernelLoad:
         return true;
       default:
         return false;
@@ -1404,7 +1420,8 @@ class Lowerer {
     for (ExprId a : call.args) emit_expr(a, f);
     std::uint32_t site = add_site(SiteKind::Stale, std::uint32_t(BuiltinProperty::StaleTranslation), {}, 0, f);
     std::uint32_t runtime = add_site(SiteKind::Machine, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f);
-    (void)runtime;  // = site + 1: the interpreter reports an access's runtime errors there
+    std::uint32_t cache = add_site(SiteKind::StaleCache, std::uint32_t(BuiltinProperty::StaleCache), {}, 0, f);
+    (void)runtime, (void)cache;  // = site + 1 and + 2: the interpreter reports an access's runtime errors and stale reads there
     std::uint32_t access = emit(Op::Access, kind, std::int32_t(site));
     depth_ -= int(call.args.size());
     if (kind == 1) {

@@ -113,6 +113,14 @@ void ModelSystem::run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratc
     emit(group, checker::ConstStateRef(st, w.words));
     return;
   }
+  if (hg.kind == HwGroup::Writeback || hg.kind == HwGroup::Evict) {
+    int colour = hg.index / program_.frames;
+    std::int64_t frame = hg.index % program_.frames;
+    std::memcpy(st, s.data(), s.size_bytes());
+    bool changed = hg.kind == HwGroup::Writeback ? machine_.cache_writeback(st, colour, frame) : machine_.cache_evict(st, colour, frame);
+    if (changed) emit(group, checker::ConstStateRef(st, w.words));
+    return;
+  }
   if (hg.kind == HwGroup::Preempt) {
     // the task is switched away at a step boundary with preemption allowed
     int c = hg.cpu;
@@ -364,7 +372,8 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         std::int64_t page = stack[--sp];
         bool check = enabled_[std::size_t(properties::BuiltinProperty::StaleTranslation)];
         std::int64_t space = proc.task >= 0 ? machine_.get(st, program_.task_mm[std::size_t(proc.task)]) : -2;
-        hw::Effect e = machine_.access(st, proc.cpu, page, in.a, value, check, space >= 0 ? space : -2);
+        bool check_cache = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
+        hw::Effect e = machine_.access(st, proc.cpu, page, in.a, value, check, space >= 0 ? space : -2, check_cache);
         if (e.kind == hw::Effect::Fault) {
           ip = std::uint32_t(in.c);
           break;
@@ -372,7 +381,8 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         if (e.kind == hw::Effect::Violation) {
           w.diag_effect = e;
           w.diag_page = page;
-          violate(e.runtime.empty() ? in.b : in.b + 1, value);  // b + 1: the access's runtime-error site
+          // b + 1, b + 2: the access's runtime-error and stale-cache sites
+          violate(!e.runtime.empty() ? in.b + 1 : e.stale == hw::Stale::CacheStale ? in.b + 2 : in.b, value);
           return;
         }
         if (in.a == 1) stack[sp++] = e.value;
@@ -381,7 +391,7 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
       }
       case Op::Hw:
         if (!hw(in.op, in, st, stack, sp, w)) {
-          violate(in.b, w.diag_value);
+          violate(w.diag_effect.stale == hw::Stale::CacheStale ? in.c : in.b, w.diag_value);
           return;
         }
         ++ip;
@@ -405,11 +415,17 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
     return false;
   };
   auto page_ok = [&](std::int64_t page) { return page >= 0 && page < machine_.pages(); };
+  auto runtime_error = [](std::string message) {
+    hw::Effect e;
+    e.kind = hw::Effect::Violation;
+    e.runtime = std::move(message);
+    return e;
+  };
   hw::Effect e;
   switch (Builtin(in.a)) {
     case Builtin::Pgd: {
       std::int64_t mm = pop();
-      if (mm < 0) return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "pgd(none): no mm"});
+      if (mm < 0) return fail(runtime_error("pgd(none): no mm"));
       push(machine_.get(st, program_.pgd[std::size_t(mm)]));
       return true;
     }
@@ -436,14 +452,14 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
       bool writable = pop() != 0;
       std::int64_t f = pop(), page = pop(), mm = pop();
       e = machine_.pt_put(st, mm, page, 1, f < 0 ? -1 : 1 + 2 * f + (writable ? 1 : 0));
-      if (f < 0) return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "set_pte to frame none: use pte_clear"});
+      if (f < 0) return fail(runtime_error("set_pte to frame none: use pte_clear"));
       return e.kind == hw::Effect::Ok ? true : fail(e);
     }
     case Builtin::PtSet: {
       std::int64_t f = pop();
       int level = int(pop());
       std::int64_t page = pop(), mm = pop();
-      if (f < 0) return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "pt_set to frame none: use pt_clear"});
+      if (f < 0) return fail(runtime_error("pt_set to frame none: use pt_clear"));
       e = machine_.pt_put(st, mm, page, level, 1 + 2 * f + 1);
       return e.kind == hw::Effect::Ok ? true : fail(e);
     }
@@ -451,7 +467,7 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
       Builtin b = Builtin(in.a);
       int level = b == Builtin::PtClear ? int(pop()) : 1;
       std::int64_t page = pop(), mm = pop();
-      if (!page_ok(page)) return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "no such page"});
+      if (!page_ok(page)) return fail(runtime_error("no such page"));
       e = machine_.pt_get(st, mm, page, level);
       if (e.kind != hw::Effect::Ok) return fail(e);
       std::int64_t raw = e.value;
@@ -503,21 +519,56 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
     case Builtin::IrqsDisabled: push(machine_.irqs_on(st, cpu) ? 0 : 1); return true;
     case Builtin::WakeUp: {
       std::int64_t t = pop();
-      if (t < 0) return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "wake_up(none)"});
+      if (t < 0) return fail(runtime_error("wake_up(none)"));
       machine_.set(st, program_.task_asleep[std::size_t(t)], 0);
       return true;
     }
     case Builtin::PreemptDisable: case Builtin::PreemptEnable: {
       std::uint32_t slot = program_.preempt_count[std::size_t(cpu)];
       std::int64_t n = machine_.get(st, slot) + (Builtin(in.a) == Builtin::PreemptDisable ? 1 : -1);
-      if (n < 0) return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "preempt_enable() without a matching preempt_disable()"});
-      if (n > 7) return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "preempt_disable() nested more than 7 deep"});
+      if (n < 0) return fail(runtime_error("preempt_enable() without a matching preempt_disable()"));
+      if (n > 7) return fail(runtime_error("preempt_disable() nested more than 7 deep"));
       machine_.set(st, slot, n);
       return true;
     }
     case Builtin::PreemptCount: push(program_.preempt_count.empty() ? 0 : machine_.get(st, program_.preempt_count[std::size_t(cpu)])); return true;
+    case Builtin::KernelLoad: case Builtin::KernelStore: case Builtin::CopyPage: case Builtin::FlushDcachePage: {
+      Builtin b = Builtin(in.a);
+      bool check = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
+      std::int64_t value = b == Builtin::KernelStore ? pop() : 0;
+      std::int64_t src = b == Builtin::CopyPage ? pop() : 0;
+      std::int64_t f = pop();
+      if (f < 0 || (b == Builtin::CopyPage && src < 0)) return fail(runtime_error("a cache operation on frame none"));
+      int k = machine_.kernel_colour();
+      if (b == Builtin::KernelLoad) {
+        e = machine_.cache_read(st, k, f, check);
+        if (e.kind != hw::Effect::Ok) return fail(e);
+        push(e.value);
+      } else if (b == Builtin::KernelStore) {
+        if (value < 0 || value >= program_.machine.values) return fail(runtime_error("kernel_store of a value outside 0..values-1"));
+        machine_.cache_write(st, k, f, value);
+      } else if (b == Builtin::CopyPage) {  // copy_page(dst, src): both through the kernel's mapping
+        e = machine_.cache_read(st, k, src, check);
+        if (e.kind != hw::Effect::Ok) return fail(e);
+        machine_.cache_write(st, k, f, e.value);
+      } else {
+        for (int c = 0; c < program_.machine.colours; ++c) machine_.cache_flush(st, c, f);
+      }
+      return true;
+    }
+    case Builtin::FlushCachePage: case Builtin::FlushCacheMm: {
+      std::int64_t only = Builtin(in.a) == Builtin::FlushCachePage ? pop() : -1;
+      std::int64_t mm = pop();
+      for (int page = 0; page < machine_.pages(); ++page) {
+        if (only >= 0 && page != only) continue;
+        e = machine_.pt_get(st, mm, page, 1);
+        if (e.kind != hw::Effect::Ok) return fail(e);
+        if (e.value != 0) machine_.cache_flush(st, machine_.colour_of(page), (e.value - 1) / 2);
+      }
+      return true;
+    }
     default:
-      return fail({hw::Effect::Violation, 0, hw::Stale::None, -1, -1, "not a machine built-in"});
+      return fail(runtime_error("not a machine built-in"));
   }
 }
 
@@ -738,6 +789,9 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
     }
     case SiteKind::Machine:
       return "'" + line_text(site.src) + "' in " + who + " at " + at + ": " + (effect.runtime.empty() ? "a machine operation failed" : effect.runtime);
+    case SiteKind::StaleCache:
+      if (site.src == 0 && std::size_t(site_id) == program_.cache_site) return "stale-cache: " + machine_.describe_stale(effect);
+      return "stale-cache: '" + line_text(site.src) + "' by " + who + " at " + at + ": " + machine_.describe_stale(effect);
     case SiteKind::NoFaultHandler:
       return "page fault on page " + (page >= 0 && std::size_t(page) < module_.pages.size() ? module_.pages[std::size_t(page)].name : std::string("?")) + " in " + who +
              " at " + at + ", and the protocol declares no 'on page_fault(p: page, write: bool)' handler";
@@ -747,7 +801,8 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
 
 std::vector<std::uint32_t> ModelSystem::involved_slots(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
   std::int64_t site_id = read(program_.violation_slot, after.data());
-  if (site_id == 0 || program_.sites[std::size_t(site_id)].kind != SiteKind::Stale) return {};
+  SiteKind kind = site_id == 0 ? SiteKind::Assert : program_.sites[std::size_t(site_id)].kind;
+  if (kind != SiteKind::Stale && kind != SiteKind::StaleCache) return {};
   Scratch w(program_.words);
   hw::Effect effect;
   bool found = false;
@@ -764,6 +819,7 @@ std::vector<std::uint32_t> ModelSystem::involved_slots(checker::ConstStateRef be
   switch (effect.stale) {
     case hw::Stale::ForeignFrame: return {program_.owner[f]};
     case hw::Stale::CowWrite: return {program_.maps[f]};
+    case hw::Stale::CacheStale: return {program_.latest[f]};
     default: return {program_.kind[f]};
   }
 }
@@ -808,6 +864,8 @@ std::string ModelSystem::format_value(std::uint32_t slot, std::int64_t v) const 
       return v == 0 ? "-" : "frame" + std::to_string(v - 1);
     case ModelSlot::Format::FrameKind:
       return v == 0 ? "free" : v == 1 ? "data" : "table";
+    case ModelSlot::Format::Line:
+      return v == 0 ? "-" : std::to_string((v - 1) / 2) + ((v - 1) % 2 ? " dirty" : " clean");
     case ModelSlot::Format::IrqSet: {
       std::string out = "{";
       for (std::size_t h = 0; h < program_.irq_names.size(); ++h) {

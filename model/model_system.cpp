@@ -35,6 +35,8 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, CheckedModule module,
     slots.entry = program_.entry;
     slots.pgd = program_.pgd;
     slots.fires_left = program_.fires_left;
+    slots.line = program_.line;
+    slots.latest = program_.latest;
     machine_ = hw::Machine(program_.machine, int(module_.mms.size()), program_.page_index, int(module_.irqs.size()), std::move(slots), &program_.slots);
   }
   // one group per (process instance, location)
@@ -55,9 +57,26 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, CheckedModule module,
       group_process_.push_back(p);
     }
   }
-  // hardware transitions: interrupt delivery and speculative walks
+  // hardware transitions: interrupt delivery, speculative walks, preemption,
+  // cache write-back and eviction
   first_hw_group_ = static_cast<std::uint32_t>(groups_.size());
   if (program_.has_machine) {
+    for (int c = 0; c < program_.machine.colours; ++c) {
+      for (int f = 0; f < program_.frames; ++f) {
+        for (HwGroup::Kind kind : {HwGroup::Writeback, HwGroup::Evict}) {
+          checker::Group g;
+          g.process = "dcache";
+          g.context = "hardware";
+          g.action = std::string(kind == HwGroup::Writeback ? "[write-back]" : "[evict]") + " colour " + std::to_string(c) + " frame" + std::to_string(f);
+          g.name = g.process + ": " + g.action;
+          g.loc = {file_->name(), 1, 1};
+          g.cpu = -1;
+          groups_.push_back(std::move(g));
+          group_process_.push_back(0);
+          hw_groups_.push_back({kind, -1, c * program_.frames + f});
+        }
+      }
+    }
     for (int c = 0; c < module_.cpus; ++c) {
       for (std::size_t h = 0; h < module_.irqs.size(); ++h) {
         if (module_.irqs[h].device && module_.irqs[h].cpu != c) continue;

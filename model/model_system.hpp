@@ -76,9 +76,9 @@ class ModelSystem final : public checker::System {
   // the machine
   hw::Machine machine_;
   struct HwGroup {
-    enum Kind : std::uint8_t { Deliver, Speculate, Preempt } kind;
+    enum Kind : std::uint8_t { Deliver, Speculate, Preempt, Writeback, Evict } kind;
     int cpu;
-    int index;  // the irq, the page, or the task
+    int index;  // the irq, the page, the task, or the cache line (colour * frames + frame)
   };
   std::vector<HwGroup> hw_groups_;
   std::uint32_t first_hw_group_ = 0;

@@ -190,7 +190,26 @@ class Parser {
           f.loc = {first.loc.offset, end - first.loc.offset};
           f.name = file_.text().substr(f.loc.offset, f.loc.length);
           if (!expect(Tok::Assign)) return;
-          f.value = expression();
+          if (f.name == "dcache" && peek().kind == Tok::Ident && (peek().text == "none" || peek().text == "vipt")) {
+            // dcache = none | vipt | vipt(colours = K): sugar for dcache.colours
+            const Token& kind = advance();
+            Expr colours;
+            colours.kind = ExprKind::Int;
+            colours.loc = kind.loc;
+            colours.value = kind.text == "none" ? 0 : 2;
+            f.name = "dcache.colours";
+            f.value = add(std::move(colours));
+            if (kind.text == "vipt" && accept(Tok::LParen)) {
+              if (!word("colours") || !expect(Tok::Assign)) {
+                if (ok()) fail(peek(), "'colours = K'");
+                return;
+              }
+              f.value = expression();
+              if (!ok() || !expect(Tok::RParen)) return;
+            }
+          } else {
+            f.value = expression();
+          }
           if (!expect(Tok::Semi)) return;
           d.fields.push_back(f);
         }

@@ -66,7 +66,7 @@ struct Instr {
   std::uint32_t ctx = 0;  // the innermost inlined call it runs in (Program::contexts)
 };
 
-enum class SiteKind : std::uint8_t { Assert, BugOn, Bug, Range, Index, DivZero, CpuRange, Runaway, Stale, Machine, NoFaultHandler };
+enum class SiteKind : std::uint8_t { Assert, BugOn, Bug, Range, Index, DivZero, CpuRange, Runaway, Stale, Machine, NoFaultHandler, StaleCache };
 
 // A place where a property can be violated.
 struct Site {
@@ -79,7 +79,7 @@ struct Site {
 };
 
 struct ModelSlot {
-  enum class Format : std::uint8_t { Plain, Entry, WalkEntry, FrameKind, IrqSet };
+  enum class Format : std::uint8_t { Plain, Entry, WalkEntry, FrameKind, IrqSet, Line };
   checker::Slot pub;
   std::int64_t lo = 0, hi = 0;  // stored as value - lo
   TypeKind kind = TypeKind::Int;
@@ -130,6 +130,8 @@ struct Program {
   std::vector<bool> irq_device;
   std::vector<int> irq_cpu;
   std::uint32_t speculation_site = 0;  // site of a speculative walk through a stale entry
+  std::uint32_t cache_site = 0;        // site of a stale read (when no statement is involved)
+  std::vector<std::uint32_t> line, latest;  // the data cache
   // tasks
   std::vector<std::uint32_t> current, preempt_count;       // per CPU
   std::vector<std::uint32_t> task_mm, task_active_mm, task_asleep, task_resume;  // per task

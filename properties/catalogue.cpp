@@ -6,7 +6,7 @@ namespace tlbcheck::properties {
 
 namespace {
 
-constexpr std::array<Entry, 4> kBuiltins{{
+constexpr std::array<Entry, 5> kBuiltins{{
     {BuiltinProperty::Assertion, "assertion",
      "every assert(cond) holds, no BUG_ON(cond) fires and no BUG() is reached", true},
     {BuiltinProperty::RuntimeError, "runtime-error",
@@ -18,6 +18,10 @@ constexpr std::array<Entry, 4> kBuiltins{{
     {BuiltinProperty::StaleTranslation, "stale-translation",
      "no access or page walk goes through a TLB entry, walk-cache entry or root to a frame that is free, "
      "reused, or another address space's, and no write reaches a frame mapped copy-on-write",
+     true},
+    {BuiltinProperty::StaleCache, "stale-cache",
+     "every read of a frame, through any alias (a user mapping's colour, the kernel's colour, memory), returns the "
+     "latest value written to it",
      true},
 }};
 

@@ -11,7 +11,7 @@
 
 namespace tlbcheck::properties {
 
-enum class BuiltinProperty : std::uint8_t { Assertion, RuntimeError, Deadlock, StaleTranslation };
+enum class BuiltinProperty : std::uint8_t { Assertion, RuntimeError, Deadlock, StaleTranslation, StaleCache };
 
 struct Entry {
   BuiltinProperty id;
@@ -23,6 +23,6 @@ struct Entry {
 // In the order of their PropertyId: builtin i has PropertyId{i}.
 std::span<const Entry> builtin_properties();
 
-inline constexpr std::uint32_t kFirstInvariant = 4;
+inline constexpr std::uint32_t kFirstInvariant = 5;
 
 }  // namespace tlbcheck::properties

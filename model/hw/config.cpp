@@ -6,7 +6,7 @@ namespace tlbcheck::model::hw {
 
 namespace {
 
-constexpr std::array<FieldSpec, 10> kFields{{
+constexpr std::array<FieldSpec, 12> kFields{{
     {"cpus", false, 1, 32, "number of CPUs", &Config::cpus, nullptr},
     {"levels", false, 1, 4, "page-table levels (1: a single table)", &Config::levels, nullptr},
     {"entries", false, 1, 8, "entries per page-table frame", &Config::entries, nullptr},
@@ -19,6 +19,8 @@ constexpr std::array<FieldSpec, 10> kFields{{
     {"irq_nesting", false, 1, 4, "interrupt handlers active at once on one CPU", &Config::irq_nesting, nullptr},
     {"preemption", true, 0, 1, "kernel preemption at any step with preempt count 0 and interrupts on", nullptr,
      &Config::preemption},
+    {"dcache.colours", false, 0, 4, "a virtually indexed write-back data cache with this many colours (0: none)", &Config::colours, nullptr},
+    {"dcache.kernel_colour", false, -1, 3, "the colour of the kernel's mappings (-1: the last colour)", &Config::kernel_colour, nullptr},
 }};
 
 }  // namespace

@@ -20,6 +20,8 @@ struct Config {
   bool invlpg_drops_walk_cache = true;  // x86: INVLPG also drops walk-cache entries
   int irq_nesting = 1;                // interrupt handlers that may be active at once on a CPU
   bool preemption = false;            // kernel preemption at any preemptible step
+  int colours = 0;                    // data cache: 0 none, else a VIPT write-back cache with this many colours
+  int kernel_colour = -1;             // the colour of kernel mappings (-1: the last colour)
 };
 
 struct FieldSpec {

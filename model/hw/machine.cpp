@@ -164,6 +164,10 @@ Effect Machine::release(checker::Word* s, std::int64_t f, FrameKind kind) const 
   set(s, slots_.maps[std::size_t(f)], 0);
   set(s, slots_.value[std::size_t(f)], 0);
   for (int i = 0; i < config_.entries; ++i) set(s, slots_.entry[std::size_t(f * config_.entries + i)], 0);
+  if (config_.colours > 0) {  // a freed frame's lines are dropped (the allocator's clean page)
+    for (int c = 0; c < config_.colours; ++c) set(s, line_slot(c, f), 0);
+    set(s, slots_.latest[std::size_t(f)], 0);
+  }
   return {};
 }
 
@@ -217,7 +221,8 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
   }
 }
 
-Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, std::int64_t value, bool check, std::int64_t space_in) const {
+Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, std::int64_t value, bool check, std::int64_t space_in,
+                       bool check_cache) const {
   std::uint32_t tlb_slot = slots_.tlb[std::size_t(cpu * pages() + page)];
   std::int64_t raw = get(s, tlb_slot);
   if (raw == 0) {
@@ -256,12 +261,68 @@ Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, s
   if (kind == 2 && maps > 1) return violation(Stale::CowWrite, f, maps);
   Effect e;
   e.frame = f;
+  if (kind == 2 && (value < 0 || value >= config_.values)) {
+    return runtime("store of " + std::to_string(value) + ": a page holds 0.." + std::to_string(config_.values - 1) + " (machine field 'values')");
+  }
+  if (config_.colours > 0) {  // through the user mapping's colour
+    if (kind == 1) return cache_read(s, colour_of(page), f, check_cache);
+    if (kind == 2) cache_write(s, colour_of(page), f, value);
+    return e;
+  }
   if (kind == 1) e.value = get(s, slots_.value[std::size_t(f)]);
-  if (kind == 2) {
-    if (value < 0 || value >= config_.values) return runtime("store of " + std::to_string(value) + ": a page holds 0.." + std::to_string(config_.values - 1) + " (machine field 'values')");
-    set(s, slots_.value[std::size_t(f)], value);
+  if (kind == 2) set(s, slots_.value[std::size_t(f)], value);
+  return e;
+}
+
+// ---- the data cache ----------------------------------------------------------------
+
+Effect Machine::cache_read(checker::Word* s, int colour, std::int64_t f, bool check) const {
+  std::uint32_t slot = line_slot(colour, f);
+  std::int64_t line = get(s, slot);
+  std::int64_t v = 0;
+  if (line != 0) {
+    v = (line - 1) / 2;
+  } else {
+    v = get(s, slots_.value[std::size_t(f)]);
+    set(s, slot, 1 + 2 * v);  // read-allocate, clean
+  }
+  Effect e;
+  e.frame = f;
+  e.value = v;
+  std::int64_t latest = get(s, slots_.latest[std::size_t(f)]);
+  if (check && v != latest) {
+    e.kind = Effect::Violation;
+    e.stale = Stale::CacheStale;
+    e.other = latest;
+    e.colour = colour;
   }
   return e;
+}
+
+void Machine::cache_write(checker::Word* s, int colour, std::int64_t f, std::int64_t value) const {
+  set(s, line_slot(colour, f), 1 + 2 * value + 1);  // write-allocate, dirty
+  set(s, slots_.latest[std::size_t(f)], value);
+}
+
+void Machine::cache_flush(checker::Word* s, int colour, std::int64_t f) const {
+  cache_evict(s, colour, f);
+}
+
+bool Machine::cache_writeback(checker::Word* s, int colour, std::int64_t f) const {
+  std::uint32_t slot = line_slot(colour, f);
+  std::int64_t line = get(s, slot);
+  if (line == 0 || (line - 1) % 2 == 0) return false;
+  set(s, slots_.value[std::size_t(f)], (line - 1) / 2);
+  set(s, slot, line - 1);
+  return true;
+}
+
+bool Machine::cache_evict(checker::Word* s, int colour, std::int64_t f) const {
+  std::uint32_t slot = line_slot(colour, f);
+  if (get(s, slot) == 0) return false;
+  cache_writeback(s, colour, f);
+  set(s, slot, 0);
+  return true;
 }
 
 Effect Machine::speculate(checker::Word* s, int cpu, std::int64_t page, bool check) const {
@@ -363,6 +424,9 @@ std::string Machine::describe_stale(const Effect& e) const {
     case Stale::FrameIsTable: return "the translation leads to " + f + ", which was reused as a page table";
     case Stale::ForeignFrame: return "the translation leads to " + f + ", which belongs to another address space";
     case Stale::CowWrite: return "a write through a writable translation reaches " + f + ", which is mapped " + std::to_string(e.other) + " times (copy-on-write)";
+    case Stale::CacheStale:
+      return "reading " + f + " through colour " + std::to_string(e.colour) + (e.colour == kernel_colour() ? " (the kernel's mapping)" : " (a user mapping)") +
+             " returned " + std::to_string(e.value) + ", but the latest value written to it is " + std::to_string(e.other);
   }
   return "";
 }

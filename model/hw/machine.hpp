@@ -41,6 +41,7 @@ enum class Stale : std::uint8_t {
   FrameIsTable,    // ... to a frame reused as a page table
   ForeignFrame,    // ... to another address space's frame
   CowWrite,        // a write through a writable translation to a frame mapped more than once
+  CacheStale,      // stale-cache: a read returned an older value than the latest write
 };
 
 struct Slots {
@@ -55,6 +56,8 @@ struct Slots {
   std::vector<std::uint32_t> pgd;
   // device interrupts: firings left
   std::vector<std::uint32_t> fires_left;
+  // data cache: [colour * frames + frame]: 0 absent, else 1 + 2*value + dirty; latest value per frame
+  std::vector<std::uint32_t> line, latest;
 };
 
 struct WalkKey {
@@ -68,7 +71,8 @@ struct Effect {
   std::int64_t value = 0;  // a result (load, get-and-clear, alloc) or the offending value
   Stale stale = Stale::None;
   std::int64_t frame = -1;  // the frame involved
-  std::int64_t other = -1;  // the mm it belongs to, the mapping count, ...
+  std::int64_t other = -1;  // the mm it belongs to, the mapping count, the latest value ...
+  int colour = -1;          // stale-cache: the alias read
   std::string runtime;      // a runtime-error message, when not a stale translation
 };
 
@@ -101,10 +105,21 @@ class Machine {
   // `check`: apply the stale-translation checks (off when that property is).
   // `space`: the address space the access belongs to (a user task's mm), or
   // -2 to take the one whose root is loaded.
-  Effect access(checker::Word* s, int cpu, std::int64_t page, int kind, std::int64_t value, bool check = true, std::int64_t space = -2) const;
+  Effect access(checker::Word* s, int cpu, std::int64_t page, int kind, std::int64_t value, bool check = true, std::int64_t space = -2,
+                bool check_cache = true) const;
   // A speculative walk: fills the TLB and walk cache where the tables allow.
   // Returns Violation when the walk goes through a frame that is no table.
   Effect speculate(checker::Word* s, int cpu, std::int64_t page, bool check = true) const;
+
+  // the data cache (config().colours > 0)
+  int colour_of(std::int64_t page) const { return int(page_index_[std::size_t(page)] % config_.colours); }
+  int kernel_colour() const { return config_.kernel_colour >= 0 ? config_.kernel_colour : config_.colours - 1; }
+  Effect cache_read(checker::Word* s, int colour, std::int64_t frame, bool check) const;
+  void cache_write(checker::Word* s, int colour, std::int64_t frame, std::int64_t value) const;
+  void cache_flush(checker::Word* s, int colour, std::int64_t frame) const;  // write back if dirty, drop
+  bool cache_writeback(checker::Word* s, int colour, std::int64_t frame) const;  // false: nothing to do
+  bool cache_evict(checker::Word* s, int colour, std::int64_t frame) const;
+  std::uint32_t line_slot(int colour, std::int64_t frame) const { return slots_.line[std::size_t(colour * frames_ + frame)]; }
 
   // interrupts
   bool irqs_on(const checker::Word* s, int cpu) const { return get(s, slots_.irqs_on[std::size_t(cpu)]) != 0; }
