@@ -60,6 +60,7 @@ struct Slot {
   std::uint32_t width = 0;
   int cpu = -1;          // the CPU this slot belongs to, -1 for shared state
   bool internal = false; // bookkeeping (program counters, violation): not shown as a change in traces
+  bool hardware = false; // a cache of the machine (TLB, walk cache, data cache): listed by --show-hw
 };
 
 struct Layout {

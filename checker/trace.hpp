@@ -40,6 +40,7 @@ struct Report {
   std::vector<Step> steps;
   std::uint64_t peak_rss_bytes = 0;
   std::uint32_t state_bytes = 0;
+  bool show_hw = false;  // list the machine's caches (TLB, walk cache, data cache) after each step
 };
 
 // Fills property, meaning, explanation and steps from report.result.

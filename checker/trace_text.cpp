@@ -75,6 +75,15 @@ std::string render_text(const System& system, const Report& report) {
       head += g.action;
       lines.push_back(head);
       for (const Change& c : s.changes) lines.push_back("     " + c.slot + ": " + c.before + " -> " + c.after);
+      if (report.show_hw) {  // the caches of this CPU (and the shared ones) after the step
+        ConstStateRef after = r.trace.states[s.number];
+        const Layout& layout = system.layout();
+        for (std::uint32_t k = 0; k < layout.slots.size(); ++k) {
+          const Slot& slot = layout.slots[k];
+          if (!slot.hardware || (slot.cpu >= 0 && slot.cpu != g.cpu) || slot_bits(slot, after) == 0) continue;
+          lines.push_back("     = " + slot.name + ": " + system.format_slot(k, after));
+        }
+      }
       for (const std::string& l : lines) width = std::max(width, l.size());
       cells.push_back(std::move(lines));
     }

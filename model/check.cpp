@@ -989,7 +989,8 @@ class Checker {
         {"preempt_count", Builtin::PreemptCount}, {"kernel_load", Builtin::KernelLoad},
         {"kernel_store", Builtin::KernelStore}, {"copy_page", Builtin::CopyPage},
         {"flush_cache_page", Builtin::FlushCachePage}, {"flush_dcache_page", Builtin::FlushDcachePage},
-        {"flush_cache_mm", Builtin::FlushCacheMm},
+        {"flush_cache_mm", Builtin::FlushCacheMm}, {"tlb_flush_asid", Builtin::TlbFlushAsid},
+        {"cr3_of", Builtin::Cr3Of}, {"current_of", Builtin::CurrentOf},
     };
     for (auto& [n, b] : table) {
       if (n == name) return b;
@@ -1545,6 +1546,9 @@ class Checker {
       case Builtin::FlushCachePage: return {{A::Mm, A::Page}, T::Void, false, false};
       case Builtin::FlushDcachePage: return {{A::Frame}, T::Void, false, false};
       case Builtin::FlushCacheMm: return {{A::Mm}, T::Void, false, false};
+      case Builtin::TlbFlushAsid: return {{A::Mm}, T::Void, true, false};
+      case Builtin::Cr3Of: return {{A::CpuOrMask}, T::Frame, false, true};
+      case Builtin::CurrentOf: return {{A::CpuOrMask}, T::Task, false, true};
       default: return {{}, T::Error, false, false};
     }
   }
@@ -1648,6 +1652,12 @@ class Checker {
       case TypeKind::Bool: return make(TypeKind::Bool, 0, 1);
       case TypeKind::Int: return b == Builtin::PreemptCount ? make(TypeKind::Int, 0, 7) : make(TypeKind::Int, 0, out_.machine.values - 1);
       case TypeKind::Frame: return make(TypeKind::Frame, -1, 0);
+      case TypeKind::Task:
+        if (out_.tasks == 0) {
+          error(DiagKind::BadCall, e.loc, "'" + name + "' needs tasks: the protocol declares none");
+          return make(TypeKind::Error);
+        }
+        return make(TypeKind::Task, -1, out_.tasks - 1);
       default: return make(TypeKind::Error);
     }
   }

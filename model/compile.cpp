@@ -213,9 +213,14 @@ class Lowerer {
       } else {
         p.ipi_pending.push_back(alloc_slot(cpu + "ipi_pending", "irqs", c, 0, 0, TypeKind::Int));
       }
-      for (int pg = 0; pg < pages; ++pg) {
-        p.tlb.push_back(alloc_slot(cpu + "tlb[" + cm_.pages[std::size_t(pg)].name + "]", "tlb entry", c, 0, 2 * K, TypeKind::Int));
-        p.slots[p.tlb.back()].format = ModelSlot::Format::Entry;
+      int tags = mc.pcid ? int(cm_.mms.size()) : 1;
+      for (int tag = 0; tag < tags; ++tag) {
+        for (int pg = 0; pg < pages; ++pg) {
+          std::string key = (mc.pcid ? cm_.mms[std::size_t(tag)].name + ":" : std::string()) + cm_.pages[std::size_t(pg)].name;
+          p.tlb.push_back(alloc_slot(cpu + "tlb[" + key + "]", "tlb entry", c, 0, 2 * K, TypeKind::Int));
+          p.slots[p.tlb.back()].format = ModelSlot::Format::Entry;
+          p.slots[p.tlb.back()].pub.hardware = true;
+        }
       }
     }
     // walk-cache keys are computed by the machine; allocate after a dry construction
@@ -224,9 +229,14 @@ class Lowerer {
     hw::Config config = mc;
     hw::Machine dry(config, mms, p.page_index, int(cm_.irqs.size()), probe, nullptr);
     for (int c = 0; c < cm_.cpus; ++c) {
-      for (const hw::WalkKey& k : dry.walk_keys()) {
-        p.walk.push_back(alloc_slot("cpu" + std::to_string(c) + ".walk[L" + std::to_string(k.level) + ":" + std::to_string(k.prefix) + "]", "walk entry", c, 0, K, TypeKind::Int));
-        p.slots[p.walk.back()].format = ModelSlot::Format::WalkEntry;
+      int tags = mc.pcid ? int(cm_.mms.size()) : 1;
+      for (int tag = 0; tag < tags; ++tag) {
+        for (const hw::WalkKey& k : dry.walk_keys()) {
+          std::string key = (mc.pcid ? cm_.mms[std::size_t(tag)].name + ":" : std::string()) + "L" + std::to_string(k.level) + ":" + std::to_string(k.prefix);
+          p.walk.push_back(alloc_slot("cpu" + std::to_string(c) + ".walk[" + key + "]", "walk entry", c, 0, K, TypeKind::Int));
+          p.slots[p.walk.back()].format = ModelSlot::Format::WalkEntry;
+          p.slots[p.walk.back()].pub.hardware = true;
+        }
       }
     }
     for (std::int64_t f = 0; f < K; ++f) {
@@ -268,6 +278,7 @@ class Lowerer {
         for (std::int64_t f = 0; f < K; ++f) {
           p.line.push_back(alloc_slot("dcache[c" + std::to_string(c) + ",frame" + std::to_string(f) + "]", "cache line", -1, 0, 2 * mc.values, TypeKind::Int));
           p.slots[p.line.back()].format = ModelSlot::Format::Line;
+          p.slots[p.line.back()].pub.hardware = true;
         }
       }
       for (std::int64_t f = 0; f < K; ++f) p.latest.push_back(alloc_slot("frame" + std::to_string(f) + ".latest", "ghost value", -1, 0, mc.values - 1, TypeKind::Int));
@@ -779,7 +790,7 @@ class Lowerer {
         if (through_yield) f(std::uint32_t(in.a));
         break;
       case Op::Access:
-        f(std::uint32_t(in.c));
+        if (in.c >= 0) f(std::uint32_t(in.c));
         f(i + 1);
         break;
       case Op::Halt: case Op::Fail: case Op::Return: case Op::IrqReturn: case Op::Exit: case Op::Resume: break;
@@ -1399,7 +1410,7 @@ class Lowerer {
       case Builtin::Pgd: case Builtin::ReadCr3: case Builtin::PtePresent: case Builtin::PteWrite: case Builtin::PteFrame:
       case Builtin::PteGetAndClear: case Builtin::PtPresent: case Builtin::PtFrame: case Builtin::AllocFrame:
       case Builtin::AllocTable: case Builtin::IrqSave: case Builtin::IrqsDisabled: case Builtin::PreemptCount:
-      case Builtin::KernelLoad:
+      case Builtin::KernelLoad: case Builtin::Cr3Of: case Builtin::CurrentOf:
         return true;
       default:
         return false;
@@ -1421,7 +1432,9 @@ class Lowerer {
     std::uint32_t site = add_site(SiteKind::Stale, std::uint32_t(BuiltinProperty::StaleTranslation), {}, 0, f);
     std::uint32_t runtime = add_site(SiteKind::Machine, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f);
     std::uint32_t cache = add_site(SiteKind::StaleCache, std::uint32_t(BuiltinProperty::StaleCache), {}, 0, f);
-    (void)runtime, (void)cache;  // = site + 1 and + 2: the interpreter reports an access's runtime errors and stale reads there
+    std::uint32_t no_handler = add_site(SiteKind::NoFaultHandler, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f);
+    // site + 1, + 2, + 3: where the interpreter reports an access's runtime errors, stale reads, and a fault with no handler
+    (void)runtime, (void)cache, (void)no_handler;
     std::uint32_t access = emit(Op::Access, kind, std::int32_t(site));
     depth_ -= int(call.args.size());
     if (kind == 1) {
@@ -1431,10 +1444,10 @@ class Lowerer {
     }
     yield_if(true);
     std::uint32_t done = emit(Op::Jmp);
-    patch_c(access, here());
     if (cm_.page_fault_hook < 0) {
-      emit(Op::Fail, std::int32_t(add_site(SiteKind::NoFaultHandler, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f)));
+      patch_c(access, std::uint32_t(-1));  // a fault is reported at site + 3
     } else {
+      patch_c(access, here());
       inline_hook(std::uint32_t(cm_.page_fault_hook), {call.args[0]}, kind == 2, f);
       back_edge(retry);
     }

@@ -375,6 +375,11 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         bool check_cache = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
         hw::Effect e = machine_.access(st, proc.cpu, page, in.a, value, check, space >= 0 ? space : -2, check_cache);
         if (e.kind == hw::Effect::Fault) {
+          if (in.c < 0) {  // no page-fault handler
+            w.diag_page = page;
+            violate(in.b + 3, page);
+            return;
+          }
           ip = std::uint32_t(in.c);
           break;
         }
@@ -433,7 +438,21 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
     case Builtin::WriteCr3: {
       std::int64_t f = pop();
       machine_.set(st, program_.cr3[std::size_t(cpu)], f);
-      machine_.invalidate_all(st, cpu);  // no PCIDs: a root load flushes the TLB and walk caches
+      // without PCIDs a root load flushes the TLB and walk caches; with them, nothing
+      if (!program_.machine.pcid) machine_.invalidate_all(st, cpu);
+      return true;
+    }
+    case Builtin::TlbFlushAsid: {
+      std::int64_t mm = pop();
+      if (mm < 0) return fail(runtime_error("tlb_flush_asid(none)"));
+      machine_.invalidate_all(st, cpu, program_.machine.pcid ? mm : -1);
+      return true;
+    }
+    case Builtin::Cr3Of: case Builtin::CurrentOf: {
+      std::int64_t c = pop();
+      if (c < 0 || c >= module_.cpus) return fail(runtime_error("cpu " + std::to_string(c) + " does not exist"));
+      if (Builtin(in.a) == Builtin::Cr3Of) push(machine_.get(st, program_.cr3[std::size_t(c)]));
+      else push(program_.current.empty() ? -1 : machine_.get(st, program_.current[std::size_t(c)]));
       return true;
     }
     case Builtin::PtePresent: case Builtin::PteWrite: case Builtin::PteFrame: case Builtin::PtPresent: case Builtin::PtFrame: {
@@ -485,7 +504,12 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
       e = machine_.release(st, pop(), Builtin(in.a) == Builtin::FreeFrame ? hw::FrameKind::Data : hw::FrameKind::Table);
       return e.kind == hw::Effect::Ok ? true : fail(e);
     }
-    case Builtin::Invlpg: machine_.invalidate_page(st, cpu, pop(), program_.machine.invlpg_drops_walk_cache); return true;
+    case Builtin::Invlpg: {  // with PCIDs, INVLPG drops the current address space's entries only
+      std::int64_t page = pop();
+      std::int64_t tag = program_.machine.pcid ? machine_.current_tag(st, cpu) : -1;
+      if (!program_.machine.pcid || tag >= 0) machine_.invalidate_page(st, cpu, page, program_.machine.invlpg_drops_walk_cache, tag);
+      return true;
+    }
     case Builtin::TlbiPage: case Builtin::TlbiPageLocal: {
       bool last_level = pop() != 0;
       std::int64_t page = pop();
@@ -662,6 +686,13 @@ std::optional<std::int64_t> ModelSystem::eval(std::uint32_t ip, const checker::W
         return stack[sp - 1];
       case Op::Hw: {  // pure machine reads (allowed in invariants)
         Builtin b = Builtin(in.a);
+        if (b == Builtin::Cr3Of || b == Builtin::CurrentOf) {
+          std::int64_t c = stack[--sp];
+          if (c < 0 || c >= module_.cpus) return std::nullopt;
+          if (b == Builtin::Cr3Of) stack[sp++] = machine_.get(st, program_.cr3[std::size_t(c)]);
+          else stack[sp++] = program_.current.empty() ? -1 : machine_.get(st, program_.current[std::size_t(c)]);
+          break;
+        }
         if (b == Builtin::Pgd) {
           std::int64_t mm = stack[--sp];
           if (mm < 0) return std::nullopt;

@@ -740,7 +740,7 @@ class Parser {
         if (!expect(Tok::Colon)) return {};
         e.quant_type = type();
         if (!ok() || !expect(Tok::RParen)) return {};
-        e.args = {unary()};
+        e.args = {expression()};  // the body extends as far right as possible
         return ok() ? add(std::move(e)) : ExprId{};
       }
       case Tok::Ident: {

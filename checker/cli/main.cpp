@@ -56,6 +56,7 @@ struct Options {
   std::vector<std::string> properties;
   std::vector<std::string> no_properties;
   bool show_layout = false;
+  bool show_hw = false;
   bool quiet = false;
 };
 
@@ -168,6 +169,7 @@ int run_check(const Options& o) {
   for (const auto& opt : system.options()) report.options.push_back({opt.name, opt.shown});
   report.peak_rss_bytes = peak_rss();
   report.state_bytes = system.layout().words * 8;
+  report.show_hw = o.show_hw;
   checker::describe(system, report);
 
   nlohmann::json json = checker::render_json(system, report);
@@ -248,6 +250,7 @@ int main(int argc, char** argv) {
   check->add_option("--property", o.properties, "check only these properties (repeatable)")->allow_extra_args(false);
   check->add_option("--no-property", o.no_properties, "do not check this property (repeatable)")->allow_extra_args(false);
   check->add_flag("--show-layout", o.show_layout, "print the packed state layout first");
+  check->add_flag("--show-hw", o.show_hw, "in a counterexample, list the TLB, walk-cache and data-cache contents after each step");
   check->add_flag("-q,--quiet", o.quiet, "no progress line");
 
   CLI::App* replay = app.add_subcommand("replay", "re-execute a saved trace step by step and confirm its violation");

@@ -16,6 +16,7 @@ struct Config {
   int frames = 0;          // physical frames; 0: what the boot mappings need plus 2
   int values = 2;          // data values a page can hold: 0 .. values-1
   bool speculative = false;           // TLB and walk-cache fills at any step
+  bool pcid = false;                  // entries tagged with the address space (PCID/ASID); a root load flushes nothing
   bool walk_cache = false;            // paging-structure caches
   bool invlpg_drops_walk_cache = true;  // x86: INVLPG also drops walk-cache entries
   int irq_nesting = 1;                // interrupt handlers that may be active at once on a CPU

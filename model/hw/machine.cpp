@@ -173,18 +173,33 @@ Effect Machine::release(checker::Word* s, std::int64_t f, FrameKind kind) const 
 
 // ---- TLB and walk caches -------------------------------------------------------------
 
-void Machine::invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too) const {
-  set(s, slots_.tlb[std::size_t(cpu * pages() + page)], 0);
-  if (!walk_too) return;
+std::int64_t Machine::current_tag(const checker::Word* s, int cpu) const {
+  if (!config_.pcid) return 0;
+  std::int64_t root = get(s, slots_.cr3[std::size_t(cpu)]);
+  for (int m = 0; m < mms_ && root >= 0; ++m) {
+    if (get(s, slots_.pgd[std::size_t(m)]) == root) return m;
+  }
+  return -1;  // a root that is no mm's page directory: nothing matches
+}
+
+void Machine::invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too, std::int64_t tag) const {
   std::int64_t n = page_index_[std::size_t(page)];
-  for (std::size_t k = 0; k < walk_keys_.size(); ++k) {
-    if (prefix_at(n, walk_keys_[k].level) == walk_keys_[k].prefix) set(s, slots_.walk[cpu * walk_keys_.size() + k], 0);
+  for (std::int64_t t = 0; t < tags(); ++t) {
+    if (tag >= 0 && t != tag) continue;
+    set(s, tlb_slot(cpu, t, page), 0);
+    if (!walk_too) continue;
+    for (std::size_t k = 0; k < walk_keys_.size(); ++k) {
+      if (prefix_at(n, walk_keys_[k].level) == walk_keys_[k].prefix) set(s, walk_slot(cpu, t, k), 0);
+    }
   }
 }
 
-void Machine::invalidate_all(checker::Word* s, int cpu) const {
-  for (int p = 0; p < pages(); ++p) set(s, slots_.tlb[std::size_t(cpu * pages() + p)], 0);
-  for (std::size_t k = 0; k < walk_keys_.size(); ++k) set(s, slots_.walk[cpu * walk_keys_.size() + k], 0);
+void Machine::invalidate_all(checker::Word* s, int cpu, std::int64_t tag) const {
+  for (std::int64_t t = 0; t < tags(); ++t) {
+    if (tag >= 0 && t != tag) continue;
+    for (int p = 0; p < pages(); ++p) set(s, tlb_slot(cpu, t, p), 0);
+    for (std::size_t k = 0; k < walk_keys_.size(); ++k) set(s, walk_slot(cpu, t, k), 0);
+  }
 }
 
 Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb, std::int64_t& raw, bool check) const {
@@ -194,12 +209,14 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
   if (root < 0) return check ? violation(Stale::NoRoot, -1) : fault;
   if (check && FrameKind(get(s, slots_.kind[std::size_t(root)])) != FrameKind::Table) return violation(Stale::RootNotTable, root);
   std::int64_t n = page_index_[std::size_t(page)];
+  std::int64_t tag = current_tag(s, cpu);
+  if (tag < 0) return check ? violation(Stale::RootNotTable, root) : fault;
   std::int64_t t = root;
   int level = config_.levels;
   // start below the deepest walk-cache entry that covers the page
   for (int l = 2; l <= config_.levels && !walk_keys_.empty(); ++l) {
     int k = walk_key(l, page);
-    std::int64_t cached = k < 0 ? 0 : get(s, slots_.walk[std::size_t(cpu) * walk_keys_.size() + std::size_t(k)]);
+    std::int64_t cached = k < 0 ? 0 : get(s, walk_slot(cpu, tag, std::size_t(k)));
     if (cached != 0) {
       t = cached - 1;
       level = l - 1;
@@ -212,26 +229,27 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
     if (e == 0) return fault;  // (a freed frame reads as all entries absent)
     if (level == 1) {
       raw = e;
-      if (fill_tlb) set(s, slots_.tlb[std::size_t(cpu * pages() + page)], e);
+      if (fill_tlb) set(s, tlb_slot(cpu, tag, page), e);
       return {};
     }
     std::int64_t next = entry_frame(e);
-    if (!walk_keys_.empty()) set(s, slots_.walk[std::size_t(cpu) * walk_keys_.size() + std::size_t(walk_key(level, page))], 1 + next);
+    if (!walk_keys_.empty()) set(s, walk_slot(cpu, tag, std::size_t(walk_key(level, page))), 1 + next);
     t = next;
   }
 }
 
 Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, std::int64_t value, bool check, std::int64_t space_in,
                        bool check_cache) const {
-  std::uint32_t tlb_slot = slots_.tlb[std::size_t(cpu * pages() + page)];
-  std::int64_t raw = get(s, tlb_slot);
+  std::int64_t tag = current_tag(s, cpu);
+  std::uint32_t entry_slot = tag < 0 ? slots_.tlb[0] : tlb_slot(cpu, tag, page);
+  std::int64_t raw = tag < 0 ? 0 : get(s, entry_slot);
   if (raw == 0) {
     Effect w = walk(s, cpu, page, true, raw, check);
     if (w.kind != Effect::Ok) return w;
   }
   std::int64_t f = entry_frame(raw);
   if (kind == 2 && !entry_writable(raw)) {
-    set(s, tlb_slot, 0);  // x86 drops the entry that faulted
+    set(s, entry_slot, 0);  // x86 drops the entry that faulted
     Effect fault;
     fault.kind = Effect::Fault;
     return fault;

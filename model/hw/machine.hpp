@@ -47,8 +47,8 @@ enum class Stale : std::uint8_t {
 struct Slots {
   // per CPU
   std::vector<std::uint32_t> cr3, irqs_on, irq_depth, ipi_pending;
-  std::vector<std::uint32_t> tlb;   // [cpu * pages + page]
-  std::vector<std::uint32_t> walk;  // [cpu * walk_keys + key]
+  std::vector<std::uint32_t> tlb;   // [(cpu * tags + tag) * pages + page]; tags = mms with PCIDs, else 1
+  std::vector<std::uint32_t> walk;  // [(cpu * tags + tag) * walk_keys + key]
   // per frame
   std::vector<std::uint32_t> kind, owner, maps, value;
   std::vector<std::uint32_t> entry;  // [frame * entries + index]
@@ -97,9 +97,12 @@ class Machine {
   Effect alloc(checker::Word* s, FrameKind kind) const;
   Effect release(checker::Word* s, std::int64_t frame, FrameKind kind) const;
 
-  // TLB and walk-cache invalidations
-  void invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too) const;
-  void invalidate_all(checker::Word* s, int cpu) const;
+  // TLB and walk-cache invalidations; `tag` -1: every address space
+  void invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too, std::int64_t tag = -1) const;
+  void invalidate_all(checker::Word* s, int cpu, std::int64_t tag = -1) const;
+  // The tag of the loaded root: the mm whose page directory it is (0 without PCIDs).
+  std::int64_t current_tag(const checker::Word* s, int cpu) const;
+  int tags() const { return config_.pcid ? mms_ : 1; }
 
   // A translated access by `cpu`. kind: 0 touch, 1 load, 2 store.
   // `check`: apply the stale-translation checks (off when that property is).
@@ -147,6 +150,12 @@ class Machine {
   std::int64_t table_at(const checker::Word* s, std::int64_t mm, std::int64_t page, int level, Effect& e) const;
   Effect walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb, std::int64_t& raw, bool check) const;
   int walk_key(int level, std::int64_t page) const;
+  std::uint32_t tlb_slot(int cpu, std::int64_t tag, std::int64_t page) const {
+    return slots_.tlb[std::size_t((cpu * tags() + tag) * pages() + page)];
+  }
+  std::uint32_t walk_slot(int cpu, std::int64_t tag, std::size_t key) const {
+    return slots_.walk[std::size_t(cpu * tags() + tag) * walk_keys_.size() + key];
+  }
 
   Config config_;
   int mms_ = 0, frames_ = 0, irqs_ = 0;

@@ -189,7 +189,7 @@ TEST_CASE("an invariant is checked in the initial state too", "[compile]") {
 
 TEST_CASE("quantifiers unroll over the cpus", "[compile]") {
   Run r = check("machine { cpus = 3; } percpu on_: bool; process p on each cpu { on_ = true; }"
-                "invariant some_off: count (c: cpu) per_cpu(on_, c) < 3;");
+                "invariant some_off: (count (c: cpu) per_cpu(on_, c)) < 3;");
   REQUIRE(r.result.outcome == checker::Outcome::Violated);
   CHECK(r.property == "some_off");
   CHECK(r.result.trace.groups.size() == 3);

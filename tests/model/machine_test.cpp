@@ -155,3 +155,39 @@ TEST_CASE("machine fields are overridable with -D and listed", "[machine]") {
   lo.defines = {{"levels", "9"}};
   CHECK_THAT(model::load_text("m.tlb", "process p on cpu 0 { skip; }", lo).diagnostics, Catch::Contains("expected an integer in 1..4"));
 }
+
+TEST_CASE("with PCIDs a root load keeps each address space's entries", "[machine]") {
+  const char* text = R"(
+    machine { tlb.pcid = true; }
+    mm A, B; page V; map A.V; map B.V;
+    process p on cpu 0 {
+      touch(V);
+      write_cr3(pgd(B));
+      touch(V);
+      let f: frame = pte_get_and_clear(A, V);
+      free_frame(f);
+      write_cr3(pgd(A));
+      touch(V);
+    })";
+  Run r = check(text);
+  REQUIRE(r.result.outcome == checker::Outcome::Violated);
+  CHECK(r.property == "stale-translation");
+  // flushing A's tag before the free closes the hole
+  std::string fixed = text;
+  fixed.replace(fixed.find("free_frame(f);"), 14, "tlb_flush_asid(A); free_frame(f);");
+  Run ok = check(fixed, {});
+  CHECK(ok.property == "runtime-error");  // the last touch now faults, and there is no handler
+  CHECK_THAT(ok.explanation, Catch::Contains("page fault on page V"));
+}
+
+TEST_CASE("cr3_of and current_of let invariants see each CPU", "[machine]") {
+  Run r = check(R"(
+    machine { cpus = 2; }
+    mm A, B; page V; map A.V;
+    task a: user(A) on cpu 0 { touch(V); }
+    task b: user(B) on cpu 1 { write_cr3(pgd(A)); }
+    invariant roots_match: forall (c: cpu) cr3_of(c) == pgd(current_of(c).mm);
+  )");
+  REQUIRE(r.result.outcome == checker::Outcome::Violated);
+  CHECK(r.property == "roots_match");
+}
