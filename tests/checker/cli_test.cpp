@@ -169,3 +169,11 @@ TEST_CASE("the text counterexample has one column per CPU and the explanation", 
   CHECK_THAT(r.output, Catch::Contains("| cpu0") && Catch::Contains("| cpu1 (inc@cpu1)") && Catch::Contains("counter: 0 -> 1") &&
                            Catch::Contains("with counter = 1"));
 }
+
+TEST_CASE("litmus 1's violation names the CPU, the page, the frame and the step that freed it", "[cli]") {
+  RunResult r = run(quote(cli()) + " check " + quote(source_dir() + "/examples/litmus/01_unmap_no_flush.tlb"));
+  INFO(r.output);
+  CHECK(r.exit == 1);
+  CHECK_THAT(r.output, Catch::Contains("on cpu1") && Catch::Contains("uses page V") && Catch::Contains("frame 1, which is free") &&
+                           Catch::Contains("frame1.kind became free at step 6") && Catch::Contains("free_frame(old)"));
+}
