@@ -688,7 +688,16 @@ class Checker {
       ctx.body = &irq.body;
       ctx.has_cpu = true;
       ctx.scopes.emplace_back();
-      check_stmt(irq.body.decl->body, ctx);
+      const Decl& d = *irq.body.decl;
+      if (irq.device && !d.params.empty()) error(DiagKind::BadCall, d.params[0].loc, "a device interrupt takes no arguments: only IPIs do");
+      for (const Param& p : d.params) {
+        Type t = resolve_type(p.type, std::string(d.name) + "." + std::string(p.name));
+        if (t.is_array()) error(DiagKind::TypeMismatch, p.type.loc, "IPI arguments must have scalar types, not '" + tn(t) + "'");
+        std::uint32_t local = declare_local(ctx, p.name, p.loc, t);
+        irq.body.locals[local].assigned = true;  // filled in at delivery
+      }
+      irq.body.params = static_cast<std::uint32_t>(d.params.size());
+      check_stmt(d.body, ctx);
     }
     for (ProcessInfo& p : pending_tasks_) {
       if (diags_.saturated()) return;
@@ -1492,7 +1501,7 @@ class Checker {
   }
 
   // The machine's built-ins, checked from one signature table.
-  enum class Arg : std::uint8_t { Mm, Page, Frame, Bool, Value, Level, CpuOrMask, Irq, Task };
+  enum class Arg : std::uint8_t { Mm, Page, Frame, Bool, Value, Level, CpuOrMask, Irq, Task, IpiArg };
   struct Signature {
     std::vector<Arg> args;
     TypeKind result;     // Void: a statement
@@ -1557,6 +1566,18 @@ class Checker {
     out_.uses_machine = true;
     Signature sig = signature(b);
     std::string name(e.name);
+    if (b == Builtin::SendIpi && e.args.size() >= 2) {  // send_ipi(target, handler, args of the handler...)
+      const Expr& h = E(e.args[1]);
+      auto it = h.kind == ExprKind::Name ? irq_index_.find(h.name) : irq_index_.end();
+      if (it != irq_index_.end()) {
+        const Decl& d = *out_.irqs[it->second].body.decl;
+        for (const Param& p : d.params) {
+          (void)p;
+          sig.args.push_back(Arg::IpiArg);
+        }
+        ipi_target_ = it->second;
+      }
+    }
     if (e.args.size() != sig.args.size()) {
       error(DiagKind::BadCall, e.loc, "'" + name + "' takes " + std::to_string(sig.args.size()) + " argument" + (sig.args.size() == 1 ? "" : "s") + ", found " + std::to_string(e.args.size()));
       return make(TypeKind::Error);
@@ -1607,6 +1628,18 @@ class Checker {
         arg.sym = SymKind::Const;
         arg.cval = it->second;
         arg.type = make(TypeKind::Int, 0, 0);
+        continue;
+      }
+      if (sig.args[i] == Arg::IpiArg) {  // typed like the handler's parameter
+        const Decl& d = *out_.irqs[ipi_target_].body.decl;
+        const Param& p = d.params[i - 2];
+        Type want = param_of_irq(ipi_target_, i - 2, p);
+        Type t = check_expr(a, ctx, &want);
+        if (t.kind == TypeKind::Error || want.kind == TypeKind::Error) {
+          ok = false;
+          continue;
+        }
+        if (!assignable(want, t, E(a).loc, "argument '" + std::string(p.name) + "' of '" + std::string(d.name) + "'")) ok = false;
         continue;
       }
       Type want;
@@ -1660,6 +1693,16 @@ class Checker {
         return make(TypeKind::Task, -1, out_.tasks - 1);
       default: return make(TypeKind::Error);
     }
+  }
+
+  Type param_of_irq(std::uint32_t irq, std::size_t i, const Param& p) {
+    const BodyInfo& b = out_.irqs[irq].body;
+    if (b.locals.size() > i && b.params > i) return b.locals[i].type;
+    Diagnostics scratch;  // errors in the signature are reported with the handler
+    std::swap(scratch, diags_);
+    Type t = resolve_type(p.type, "");
+    std::swap(scratch, diags_);
+    return t;
   }
 
   Type param_type(std::uint32_t fn, std::size_t i) {
@@ -1744,6 +1787,7 @@ class Checker {
   std::set<std::string> machine_set_;
   std::map<std::string_view, std::uint32_t> irq_index_;
   std::vector<const Decl*> task_decls_;
+  std::uint32_t ipi_target_ = 0;
   std::vector<ProcessInfo> pending_tasks_;
   bool in_constant_context_ = false;
 };

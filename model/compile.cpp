@@ -268,6 +268,19 @@ class Lowerer {
       p.mm_field_base.push_back(base);
       p.mm_field_stride.push_back(elements(field.type));
     }
+    p.ipi_args.resize(std::size_t(cm_.cpus) * cm_.irqs.size());
+    for (int c = 0; c < cm_.cpus; ++c) {
+      for (std::size_t h = 0; h < cm_.irqs.size(); ++h) {
+        const BodyInfo& body = cm_.irqs[h].body;
+        for (std::uint32_t i = 0; i < body.params; ++i) {
+          auto [lo, hi] = range_of(body.locals[i].type);
+          std::string name = "cpu" + std::to_string(c) + ".ipi." + std::string(body.decl->name) + "." + std::string(body.locals[i].name);
+          std::uint32_t slot = alloc_slot(name, type_name(body.locals[i].type, cm_.enums), c, lo, hi, body.locals[i].type.kind, body.locals[i].type.enum_id);
+          initial_values_.push_back({slot, lo < 0 ? -1 : std::clamp<std::int64_t>(0, lo, hi)});
+          p.ipi_args[std::size_t(c) * cm_.irqs.size() + h].push_back(slot);
+        }
+      }
+    }
     for (std::size_t h = 0; h < cm_.irqs.size(); ++h) {
       if (!cm_.irqs[h].device) continue;
       p.fires_left.push_back(alloc_slot(std::string(cm_.irqs[h].body.decl->name) + ".fires_left", "int", cm_.irqs[h].cpu, 0, cm_.irqs[h].fires, TypeKind::Int));
@@ -397,6 +410,7 @@ class Lowerer {
     f.prefix = inst.name + ".";
     f.cpu = cpu;
     f.process = pid;
+    for (std::uint32_t i = 0; i < irq.body.params; ++i) p.processes[pid].param_slots.push_back(local_slot(f, i));
     finish_instance(pid, f, irq.body.decl, Op::IrqReturn, 0);
   }
 
@@ -1392,7 +1406,13 @@ class Lowerer {
       case Builtin::Bug:
         return;
       default: {  // the machine
-        for (ExprId a : e.args) emit_expr(a, f);
+        if (Builtin(e.sym_index) == Builtin::SendIpi) {  // the handler's arguments first, then target and handler
+          for (std::size_t i = 2; i < e.args.size(); ++i) emit_expr(e.args[i], f);
+          emit_expr(e.args[0], f);
+          emit_expr(e.args[1], f);
+        } else {
+          for (ExprId a : e.args) emit_expr(a, f);
+        }
         Builtin b = Builtin(e.sym_index);
         bool mask = b == Builtin::SendIpi && m_.at(e.args[0]).type.kind == TypeKind::Mask;
         std::int32_t extra = mask ? 1 : 0;

@@ -108,7 +108,10 @@ void ModelSystem::run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratc
     machine_.set(st, program_.irq_depth[std::size_t(c)], depth + 1);
     machine_.set(st, program_.irqs_on[std::size_t(c)], 0);  // interrupt gates clear IF
     for (const ProcessInstance& p : program_.processes) {
-      if (p.handler && p.cpu == c && p.level == depth + 1 && p.irq == hg.index) write(p.pc_slot, st, 1);
+      if (!p.handler || p.cpu != c || p.level != depth + 1 || p.irq != hg.index) continue;
+      write(p.pc_slot, st, 1);
+      const auto& args = program_.ipi_args[std::size_t(c) * program_.irq_names.size() + std::size_t(hg.index)];
+      for (std::size_t i = 0; i < p.param_slots.size() && i < args.size(); ++i) write(p.param_slots[i], st, read(args[i], st));
     }
     emit(group, checker::ConstStateRef(st, w.words));
     return;
@@ -525,11 +528,25 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
     case Builtin::SendIpi: {
       int irq = int(pop());
       std::int64_t target = pop();
+      std::size_t nirqs = program_.irq_names.size();
+      std::size_t nargs = program_.ipi_args.empty() ? 0 : program_.ipi_args[std::size_t(irq)].size();
+      sp -= int(nargs);  // the arguments, in order, at stack[sp .. sp + nargs)
       e = machine_.send_ipi(st, target, in.c == 1, irq);
       if (e.kind != hw::Effect::Ok) {
         w.diag_effect = e;
         w.diag_value = target;
         return false;
+      }
+      for (int c = 0; c < module_.cpus && nargs > 0; ++c) {  // the arguments travel with the IPI
+        bool hit = in.c == 1 ? ((target >> c) & 1) != 0 : target == c;
+        if (!hit) continue;
+        const auto& slots = program_.ipi_args[std::size_t(c) * nirqs + std::size_t(irq)];
+        for (std::size_t i = 0; i < nargs; ++i) {
+          std::int64_t v = stack[sp + int(i)];
+          const ModelSlot& m = program_.slots[slots[i]];
+          if (v < m.lo || v > m.hi) return fail(runtime_error("argument " + std::to_string(v) + " does not fit '" + m.pub.name + "' of type " + m.pub.type));
+          write(slots[i], st, v);
+        }
       }
       return true;
     }

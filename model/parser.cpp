@@ -362,6 +362,7 @@ class Parser {
     } else if (w == "irq") {
       d.kind = DeclKind::Irq;
       if (!name(d)) return;
+      if (at(Tok::LParen) && !params(d)) return;  // an IPI's arguments
       if (word("fires")) {
         d.at = expression();
         if (!ok() || !expect(Tok::KwOn, "'on cpu N' after the number of times it fires") || !expect(Tok::KwCpu)) return;

@@ -96,6 +96,7 @@ struct ProcessInstance {
   int task = -1;               // a task instance: its id
   std::uint32_t preempt_entry = 0;  // tasks under preemption: the stub that switches away
   std::uint32_t zombie_entry = 0;   // a task that ended and waits to hand its CPU over
+  std::vector<std::uint32_t> param_slots;  // a handler's parameters (an IPI's arguments)
   std::int32_t zombie_location = -1;
   std::uint32_t pc_slot = 0;
   std::uint32_t entry = 0;     // first instruction
@@ -127,6 +128,7 @@ struct Program {
   std::vector<std::uint32_t> mm_field_stride;
   std::vector<std::uint32_t> cr3, irqs_on, irq_depth, ipi_pending, tlb, walk, kind, owner, maps, value, entry, pgd, fires_left;
   std::vector<std::string> irq_names;
+  std::vector<std::vector<std::uint32_t>> ipi_args;  // [cpu * irqs + irq]: the pending IPI's arguments
   std::vector<bool> irq_device;
   std::vector<int> irq_cpu;
   std::uint32_t speculation_site = 0;  // site of a speculative walk through a stale entry

@@ -191,3 +191,19 @@ TEST_CASE("cr3_of and current_of let invariants see each CPU", "[machine]") {
   REQUIRE(r.result.outcome == checker::Outcome::Violated);
   CHECK(r.property == "roots_match");
 }
+
+TEST_CASE("an IPI carries its arguments to the handler", "[machine]") {
+  Run r = check(R"(
+    machine { cpus = 2; }
+    mm M; page V; page W; map M.V; map M.W;
+    var got: int[0..3] = 0;
+    var which: page = V;
+    irq call(p: page, n: int[0..3]) { which = p; got = n; }
+    process sender on cpu 0 { send_ipi(1, call, W, 3); }
+    process target on cpu 1 { await(got == 3); assert(which == W); }
+  )");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+  model::LoadOptions lo;
+  auto bad = model::load_text("m.tlb", "machine { cpus = 2; } irq call(n: int[0..1]) { skip; } process s on cpu 0 { send_ipi(1, call); }", lo);
+  CHECK_THAT(bad.diagnostics, Catch::Contains("'send_ipi' takes 3 arguments, found 2"));
+}
