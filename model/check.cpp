@@ -330,6 +330,18 @@ class Checker {
 
   // After the declarations: -D overrides of machine fields, and the option list.
   void finish_machine() {
+    // -D dcache=none|vipt: the block's sugar, on the command line
+    for (std::size_t i = 0; i < defines_.size(); ++i) {
+      if (defines_[i].name != "dcache") continue;
+      used_define_[i] = true;
+      const std::string& v = defines_[i].value;
+      if (v != "none" && v != "vipt") {
+        diags_.error(DiagKind::BadOption, &defines_file_, define_value_loc(i), "bad value '" + v + "' for 'dcache': expected none or vipt (or set dcache.colours)");
+        continue;
+      }
+      out_.machine.colours = v == "none" ? 0 : std::max(out_.machine.colours, 2);
+      machine_set_.insert("dcache.colours");
+    }
     for (const hw::FieldSpec& spec : hw::fields()) {
       Type t = spec.boolean ? make(TypeKind::Bool, 0, 1) : make(TypeKind::Int, spec.lo, spec.hi);
       if (auto over = take_define(std::string(spec.name), t)) {
@@ -999,7 +1011,7 @@ class Checker {
         {"kernel_store", Builtin::KernelStore}, {"copy_page", Builtin::CopyPage},
         {"flush_cache_page", Builtin::FlushCachePage}, {"flush_dcache_page", Builtin::FlushDcachePage},
         {"flush_cache_mm", Builtin::FlushCacheMm}, {"tlb_flush_asid", Builtin::TlbFlushAsid},
-        {"cr3_of", Builtin::Cr3Of}, {"current_of", Builtin::CurrentOf},
+        {"cr3_of", Builtin::Cr3Of}, {"current_of", Builtin::CurrentOf}, {"page_is_kernel", Builtin::PageIsKernel},
     };
     for (auto& [n, b] : table) {
       if (n == name) return b;
@@ -1558,6 +1570,7 @@ class Checker {
       case Builtin::TlbFlushAsid: return {{A::Mm}, T::Void, true, false};
       case Builtin::Cr3Of: return {{A::CpuOrMask}, T::Frame, false, true};
       case Builtin::CurrentOf: return {{A::CpuOrMask}, T::Task, false, true};
+      case Builtin::PageIsKernel: return {{A::Page}, T::Bool, false, true};
       default: return {{}, T::Error, false, false};
     }
   }
@@ -1592,12 +1605,6 @@ class Checker {
       return make(TypeKind::Error);
     }
     if (access) allowed_call_ = UINT32_MAX;
-    bool cache_op = b == Builtin::KernelLoad || b == Builtin::KernelStore || b == Builtin::CopyPage || b == Builtin::FlushCachePage ||
-                    b == Builtin::FlushDcachePage || b == Builtin::FlushCacheMm;
-    if (cache_op && out_.machine.colours == 0) {
-      error(DiagKind::BadMachine, e.loc, "'" + name + "' needs a data cache: set 'dcache = vipt(colours = K)' in the machine block");
-      return make(TypeKind::Error);
-    }
     if (b == Builtin::Schedule && !ctx.in_task && !ctx.in_function) {
       error(DiagKind::BadCall, e.loc, "'schedule()' switches tasks: only a task may call it (declare 'task NAME: ... { ... }')");
       return make(TypeKind::Error);

@@ -191,6 +191,7 @@ class Lowerer {
     for (const PageInfo& pg : cm_.pages) {
       p.page_index.push_back(pg.index);
       p.page_names.push_back(pg.name);
+      p.page_kernel.push_back(pg.kernel);
     }
     for (const MmInfo& mm : cm_.mms) p.mm_names.push_back(mm.name);
     for (const IrqInfo& irq : cm_.irqs) {
@@ -1430,7 +1431,7 @@ class Lowerer {
       case Builtin::Pgd: case Builtin::ReadCr3: case Builtin::PtePresent: case Builtin::PteWrite: case Builtin::PteFrame:
       case Builtin::PteGetAndClear: case Builtin::PtPresent: case Builtin::PtFrame: case Builtin::AllocFrame:
       case Builtin::AllocTable: case Builtin::IrqSave: case Builtin::IrqsDisabled: case Builtin::PreemptCount:
-      case Builtin::KernelLoad: case Builtin::Cr3Of: case Builtin::CurrentOf:
+      case Builtin::KernelLoad: case Builtin::Cr3Of: case Builtin::CurrentOf: case Builtin::PageIsKernel:
         return true;
       default:
         return false;

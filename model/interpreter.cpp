@@ -451,6 +451,11 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
       machine_.invalidate_all(st, cpu, program_.machine.pcid ? mm : -1);
       return true;
     }
+    case Builtin::PageIsKernel: {
+      std::int64_t page = pop();
+      push(page >= 0 && std::size_t(page) < program_.page_kernel.size() && program_.page_kernel[std::size_t(page)] ? 1 : 0);
+      return true;
+    }
     case Builtin::Cr3Of: case Builtin::CurrentOf: {
       std::int64_t c = pop();
       if (c < 0 || c >= module_.cpus) return fail(runtime_error("cpu " + std::to_string(c) + " does not exist"));
@@ -580,6 +585,15 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
       std::int64_t src = b == Builtin::CopyPage ? pop() : 0;
       std::int64_t f = pop();
       if (f < 0 || (b == Builtin::CopyPage && src < 0)) return fail(runtime_error("a cache operation on frame none"));
+      if (program_.machine.colours == 0) {  // no data cache: memory itself
+        if (b == Builtin::KernelLoad) push(machine_.get(st, program_.value[std::size_t(f)]));
+        if (b == Builtin::KernelStore) {
+          if (value < 0 || value >= program_.machine.values) return fail(runtime_error("kernel_store of a value outside 0..values-1"));
+          machine_.set(st, program_.value[std::size_t(f)], value);
+        }
+        if (b == Builtin::CopyPage) machine_.set(st, program_.value[std::size_t(f)], machine_.get(st, program_.value[std::size_t(src)]));
+        return true;
+      }
       int k = machine_.kernel_colour();
       if (b == Builtin::KernelLoad) {
         e = machine_.cache_read(st, k, f, check);
@@ -598,6 +612,10 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
       return true;
     }
     case Builtin::FlushCachePage: case Builtin::FlushCacheMm: {
+      if (program_.machine.colours == 0) {  // no data cache: nothing to flush
+        sp -= Builtin(in.a) == Builtin::FlushCachePage ? 2 : 1;
+        return true;
+      }
       std::int64_t only = Builtin(in.a) == Builtin::FlushCachePage ? pop() : -1;
       std::int64_t mm = pop();
       for (int page = 0; page < machine_.pages(); ++page) {
@@ -703,6 +721,11 @@ std::optional<std::int64_t> ModelSystem::eval(std::uint32_t ip, const checker::W
         return stack[sp - 1];
       case Op::Hw: {  // pure machine reads (allowed in invariants)
         Builtin b = Builtin(in.a);
+        if (b == Builtin::PageIsKernel) {
+          std::int64_t page = stack[--sp];
+          stack[sp++] = page >= 0 && std::size_t(page) < program_.page_kernel.size() && program_.page_kernel[std::size_t(page)] ? 1 : 0;
+          break;
+        }
         if (b == Builtin::Cr3Of || b == Builtin::CurrentOf) {
           std::int64_t c = stack[--sp];
           if (c < 0 || c >= module_.cpus) return std::nullopt;

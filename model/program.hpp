@@ -124,6 +124,7 @@ struct Program {
   int frames = 0;
   std::vector<std::int64_t> page_index;           // page id -> virtual page number
   std::vector<std::string> page_names, mm_names;   // for messages
+  std::vector<bool> page_kernel;                  // declared `kernel`
   std::vector<std::uint32_t> mm_field_base;       // slot of field f of mm 0; mms follow with stride `mm_field_stride[f]`
   std::vector<std::uint32_t> mm_field_stride;
   std::vector<std::uint32_t> cr3, irqs_on, irq_depth, ipi_pending, tlb, walk, kind, owner, maps, value, entry, pgd, fires_left;
