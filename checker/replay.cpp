@@ -47,13 +47,14 @@ ReplayResult replay(const System& system, const nlohmann::json& doc, bool deadlo
       result.message = prefix + "it names task '" + s["task"].get<std::string>() + "' but the protocol's group " + std::to_string(gid) + " belongs to '" + g.process + "'";
       return result;
     }
-    if (s.contains("line") && s["line"].is_number() && s["line"].get<std::int64_t>() != std::int64_t(g.loc.line)) {
-      result.message = prefix + "it is at line " + std::to_string(s["line"].get<std::int64_t>()) + " but the protocol's group is at line " + std::to_string(g.loc.line);
-      return result;
-    }
     std::uint32_t choice = s["choice"].get<std::uint32_t>();
     if (!successor(system, *scratch, state, GroupId{std::uint32_t(gid)}, choice, next)) {
       result.message = prefix + g.process + " cannot take '" + g.action + "' (" + std::string(g.loc.file) + ":" + std::to_string(g.loc.line) + ") in this state";
+      return result;
+    }
+    System::StepText text = system.describe_step(state, GroupId{std::uint32_t(gid)}, next);
+    if (s.contains("line") && s["line"].is_number() && s["line"].get<std::int64_t>() != std::int64_t(text.line)) {
+      result.message = prefix + "it is at line " + std::to_string(s["line"].get<std::int64_t>()) + " but the protocol's step is at line " + std::to_string(text.line);
       return result;
     }
     std::vector<Change> changes = changes_between(system, state, next);

@@ -149,6 +149,19 @@ class System {
                                         ConstStateRef after) const = 0;
   virtual std::string explain_deadlock(ConstStateRef s) const = 0;
 
+  // What a step of `group` did, for a trace: by default the group's action,
+  // but a language may say which statement it ended at (the one that did
+  // the shared work, when local statements merged in before it).
+  struct StepText {
+    std::string action;
+    std::uint32_t line = 0;
+  };
+  virtual StepText describe_step(ConstStateRef before, GroupId group, ConstStateRef after) const {
+    (void)before, (void)after;
+    const Group& g = groups()[group.v];
+    return {g.action, g.loc.line};
+  }
+
   // The slots whose history explains a violation (e.g. the frame a stale
   // translation leads to): the trace says at which step each last changed.
   virtual std::vector<std::uint32_t> involved_slots(ConstStateRef before, GroupId group, ConstStateRef after) const {

@@ -49,6 +49,9 @@ void describe(const System& system, Report& report) {
       ++seen;
     });
     step.changes = changes_between(system, t.states[i], t.states[i + 1]);
+    System::StepText text = system.describe_step(t.states[i], step.group, t.states[i + 1]);
+    step.action = text.action;
+    step.line = text.line;
     report.steps.push_back(std::move(step));
   }
   if (r.deadlock) {
@@ -64,8 +67,9 @@ void describe(const System& system, Report& report) {
       for (std::size_t i = t.groups.size(); i-- > 0;) {
         if (slot_bits(layout.slots[slot], t.states[i]) == slot_bits(layout.slots[slot], t.states[i + 1])) continue;
         const Group& g = system.groups()[t.groups[i].v];
+        System::StepText text = system.describe_step(t.states[i], t.groups[i], t.states[i + 1]);
         report.explanation += "; " + layout.slots[slot].name + " became " + system.format_slot(slot, t.states[i + 1]) + " at step " + std::to_string(i + 1) +
-                              " (" + g.process + ", line " + std::to_string(g.loc.line) + ": " + g.action + ")";
+                              " (" + g.process + ", line " + std::to_string(text.line) + ": " + text.action + ")";
         break;
       }
     }

@@ -26,6 +26,8 @@ struct Step {
   std::uint32_t number = 0;  // 1-based
   GroupId group;
   std::uint32_t choice = 0;  // which of the group's successors (for nondeterministic steps)
+  std::string action;        // what the step did (the statement it ended at)
+  std::uint32_t line = 0;
   std::vector<Change> changes;
 };
 

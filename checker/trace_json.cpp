@@ -32,9 +32,9 @@ nlohmann::json render_json(const System& system, const Report& report) {
     step["cpu"] = g.cpu;
     step["task"] = g.process;
     step["context"] = g.context;
-    step["action"] = g.action;
+    step["action"] = s.action;
     step["file"] = std::string(g.loc.file);
-    step["line"] = g.loc.line;
+    step["line"] = s.line;
     step["group"] = s.group.v;
     step["choice"] = s.choice;
     nlohmann::json changes = nlohmann::json::array();

@@ -15,7 +15,8 @@ namespace tlbcheck::checker {
 
 namespace {
 
-constexpr std::size_t kMaxColumn = 46;
+// Columns share a line of about 160 characters, each between 30 and 70 wide.
+std::size_t max_column(int columns) { return std::clamp<std::size_t>((160 - 7) / std::size_t(std::max(columns, 1)) - 3, 30, 70); }
 
 std::string fit(const std::string& s, std::size_t width) {
   if (s.size() <= width) return s + std::string(width - s.size(), ' ');
@@ -69,10 +70,10 @@ std::string render_text(const System& system, const Report& report) {
     for (const Step& s : report.steps) {
       const Group& g = groups[s.group.v];
       std::vector<std::string> lines;
-      std::string head = "[" + std::to_string(g.loc.line) + "] ";
+      std::string head = "[" + std::to_string(s.line) + "] ";
       bool several = g.cpu >= 0 && processes_of_cpu[g.cpu].size() > 1;
       if (several || g.cpu < 0) head += g.process + ": ";
-      head += g.action;
+      head += s.action;
       lines.push_back(head);
       for (const Change& c : s.changes) lines.push_back("     " + c.slot + ": " + c.before + " -> " + c.after);
       if (report.show_hw) {  // the caches of this CPU (and the shared ones) after the step
@@ -87,7 +88,7 @@ std::string render_text(const System& system, const Report& report) {
       for (const std::string& l : lines) width = std::max(width, l.size());
       cells.push_back(std::move(lines));
     }
-    width = std::min(width, kMaxColumn);
+    width = std::min(width, max_column(columns));
     out += "\nviolated: " + report.property + " -- " + report.meaning + "\n";
     out += "counterexample: " + std::to_string(report.steps.size()) + " step" + (report.steps.size() == 1 ? "" : "s") + "\n\n";
     std::string header = " step ";

@@ -457,6 +457,29 @@ class Checker {
     }
   }
 
+  // The CPUs a process or task runs on: `on each cpu`, `on cpu N`, or
+  // `on cpus LO..HI` (every CPU of the range; none when it is empty).
+  bool placement(const Decl& d, std::vector<int>& cpus) {
+    if (d.each_cpu) {
+      for (int c = 0; c < out_.cpus; ++c) cpus.push_back(c);
+      return true;
+    }
+    Context ctx;
+    auto lo = const_int(d.cpu, ctx);
+    if (!lo) return false;
+    std::optional<std::int64_t> hi = lo;
+    if (d.at.valid()) hi = const_int(d.at, ctx);
+    if (!hi) return false;
+    for (std::int64_t c = *lo; c <= *hi; ++c) {
+      if (c < 0 || c >= out_.cpus) {
+        error(DiagKind::BadRange, E(d.at.valid() ? d.at : d.cpu).loc, "cpu " + std::to_string(c) + " does not exist: the machine has cpus 0.." + std::to_string(out_.cpus - 1));
+        return false;
+      }
+      cpus.push_back(int(c));
+    }
+    return true;
+  }
+
   // Tasks get ids in declaration order (one per CPU for `on each cpu`) and
   // become names of type task.
   void number_tasks() {
@@ -466,18 +489,7 @@ class Checker {
       p.body.decl = &d;
       p.task = true;
       p.sleeping = d.flag;
-      if (d.each_cpu) {
-        for (int c = 0; c < out_.cpus; ++c) p.cpus.push_back(c);
-      } else {
-        Context ctx;
-        auto c = const_int(d.cpu, ctx);
-        if (!c) continue;
-        if (*c < 0 || *c >= out_.cpus) {
-          error(DiagKind::BadRange, E(d.cpu).loc, "cpu " + std::to_string(*c) + " does not exist: the machine has cpus 0.." + std::to_string(out_.cpus - 1));
-          continue;
-        }
-        p.cpus.push_back(int(*c));
-      }
+      if (!placement(d, p.cpus)) continue;
       if (!d.kernel_task) {
         auto mm = std::find_if(out_.mms.begin(), out_.mms.end(), [&](const MmInfo& i) { return i.name == d.mm; });
         if (mm == out_.mms.end()) {
@@ -739,18 +751,7 @@ class Checker {
       if (d.kind == DeclKind::Process) {
         ProcessInfo p;
         p.body.decl = &d;
-        if (d.each_cpu) {
-          for (int c = 0; c < out_.cpus; ++c) p.cpus.push_back(c);
-        } else {
-          Context ctx;
-          auto c = const_int(d.cpu, ctx);
-          if (!c) continue;
-          if (*c < 0 || *c >= out_.cpus) {
-            error(DiagKind::BadRange, E(d.cpu).loc, "cpu " + std::to_string(*c) + " does not exist: the machine has cpus 0.." + std::to_string(out_.cpus - 1));
-            continue;
-          }
-          p.cpus.push_back(int(*c));
-        }
+        if (!placement(d, p.cpus)) continue;
         if (process_names_.count(d.name) != 0 || globals_.count(d.name) != 0) {
           error(DiagKind::Redeclared, d.name_loc, "'" + std::string(d.name) + "' is already declared");
           continue;
@@ -775,7 +776,7 @@ class Checker {
           error(DiagKind::TypeMismatch, E(d.value).loc, "an invariant must be a bool, found '" + tn(t) + "'");
           continue;
         }
-        out_.invariants.push_back({d.name, d.value, d.name_loc});
+        out_.invariants.push_back({d.name, d.value, d.name_loc, d.flag});
       }
     }
   }

@@ -113,6 +113,7 @@ struct InvariantInfo {
   std::string_view name;
   ExprId expr;
   Loc loc;
+  bool on_request = false;  // checked only when selected with --property
 };
 
 struct OptionInfo {

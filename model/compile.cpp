@@ -82,6 +82,7 @@ class Lowerer {
       emit_expr(inv.expr, f);
       emit(Op::Return);
       out_.invariant_terms.push_back(collect_terms(inv.expr, f));
+      out_.invariant_witness.push_back(witness(inv.expr, f));
     }
     append_snippets();
     out_.program.no_preempt.resize(out_.program.code.size(), false);
@@ -462,7 +463,7 @@ class Lowerer {
   std::uint32_t emit(Op op, std::int32_t a = 0, std::int32_t b = 0, std::int32_t c = 0) {
     code().push_back({op, a, b, c, cur_src_, cur_ctx_});
     if (!in_snippet_) {
-      stmt_start_.push_back(mark_next_);
+      stmt_start_.push_back(mark_next_ && !generated_);
       mark_next_ = false;
     }
     switch (op) {
@@ -712,7 +713,9 @@ class Lowerer {
       std::uint32_t zombie = here();
       if (!candidates(f.cpu, p.processes[pid].task).empty()) {
         emit(Op::Yield, std::int32_t(zombie + 1));
+        generated_ = true;  // no unreachable-statement warnings for the generated exit path
         emit_switch(f, false, Op::Exit);
+        generated_ = false;
         p.processes[pid].zombie_entry = zombie + 1;
       } else {
         emit(Op::Exit);
@@ -1514,6 +1517,38 @@ class Lowerer {
   }
 
   // ---- explanation snippets --------------------------------------------------------
+  Witness witness(ExprId id, Frame& f) {
+    Witness w;
+    const Expr& e = m_.at(id);
+    if (e.kind != ExprKind::Quant || e.op != Tok::KwForall) return w;
+    w.var = std::string(e.name);
+    Type vt = quant_type(e);
+    quant_values_.push_back(0);
+    for (std::int64_t v = vt.lo; v <= vt.hi; ++v) {
+      quant_values_.back() = v;
+      bool saved = in_snippet_;
+      int saved_depth = depth_;
+      in_snippet_ = true;
+      std::uint32_t entry = here();
+      emit_expr(e.args[0], f);
+      emit(Op::Return);
+      in_snippet_ = saved;
+      depth_ = saved_depth;
+      std::string shown = std::to_string(v);
+      if (vt.kind == TypeKind::Enum && e.quant_type.base == Tok::Ident) {
+        for (const EnumInfo& en : cm_.enums) {
+          if (en.name == e.quant_type.name && std::size_t(v) < en.members.size()) shown = en.members[std::size_t(v)];
+        }
+      }
+      w.values.push_back({shown, entry | 0x80000000u});
+      quant_bound_ = true;
+      w.terms.push_back(collect_terms(e.args[0], f));
+      quant_bound_ = false;
+    }
+    quant_values_.pop_back();
+    return w;
+  }
+
   // The variables a condition mentions, each with code that evaluates it.
   std::vector<std::pair<std::string, std::uint32_t>> collect_terms(ExprId id, Frame& f) {
     std::vector<std::pair<std::string, std::uint32_t>> terms;
@@ -1525,10 +1560,10 @@ class Lowerer {
   void collect(ExprId id, Frame& f, std::vector<std::pair<std::string, std::uint32_t>>& terms, std::set<std::string>& seen) {
     const Expr& e = m_.at(id);
     bool leaf = (e.kind == ExprKind::Name && (e.sym == SymKind::Global || e.sym == SymKind::Percpu || e.sym == SymKind::Local) && !e.type.is_array()) ||
-                (e.kind == ExprKind::Index && !e.type.is_array()) ||
+                (e.kind == ExprKind::Index && !e.type.is_array()) || (e.kind == ExprKind::Member && !e.type.is_array()) ||
                 (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && Builtin(e.sym_index) == Builtin::PerCpu && !e.type.is_array());
     if (e.kind == ExprKind::Quant) return;  // its bound variable has no value outside
-    if (leaf && !uses_quant(id)) {
+    if (leaf && (!uses_quant(id) || quant_bound_)) {
       std::string text(m_.file->text().substr(e.loc.offset, 0));
       text = source_text(id);
       if (!seen.insert(text).second) return;
@@ -1603,6 +1638,10 @@ class Lowerer {
     };
     for (SiteTerms& st : out_.site_terms) for (auto& t : st.terms) fix(t.second);
     for (auto& list : out_.invariant_terms) for (auto& t : list) fix(t.second);
+    for (Witness& w : out_.invariant_witness) {
+      for (auto& v : w.values) fix(v.second);
+      for (auto& list : w.terms) for (auto& t : list) fix(t.second);
+    }
     p.location_of.resize(p.code.size(), -1);
   }
 
@@ -1628,6 +1667,8 @@ class Lowerer {
   bool stack_reported_ = false;
   bool mark_next_ = false;
   bool in_switch_hook_ = false;
+  bool generated_ = false;
+  bool quant_bound_ = false;  // collecting terms with the bound variables fixed
 };
 
 }  // namespace

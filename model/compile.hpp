@@ -24,10 +24,19 @@ struct SiteTerms {
   std::vector<std::pair<std::string, std::uint32_t>> terms;
 };
 
+// For an invariant `forall (x: T) body`: per value of x, code for the body
+// and its terms, to name the value that breaks it.
+struct Witness {
+  std::string var;
+  std::vector<std::pair<std::string, std::uint32_t>> values;  // (shown value, body entry)
+  std::vector<std::vector<std::pair<std::string, std::uint32_t>>> terms;
+};
+
 struct Compiled {
   Program program;
   std::vector<SiteTerms> site_terms;  // parallel to program.sites
   std::vector<std::vector<std::pair<std::string, std::uint32_t>>> invariant_terms;
+  std::vector<Witness> invariant_witness;  // parallel to invariants; empty var: none
 };
 
 // `enabled[p]` says whether PropertyId p is checked; a disabled assertion

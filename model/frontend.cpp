@@ -27,6 +27,10 @@ bool select_properties(const CheckedModule& cm, const LoadOptions& options, std:
   std::string all;
   for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
   enabled.assign(names.size(), options.only_properties.empty());
+  // an invariant `on request` is checked only when named
+  for (std::size_t i = 0; i < cm.invariants.size(); ++i) {
+    if (cm.invariants[i].on_request) enabled[properties::kFirstInvariant + i] = false;
+  }
   bool ok = true;
   for (const auto& n : options.only_properties) {
     int i = index_of(n);

@@ -34,6 +34,7 @@ struct ModelSystem::Scratch final : checker::Scratch {
   std::int64_t diag_value = 0;
   hw::Effect diag_effect;
   std::int64_t diag_page = -1;
+  std::uint32_t end_ip = 0;  // the instruction that ended the step last emitted
 };
 
 std::int64_t ModelSystem::read(std::uint32_t slot, const checker::Word* s) const {
@@ -169,6 +170,7 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
   const std::int64_t cpus = module_.cpus;
   auto violate = [&](std::int32_t site, std::int64_t value) {
     w.diag_value = value;
+    w.end_ip = ip;
     write(program_.violation_slot, st, site);
     (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
   };
@@ -333,14 +335,17 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         violate(in.a, 0);
         return;
       case Op::Yield:
+        w.end_ip = ip;
         write(proc.pc_slot, st, in.b);
         (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
         return;
       case Op::Halt:
+        w.end_ip = ip;
         write(proc.pc_slot, st, 0);
         (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
         return;
       case Op::IrqReturn:
+        w.end_ip = ip;
         write(proc.pc_slot, st, 0);
         machine_.set(st, program_.irq_depth[std::size_t(proc.cpu)], machine_.depth(st, proc.cpu) - 1);
         machine_.set(st, program_.irqs_on[std::size_t(proc.cpu)], 1);  // iret restores IF
@@ -367,6 +372,7 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         return;
       }
       case Op::Exit:
+        w.end_ip = ip;
         write(proc.pc_slot, st, 0);
         (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
         return;
@@ -798,6 +804,15 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
     std::string text = "invariant '" + std::string(inv.name) + "' (" + where(inv.loc.offset) + ") does not hold";
     const Expr& e = module_.module.at(inv.expr);
     (void)e;
+    const Witness& wit = invariant_witness_[i];
+    for (std::size_t k = 0; k < wit.values.size(); ++k) {  // name the value that breaks a forall
+      auto holds = eval(wit.values[k].second, after.data());
+      if (holds && *holds != 0) continue;
+      text += " for " + wit.var + " = " + wit.values[k].first;
+      std::string values = terms_text(wit.terms[k], after.data());
+      if (!values.empty()) text += ": " + values;
+      return text;
+    }
     std::string values = terms_text(invariant_terms_[i], after.data());
     if (!values.empty()) text += ": " + values;
     return text;
@@ -868,6 +883,28 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
              " at " + at + ", and the protocol declares no 'on page_fault(p: page, write: bool)' handler";
   }
   return "violation";
+}
+
+checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
+  const checker::Group& g = groups_[group.v];
+  StepText text{g.action, g.loc.line};
+  if (group.v >= first_hw_group_) return text;
+  Scratch w(program_.words);
+  bool found = false;
+  std::uint32_t end = 0;
+  run_process(group_process_[group.v], before, w, [&](checker::GroupId gid, checker::ConstStateRef succ) {
+    if (!found && gid == group && std::equal(succ.begin(), succ.end(), after.begin())) {
+      found = true;
+      end = w.end_ip;
+    }
+  });
+  if (!found) return text;
+  const Instr& in = program_.code[end];
+  if (in.op == Op::Halt || in.op == Op::Exit || in.op == Op::IrqReturn) return text;  // the end of the body: say where the step began
+  text.action = line_text(in.src);
+  if (in.ctx != 0) text.action = program_.contexts[in.ctx] + ": " + text.action;
+  text.line = file_->line_of(in.src);
+  return text;
 }
 
 std::vector<std::uint32_t> ModelSystem::involved_slots(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {

@@ -10,6 +10,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, CheckedModule module,
       program_(std::move(compiled.program)),
       site_terms_(std::move(compiled.site_terms)),
       invariant_terms_(std::move(compiled.invariant_terms)),
+      invariant_witness_(std::move(compiled.invariant_witness)),
       enabled_(std::move(enabled)) {
   layout_.words = program_.words;
   layout_.bits = program_.bits;

@@ -38,6 +38,7 @@ class ModelSystem final : public checker::System {
   std::string explain_violation(checker::ConstStateRef before, checker::GroupId group,
                                 checker::ConstStateRef after) const override;
   std::string explain_deadlock(checker::ConstStateRef s) const override;
+  StepText describe_step(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const override;
   std::vector<std::uint32_t> involved_slots(checker::ConstStateRef before, checker::GroupId group,
                                             checker::ConstStateRef after) const override;
 
@@ -68,6 +69,7 @@ class ModelSystem final : public checker::System {
   Program program_;
   std::vector<SiteTerms> site_terms_;
   std::vector<std::vector<std::pair<std::string, std::uint32_t>>> invariant_terms_;
+  std::vector<Witness> invariant_witness_;
   std::vector<bool> enabled_;
   checker::Layout layout_;
   std::vector<checker::Group> groups_;

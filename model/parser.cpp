@@ -221,6 +221,13 @@ class Parser {
         advance();
         d.kind = DeclKind::Invariant;
         if (!name(d)) return;
+        if (accept(Tok::KwOn)) {  // `on request`: checked only when named with --property
+          if (!word("request")) {
+            fail(peek(), "'request' (an invariant checked on request: invariant NAME on request: ...)");
+            return;
+          }
+          d.flag = true;
+        }
         if (!expect(Tok::Colon)) return;
         d.value = expression();
         if (!ok() || !expect(Tok::Semi)) return;
@@ -255,14 +262,8 @@ class Parser {
         advance();
         d.kind = DeclKind::Process;
         if (!name(d)) return;
-        if (!expect(Tok::KwOn, "'on cpu N' or 'on each cpu'")) return;
-        if (accept(Tok::KwEach)) {
-          d.each_cpu = true;
-          if (!expect(Tok::KwCpu)) return;
-        } else {
-          if (!expect(Tok::KwCpu, "'cpu' or 'each'")) return;
-          d.cpu = expression();
-        }
+        if (!expect(Tok::KwOn, "'on cpu N', 'on cpus LO..HI' or 'on each cpu'")) return;
+        if (!placement(d)) return;
         d.body = block();
         break;
       }
@@ -301,6 +302,23 @@ class Parser {
       } while (ok() && accept(Tok::Comma));
     }
     return expect(Tok::RParen);
+  }
+
+  // after `on`: `each cpu` | `cpu N` | `cpus LO..HI` (one instance per CPU in the range, none if empty)
+  bool placement(Decl& d) {
+    if (accept(Tok::KwEach)) {
+      d.each_cpu = true;
+      return expect(Tok::KwCpu);
+    }
+    if (word("cpus")) {
+      d.cpu = expression();
+      if (!ok() || !expect(Tok::DotDot, "'..' and the last CPU, as in 'on cpus 1..nr_cpus - 1'")) return false;
+      d.at = expression();  // the last CPU
+      return ok();
+    }
+    if (!expect(Tok::KwCpu, "'cpu', 'cpus' or 'each'")) return false;
+    d.cpu = expression();
+    return ok();
   }
 
   bool word(std::string_view w) {
@@ -386,14 +404,8 @@ class Parser {
         fail(peek(), "'user(MM)' or 'kernel'");
         return;
       }
-      if (!expect(Tok::KwOn, "'on cpu N' or 'on each cpu'")) return;
-      if (accept(Tok::KwEach)) {
-        d.each_cpu = true;
-        if (!expect(Tok::KwCpu)) return;
-      } else {
-        if (!expect(Tok::KwCpu, "'cpu' or 'each'")) return;
-        d.cpu = expression();
-      }
+      if (!expect(Tok::KwOn, "'on cpu N', 'on cpus LO..HI' or 'on each cpu'")) return;
+      if (!placement(d)) return;
       if (ok() && word("sleeping")) d.flag = true;
       if (!ok()) return;
       d.body = block();

@@ -46,6 +46,7 @@ std::string golden_name(const std::string& rel, const Expectation& e) {
   std::string name = rel.substr(0, rel.size() - 4);
   for (char& c : name) c = c == '/' ? '_' : c;
   for (const auto& [k, v] : e.defines) name += "__" + k + "-" + v;
+  for (const auto& p : e.properties) name += "__property-" + p;
   return source_dir() + "/tests/golden/" + name + ".trace";
 }
 
@@ -64,6 +65,7 @@ TEST_CASE("every bundled protocol meets its expectations", "[golden]") {
       INFO(e.line);
       model::LoadOptions lo;
       for (const auto& [k, v] : e.defines) lo.defines.push_back({k, v});
+      lo.only_properties = e.properties;
       model::LoadResult l = model::load_text(rel, text, lo);
       INFO(l.diagnostics);
       REQUIRE(l.system);

@@ -69,6 +69,7 @@ inline std::string temp_dir() {
 // `// expect: [NAME=VALUE ...] holds|violated [PROPERTY] states=N`
 struct Expectation {
   std::vector<std::pair<std::string, std::string>> defines;
+  std::vector<std::string> properties;  // `property=NAME`: check only these (as --property)
   std::string verdict;
   std::string property;
   long long states = -1;
@@ -90,6 +91,8 @@ inline std::vector<Expectation> expectations(const std::string& text) {
       auto eq = w.find('=');
       if (w.rfind("states=", 0) == 0) {
         e.states = w.substr(7) == "?" ? -1 : std::stoll(w.substr(7));
+      } else if (w.rfind("property=", 0) == 0) {
+        e.properties.push_back(w.substr(9));
       } else if (eq != std::string::npos) {
         e.defines.push_back({w.substr(0, eq), w.substr(eq + 1)});
       } else if (e.verdict.empty()) {
