@@ -969,6 +969,7 @@ class Lowerer {
         bool touched = shared(s.value);
         yield_if(touched);
         lower_stmt(s.body, f);
+        cur_src_ = s.loc.offset;  // the code below belongs to the if, not to its last nested statement
         std::uint32_t jend = emit(Op::Jmp);
         patch(jz, here());
         yield_if(touched);
@@ -986,6 +987,7 @@ class Lowerer {
         yield_if(touched);
         f.loops.push_back({head, {}});
         lower_stmt(s.body, f);
+        cur_src_ = s.loc.offset;
         back_edge(head);
         patch(jz, here());
         yield_if(touched);
@@ -998,6 +1000,7 @@ class Lowerer {
         std::uint32_t head = here();
         f.loops.push_back({head, {}});
         lower_stmt(s.body, f);
+        cur_src_ = s.loc.offset;
         back_edge(head);
         for (std::uint32_t b : f.loops.back().breaks) patch(b, here());
         f.loops.pop_back();
