@@ -1013,6 +1013,7 @@ class Checker {
         {"flush_cache_page", Builtin::FlushCachePage}, {"flush_dcache_page", Builtin::FlushDcachePage},
         {"flush_cache_mm", Builtin::FlushCacheMm}, {"tlb_flush_asid", Builtin::TlbFlushAsid},
         {"cr3_of", Builtin::Cr3Of}, {"current_of", Builtin::CurrentOf}, {"page_is_kernel", Builtin::PageIsKernel},
+        {"load_word", Builtin::LoadWord}, {"store_word", Builtin::StoreWord},
     };
     for (auto& [n, b] : table) {
       if (n == name) return b;
@@ -1572,6 +1573,8 @@ class Checker {
       case Builtin::Cr3Of: return {{A::CpuOrMask}, T::Frame, false, true};
       case Builtin::CurrentOf: return {{A::CpuOrMask}, T::Task, false, true};
       case Builtin::PageIsKernel: return {{A::Page}, T::Bool, false, true};
+      case Builtin::LoadWord: return {{A::Page, A::Value}, T::Int, true, false};
+      case Builtin::StoreWord: return {{A::Page, A::Value, A::Value}, T::Void, true, false};
       default: return {{}, T::Error, false, false};
     }
   }
@@ -1600,7 +1603,7 @@ class Checker {
       error(DiagKind::BadCall, e.loc, "'" + name + "' returns nothing: it must stand alone as a statement");
       return make(TypeKind::Error);
     }
-    bool access = b == Builtin::Touch || b == Builtin::Load || b == Builtin::Store;
+    bool access = b == Builtin::Touch || b == Builtin::Load || b == Builtin::Store || b == Builtin::LoadWord || b == Builtin::StoreWord;
     if (access && !statement && allowed_call_ != id.v) {
       error(DiagKind::BadCall, e.loc, "an access ('" + name + "') may fault, so it must stand alone: as a statement or as the whole value of a let or an assignment");
       return make(TypeKind::Error);

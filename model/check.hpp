@@ -31,7 +31,7 @@ enum class Builtin : std::uint8_t {
   SendIpi, IrqDisable, IrqEnable, IrqSave, IrqRestore, IrqsDisabled,
   Schedule, WakeUp, PreemptDisable, PreemptEnable, PreemptCount,
   KernelLoad, KernelStore, CopyPage, FlushCachePage, FlushDcachePage, FlushCacheMm,
-  TlbFlushAsid, Cr3Of, CurrentOf, PageIsKernel,
+  TlbFlushAsid, Cr3Of, CurrentOf, PageIsKernel, LoadWord, StoreWord,
 };
 
 // Which built-ins touch the machine's shared state (every one of them except

@@ -248,7 +248,10 @@ class Lowerer {
       p.owner.push_back(alloc_slot(fr + "owner", "mm", -1, -1, mms - 1, TypeKind::Mm));
       initial_values_.push_back({p.owner.back(), -1});
       p.maps.push_back(alloc_slot(fr + "maps", "int[0..3]", -1, 0, 3, TypeKind::Int));
-      p.value.push_back(alloc_slot(fr + "value", "int[0.." + std::to_string(mc.values - 1) + "]", -1, 0, mc.values - 1, TypeKind::Int));
+      for (int w = 0; w < mc.words; ++w) {
+        std::string name = fr + "value" + (mc.words > 1 ? "[" + std::to_string(w) + "]" : "");
+        p.value.push_back(alloc_slot(name, "int[0.." + std::to_string(mc.values - 1) + "]", -1, 0, mc.values - 1, TypeKind::Int));
+      }
       for (int i = 0; i < mc.entries; ++i) {
         p.entry.push_back(alloc_slot(fr + "entry[" + std::to_string(i) + "]", "pt entry", -1, 0, 2 * K, TypeKind::Int));
         p.slots[p.entry.back()].format = ModelSlot::Format::Entry;
@@ -291,12 +294,20 @@ class Lowerer {
     if (mc.colours > 0) {
       for (int c = 0; c < mc.colours; ++c) {
         for (std::int64_t f = 0; f < K; ++f) {
-          p.line.push_back(alloc_slot("dcache[c" + std::to_string(c) + ",frame" + std::to_string(f) + "]", "cache line", -1, 0, 2 * mc.values, TypeKind::Int));
-          p.slots[p.line.back()].format = ModelSlot::Format::Line;
-          p.slots[p.line.back()].pub.hardware = true;
+          for (int w = 0; w < mc.words; ++w) {
+            std::string name = "dcache[c" + std::to_string(c) + ",frame" + std::to_string(f) + (mc.words > 1 ? "." + std::to_string(w) : "") + "]";
+            p.line.push_back(alloc_slot(name, "cache line", -1, 0, 2 * mc.values, TypeKind::Int));
+            p.slots[p.line.back()].format = ModelSlot::Format::Line;
+            p.slots[p.line.back()].pub.hardware = true;
+          }
         }
       }
-      for (std::int64_t f = 0; f < K; ++f) p.latest.push_back(alloc_slot("frame" + std::to_string(f) + ".latest", "ghost value", -1, 0, mc.values - 1, TypeKind::Int));
+      for (std::int64_t f = 0; f < K; ++f) {
+        for (int w = 0; w < mc.words; ++w) {
+          std::string name = "frame" + std::to_string(f) + ".latest" + (mc.words > 1 ? "[" + std::to_string(w) + "]" : "");
+          p.latest.push_back(alloc_slot(name, "ghost value", -1, 0, mc.values - 1, TypeKind::Int));
+        }
+      }
     }
     Frame none;
     p.speculation_site = add_site(SiteKind::Stale, std::uint32_t(BuiltinProperty::StaleTranslation), {}, 0, none);
@@ -497,7 +508,7 @@ class Lowerer {
     const Expr& e = m_.at(id);
     if (e.kind != ExprKind::Call || e.sym != SymKind::Builtin) return false;
     Builtin b = Builtin(e.sym_index);
-    return b == Builtin::Touch || b == Builtin::Load || b == Builtin::Store;
+    return b == Builtin::Touch || b == Builtin::Load || b == Builtin::Store || b == Builtin::LoadWord || b == Builtin::StoreWord;
   }
 
   std::uint32_t add_site(SiteKind kind, std::uint32_t property, ExprId expr, std::uint32_t slot, Frame& f) {
@@ -1453,7 +1464,7 @@ class Lowerer {
   void lower_access(ExprId call_id, Frame& f, std::optional<Address> target) {
     const Expr& call = m_.at(call_id);
     Builtin b = Builtin(call.sym_index);
-    int kind = b == Builtin::Touch ? 0 : b == Builtin::Load ? 1 : 2;
+    int kind = b == Builtin::Touch ? 0 : b == Builtin::Load ? 1 : b == Builtin::Store ? 2 : b == Builtin::LoadWord ? 3 : 4;
     std::uint32_t retry = here();
     for (ExprId a : call.args) emit_expr(a, f);
     std::uint32_t site = add_site(SiteKind::Stale, std::uint32_t(BuiltinProperty::StaleTranslation), {}, 0, f);
@@ -1464,7 +1475,7 @@ class Lowerer {
     (void)runtime, (void)cache, (void)no_handler;
     std::uint32_t access = emit(Op::Access, kind, std::int32_t(site));
     depth_ -= int(call.args.size());
-    if (kind == 1) {
+    if (kind == 1 || kind == 3) {
       ++depth_;
       if (target) store(*target, f);
       else emit(Op::Pop);
@@ -1475,7 +1486,7 @@ class Lowerer {
       patch_c(access, std::uint32_t(-1));  // a fault is reported at site + 3
     } else {
       patch_c(access, here());
-      inline_hook(std::uint32_t(cm_.page_fault_hook), {call.args[0]}, kind == 2, f);
+      inline_hook(std::uint32_t(cm_.page_fault_hook), {call.args[0]}, kind == 2 || kind == 4, f);
       back_edge(retry);
     }
     patch(done, here());

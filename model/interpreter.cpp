@@ -118,10 +118,12 @@ void ModelSystem::run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratc
     return;
   }
   if (hg.kind == HwGroup::Writeback || hg.kind == HwGroup::Evict) {
-    int colour = hg.index / program_.frames;
-    std::int64_t frame = hg.index % program_.frames;
+    int words = program_.machine.words;
+    int word = hg.index % words;
+    int colour = hg.index / words / program_.frames;
+    std::int64_t frame = (hg.index / words) % program_.frames;
     std::memcpy(st, s.data(), s.size_bytes());
-    bool changed = hg.kind == HwGroup::Writeback ? machine_.cache_writeback(st, colour, frame) : machine_.cache_evict(st, colour, frame);
+    bool changed = hg.kind == HwGroup::Writeback ? machine_.cache_writeback(st, colour, frame, word) : machine_.cache_evict(st, colour, frame, word);
     if (changed) emit(group, checker::ConstStateRef(st, w.words));
     return;
   }
@@ -377,12 +379,23 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
         return;
       case Op::Access: {
-        std::int64_t value = in.a == 2 ? stack[--sp] : 0;
+        // a: 0 touch, 1 load, 2 store, 3 load_word, 4 store_word
+        std::int64_t value = in.a == 2 || in.a == 4 ? stack[--sp] : 0;
+        std::int64_t word = in.a >= 3 ? stack[--sp] : 0;
         std::int64_t page = stack[--sp];
+        int kind = in.a == 3 ? 1 : in.a == 4 ? 2 : in.a;
+        if (word < 0 || word >= program_.machine.words) {
+          hw::Effect bad;
+          bad.kind = hw::Effect::Violation;
+          bad.runtime = "word " + std::to_string(word) + " is outside the page (words = " + std::to_string(program_.machine.words) + ")";
+          w.diag_effect = bad;
+          violate(in.b + 1, word);
+          return;
+        }
         bool check = enabled_[std::size_t(properties::BuiltinProperty::StaleTranslation)];
         std::int64_t space = proc.task >= 0 ? machine_.get(st, program_.task_mm[std::size_t(proc.task)]) : -2;
         bool check_cache = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
-        hw::Effect e = machine_.access(st, proc.cpu, page, in.a, value, check, space >= 0 ? space : -2, check_cache);
+        hw::Effect e = machine_.access(st, proc.cpu, page, kind, value, check, space >= 0 ? space : -2, check_cache, int(word));
         if (e.kind == hw::Effect::Fault) {
           if (in.c < 0) {  // no page-fault handler
             w.diag_page = page;
@@ -399,7 +412,7 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
           violate(!e.runtime.empty() ? in.b + 1 : e.stale == hw::Stale::CacheStale ? in.b + 2 : in.b, value);
           return;
         }
-        if (in.a == 1) stack[sp++] = e.value;
+        if (kind == 1) stack[sp++] = e.value;
         ++ip;
         break;
       }
@@ -591,27 +604,27 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
       std::int64_t src = b == Builtin::CopyPage ? pop() : 0;
       std::int64_t f = pop();
       if (f < 0 || (b == Builtin::CopyPage && src < 0)) return fail(runtime_error("a cache operation on frame none"));
-      if (program_.machine.colours == 0) {  // no data cache: memory itself
-        if (b == Builtin::KernelLoad) push(machine_.get(st, program_.value[std::size_t(f)]));
+      if (b == Builtin::CopyPage) {  // copy_page(dst, src): every word, through the kernel's mapping
+        e = machine_.copy_page(st, f, src, check);
+        if (e.kind != hw::Effect::Ok) return fail(e);
+        return true;
+      }
+      if (program_.machine.colours == 0) {  // no data cache: memory itself (word 0)
+        if (b == Builtin::KernelLoad) push(machine_.get(st, machine_.value_slot(f, 0)));
         if (b == Builtin::KernelStore) {
           if (value < 0 || value >= program_.machine.values) return fail(runtime_error("kernel_store of a value outside 0..values-1"));
-          machine_.set(st, program_.value[std::size_t(f)], value);
+          machine_.set(st, machine_.value_slot(f, 0), value);
         }
-        if (b == Builtin::CopyPage) machine_.set(st, program_.value[std::size_t(f)], machine_.get(st, program_.value[std::size_t(src)]));
         return true;
       }
       int k = machine_.kernel_colour();
       if (b == Builtin::KernelLoad) {
-        e = machine_.cache_read(st, k, f, check);
+        e = machine_.cache_read(st, k, f, 0, check);
         if (e.kind != hw::Effect::Ok) return fail(e);
         push(e.value);
       } else if (b == Builtin::KernelStore) {
         if (value < 0 || value >= program_.machine.values) return fail(runtime_error("kernel_store of a value outside 0..values-1"));
-        machine_.cache_write(st, k, f, value);
-      } else if (b == Builtin::CopyPage) {  // copy_page(dst, src): both through the kernel's mapping
-        e = machine_.cache_read(st, k, src, check);
-        if (e.kind != hw::Effect::Ok) return fail(e);
-        machine_.cache_write(st, k, f, e.value);
+        machine_.cache_write(st, k, f, 0, value);
       } else {
         for (int c = 0; c < program_.machine.colours; ++c) machine_.cache_flush(st, c, f);
       }
@@ -927,7 +940,7 @@ std::vector<std::uint32_t> ModelSystem::involved_slots(checker::ConstStateRef be
   switch (effect.stale) {
     case hw::Stale::ForeignFrame: return {program_.owner[f]};
     case hw::Stale::CowWrite: return {program_.maps[f]};
-    case hw::Stale::CacheStale: return {program_.latest[f]};
+    case hw::Stale::CacheStale: return {program_.latest[f * std::size_t(program_.machine.words) + std::size_t(effect.word)]};
     default: return {program_.kind[f]};
   }
 }

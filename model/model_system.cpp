@@ -62,19 +62,23 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, CheckedModule module,
   // cache write-back and eviction
   first_hw_group_ = static_cast<std::uint32_t>(groups_.size());
   if (program_.has_machine) {
+    int words = program_.machine.words;
     for (int c = 0; c < program_.machine.colours; ++c) {
       for (int f = 0; f < program_.frames; ++f) {
-        for (HwGroup::Kind kind : {HwGroup::Writeback, HwGroup::Evict}) {
-          checker::Group g;
-          g.process = "dcache";
-          g.context = "hardware";
-          g.action = std::string(kind == HwGroup::Writeback ? "[write-back]" : "[evict]") + " colour " + std::to_string(c) + " frame" + std::to_string(f);
-          g.name = g.process + ": " + g.action;
-          g.loc = {file_->name(), 1, 1};
-          g.cpu = -1;
-          groups_.push_back(std::move(g));
-          group_process_.push_back(0);
-          hw_groups_.push_back({kind, -1, c * program_.frames + f});
+        for (int wd = 0; wd < words; ++wd) {
+          for (HwGroup::Kind kind : {HwGroup::Writeback, HwGroup::Evict}) {
+            checker::Group g;
+            g.process = "dcache";
+            g.context = "hardware";
+            g.action = std::string(kind == HwGroup::Writeback ? "[write-back]" : "[evict]") + " colour " + std::to_string(c) + " frame" + std::to_string(f) +
+                       (words > 1 ? " word " + std::to_string(wd) : "");
+            g.name = g.process + ": " + g.action;
+            g.loc = {file_->name(), 1, 1};
+            g.cpu = -1;
+            groups_.push_back(std::move(g));
+            group_process_.push_back(0);
+            hw_groups_.push_back({kind, -1, (c * program_.frames + f) * words + wd});
+          }
         }
       }
     }

@@ -6,12 +6,13 @@ namespace tlbcheck::model::hw {
 
 namespace {
 
-constexpr std::array<FieldSpec, 13> kFields{{
+constexpr std::array<FieldSpec, 14> kFields{{
     {"cpus", false, 1, 32, "number of CPUs", &Config::cpus, nullptr},
     {"levels", false, 1, 4, "page-table levels (1: a single table)", &Config::levels, nullptr},
     {"entries", false, 1, 8, "entries per page-table frame", &Config::entries, nullptr},
     {"frames", false, 0, 24, "physical frames (0: what the boot mappings need plus 2)", &Config::frames, nullptr},
-    {"values", false, 1, 8, "distinct values a data page holds", &Config::values, nullptr},
+    {"values", false, 1, 8, "distinct values a data word holds", &Config::values, nullptr},
+    {"words", false, 1, 4, "words per data page (load_word, store_word; each word is its own cache line)", &Config::words, nullptr},
     {"tlb.speculative", true, 0, 1, "TLB and walk-cache fills may happen at any step", nullptr, &Config::speculative},
     {"tlb.pcid", true, 0, 1, "TLB and walk-cache entries are tagged with their address space (PCID/ASID); a root load flushes nothing",
      nullptr, &Config::pcid},

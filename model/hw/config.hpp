@@ -14,7 +14,8 @@ struct Config {
   int levels = 1;          // page-table levels: 1 (a single table) .. 4
   int entries = 2;         // entries per page-table frame
   int frames = 0;          // physical frames; 0: what the boot mappings need plus 2
-  int values = 2;          // data values a page can hold: 0 .. values-1
+  int values = 2;          // data values a word can hold: 0 .. values-1
+  int words = 1;           // words per data page (each word its own cache line)
   bool speculative = false;           // TLB and walk-cache fills at any step
   bool pcid = false;                  // entries tagged with the address space (PCID/ASID); a root load flushes nothing
   bool walk_cache = false;            // paging-structure caches

@@ -33,6 +33,7 @@ Machine::Machine(const Config& config, int mms, std::vector<std::int64_t> page_i
                  const std::vector<ModelSlot>* layout)
     : config_(config), mms_(mms), irqs_(irqs), page_index_(std::move(page_index)), slots_(std::move(slots)), layout_(layout) {
   frames_ = int(slots_.kind.size());
+  if (config_.words < 1) config_.words = 1;
   if (config_.walk_cache) {
     std::set<std::pair<int, std::int64_t>> keys;
     for (std::int64_t n : page_index_) {
@@ -162,11 +163,13 @@ Effect Machine::release(checker::Word* s, std::int64_t f, FrameKind kind) const 
   set(s, slots_.kind[std::size_t(f)], std::int64_t(FrameKind::Free));
   set(s, slots_.owner[std::size_t(f)], -1);
   set(s, slots_.maps[std::size_t(f)], 0);
-  set(s, slots_.value[std::size_t(f)], 0);
+  for (int w = 0; w < config_.words; ++w) set(s, value_slot(f, w), 0);
   for (int i = 0; i < config_.entries; ++i) set(s, slots_.entry[std::size_t(f * config_.entries + i)], 0);
   if (config_.colours > 0) {  // a freed frame's lines are dropped (the allocator's clean page)
-    for (int c = 0; c < config_.colours; ++c) set(s, line_slot(c, f), 0);
-    set(s, slots_.latest[std::size_t(f)], 0);
+    for (int w = 0; w < config_.words; ++w) {
+      for (int c = 0; c < config_.colours; ++c) set(s, line_slot(c, f, w), 0);
+      set(s, latest_slot(f, w), 0);
+    }
   }
   return {};
 }
@@ -239,7 +242,7 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
 }
 
 Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, std::int64_t value, bool check, std::int64_t space_in,
-                       bool check_cache) const {
+                       bool check_cache, int word) const {
   std::int64_t tag = current_tag(s, cpu);
   std::uint32_t entry_slot = tag < 0 ? slots_.tlb[0] : tlb_slot(cpu, tag, page);
   std::int64_t raw = tag < 0 ? 0 : get(s, entry_slot);
@@ -267,8 +270,13 @@ Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, s
   if (!check) {
     Effect e;
     e.frame = f;
-    if (kind == 1) e.value = k == FrameKind::Data ? get(s, slots_.value[std::size_t(f)]) : 0;
-    if (kind == 2 && k == FrameKind::Data && value >= 0 && value < config_.values) set(s, slots_.value[std::size_t(f)], value);
+    if (k == FrameKind::Data && config_.colours > 0) {
+      if (kind == 1) return cache_read(s, colour_of(page), f, word, check_cache);
+      if (kind == 2 && value >= 0 && value < config_.values) cache_write(s, colour_of(page), f, word, value);
+      return e;
+    }
+    if (kind == 1) e.value = k == FrameKind::Data ? get(s, value_slot(f, word)) : 0;
+    if (kind == 2 && k == FrameKind::Data && value >= 0 && value < config_.values) set(s, value_slot(f, word), value);
     return e;
   }
   if (k == FrameKind::Free) return violation(Stale::FrameFree, f);
@@ -283,64 +291,82 @@ Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, s
     return runtime("store of " + std::to_string(value) + ": a page holds 0.." + std::to_string(config_.values - 1) + " (machine field 'values')");
   }
   if (config_.colours > 0) {  // through the user mapping's colour
-    if (kind == 1) return cache_read(s, colour_of(page), f, check_cache);
-    if (kind == 2) cache_write(s, colour_of(page), f, value);
+    if (kind == 1) return cache_read(s, colour_of(page), f, word, check_cache);
+    if (kind == 2) cache_write(s, colour_of(page), f, word, value);
     return e;
   }
-  if (kind == 1) e.value = get(s, slots_.value[std::size_t(f)]);
-  if (kind == 2) set(s, slots_.value[std::size_t(f)], value);
+  if (kind == 1) e.value = get(s, value_slot(f, word));
+  if (kind == 2) set(s, value_slot(f, word), value);
   return e;
 }
 
 // ---- the data cache ----------------------------------------------------------------
 
-Effect Machine::cache_read(checker::Word* s, int colour, std::int64_t f, bool check) const {
-  std::uint32_t slot = line_slot(colour, f);
+Effect Machine::cache_read(checker::Word* s, int colour, std::int64_t f, int word, bool check) const {
+  std::uint32_t slot = line_slot(colour, f, word);
   std::int64_t line = get(s, slot);
   std::int64_t v = 0;
   if (line != 0) {
     v = (line - 1) / 2;
   } else {
-    v = get(s, slots_.value[std::size_t(f)]);
+    v = get(s, value_slot(f, word));
     set(s, slot, 1 + 2 * v);  // read-allocate, clean
   }
   Effect e;
   e.frame = f;
   e.value = v;
-  std::int64_t latest = get(s, slots_.latest[std::size_t(f)]);
+  std::int64_t latest = get(s, latest_slot(f, word));
   if (check && v != latest) {
     e.kind = Effect::Violation;
     e.stale = Stale::CacheStale;
     e.other = latest;
     e.colour = colour;
+    e.word = word;
+    for (int c = 0; c < config_.colours; ++c) {  // where the latest value sits
+      std::int64_t l = get(s, line_slot(c, f, word));
+      if (c != colour && l != 0 && (l - 1) % 2 == 1 && (l - 1) / 2 == latest) e.dirty_colour = c;
+    }
   }
   return e;
 }
 
-void Machine::cache_write(checker::Word* s, int colour, std::int64_t f, std::int64_t value) const {
-  set(s, line_slot(colour, f), 1 + 2 * value + 1);  // write-allocate, dirty
-  set(s, slots_.latest[std::size_t(f)], value);
+void Machine::cache_write(checker::Word* s, int colour, std::int64_t f, int word, std::int64_t value) const {
+  set(s, line_slot(colour, f, word), 1 + 2 * value + 1);  // write-allocate, dirty
+  set(s, latest_slot(f, word), value);
 }
 
 void Machine::cache_flush(checker::Word* s, int colour, std::int64_t f) const {
-  cache_evict(s, colour, f);
+  for (int w = 0; w < config_.words; ++w) cache_evict(s, colour, f, w);
 }
 
-bool Machine::cache_writeback(checker::Word* s, int colour, std::int64_t f) const {
-  std::uint32_t slot = line_slot(colour, f);
+bool Machine::cache_writeback(checker::Word* s, int colour, std::int64_t f, int word) const {
+  std::uint32_t slot = line_slot(colour, f, word);
   std::int64_t line = get(s, slot);
   if (line == 0 || (line - 1) % 2 == 0) return false;
-  set(s, slots_.value[std::size_t(f)], (line - 1) / 2);
+  set(s, value_slot(f, word), (line - 1) / 2);
   set(s, slot, line - 1);
   return true;
 }
 
-bool Machine::cache_evict(checker::Word* s, int colour, std::int64_t f) const {
-  std::uint32_t slot = line_slot(colour, f);
+bool Machine::cache_evict(checker::Word* s, int colour, std::int64_t f, int word) const {
+  std::uint32_t slot = line_slot(colour, f, word);
   if (get(s, slot) == 0) return false;
-  cache_writeback(s, colour, f);
+  cache_writeback(s, colour, f, word);
   set(s, slot, 0);
   return true;
+}
+
+Effect Machine::copy_page(checker::Word* s, std::int64_t dst, std::int64_t src, bool check) const {
+  for (int w = 0; w < config_.words; ++w) {
+    if (config_.colours == 0) {
+      set(s, value_slot(dst, w), get(s, value_slot(src, w)));
+      continue;
+    }
+    Effect e = cache_read(s, kernel_colour(), src, w, check);
+    if (e.kind != Effect::Ok) return e;
+    cache_write(s, kernel_colour(), dst, w, e.value);
+  }
+  return {};
 }
 
 Effect Machine::speculate(checker::Word* s, int cpu, std::int64_t page, bool check) const {
@@ -442,9 +468,15 @@ std::string Machine::describe_stale(const Effect& e) const {
     case Stale::FrameIsTable: return "the translation leads to " + f + ", which was reused as a page table";
     case Stale::ForeignFrame: return "the translation leads to " + f + ", which belongs to another address space";
     case Stale::CowWrite: return "a write through a writable translation reaches " + f + ", which is mapped " + std::to_string(e.other) + " times (copy-on-write)";
-    case Stale::CacheStale:
-      return "reading " + f + " through colour " + std::to_string(e.colour) + (e.colour == kernel_colour() ? " (the kernel's mapping)" : " (a user mapping)") +
-             " returned " + std::to_string(e.value) + ", but the latest value written to it is " + std::to_string(e.other);
+    case Stale::CacheStale: {
+      std::string where = f + (config_.words > 1 ? " word " + std::to_string(e.word) : "");
+      std::string text = "reading " + where + " through colour " + std::to_string(e.colour) + (e.colour == kernel_colour() ? " (the kernel's mapping)" : " (a user mapping)") +
+                         " returned " + std::to_string(e.value) + ", but the latest value written to it is " + std::to_string(e.other);
+      if (e.dirty_colour >= 0) {
+        text += ", which sits in a dirty line of colour " + std::to_string(e.dirty_colour) + (e.dirty_colour == kernel_colour() ? " (the kernel's mapping)" : " (a user mapping)");
+      }
+      return text;
+    }
   }
   return "";
 }

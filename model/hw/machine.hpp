@@ -49,14 +49,15 @@ struct Slots {
   std::vector<std::uint32_t> cr3, irqs_on, irq_depth, ipi_pending;
   std::vector<std::uint32_t> tlb;   // [(cpu * tags + tag) * pages + page]; tags = mms with PCIDs, else 1
   std::vector<std::uint32_t> walk;  // [(cpu * tags + tag) * walk_keys + key]
-  // per frame
+  // per frame (value: per frame and word, [frame * words + word])
   std::vector<std::uint32_t> kind, owner, maps, value;
   std::vector<std::uint32_t> entry;  // [frame * entries + index]
   // per mm
   std::vector<std::uint32_t> pgd;
   // device interrupts: firings left
   std::vector<std::uint32_t> fires_left;
-  // data cache: [colour * frames + frame]: 0 absent, else 1 + 2*value + dirty; latest value per frame
+  // data cache: [(colour * frames + frame) * words + word]: 0 absent, else 1 + 2*value + dirty;
+  // latest value per frame and word
   std::vector<std::uint32_t> line, latest;
 };
 
@@ -73,6 +74,8 @@ struct Effect {
   std::int64_t frame = -1;  // the frame involved
   std::int64_t other = -1;  // the mm it belongs to, the mapping count, the latest value ...
   int colour = -1;          // stale-cache: the alias read
+  int word = 0;             // stale-cache: the word read
+  int dirty_colour = -1;    // stale-cache: a colour whose dirty line holds the latest value
   std::string runtime;      // a runtime-error message, when not a stale translation
 };
 
@@ -109,7 +112,7 @@ class Machine {
   // `space`: the address space the access belongs to (a user task's mm), or
   // -2 to take the one whose root is loaded.
   Effect access(checker::Word* s, int cpu, std::int64_t page, int kind, std::int64_t value, bool check = true, std::int64_t space = -2,
-                bool check_cache = true) const;
+                bool check_cache = true, int word = 0) const;
   // A speculative walk: fills the TLB and walk cache where the tables allow.
   // Returns Violation when the walk goes through a frame that is no table.
   Effect speculate(checker::Word* s, int cpu, std::int64_t page, bool check = true) const;
@@ -117,12 +120,18 @@ class Machine {
   // the data cache (config().colours > 0)
   int colour_of(std::int64_t page) const { return int(page_index_[std::size_t(page)] % config_.colours); }
   int kernel_colour() const { return config_.kernel_colour >= 0 ? config_.kernel_colour : config_.colours - 1; }
-  Effect cache_read(checker::Word* s, int colour, std::int64_t frame, bool check) const;
-  void cache_write(checker::Word* s, int colour, std::int64_t frame, std::int64_t value) const;
-  void cache_flush(checker::Word* s, int colour, std::int64_t frame) const;  // write back if dirty, drop
-  bool cache_writeback(checker::Word* s, int colour, std::int64_t frame) const;  // false: nothing to do
-  bool cache_evict(checker::Word* s, int colour, std::int64_t frame) const;
-  std::uint32_t line_slot(int colour, std::int64_t frame) const { return slots_.line[std::size_t(colour * frames_ + frame)]; }
+  Effect cache_read(checker::Word* s, int colour, std::int64_t frame, int word, bool check) const;
+  void cache_write(checker::Word* s, int colour, std::int64_t frame, int word, std::int64_t value) const;
+  void cache_flush(checker::Word* s, int colour, std::int64_t frame) const;  // every word: write back if dirty, drop
+  bool cache_writeback(checker::Word* s, int colour, std::int64_t frame, int word) const;  // false: nothing to do
+  bool cache_evict(checker::Word* s, int colour, std::int64_t frame, int word) const;
+  std::uint32_t line_slot(int colour, std::int64_t frame, int word) const {
+    return slots_.line[std::size_t((colour * frames_ + frame) * config_.words + word)];
+  }
+  std::uint32_t value_slot(std::int64_t frame, int word) const { return slots_.value[std::size_t(frame * config_.words + word)]; }
+  std::uint32_t latest_slot(std::int64_t frame, int word) const { return slots_.latest[std::size_t(frame * config_.words + word)]; }
+  // a whole page through the kernel's colour: dst := src
+  Effect copy_page(checker::Word* s, std::int64_t dst, std::int64_t src, bool check) const;
 
   // interrupts
   bool irqs_on(const checker::Word* s, int cpu) const { return get(s, slots_.irqs_on[std::size_t(cpu)]) != 0; }
