@@ -245,8 +245,8 @@ class Lowerer {
       std::string fr = "frame" + std::to_string(f) + ".";
       p.kind.push_back(alloc_slot(fr + "kind", "frame kind", -1, 0, 2, TypeKind::Int));
       p.slots[p.kind.back()].format = ModelSlot::Format::FrameKind;
-      p.owner.push_back(alloc_slot(fr + "owner", "mm", -1, -1, mms - 1, TypeKind::Mm));
-      initial_values_.push_back({p.owner.back(), -1});
+      p.owner.push_back(alloc_slot(fr + "owners", "mm set", -1, 0, (std::int64_t(1) << mms) - 1, TypeKind::Int));
+      p.slots[p.owner.back()].format = ModelSlot::Format::MmSet;
       p.maps.push_back(alloc_slot(fr + "maps", "int[0..3]", -1, 0, 3, TypeKind::Int));
       for (int w = 0; w < mc.words; ++w) {
         std::string name = fr + "value" + (mc.words > 1 ? "[" + std::to_string(w) + "]" : "");
@@ -551,7 +551,10 @@ class Lowerer {
   void yield_if(bool touched) {
     if (!touched) return;
     ++shared_statements_;
-    if (atomic_ > 0) return;
+    if (atomic_ > 0) {  // the atomic block's step is named after its first shared statement
+      if (atomic_first_src_ == UINT32_MAX) atomic_first_src_ = cur_src_;
+      return;
+    }
     emit(Op::Yield, std::int32_t(here() + 1));
   }
 
@@ -603,11 +606,11 @@ class Lowerer {
     std::size_t mark_from = here();
     std::uint32_t next_slot = alloc_slot(f.prefix + "next", "task", f.cpu, -1, cm_.tasks - 1, TypeKind::Task);
     initial_values_.push_back({next_slot, -1});
-    std::size_t alts = cand.size() + (none_too ? 1 : 0);
-    if (alts == 0) {
+    if (cand.empty()) {  // nothing else runs on this CPU: no switch at all
       if (after != Op::Jmp) emit(after);
       return;
     }
+    std::size_t alts = cand.size() + (none_too ? 1 : 0);
     emit(Op::Fork, std::int32_t(alts));
     std::vector<std::uint32_t> jumps;
     for (std::size_t k = 0; k < alts; ++k) jumps.push_back(emit(Op::Jmp));
@@ -1044,11 +1047,15 @@ class Lowerer {
       }
       case StmtKind::Atomic: {
         std::uint32_t before = shared_statements_;
+        std::uint32_t saved_first = atomic_first_src_;
+        if (atomic_ == 0) atomic_first_src_ = UINT32_MAX;
         ++atomic_;
         lower_stmt(s.body, f);
         --atomic_;
-        cur_src_ = s.loc.offset;
+        cur_src_ = atomic_first_src_ != UINT32_MAX ? atomic_first_src_ : s.loc.offset;
         if (shared_statements_ != before && atomic_ == 0) emit(Op::Yield, std::int32_t(here() + 1));
+        cur_src_ = s.loc.offset;
+        if (atomic_ == 0) atomic_first_src_ = saved_first;
         break;
       }
       case StmtKind::Await:
@@ -1683,6 +1690,7 @@ class Lowerer {
   bool in_switch_hook_ = false;
   bool generated_ = false;
   bool quant_bound_ = false;  // collecting terms with the bound variables fixed
+  std::uint32_t atomic_first_src_ = UINT32_MAX;  // the first shared statement of the atomic block being lowered
 };
 
 }  // namespace

@@ -883,7 +883,15 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
     case SiteKind::Stale: {
       std::string p = page >= 0 && std::size_t(page) < module_.pages.size() ? module_.pages[std::size_t(page)].name : "?";
       std::string text = "stale-translation: '" + line_text(site.src) + "' by " + who + " at " + at + " uses page " + p + ": " + machine_.describe_stale(effect);
-      if (effect.stale == hw::Stale::ForeignFrame && effect.other >= 0) text += " (" + module_.mms[std::size_t(effect.other)].name + ")";
+      if (effect.stale == hw::Stale::ForeignFrame && effect.other > 0) {
+        std::string owners;
+        for (std::size_t m = 0; m < module_.mms.size(); ++m) {
+          if ((effect.other >> m) & 1) owners += (owners.empty() ? "" : ", ") + module_.mms[m].name;
+        }
+        text += " (" + owners + "), not to " + (proc.task >= 0 ? "the running task's" : "the loaded root's") + " address space";
+      } else if (effect.stale == hw::Stale::ForeignFrame) {
+        text += " (none: it was freed and allocated again)";
+      }
       return text;
     }
     case SiteKind::Machine:
@@ -985,6 +993,13 @@ std::string ModelSystem::format_value(std::uint32_t slot, std::int64_t v) const 
       return v == 0 ? "-" : "frame" + std::to_string(v - 1);
     case ModelSlot::Format::FrameKind:
       return v == 0 ? "free" : v == 1 ? "data" : "table";
+    case ModelSlot::Format::MmSet: {
+      std::string out = "{";
+      for (std::size_t k = 0; k < module_.mms.size(); ++k) {
+        if ((v >> k) & 1) out += (out.size() > 1 ? "," : "") + module_.mms[k].name;
+      }
+      return out + "}";
+    }
     case ModelSlot::Format::Line:
       return v == 0 ? "-" : std::to_string((v - 1) / 2) + ((v - 1) % 2 ? " dirty" : " clean");
     case ModelSlot::Format::IrqSet: {

@@ -79,7 +79,7 @@ struct Site {
 };
 
 struct ModelSlot {
-  enum class Format : std::uint8_t { Plain, Entry, WalkEntry, FrameKind, IrqSet, Line };
+  enum class Format : std::uint8_t { Plain, Entry, WalkEntry, FrameKind, IrqSet, Line, MmSet };
   checker::Slot pub;
   std::int64_t lo = 0, hi = 0;  // stored as value - lo
   TypeKind kind = TypeKind::Int;

@@ -132,7 +132,8 @@ Effect Machine::pt_put(checker::Word* s, std::int64_t mm, std::int64_t page, int
       std::uint32_t maps = slots_.maps[std::size_t(f)];
       std::int64_t n = get(s, maps);
       if (n >= (*layout_)[maps].hi) return runtime("frame " + std::to_string(f) + " would be mapped more than " + std::to_string(n) + " times");
-      if (n == 0) set(s, slots_.owner[std::size_t(f)], mm);
+      std::uint32_t owners = slots_.owner[std::size_t(f)];
+      set(s, owners, get(s, owners) | (std::int64_t(1) << mm));  // mm has mapped it since its allocation
       set(s, maps, n + 1);
     }
   }
@@ -146,7 +147,7 @@ Effect Machine::alloc(checker::Word* s, FrameKind kind) const {
   for (int f = 0; f < frames_; ++f) {
     if (FrameKind(get(s, slots_.kind[std::size_t(f)])) != FrameKind::Free) continue;
     set(s, slots_.kind[std::size_t(f)], std::int64_t(kind));
-    set(s, slots_.owner[std::size_t(f)], -1);
+    set(s, slots_.owner[std::size_t(f)], 0);
     e.value = f;
     return e;
   }
@@ -161,7 +162,7 @@ Effect Machine::release(checker::Word* s, std::int64_t f, FrameKind kind) const 
                    (have == FrameKind::Free ? "already free" : have == FrameKind::Data ? "a data frame: use free_frame" : "a page table: use free_table"));
   }
   set(s, slots_.kind[std::size_t(f)], std::int64_t(FrameKind::Free));
-  set(s, slots_.owner[std::size_t(f)], -1);
+  set(s, slots_.owner[std::size_t(f)], 0);
   set(s, slots_.maps[std::size_t(f)], 0);
   for (int w = 0; w < config_.words; ++w) set(s, value_slot(f, w), 0);
   for (int i = 0; i < config_.entries; ++i) set(s, slots_.entry[std::size_t(f * config_.entries + i)], 0);
@@ -281,9 +282,10 @@ Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, s
   }
   if (k == FrameKind::Free) return violation(Stale::FrameFree, f);
   if (k == FrameKind::Table) return violation(Stale::FrameIsTable, f);
-  std::int64_t owner = get(s, slots_.owner[std::size_t(f)]);
+  std::int64_t owners = get(s, slots_.owner[std::size_t(f)]);
   std::int64_t maps = get(s, slots_.maps[std::size_t(f)]);
-  if (space >= 0 && owner != space && owner != 0 && maps <= 1) return violation(Stale::ForeignFrame, f, owner);
+  bool mine = ((owners >> space) & 1) != 0 || (owners & 1) != 0;  // this mm's, or the kernel's (init_mm)
+  if (space >= 0 && !mine) return violation(Stale::ForeignFrame, f, owners);
   if (kind == 2 && maps > 1) return violation(Stale::CowWrite, f, maps);
   Effect e;
   e.frame = f;
@@ -414,7 +416,7 @@ bool Machine::boot(checker::Word* s, const std::vector<BootMap>& maps, std::stri
   auto take = [&](FrameKind kind, std::int64_t owner) -> std::int64_t {
     if (next >= frames_) return -1;
     set(s, slots_.kind[std::size_t(next)], std::int64_t(kind));
-    set(s, slots_.owner[std::size_t(next)], owner);
+    set(s, slots_.owner[std::size_t(next)], std::int64_t(1) << owner);
     return next++;
   };
   std::vector<bool> has_root(std::size_t(mms_), false);
@@ -466,7 +468,7 @@ std::string Machine::describe_stale(const Effect& e) const {
     case Stale::WalkNotTable: return "the page walk went through " + f + ", which is no longer a page table (a stale walk-cache entry or root)";
     case Stale::FrameFree: return "the translation leads to " + f + ", which is free";
     case Stale::FrameIsTable: return "the translation leads to " + f + ", which was reused as a page table";
-    case Stale::ForeignFrame: return "the translation leads to " + f + ", which belongs to another address space";
+    case Stale::ForeignFrame: return "the translation leads to " + f + ", which belongs to another address space";  // names added by the caller
     case Stale::CowWrite: return "a write through a writable translation reaches " + f + ", which is mapped " + std::to_string(e.other) + " times (copy-on-write)";
     case Stale::CacheStale: {
       std::string where = f + (config_.words > 1 ? " word " + std::to_string(e.word) : "");

@@ -10,6 +10,7 @@
 //   TLB entry          0 empty,       else 1 + 2*frame + writable   (per CPU and page)
 //   walk-cache entry   0 empty,       else 1 + frame                (per CPU, level and VA prefix)
 //   frame, mm          -1 is none
+//   frame owners       the set of mms that mapped it since its allocation (bit m: mm m)
 //
 // Virtual pages: page number n selects entry (n / entries^(l-1)) % entries
 // at level l (1 = leaf, `levels` = root); pages that share a prefix share
