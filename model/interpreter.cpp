@@ -367,6 +367,7 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         ++ip;
         break;
       case Op::Resume: {
+        w.end_ip = ip;
         std::uint32_t slot = program_.task_resume[std::size_t(proc.task)];
         write(proc.pc_slot, st, read(slot, st));
         write(slot, st, 0);
@@ -921,6 +922,11 @@ checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef befo
   });
   if (!found) return text;
   const Instr& in = program_.code[end];
+  if (in.op == Op::Resume) {  // the switch away from a preempted task
+    std::int64_t next = machine_.get(after.data(), program_.current[std::size_t(program_.processes[group_process_[group.v]].cpu)]);
+    text.action = "[preempted] switch to " + (next >= 0 ? module_.task_names[std::size_t(next)] : std::string("none"));
+    return text;
+  }
   if (in.op == Op::Halt || in.op == Op::Exit || in.op == Op::IrqReturn) return text;  // the end of the body: say where the step began
   text.action = line_text(in.src);
   if (in.ctx != 0) text.action = program_.contexts[in.ctx] + ": " + text.action;
