@@ -1582,7 +1582,8 @@ class Lowerer {
     const Expr& e = m_.at(id);
     bool leaf = (e.kind == ExprKind::Name && (e.sym == SymKind::Global || e.sym == SymKind::Percpu || e.sym == SymKind::Local) && !e.type.is_array()) ||
                 (e.kind == ExprKind::Index && !e.type.is_array()) || (e.kind == ExprKind::Member && !e.type.is_array()) ||
-                (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && Builtin(e.sym_index) == Builtin::PerCpu && !e.type.is_array());
+                (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && Builtin(e.sym_index) == Builtin::PerCpu && !e.type.is_array()) ||
+                (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && pure_machine_read(Builtin(e.sym_index)));
     if (e.kind == ExprKind::Quant) return;  // its bound variable has no value outside
     if (leaf && (!uses_quant(id) || quant_bound_)) {
       std::string text(m_.file->text().substr(e.loc.offset, 0));
@@ -1601,6 +1602,16 @@ class Lowerer {
       return;
     }
     for (ExprId a : e.args) collect(a, f, terms, seen);
+  }
+
+  static bool pure_machine_read(Builtin b) {
+    switch (b) {
+      case Builtin::Cr3Of: case Builtin::CurrentOf: case Builtin::Pgd: case Builtin::PtePresent: case Builtin::PteWrite:
+      case Builtin::PteFrame: case Builtin::PtPresent: case Builtin::PtFrame:
+        return true;
+      default:
+        return false;
+    }
   }
 
   bool uses_quant(ExprId id) const {

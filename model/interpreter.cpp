@@ -980,9 +980,24 @@ std::string ModelSystem::terms_text(const std::vector<std::pair<std::string, std
     // format like the slot the term finally reads (for an element: its array's first slot)
     std::string shown = v ? std::to_string(*v) : "?";
     if (v) {
-      for (std::uint32_t j = entry; j < program_.code.size() && program_.code[j].op != Op::Return; ++j) {
+      std::uint32_t j = entry;
+      for (; j < program_.code.size() && program_.code[j].op != Op::Return; ++j) {
         const Instr& in = program_.code[j];
         if (in.op == Op::Load || in.op == Op::LoadDyn) shown = format_value(std::uint32_t(in.a), *v);
+      }
+      const Instr& last = program_.code[j - 1];  // a machine read decides the kind of its value
+      if (j > entry && last.op == Op::Hw) {
+        switch (Builtin(last.a)) {
+          case Builtin::Cr3Of: case Builtin::Pgd: case Builtin::PteFrame: case Builtin::PtFrame:
+            shown = *v < 0 ? "none" : "frame" + std::to_string(*v);
+            break;
+          case Builtin::CurrentOf:
+            shown = *v < 0 ? "none" : module_.task_names[std::size_t(*v)];
+            break;
+          default:
+            shown = *v ? "true" : "false";
+            break;
+        }
       }
     }
     out += (out.empty() ? "" : ", ") + text + " = " + shown;
