@@ -567,7 +567,7 @@ class Checker {
         auto fires = const_int(d.at, ctx);
         auto cpu = const_int(d.cpu, ctx);
         if (!fires || !cpu) continue;
-        if (*fires < 1 || *fires > 7) error(DiagKind::BadRange, E(d.at).loc, "an interrupt fires 1..7 times, not " + std::to_string(*fires));
+        if (*fires < 0 || *fires > 7) error(DiagKind::BadRange, E(d.at).loc, "an interrupt fires 0..7 times, not " + std::to_string(*fires));
         if (*cpu < 0 || *cpu >= out_.cpus) error(DiagKind::BadRange, E(d.cpu).loc, "cpu " + std::to_string(*cpu) + " does not exist: the machine has cpus 0.." + std::to_string(out_.cpus - 1));
         irq.fires = *fires;
         irq.cpu = int(*cpu);

@@ -1493,6 +1493,10 @@ class Lowerer {
       patch_c(access, std::uint32_t(-1));  // a fault is reported at site + 3
     } else {
       patch_c(access, here());
+      // Taking the fault is a step of its own: the handler starts in a
+      // later step, so an interrupt can arrive in between (a trap gate keeps
+      // interrupts on), as on the hardware.
+      if (atomic_ == 0) emit(Op::Yield, std::int32_t(here() + 1));
       inline_hook(std::uint32_t(cm_.page_fault_hook), {call.args[0]}, kind == 2 || kind == 4, f);
       back_edge(retry);
     }
