@@ -135,6 +135,7 @@ struct Decl {
   bool has_type = false;
   TypeSyntax type;                  // Option/Const/Var/Percpu; Fn: return type if has_type
   ExprId value;                     // Option default, Const, Var/Percpu init, Invariant
+  std::vector<ExprId> inits;        // Var/Percpu: `= { e1, e2, ... }`, one per element
   std::vector<std::string_view> members;  // Enum
   std::vector<Loc> member_locs;
   std::vector<MachineField> fields; // Machine

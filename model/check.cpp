@@ -440,6 +440,32 @@ class Checker {
       if (g.loc.offset != d.name_loc.offset) continue;  // a redeclaration, already reported
       g.type = resolve_type(d.type, std::string(d.name));
       g.init = default_value(g.type);
+      if (!d.inits.empty()) {
+        std::size_t count = 1;
+        for (std::uint32_t n : g.type.dims) count *= n;
+        Type scalar = g.type;
+        scalar.dims.clear();
+        if (d.inits.size() != count) {
+          error(DiagKind::TypeMismatch, E(d.inits[0]).loc, "'" + std::string(d.name) + "' has " + std::to_string(count) + " element" + (count == 1 ? "" : "s") + ", but " +
+                                                              std::to_string(d.inits.size()) + " initial value" + (d.inits.size() == 1 ? " is" : "s are") + " given");
+          continue;
+        }
+        for (ExprId init : d.inits) {
+          Context ctx;
+          Type vt = check_expr(init, ctx, &scalar);
+          if (vt.kind == TypeKind::Error) break;
+          if (!E(init).cval) {
+            error(DiagKind::NotConstant, E(init).loc, "the initial values of '" + std::string(d.name) + "' must be constants");
+            break;
+          }
+          if (!assignable(scalar, vt, E(init).loc, "an element of '" + std::string(d.name) + "'")) break;
+          if (!in_range(scalar, *E(init).cval)) {
+            error(DiagKind::BadRange, E(init).loc, "initial value " + std::to_string(*E(init).cval) + " is outside '" + tn(scalar) + "'");
+            break;
+          }
+          g.inits.push_back(*E(init).cval);
+        }
+      }
       if (d.value.valid()) {
         Context ctx;
         Type scalar = g.type;

@@ -47,7 +47,8 @@ struct GlobalInfo {
   std::string_view name;
   Type type;
   bool percpu = false;
-  std::int64_t init = 0;  // every element starts with this value
+  std::int64_t init = 0;  // every element starts with this value ...
+  std::vector<std::int64_t> inits;  // ... unless each has its own (`= { ... }`, flattened)
   Loc loc;
 };
 

@@ -150,8 +150,12 @@ class Lowerer {
       } else {
         global_base_[i] = alloc_var(std::string(g.name), g.type, -1);
       }
-      std::uint32_t n = elements(g.type) * (g.percpu ? cm_.cpus : 1);
-      for (std::uint32_t k = 0; k < n; ++k) initial_values_.push_back({global_base_[i] + k, g.init});
+      std::uint32_t per = elements(g.type);
+      std::uint32_t n = per * (g.percpu ? cm_.cpus : 1);
+      for (std::uint32_t k = 0; k < n; ++k) {
+        std::int64_t v = g.inits.size() == per ? g.inits[k % per] : g.init;
+        initial_values_.push_back({global_base_[i] + k, v});
+      }
     }
   }
 

@@ -150,7 +150,16 @@ class Parser {
           return;
         }
         bool init_required = d.kind == DeclKind::Option || d.kind == DeclKind::Const;
-        if (accept(Tok::Assign)) {
+        bool is_var = d.kind == DeclKind::Var || d.kind == DeclKind::Percpu;
+        if (is_var && at(Tok::Assign) && peek(1).kind == Tok::LBrace) {  // = { e1, e2, ... }
+          advance();
+          advance();
+          do {
+            if (at(Tok::RBrace)) break;
+            d.inits.push_back(expression());
+          } while (ok() && accept(Tok::Comma));
+          if (!ok() || !expect(Tok::RBrace, "'}' to close the initial values")) return;
+        } else if (accept(Tok::Assign)) {
           d.value = expression();
         } else if (init_required) {
           fail(peek(), d.kind == DeclKind::Option ? "'=' and the option's default value" : "'=' and the constant's value");
