@@ -209,23 +209,23 @@ class Lowerer {
     const int pages = int(cm_.pages.size());
     for (int c = 0; c < cm_.cpus; ++c) {
       std::string cpu = "cpu" + std::to_string(c) + ".";
-      p.cr3.push_back(alloc_slot(cpu + "cr3", "frame", c, -1, K - 1, TypeKind::Frame));
-      p.irqs_on.push_back(alloc_slot(cpu + "irqs_on", "bool", c, 0, 1, TypeKind::Bool));
-      initial_values_.push_back({p.irqs_on.back(), 1});
-      p.irq_depth.push_back(alloc_slot(cpu + "irq_depth", "int[0.." + std::to_string(mc.irq_nesting) + "]", c, 0, mc.irq_nesting, TypeKind::Int));
+      p.hw.cr3.push_back(alloc_slot(cpu + "cr3", "frame", c, -1, K - 1, TypeKind::Frame));
+      p.hw.irqs_on.push_back(alloc_slot(cpu + "irqs_on", "bool", c, 0, 1, TypeKind::Bool));
+      initial_values_.push_back({p.hw.irqs_on.back(), 1});
+      p.hw.irq_depth.push_back(alloc_slot(cpu + "irq_depth", "int[0.." + std::to_string(mc.irq_nesting) + "]", c, 0, mc.irq_nesting, TypeKind::Int));
       if (!cm_.irqs.empty()) {
-        p.ipi_pending.push_back(alloc_slot(cpu + "ipi_pending", "irqs", c, 0, (std::int64_t(1) << cm_.irqs.size()) - 1, TypeKind::Int));
-        p.slots[p.ipi_pending.back()].format = ModelSlot::Format::IrqSet;
+        p.hw.ipi_pending.push_back(alloc_slot(cpu + "ipi_pending", "irqs", c, 0, (std::int64_t(1) << cm_.irqs.size()) - 1, TypeKind::Int));
+        p.slots[p.hw.ipi_pending.back()].format = ModelSlot::Format::IrqSet;
       } else {
-        p.ipi_pending.push_back(alloc_slot(cpu + "ipi_pending", "irqs", c, 0, 0, TypeKind::Int));
+        p.hw.ipi_pending.push_back(alloc_slot(cpu + "ipi_pending", "irqs", c, 0, 0, TypeKind::Int));
       }
       int tags = mc.pcid ? int(cm_.mms.size()) : 1;
       for (int tag = 0; tag < tags; ++tag) {
         for (int pg = 0; pg < pages; ++pg) {
           std::string key = (mc.pcid ? cm_.mms[std::size_t(tag)].name + ":" : std::string()) + cm_.pages[std::size_t(pg)].name;
-          p.tlb.push_back(alloc_slot(cpu + "tlb[" + key + "]", "tlb entry", c, 0, 2 * K, TypeKind::Int));
-          p.slots[p.tlb.back()].format = ModelSlot::Format::Entry;
-          p.slots[p.tlb.back()].pub.hardware = true;
+          p.hw.tlb.push_back(alloc_slot(cpu + "tlb[" + key + "]", "tlb entry", c, 0, 2 * K, TypeKind::Int));
+          p.slots[p.hw.tlb.back()].format = ModelSlot::Format::Entry;
+          p.slots[p.hw.tlb.back()].pub.hardware = true;
         }
       }
     }
@@ -239,33 +239,33 @@ class Lowerer {
       for (int tag = 0; tag < tags; ++tag) {
         for (const hw::WalkKey& k : dry.walk_keys()) {
           std::string key = (mc.pcid ? cm_.mms[std::size_t(tag)].name + ":" : std::string()) + "L" + std::to_string(k.level) + ":" + std::to_string(k.prefix);
-          p.walk.push_back(alloc_slot("cpu" + std::to_string(c) + ".walk[" + key + "]", "walk entry", c, 0, K, TypeKind::Int));
-          p.slots[p.walk.back()].format = ModelSlot::Format::WalkEntry;
-          p.slots[p.walk.back()].pub.hardware = true;
+          p.hw.walk.push_back(alloc_slot("cpu" + std::to_string(c) + ".walk[" + key + "]", "walk entry", c, 0, K, TypeKind::Int));
+          p.slots[p.hw.walk.back()].format = ModelSlot::Format::WalkEntry;
+          p.slots[p.hw.walk.back()].pub.hardware = true;
         }
       }
     }
     for (std::int64_t f = 0; f < K; ++f) {
       std::string fr = "frame" + std::to_string(f) + ".";
-      p.kind.push_back(alloc_slot(fr + "kind", "frame kind", -1, 0, 2, TypeKind::Int));
-      p.slots[p.kind.back()].format = ModelSlot::Format::FrameKind;
-      p.owner.push_back(alloc_slot(fr + "owners", "mm set", -1, 0, (std::int64_t(1) << mms) - 1, TypeKind::Int));
-      p.slots[p.owner.back()].format = ModelSlot::Format::MmSet;
-      p.maps.push_back(alloc_slot(fr + "maps", "int[0..3]", -1, 0, 3, TypeKind::Int));
+      p.hw.kind.push_back(alloc_slot(fr + "kind", "frame kind", -1, 0, 2, TypeKind::Int));
+      p.slots[p.hw.kind.back()].format = ModelSlot::Format::FrameKind;
+      p.hw.owner.push_back(alloc_slot(fr + "owners", "mm set", -1, 0, (std::int64_t(1) << mms) - 1, TypeKind::Int));
+      p.slots[p.hw.owner.back()].format = ModelSlot::Format::MmSet;
+      p.hw.maps.push_back(alloc_slot(fr + "maps", "int[0..3]", -1, 0, 3, TypeKind::Int));
       for (int w = 0; w < mc.words; ++w) {
         std::string name = fr + "value" + (mc.words > 1 ? "[" + std::to_string(w) + "]" : "");
-        p.value.push_back(alloc_slot(name, "int[0.." + std::to_string(mc.values - 1) + "]", -1, 0, mc.values - 1, TypeKind::Int));
+        p.hw.value.push_back(alloc_slot(name, "int[0.." + std::to_string(mc.values - 1) + "]", -1, 0, mc.values - 1, TypeKind::Int));
       }
       for (int i = 0; i < mc.entries; ++i) {
-        p.entry.push_back(alloc_slot(fr + "entry[" + std::to_string(i) + "]", "pt entry", -1, 0, 2 * K, TypeKind::Int));
-        p.slots[p.entry.back()].format = ModelSlot::Format::Entry;
+        p.hw.entry.push_back(alloc_slot(fr + "entry[" + std::to_string(i) + "]", "pt entry", -1, 0, 2 * K, TypeKind::Int));
+        p.slots[p.hw.entry.back()].format = ModelSlot::Format::Entry;
       }
     }
     for (int m = 0; m < mms; ++m) {
-      p.pgd.push_back(alloc_slot(cm_.mms[std::size_t(m)].name + ".pgd", "frame", -1, -1, K - 1, TypeKind::Frame));
-      initial_values_.push_back({p.pgd.back(), -1});
+      p.hw.pgd.push_back(alloc_slot(cm_.mms[std::size_t(m)].name + ".pgd", "frame", -1, -1, K - 1, TypeKind::Frame));
+      initial_values_.push_back({p.hw.pgd.back(), -1});
     }
-    for (int c = 0; c < cm_.cpus; ++c) initial_values_.push_back({p.cr3[std::size_t(c)], -1});
+    for (int c = 0; c < cm_.cpus; ++c) initial_values_.push_back({p.hw.cr3[std::size_t(c)], -1});
     for (std::size_t fi = 0; fi < cm_.mm_fields.size(); ++fi) {
       const MmFieldInfo& field = cm_.mm_fields[fi];
       std::uint32_t base = 0;
@@ -292,24 +292,24 @@ class Lowerer {
     }
     for (std::size_t h = 0; h < cm_.irqs.size(); ++h) {
       if (!cm_.irqs[h].device) continue;
-      p.fires_left.push_back(alloc_slot(std::string(cm_.irqs[h].body.decl->name) + ".fires_left", "int", cm_.irqs[h].cpu, 0, cm_.irqs[h].fires, TypeKind::Int));
-      initial_values_.push_back({p.fires_left.back(), cm_.irqs[h].fires});
+      p.hw.fires_left.push_back(alloc_slot(std::string(cm_.irqs[h].body.decl->name) + ".fires_left", "int", cm_.irqs[h].cpu, 0, cm_.irqs[h].fires, TypeKind::Int));
+      initial_values_.push_back({p.hw.fires_left.back(), cm_.irqs[h].fires});
     }
     if (mc.colours > 0) {
       for (int c = 0; c < mc.colours; ++c) {
         for (std::int64_t f = 0; f < K; ++f) {
           for (int w = 0; w < mc.words; ++w) {
             std::string name = "dcache[c" + std::to_string(c) + ",frame" + std::to_string(f) + (mc.words > 1 ? "." + std::to_string(w) : "") + "]";
-            p.line.push_back(alloc_slot(name, "cache line", -1, 0, 2 * mc.values, TypeKind::Int));
-            p.slots[p.line.back()].format = ModelSlot::Format::Line;
-            p.slots[p.line.back()].pub.hardware = true;
+            p.hw.line.push_back(alloc_slot(name, "cache line", -1, 0, 2 * mc.values, TypeKind::Int));
+            p.slots[p.hw.line.back()].format = ModelSlot::Format::Line;
+            p.slots[p.hw.line.back()].pub.hardware = true;
           }
         }
       }
       for (std::int64_t f = 0; f < K; ++f) {
         for (int w = 0; w < mc.words; ++w) {
           std::string name = "frame" + std::to_string(f) + ".latest" + (mc.words > 1 ? "[" + std::to_string(w) + "]" : "");
-          p.latest.push_back(alloc_slot(name, "ghost value", -1, 0, mc.values - 1, TypeKind::Int));
+          p.hw.latest.push_back(alloc_slot(name, "ghost value", -1, 0, mc.values - 1, TypeKind::Int));
         }
       }
     }
@@ -364,48 +364,28 @@ class Lowerer {
     }
   }
 
-  hw::Slots machine_slots() const {
-    const Program& p = out_.program;
-    hw::Slots s;
-    s.cr3 = p.cr3;
-    s.irqs_on = p.irqs_on;
-    s.irq_depth = p.irq_depth;
-    s.ipi_pending = p.ipi_pending;
-    s.tlb = p.tlb;
-    s.walk = p.walk;
-    s.kind = p.kind;
-    s.owner = p.owner;
-    s.maps = p.maps;
-    s.value = p.value;
-    s.entry = p.entry;
-    s.pgd = p.pgd;
-    s.fires_left = p.fires_left;
-    s.line = p.line;
-    s.latest = p.latest;
-    return s;
-  }
 
   // Builds the boot page tables into the initial state and loads a root on
   // every CPU: the first declared mm's, else init_mm's.
   void boot() {
     Program& p = out_.program;
-    hw::Machine machine(cm_.machine, int(cm_.mms.size()), p.page_index, int(cm_.irqs.size()), machine_slots(), &p.slots);
+    hw::Machine machine(cm_.machine, int(cm_.mms.size()), p.page_index, int(cm_.irqs.size()), p.hw, &p.slots);
     std::string error;
     if (!machine.boot(p.initial.data(), boot_maps(), error)) {
       diags_.error(DiagKind::BadMachine, m_.file, {0, 1}, error);
       return;
     }
-    std::int64_t root = cm_.mms.size() > 1 ? machine.get(p.initial.data(), p.pgd[1]) : machine.get(p.initial.data(), p.pgd[0]);
+    std::int64_t root = cm_.mms.size() > 1 ? machine.get(p.initial.data(), p.hw.pgd[1]) : machine.get(p.initial.data(), p.hw.pgd[0]);
     for (int c = 0; c < cm_.cpus; ++c) {
       std::int64_t cpu_root = root;
       if (!p.current.empty()) {  // the current task's (active) mm
         std::int64_t t = machine.get(p.initial.data(), p.current[std::size_t(c)]);
         if (t >= 0) {
           std::int64_t mm = machine.get(p.initial.data(), p.task_active_mm[std::size_t(t)]);
-          if (mm >= 0) cpu_root = machine.get(p.initial.data(), p.pgd[std::size_t(mm)]);
+          if (mm >= 0) cpu_root = machine.get(p.initial.data(), p.hw.pgd[std::size_t(mm)]);
         }
       }
-      machine.set(p.initial.data(), p.cr3[std::size_t(c)], cpu_root);
+      machine.set(p.initial.data(), p.hw.cr3[std::size_t(c)], cpu_root);
     }
   }
 
@@ -1233,7 +1213,7 @@ class Lowerer {
           return a;
         }
         if (e.sym == SymKind::MachineField) {
-          base = p.pgd[0];
+          base = p.hw.pgd[0];
         } else {
           base = p.mm_field_base[e.sym_index];
           stride = p.mm_field_stride[e.sym_index];

@@ -16,6 +16,26 @@ namespace {
 constexpr int kMaxForkDepth = 32;
 constexpr std::uint32_t kStepBudget = 1u << 20;  // instructions one step may run
 
+// The binary operators: 64-bit, wrapping (stores check ranges, not arithmetic).
+inline std::int64_t binary(Op op, std::int64_t x, std::int64_t y) {
+  switch (op) {
+    case Op::Add: return std::int64_t(std::uint64_t(x) + std::uint64_t(y));
+    case Op::Sub: return std::int64_t(std::uint64_t(x) - std::uint64_t(y));
+    case Op::Mul: return std::int64_t(std::uint64_t(x) * std::uint64_t(y));
+    case Op::Shl: return (y < 0 || y > 62) ? 0 : std::int64_t(std::uint64_t(x) << y);
+    case Op::Shr: return (y < 0 || y > 62) ? (x < 0 ? -1 : 0) : (x >> y);
+    case Op::BitAnd: return x & y;
+    case Op::BitOr: return x | y;
+    case Op::BitXor: return x ^ y;
+    case Op::Eq: return x == y;
+    case Op::Ne: return x != y;
+    case Op::Lt: return x < y;
+    case Op::Le: return x <= y;
+    case Op::Gt: return x > y;
+    default: return x >= y;
+  }
+}
+
 }  // namespace
 
 struct ModelSystem::Scratch final : checker::Scratch {
@@ -98,16 +118,16 @@ void ModelSystem::run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratc
     if (device) {
       std::size_t k = 0;
       for (int h = 0; h < hg.index; ++h) k += program_.irq_device[std::size_t(h)] ? 1 : 0;
-      counter = program_.fires_left[k];
+      counter = program_.hw.fires_left[k];
       if (machine_.get(s.data(), counter) == 0) return;
-    } else if (((machine_.get(s.data(), program_.ipi_pending[std::size_t(c)]) >> hg.index) & 1) == 0) {
+    } else if (((machine_.get(s.data(), program_.hw.ipi_pending[std::size_t(c)]) >> hg.index) & 1) == 0) {
       return;
     }
     std::memcpy(st, s.data(), s.size_bytes());
     if (device) machine_.set(st, counter, machine_.get(st, counter) - 1);
-    else machine_.set(st, program_.ipi_pending[std::size_t(c)], machine_.get(st, program_.ipi_pending[std::size_t(c)]) & ~(std::int64_t(1) << hg.index));
-    machine_.set(st, program_.irq_depth[std::size_t(c)], depth + 1);
-    machine_.set(st, program_.irqs_on[std::size_t(c)], 0);  // interrupt gates clear IF
+    else machine_.set(st, program_.hw.ipi_pending[std::size_t(c)], machine_.get(st, program_.hw.ipi_pending[std::size_t(c)]) & ~(std::int64_t(1) << hg.index));
+    machine_.set(st, program_.hw.irq_depth[std::size_t(c)], depth + 1);
+    machine_.set(st, program_.hw.irqs_on[std::size_t(c)], 0);  // interrupt gates clear IF
     for (const ProcessInstance& p : program_.processes) {
       if (!p.handler || p.cpu != c || p.level != depth + 1 || p.irq != hg.index) continue;
       write(p.pc_slot, st, 1);
@@ -234,23 +254,7 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
       case Op::BitOr: case Op::BitXor: case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le:
       case Op::Gt: case Op::Ge: {
         std::int64_t y = stack[--sp];
-        std::int64_t& x = stack[sp - 1];
-        switch (in.op) {
-          case Op::Add: x = std::int64_t(std::uint64_t(x) + std::uint64_t(y)); break;
-          case Op::Sub: x = std::int64_t(std::uint64_t(x) - std::uint64_t(y)); break;
-          case Op::Mul: x = std::int64_t(std::uint64_t(x) * std::uint64_t(y)); break;
-          case Op::Shl: x = (y < 0 || y > 62) ? 0 : std::int64_t(std::uint64_t(x) << y); break;
-          case Op::Shr: x = (y < 0 || y > 62) ? (x < 0 ? -1 : 0) : (x >> y); break;
-          case Op::BitAnd: x &= y; break;
-          case Op::BitOr: x |= y; break;
-          case Op::BitXor: x ^= y; break;
-          case Op::Eq: x = x == y; break;
-          case Op::Ne: x = x != y; break;
-          case Op::Lt: x = x < y; break;
-          case Op::Le: x = x <= y; break;
-          case Op::Gt: x = x > y; break;
-          default: x = x >= y; break;
-        }
+        stack[sp - 1] = binary(in.op, stack[sp - 1], y);
         ++ip;
         break;
       }
@@ -349,8 +353,8 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
       case Op::IrqReturn:
         w.end_ip = ip;
         write(proc.pc_slot, st, 0);
-        machine_.set(st, program_.irq_depth[std::size_t(proc.cpu)], machine_.depth(st, proc.cpu) - 1);
-        machine_.set(st, program_.irqs_on[std::size_t(proc.cpu)], 1);  // iret restores IF
+        machine_.set(st, program_.hw.irq_depth[std::size_t(proc.cpu)], machine_.depth(st, proc.cpu) - 1);
+        machine_.set(st, program_.hw.irqs_on[std::size_t(proc.cpu)], 1);  // iret restores IF
         (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
         return;
       case Op::Runnable: {
@@ -454,13 +458,13 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
     case Builtin::Pgd: {
       std::int64_t mm = pop();
       if (mm < 0) return fail(runtime_error("pgd(none): no mm"));
-      push(machine_.get(st, program_.pgd[std::size_t(mm)]));
+      push(machine_.get(st, program_.hw.pgd[std::size_t(mm)]));
       return true;
     }
-    case Builtin::ReadCr3: push(machine_.get(st, program_.cr3[std::size_t(cpu)])); return true;
+    case Builtin::ReadCr3: push(machine_.get(st, program_.hw.cr3[std::size_t(cpu)])); return true;
     case Builtin::WriteCr3: {
       std::int64_t f = pop();
-      machine_.set(st, program_.cr3[std::size_t(cpu)], f);
+      machine_.set(st, program_.hw.cr3[std::size_t(cpu)], f);
       // without PCIDs a root load flushes the TLB and walk caches; with them, nothing
       if (!program_.machine.pcid) machine_.invalidate_all(st, cpu);
       return true;
@@ -479,7 +483,7 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
     case Builtin::Cr3Of: case Builtin::CurrentOf: {
       std::int64_t c = pop();
       if (c < 0 || c >= module_.cpus) return fail(runtime_error("cpu " + std::to_string(c) + " does not exist"));
-      if (Builtin(in.a) == Builtin::Cr3Of) push(machine_.get(st, program_.cr3[std::size_t(c)]));
+      if (Builtin(in.a) == Builtin::Cr3Of) push(machine_.get(st, program_.hw.cr3[std::size_t(c)]));
       else push(program_.current.empty() ? -1 : machine_.get(st, program_.current[std::size_t(c)]));
       return true;
     }
@@ -575,13 +579,13 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
       }
       return true;
     }
-    case Builtin::IrqDisable: machine_.set(st, program_.irqs_on[std::size_t(cpu)], 0); return true;
-    case Builtin::IrqEnable: machine_.set(st, program_.irqs_on[std::size_t(cpu)], 1); return true;
+    case Builtin::IrqDisable: machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], 0); return true;
+    case Builtin::IrqEnable: machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], 1); return true;
     case Builtin::IrqSave:
       push(machine_.irqs_on(st, cpu) ? 1 : 0);
-      machine_.set(st, program_.irqs_on[std::size_t(cpu)], 0);
+      machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], 0);
       return true;
-    case Builtin::IrqRestore: machine_.set(st, program_.irqs_on[std::size_t(cpu)], pop() != 0 ? 1 : 0); return true;
+    case Builtin::IrqRestore: machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], pop() != 0 ? 1 : 0); return true;
     case Builtin::IrqsDisabled: push(machine_.irqs_on(st, cpu) ? 0 : 1); return true;
     case Builtin::WakeUp: {
       std::int64_t t = pop();
@@ -689,23 +693,7 @@ std::optional<std::int64_t> ModelSystem::eval(std::uint32_t ip, const checker::W
       case Op::BitOr: case Op::BitXor: case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le:
       case Op::Gt: case Op::Ge: {
         std::int64_t y = stack[--sp];
-        std::int64_t& x = stack[sp - 1];
-        switch (in.op) {
-          case Op::Add: x = std::int64_t(std::uint64_t(x) + std::uint64_t(y)); break;
-          case Op::Sub: x = std::int64_t(std::uint64_t(x) - std::uint64_t(y)); break;
-          case Op::Mul: x = std::int64_t(std::uint64_t(x) * std::uint64_t(y)); break;
-          case Op::Shl: x = (y < 0 || y > 62) ? 0 : std::int64_t(std::uint64_t(x) << y); break;
-          case Op::Shr: x = (y < 0 || y > 62) ? (x < 0 ? -1 : 0) : (x >> y); break;
-          case Op::BitAnd: x &= y; break;
-          case Op::BitOr: x |= y; break;
-          case Op::BitXor: x ^= y; break;
-          case Op::Eq: x = x == y; break;
-          case Op::Ne: x = x != y; break;
-          case Op::Lt: x = x < y; break;
-          case Op::Le: x = x <= y; break;
-          case Op::Gt: x = x > y; break;
-          default: x = x >= y; break;
-        }
+        stack[sp - 1] = binary(in.op, stack[sp - 1], y);
         break;
       }
       case Op::TestBit: {
@@ -749,14 +737,14 @@ std::optional<std::int64_t> ModelSystem::eval(std::uint32_t ip, const checker::W
         if (b == Builtin::Cr3Of || b == Builtin::CurrentOf) {
           std::int64_t c = stack[--sp];
           if (c < 0 || c >= module_.cpus) return std::nullopt;
-          if (b == Builtin::Cr3Of) stack[sp++] = machine_.get(st, program_.cr3[std::size_t(c)]);
+          if (b == Builtin::Cr3Of) stack[sp++] = machine_.get(st, program_.hw.cr3[std::size_t(c)]);
           else stack[sp++] = program_.current.empty() ? -1 : machine_.get(st, program_.current[std::size_t(c)]);
           break;
         }
         if (b == Builtin::Pgd) {
           std::int64_t mm = stack[--sp];
           if (mm < 0) return std::nullopt;
-          stack[sp++] = machine_.get(st, program_.pgd[std::size_t(mm)]);
+          stack[sp++] = machine_.get(st, program_.hw.pgd[std::size_t(mm)]);
           break;
         }
         int level = b == Builtin::PtPresent || b == Builtin::PtFrame ? int(stack[--sp]) : 1;
@@ -952,10 +940,10 @@ std::vector<std::uint32_t> ModelSystem::involved_slots(checker::ConstStateRef be
   if (effect.frame < 0) return {};
   std::size_t f = std::size_t(effect.frame);
   switch (effect.stale) {
-    case hw::Stale::ForeignFrame: return {program_.owner[f]};
-    case hw::Stale::CowWrite: return {program_.maps[f]};
-    case hw::Stale::CacheStale: return {program_.latest[f * std::size_t(program_.machine.words) + std::size_t(effect.word)]};
-    default: return {program_.kind[f]};
+    case hw::Stale::ForeignFrame: return {program_.hw.owner[f]};
+    case hw::Stale::CowWrite: return {program_.hw.maps[f]};
+    case hw::Stale::CacheStale: return {program_.hw.latest[f * std::size_t(program_.machine.words) + std::size_t(effect.word)]};
+    default: return {program_.hw.kind[f]};
   }
 }
 

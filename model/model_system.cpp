@@ -22,23 +22,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, CheckedModule module,
   }
 
   if (program_.has_machine) {
-    hw::Slots slots;
-    slots.cr3 = program_.cr3;
-    slots.irqs_on = program_.irqs_on;
-    slots.irq_depth = program_.irq_depth;
-    slots.ipi_pending = program_.ipi_pending;
-    slots.tlb = program_.tlb;
-    slots.walk = program_.walk;
-    slots.kind = program_.kind;
-    slots.owner = program_.owner;
-    slots.maps = program_.maps;
-    slots.value = program_.value;
-    slots.entry = program_.entry;
-    slots.pgd = program_.pgd;
-    slots.fires_left = program_.fires_left;
-    slots.line = program_.line;
-    slots.latest = program_.latest;
-    machine_ = hw::Machine(program_.machine, int(module_.mms.size()), program_.page_index, int(module_.irqs.size()), std::move(slots), &program_.slots);
+    machine_ = hw::Machine(program_.machine, int(module_.mms.size()), program_.page_index, int(module_.irqs.size()), program_.hw, &program_.slots);
   }
   // one group per (process instance, location)
   for (std::uint32_t p = 0; p < program_.processes.size(); ++p) {

@@ -20,6 +20,7 @@
 #include "checker/system.hpp"
 #include "model/ast.hpp"
 #include "model/hw/config.hpp"
+#include "model/hw/slots.hpp"
 
 namespace tlbcheck::model {
 
@@ -127,14 +128,13 @@ struct Program {
   std::vector<bool> page_kernel;                  // declared `kernel`
   std::vector<std::uint32_t> mm_field_base;       // slot of field f of mm 0; mms follow with stride `mm_field_stride[f]`
   std::vector<std::uint32_t> mm_field_stride;
-  std::vector<std::uint32_t> cr3, irqs_on, irq_depth, ipi_pending, tlb, walk, kind, owner, maps, value, entry, pgd, fires_left;
+  hw::Slots hw;                                   // where the machine's state lives
   std::vector<std::string> irq_names;
   std::vector<std::vector<std::uint32_t>> ipi_args;  // [cpu * irqs + irq]: the pending IPI's arguments
   std::vector<bool> irq_device;
   std::vector<int> irq_cpu;
   std::uint32_t speculation_site = 0;  // site of a speculative walk through a stale entry
   std::uint32_t cache_site = 0;        // site of a stale read (when no statement is involved)
-  std::vector<std::uint32_t> line, latest;  // the data cache
   // tasks
   std::vector<std::uint32_t> current, preempt_count;       // per CPU
   std::vector<std::uint32_t> task_mm, task_active_mm, task_asleep, task_resume;  // per task

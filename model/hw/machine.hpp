@@ -26,6 +26,7 @@
 
 #include "checker/system.hpp"
 #include "model/hw/config.hpp"
+#include "model/hw/slots.hpp"
 #include "model/program.hpp"
 
 namespace tlbcheck::model::hw {
@@ -45,22 +46,7 @@ enum class Stale : std::uint8_t {
   CacheStale,      // stale-cache: a read returned an older value than the latest write
 };
 
-struct Slots {
-  // per CPU
-  std::vector<std::uint32_t> cr3, irqs_on, irq_depth, ipi_pending;
-  std::vector<std::uint32_t> tlb;   // [(cpu * tags + tag) * pages + page]; tags = mms with PCIDs, else 1
-  std::vector<std::uint32_t> walk;  // [(cpu * tags + tag) * walk_keys + key]
-  // per frame (value: per frame and word, [frame * words + word])
-  std::vector<std::uint32_t> kind, owner, maps, value;
-  std::vector<std::uint32_t> entry;  // [frame * entries + index]
-  // per mm
-  std::vector<std::uint32_t> pgd;
-  // device interrupts: firings left
-  std::vector<std::uint32_t> fires_left;
-  // data cache: [(colour * frames + frame) * words + word]: 0 absent, else 1 + 2*value + dirty;
-  // latest value per frame and word
-  std::vector<std::uint32_t> line, latest;
-};
+
 
 struct WalkKey {
   int level;            // 2..levels: the entry at this level, which points to a level-1 lower table
