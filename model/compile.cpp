@@ -233,7 +233,7 @@ class Lowerer {
     hw::Slots probe;
     probe.kind.resize(std::size_t(K));
     hw::Config config = mc;
-    hw::Machine dry(config, mms, p.page_index, int(cm_.irqs.size()), probe, nullptr);
+    hw::Machine dry(config, mms, p.page_index, int(cm_.irqs.size()), probe, nullptr, nullptr);
     for (int c = 0; c < cm_.cpus; ++c) {
       int tags = mc.pcid ? int(cm_.mms.size()) : 1;
       for (int tag = 0; tag < tags; ++tag) {
@@ -369,7 +369,7 @@ class Lowerer {
   // every CPU: the first declared mm's, else init_mm's.
   void boot() {
     Program& p = out_.program;
-    hw::Machine machine(cm_.machine, int(cm_.mms.size()), p.page_index, int(cm_.irqs.size()), p.hw, &p.slots);
+    hw::Machine machine(cm_.machine, int(cm_.mms.size()), p.page_index, int(cm_.irqs.size()), p.hw, &p.slots, &p.access);
     std::string error;
     if (!machine.boot(p.initial.data(), boot_maps(), error)) {
       diags_.error(DiagKind::BadMachine, m_.file, {0, 1}, error);
@@ -441,6 +441,14 @@ class Lowerer {
     if (p.words > kMaxStateWords) {
       diags_.error(DiagKind::StateTooLarge, m_.file, {0, 1},
                    "the state needs " + std::to_string(p.words) + " words: at most " + std::to_string(kMaxStateWords));
+    }
+    for (const ModelSlot& slot : p.slots) {
+      SlotAccess a;
+      a.word = slot.pub.word;
+      a.shift = slot.pub.shift;
+      a.mask = slot.pub.width == 0 ? 0 : (slot.pub.width >= 64 ? ~0ULL : ((1ULL << slot.pub.width) - 1)) << slot.pub.shift;
+      a.lo = slot.lo;
+      p.access.push_back(a);
     }
     p.initial.assign(p.words, 0);
     for (auto [slot, value] : initial_values_) {

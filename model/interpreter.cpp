@@ -57,18 +57,9 @@ struct ModelSystem::Scratch final : checker::Scratch {
   std::uint32_t end_ip = 0;  // the instruction that ended the step last emitted
 };
 
-std::int64_t ModelSystem::read(std::uint32_t slot, const checker::Word* s) const {
-  const ModelSlot& m = program_.slots[slot];
-  const std::uint64_t mask = m.pub.width >= 64 ? ~0ULL : ((1ULL << m.pub.width) - 1);
-  return std::int64_t((s[m.pub.word] >> m.pub.shift) & mask) + m.lo;
-}
+std::int64_t ModelSystem::read(std::uint32_t slot, const checker::Word* s) const { return program_.access[slot].get(s); }
 
-void ModelSystem::write(std::uint32_t slot, checker::Word* s, std::int64_t v) const {
-  const ModelSlot& m = program_.slots[slot];
-  if (m.pub.width == 0) return;
-  const std::uint64_t mask = (m.pub.width >= 64 ? ~0ULL : ((1ULL << m.pub.width) - 1)) << m.pub.shift;
-  s[m.pub.word] = (s[m.pub.word] & ~mask) | ((std::uint64_t(v - m.lo) << m.pub.shift) & mask);
-}
+void ModelSystem::write(std::uint32_t slot, checker::Word* s, std::int64_t v) const { program_.access[slot].set(s, v); }
 
 void ModelSystem::run_process(std::uint32_t p, checker::ConstStateRef s, Scratch& w, checker::EmitFn emit) const {
   const ProcessInstance& proc = program_.processes[p];

@@ -22,7 +22,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, CheckedModule module,
   }
 
   if (program_.has_machine) {
-    machine_ = hw::Machine(program_.machine, int(module_.mms.size()), program_.page_index, int(module_.irqs.size()), program_.hw, &program_.slots);
+    machine_ = hw::Machine(program_.machine, int(module_.mms.size()), program_.page_index, int(module_.irqs.size()), program_.hw, &program_.slots, &program_.access);
   }
   // one group per (process instance, location)
   for (std::uint32_t p = 0; p < program_.processes.size(); ++p) {

@@ -88,6 +88,18 @@ struct ModelSlot {
   Format format = Format::Plain;
 };
 
+// How to read and write one slot: what the hot path needs of a ModelSlot,
+// 24 bytes, in one dense array (Program::access).
+struct SlotAccess {
+  std::uint32_t word = 0;
+  std::uint32_t shift = 0;
+  std::uint64_t mask = 0;  // the slot's bits, in place; 0 for a slot without bits
+  std::int64_t lo = 0;     // stored as value - lo
+
+  std::int64_t get(const checker::Word* s) const { return std::int64_t((s[word] & mask) >> shift) + lo; }
+  void set(checker::Word* s, std::int64_t v) const { s[word] = (s[word] & ~mask) | ((std::uint64_t(v - lo) << shift) & mask); }
+};
+
 struct ProcessInstance {
   std::string name;            // "waiter" or "waiter@cpu1"; a handler: "flush_ipi@cpu1" (+ "#2" nested)
   int cpu = 0;
@@ -109,6 +121,7 @@ struct ProcessInstance {
 struct Program {
   std::vector<Instr> code;
   std::vector<ModelSlot> slots;
+  std::vector<SlotAccess> access;  // parallel to slots
   std::vector<Site> sites;  // site 0 is "no violation"
   std::vector<ProcessInstance> processes;
   std::vector<std::uint32_t> invariant_entry;  // per invariant: first instruction

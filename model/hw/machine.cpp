@@ -30,8 +30,8 @@ Effect runtime(std::string message) {
 }  // namespace
 
 Machine::Machine(const Config& config, int mms, std::vector<std::int64_t> page_index, int irqs, Slots slots,
-                 const std::vector<ModelSlot>* layout)
-    : config_(config), mms_(mms), irqs_(irqs), page_index_(std::move(page_index)), slots_(std::move(slots)), layout_(layout) {
+                 const std::vector<ModelSlot>* layout, const std::vector<SlotAccess>* access)
+    : config_(config), mms_(mms), irqs_(irqs), page_index_(std::move(page_index)), slots_(std::move(slots)), layout_(layout), access_(access) {
   frames_ = int(slots_.kind.size());
   if (config_.words < 1) config_.words = 1;
   if (config_.walk_cache) {
@@ -43,18 +43,9 @@ Machine::Machine(const Config& config, int mms, std::vector<std::int64_t> page_i
   }
 }
 
-std::int64_t Machine::get(const checker::Word* s, std::uint32_t slot) const {
-  const ModelSlot& m = (*layout_)[slot];
-  const std::uint64_t mask = m.pub.width >= 64 ? ~0ULL : ((1ULL << m.pub.width) - 1);
-  return std::int64_t((s[m.pub.word] >> m.pub.shift) & mask) + m.lo;
-}
+std::int64_t Machine::get(const checker::Word* s, std::uint32_t slot) const { return (*access_)[slot].get(s); }
 
-void Machine::set(checker::Word* s, std::uint32_t slot, std::int64_t v) const {
-  const ModelSlot& m = (*layout_)[slot];
-  if (m.pub.width == 0) return;
-  const std::uint64_t mask = (m.pub.width >= 64 ? ~0ULL : ((1ULL << m.pub.width) - 1)) << m.pub.shift;
-  s[m.pub.word] = (s[m.pub.word] & ~mask) | ((std::uint64_t(v - m.lo) << m.pub.shift) & mask);
-}
+void Machine::set(checker::Word* s, std::uint32_t slot, std::int64_t v) const { (*access_)[slot].set(s, v); }
 
 std::int64_t Machine::index_at(std::int64_t n, int level) const {
   std::int64_t div = 1;

@@ -70,7 +70,7 @@ class Machine {
  public:
   Machine() = default;
   Machine(const Config& config, int mms, std::vector<std::int64_t> page_index, int irqs, Slots slots,
-          const std::vector<ModelSlot>* layout);
+          const std::vector<ModelSlot>* layout, const std::vector<SlotAccess>* access);
 
   const Config& config() const { return config_; }
   const Slots& slots() const { return slots_; }
@@ -159,6 +159,7 @@ class Machine {
   std::vector<WalkKey> walk_keys_;
   Slots slots_;
   const std::vector<ModelSlot>* layout_ = nullptr;
+  const std::vector<SlotAccess>* access_ = nullptr;
 };
 
 }  // namespace tlbcheck::model::hw
