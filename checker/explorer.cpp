@@ -33,6 +33,7 @@ struct Local {
   std::unique_ptr<Scratch> scratch;
   StateStore::Cursor cursor;
   std::vector<std::uint32_t> fresh;         // rows of the new states of this level
+  std::vector<Word> fresh_states;           // compact mode: those states, in the same order
   std::vector<std::uint32_t> violations;                       // rows of new violating states
   std::vector<std::uint64_t> deadlocks;                        // canonical indices
   std::vector<Overflow> overflow;
@@ -68,13 +69,25 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   // allow more workers than cores when asked (TBB caps at the core count otherwise)
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism, result.threads);
   tbb::task_arena arena(int(result.threads));
-  StateStore store(words, 1u << 16);
+  StateStore store(words, 1u << 16, options.compact);
+  result.compact = options.compact;
   std::vector<std::uint32_t> order;  // canonical index -> row
+  // Compact mode keeps whole states only for the level being expanded.
+  std::vector<Word> level_states;
+  auto state_of = [&](std::uint64_t canon, std::uint64_t level_begin) -> const Word* {
+    return options.compact ? level_states.data() + (canon - level_begin) * words : store.state(order[canon]);
+  };
   tbb::enumerable_thread_specific<Local> locals([&] {
     Local l;
     l.scratch = system.make_scratch();
     return l;
   });
+  auto frontier_bytes = [&] {
+    std::uint64_t bytes = level_states.capacity() * sizeof(Word);
+    for (const Local& l : locals) bytes += l.fresh_states.capacity() * sizeof(Word) + l.fresh.capacity() * sizeof(std::uint32_t);
+    return bytes;
+  };
+  auto memory = [&] { return store.memory_bytes() + order.capacity() * sizeof(std::uint32_t) + frontier_bytes(); };
   std::uint64_t states = 0;
   std::uint64_t max_successors = 8;
 
@@ -87,6 +100,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     store.insert(init.data(), StateStore::hash_state(init.data(), words), 0, cursor, row);
     order.push_back(row);
     states = 1;
+    if (options.compact) level_states = init;
   }
 
   // Reconstructs the path to a state from the parent links and re-executes it.
@@ -125,7 +139,11 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     result.outcome = outcome;
     result.states = states;
     result.seconds = elapsed();
-    result.memory_bytes = std::max(result.memory_bytes, store.memory_bytes() + order.capacity() * sizeof(std::uint32_t));
+    result.memory_bytes = std::max(result.memory_bytes, memory());
+    if (options.compact) {
+      double n = double(states);
+      result.omission_probability = std::min(1.0, n * (n - 1) / 2 * 0x1p-64);
+    }
     return result;
   };
 
@@ -148,7 +166,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
       if (needed * 2 > store.capacity()) {
         std::uint64_t slots = std::bit_ceil(needed * 2);
         std::uint64_t extra = slots * sizeof(std::uint64_t);
-        if (options.memory_limit != 0 && store.memory_bytes() + extra > options.memory_limit) {
+        if (options.memory_limit != 0 && memory() + extra > options.memory_limit) {
           result.stopped_by = "the memory limit";
           result.depth = depth;
           return finish(Outcome::Incomplete);
@@ -159,7 +177,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
         tbb::parallel_for(tbb::blocked_range<std::uint64_t>(batch_begin, batch_end, 64), [&](const tbb::blocked_range<std::uint64_t>& range) {
           Local& local = locals.local();
           for (std::uint64_t canon = range.begin(); canon != range.end(); ++canon) {
-            const Word* s = store.state(order[canon]);
+            const Word* s = state_of(canon, level_begin);
             std::uint64_t ordinal = 0;
             system.next(ConstStateRef(s, words), *local.scratch, [&](GroupId, ConstStateRef succ) {
               if (ordinal > kOrdinalMask) {
@@ -172,6 +190,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
               if (r == StateStore::Result::Inserted) {
                 ++local.inserted;
                 local.fresh.push_back(row);
+                if (options.compact) local.fresh_states.insert(local.fresh_states.end(), succ.begin(), succ.end());
                 if (system.check(succ).violated) local.violations.push_back(row);
               } else if (r == StateStore::Result::Full) {
                 local.overflow.push_back({std::vector<Word>(succ.begin(), succ.end()), key});
@@ -205,6 +224,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
           if (store.insert(o.state.data(), StateStore::hash_state(o.state.data(), words), o.key, l.cursor, row) == StateStore::Result::Inserted) {
             ++states;
             l.fresh.push_back(row);
+            if (options.compact) l.fresh_states.insert(l.fresh_states.end(), o.state.begin(), o.state.end());
             if (system.check(o.state).violated) l.violations.push_back(row);
           }
         }
@@ -214,7 +234,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
         violations_found = violations_found || !l.violations.empty();
         deadlock_found = deadlock_found || !l.deadlocks.empty();
       }
-      result.memory_bytes = std::max(result.memory_bytes, store.memory_bytes() + order.capacity() * sizeof(std::uint32_t));
+      result.memory_bytes = std::max(result.memory_bytes, memory());
       if (options.progress && std::chrono::duration<double>(Clock::now() - last_report).count() >= 1.0) {
         last_report = Clock::now();
         options.progress({states, result.transitions, level_end - batch_end, depth, elapsed(), result.memory_bytes});
@@ -254,30 +274,43 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     }
     if (violations_found) {
       std::uint64_t best = UINT64_MAX;
-      std::uint32_t best_row = 0;
       for (Local& l : locals) {
-        for (std::uint32_t row : l.violations) {
-          if (store.key(row) < best) {
-            best = store.key(row);
-            best_row = row;
-          }
-        }
+        for (std::uint32_t row : l.violations) best = std::min(best, store.key(row));
       }
-      result.property = system.check(ConstStateRef(store.state(best_row), words)).property;
       result.trace = build_trace(best, false);
+      result.property = system.check(result.trace.states.back()).property;
       result.depth = depth + 1;
       return finish(Outcome::Violated);
     }
 
-    // the next level, in canonical order
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> next;
+    // the next level, in canonical order (keys are unique: one edge each)
+    struct Fresh {
+      std::uint64_t key;
+      std::uint32_t row;
+      const Word* state;  // compact mode only
+    };
+    std::vector<Fresh> next;
     for (Local& l : locals) {
-      for (std::uint32_t row : l.fresh) next.push_back({store.key(row), row});
+      for (std::size_t i = 0; i < l.fresh.size(); ++i) {
+        next.push_back({store.key(l.fresh[i]), l.fresh[i], options.compact ? l.fresh_states.data() + i * words : nullptr});
+      }
+    }
+    arena.execute([&] { tbb::parallel_sort(next.begin(), next.end(), [](const Fresh& a, const Fresh& b) { return a.key < b.key; }); });
+    for (const Fresh& f : next) order.push_back(f.row);
+    if (options.compact) {
+      level_states.resize(next.size() * words);
+      level_states.shrink_to_fit();
+      arena.execute([&] {
+        tbb::parallel_for(std::size_t(0), next.size(), [&](std::size_t i) { std::memcpy(level_states.data() + i * words, next[i].state, words * sizeof(Word)); });
+      });
+      result.memory_bytes = std::max(result.memory_bytes, memory());
+    }
+    for (Local& l : locals) {
       l.fresh.clear();
       l.fresh.shrink_to_fit();
+      l.fresh_states.clear();
+      l.fresh_states.shrink_to_fit();
     }
-    arena.execute([&] { tbb::parallel_sort(next.begin(), next.end()); });
-    for (auto& [key, row] : next) order.push_back(row);
     level_begin = level_end;
     level_end = order.size();
     if (level_end > level_begin) ++depth;

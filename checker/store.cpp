@@ -25,8 +25,8 @@ void atomic_min(std::uint64_t& word, std::uint64_t value) {
 
 }  // namespace
 
-StateStore::StateStore(std::uint32_t words, std::uint64_t initial_slots)
-    : words_(words), chunks_(new std::atomic<std::uint64_t*>[kMaxChunks]()) {
+StateStore::StateStore(std::uint32_t words, std::uint64_t initial_slots, bool compact)
+    : words_(compact ? 1 : words), compact_(compact), chunks_(new std::atomic<std::uint64_t*>[kMaxChunks]()) {
   std::uint64_t slots = std::bit_ceil(std::max<std::uint64_t>(initial_slots, 1024));
   table_ = make_table(slots);
   mask_ = slots - 1;
@@ -39,6 +39,11 @@ StateStore::~StateStore() {
 
 std::uint64_t StateStore::hash_state(const Word* state, std::uint32_t words) {
   return XXH3_64bits(state, std::size_t(words) * sizeof(Word));
+}
+
+bool StateStore::row_equal(const std::uint64_t* row, const Word* state, std::uint64_t hash) const {
+  if (compact_) return row[1] == hash;
+  return std::memcmp(row + 1, state, std::size_t(words_) * sizeof(Word)) == 0;
 }
 
 void StateStore::reserve(Cursor& cursor) {
@@ -69,7 +74,11 @@ StateStore::Result StateStore::insert(const Word* state, std::uint64_t hash, std
       }
       std::uint32_t mine = static_cast<std::uint32_t>(cursor.next);
       std::uint64_t* r = row_ptr(mine);
-      std::memcpy(r + 1, state, std::size_t(words_) * sizeof(Word));
+      if (compact_) {
+        r[1] = hash;
+      } else {
+        std::memcpy(r + 1, state, std::size_t(words_) * sizeof(Word));
+      }
       std::atomic_ref<std::uint64_t>(r[0]).store(key, std::memory_order_relaxed);
       std::uint64_t claimed = (tag << 32) | (std::uint64_t(mine) + 1);
       if (table_[pos].compare_exchange_strong(e, claimed, std::memory_order_acq_rel)) {
@@ -83,7 +92,7 @@ StateStore::Result StateStore::insert(const Word* state, std::uint64_t hash, std
     if ((e >> 32) == tag) {
       std::uint32_t other = static_cast<std::uint32_t>((e & 0xffffffffULL) - 1);
       std::uint64_t* r = row_ptr(other);
-      if (std::memcmp(r + 1, state, std::size_t(words_) * sizeof(Word)) == 0) {
+      if (row_equal(r, state, hash)) {
         atomic_min(r[0], key);
         row = other;
         return Result::Found;
@@ -115,7 +124,7 @@ void StateStore::grow(std::uint64_t slots) {
     for (std::uint32_t r = 0; r < kRowsPerChunk; ++r) {
       const std::uint64_t* row = rows + std::size_t(r) * row_words;
       if (row[0] == kNoKey) continue;
-      place(table.get(), mask, hash_state(row + 1, words_), c * kRowsPerChunk + r);
+      place(table.get(), mask, row_hash(row), c * kRowsPerChunk + r);
     }
   });
   table_ = std::move(table);

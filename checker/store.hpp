@@ -3,6 +3,10 @@
 // Layout
 //   rows:  an arena of fixed rows in chunks that never move;
 //          row = [ key (u64) | state words ... ]
+//          or, in compact mode, row = [ key | 64-bit fingerprint ]: the
+//          fingerprint is the state's hash, so equal fingerprints are taken
+//          for equal states (the explorer reports the odds that this omitted
+//          a state).
 //          key = BFS parent link: (parent's canonical index << 24) | ordinal
 //          of the edge among the parent's successors. Concurrent inserts keep
 //          the smallest key (atomic min), so the parent of every state is the
@@ -38,15 +42,18 @@ class StateStore {
 
   enum class Result { Inserted, Found, Full };
 
-  StateStore(std::uint32_t words, std::uint64_t initial_slots);
+  // words: the state's size; compact: store fingerprints, not states.
+  StateStore(std::uint32_t words, std::uint64_t initial_slots, bool compact = false);
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
 
   // Inserts `state` (hash = hash_state(state)) with parent link `key`, or
   // lowers the key of the equal state already there. `row` receives the row.
+  // In compact mode only `hash` is used and stored.
   Result insert(const Word* state, std::uint64_t hash, std::uint64_t key, Cursor& cursor, std::uint32_t& row);
 
+  // The stored state (full mode only).
   const Word* state(std::uint32_t row) const { return row_ptr(row) + 1; }
   std::uint64_t key(std::uint32_t row) const {
     return std::atomic_ref<std::uint64_t>(row_ptr(row)[0]).load(std::memory_order_relaxed);
@@ -57,7 +64,7 @@ class StateStore {
 
   std::uint64_t capacity() const { return mask_ + 1; }
   std::uint64_t memory_bytes() const;
-  std::uint32_t words() const { return words_; }
+  bool compact() const { return compact_; }
 
   static std::uint64_t hash_state(const Word* state, std::uint32_t words);
 
@@ -66,9 +73,12 @@ class StateStore {
     return chunks_[row / kRowsPerChunk].load(std::memory_order_acquire) + std::size_t(row % kRowsPerChunk) * (words_ + 1);
   }
   void reserve(Cursor& cursor);
+  std::uint64_t row_hash(const std::uint64_t* row) const { return compact_ ? row[1] : hash_state(row + 1, words_); }
+  bool row_equal(const std::uint64_t* row, const Word* state, std::uint64_t hash) const;
   bool place(std::atomic<std::uint64_t>* table, std::uint64_t mask, std::uint64_t hash, std::uint32_t row);
 
-  std::uint32_t words_;
+  std::uint32_t words_;      // state words a row holds (1 in compact mode)
+  bool compact_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> table_;
   std::uint64_t mask_ = 0;
   std::unique_ptr<std::atomic<std::uint64_t*>[]> chunks_;

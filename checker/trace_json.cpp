@@ -23,6 +23,8 @@ nlohmann::json render_json(const System& system, const Report& report) {
   j["peak_rss_bytes"] = report.peak_rss_bytes;
   j["state_bytes"] = report.state_bytes;
   if (r.outcome == Outcome::Incomplete) j["stopped_by"] = r.stopped_by;
+  j["compact"] = r.compact;
+  if (r.compact) j["omission_probability"] = r.omission_probability;
   nlohmann::json trace = nlohmann::json::array();
   auto groups = system.groups();
   for (const Step& s : report.steps) {

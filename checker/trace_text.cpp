@@ -131,6 +131,12 @@ std::string render_text(const System& system, const Report& report) {
   out += "states: " + with_commas(r.states) + ", transitions: " + with_commas(r.transitions) + ", depth: " + std::to_string(r.depth) + "\n";
   out += "time: " + number(r.seconds, 2) + " s (" + with_commas(std::uint64_t(rate)) + " states/s), threads: " + std::to_string(r.threads) +
          ", store: " + bytes(r.memory_bytes) + ", state: " + std::to_string(report.state_bytes) + " bytes\n";
+  if (r.compact) {
+    char p[32];
+    std::snprintf(p, sizeof p, "%.1e", r.omission_probability);
+    out += std::string("compact: states were stored as 64-bit fingerprints; the probability that a collision omitted a state is at most ") + p +
+           (r.outcome == Outcome::Violated ? " (the counterexample itself is exact: it was re-executed)\n" : "\n");
+  }
   return out;
 }
 

@@ -3,7 +3,7 @@
 //
 //   tlbcheck check FILE [-D NAME=VALUE]... [--threads N] [--format text|json]
 //                       [--max-states N] [--memory-limit SIZE] [--trace-out FILE]
-//                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet]
+//                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet] [--compact]
 //   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]...
 //
 // Exit status: 0 every property holds (exhaustively), 1 a violation was found
@@ -58,6 +58,7 @@ struct Options {
   bool show_layout = false;
   bool show_hw = false;
   bool quiet = false;
+  bool compact = false;
 };
 
 // "512M", "4G", "1.5GiB", "1000000" (bytes) -> bytes; 0 on a malformed size.
@@ -149,6 +150,7 @@ int run_check(const Options& o) {
   eo.check_deadlock = loaded.deadlock_enabled;
   eo.deadlock_property = checker::PropertyId{std::uint32_t(properties::BuiltinProperty::Deadlock)};
   eo.stop = &g_interrupted;
+  eo.compact = o.compact;
   bool progress = !o.quiet && isatty(STDERR_FILENO);
   if (progress) {
     eo.progress = [](const checker::Progress& p) {
@@ -252,6 +254,7 @@ int main(int argc, char** argv) {
   check->add_flag("--show-layout", o.show_layout, "print the packed state layout first");
   check->add_flag("--show-hw", o.show_hw, "in a counterexample, list the TLB, walk-cache and data-cache contents after each step");
   check->add_flag("-q,--quiet", o.quiet, "no progress line");
+  check->add_flag("--compact", o.compact, "store 64-bit fingerprints instead of whole states (prints the odds that a state was omitted)");
 
   CLI::App* replay = app.add_subcommand("replay", "re-execute a saved trace step by step and confirm its violation");
   replay->add_option("FILE", o.file, "the protocol description (.tlb)")->required();

@@ -4,7 +4,7 @@
 #
 # For each N it runs SPIN 6.5.2 (exact storage, -DSAFETY, with and without
 # -DNOREDUCE; -w26 from N=10 on so the hash table is not overloaded) and
-# tlbcheck (1 and 2 threads, exact storage), and prints one table: states,
+# tlbcheck (1 and 2 threads; full and --compact storage), and prints one table: states,
 # transitions, seconds, states/s, peak RSS, bytes/state and tlbcheck's time
 # relative to SPIN -DNOREDUCE. Then the buggy variant (-DBUGGY / -D buggy=true):
 # time to the first counterexample and its length.
@@ -50,11 +50,14 @@ for N in $NS; do
     [ $mode = NOREDUCE ] && spin_ref=$secs
     row spin "$N" "$mode" "$states" "$trans" "$secs" "$kb" "$spin_ref"
   done
-  for t in $THREADS; do
-    read -r secs kb < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" --threads "$t" --format json --quiet)
-    states=$(sed -n 's/^  "states": \([0-9]*\),*/\1/p' "$work/tlb.json")
-    trans=$(sed -n 's/^  "transitions": \([0-9]*\),*/\1/p' "$work/tlb.json")
-    row tlbcheck "$N" "threads=$t" "$states" "$trans" "$secs" "$kb" "$spin_ref"
+  for store in full compact; do
+    flag=""; [ $store = compact ] && flag="--compact"
+    for t in $THREADS; do
+      read -r secs kb < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" --threads "$t" $flag --format json --quiet)
+      states=$(sed -n 's/^  "states": \([0-9]*\),*/\1/p' "$work/tlb.json")
+      trans=$(sed -n 's/^  "transitions": \([0-9]*\),*/\1/p' "$work/tlb.json")
+      row tlbcheck "$N" "$store,t=$t" "$states" "$trans" "$secs" "$kb" "$spin_ref"
+    done
   done
 done
 

@@ -87,6 +87,31 @@ TEST_CASE("1 and 2 threads print identical counts and traces", "[cli]") {
   }
 }
 
+TEST_CASE("--compact prints the same counts and traces as full storage, and the omission odds", "[cli]") {
+  const std::string proto = quote(source_dir() + "/protocols/");
+  for (std::string args : {textbook("ticket_lock.tlb"), textbook("lost_update.tlb"), proto + "lazy_tlb_2_4.tlb", proto + "lazy_tlb_2_4.tlb -D fix=upstream",
+                           proto + "mmu_gather_nested.tlb"}) {
+    RunResult full = run(quote(cli()) + " check " + args + " --format json --threads 1");
+    RunResult compact = run(quote(cli()) + " check " + args + " --format json --threads 2 --compact");
+    auto a = nlohmann::json::parse(full.output), b = nlohmann::json::parse(compact.output);
+    INFO(args);
+    CHECK(a["compact"] == false);
+    CHECK(b["compact"] == true);
+    double n = b["states"].get<double>();
+    CHECK(b["omission_probability"].get<double>() == Approx(n * (n - 1) / 2 / 18446744073709551616.0));
+    for (auto* j : {&a, &b}) {
+      strip_timing(*j);
+      j->erase("compact");
+      j->erase("omission_probability");
+    }
+    CHECK(a == b);
+    CHECK(full.exit == compact.exit);
+  }
+  RunResult text = run(quote(cli()) + " check " + textbook("peterson.tlb") + " --compact");
+  CHECK(text.exit == 0);
+  CHECK(text.output.find("probability that a collision omitted a state is at most") != std::string::npos);
+}
+
 TEST_CASE("the JSON report has every field of the contract", "[cli]") {
   nlohmann::json j = check_json(textbook("lost_update.tlb"), "", 1);
   for (const char* k : {"protocol", "options", "verdict", "property", "states", "transitions", "depth", "seconds", "threads", "trace"}) {

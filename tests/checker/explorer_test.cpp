@@ -84,8 +84,9 @@ class GraphSystem final : public System {
   std::vector<PropertyInfo> props_;
 };
 
-ExploreResult run(const System& s, unsigned threads, std::uint32_t batch = 1u << 14, std::uint64_t max_states = 0) {
+ExploreResult run(const System& s, unsigned threads, std::uint32_t batch = 1u << 14, std::uint64_t max_states = 0, bool compact = false) {
   ExploreOptions o;
+  o.compact = compact;
   o.threads = threads;
   o.batch = batch;
   o.max_states = max_states;
@@ -226,4 +227,30 @@ TEST_CASE("a stop request ends the run as incomplete", "[explorer]") {
   ExploreResult r = explore(g, o);
   CHECK(r.outcome == Outcome::Incomplete);
   CHECK(r.stopped_by == "an interrupt");
+}
+
+TEST_CASE("compact storage explores the same states and finds the same trace", "[explorer]") {
+  for (std::uint32_t seed = 21; seed <= 26; ++seed) {
+    GraphSystem g = random_graph(seed, 4000, 9000, seed % 2 == 0 ? std::set<std::uint32_t>{3999, 2100} : std::set<std::uint32_t>{});
+    auto ref = g.reference();
+    ExploreResult full = run(g, 1);
+    for (unsigned t : {1u, 2u}) {
+      for (std::uint32_t batch : {7u, 1u << 14}) {
+        ExploreResult r = run(g, t, batch, 0, true);
+        INFO("seed " << seed << " threads " << t << " batch " << batch);
+        CHECK(r.compact);
+        CHECK(r.outcome == full.outcome);
+        CHECK(r.states == full.states);
+        CHECK(r.transitions == full.transitions);
+        CHECK(r.depth == full.depth);
+        REQUIRE(r.trace.groups.size() == full.trace.groups.size());
+        for (std::size_t i = 0; i < r.trace.groups.size(); ++i) CHECK(r.trace.groups[i] == full.trace.groups[i]);
+        CHECK(r.trace.states == full.trace.states);
+        if (ref.bad_distance < 0) CHECK(r.states == ref.reachable);
+        double n = double(r.states);
+        CHECK(r.omission_probability == Approx(n * (n - 1) / 2 / 18446744073709551616.0));
+      }
+    }
+    CHECK(full.omission_probability == 0);
+  }
 }

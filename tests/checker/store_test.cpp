@@ -85,3 +85,41 @@ TEST_CASE("two threads inserting overlapping sets store each state once", "[stor
   }
   CHECK(std::size_t(inserted.load()) == expected.size());
 }
+
+TEST_CASE("compact mode keeps one fingerprint per state, found again after growth", "[store]") {
+  StateStore s(4, 1024, true);
+  CHECK(s.compact());
+  StateStore::Cursor c;
+  std::vector<std::uint32_t> rows;
+  for (Word i = 0; i < 600; ++i) {
+    std::uint32_t r = 0;
+    REQUIRE(put(s, {i, i, ~i, 3}, 10 + i, c, r) == StateStore::Result::Inserted);
+    rows.push_back(r);
+  }
+  s.grow(1 << 14);
+  for (Word i = 0; i < 600; ++i) {
+    std::uint32_t r = 0;
+    REQUIRE(put(s, {i, i, ~i, 3}, 5, c, r) == StateStore::Result::Found);
+    CHECK(r == rows[i]);
+    CHECK(s.key(r) == 5);
+  }
+  std::uint32_t r = 0;
+  CHECK(put(s, {600, 600, ~Word(600), 3}, 1, c, r) == StateStore::Result::Inserted);
+  // a row is two words (key, fingerprint) instead of 1 + 4
+  StateStore full(4, 1 << 14);
+  StateStore::Cursor fc;
+  REQUIRE(put(full, {1, 2, 3, 4}, 1, fc, r) == StateStore::Result::Inserted);
+  CHECK(full.memory_bytes() - s.memory_bytes() == std::uint64_t(StateStore::kRowsPerChunk) * 3 * sizeof(Word));
+}
+
+TEST_CASE("compact mode takes equal fingerprints for equal states", "[store]") {
+  // what makes it compact: only the 64-bit hash is compared, so two states
+  // given the same hash are one state (the explorer reports these odds)
+  StateStore s(2, 1024, true);
+  StateStore::Cursor c;
+  std::uint32_t a = 0, b = 0;
+  std::vector<Word> x{1, 2}, y{3, 4};
+  REQUIRE(s.insert(x.data(), 0x1234567890abcdefULL, 1, c, a) == StateStore::Result::Inserted);
+  CHECK(s.insert(y.data(), 0x1234567890abcdefULL, 2, c, b) == StateStore::Result::Found);
+  CHECK(a == b);
+}
