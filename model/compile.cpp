@@ -398,15 +398,8 @@ class Lowerer {
     inst.handler = true;
     inst.level = level;
     inst.irq = int(h);
-    inst.entry = here();
-    std::uint32_t pid = static_cast<std::uint32_t>(p.processes.size());
-    p.processes.push_back(inst);
-    Frame f;
-    f.body = &irq.body;
-    f.locals.resize(irq.body.locals.size());
-    f.prefix = inst.name + ".";
-    f.cpu = cpu;
-    f.process = pid;
+    Frame f = add_instance(std::move(inst), irq.body, cpu);
+    std::uint32_t pid = f.process;
     for (std::uint32_t i = 0; i < irq.body.params; ++i) p.processes[pid].param_slots.push_back(local_slot(f, i));
     finish_instance(pid, f, irq.body.decl, Op::IrqReturn, 0);
   }
@@ -562,15 +555,8 @@ class Lowerer {
       inst.task = info.first_task_id + int(k);
       p.task_process[std::size_t(inst.task)] = std::uint32_t(p.processes.size());
     }
-    inst.entry = here();
-    std::uint32_t pid = static_cast<std::uint32_t>(p.processes.size());
-    p.processes.push_back(inst);
-    Frame f;
-    f.body = &info.body;
-    f.locals.resize(info.body.locals.size());
-    f.prefix = inst.name + ".";
-    f.cpu = cpu;
-    f.process = pid;
+    Frame f = add_instance(std::move(inst), info.body, cpu);
+    std::uint32_t pid = f.process;
     finish_instance(pid, f, info.body.decl, info.task ? Op::Exit : Op::Halt, 1);
     if (info.task && cm_.machine.preemption) lower_preempt_stub(pid, f);
   }
@@ -703,6 +689,20 @@ class Lowerer {
 
   // Lowers a body, ends it with `terminator`, places step boundaries and
   // numbers the locations. `initial_pc`: 1 starts at the entry, 0 idle.
+  // Registers a process instance whose code starts here, and the frame its
+  // body is compiled in.
+  Frame add_instance(ProcessInstance inst, const BodyInfo& body, int cpu) {
+    inst.entry = here();
+    Frame f;
+    f.body = &body;
+    f.locals.resize(body.locals.size());
+    f.prefix = inst.name + ".";
+    f.cpu = cpu;
+    f.process = static_cast<std::uint32_t>(out_.program.processes.size());
+    out_.program.processes.push_back(std::move(inst));
+    return f;
+  }
+
   void finish_instance(std::uint32_t pid, Frame& f, const Decl* decl, Op terminator, std::int64_t initial_pc) {
     Program& p = out_.program;
     back_edges_.clear();

@@ -87,7 +87,7 @@ TEST_CASE("1 and 2 threads print identical counts and traces", "[cli]") {
   }
 }
 
-TEST_CASE("--compact prints the same counts and traces as full storage, and the omission odds", "[cli]") {
+TEST_CASE("compact storage prints the same counts and traces as full storage, and the omission odds", "[cli]") {
   const std::string proto = quote(source_dir() + "/protocols/");
   for (std::string args : {textbook("ticket_lock.tlb"), textbook("lost_update.tlb"), proto + "lazy_tlb_2_4.tlb", proto + "lazy_tlb_2_4.tlb -D fix=upstream",
                            proto + "mmu_gather_nested.tlb"}) {
