@@ -118,7 +118,8 @@ std::string render_text(const System& system, const Report& report) {
   out += "\n";
   switch (r.outcome) {
     case Outcome::Holds:
-      out += "verdict: holds -- every property was checked on every reachable state\n";
+      out += std::string("verdict: holds -- every property was checked on every reachable state") +
+             (r.compact ? " (but for the fingerprint odds below)\n" : "\n");
       break;
     case Outcome::Violated:
       out += "verdict: violated (" + report.property + ")\n";
