@@ -161,17 +161,20 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     bool deadlock_found = false;
     for (std::uint64_t batch_begin = level_begin; batch_begin < level_end; batch_begin += options.batch) {
       std::uint64_t batch_end = std::min<std::uint64_t>(level_end, batch_begin + options.batch);
-      // keep the table at most half full, whatever this batch adds
+      // Keep the table at most half full, whatever this batch adds. Where
+      // doubling it would pass the memory limit, go on up to 7/8 full (longer
+      // probe runs, the same states) before stopping at the limit.
       std::uint64_t needed = states + (batch_end - batch_begin) * max_successors;
       if (needed * 2 > store.capacity()) {
         std::uint64_t slots = std::bit_ceil(needed * 2);
         std::uint64_t extra = slots * sizeof(std::uint64_t);
-        if (options.memory_limit != 0 && memory() + extra > options.memory_limit) {
+        if (options.memory_limit == 0 || memory() + extra <= options.memory_limit) {
+          arena.execute([&] { store.grow(slots); });
+        } else if (needed * 8 > store.capacity() * 7) {
           result.stopped_by = "the memory limit";
           result.depth = depth;
           return finish(Outcome::Incomplete);
         }
-        arena.execute([&] { store.grow(slots); });
       }
       arena.execute([&] {
         tbb::parallel_for(tbb::blocked_range<std::uint64_t>(batch_begin, batch_end, 64), [&](const tbb::blocked_range<std::uint64_t>& range) {

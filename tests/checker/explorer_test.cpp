@@ -254,3 +254,34 @@ TEST_CASE("compact storage explores the same states and finds the same trace", "
     CHECK(full.omission_probability == 0);
   }
 }
+
+TEST_CASE("under a memory limit the table fills up to 7/8 instead of doubling, then stops cleanly", "[explorer]") {
+  // the table starts with 2^16 slots; a limit that forbids doubling it leaves
+  // room for 57,344 states
+  auto chain = [](std::uint32_t n) {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> e;
+    for (std::uint32_t i = 0; i + 1 < n; ++i) e.push_back({i, i + 1});
+    return GraphSystem(n, e);
+  };
+  auto limited = [](const GraphSystem& g, std::uint64_t limit) {
+    ExploreOptions o;
+    o.threads = 2;
+    o.batch = 64;
+    o.memory_limit = limit;
+    o.deadlock_property = PropertyId{1};
+    return explore(g, o);
+  };
+  GraphSystem fits = chain(50000);
+  ExploreResult free_run = limited(fits, 0);
+  REQUIRE(free_run.outcome == Outcome::Holds);
+  const std::uint64_t limit = free_run.memory_bytes - (std::uint64_t(1) << 19);  // no room for a 2^17-slot table
+  ExploreResult r = limited(fits, limit);
+  CHECK(r.outcome == Outcome::Holds);
+  CHECK(r.states == 50000);
+  CHECK(r.memory_bytes <= limit);
+  ExploreResult over = limited(chain(60000), limit);
+  CHECK(over.outcome == Outcome::Incomplete);
+  CHECK(over.stopped_by == "the memory limit");
+  CHECK(over.states > 50000);
+  CHECK(over.states <= 57344);
+}
