@@ -628,12 +628,7 @@ class Lowerer {
       return;
     }
     in_switch_hook_ = true;
-    Frame f;
-    f.body = &callee;
-    f.locals.resize(callee.locals.size());
-    f.prefix = caller.prefix + "context_switch.";
-    f.cpu = caller.cpu;
-    f.process = caller.process;
+    Frame f = inlined_frame(callee, caller, "context_switch");
     f.locals[0] = Binding{true, self, 0};
     if (!callee.locals[1].assigned) {
       f.locals[1] = Binding{false, 0, next_slot};
@@ -689,6 +684,18 @@ class Lowerer {
 
   // Lowers a body, ends it with `terminator`, places step boundaries and
   // numbers the locations. `initial_pc`: 1 starts at the entry, 0 idle.
+  // The frame of a body inlined into `caller`'s process; its slots are named
+  // "<caller prefix><name>.".
+  static Frame inlined_frame(const BodyInfo& callee, const Frame& caller, const std::string& name) {
+    Frame f;
+    f.body = &callee;
+    f.locals.resize(callee.locals.size());
+    f.prefix = caller.prefix + name + ".";
+    f.cpu = caller.cpu;
+    f.process = caller.process;
+    return f;
+  }
+
   // Registers a process instance whose code starts here, and the frame its
   // body is compiled in.
   Frame add_instance(ProcessInstance inst, const BodyInfo& body, int cpu) {
@@ -1112,12 +1119,7 @@ class Lowerer {
     const BodyInfo& callee = cm_.functions[call.sym_index];
     std::string fname(callee.decl->name);
     int n = ++inline_counts_[fname];
-    Frame f;
-    f.body = &callee;
-    f.locals.resize(callee.locals.size());
-    f.prefix = caller.prefix + fname + (n > 1 ? "#" + std::to_string(n) : "") + ".";
-    f.cpu = caller.cpu;
-    f.process = caller.process;
+    Frame f = inlined_frame(callee, caller, fname + (n > 1 ? "#" + std::to_string(n) : ""));
     f.result_slot = result_slot;
     if (callee.has_result && !f.result_slot) {
       auto [lo, hi] = range_of(callee.result);
@@ -1500,12 +1502,7 @@ class Lowerer {
   // Inlines the page-fault hook with (page, write) as its arguments.
   void inline_hook(std::uint32_t fn, std::vector<ExprId> page_arg, bool write, Frame& caller) {
     const BodyInfo& callee = cm_.functions[fn];
-    Frame f;
-    f.body = &callee;
-    f.locals.resize(callee.locals.size());
-    f.prefix = caller.prefix + "page_fault.";
-    f.cpu = caller.cpu;
-    f.process = caller.process;
+    Frame f = inlined_frame(callee, caller, "page_fault");
     std::uint32_t saved_ctx = cur_ctx_;
     std::string text = "page fault";
     auto& contexts = out_.program.contexts;
