@@ -42,6 +42,7 @@ struct Report {
   std::vector<Step> steps;
   std::uint64_t peak_rss_bytes = 0;
   std::uint32_t state_bytes = 0;
+  std::string engine = "interpreter";  // how steps ran: "interpreter" or "native" (compiled C)
   bool show_hw = false;  // list the machine's caches (TLB, walk cache, data cache) after each step
 };
 

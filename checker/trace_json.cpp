@@ -22,6 +22,7 @@ nlohmann::json render_json(const System& system, const Report& report) {
   j["store_bytes"] = r.memory_bytes;
   j["peak_rss_bytes"] = report.peak_rss_bytes;
   j["state_bytes"] = report.state_bytes;
+  j["engine"] = report.engine;
   if (r.outcome == Outcome::Incomplete) j["stopped_by"] = r.stopped_by;
   j["compact"] = r.compact;
   if (r.compact) j["omission_probability"] = r.omission_probability;

@@ -13,7 +13,7 @@ namespace tlbcheck::model {
 
 namespace {
 
-constexpr int kMaxForkDepth = 32;
+constexpr int kMaxForkDepth = kNativeMaxForkDepth;
 constexpr std::uint32_t kStepBudget = 1u << 20;  // instructions one step may run
 
 // The binary operators: 64-bit, wrapping (stores check ranges, not arithmetic).
@@ -71,7 +71,45 @@ void ModelSystem::run_process(std::uint32_t p, checker::ConstStateRef s, Scratch
   w.group = checker::GroupId{proc.first_group + std::uint32_t(loc) - 1};
   w.process = p;
   w.budget = kStepBudget;
-  exec(proc.locations[std::size_t(loc)], st, 0, w);
+  start(proc.locations[std::size_t(loc)], st, w);
+}
+
+// A step from `ip` (w.process, w.group, w.emit and w.budget set): compiled
+// when native code is loaded, interpreted otherwise.
+void ModelSystem::start(std::uint32_t ip, checker::Word* st, Scratch& w) const {
+  if (!native_) {
+    exec(ip, st, 0, w);
+    return;
+  }
+  NativeEnv env{const_cast<ModelSystem*>(this), &w, w.buffers.data(), &w.budget, &native_end, &native_violate, &native_resume};
+  native_->step(w.process)(&env, ip, st, 0);
+}
+
+void ModelSystem::native_end(const NativeEnv* env, std::uint32_t ip, std::uint64_t* st) {
+  auto& w = *static_cast<Scratch*>(env->scratch);
+  w.end_ip = ip;
+  (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
+}
+
+void ModelSystem::native_violate(const NativeEnv* env, std::uint32_t ip, std::int32_t site, std::int64_t value, std::uint64_t* st) {
+  const auto& self = *static_cast<const ModelSystem*>(env->system);
+  auto& w = *static_cast<Scratch*>(env->scratch);
+  w.diag_value = value;
+  w.end_ip = ip;
+  self.write(self.program_.violation_slot, st, site);
+  (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
+}
+
+void ModelSystem::native_resume(const NativeEnv* env, std::uint32_t ip, std::uint64_t* st, int depth, const std::int64_t* stack, int sp) {
+  const auto& self = *static_cast<const ModelSystem*>(env->system);
+  auto& w = *static_cast<Scratch*>(env->scratch);
+  std::copy(stack, stack + sp, w.stack.begin());
+  self.exec(ip, st, depth, w, sp);
+}
+
+bool ModelSystem::use_native(std::string& error) {
+  native_ = NativeCode::build(program_, module_.cpus, error);
+  return native_ != nullptr;
 }
 
 // A process runs when its CPU is not in an interrupt handler; a handler
@@ -158,7 +196,7 @@ void ModelSystem::run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratc
     };
     checker::EmitFn forward(filtered);
     w.emit = &forward;
-    exec(proc.preempt_entry, st, 0, w);
+    start(proc.preempt_entry, st, w);
     return;
   }
   std::memcpy(st, s.data(), s.size_bytes());
@@ -175,9 +213,8 @@ void ModelSystem::run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratc
 }
 
 // Executes from `ip` until the step ends; emits the successor (if any).
-void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& w) const {
+void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& w, int sp) const {
   std::int64_t* stack = w.stack.data();
-  int sp = 0;
   const Instr* code = program_.code.data();
   const ProcessInstance& proc = program_.processes[w.process];
   const std::int64_t cpus = module_.cpus;

@@ -15,6 +15,7 @@
 #include "model/check.hpp"
 #include "model/compile.hpp"
 #include "model/hw/machine.hpp"
+#include "model/native.hpp"
 #include "model/program.hpp"
 #include "model/source.hpp"
 
@@ -47,6 +48,11 @@ class ModelSystem final : public checker::System {
   const std::vector<OptionInfo>& options() const { return module_.options; }
   const std::vector<bool>& enabled() const { return enabled_; }
 
+  // Runs steps as compiled C from now on (model/native.hpp). On failure
+  // returns false, says why in `error`, and keeps the interpreter.
+  bool use_native(std::string& error);
+  const NativeCode* native() const { return native_.get(); }
+
  private:
   struct Scratch;
   enum class Outcome { Done, Error };
@@ -57,7 +63,11 @@ class ModelSystem final : public checker::System {
   void run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratch& w, checker::EmitFn emit) const;
   bool runnable(const ProcessInstance& p, const checker::Word* s) const;
   bool hw(Op op, const Instr& in, checker::Word* st, std::int64_t* stack, int& sp, Scratch& w) const;
-  void exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& w) const;
+  void exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& w, int sp = 0) const;
+  void start(std::uint32_t ip, checker::Word* st, Scratch& w) const;  // a step: native or interpreted
+  static void native_end(const NativeEnv* env, std::uint32_t ip, std::uint64_t* st);
+  static void native_violate(const NativeEnv* env, std::uint32_t ip, std::int32_t site, std::int64_t value, std::uint64_t* st);
+  static void native_resume(const NativeEnv* env, std::uint32_t ip, std::uint64_t* st, int depth, const std::int64_t* stack, int sp);
   std::optional<std::int64_t> eval(std::uint32_t entry, const checker::Word* st) const;
   std::string where(std::uint32_t src) const;      // "file.tlb:12"
   std::string line_text(std::uint32_t src) const;  // the trimmed source line
@@ -84,6 +94,7 @@ class ModelSystem final : public checker::System {
   };
   std::vector<HwGroup> hw_groups_;
   std::uint32_t first_hw_group_ = 0;
+  std::unique_ptr<NativeCode> native_;
 };
 
 }  // namespace tlbcheck::model

@@ -3,7 +3,7 @@
 //
 //   tlbcheck check FILE [-D NAME=VALUE]... [--threads N] [--format text|json]
 //                       [--max-states N] [--memory-limit SIZE] [--trace-out FILE]
-//                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet] [--compact]
+//                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet] [--compact] [--native]
 //   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]...
 //
 // Exit status: 0 every property holds (exhaustively), 1 a violation was found
@@ -59,6 +59,7 @@ struct Options {
   bool show_hw = false;
   bool quiet = false;
   bool compact = false;
+  bool native = false;
 };
 
 // "512M", "4G", "1.5GiB", "1000000" (bytes) -> bytes; 0 on a malformed size.
@@ -131,6 +132,17 @@ int run_check(const Options& o) {
   model::LoadResult loaded = load(o, defines);
   std::cerr << loaded.diagnostics;
   if (!loaded.system) return kExitBadInput;
+  std::string engine = "interpreter";
+  if (o.native) {
+    std::string why;
+    if (loaded.system->use_native(why)) {
+      engine = "native";
+      const model::NativeCode& code = *loaded.system->native();
+      if (code.compiled_now() && !o.quiet) std::fprintf(stderr, "tlbcheck: compiled the steps to C in %.2f s (%s)\n", code.compile_seconds(), code.object_path().c_str());
+    } else {
+      std::cerr << "tlbcheck: warning: --native: " << why << "; interpreting the steps instead\n";
+    }
+  }
   const model::ModelSystem& system = *loaded.system;
 
   std::uint64_t memory_limit = physical_memory() / 4 * 3;
@@ -172,6 +184,7 @@ int run_check(const Options& o) {
   report.peak_rss_bytes = peak_rss();
   report.state_bytes = system.layout().words * 8;
   report.show_hw = o.show_hw;
+  report.engine = engine;
   checker::describe(system, report);
 
   nlohmann::json json = checker::render_json(system, report);
@@ -254,6 +267,7 @@ int main(int argc, char** argv) {
   check->add_flag("--show-layout", o.show_layout, "print the packed state layout first");
   check->add_flag("--show-hw", o.show_hw, "in a counterexample, list the TLB, walk-cache and data-cache contents after each step");
   check->add_flag("-q,--quiet", o.quiet, "no progress line");
+  check->add_flag("--native", o.native, "compile the steps to C with the system's C compiler (cached) instead of interpreting them");
   check->add_flag("--compact", o.compact, "store 64-bit fingerprints instead of whole states (prints the odds that a state was omitted)");
 
   CLI::App* replay = app.add_subcommand("replay", "re-execute a saved trace step by step and confirm its violation");
