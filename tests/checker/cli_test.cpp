@@ -112,6 +112,30 @@ TEST_CASE("compact storage prints the same counts and traces as full storage, an
   CHECK(text.output.find("probability that a collision omitted a state is at most") != std::string::npos);
 }
 
+TEST_CASE("native steps print the same report, and without a compiler the interpreter runs", "[cli]") {
+  const std::string proto = quote(source_dir() + "/protocols/");
+  for (std::string args : {textbook("ticket_lock.tlb"), textbook("lost_update.tlb"), proto + "vmalloc_fault.tlb"}) {
+    RunResult interpreted = run(quote(cli()) + " check " + args + " --format json --threads 1");
+    RunResult native = run(quote(cli()) + " check " + args + " --format json --threads 2 --native");
+    auto a = nlohmann::json::parse(interpreted.output.substr(interpreted.output.find('{')));
+    auto b = nlohmann::json::parse(native.output.substr(native.output.find('{')));
+    INFO(args);
+    CHECK(a["engine"] == "interpreter");
+    CHECK(b["engine"] == "native");
+    for (auto* j : {&a, &b}) {
+      strip_timing(*j);
+      j->erase("engine");
+    }
+    CHECK(a == b);
+    CHECK(interpreted.exit == native.exit);
+  }
+  // a compiler that fails: a warning, then the same verdict, interpreted
+  RunResult fallback = run("env TLBCHECK_CC=false " + quote(cli()) + " check " + textbook("peterson.tlb") + " --native 2>&1 || true");
+  CHECK_THAT(fallback.output, Catch::Contains("warning: --native: the C compiler failed"));
+  CHECK_THAT(fallback.output, Catch::Contains("steps: interpreter"));
+  CHECK_THAT(fallback.output, Catch::Contains("verdict: holds"));
+}
+
 TEST_CASE("the JSON report has every field of the contract", "[cli]") {
   nlohmann::json j = check_json(textbook("lost_update.tlb"), "", 1);
   for (const char* k : {"protocol", "options", "verdict", "property", "states", "transitions", "depth", "seconds", "threads", "trace"}) {
