@@ -20,6 +20,7 @@ namespace {
 
 constexpr unsigned kOrdinalBits = 24;
 constexpr std::uint64_t kOrdinalMask = (1ULL << kOrdinalBits) - 1;
+constexpr std::size_t kInsertBatch = 16;  // successors whose memory accesses overlap
 
 std::uint64_t make_key(std::uint64_t parent, std::uint64_t ordinal) { return (parent << kOrdinalBits) | ordinal; }
 
@@ -37,6 +38,10 @@ struct Local {
   std::vector<std::uint32_t> violations;                       // rows of new violating states
   std::vector<std::uint64_t> deadlocks;                        // canonical indices
   std::vector<Overflow> overflow;
+  // successors waiting to be inserted, in emission order: a batch lets the
+  // table slots and rows of all of them be fetched from memory at once
+  std::vector<Word> pending_states;
+  std::vector<std::uint64_t> pending_hash, pending_key;
   std::uint64_t inserted = 0;
   std::uint64_t transitions = 0;
   std::uint64_t max_successors = 0;
@@ -82,6 +87,29 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     l.scratch = system.make_scratch();
     return l;
   });
+  // Inserts a thread's pending successors: rows are prefetched for all of
+  // them first, then each is inserted (the order within a level does not
+  // matter: keys are atomic minima and the level is sorted by key).
+  auto insert_pending = [&](Local& local) {
+    const std::size_t n = local.pending_hash.size();
+    for (std::size_t i = 0; i < n; ++i) store.prefetch_row(local.pending_hash[i]);
+    for (std::size_t i = 0; i < n; ++i) {
+      ConstStateRef succ(local.pending_states.data() + i * words, words);
+      std::uint32_t row = 0;
+      auto r = store.insert(succ.data(), local.pending_hash[i], local.pending_key[i], local.cursor, row);
+      if (r == StateStore::Result::Inserted) {
+        ++local.inserted;
+        local.fresh.push_back(row);
+        if (options.compact) local.fresh_states.insert(local.fresh_states.end(), succ.begin(), succ.end());
+        if (system.check(succ).violated) local.violations.push_back(row);
+      } else if (r == StateStore::Result::Full) {
+        local.overflow.push_back({std::vector<Word>(succ.begin(), succ.end()), local.pending_key[i]});
+      }
+    }
+    local.pending_states.clear();
+    local.pending_hash.clear();
+    local.pending_key.clear();
+  };
   auto frontier_bytes = [&] {
     std::uint64_t bytes = level_states.capacity() * sizeof(Word);
     for (const Local& l : locals) bytes += l.fresh_states.capacity() * sizeof(Word) + l.fresh.capacity() * sizeof(std::uint32_t);
@@ -187,22 +215,18 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
                 local.ordinal_overflow = true;
                 return;
               }
-              std::uint64_t key = make_key(canon, ordinal++);
-              std::uint32_t row = 0;
-              auto r = store.insert(succ.data(), StateStore::hash_state(succ.data(), words), key, local.cursor, row);
-              if (r == StateStore::Result::Inserted) {
-                ++local.inserted;
-                local.fresh.push_back(row);
-                if (options.compact) local.fresh_states.insert(local.fresh_states.end(), succ.begin(), succ.end());
-                if (system.check(succ).violated) local.violations.push_back(row);
-              } else if (r == StateStore::Result::Full) {
-                local.overflow.push_back({std::vector<Word>(succ.begin(), succ.end()), key});
-              }
+              std::uint64_t hash = StateStore::hash_state(succ.data(), words);
+              store.prefetch_slot(hash);
+              local.pending_states.insert(local.pending_states.end(), succ.begin(), succ.end());
+              local.pending_hash.push_back(hash);
+              local.pending_key.push_back(make_key(canon, ordinal++));
+              if (local.pending_hash.size() == kInsertBatch) insert_pending(local);
             });
             local.transitions += ordinal;
             local.max_successors = std::max(local.max_successors, ordinal);
             if (ordinal == 0 && options.check_deadlock && !system.is_final(ConstStateRef(s, words))) local.deadlocks.push_back(canon);
           }
+          insert_pending(local);
         });
       });
       // merge the per-thread counters (deterministic sums)

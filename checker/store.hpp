@@ -53,6 +53,15 @@ class StateStore {
   // In compact mode only `hash` is used and stored.
   Result insert(const Word* state, std::uint64_t hash, std::uint64_t key, Cursor& cursor, std::uint32_t& row);
 
+  // Hints for a batch of inserts: bring the hash's home slot into the cache,
+  // then (once it is there) the row it names if its tag matches; both are
+  // only reads, so they are safe at any time.
+  void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&table_[hash & mask_]); }
+  void prefetch_row(std::uint64_t hash) const {
+    std::uint64_t e = table_[hash & mask_].load(std::memory_order_relaxed);
+    if (e != 0 && (e >> 32) == (hash >> 32)) __builtin_prefetch(row_ptr(static_cast<std::uint32_t>((e & 0xffffffffULL) - 1)));
+  }
+
   // The stored state (full mode only).
   const Word* state(std::uint32_t row) const { return row_ptr(row) + 1; }
   std::uint64_t key(std::uint32_t row) const {

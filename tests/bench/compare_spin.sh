@@ -4,12 +4,16 @@
 #
 # For each N it runs SPIN 6.5.2 (exact storage, -DSAFETY, with and without
 # -DNOREDUCE; -w26 from N=10 on so the hash table is not overloaded) and
-# tlbcheck (1 and 2 threads; full and --compact storage), and prints one table: states,
-# transitions, seconds, states/s, peak RSS, bytes/state and tlbcheck's time
-# relative to SPIN -DNOREDUCE. Then the buggy variant (-DBUGGY / -D buggy=true):
-# time to the first counterexample and its length.
+# tlbcheck (steps compiled with --native and interpreted; 1 and 2 threads;
+# full and --compact storage), and prints one table: states, transitions,
+# seconds, states/s, peak RSS, bytes/state and tlbcheck's time relative to
+# SPIN -DNOREDUCE. Both tools' times leave out compiling the model (spin -a and
+# gcc for pan.c; the C of tlbcheck --native): the "compile" rows give those.
+# Then the buggy variant (-DBUGGY / -D buggy=true): time to the first
+# counterexample and its length.
 #
-#   tests/bench/compare_spin.sh [path/to/tlbcheck]        (NS="7 8 9 10" by default)
+#   tests/bench/compare_spin.sh [path/to/tlbcheck]
+#   NS="7 8 9 10" THREADS="1 2" ENGINES="native interpreter" STORES="full compact" by default
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=$(realpath "${1:-build/tlbcheck}")
@@ -17,6 +21,8 @@ pml=$(realpath "${PML:-../shared/bench/shootdown.pml}")
 twin=$(realpath examples/bench/shootdown.tlb)
 NS=${NS:-"7 8 9 10"}
 THREADS=${THREADS:-"1 2"}
+ENGINES=${ENGINES:-"native interpreter"}
+STORES=${STORES:-"full compact"}
 if ! command -v spin >/dev/null; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get install -y -qq spin >/dev/null
@@ -24,6 +30,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$pml" "$work/shootdown.pml"
+export TLBCHECK_CACHE="$work/cache"  # compiled steps: a fresh cache, so the compile row is real
 
 timed() {  # timed OUT CMD... : runs CMD, output to OUT; prints "seconds peak_kb"
   local out=$1; shift
@@ -34,29 +41,37 @@ timed() {  # timed OUT CMD... : runs CMD, output to OUT; prints "seconds peak_kb
 row() {  # tool N mode states transitions seconds rss_kb spin_seconds
   awk -v tool="$1" -v n="$2" -v mode="$3" -v st="$4" -v tr="$5" -v s="$6" -v kb="$7" -v ref="$8" 'BEGIN {
     rate = s > 0 ? st / s : 0; bps = st > 0 ? kb * 1024 / st : 0; ratio = ref > 0 ? s / ref : 0
-    printf "%-9s %3s %-14s %12s %13s %9.2f %12.0f %9.0f %9.1f %8.2f\n", tool, n, mode, st, tr, s, rate, kb / 1024, bps, ratio }'
+    printf "%-9s %3s %-20s %12s %13s %9.2f %12.0f %9.0f %9.1f %8.2f\n", tool, n, mode, st, tr, s, rate, kb / 1024, bps, ratio }'
 }
 
-printf '%-9s %3s %-14s %12s %13s %9s %12s %9s %9s %8s\n' tool N mode states transitions seconds states/s "RSS MiB" bytes/st "vs SPIN"
+printf '%-9s %3s %-20s %12s %13s %9s %12s %9s %9s %8s\n' tool N mode states transitions seconds states/s "RSS MiB" bytes/st "vs SPIN"
 for N in $NS; do
   w=""; [ "$N" -ge 10 ] && w="-w26"
   spin_ref=0
   for mode in NOREDUCE POR; do
     flags="-DSAFETY"; [ $mode = NOREDUCE ] && flags="$flags -DNOREDUCE"
-    (cd "$work" && spin -a -DN="$N" -DROUNDS=2 shootdown.pml >/dev/null && gcc -O2 -w $flags -o pan pan.c)
+    read -r secs kb < <(cd "$work" && timed "$work/compile.out" sh -c "spin -a -DN=$N -DROUNDS=2 shootdown.pml && gcc -O2 -w $flags -o pan pan.c")
+    printf '%-9s %3s %-20s %12s %13s %9.2f\n' spin "$N" "compile" - - "$secs"
     read -r secs kb < <(cd "$work" && timed "$work/pan.out" ./pan $w)
     states=$(sed -n 's/^ *\([0-9e+.]*\) states, stored.*/\1/p' "$work/pan.out" | head -n 1)
     trans=$(sed -n 's/^ *\([0-9e+.]*\) transitions.*/\1/p' "$work/pan.out" | head -n 1)
     [ $mode = NOREDUCE ] && spin_ref=$secs
     row spin "$N" "$mode" "$states" "$trans" "$secs" "$kb" "$spin_ref"
   done
-  for store in full compact; do
-    flag=""; [ $store = compact ] && flag="--compact"
-    for t in $THREADS; do
-      read -r secs kb < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" --threads "$t" $flag --format json --quiet)
-      states=$(sed -n 's/^  "states": \([0-9]*\),*/\1/p' "$work/tlb.json")
-      trans=$(sed -n 's/^  "transitions": \([0-9]*\),*/\1/p' "$work/tlb.json")
-      row tlbcheck "$N" "$store,t=$t" "$states" "$trans" "$secs" "$kb" "$spin_ref"
+  for engine in $ENGINES; do
+    eflag=""; [ "$engine" = native ] && eflag="--native"
+    if [ "$engine" = native ]; then
+      read -r secs kb < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" --native --max-states 1 --quiet)
+      printf '%-9s %3s %-20s %12s %13s %9.2f\n' tlbcheck "$N" "compile" - - "$secs"
+    fi
+    for store in $STORES; do
+      flag=""; [ "$store" = compact ] && flag="--compact"
+      for t in $THREADS; do
+        read -r secs kb < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" --threads "$t" $flag $eflag --format json --quiet)
+        states=$(sed -n 's/^  "states": \([0-9]*\),*/\1/p' "$work/tlb.json")
+        trans=$(sed -n 's/^  "transitions": \([0-9]*\),*/\1/p' "$work/tlb.json")
+        row tlbcheck "$N" "${engine:0:6},$store,t=$t" "$states" "$trans" "$secs" "$kb" "$spin_ref"
+      done
     done
   done
 done
@@ -69,7 +84,7 @@ for N in $NS; do
   read -r secs kb < <(cd "$work" && timed "$work/pan.out" ./pan)
   depth=$(sed -n 's/.*depth reached \([0-9]*\).*/\1/p' "$work/pan.out" | head -n 1)
   printf '%-9s %3s %-14s %9.2f %12s\n' spin "$N" "DFS, NOREDUCE" "$secs" "${depth:-?} (depth)"
-  read -r secs kb < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" -D buggy=true --format json --quiet)
+  read -r secs kb < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" -D buggy=true --native --format json --quiet)
   depth=$(sed -n 's/^  "depth": \([0-9]*\),*/\1/p' "$work/tlb.json")
   printf '%-9s %3s %-14s %9.2f %12s\n' tlbcheck "$N" "BFS, shortest" "$secs" "$depth"
 done
