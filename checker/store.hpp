@@ -58,8 +58,14 @@ class StateStore {
   // only reads, so they are safe at any time.
   void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&table_[hash & mask_]); }
   void prefetch_row(std::uint64_t hash) const {
-    std::uint64_t e = table_[hash & mask_].load(std::memory_order_relaxed);
-    if (e != 0 && (e >> 32) == (hash >> 32)) __builtin_prefetch(row_ptr(static_cast<std::uint32_t>((e & 0xffffffffULL) - 1)));
+    for (std::uint64_t i = 0, pos = hash & mask_; i < 8; ++i, pos = (pos + 1) & mask_) {  // the probe run, up to a cache line's worth
+      std::uint64_t e = table_[pos].load(std::memory_order_relaxed);
+      if (e == 0) return;
+      if ((e >> 32) == (hash >> 32)) {
+        __builtin_prefetch(row_ptr(static_cast<std::uint32_t>((e & 0xffffffffULL) - 1)));
+        return;
+      }
+    }
   }
 
   // The stored state (full mode only).

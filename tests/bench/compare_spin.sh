@@ -13,7 +13,8 @@
 # counterexample and its length.
 #
 #   tests/bench/compare_spin.sh [path/to/tlbcheck]
-#   NS="7 8 9 10" THREADS="1 2" ENGINES="native interpreter" STORES="full compact" by default
+#   NS="7 8 9 10" THREADS="1 2" ENGINES="native interpreter" STORES="full compact"
+#   SPIN_MODES="NOREDUCE POR" by default
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=$(realpath "${1:-build/tlbcheck}")
@@ -23,6 +24,7 @@ NS=${NS:-"7 8 9 10"}
 THREADS=${THREADS:-"1 2"}
 ENGINES=${ENGINES:-"native interpreter"}
 STORES=${STORES:-"full compact"}
+SPIN_MODES=${SPIN_MODES:-"NOREDUCE POR"}
 if ! command -v spin >/dev/null; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get install -y -qq spin >/dev/null
@@ -48,7 +50,7 @@ printf '%-9s %3s %-20s %12s %13s %9s %12s %9s %9s %8s\n' tool N mode states tran
 for N in $NS; do
   w=""; [ "$N" -ge 10 ] && w="-w26"
   spin_ref=0
-  for mode in NOREDUCE POR; do
+  for mode in $SPIN_MODES; do
     flags="-DSAFETY"; [ $mode = NOREDUCE ] && flags="$flags -DNOREDUCE"
     read -r secs kb < <(cd "$work" && timed "$work/compile.out" sh -c "spin -a -DN=$N -DROUNDS=2 shootdown.pml && gcc -O2 -w $flags -o pan pan.c")
     printf '%-9s %3s %-20s %12s %13s %9.2f\n' spin "$N" "compile" - - "$secs"
