@@ -40,8 +40,9 @@ struct Local {
   std::vector<Overflow> overflow;
   // successors waiting to be inserted, in emission order: a batch lets the
   // table slots and rows of all of them be fetched from memory at once
-  std::vector<Word> pending_states;
-  std::vector<std::uint64_t> pending_hash, pending_key;
+  std::vector<Word> pending_states;  // kInsertBatch states, allocated once
+  std::uint64_t pending_hash[kInsertBatch], pending_key[kInsertBatch];
+  std::size_t pending = 0;
   std::uint64_t inserted = 0;
   std::uint64_t transitions = 0;
   std::uint64_t max_successors = 0;
@@ -85,13 +86,14 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   tbb::enumerable_thread_specific<Local> locals([&] {
     Local l;
     l.scratch = system.make_scratch();
+    l.pending_states.resize(kInsertBatch * words);
     return l;
   });
   // Inserts a thread's pending successors: rows are prefetched for all of
   // them first, then each is inserted (the order within a level does not
   // matter: keys are atomic minima and the level is sorted by key).
   auto insert_pending = [&](Local& local) {
-    const std::size_t n = local.pending_hash.size();
+    const std::size_t n = local.pending;
     for (std::size_t i = 0; i < n; ++i) store.prefetch_row(local.pending_hash[i]);
     for (std::size_t i = 0; i < n; ++i) {
       ConstStateRef succ(local.pending_states.data() + i * words, words);
@@ -106,9 +108,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
         local.overflow.push_back({std::vector<Word>(succ.begin(), succ.end()), local.pending_key[i]});
       }
     }
-    local.pending_states.clear();
-    local.pending_hash.clear();
-    local.pending_key.clear();
+    local.pending = 0;
   };
   auto frontier_bytes = [&] {
     std::uint64_t bytes = level_states.capacity() * sizeof(Word);
@@ -218,10 +218,10 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
               }
               std::uint64_t hash = StateStore::hash_state(succ.data(), words);
               store.prefetch_slot(hash);
-              local.pending_states.insert(local.pending_states.end(), succ.begin(), succ.end());
-              local.pending_hash.push_back(hash);
-              local.pending_key.push_back(make_key(canon, ordinal++));
-              if (local.pending_hash.size() == kInsertBatch) insert_pending(local);
+              std::copy(succ.begin(), succ.end(), local.pending_states.begin() + std::ptrdiff_t(local.pending * words));
+              local.pending_hash[local.pending] = hash;
+              local.pending_key[local.pending++] = make_key(canon, ordinal++);
+              if (local.pending == kInsertBatch) insert_pending(local);
             });
             local.transitions += ordinal;
             local.max_successors = std::max(local.max_successors, ordinal);

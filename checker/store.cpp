@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include <tbb/parallel_for.h>
-#include <xxhash.h>
 
 namespace tlbcheck::checker {
 
@@ -35,10 +34,6 @@ StateStore::StateStore(std::uint32_t words, std::uint64_t initial_slots, bool co
 StateStore::~StateStore() {
   std::uint32_t n = chunk_count_.load(std::memory_order_acquire);
   for (std::uint32_t c = 0; c < n; ++c) delete[] chunks_[c].load(std::memory_order_relaxed);
-}
-
-std::uint64_t StateStore::hash_state(const Word* state, std::uint32_t words) {
-  return XXH3_64bits(state, std::size_t(words) * sizeof(Word));
 }
 
 bool StateStore::row_equal(const std::uint64_t* row, const Word* state, std::uint64_t hash) const {

@@ -27,6 +27,9 @@
 
 #include "checker/system.hpp"
 
+#define XXH_INLINE_ALL  // hashing a few words: inlined, no call into the library
+#include <xxhash.h>
+
 namespace tlbcheck::checker {
 
 class StateStore {
@@ -81,7 +84,7 @@ class StateStore {
   std::uint64_t memory_bytes() const;
   bool compact() const { return compact_; }
 
-  static std::uint64_t hash_state(const Word* state, std::uint32_t words);
+  static std::uint64_t hash_state(const Word* state, std::uint32_t words) { return XXH3_64bits(state, std::size_t(words) * sizeof(Word)); }
 
  private:
   std::uint64_t* row_ptr(std::uint32_t row) const {

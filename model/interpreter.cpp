@@ -55,6 +55,7 @@ struct ModelSystem::Scratch final : checker::Scratch {
   hw::Effect diag_effect;
   std::int64_t diag_page = -1;
   std::uint32_t end_ip = 0;  // the instruction that ended the step last emitted
+  NativeEnv env{};           // native steps' view of this scratch (set once, by make_scratch)
 };
 
 std::int64_t ModelSystem::read(std::uint32_t slot, const checker::Word* s) const { return program_.access[slot].get(s); }
@@ -81,8 +82,7 @@ void ModelSystem::start(std::uint32_t ip, checker::Word* st, Scratch& w) const {
     exec(ip, st, 0, w);
     return;
   }
-  NativeEnv env{const_cast<ModelSystem*>(this), &w, w.buffers.data(), &w.budget, &native_end, &native_violate, &native_resume};
-  native_->step(w.process)(&env, ip, st, 0);
+  native_->step(w.process)(&w.env, ip, st, 0);
 }
 
 void ModelSystem::native_end(const NativeEnv* env, std::uint32_t ip, std::uint64_t* st) {
@@ -820,7 +820,11 @@ void ModelSystem::initial(checker::StateRef out) const {
   std::copy(program_.initial.begin(), program_.initial.end(), out.begin());
 }
 
-std::unique_ptr<checker::Scratch> ModelSystem::make_scratch() const { return std::make_unique<Scratch>(program_.words); }
+std::unique_ptr<checker::Scratch> ModelSystem::make_scratch() const {
+  auto w = std::make_unique<Scratch>(program_.words);
+  w->env = NativeEnv{const_cast<ModelSystem*>(this), w.get(), w->buffers.data(), &w->budget, &native_end, &native_violate, &native_resume};
+  return w;
+}
 
 // ---- explanations ------------------------------------------------------------
 
