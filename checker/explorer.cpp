@@ -317,14 +317,37 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
       std::uint32_t row;
       const Word* state;  // compact mode only
     };
-    std::vector<Fresh> next;
+    // (gathered, sorted and appended in parallel: at two threads a serial
+    // merge of a level of millions of states shows in the speed-up)
+    std::vector<Local*> parts;
+    std::size_t fresh_total = 0;
     for (Local& l : locals) {
-      for (std::size_t i = 0; i < l.fresh.size(); ++i) {
-        next.push_back({store.key(l.fresh[i]), l.fresh[i], options.compact ? l.fresh_states.data() + i * words : nullptr});
-      }
+      parts.push_back(&l);
+      fresh_total += l.fresh.size();
     }
-    arena.execute([&] { tbb::parallel_sort(next.begin(), next.end(), [](const Fresh& a, const Fresh& b) { return a.key < b.key; }); });
-    for (const Fresh& f : next) order.push_back(f.row);
+    std::vector<Fresh> next(fresh_total);
+    const std::size_t order_begin = order.size();
+    order.resize(order_begin + fresh_total);
+    arena.execute([&] {
+      std::size_t offset = 0;
+      std::vector<std::size_t> offsets;
+      for (Local* l : parts) {
+        offsets.push_back(offset);
+        offset += l->fresh.size();
+      }
+      tbb::parallel_for(std::size_t(0), parts.size(), [&](std::size_t p) {
+        const Local& l = *parts[p];
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, l.fresh.size(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+          for (std::size_t i = r.begin(); i != r.end(); ++i) {
+            next[offsets[p] + i] = {store.key(l.fresh[i]), l.fresh[i], options.compact ? l.fresh_states.data() + i * words : nullptr};
+          }
+        });
+      });
+      tbb::parallel_sort(next.begin(), next.end(), [](const Fresh& a, const Fresh& b) { return a.key < b.key; });
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, fresh_total, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t i = r.begin(); i != r.end(); ++i) order[order_begin + i] = next[i].row;
+      });
+    });
     if (options.compact) {
       level_states.resize(next.size() * words);
       level_states.shrink_to_fit();
