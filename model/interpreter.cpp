@@ -39,7 +39,11 @@ inline std::int64_t binary(Op op, std::int64_t x, std::int64_t y) {
 }  // namespace
 
 struct ModelSystem::Scratch final : checker::Scratch {
-  explicit Scratch(std::uint32_t words) : buffers(std::size_t(words) * (kMaxForkDepth + 1)), words(words) {}
+  Scratch(const ModelSystem& system, std::uint32_t words) : buffers(std::size_t(words) * (kMaxForkDepth + 1)), words(words) {
+    env = NativeEnv{const_cast<ModelSystem*>(&system), this, buffers.data(), &budget, &native_end, &native_violate, &native_resume};
+  }
+  Scratch(const Scratch&) = delete;  // env points into it
+  Scratch& operator=(const Scratch&) = delete;
   checker::Word* buffer(int depth) { return buffers.data() + std::size_t(depth) * words; }
 
   std::vector<checker::Word> buffers;
@@ -55,7 +59,7 @@ struct ModelSystem::Scratch final : checker::Scratch {
   hw::Effect diag_effect;
   std::int64_t diag_page = -1;
   std::uint32_t end_ip = 0;  // the instruction that ended the step last emitted
-  NativeEnv env{};           // native steps' view of this scratch (set once, by make_scratch)
+  NativeEnv env{};           // native steps' view of this scratch
 };
 
 std::int64_t ModelSystem::read(std::uint32_t slot, const checker::Word* s) const { return program_.access[slot].get(s); }
@@ -821,9 +825,7 @@ void ModelSystem::initial(checker::StateRef out) const {
 }
 
 std::unique_ptr<checker::Scratch> ModelSystem::make_scratch() const {
-  auto w = std::make_unique<Scratch>(program_.words);
-  w->env = NativeEnv{const_cast<ModelSystem*>(this), w.get(), w->buffers.data(), &w->budget, &native_end, &native_violate, &native_resume};
-  return w;
+  return std::make_unique<Scratch>(*this, program_.words);
 }
 
 // ---- explanations ------------------------------------------------------------
@@ -857,7 +859,7 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
   hw::Effect effect;
   std::int64_t page = -1;
   {
-    Scratch w(program_.words);
+    Scratch w(*this, program_.words);
     bool found = false;
     auto capture = [&](checker::GroupId g, checker::ConstStateRef succ) {
       if (!found && g == group && std::equal(succ.begin(), succ.end(), after.begin())) {
@@ -931,7 +933,7 @@ checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef befo
   const checker::Group& g = groups_[group.v];
   StepText text{g.action, g.loc.line};
   if (group.v >= first_hw_group_) return text;
-  Scratch w(program_.words);
+  Scratch w(*this, program_.words);
   bool found = false;
   std::uint32_t end = 0;
   run_process(group_process_[group.v], before, w, [&](checker::GroupId gid, checker::ConstStateRef succ) {
@@ -958,7 +960,7 @@ std::vector<std::uint32_t> ModelSystem::involved_slots(checker::ConstStateRef be
   std::int64_t site_id = read(program_.violation_slot, after.data());
   SiteKind kind = site_id == 0 ? SiteKind::Assert : program_.sites[std::size_t(site_id)].kind;
   if (kind != SiteKind::Stale && kind != SiteKind::StaleCache) return {};
-  Scratch w(program_.words);
+  Scratch w(*this, program_.words);
   hw::Effect effect;
   bool found = false;
   auto capture = [&](checker::GroupId g, checker::ConstStateRef succ) {

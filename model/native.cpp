@@ -168,6 +168,96 @@ class Translator {
   // A slot as a C descriptor pointer expression.
   static std::string slot(std::int64_t index) { return "(&S[" + std::to_string(index) + "])"; }
 
+  // The C statement of an instruction that neither writes the state nor
+  // can fail (constants, reads, arithmetic, comparisons, Pop), at stack
+  // depth s; empty for any other.
+  static std::string pure(const Instr& in, int s) {
+    const std::string top = s >= 1 ? reg(s - 1) : "", x = s >= 2 ? reg(s - 2) : "", y = top;
+    auto unary = [&](const std::string& expr) { return " " + top + " = " + expr + ";"; };
+    auto binop = [&](const std::string& expr) { return " " + x + " = " + expr + ";"; };
+    switch (in.op) {
+      case Op::Push: return " " + reg(s) + " = " + lit(in.a) + ";";
+      case Op::Load: return " " + reg(s) + " = RD(" + slot(in.a) + ");";
+      case Op::Pop: return " ;";
+      case Op::Neg: return unary("(int64_t)(0 - (uint64_t)" + top + ")");
+      case Op::Not: return unary("!" + top);
+      case Op::Compl: return unary(in.a != 0 ? "~" + top + " & " + lit(in.a) : "~" + top);
+      case Op::Weight: return unary("__builtin_popcountll((uint64_t)" + top + ")");
+      case Op::Add: return binop("(int64_t)((uint64_t)" + x + " + (uint64_t)" + y + ")");
+      case Op::Sub: return binop("(int64_t)((uint64_t)" + x + " - (uint64_t)" + y + ")");
+      case Op::Mul: return binop("(int64_t)((uint64_t)" + x + " * (uint64_t)" + y + ")");
+      case Op::Shl: return binop("(" + y + " < 0 || " + y + " > 62) ? 0 : (int64_t)((uint64_t)" + x + " << " + y + ")");
+      case Op::Shr: return binop("(" + y + " < 0 || " + y + " > 62) ? (" + x + " < 0 ? -1 : 0) : (" + x + " >> " + y + ")");
+      case Op::BitAnd: return binop(x + " & " + y);
+      case Op::BitOr: return binop(x + " | " + y);
+      case Op::BitXor: return binop(x + " ^ " + y);
+      case Op::Eq: return binop(x + " == " + y);
+      case Op::Ne: return binop(x + " != " + y);
+      case Op::Lt: return binop(x + " < " + y);
+      case Op::Le: return binop(x + " <= " + y);
+      case Op::Gt: return binop(x + " > " + y);
+      case Op::Ge: return binop(x + " >= " + y);
+      default: return "";
+    }
+  }
+
+  // The stack effect of a pure instruction.
+  static int pure_effect(Op op) {
+    switch (op) {
+      case Op::Push: case Op::Load: return 1;
+      case Op::Neg: case Op::Not: case Op::Compl: case Op::Weight: return 0;
+      default: return -1;
+    }
+  }
+
+  // An alternative of `either` that starts with a guard: pure instructions
+  // and forward jumps among them, ending in an Await. Returns the Await's
+  // index, or 0 when the alternative does not start that way.
+  std::uint32_t guard_end(std::uint32_t t) const {
+    constexpr std::uint32_t kMaxGuard = 64;
+    std::uint32_t far = t;  // the furthest jump target seen
+    for (std::uint32_t i = t; i < p_.code.size() && i < t + kMaxGuard; ++i) {
+      const Instr& in = p_.code[i];
+      if (in.op == Op::Await) return far <= i ? i : 0;
+      bool jump = in.op == Op::Jz || in.op == Op::JzKeep || in.op == Op::JnzKeep || in.op == Op::Jmp;
+      if (jump) {
+        if (std::uint32_t(in.a) <= i) return 0;
+        far = std::max(far, std::uint32_t(in.a));
+      } else if (pure(in, 2).empty()) {
+        return 0;
+      }
+    }
+    return 0;
+  }
+
+  // Evaluates the guard of the alternative at t (its Await at `end`) on the
+  // state itself, before copying it: when it fails, the alternative is
+  // skipped and the budget charged exactly as the interpreter charges it
+  // (one per instruction run). Only where the budget cannot run out inside
+  // the guard. The stack is empty at a fork, so s0.. are free to use.
+  void emit_guard(std::uint32_t fork, std::int32_t k, std::uint32_t t, std::uint32_t end, const std::string& skip) {
+    const std::string tag = "G" + std::to_string(fork) + "_" + std::to_string(k) + "_";
+    out_ << " if (b > " << (end - t + 2) << ") { uint32_t n = 0;";
+    std::vector<int> depth(end - t + 1, -1);
+    int s = 0;
+    for (std::uint32_t i = t; i <= end; ++i) {
+      const Instr& in = p_.code[i];
+      if (depth[i - t] >= 0) s = depth[i - t];
+      out_ << " " << tag << i << ": ++n;";
+      const std::string top = s >= 1 ? reg(s - 1) : "";
+      const std::string target = tag + std::to_string(in.a);
+      switch (in.op) {
+        case Op::Await: out_ << " if (" << top << " == 0) { b -= n; goto " << skip << "; }"; break;
+        case Op::Jmp: depth[std::uint32_t(in.a) - t] = s; out_ << " goto " << target << ";"; break;
+        case Op::Jz: depth[std::uint32_t(in.a) - t] = s - 1; out_ << " if (" << top << " == 0) goto " << target << ";"; --s; break;
+        case Op::JzKeep: depth[std::uint32_t(in.a) - t] = s; out_ << " if (" << top << " == 0) goto " << target << ";"; --s; break;
+        case Op::JnzKeep: depth[std::uint32_t(in.a) - t] = s; out_ << " if (" << top << " != 0) goto " << target << ";"; --s; break;
+        default: out_ << pure(in, s); s += pure_effect(in.op); break;
+      }
+    }
+    out_ << " }";
+  }
+
   void process(std::uint32_t pid) {
     const ProcessInstance& proc = p_.processes[pid];
     std::vector<int> sp;
@@ -207,8 +297,6 @@ class Translator {
       auto binop = [&](const std::string& expr) { out_ << " " << below << " = " << expr << ";"; };
       const std::string x = below, y = top;
       switch (in.op) {
-        case Op::Push: out_ << " " << reg(s) << " = " << lit(in.a) << ";"; break;
-        case Op::Load: out_ << " " << reg(s) << " = RD(" << slot(in.a) << ");"; break;
         case Op::LoadDyn: out_ << " { const tlbc_slot* d = &S[" << in.a << " + " << top << "]; " << top << " = RD(d); }"; break;
         case Op::Store:
           out_ << " { const tlbc_slot* d = " << slot(in.a) << "; if (" << top << " < d->lo || " << top << " > d->hi) VIOL(" << I << ", " << in.b << ", " << top
@@ -222,31 +310,10 @@ class Translator {
           out_ << " if (" << top << " < 0 || " << top << " >= " << in.a << ") VIOL(" << I << ", " << in.c << ", " << top << "); " << below << " += " << top << " * "
                << lit(in.b) << ";";
           break;
-        case Op::Neg: out_ << " " << top << " = (int64_t)(0 - (uint64_t)" << top << ");"; break;
-        case Op::Not: out_ << " " << top << " = !" << top << ";"; break;
-        case Op::Compl:
-          if (in.a != 0) out_ << " " << top << " = ~" << top << " & " << lit(in.a) << ";";
-          else out_ << " " << top << " = ~" << top << ";";
-          break;
-        case Op::Weight: out_ << " " << top << " = __builtin_popcountll((uint64_t)" << top << ");"; break;
         case Op::Div: case Op::Mod:
           out_ << " if (" << y << " == 0) VIOL(" << I << ", " << in.c << ", 0);";
           binop(x + (in.op == Op::Div ? " / " : " % ") + y);
           break;
-        case Op::Add: binop("(int64_t)((uint64_t)" + x + " + (uint64_t)" + y + ")"); break;
-        case Op::Sub: binop("(int64_t)((uint64_t)" + x + " - (uint64_t)" + y + ")"); break;
-        case Op::Mul: binop("(int64_t)((uint64_t)" + x + " * (uint64_t)" + y + ")"); break;
-        case Op::Shl: binop("(" + y + " < 0 || " + y + " > 62) ? 0 : (int64_t)((uint64_t)" + x + " << " + y + ")"); break;
-        case Op::Shr: binop("(" + y + " < 0 || " + y + " > 62) ? (" + x + " < 0 ? -1 : 0) : (" + x + " >> " + y + ")"); break;
-        case Op::BitAnd: binop(x + " & " + y); break;
-        case Op::BitOr: binop(x + " | " + y); break;
-        case Op::BitXor: binop(x + " ^ " + y); break;
-        case Op::Eq: binop(x + " == " + y); break;
-        case Op::Ne: binop(x + " != " + y); break;
-        case Op::Lt: binop(x + " < " + y); break;
-        case Op::Le: binop(x + " <= " + y); break;
-        case Op::Gt: binop(x + " > " + y); break;
-        case Op::Ge: binop(x + " >= " + y); break;
         case Op::TestBit:  // mask on top, cpu below
           out_ << " if (" << x << " < 0 || " << x << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", " << x << ");";
           binop("(" + y + " >> " + x + ") & 1");
@@ -259,7 +326,6 @@ class Translator {
                << "); int64_t old = RD(d); WR(d, " << (in.b != 0 ? "old | ((int64_t)1 << " + y + ")" : "old & ~((int64_t)1 << " + y + ")") << "); " << x << " = (old >> " << y
                << ") & 1; }";
           break;
-        case Op::Pop: break;
         case Op::Jmp: out_ << " goto L" << in.a << ";"; break;
         case Op::Jz: out_ << " if (" << top << " == 0) goto L" << in.a << ";"; break;
         case Op::JzKeep: out_ << " if (" << top << " == 0) goto L" << in.a << ";"; break;
@@ -267,8 +333,13 @@ class Translator {
         case Op::Fork:
           out_ << " if (depth >= " << kNativeMaxForkDepth << ") VIOL(" << I << ", RS, 0);";
           for (std::int32_t k = 1; k < in.a; ++k) {
+            std::uint32_t t = std::uint32_t(p_.code[ip + std::uint32_t(k)].a), end = guard_end(t);
+            std::string skip = "F" + std::to_string(ip) + "_" + std::to_string(k);
+            out_ << "\n  {";
+            if (end != 0) emit_guard(ip, k, t, end, skip);
             out_ << " { uint64_t* c = env->buffers + (size_t)(depth + 1) * " << words << "; memcpy(c, st, " << words << " * 8); *bud = b; " << self << "(env, "
-                 << p_.code[ip + std::uint32_t(k)].a << ", c, depth + 1); b = *bud; if (b == 0) return; }";
+                 << t << ", c, depth + 1); b = *bud; if (b == 0) return; } }";
+            if (end != 0) out_ << " " << skip << ": ;";
           }
           out_ << " goto L" << p_.code[ip + std::uint32_t(in.a)].a << ";";
           break;
@@ -278,7 +349,7 @@ class Translator {
         case Op::Yield: case Op::Halt:
           out_ << " WR(" << pc << ", " << (in.op == Op::Yield ? in.b : 0) << "); *bud = b; env->end(env, " << I << ", st); return;";
           break;
-        default: break;
+        default: out_ << pure(in, s); break;
       }
       out_ << "\n";
     }
