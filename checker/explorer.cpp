@@ -92,6 +92,12 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   // Inserts a thread's pending successors: rows are prefetched for all of
   // them first, then each is inserted (the order within a level does not
   // matter: keys are atomic minima and the level is sorted by key).
+  // A state just inserted at `row`: part of the next level; checked.
+  auto record_new = [&](Local& local, std::uint32_t row, ConstStateRef state) {
+    local.fresh.push_back(row);
+    if (options.compact) local.fresh_states.insert(local.fresh_states.end(), state.begin(), state.end());
+    if (system.check(state).violated) local.violations.push_back(row);
+  };
   auto insert_pending = [&](Local& local) {
     const std::size_t n = local.pending;
     for (std::size_t i = 0; i < n; ++i) store.prefetch_row(local.pending_hash[i]);
@@ -101,9 +107,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
       auto r = store.insert(succ.data(), local.pending_hash[i], local.pending_key[i], local.cursor, row);
       if (r == StateStore::Result::Inserted) {
         ++local.inserted;
-        local.fresh.push_back(row);
-        if (options.compact) local.fresh_states.insert(local.fresh_states.end(), succ.begin(), succ.end());
-        if (system.check(succ).violated) local.violations.push_back(row);
+        record_new(local, row, succ);
       } else if (r == StateStore::Result::Full) {
         local.overflow.push_back({std::vector<Word>(succ.begin(), succ.end()), local.pending_key[i]});
       }
@@ -251,9 +255,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
           std::uint32_t row = 0;
           if (store.insert(o.state.data(), StateStore::hash_state(o.state.data(), words), o.key, l.cursor, row) == StateStore::Result::Inserted) {
             ++states;
-            l.fresh.push_back(row);
-            if (options.compact) l.fresh_states.insert(l.fresh_states.end(), o.state.begin(), o.state.end());
-            if (system.check(o.state).violated) l.violations.push_back(row);
+            record_new(l, row, o.state);
           }
         }
         l.overflow.clear();
@@ -320,21 +322,17 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     // (gathered, sorted and appended in parallel: at two threads a serial
     // merge of a level of millions of states shows in the speed-up)
     std::vector<Local*> parts;
+    std::vector<std::size_t> offsets;  // where each part's states go in `next`
     std::size_t fresh_total = 0;
     for (Local& l : locals) {
       parts.push_back(&l);
+      offsets.push_back(fresh_total);
       fresh_total += l.fresh.size();
     }
     std::vector<Fresh> next(fresh_total);
     const std::size_t order_begin = order.size();
     order.resize(order_begin + fresh_total);
     arena.execute([&] {
-      std::size_t offset = 0;
-      std::vector<std::size_t> offsets;
-      for (Local* l : parts) {
-        offsets.push_back(offset);
-        offset += l->fresh.size();
-      }
       tbb::parallel_for(std::size_t(0), parts.size(), [&](std::size_t p) {
         const Local& l = *parts[p];
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, l.fresh.size(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {

@@ -96,11 +96,15 @@ void ModelSystem::native_end(const NativeEnv* env, std::uint32_t ip, std::uint64
 }
 
 void ModelSystem::native_violate(const NativeEnv* env, std::uint32_t ip, std::int32_t site, std::int64_t value, std::uint64_t* st) {
-  const auto& self = *static_cast<const ModelSystem*>(env->system);
-  auto& w = *static_cast<Scratch*>(env->scratch);
+  static_cast<const ModelSystem*>(env->system)->emit_violation(*static_cast<Scratch*>(env->scratch), ip, site, value, st);
+}
+
+// The step ends at instruction ip with a violation of `site` (value: the
+// offending value, for the explanation): recorded in the state, emitted.
+void ModelSystem::emit_violation(Scratch& w, std::uint32_t ip, std::int32_t site, std::int64_t value, checker::Word* st) const {
   w.diag_value = value;
   w.end_ip = ip;
-  self.write(self.program_.violation_slot, st, site);
+  write(program_.violation_slot, st, site);
   (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
 }
 
@@ -222,12 +226,7 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
   const Instr* code = program_.code.data();
   const ProcessInstance& proc = program_.processes[w.process];
   const std::int64_t cpus = module_.cpus;
-  auto violate = [&](std::int32_t site, std::int64_t value) {
-    w.diag_value = value;
-    w.end_ip = ip;
-    write(program_.violation_slot, st, site);
-    (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
-  };
+  auto violate = [&](std::int32_t site, std::int64_t value) { emit_violation(w, ip, site, value, st); };
   for (;;) {
     if (--w.budget == 0) {
       violate(std::int32_t(proc.runaway_site), 0);

@@ -65,6 +65,7 @@ class ModelSystem final : public checker::System {
   bool hw(Op op, const Instr& in, checker::Word* st, std::int64_t* stack, int& sp, Scratch& w) const;
   void exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& w, int sp = 0) const;
   void start(std::uint32_t ip, checker::Word* st, Scratch& w) const;  // a step: native or interpreted
+  void emit_violation(Scratch& w, std::uint32_t ip, std::int32_t site, std::int64_t value, checker::Word* st) const;
   static void native_end(const NativeEnv* env, std::uint32_t ip, std::uint64_t* st);
   static void native_violate(const NativeEnv* env, std::uint32_t ip, std::int32_t site, std::int64_t value, std::uint64_t* st);
   static void native_resume(const NativeEnv* env, std::uint32_t ip, std::uint64_t* st, int depth, const std::int64_t* stack, int sp);

@@ -201,6 +201,16 @@ class Translator {
     }
   }
 
+  // A jump to label `prefix` + target; `top` is the stack's top.
+  static std::string branch(const Instr& in, const std::string& top, const std::string& prefix) {
+    const std::string go = "goto " + prefix + std::to_string(in.a) + ";";
+    switch (in.op) {
+      case Op::Jz: case Op::JzKeep: return " if (" + top + " == 0) " + go;
+      case Op::JnzKeep: return " if (" + top + " != 0) " + go;
+      default: return " " + go;
+    }
+  }
+
   // The stack effect of a pure instruction.
   static int pure_effect(Op op) {
     switch (op) {
@@ -245,13 +255,14 @@ class Translator {
       if (depth[i - t] >= 0) s = depth[i - t];
       out_ << " " << tag << i << ": ++n;";
       const std::string top = s >= 1 ? reg(s - 1) : "";
-      const std::string target = tag + std::to_string(in.a);
       switch (in.op) {
         case Op::Await: out_ << " if (" << top << " == 0) { b -= n; goto " << skip << "; }"; break;
-        case Op::Jmp: depth[std::uint32_t(in.a) - t] = s; out_ << " goto " << target << ";"; break;
-        case Op::Jz: depth[std::uint32_t(in.a) - t] = s - 1; out_ << " if (" << top << " == 0) goto " << target << ";"; --s; break;
-        case Op::JzKeep: depth[std::uint32_t(in.a) - t] = s; out_ << " if (" << top << " == 0) goto " << target << ";"; --s; break;
-        case Op::JnzKeep: depth[std::uint32_t(in.a) - t] = s; out_ << " if (" << top << " != 0) goto " << target << ";"; --s; break;
+        case Op::Jmp: case Op::Jz: case Op::JzKeep: case Op::JnzKeep:
+          // the depth at the target: Jz pops on both paths, the keeping jumps only when they fall through
+          depth[std::uint32_t(in.a) - t] = in.op == Op::Jz ? s - 1 : s;
+          out_ << branch(in, top, tag);
+          if (in.op != Op::Jmp) --s;
+          break;
         default: out_ << pure(in, s); s += pure_effect(in.op); break;
       }
     }
@@ -294,8 +305,6 @@ class Translator {
       }
       out_ << " TICK(" << I << ")";
       const std::string top = s >= 1 ? reg(s - 1) : "", below = s >= 2 ? reg(s - 2) : "";
-      auto binop = [&](const std::string& expr) { out_ << " " << below << " = " << expr << ";"; };
-      const std::string x = below, y = top;
       switch (in.op) {
         case Op::LoadDyn: out_ << " { const tlbc_slot* d = &S[" << in.a << " + " << top << "]; " << top << " = RD(d); }"; break;
         case Op::Store:
@@ -311,25 +320,21 @@ class Translator {
                << lit(in.b) << ";";
           break;
         case Op::Div: case Op::Mod:
-          out_ << " if (" << y << " == 0) VIOL(" << I << ", " << in.c << ", 0);";
-          binop(x + (in.op == Op::Div ? " / " : " % ") + y);
+          out_ << " if (" << top << " == 0) VIOL(" << I << ", " << in.c << ", 0); " << below << " = " << below << (in.op == Op::Div ? " / " : " % ") << top << ";";
           break;
         case Op::TestBit:  // mask on top, cpu below
-          out_ << " if (" << x << " < 0 || " << x << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", " << x << ");";
-          binop("(" + y + " >> " + x + ") & 1");
+          out_ << " if (" << below << " < 0 || " << below << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", " << below << "); " << below << " = (" << top
+               << " >> " << below << ") & 1;";
           break;
         case Op::MaskOf:
           out_ << " if (" << top << " < 0 || " << top << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", " << top << "); " << top << " = (int64_t)1 << " << top << ";";
           break;
         case Op::BitRmw:  // cpu on top, slot offset below
-          out_ << " { const tlbc_slot* d = &S[" << in.a << " + " << x << "]; if (" << y << " < 0 || " << y << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", " << y
-               << "); int64_t old = RD(d); WR(d, " << (in.b != 0 ? "old | ((int64_t)1 << " + y + ")" : "old & ~((int64_t)1 << " + y + ")") << "); " << x << " = (old >> " << y
-               << ") & 1; }";
+          out_ << " { const tlbc_slot* d = &S[" << in.a << " + " << below << "]; if (" << top << " < 0 || " << top << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", "
+               << top << "); int64_t old = RD(d); WR(d, " << (in.b != 0 ? "old | ((int64_t)1 << " + top + ")" : "old & ~((int64_t)1 << " + top + ")") << "); " << below
+               << " = (old >> " << top << ") & 1; }";
           break;
-        case Op::Jmp: out_ << " goto L" << in.a << ";"; break;
-        case Op::Jz: out_ << " if (" << top << " == 0) goto L" << in.a << ";"; break;
-        case Op::JzKeep: out_ << " if (" << top << " == 0) goto L" << in.a << ";"; break;
-        case Op::JnzKeep: out_ << " if (" << top << " != 0) goto L" << in.a << ";"; break;
+        case Op::Jmp: case Op::Jz: case Op::JzKeep: case Op::JnzKeep: out_ << branch(in, top, "L"); break;
         case Op::Fork:
           out_ << " if (depth >= " << kNativeMaxForkDepth << ") VIOL(" << I << ", RS, 0);";
           for (std::int32_t k = 1; k < in.a; ++k) {
