@@ -9,9 +9,9 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
-#include <tbb/parallel_sort.h>
 #include <tbb/task_arena.h>
 
+#include "checker/parent_log.hpp"
 #include "checker/store.hpp"
 
 namespace tlbcheck::checker {
@@ -21,6 +21,10 @@ namespace {
 constexpr unsigned kOrdinalBits = 24;
 constexpr std::uint64_t kOrdinalMask = (1ULL << kOrdinalBits) - 1;
 constexpr std::size_t kInsertBatch = 16;  // successors whose memory accesses overlap
+// The table grows when a batch could take it past 4/5 full, to 3/5 full, so
+// 8-byte slots cost 10 to 13.3 bytes a state. Where growing would pass the
+// memory limit it fills up to 9/10 (longer probe runs, the same states).
+constexpr std::uint64_t kGrowAt = 80, kGrowTo = 60, kFillUnderLimit = 90;  // percent
 
 std::uint64_t make_key(std::uint64_t parent, std::uint64_t ordinal) { return (parent << kOrdinalBits) | ordinal; }
 
@@ -33,9 +37,7 @@ struct Overflow {
 struct Local {
   std::unique_ptr<Scratch> scratch;
   StateStore::Cursor cursor;
-  std::vector<std::uint32_t> fresh;         // rows of the new states of this level
-  std::vector<Word> fresh_states;           // compact mode: those states, in the same order
-  std::vector<std::uint32_t> violations;                       // rows of new violating states
+  std::vector<std::uint32_t> violations;                       // fresh entries of new violating states
   std::vector<std::uint64_t> deadlocks;                        // canonical indices
   std::vector<Overflow> overflow;
   // successors waiting to be inserted, in emission order: a batch lets the
@@ -76,12 +78,15 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism, result.threads);
   tbb::task_arena arena(int(result.threads));
   StateStore store(words, 1u << 16, options.compact);
+  ParentLog parents;  // canonical index -> key (parent link)
   result.compact = options.compact;
-  std::vector<std::uint32_t> order;  // canonical index -> row
   // Compact mode keeps whole states only for the level being expanded.
   std::vector<Word> level_states;
   auto state_of = [&](std::uint64_t canon, std::uint64_t level_begin) -> const Word* {
-    return options.compact ? level_states.data() + (canon - level_begin) * words : store.state(order[canon]);
+    return options.compact ? level_states.data() + (canon - level_begin) * words : store.state(canon);
+  };
+  auto seal = [&] {
+    return store.seal([&](const std::uint64_t* keys, std::size_t n) { parents.append(keys, n); }, &level_states);
   };
   tbb::enumerable_thread_specific<Local> locals([&] {
     Local l;
@@ -89,37 +94,31 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     l.pending_states.resize(kInsertBatch * words);
     return l;
   });
-  // Inserts a thread's pending successors: rows are prefetched for all of
-  // them first, then each is inserted (the order within a level does not
-  // matter: keys are atomic minima and the level is sorted by key).
-  // A state just inserted at `row`: part of the next level; checked.
-  auto record_new = [&](Local& local, std::uint32_t row, ConstStateRef state) {
-    local.fresh.push_back(row);
-    if (options.compact) local.fresh_states.insert(local.fresh_states.end(), state.begin(), state.end());
-    if (system.check(state).violated) local.violations.push_back(row);
+  // A state just inserted as fresh entry `fresh`: checked.
+  auto record_new = [&](Local& local, std::uint32_t fresh, ConstStateRef state) {
+    ++local.inserted;
+    if (system.check(state).violated) local.violations.push_back(fresh);
   };
+  // Inserts a thread's pending successors: the entries their slots name are
+  // prefetched for all of them first, then each is inserted (the order within
+  // a level does not matter: keys are atomic minima and the level is sorted
+  // by key when it is sealed).
   auto insert_pending = [&](Local& local) {
     const std::size_t n = local.pending;
-    for (std::size_t i = 0; i < n; ++i) store.prefetch_row(local.pending_hash[i]);
+    for (std::size_t i = 0; i < n; ++i) store.prefetch_entry(local.pending_hash[i]);
     for (std::size_t i = 0; i < n; ++i) {
       ConstStateRef succ(local.pending_states.data() + i * words, words);
-      std::uint32_t row = 0;
-      auto r = store.insert(succ.data(), local.pending_hash[i], local.pending_key[i], local.cursor, row);
+      std::uint32_t fresh = 0;
+      auto r = store.insert(succ.data(), local.pending_hash[i], local.pending_key[i], local.cursor, fresh);
       if (r == StateStore::Result::Inserted) {
-        ++local.inserted;
-        record_new(local, row, succ);
+        record_new(local, fresh, succ);
       } else if (r == StateStore::Result::Full) {
         local.overflow.push_back({std::vector<Word>(succ.begin(), succ.end()), local.pending_key[i]});
       }
     }
     local.pending = 0;
   };
-  auto frontier_bytes = [&] {
-    std::uint64_t bytes = level_states.capacity() * sizeof(Word);
-    for (const Local& l : locals) bytes += l.fresh_states.capacity() * sizeof(Word) + l.fresh.capacity() * sizeof(std::uint32_t);
-    return bytes;
-  };
-  auto memory = [&] { return store.memory_bytes() + order.capacity() * sizeof(std::uint32_t) + frontier_bytes(); };
+  auto memory = [&] { return store.memory_bytes() + parents.memory_bytes() + level_states.capacity() * sizeof(Word); };
   std::uint64_t states = 0;
   std::uint64_t max_successors = 8;
 
@@ -128,11 +127,10 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   system.initial(init);
   {
     StateStore::Cursor cursor;
-    std::uint32_t row = 0;
-    store.insert(init.data(), StateStore::hash_state(init.data(), words), 0, cursor, row);
-    order.push_back(row);
+    std::uint32_t fresh = 0;
+    store.insert(init.data(), StateStore::hash_state(init.data(), words), 0, cursor, fresh);
+    seal();
     states = 1;
-    if (options.compact) level_states = init;
   }
 
   // Reconstructs the path to a state from the parent links and re-executes it.
@@ -144,7 +142,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
         ordinals.push_back(std::uint32_t(key & kOrdinalMask));
         std::uint64_t parent = key >> kOrdinalBits;
         if (parent == 0) break;
-        key = store.key(order[parent]);
+        key = parents.get(parent);
       }
     }
     std::reverse(ordinals.begin(), ordinals.end());
@@ -174,7 +172,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     result.memory_bytes = std::max(result.memory_bytes, memory());
     if (options.compact) {
       double n = double(states);
-      result.omission_probability = std::min(1.0, n * (n - 1) / 2 * 0x1p-64);
+      result.omission_probability = std::min(1.0, n * (n - 1) / 2 * 0x1p-63);
     }
     return result;
   };
@@ -193,17 +191,17 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     bool deadlock_found = false;
     for (std::uint64_t batch_begin = level_begin; batch_begin < level_end; batch_begin += options.batch) {
       std::uint64_t batch_end = std::min<std::uint64_t>(level_end, batch_begin + options.batch);
-      // Keep the table at most 3/4 full, whatever this batch adds (linear
+      // Keep the table at most 4/5 full, whatever this batch adds (linear
       // probing with 8 tagged slots per cache line stays at one or two lines
-      // a lookup). Where growing it would pass the memory limit, go on up to
-      // 7/8 full (longer probe runs, the same states) before stopping.
+      // a lookup). Growing streams through the old table, so it costs the
+      // difference in size, not the sum.
       std::uint64_t needed = states + (batch_end - batch_begin) * max_successors;
-      if (needed * 4 > store.capacity() * 3) {
-        std::uint64_t slots = std::bit_ceil(needed * 4 / 3 + 1);
-        std::uint64_t extra = slots * sizeof(std::uint64_t);
+      if (needed * 100 > store.capacity() * kGrowAt) {
+        std::uint64_t slots = needed * 100 / kGrowTo + 1;
+        std::uint64_t extra = (slots - store.capacity()) * sizeof(std::uint64_t);
         if (options.memory_limit == 0 || memory() + extra <= options.memory_limit) {
           arena.execute([&] { store.grow(slots); });
-        } else if (needed * 8 > store.capacity() * 7) {
+        } else if (needed * 100 > store.capacity() * kFillUnderLimit) {
           result.stopped_by = "the memory limit";
           result.depth = depth;
           return finish(Outcome::Incomplete);
@@ -252,10 +250,11 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
       for (Local& l : locals) {
         for (Overflow& o : l.overflow) {
           store.grow(store.capacity() * 2);
-          std::uint32_t row = 0;
-          if (store.insert(o.state.data(), StateStore::hash_state(o.state.data(), words), o.key, l.cursor, row) == StateStore::Result::Inserted) {
-            ++states;
-            record_new(l, row, o.state);
+          std::uint32_t fresh = 0;
+          if (store.insert(o.state.data(), StateStore::hash_state(o.state.data(), words), o.key, l.cursor, fresh) == StateStore::Result::Inserted) {
+            record_new(l, fresh, o.state);
+            states += l.inserted;
+            l.inserted = 0;
           }
         }
         l.overflow.clear();
@@ -298,14 +297,14 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
       }
       result.deadlock = true;
       result.property = options.deadlock_property;
-      result.trace = build_trace(canon == 0 ? 0 : store.key(order[canon]), canon == 0);
+      result.trace = build_trace(canon == 0 ? 0 : parents.get(canon), canon == 0);
       result.depth = depth;
       return finish(Outcome::Violated);
     }
     if (violations_found) {
       std::uint64_t best = UINT64_MAX;
       for (Local& l : locals) {
-        for (std::uint32_t row : l.violations) best = std::min(best, store.key(row));
+        for (std::uint32_t fresh : l.violations) best = std::min(best, store.fresh_key(fresh));
       }
       result.trace = build_trace(best, false);
       result.property = system.check(result.trace.states.back()).property;
@@ -314,54 +313,16 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     }
 
     // the next level, in canonical order (keys are unique: one edge each)
-    struct Fresh {
-      std::uint64_t key;
-      std::uint32_t row;
-      const Word* state;  // compact mode only
-    };
-    // (gathered, sorted and appended in parallel: at two threads a serial
-    // merge of a level of millions of states shows in the speed-up)
-    std::vector<Local*> parts;
-    std::vector<std::size_t> offsets;  // where each part's states go in `next`
-    std::size_t fresh_total = 0;
-    for (Local& l : locals) {
-      parts.push_back(&l);
-      offsets.push_back(fresh_total);
-      fresh_total += l.fresh.size();
+    bool sealed = false;
+    arena.execute([&] { sealed = seal(); });
+    if (!sealed) {
+      result.stopped_by = "the store's limit of 4294967295 states (--compact has none)";
+      result.depth = depth;
+      return finish(Outcome::Incomplete);
     }
-    std::vector<Fresh> next(fresh_total);
-    const std::size_t order_begin = order.size();
-    order.resize(order_begin + fresh_total);
-    arena.execute([&] {
-      tbb::parallel_for(std::size_t(0), parts.size(), [&](std::size_t p) {
-        const Local& l = *parts[p];
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, l.fresh.size(), 4096), [&](const tbb::blocked_range<std::size_t>& r) {
-          for (std::size_t i = r.begin(); i != r.end(); ++i) {
-            next[offsets[p] + i] = {store.key(l.fresh[i]), l.fresh[i], options.compact ? l.fresh_states.data() + i * words : nullptr};
-          }
-        });
-      });
-      tbb::parallel_sort(next.begin(), next.end(), [](const Fresh& a, const Fresh& b) { return a.key < b.key; });
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, fresh_total, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
-        for (std::size_t i = r.begin(); i != r.end(); ++i) order[order_begin + i] = next[i].row;
-      });
-    });
-    if (options.compact) {
-      level_states.resize(next.size() * words);
-      level_states.shrink_to_fit();
-      arena.execute([&] {
-        tbb::parallel_for(std::size_t(0), next.size(), [&](std::size_t i) { std::memcpy(level_states.data() + i * words, next[i].state, words * sizeof(Word)); });
-      });
-      result.memory_bytes = std::max(result.memory_bytes, memory());
-    }
-    for (Local& l : locals) {
-      l.fresh.clear();
-      l.fresh.shrink_to_fit();
-      l.fresh_states.clear();
-      l.fresh_states.shrink_to_fit();
-    }
+    result.memory_bytes = std::max(result.memory_bytes, memory());
     level_begin = level_end;
-    level_end = order.size();
+    level_end = store.sealed();
     if (level_end > level_begin) ++depth;
   }
   result.depth = depth;

@@ -39,7 +39,7 @@ struct ExploreOptions {
   const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to stop cleanly
   std::function<void(const Progress&)> progress;  // called between batches
   std::uint32_t batch = 1u << 14;  // states expanded per parallel batch
-  bool compact = false;  // store 64-bit fingerprints instead of whole states
+  bool compact = false;  // store 63-bit fingerprints instead of whole states
 };
 
 enum class Outcome { Holds, Violated, Incomplete };
@@ -63,7 +63,8 @@ struct ExploreResult {
   bool compact = false;
   // Compact mode: an upper bound on the probability that two distinct states
   // shared a fingerprint, so that one of them (and what only it leads to) was
-  // never explored: n(n-1)/2 pairs of n states, each colliding with odds 2^-64.
+  // never explored: n(n-1)/2 pairs of n states, each colliding with odds 2^-63
+  // (a fingerprint is 63 bits of the state's hash).
   double omission_probability = 0;
   Trace trace;                     // for a violation
 };

@@ -1,19 +1,39 @@
 #include "checker/store.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
-#include <bit>
 #include <cstring>
+#include <new>
+#include <stdexcept>
 
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
 
 namespace tlbcheck::checker {
 
 namespace {
 
-std::unique_ptr<std::atomic<std::uint64_t>[]> make_table(std::uint64_t slots) {
-  // value-initialized: every slot starts empty (0)
-  return std::unique_ptr<std::atomic<std::uint64_t>[]>(new std::atomic<std::uint64_t>[slots]());
+constexpr std::uint64_t kFreshBit = 1ULL << 63;
+constexpr std::uint64_t kSlotsPerPage = 4096 / sizeof(std::uint64_t);
+constexpr std::uint32_t kGroup = 16;  // slots whose cache misses overlap (seal, grow)
+
+// zero-filled memory whose pages are allocated when first written
+void* map_zeroed(std::size_t bytes) {
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return p;
 }
+
+std::uint64_t* map_table(std::uint64_t slots) { return static_cast<std::uint64_t*>(map_zeroed(slots * sizeof(std::uint64_t))); }  // every slot empty
+
+void unmap_table(std::uint64_t* table, std::uint64_t slots) {
+  if (table != nullptr) ::munmap(table, slots * sizeof(std::uint64_t));
+}
+
+std::atomic_ref<std::uint64_t> at(std::uint64_t* table, std::uint64_t pos) { return std::atomic_ref<std::uint64_t>(table[pos]); }
+
+std::uint64_t top31(std::uint64_t slot) { return (slot >> 32) & 0x7fffffffULL; }
 
 void atomic_min(std::uint64_t& word, std::uint64_t value) {
   std::atomic_ref<std::uint64_t> ref(word);
@@ -25,123 +45,229 @@ void atomic_min(std::uint64_t& word, std::uint64_t value) {
 }  // namespace
 
 StateStore::StateStore(std::uint32_t words, std::uint64_t initial_slots, bool compact)
-    : words_(compact ? 1 : words), compact_(compact), chunks_(new std::atomic<std::uint64_t*>[kMaxChunks]()) {
-  std::uint64_t slots = std::bit_ceil(std::max<std::uint64_t>(initial_slots, 1024));
-  table_ = make_table(slots);
-  mask_ = slots - 1;
+    : words_(words), compact_(compact), fresh_(static_cast<std::uint64_t**>(map_zeroed(kMaxFreshChunks * sizeof(std::uint64_t*)))) {
+  slots_ = std::max<std::uint64_t>(initial_slots, 1024);
+  table_ = map_table(slots_);
 }
 
 StateStore::~StateStore() {
-  std::uint32_t n = chunk_count_.load(std::memory_order_acquire);
-  for (std::uint32_t c = 0; c < n; ++c) delete[] chunks_[c].load(std::memory_order_relaxed);
+  unmap_table(table_, slots_);
+  for (std::uint32_t c = 0; c < fresh_allocated_; ++c) delete[] fresh_[c];
+  ::munmap(fresh_, kMaxFreshChunks * sizeof(std::uint64_t*));
 }
 
-bool StateStore::row_equal(const std::uint64_t* row, const Word* state, std::uint64_t hash) const {
-  if (compact_) return row[1] == hash;
+std::uint64_t StateStore::sealed_slot(std::uint64_t hash, std::uint64_t row) const {
+  if (compact_) {
+    std::uint64_t fp = hash >> 1;  // its top 31 bits are the hash's, as in every slot
+    return fp == 0 ? 1 : fp;
+  }
+  return ((hash >> 33) << 32) | (row + 1);
+}
+
+bool StateStore::equal(const Word* a, const Word* b) const {
   for (std::uint32_t i = 0; i < words_; ++i) {  // a few words: no call to memcmp
-    if (row[1 + i] != state[i]) return false;
+    if (a[i] != b[i]) return false;
   }
   return true;
 }
 
-void StateStore::reserve(Cursor& cursor) {
-  std::lock_guard<std::mutex> lock(chunk_mutex_);
-  std::uint32_t c = chunk_count_.load(std::memory_order_relaxed);
-  if (c >= kMaxChunks) {
-    cursor.next = cursor.end = 0;
-    return;
+bool StateStore::reserve(Cursor& cursor) {
+  std::lock_guard<std::mutex> lock(fresh_mutex_);
+  std::uint32_t c = fresh_used_.load(std::memory_order_relaxed);
+  if (c >= kMaxFreshChunks) return false;
+  std::size_t entry_words = std::size_t(words_) + 1;
+  std::uint64_t* entries = fresh_[c];
+  if (entries == nullptr) {
+    entries = new std::uint64_t[std::size_t(kFreshPerChunk) * entry_words];
+    fresh_allocated_ = c + 1;
   }
-  std::size_t row_words = std::size_t(words_) + 1;
-  auto* rows = new std::uint64_t[std::size_t(kRowsPerChunk) * row_words];
-  for (std::uint32_t r = 0; r < kRowsPerChunk; ++r) rows[std::size_t(r) * row_words] = kNoKey;
-  chunks_[c].store(rows, std::memory_order_release);
-  chunk_count_.store(c + 1, std::memory_order_release);
-  cursor.next = std::uint64_t(c) * kRowsPerChunk;
-  cursor.end = cursor.next + kRowsPerChunk;
+  for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) entries[std::size_t(e) * entry_words] = kNoKey;
+  std::atomic_ref<std::uint64_t*>(fresh_[c]).store(entries, std::memory_order_release);
+  fresh_used_.store(c + 1, std::memory_order_release);
+  cursor.next = std::uint64_t(c) * kFreshPerChunk;
+  cursor.end = cursor.next + kFreshPerChunk;
+  cursor.level = level_;
+  return true;
 }
 
-StateStore::Result StateStore::insert(const Word* state, std::uint64_t hash, std::uint64_t key, Cursor& cursor, std::uint32_t& row) {
-  const std::uint64_t tag = hash >> 32;
-  std::uint64_t pos = hash & mask_;
-  for (std::uint64_t probes = 0; probes <= mask_; ++probes, pos = (pos + 1) & mask_) {
-    std::uint64_t e = table_[pos].load(std::memory_order_acquire);
+void StateStore::prefetch_entry(std::uint64_t hash) const {
+  const std::uint64_t tag = hash >> 33;
+  for (std::uint64_t i = 0, pos = home(tag); i < 8; ++i, pos = pos + 1 == slots_ ? 0 : pos + 1) {  // up to a cache line's worth
+    std::uint64_t e = std::atomic_ref<std::uint64_t>(table_[pos]).load(std::memory_order_relaxed);
+    if (e == 0) return;
+    if (top31(e) == tag) {
+      if ((e & kFreshBit) != 0) {
+        __builtin_prefetch(entry_ptr(static_cast<std::uint32_t>(e)));
+      } else if (!compact_) {
+        __builtin_prefetch(state(static_cast<std::uint32_t>(e) - 1));
+      }
+      return;
+    }
+  }
+}
+
+StateStore::Result StateStore::insert(const Word* state_words, std::uint64_t hash, std::uint64_t key, Cursor& cursor, std::uint32_t& fresh) {
+  const std::uint64_t tag = hash >> 33;
+  const std::uint64_t fingerprint = compact_ ? sealed_slot(hash, 0) : 0;
+  std::uint64_t pos = home(tag);
+  for (std::uint64_t probes = 0; probes < slots_; ++probes, pos = pos + 1 == slots_ ? 0 : pos + 1) {
+    std::uint64_t e = at(table_, pos).load(std::memory_order_acquire);
     if (e == 0) {
-      if (cursor.next == cursor.end) {
-        reserve(cursor);
-        if (cursor.next == cursor.end) return Result::Full;
+      if (cursor.level != level_ || cursor.next == cursor.end) {
+        if (!reserve(cursor)) return Result::Full;
       }
       std::uint32_t mine = static_cast<std::uint32_t>(cursor.next);
-      std::uint64_t* r = row_ptr(mine);
-      if (compact_) {
-        r[1] = hash;
-      } else {
-        std::memcpy(r + 1, state, std::size_t(words_) * sizeof(Word));
-      }
-      std::atomic_ref<std::uint64_t>(r[0]).store(key, std::memory_order_relaxed);
-      std::uint64_t claimed = (tag << 32) | (std::uint64_t(mine) + 1);
-      if (table_[pos].compare_exchange_strong(e, claimed, std::memory_order_acq_rel)) {
+      std::uint64_t* entry = entry_ptr(mine);
+      std::memcpy(entry + 1, state_words, std::size_t(words_) * sizeof(Word));
+      std::atomic_ref<std::uint64_t>(entry[0]).store(key, std::memory_order_relaxed);
+      if (at(table_, pos).compare_exchange_strong(e, kFreshBit | (tag << 32) | mine, std::memory_order_acq_rel)) {
         ++cursor.next;
-        row = mine;
+        fresh = mine;
         return Result::Inserted;
       }
-      // another thread took the slot first: our row stays reserved for later
-      std::atomic_ref<std::uint64_t>(r[0]).store(kNoKey, std::memory_order_relaxed);
+      // another thread took the slot first: the entry stays reserved for later
+      std::atomic_ref<std::uint64_t>(entry[0]).store(kNoKey, std::memory_order_relaxed);
     }
-    if ((e >> 32) == tag) {
-      std::uint32_t other = static_cast<std::uint32_t>((e & 0xffffffffULL) - 1);
-      std::uint64_t* r = row_ptr(other);
-      if (row_equal(r, state, hash)) {
-        atomic_min(r[0], key);
-        row = other;
+    if (top31(e) != tag) continue;
+    if ((e & kFreshBit) != 0) {
+      std::uint32_t other = static_cast<std::uint32_t>(e);
+      std::uint64_t* entry = entry_ptr(other);
+      if (equal(entry + 1, state_words)) {
+        atomic_min(entry[0], key);
+        fresh = other;
         return Result::Found;
       }
+    } else if (compact_ ? e == fingerprint : equal(state(static_cast<std::uint32_t>(e) - 1), state_words)) {
+      return Result::Found;
     }
   }
   return Result::Full;
 }
 
-bool StateStore::place(std::atomic<std::uint64_t>* table, std::uint64_t mask, std::uint64_t hash, std::uint32_t row) {
-  std::uint64_t pos = hash & mask;
-  std::uint64_t claimed = ((hash >> 32) << 32) | (std::uint64_t(row) + 1);
-  for (std::uint64_t probes = 0; probes <= mask; ++probes, pos = (pos + 1) & mask) {
+bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::size_t n)>& links, std::vector<Word>* frontier) {
+  struct Fresh {
+    std::uint64_t key;
+    std::uint32_t id;
+  };
+  const std::uint32_t chunks = fresh_used_.load(std::memory_order_acquire);
+  const std::size_t entry_words = std::size_t(words_) + 1;
+  // the entries in use, counted and gathered chunk by chunk
+  std::vector<std::uint64_t> offsets(std::size_t(chunks) + 1, 0);
+  tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
+    const std::uint64_t* entries = fresh_[c];
+    std::uint64_t used = 0;
+    for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) used += entries[std::size_t(e) * entry_words] != kNoKey;
+    offsets[c + 1] = used;
+  });
+  for (std::uint32_t c = 0; c < chunks; ++c) offsets[c + 1] += offsets[c];
+  const std::uint64_t n = offsets[chunks];
+  if (!compact_ && sealed_ + n > kMaxRows) return false;
+  std::vector<Fresh> order(n);
+  tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
+    const std::uint64_t* entries = fresh_[c];
+    std::uint64_t out = offsets[c];
+    for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) {
+      std::uint64_t key = entries[std::size_t(e) * entry_words];
+      if (key != kNoKey) order[out++] = {key, c * kFreshPerChunk + e};
+    }
+  });
+  tbb::parallel_sort(order.begin(), order.end(), [](const Fresh& a, const Fresh& b) { return a.key < b.key; });
+
+  if (compact_) {
+    frontier->clear();
+    frontier->shrink_to_fit();
+    frontier->resize(n * words_);
+  } else {
+    while (std::uint64_t(rows_.size()) * kRowsPerChunk < sealed_ + n) rows_.emplace_back(new Word[std::size_t(kRowsPerChunk) * words_]);
+  }
+  // each state to its row (or the frontier); its slot rewritten as sealed
+  tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, n, 4096), [&](const tbb::blocked_range<std::uint64_t>& r) {
+    std::uint64_t hashes[kGroup];
+    for (std::uint64_t first = r.begin(); first < r.end(); first += kGroup) {
+      const std::uint64_t count = std::min<std::uint64_t>(kGroup, r.end() - first);
+      for (std::uint64_t i = 0; i < count; ++i) {
+        hashes[i] = hash_state(entry_ptr(order[first + i].id) + 1, words_);
+        prefetch_slot(hashes[i]);
+      }
+      for (std::uint64_t i = 0; i < count; ++i) {
+        const std::uint64_t index = first + i;
+        const std::uint32_t id = order[index].id;
+        const Word* s = entry_ptr(id) + 1;
+        const std::uint64_t row = sealed_ + index;
+        Word* to = compact_ ? frontier->data() + index * words_ : rows_[row / kRowsPerChunk].get() + std::size_t(row % kRowsPerChunk) * words_;
+        std::memcpy(to, s, std::size_t(words_) * sizeof(Word));
+        const std::uint64_t tag = hashes[i] >> 33;
+        const std::uint64_t mine = kFreshBit | (tag << 32) | id;
+        std::uint64_t pos = home(tag), probes = 0;
+        while (at(table_, pos).load(std::memory_order_relaxed) != mine) {
+          // every fresh entry has its slot, unless a caller gave insert() a
+          // hash that is not hash_state()'s
+          if (++probes == slots_) throw std::logic_error("StateStore::seal: a fresh state's slot is missing");
+          pos = pos + 1 == slots_ ? 0 : pos + 1;
+        }
+        at(table_, pos).store(sealed_slot(hashes[i], row), std::memory_order_relaxed);
+      }
+    }
+  });
+  // the keys, in canonical order, a block at a time
+  constexpr std::size_t kBlock = 1u << 16;
+  std::vector<std::uint64_t> keys(std::min<std::uint64_t>(n, kBlock));
+  for (std::uint64_t first = 0; first < n; first += kBlock) {
+    std::size_t count = std::size_t(std::min<std::uint64_t>(kBlock, n - first));
+    for (std::size_t i = 0; i < count; ++i) keys[i] = order[first + i].key;
+    links(keys.data(), count);
+  }
+  sealed_ += n;
+  ++level_;
+  fresh_used_.store(0, std::memory_order_release);
+  return true;
+}
+
+bool StateStore::place(std::uint64_t* table, std::uint64_t slots, std::uint64_t value) {
+  std::uint64_t pos = (top31(value) * slots) >> 31;
+  for (std::uint64_t probes = 0; probes < slots; ++probes, pos = pos + 1 == slots ? 0 : pos + 1) {
     std::uint64_t expected = 0;
-    if (table[pos].compare_exchange_strong(expected, claimed, std::memory_order_relaxed)) return true;
+    if (at(table, pos).compare_exchange_strong(expected, value, std::memory_order_relaxed)) return true;
   }
   return false;
 }
 
 void StateStore::grow(std::uint64_t slots) {
-  slots = std::bit_ceil(slots);
-  if (slots <= capacity()) return;
-  auto table = make_table(slots);
-  std::uint64_t mask = slots - 1;
-  std::uint32_t chunks = chunk_count_.load(std::memory_order_acquire);
-  std::size_t row_words = std::size_t(words_) + 1;
-  tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
-    const std::uint64_t* rows = chunks_[c].load(std::memory_order_acquire);
-    // 16 rows at a time: their new slots are prefetched before any is
-    // claimed, so the cache misses of the rehash overlap
-    constexpr std::uint32_t kGroup = 16;
-    std::uint64_t hashes[kGroup];
-    for (std::uint32_t first = 0; first < kRowsPerChunk; first += kGroup) {
-      for (std::uint32_t i = 0; i < kGroup; ++i) {
-        const std::uint64_t* row = rows + std::size_t(first + i) * row_words;
-        hashes[i] = row[0] == kNoKey ? 0 : row_hash(row);
-        __builtin_prefetch(&table[hashes[i] & mask]);
+  slots = (slots + kSlotsPerPage - 1) / kSlotsPerPage * kSlotsPerPage;
+  if (slots <= slots_) return;
+  std::uint64_t* table = map_table(slots);
+  const std::uint64_t old_slots = slots_;
+  std::uint64_t* old = table_;
+  // Homes rise with the hash, so a block of the old table lands in about one
+  // block of the new one: the new table's pages are touched roughly in
+  // order, and each old block's pages are given back once it is read. The
+  // peak is about the new table alone, not old + new.
+  constexpr std::uint64_t kBlock = 1u << 16;  // slots: 512 KiB, whole pages
+  tbb::parallel_for(std::uint64_t(0), (old_slots + kBlock - 1) / kBlock, [&](std::uint64_t b) {
+    const std::uint64_t begin = b * kBlock, end = std::min(old_slots, begin + kBlock);
+    std::uint64_t values[kGroup];
+    for (std::uint64_t first = begin; first < end; first += kGroup) {
+      const std::uint64_t count = std::min<std::uint64_t>(kGroup, end - first);
+      for (std::uint64_t i = 0; i < count; ++i) {
+        values[i] = old[first + i];
+        __builtin_prefetch(&table[(top31(values[i]) * slots) >> 31]);
       }
-      for (std::uint32_t i = 0; i < kGroup; ++i) {
-        const std::uint64_t* row = rows + std::size_t(first + i) * row_words;
-        if (row[0] != kNoKey) place(table.get(), mask, hashes[i], c * kRowsPerChunk + first + i);
+      for (std::uint64_t i = 0; i < count; ++i) {
+        if (values[i] != 0) place(table, slots, values[i]);  // a larger table has room for all
       }
     }
+    if (end - begin == kBlock) ::madvise(old + begin, kBlock * sizeof(std::uint64_t), MADV_DONTNEED);
   });
-  table_ = std::move(table);
-  mask_ = mask;
+  unmap_table(old, old_slots);
+  table_ = table;
+  slots_ = slots;
 }
 
 std::uint64_t StateStore::memory_bytes() const {
-  std::uint64_t rows = std::uint64_t(chunk_count_.load(std::memory_order_relaxed)) * kRowsPerChunk * (words_ + 1) * sizeof(Word);
-  return rows + capacity() * sizeof(std::uint64_t) + std::uint64_t(kMaxChunks) * sizeof(void*);
+  std::uint64_t fresh = std::uint64_t(fresh_allocated_) * kFreshPerChunk * (words_ + 1) * sizeof(Word);
+  std::uint64_t rows = std::uint64_t(rows_.size()) * kRowsPerChunk * words_ * sizeof(Word);
+  std::uint64_t pointers = (std::uint64_t(fresh_allocated_) * sizeof(void*) + 4095) / 4096 * 4096;  // the pages touched
+  return slots_ * sizeof(std::uint64_t) + fresh + rows + pointers;
 }
 
 }  // namespace tlbcheck::checker

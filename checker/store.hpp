@@ -1,29 +1,44 @@
-// StateStore: a concurrent set of fixed-size states.
+// StateStore: a concurrent set of fixed-size states, filled a BFS level at a
+// time.
 //
 // Layout
-//   rows:  an arena of fixed rows in chunks that never move;
-//          row = [ key (u64) | state words ... ]
-//          or, in compact mode, row = [ key | 64-bit fingerprint ]: the
-//          fingerprint is the state's hash, so equal fingerprints are taken
-//          for equal states (the explorer reports the odds that this omitted
-//          a state).
-//          key = BFS parent link: (parent's canonical index << 24) | ordinal
-//          of the edge among the parent's successors. Concurrent inserts keep
-//          the smallest key (atomic min), so the parent of every state is the
-//          same whatever the thread timing.
-//   table: open addressing, linear probing; a slot holds
-//          (upper 32 bits of the hash << 32) | (row + 1), 0 = empty.
+//   fresh: the states new in the level being expanded, in an arena of entries
+//          [ key | state words ] handed to threads in chunks; reused by every
+//          level. key = BFS parent link: (parent's canonical index << 24) |
+//          ordinal of the edge among the parent's successors. Concurrent
+//          inserts keep the smallest key (atomic min), so the parent of every
+//          state is the same whatever the thread timing.
+//   rows:  (full mode) the states of sealed levels, in canonical order, so a
+//          state's row is its canonical index and needs no side array.
+//   table: open addressing with linear probing over C slots (any C, not only
+//          powers of two): a hash's home is (its top 31 bits · C) >> 31, so
+//          homes rise with the hash and growing the table streams through the
+//          old one in order. A slot (8 bytes) is
+//            0                                   empty
+//            1 | top 31 hash bits | fresh entry  a state of this level
+//            0 | top 31 hash bits | row + 1      a sealed state (full mode)
+//            0 | 63-bit fingerprint              a sealed state (compact mode)
+//          so a compact store keeps 8 bytes per state and a full one the
+//          state plus 8 bytes, over the table's load.
 //
-// Thread-safety: insert() is lock-free on the hot path (one compare-and-swap
-// to claim a slot; a mutex is taken only to hand a thread a new chunk of
-// rows). grow() must not run concurrently with insert().
-// Allocation: none per state; rows come from per-thread chunks.
+// seal() ends a level: the fresh entries are ordered by key, become rows (or,
+// in compact mode, the next frontier), their keys go to the caller (the
+// parent log), and their slots are rewritten as sealed slots.
+//
+// Thread-safety: insert() and the prefetches are lock-free (one
+// compare-and-swap claims a slot; a mutex is taken only to hand a thread a new
+// chunk of fresh entries). seal() and grow() must not run concurrently with
+// anything else; they use TBB inside.
+// Allocation: none per state. The table is an anonymous mapping, so growing
+// it can give back the old table's pages as soon as they have been read.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "checker/system.hpp"
 
@@ -34,74 +49,85 @@ namespace tlbcheck::checker {
 
 class StateStore {
  public:
-  static constexpr std::uint32_t kRowsPerChunk = 1u << 14;
-  static constexpr std::uint32_t kMaxChunks = 1u << 18;  // 2^32 rows in all
+  // small chunks: a level of one state costs a chunk's reset and scan
+  static constexpr std::uint32_t kFreshPerChunk = 1u << 10;
+  static constexpr std::uint32_t kMaxFreshChunks = 1u << 22;  // 2^32 fresh entries a level
+  static constexpr std::uint32_t kRowsPerChunk = 1u << 16;
+  static constexpr std::uint64_t kMaxRows = (1ULL << 32) - 1;  // full mode: row + 1 fits 32 bits
   static constexpr std::uint64_t kNoKey = ~0ULL;
 
-  // Rows a thread has reserved but not yet filled.
+  // Fresh entries a thread has reserved but not yet filled (in one store).
   struct Cursor {
     std::uint64_t next = 0, end = 0;
+    std::uint64_t level = ~0ULL;  // the level they were reserved in
   };
 
   enum class Result { Inserted, Found, Full };
 
-  // words: the state's size; compact: store fingerprints, not states.
+  // words: the state's size; compact: keep fingerprints of sealed states.
   StateStore(std::uint32_t words, std::uint64_t initial_slots, bool compact = false);
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
 
   // Inserts `state` (hash = hash_state(state)) with parent link `key`, or
-  // lowers the key of the equal state already there. `row` receives the row.
-  // In compact mode only `hash` is used and stored.
-  Result insert(const Word* state, std::uint64_t hash, std::uint64_t key, Cursor& cursor, std::uint32_t& row);
+  // lowers the key of the equal state already in this level. A new state's
+  // fresh entry goes to `fresh`. Full: every slot on the probe run is taken.
+  Result insert(const Word* state, std::uint64_t hash, std::uint64_t key, Cursor& cursor, std::uint32_t& fresh);
 
   // Hints for a batch of inserts: bring the hash's home slot into the cache,
-  // then (once it is there) the row it names if its tag matches; both are
-  // only reads, so they are safe at any time.
-  void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&table_[hash & mask_]); }
-  void prefetch_row(std::uint64_t hash) const {
-    for (std::uint64_t i = 0, pos = hash & mask_; i < 8; ++i, pos = (pos + 1) & mask_) {  // the probe run, up to a cache line's worth
-      std::uint64_t e = table_[pos].load(std::memory_order_relaxed);
-      if (e == 0) return;
-      if ((e >> 32) == (hash >> 32)) {
-        __builtin_prefetch(row_ptr(static_cast<std::uint32_t>((e & 0xffffffffULL) - 1)));
-        return;
-      }
-    }
-  }
+  // then (once it is there) the entry or row it names if its tag matches;
+  // both are only reads, so they are safe at any time.
+  void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&table_[home(hash >> 33)]); }
+  void prefetch_entry(std::uint64_t hash) const;
 
-  // The stored state (full mode only).
-  const Word* state(std::uint32_t row) const { return row_ptr(row) + 1; }
-  std::uint64_t key(std::uint32_t row) const {
-    return std::atomic_ref<std::uint64_t>(row_ptr(row)[0]).load(std::memory_order_relaxed);
+  // The fresh entries of the level being expanded.
+  std::uint64_t fresh_key(std::uint32_t fresh) const {
+    return std::atomic_ref<std::uint64_t>(entry_ptr(fresh)[0]).load(std::memory_order_relaxed);
   }
+  const Word* fresh_state(std::uint32_t fresh) const { return entry_ptr(fresh) + 1; }
 
-  // Rebuilds the table with at least `slots` slots (a power of two).
+  // Ends the level: its new states, ordered by key, take the next canonical
+  // indices. Their keys are passed to `links` in that order (in blocks); in
+  // full mode they become rows, in compact mode they are copied to
+  // `frontier`. False (and nothing changed) when a full store would pass
+  // kMaxRows.
+  bool seal(const std::function<void(const std::uint64_t* keys, std::size_t n)>& links, std::vector<Word>* frontier);
+
+  // Full mode: the sealed state with canonical index `row`.
+  const Word* state(std::uint64_t row) const { return rows_[row / kRowsPerChunk].get() + std::size_t(row % kRowsPerChunk) * words_; }
+  std::uint64_t sealed() const { return sealed_; }
+
+  // Rebuilds the table with at least `slots` slots.
   void grow(std::uint64_t slots);
 
-  std::uint64_t capacity() const { return mask_ + 1; }
+  std::uint64_t capacity() const { return slots_; }
   std::uint64_t memory_bytes() const;
   bool compact() const { return compact_; }
 
   static std::uint64_t hash_state(const Word* state, std::uint32_t words) { return XXH3_64bits(state, std::size_t(words) * sizeof(Word)); }
 
  private:
-  std::uint64_t* row_ptr(std::uint32_t row) const {
-    return chunks_[row / kRowsPerChunk].load(std::memory_order_acquire) + std::size_t(row % kRowsPerChunk) * (words_ + 1);
+  std::uint64_t home(std::uint64_t top31) const { return (top31 * slots_) >> 31; }
+  std::uint64_t* entry_ptr(std::uint32_t fresh) const {
+    return std::atomic_ref<std::uint64_t*>(fresh_[fresh / kFreshPerChunk]).load(std::memory_order_acquire) + std::size_t(fresh % kFreshPerChunk) * (words_ + 1);
   }
-  void reserve(Cursor& cursor);
-  std::uint64_t row_hash(const std::uint64_t* row) const { return compact_ ? row[1] : hash_state(row + 1, words_); }
-  bool row_equal(const std::uint64_t* row, const Word* state, std::uint64_t hash) const;
-  bool place(std::atomic<std::uint64_t>* table, std::uint64_t mask, std::uint64_t hash, std::uint32_t row);
+  std::uint64_t sealed_slot(std::uint64_t hash, std::uint64_t row) const;
+  bool equal(const Word* a, const Word* b) const;
+  bool reserve(Cursor& cursor);
+  static bool place(std::uint64_t* table, std::uint64_t slots, std::uint64_t value);
 
-  std::uint32_t words_;      // state words a row holds (1 in compact mode)
+  std::uint32_t words_;
   bool compact_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> table_;
-  std::uint64_t mask_ = 0;
-  std::unique_ptr<std::atomic<std::uint64_t*>[]> chunks_;
-  std::atomic<std::uint32_t> chunk_count_{0};
-  std::mutex chunk_mutex_;
+  std::uint64_t* table_ = nullptr;  // slots_ slots, mapped
+  std::uint64_t slots_ = 0;
+  std::uint64_t** fresh_;  // chunk pointers, reused by every level (mapped: untouched pages cost nothing)
+  std::uint32_t fresh_allocated_ = 0;                      // chunks ever allocated
+  std::atomic<std::uint32_t> fresh_used_{0};               // chunks handed out this level
+  std::uint64_t level_ = 0;
+  std::mutex fresh_mutex_;
+  std::vector<std::unique_ptr<Word[]>> rows_;  // full mode: chunks of kRowsPerChunk sealed states
+  std::uint64_t sealed_ = 0;
 };
 
 }  // namespace tlbcheck::checker

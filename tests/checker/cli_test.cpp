@@ -98,7 +98,7 @@ TEST_CASE("compact storage prints the same counts and traces as full storage, an
     CHECK(a["compact"] == false);
     CHECK(b["compact"] == true);
     double n = b["states"].get<double>();
-    CHECK(b["omission_probability"].get<double>() == Approx(n * (n - 1) / 2 / 18446744073709551616.0));
+    CHECK(b["omission_probability"].get<double>() == Approx(n * (n - 1) / 2 / 9223372036854775808.0));
     for (auto* j : {&a, &b}) {
       strip_timing(*j);
       j->erase("compact");

@@ -1,20 +1,33 @@
 // The concurrent state store: set semantics, the smallest parent link wins,
-// growth keeps every state, and concurrent inserts of overlapping sets.
+// sealing a level orders it by parent link, growth keeps every state (fresh
+// or sealed), concurrent inserts of overlapping sets; and the parent log,
+// in memory and on disk.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <map>
 #include <random>
 #include <set>
+#include <string>
 #include <thread>
 
+#include "checker/parent_log.hpp"
 #include "checker/store.hpp"
 
+using tlbcheck::checker::ParentLog;
 using tlbcheck::checker::StateStore;
 using tlbcheck::checker::Word;
 
 namespace {
 
-StateStore::Result put(StateStore& s, const std::vector<Word>& state, std::uint64_t key, StateStore::Cursor& c, std::uint32_t& row) {
-  return s.insert(state.data(), StateStore::hash_state(state.data(), std::uint32_t(state.size())), key, c, row);
+StateStore::Result put(StateStore& s, const std::vector<Word>& state, std::uint64_t key, StateStore::Cursor& c, std::uint32_t& fresh) {
+  return s.insert(state.data(), StateStore::hash_state(state.data(), std::uint32_t(state.size())), key, c, fresh);
+}
+
+std::vector<std::uint64_t> seal(StateStore& s, std::vector<Word>* frontier = nullptr) {
+  std::vector<std::uint64_t> links;
+  REQUIRE(s.seal([&](const std::uint64_t* keys, std::size_t n) { links.insert(links.end(), keys, keys + n); }, frontier));
+  return links;
 }
 
 }  // namespace
@@ -28,98 +41,180 @@ TEST_CASE("insert reports new and known states, and keeps the smallest key", "[s
   CHECK(a != b);
   REQUIRE(put(s, {1, 2, 3}, 70, c, again) == StateStore::Result::Found);
   CHECK(again == a);
-  CHECK(s.key(a) == 50);
+  CHECK(s.fresh_key(a) == 50);
   REQUIRE(put(s, {1, 2, 3}, 10, c, again) == StateStore::Result::Found);
-  CHECK(s.key(a) == 10);
-  CHECK(s.state(b)[2] == 4);
+  CHECK(s.fresh_key(a) == 10);
+  CHECK(s.fresh_state(b)[2] == 4);
 }
 
-TEST_CASE("growing the table keeps every state findable", "[store]") {
+TEST_CASE("sealing a level orders its states by key into rows, found again in later levels", "[store]") {
   StateStore s(2, 1024);
   StateStore::Cursor c;
-  std::vector<std::uint32_t> rows;
-  for (Word i = 0; i < 400; ++i) {
-    std::uint32_t r = 0;
-    REQUIRE(put(s, {i, i * 7}, i, c, r) == StateStore::Result::Inserted);
-    rows.push_back(r);
+  std::uint32_t f = 0;
+  REQUIRE(put(s, {7, 7}, 30, c, f) == StateStore::Result::Inserted);
+  REQUIRE(put(s, {5, 5}, 40, c, f) == StateStore::Result::Inserted);
+  REQUIRE(put(s, {6, 6}, 20, c, f) == StateStore::Result::Inserted);
+  REQUIRE(put(s, {5, 5}, 10, c, f) == StateStore::Result::Found);  // {5,5} now has the smallest key
+  CHECK(seal(s) == std::vector<std::uint64_t>{10, 20, 30});
+  CHECK(s.sealed() == 3);
+  CHECK(s.state(0)[0] == 5);
+  CHECK(s.state(1)[0] == 6);
+  CHECK(s.state(2)[0] == 7);
+  // the next level: the same cursor gets fresh entries again; old states are found
+  REQUIRE(put(s, {6, 6}, 1, c, f) == StateStore::Result::Found);
+  REQUIRE(put(s, {8, 8}, 99, c, f) == StateStore::Result::Inserted);
+  CHECK(s.fresh_key(f) == 99);
+  CHECK(seal(s) == std::vector<std::uint64_t>{99});
+  CHECK(s.state(3)[0] == 8);
+  CHECK(seal(s).empty());  // an empty level
+  CHECK(s.sealed() == 4);
+}
+
+TEST_CASE("growing the table keeps every state findable, sealed and fresh, at any size", "[store]") {
+  StateStore s(2, 1024);
+  StateStore::Cursor c;
+  std::uint32_t f = 0;
+  for (Word i = 0; i < 400; ++i) REQUIRE(put(s, {i, i * 7}, i, c, f) == StateStore::Result::Inserted);
+  seal(s);
+  std::map<Word, std::uint32_t> fresh;
+  for (Word i = 400; i < 700; ++i) {
+    REQUIRE(put(s, {i, i * 7}, i, c, f) == StateStore::Result::Inserted);
+    fresh[i] = f;
   }
+  s.grow(3000);  // not a power of two: rounded up to whole pages of slots
+  CHECK(s.capacity() == 3072);
+  for (Word i = 0; i < 700; ++i) {
+    REQUIRE(put(s, {i, i * 7}, 1000 + i, c, f) == StateStore::Result::Found);
+    if (i >= 400) CHECK(f == fresh[i]);
+  }
+  CHECK(s.fresh_key(fresh[500]) == 500);
+  for (Word i = 0; i < 400; ++i) CHECK(s.state(i)[0] == i);  // keys 0..399: rows in key order
   s.grow(1 << 16);
-  CHECK(s.capacity() == (1u << 16));
-  for (Word i = 0; i < 400; ++i) {
-    std::uint32_t r = 0;
-    REQUIRE(put(s, {i, i * 7}, 1000 + i, c, r) == StateStore::Result::Found);
-    CHECK(r == rows[i]);
-    CHECK(s.key(r) == i);
-  }
+  REQUIRE(put(s, {650, 650 * 7}, 1, c, f) == StateStore::Result::Found);
+  std::vector<std::uint64_t> links = seal(s);
+  REQUIRE(links.size() == 300);
+  CHECK(links[0] == 1);  // {650, ...} first: its key went down to 1
+  CHECK(links[1] == 400);
+  CHECK(s.state(400)[0] == 650);
+  CHECK(s.state(401)[0] == 400);
 }
 
 TEST_CASE("a full table says so instead of losing a state", "[store]") {
   StateStore s(1, 1024);
   StateStore::Cursor c;
-  std::uint32_t r = 0;
-  for (Word i = 0; i < 1024; ++i) REQUIRE(put(s, {i}, i, c, r) == StateStore::Result::Inserted);
-  CHECK(put(s, {5000}, 1, c, r) == StateStore::Result::Full);
-  CHECK(put(s, {17}, 1, c, r) == StateStore::Result::Found);
+  std::uint32_t f = 0;
+  for (Word i = 0; i < 1024; ++i) REQUIRE(put(s, {i}, i, c, f) == StateStore::Result::Inserted);
+  CHECK(put(s, {5000}, 1, c, f) == StateStore::Result::Full);
+  CHECK(put(s, {17}, 1, c, f) == StateStore::Result::Found);
+  seal(s);
+  CHECK(put(s, {5000}, 1, c, f) == StateStore::Result::Full);
+  CHECK(put(s, {17}, 1, c, f) == StateStore::Result::Found);
 }
 
-TEST_CASE("two threads inserting overlapping sets store each state once", "[store]") {
+TEST_CASE("two threads inserting overlapping sets store each state once, with its smallest key", "[store]") {
   StateStore s(2, 1 << 16);
   std::atomic<int> inserted{0};
+  auto key_of = [](unsigned seed, int i) { return std::uint64_t(seed) * 100000 + std::uint64_t(i); };
   auto work = [&](unsigned seed) {
     StateStore::Cursor c;
     std::mt19937 rng(seed);
     for (int i = 0; i < 20000; ++i) {
       Word v = rng() % 15000;
-      std::uint32_t r = 0;
-      if (put(s, {v, ~v}, std::uint64_t(seed) * 100000 + std::uint64_t(i), c, r) == StateStore::Result::Inserted) ++inserted;
-      REQUIRE(s.state(r)[0] == v);
+      std::uint32_t f = 0;
+      if (put(s, {v, ~v}, key_of(seed, i), c, f) == StateStore::Result::Inserted) ++inserted;
+      REQUIRE(s.fresh_state(f)[0] == v);
     }
   };
   std::thread t1(work, 1), t2(work, 2);
   t1.join();
   t2.join();
-  std::set<Word> expected;
+  std::map<Word, std::uint64_t> smallest;
   for (unsigned seed : {1u, 2u}) {
     std::mt19937 rng(seed);
-    for (int i = 0; i < 20000; ++i) expected.insert(rng() % 15000);
+    for (int i = 0; i < 20000; ++i) {
+      Word v = rng() % 15000;
+      if (!smallest.contains(v)) smallest[v] = key_of(seed, i);
+    }
   }
-  CHECK(std::size_t(inserted.load()) == expected.size());
+  CHECK(std::size_t(inserted.load()) == smallest.size());
+  std::set<std::uint64_t> expected;
+  for (auto& [v, key] : smallest) expected.insert(key);
+  std::vector<std::uint64_t> links = seal(s);
+  CHECK(links == std::vector<std::uint64_t>(expected.begin(), expected.end()));
 }
 
-TEST_CASE("compact mode keeps one fingerprint per state, found again after growth", "[store]") {
+TEST_CASE("compact mode keeps fingerprints of sealed states, the level's states in the frontier", "[store]") {
   StateStore s(4, 1024, true);
   CHECK(s.compact());
   StateStore::Cursor c;
-  std::vector<std::uint32_t> rows;
-  for (Word i = 0; i < 600; ++i) {
-    std::uint32_t r = 0;
-    REQUIRE(put(s, {i, i, ~i, 3}, 10 + i, c, r) == StateStore::Result::Inserted);
-    rows.push_back(r);
-  }
+  std::uint32_t f = 0;
+  for (Word i = 0; i < 600; ++i) REQUIRE(put(s, {i, i, ~i, 3}, 1000 - i, c, f) == StateStore::Result::Inserted);
+  std::vector<Word> frontier;
+  seal(s, &frontier);
+  REQUIRE(frontier.size() == 600 * 4);
+  CHECK(frontier[0] == 599);  // key 401, the smallest
+  CHECK(frontier[4 * 599] == 0);
   s.grow(1 << 14);
-  for (Word i = 0; i < 600; ++i) {
-    std::uint32_t r = 0;
-    REQUIRE(put(s, {i, i, ~i, 3}, 5, c, r) == StateStore::Result::Found);
-    CHECK(r == rows[i]);
-    CHECK(s.key(r) == 5);
-  }
-  std::uint32_t r = 0;
-  CHECK(put(s, {600, 600, ~Word(600), 3}, 1, c, r) == StateStore::Result::Inserted);
-  // a row is two words (key, fingerprint) instead of 1 + 4
+  for (Word i = 0; i < 600; ++i) REQUIRE(put(s, {i, i, ~i, 3}, 5, c, f) == StateStore::Result::Found);
+  CHECK(put(s, {600, 600, ~Word(600), 3}, 1, c, f) == StateStore::Result::Inserted);
+  // no rows: a full store of the same states keeps them, in chunks of rows
   StateStore full(4, 1 << 14);
   StateStore::Cursor fc;
-  REQUIRE(put(full, {1, 2, 3, 4}, 1, fc, r) == StateStore::Result::Inserted);
-  CHECK(full.memory_bytes() - s.memory_bytes() == std::uint64_t(StateStore::kRowsPerChunk) * 3 * sizeof(Word));
+  REQUIRE(put(full, {1, 2, 3, 4}, 1, fc, f) == StateStore::Result::Inserted);
+  REQUIRE(put(s, {1, 2, 3, 4}, 1, c, f) == StateStore::Result::Inserted);
+  seal(full);
+  seal(s, &frontier);
+  CHECK(full.memory_bytes() - s.memory_bytes() == std::uint64_t(StateStore::kRowsPerChunk) * 4 * sizeof(Word));
 }
 
-TEST_CASE("compact mode takes equal fingerprints for equal states", "[store]") {
-  // what makes it compact: only the 64-bit hash is compared, so two states
-  // given the same hash are one state (the explorer reports these odds)
+TEST_CASE("compact mode takes a state whose fingerprint is sealed for that state", "[store]") {
+  // what makes it compact: a sealed state is only its hash, so a state given
+  // the same hash is that state (the explorer reports these odds); within a
+  // level whole states are compared
   StateStore s(2, 1024, true);
   StateStore::Cursor c;
   std::uint32_t a = 0, b = 0;
-  std::vector<Word> x{1, 2}, y{3, 4};
-  REQUIRE(s.insert(x.data(), 0x1234567890abcdefULL, 1, c, a) == StateStore::Result::Inserted);
-  CHECK(s.insert(y.data(), 0x1234567890abcdefULL, 2, c, b) == StateStore::Result::Found);
-  CHECK(a == b);
+  std::vector<Word> x{1, 2}, y{3, 4}, z{5, 6}, frontier;
+  const std::uint64_t hx = StateStore::hash_state(x.data(), 2);
+  REQUIRE(s.insert(x.data(), hx, 1, c, a) == StateStore::Result::Inserted);
+  CHECK(s.insert(y.data(), hx, 2, c, b) == StateStore::Result::Inserted);  // same hash, fresh: compared whole
+  CHECK(b != a);
+  StateStore t(2, 1024, true);
+  StateStore::Cursor tc;  // a cursor belongs to one store
+  REQUIRE(t.insert(x.data(), hx, 1, tc, a) == StateStore::Result::Inserted);
+  seal(t, &frontier);
+  CHECK(t.insert(z.data(), hx, 3, tc, b) == StateStore::Result::Found);
+  // the lowest hash bit is not part of the fingerprint
+  CHECK(t.insert(z.data(), hx ^ 1, 3, tc, b) == StateStore::Result::Found);
+  CHECK(t.insert(z.data(), hx ^ 2, 3, tc, b) == StateStore::Result::Inserted);
+}
+
+TEST_CASE("the parent log moves to a temporary file past its memory share and reads back the same", "[store]") {
+  ParentLog log(10);
+  std::vector<std::uint64_t> links(25);
+  for (std::size_t i = 0; i < links.size(); ++i) links[i] = i * i + 7;
+  log.append(links.data(), 4);
+  CHECK_FALSE(log.on_disk());
+  log.append(links.data() + 4, 21);
+  CHECK(log.on_disk());
+  CHECK(log.memory_bytes() == 0);
+  REQUIRE(log.size() == 25);
+  for (std::size_t i = 0; i < links.size(); ++i) CHECK(log.get(i) == links[i]);
+  CHECK_THROWS(log.get(25));
+}
+
+TEST_CASE("without a writable temporary directory the parent log stays in memory", "[store]") {
+  const char* old = std::getenv("TMPDIR");
+  std::string saved = old != nullptr ? old : "";
+  ::setenv("TMPDIR", "/nonexistent/tlbcheck", 1);
+  ParentLog log(2);
+  std::vector<std::uint64_t> links{5, 6, 7, 8};
+  log.append(links.data(), links.size());
+  if (old != nullptr) {
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
+  CHECK_FALSE(log.on_disk());
+  for (std::size_t i = 0; i < links.size(); ++i) CHECK(log.get(i) == links[i]);
 }
