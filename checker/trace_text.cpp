@@ -135,7 +135,7 @@ std::string render_text(const System& system, const Report& report) {
   if (r.compact) {
     char p[32];
     std::snprintf(p, sizeof p, "%.1e", r.omission_probability);
-    out += std::string("compact: states were stored as 64-bit fingerprints; the probability that a collision omitted a state is at most ") + p +
+    out += std::string("compact: states were stored as 63-bit fingerprints; the probability that a collision omitted a state is at most ") + p +
            (r.outcome == Outcome::Violated ? " (the counterexample itself is exact: it was re-executed)\n" : "\n");
   }
   return out;

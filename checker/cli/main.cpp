@@ -268,7 +268,7 @@ int main(int argc, char** argv) {
   check->add_flag("--show-hw", o.show_hw, "in a counterexample, list the TLB, walk-cache and data-cache contents after each step");
   check->add_flag("-q,--quiet", o.quiet, "no progress line");
   check->add_flag("--native", o.native, "compile the steps to C with the system's C compiler (cached) instead of interpreting them");
-  check->add_flag("--compact", o.compact, "store 64-bit fingerprints instead of whole states (prints the odds that a state was omitted)");
+  check->add_flag("--compact", o.compact, "store 63-bit fingerprints instead of whole states (prints the odds that a state was omitted)");
 
   CLI::App* replay = app.add_subcommand("replay", "re-execute a saved trace step by step and confirm its violation");
   replay->add_option("FILE", o.file, "the protocol description (.tlb)")->required();
