@@ -25,10 +25,26 @@ void* map_zeroed(std::size_t bytes) {
   return p;
 }
 
-std::uint64_t* map_table(std::uint64_t slots) { return static_cast<std::uint64_t*>(map_zeroed(slots * sizeof(std::uint64_t))); }  // every slot empty
+// The table: zero-filled (every slot empty), on 2 MiB boundaries and asking
+// for transparent huge pages, since every lookup lands on a random page: with
+// 4 KiB pages nearly each one also misses the TLB (a page walk that even a
+// prefetch waits for). Sizes are whole huge pages.
+constexpr std::size_t kHugePage = std::size_t(2) << 20;
+
+std::size_t table_bytes(std::uint64_t slots) { return (slots * sizeof(std::uint64_t) + kHugePage - 1) / kHugePage * kHugePage; }
+
+std::uint64_t* map_table(std::uint64_t slots) {
+  const std::size_t bytes = table_bytes(slots);
+  auto* raw = static_cast<char*>(map_zeroed(bytes + kHugePage));
+  char* aligned = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(raw) + kHugePage - 1) / kHugePage * kHugePage);
+  if (aligned != raw) ::munmap(raw, std::size_t(aligned - raw));
+  if (char* end = aligned + bytes; end != raw + bytes + kHugePage) ::munmap(end, std::size_t(raw + bytes + kHugePage - end));
+  ::madvise(aligned, bytes, MADV_HUGEPAGE);  // advice only: without THP, small pages
+  return reinterpret_cast<std::uint64_t*>(aligned);
+}
 
 void unmap_table(std::uint64_t* table, std::uint64_t slots) {
-  if (table != nullptr) ::munmap(table, slots * sizeof(std::uint64_t));
+  if (table != nullptr) ::munmap(table, table_bytes(slots));
 }
 
 std::atomic_ref<std::uint64_t> at(std::uint64_t* table, std::uint64_t pos) { return std::atomic_ref<std::uint64_t>(table[pos]); }
@@ -242,7 +258,7 @@ void StateStore::grow(std::uint64_t slots) {
   // block of the new one: the new table's pages are touched roughly in
   // order, and each old block's pages are given back once it is read. The
   // peak is about the new table alone, not old + new.
-  constexpr std::uint64_t kBlock = 1u << 16;  // slots: 512 KiB, whole pages
+  constexpr std::uint64_t kBlock = kHugePage / sizeof(std::uint64_t);  // slots: one huge page
   tbb::parallel_for(std::uint64_t(0), (old_slots + kBlock - 1) / kBlock, [&](std::uint64_t b) {
     const std::uint64_t begin = b * kBlock, end = std::min(old_slots, begin + kBlock);
     std::uint64_t values[kGroup];
