@@ -78,7 +78,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism, result.threads);
   tbb::task_arena arena(int(result.threads));
   StateStore store(words, 1u << 16, options.compact);
-  ParentLog parents;  // canonical index -> key (parent link)
+  ParentLog parents(options.parent_links_in_memory);  // canonical index -> key (parent link)
   result.compact = options.compact;
   // Compact mode keeps whole states only for the level being expanded.
   std::vector<Word> level_states;

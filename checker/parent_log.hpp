@@ -19,10 +19,8 @@ namespace tlbcheck::checker {
 
 class ParentLog {
  public:
-  // links kept in memory before they are moved to disk
-  static constexpr std::uint64_t kMemoryLinks = 1u << 22;
-
-  explicit ParentLog(std::uint64_t memory_links = kMemoryLinks);
+  // memory_links: links kept in memory before they are moved to disk
+  explicit ParentLog(std::uint64_t memory_links);
   ~ParentLog();
   ParentLog(const ParentLog&) = delete;
   ParentLog& operator=(const ParentLog&) = delete;
