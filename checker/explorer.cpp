@@ -1,7 +1,6 @@
 #include "checker/explorer.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -232,6 +231,17 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
           insert_pending(local);
         });
       });
+      // states that found the table full: grow, then insert them one by one
+      for (Local& l : locals) {
+        for (Overflow& o : l.overflow) {
+          store.grow(store.capacity() * 2);
+          std::uint32_t fresh = 0;
+          if (store.insert(o.state.data(), StateStore::hash_state(o.state.data(), words), o.key, l.cursor, fresh) == StateStore::Result::Inserted) {
+            record_new(l, fresh, o.state);
+          }
+        }
+        l.overflow.clear();
+      }
       // merge the per-thread counters (deterministic sums)
       std::uint64_t transitions = 0;
       for (Local& l : locals) {
@@ -246,19 +256,6 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
         }
       }
       result.transitions += transitions;
-      // states that found the table full: grow, then insert them one by one
-      for (Local& l : locals) {
-        for (Overflow& o : l.overflow) {
-          store.grow(store.capacity() * 2);
-          std::uint32_t fresh = 0;
-          if (store.insert(o.state.data(), StateStore::hash_state(o.state.data(), words), o.key, l.cursor, fresh) == StateStore::Result::Inserted) {
-            record_new(l, fresh, o.state);
-            states += l.inserted;
-            l.inserted = 0;
-          }
-        }
-        l.overflow.clear();
-      }
       for (Local& l : locals) {
         violations_found = violations_found || !l.violations.empty();
         deadlock_found = deadlock_found || !l.deadlocks.empty();
@@ -316,7 +313,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     bool sealed = false;
     arena.execute([&] { sealed = seal(); });
     if (!sealed) {
-      result.stopped_by = "the store's limit of 4294967295 states (--compact has none)";
+      result.stopped_by = "the store's limit of " + std::to_string(StateStore::kMaxRows) + " states (--compact has none)";
       result.depth = depth;
       return finish(Outcome::Incomplete);
     }

@@ -5,38 +5,31 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include <type_traits>
 
 namespace tlbcheck::checker {
 
 namespace {
 
-bool write_all(int fd, const std::uint64_t* data, std::size_t n, std::uint64_t at) {
-  const char* p = reinterpret_cast<const char*>(data);
+// Moves n links between `data` and the file at link index `at` with pread or
+// pwrite, going on after partial transfers.
+template <typename Buffer, typename Transfer>
+bool transfer_all(int fd, Buffer* data, std::size_t n, std::uint64_t at, Transfer transfer) {
+  auto* p = reinterpret_cast<std::conditional_t<std::is_const_v<Buffer>, const char, char>*>(data);
   std::size_t left = n * sizeof(std::uint64_t);
   off_t offset = off_t(at * sizeof(std::uint64_t));
   while (left > 0) {
-    ssize_t w = ::pwrite(fd, p, left, offset);
-    if (w <= 0) return false;
-    p += w;
-    left -= std::size_t(w);
-    offset += w;
+    ssize_t done = transfer(fd, p, left, offset);
+    if (done <= 0) return false;
+    p += done;
+    left -= std::size_t(done);
+    offset += done;
   }
   return true;
 }
 
-bool read_all(int fd, std::uint64_t* data, std::size_t n, std::uint64_t at) {
-  char* p = reinterpret_cast<char*>(data);
-  std::size_t left = n * sizeof(std::uint64_t);
-  off_t offset = off_t(at * sizeof(std::uint64_t));
-  while (left > 0) {
-    ssize_t r = ::pread(fd, p, left, offset);
-    if (r <= 0) return false;
-    p += r;
-    left -= std::size_t(r);
-    offset += r;
-  }
-  return true;
-}
+bool write_all(int fd, const std::uint64_t* data, std::size_t n, std::uint64_t at) { return transfer_all(fd, data, n, at, ::pwrite); }
+bool read_all(int fd, std::uint64_t* data, std::size_t n, std::uint64_t at) { return transfer_all(fd, data, n, at, ::pread); }
 
 }  // namespace
 

@@ -49,7 +49,13 @@ void unmap_table(std::uint64_t* table, std::uint64_t slots) {
 
 std::atomic_ref<std::uint64_t> at(std::uint64_t* table, std::uint64_t pos) { return std::atomic_ref<std::uint64_t>(table[pos]); }
 
+// The 31 hash bits every non-empty slot carries, from a hash and from a slot.
+std::uint64_t hash_tag(std::uint64_t hash) { return hash >> 33; }
 std::uint64_t top31(std::uint64_t slot) { return (slot >> 32) & 0x7fffffffULL; }
+std::uint64_t fresh_slot(std::uint64_t tag, std::uint32_t fresh) { return kFreshBit | (tag << 32) | fresh; }
+
+// Linear probing wraps around the table.
+std::uint64_t next_slot(std::uint64_t pos, std::uint64_t slots) { return pos + 1 == slots ? 0 : pos + 1; }
 
 void atomic_min(std::uint64_t& word, std::uint64_t value) {
   std::atomic_ref<std::uint64_t> ref(word);
@@ -77,7 +83,7 @@ std::uint64_t StateStore::sealed_slot(std::uint64_t hash, std::uint64_t row) con
     std::uint64_t fp = hash >> 1;  // its top 31 bits are the hash's, as in every slot
     return fp == 0 ? 1 : fp;
   }
-  return ((hash >> 33) << 32) | (row + 1);
+  return (hash_tag(hash) << 32) | (row + 1);
 }
 
 bool StateStore::equal(const Word* a, const Word* b) const {
@@ -107,8 +113,8 @@ bool StateStore::reserve(Cursor& cursor) {
 }
 
 void StateStore::prefetch_entry(std::uint64_t hash) const {
-  const std::uint64_t tag = hash >> 33;
-  for (std::uint64_t i = 0, pos = home(tag); i < 8; ++i, pos = pos + 1 == slots_ ? 0 : pos + 1) {  // up to a cache line's worth
+  const std::uint64_t tag = hash_tag(hash);
+  for (std::uint64_t i = 0, pos = home(tag); i < 8; ++i, pos = next_slot(pos, slots_)) {  // up to a cache line's worth
     std::uint64_t e = std::atomic_ref<std::uint64_t>(table_[pos]).load(std::memory_order_relaxed);
     if (e == 0) return;
     if (top31(e) == tag) {
@@ -123,10 +129,10 @@ void StateStore::prefetch_entry(std::uint64_t hash) const {
 }
 
 StateStore::Result StateStore::insert(const Word* state_words, std::uint64_t hash, std::uint64_t key, Cursor& cursor, std::uint32_t& fresh) {
-  const std::uint64_t tag = hash >> 33;
+  const std::uint64_t tag = hash_tag(hash);
   const std::uint64_t fingerprint = compact_ ? sealed_slot(hash, 0) : 0;
   std::uint64_t pos = home(tag);
-  for (std::uint64_t probes = 0; probes < slots_; ++probes, pos = pos + 1 == slots_ ? 0 : pos + 1) {
+  for (std::uint64_t probes = 0; probes < slots_; ++probes, pos = next_slot(pos, slots_)) {
     std::uint64_t e = at(table_, pos).load(std::memory_order_acquire);
     if (e == 0) {
       if (cursor.level != level_ || cursor.next == cursor.end) {
@@ -136,7 +142,7 @@ StateStore::Result StateStore::insert(const Word* state_words, std::uint64_t has
       std::uint64_t* entry = entry_ptr(mine);
       std::memcpy(entry + 1, state_words, std::size_t(words_) * sizeof(Word));
       std::atomic_ref<std::uint64_t>(entry[0]).store(key, std::memory_order_relaxed);
-      if (at(table_, pos).compare_exchange_strong(e, kFreshBit | (tag << 32) | mine, std::memory_order_acq_rel)) {
+      if (at(table_, pos).compare_exchange_strong(e, fresh_slot(tag, mine), std::memory_order_acq_rel)) {
         ++cursor.next;
         fresh = mine;
         return Result::Inserted;
@@ -212,14 +218,14 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
         const std::uint64_t row = sealed_ + index;
         Word* to = compact_ ? frontier->data() + index * words_ : rows_[row / kRowsPerChunk].get() + std::size_t(row % kRowsPerChunk) * words_;
         std::memcpy(to, s, std::size_t(words_) * sizeof(Word));
-        const std::uint64_t tag = hashes[i] >> 33;
-        const std::uint64_t mine = kFreshBit | (tag << 32) | id;
+        const std::uint64_t tag = hash_tag(hashes[i]);
+        const std::uint64_t mine = fresh_slot(tag, id);
         std::uint64_t pos = home(tag), probes = 0;
         while (at(table_, pos).load(std::memory_order_relaxed) != mine) {
           // every fresh entry has its slot, unless a caller gave insert() a
           // hash that is not hash_state()'s
           if (++probes == slots_) throw std::logic_error("StateStore::seal: a fresh state's slot is missing");
-          pos = pos + 1 == slots_ ? 0 : pos + 1;
+          pos = next_slot(pos, slots_);
         }
         at(table_, pos).store(sealed_slot(hashes[i], row), std::memory_order_relaxed);
       }
@@ -241,7 +247,7 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
 
 bool StateStore::place(std::uint64_t* table, std::uint64_t slots, std::uint64_t value) {
   std::uint64_t pos = (top31(value) * slots) >> 31;
-  for (std::uint64_t probes = 0; probes < slots; ++probes, pos = pos + 1 == slots ? 0 : pos + 1) {
+  for (std::uint64_t probes = 0; probes < slots; ++probes, pos = next_slot(pos, slots)) {
     std::uint64_t expected = 0;
     if (at(table, pos).compare_exchange_strong(expected, value, std::memory_order_relaxed)) return true;
   }

@@ -78,7 +78,7 @@ class StateStore {
   // Hints for a batch of inserts: bring the hash's home slot into the cache,
   // then (once it is there) the entry or row it names if its tag matches;
   // both are only reads, so they are safe at any time.
-  void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&table_[home(hash >> 33)]); }
+  void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&table_[home(hash >> 33)]); }  // the tag: top 31 bits
   void prefetch_entry(std::uint64_t hash) const;
 
   // The fresh entries of the level being expanded.
