@@ -68,8 +68,7 @@ struct tlbc_env {
 typedef struct { uint32_t w, sh; uint64_t m; int64_t lo, hi; } tlbc_slot;
 #define RD(d) ((int64_t)((st[(d)->w] & (d)->m) >> (d)->sh) + (d)->lo)
 #define WR(d, v) (st[(d)->w] = (st[(d)->w] & ~(d)->m) | ((((uint64_t)(v) - (uint64_t)(d)->lo) << (d)->sh) & (d)->m))
-#define TICK(ip) if (__builtin_expect(--b == 0, 0)) { *bud = 0; env->violate(env, ip, RS, 0, st); return; }
-#define VIOL(ip, site, v) do { *bud = b; env->violate(env, ip, site, v, st); return; } while (0)
+#define VIOL(ip, site, v, rest) do { *bud = b + (rest); env->violate(env, ip, site, v, st); return; } while (0)
 )";
 
 class Translator {
@@ -164,6 +163,43 @@ class Translator {
     }
     return true;
   }
+
+  // Whether the instruction after `op` may run other than straight after it:
+  // it jumps, forks, leaves the step or hands it to the interpreter.
+  static bool ends_block(Op op) {
+    switch (op) {
+      case Op::Jmp: case Op::Jz: case Op::JzKeep: case Op::JnzKeep: case Op::Fork: case Op::Fail: case Op::Yield: case Op::Halt: return true;
+      default: return !is_native(op);
+    }
+  }
+
+  // The basic blocks of the instructions a step can run natively (sp >= 0):
+  // each starts at an entry, a jump target or after an instruction that ends
+  // a block, and is charged to the budget at once. Returns, for each
+  // instruction, how many of its block's instructions follow it; leader_
+  // marks the first ones.
+  std::vector<std::uint32_t> block_rests(const std::vector<int>& sp, const std::vector<std::uint32_t>& entries) {
+    const auto& code = p_.code;
+    leader_.assign(code.size() + 1, false);
+    for (std::uint32_t e : entries) leader_[e] = true;
+    for (std::uint32_t ip = 0; ip < code.size(); ++ip) {
+      if (sp[ip] < 0) continue;
+      const Instr& in = code[ip];
+      bool jump = in.op == Op::Jmp || in.op == Op::Jz || in.op == Op::JzKeep || in.op == Op::JnzKeep;
+      if (jump) leader_[std::size_t(in.a)] = true;
+      if (ends_block(in.op)) leader_[ip + 1] = true;
+    }
+    std::vector<std::uint32_t> rest(code.size(), 0);
+    for (std::uint32_t first = 0; first < code.size(); ++first) {
+      if (sp[first] < 0 || !leader_[first] || !is_native(code[first].op)) continue;
+      std::uint32_t last = first;
+      while (!ends_block(code[last].op) && last + 1 < code.size() && !leader_[last + 1] && is_native(code[last + 1].op)) ++last;
+      for (std::uint32_t ip = first; ip <= last; ++ip) rest[ip] = last - ip;
+    }
+    return rest;
+  }
+
+  bool block_start(std::uint32_t ip) const { return leader_[ip]; }
 
   // A slot as a C descriptor pointer expression.
   static std::string slot(std::int64_t index) { return "(&S[" + std::to_string(index) + "])"; }
@@ -280,6 +316,7 @@ class Translator {
     }
     int regs = 1;
     for (int s : sp) regs = std::max(regs, s + 1);
+    const std::vector<std::uint32_t> rest = block_rests(sp, entries);
     const std::string self = "P" + std::to_string(pid);
     const std::string words = std::to_string(p_.words);
     out_ << "static void " << self << "(const tlbc_env* env, uint32_t ip, uint64_t* st, int depth) {\n";
@@ -295,48 +332,61 @@ class Translator {
       const Instr& in = p_.code[ip];
       const int s = sp[ip];
       const std::string I = std::to_string(ip);
-      out_ << " L" << ip << ":";
-      if (!is_native(in.op)) {  // the interpreter takes over, stack and budget as they are
+      // the interpreter takes over, stack and budget as they are
+      auto resume = [&] {
         out_ << " { int64_t k[" << std::max(s, 1) << "] = {";
         for (int r = 0; r < s; ++r) out_ << (r ? ", " : "") << reg(r);
         if (s == 0) out_ << "0";
-        out_ << "}; *bud = b; env->resume(env, " << I << ", st, depth, k, " << s << "); return; }\n";
+        out_ << "}; *bud = b; env->resume(env, " << I << ", st, depth, k, " << s << "); return; }";
+      };
+      out_ << " L" << ip << ":";
+      if (!is_native(in.op)) {
+        resume();
+        out_ << "\n";
         continue;
       }
-      out_ << " TICK(" << I << ")";
+      if (block_start(ip)) {
+        // the block's instructions are charged at once; where the budget
+        // would run out inside it, the interpreter runs it one by one
+        const std::uint32_t length = rest[ip] + 1;
+        out_ << " if (__builtin_expect(b <= " << length << ", 0))";
+        resume();
+        out_ << " b -= " << length << ";";
+      }
+      const std::string R = std::to_string(rest[ip]);  // charged but not run when the step leaves here
       const std::string top = s >= 1 ? reg(s - 1) : "", below = s >= 2 ? reg(s - 2) : "";
       switch (in.op) {
         case Op::LoadDyn: out_ << " { const tlbc_slot* d = &S[" << in.a << " + " << top << "]; " << top << " = RD(d); }"; break;
         case Op::Store:
-          out_ << " { const tlbc_slot* d = " << slot(in.a) << "; if (" << top << " < d->lo || " << top << " > d->hi) VIOL(" << I << ", " << in.b << ", " << top
+          out_ << " { const tlbc_slot* d = " << slot(in.a) << "; if (" << top << " < d->lo || " << top << " > d->hi) VIOL(" << I << ", " << in.b << ", " << top << ", " << R
                << "); WR(d, " << top << "); }";
           break;
         case Op::StoreDyn:
           out_ << " { const tlbc_slot* d = &S[" << in.a << " + " << below << "]; if (" << top << " < d->lo || " << top << " > d->hi) VIOL(" << I << ", " << in.b
-               << ", " << top << "); WR(d, " << top << "); }";
+               << ", " << top << ", " << R << "); WR(d, " << top << "); }";
           break;
         case Op::Index:
-          out_ << " if (" << top << " < 0 || " << top << " >= " << in.a << ") VIOL(" << I << ", " << in.c << ", " << top << "); " << below << " += " << top << " * "
+          out_ << " if (" << top << " < 0 || " << top << " >= " << in.a << ") VIOL(" << I << ", " << in.c << ", " << top << ", " << R << "); " << below << " += " << top << " * "
                << lit(in.b) << ";";
           break;
         case Op::Div: case Op::Mod:
-          out_ << " if (" << top << " == 0) VIOL(" << I << ", " << in.c << ", 0); " << below << " = " << below << (in.op == Op::Div ? " / " : " % ") << top << ";";
+          out_ << " if (" << top << " == 0) VIOL(" << I << ", " << in.c << ", 0, " << R << "); " << below << " = " << below << (in.op == Op::Div ? " / " : " % ") << top << ";";
           break;
         case Op::TestBit:  // mask on top, cpu below
-          out_ << " if (" << below << " < 0 || " << below << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", " << below << "); " << below << " = (" << top
+          out_ << " if (" << below << " < 0 || " << below << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", " << below << ", " << R << "); " << below << " = (" << top
                << " >> " << below << ") & 1;";
           break;
         case Op::MaskOf:
-          out_ << " if (" << top << " < 0 || " << top << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", " << top << "); " << top << " = (int64_t)1 << " << top << ";";
+          out_ << " if (" << top << " < 0 || " << top << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", " << top << ", " << R << "); " << top << " = (int64_t)1 << " << top << ";";
           break;
         case Op::BitRmw:  // cpu on top, slot offset below
           out_ << " { const tlbc_slot* d = &S[" << in.a << " + " << below << "]; if (" << top << " < 0 || " << top << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", "
-               << top << "); int64_t old = RD(d); WR(d, " << (in.b != 0 ? "old | ((int64_t)1 << " + top + ")" : "old & ~((int64_t)1 << " + top + ")") << "); " << below
+               << top << ", " << R << "); int64_t old = RD(d); WR(d, " << (in.b != 0 ? "old | ((int64_t)1 << " + top + ")" : "old & ~((int64_t)1 << " + top + ")") << "); " << below
                << " = (old >> " << top << ") & 1; }";
           break;
         case Op::Jmp: case Op::Jz: case Op::JzKeep: case Op::JnzKeep: out_ << branch(in, top, "L"); break;
         case Op::Fork:
-          out_ << " if (depth >= " << kNativeMaxForkDepth << ") VIOL(" << I << ", RS, 0);";
+          out_ << " if (depth >= " << kNativeMaxForkDepth << ") VIOL(" << I << ", RS, 0, 0);";
           for (std::int32_t k = 1; k < in.a; ++k) {
             std::uint32_t t = std::uint32_t(p_.code[ip + std::uint32_t(k)].a), end = guard_end(t);
             std::string skip = "F" + std::to_string(ip) + "_" + std::to_string(k);
@@ -348,9 +398,9 @@ class Translator {
           }
           out_ << " goto L" << p_.code[ip + std::uint32_t(in.a)].a << ";";
           break;
-        case Op::Await: out_ << " if (" << top << " == 0) { *bud = b; return; }"; break;
-        case Op::Check: out_ << " if (" << top << " == 0) VIOL(" << I << ", " << in.a << ", 0);"; break;
-        case Op::Fail: out_ << " VIOL(" << I << ", " << in.a << ", 0);"; break;
+        case Op::Await: out_ << " if (" << top << " == 0) { *bud = b + " << R << "; return; }"; break;
+        case Op::Check: out_ << " if (" << top << " == 0) VIOL(" << I << ", " << in.a << ", 0, " << R << ");"; break;
+        case Op::Fail: out_ << " VIOL(" << I << ", " << in.a << ", 0, 0);"; break;
         case Op::Yield: case Op::Halt:
           out_ << " WR(" << pc << ", " << (in.op == Op::Yield ? in.b : 0) << "); *bud = b; env->end(env, " << I << ", st); return;";
           break;
@@ -365,6 +415,7 @@ class Translator {
   int cpus_;
   std::ostringstream out_;
   std::string error_;
+  std::vector<bool> leader_;  // the process being translated: first instructions of blocks
 };
 
 std::string shell_quote(const std::string& s) {

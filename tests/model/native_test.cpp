@@ -103,11 +103,56 @@ TEST_CASE("native steps: every runtime check fails the same way", "[native]") {
   SECTION("a deadlock") {
     CHECK_THAT(both_ways("machine { cpus = 2; } var x: bool; process p on cpu 0 { await(x); } process q on cpu 1 { await(!x); x = true; await(false); }"), Catch::Contains("deadlock"));
   }
+  SECTION("an atomic block that never ends") {
+    CHECK_THAT(both_ways("var x: int[0..3] = 0; process p on cpu 0 { atomic { while (true) { x = (x + 1) % 4; x = (x + 2) % 4; } } }"),
+               Catch::Contains("did not end"));
+  }
   SECTION("either nested deeper than the interpreter allows") {
     std::string body = "x = true;";
     for (int i = 0; i < 40; ++i) body = "either { " + body + " } or { skip; }";
     CHECK_THAT(both_ways("var x: bool; process p on cpu 0 { " + body + " }"), Catch::Contains("violated"));
   }
+}
+
+TEST_CASE("native steps: the step budget runs out at the same instruction", "[native]") {
+  // Native code charges a block of straight-line code to the budget at
+  // once, gives back the rest of the block where a step leaves it early (a
+  // failed await, a failed check) and lets the interpreter run a block the
+  // budget cannot cover. Alternatives that leave early come first; the last
+  // one loops until the budget runs out, and the counter it leaves behind
+  // tells exactly how many instructions the others were charged. A step
+  // runs out once, so there is one process per offset: p<k> runs k extra
+  // statements before its loop, so that the budget runs out at every offset
+  // of the loop's blocks, their first instructions included.
+  constexpr int kProcesses = 16;
+  std::string text = "var c: int[0..999] = 0; var y: int[0..2] = 0; var z: int[0..3] = 0;\n";
+  for (int k = 0; k < kProcesses; ++k) {
+    text += "process p" + std::to_string(k) + " on cpu 0 { atomic {\n"
+            "  either { y = 0; await(z == 3); z = 0; y = 1; }\n"
+            "  or { await(z == 2 || y == 2); z = 1; }\n"
+            "  or { y = z + 1; y = y + 2; z = 1; }\n"
+            "  or { assert(z == 1); y = 1; c = 1; }\n"
+            "  or { z = 3; ";
+    for (int i = 0; i < k; ++i) text += "y = 1; ";
+    text += "while (true) { c = (c + 1) % 1000; } }\n} }\n";
+  }
+  model::LoadResult l = model::load_text("t.tlb", text, {});
+  INFO(l.diagnostics);
+  REQUIRE(l.system);
+  auto successors = [&] {
+    std::vector<checker::Word> init(l.system->layout().words, 0);
+    l.system->initial(init);
+    auto scratch = l.system->make_scratch();
+    std::vector<std::vector<checker::Word>> out;
+    l.system->next(init, *scratch, [&](checker::GroupId, checker::ConstStateRef s) { out.emplace_back(s.begin(), s.end()); });
+    return out;
+  };
+  auto interpreted = successors();
+  std::string why;
+  if (!l.system->use_native(why)) FAIL(why);
+  auto native = successors();
+  REQUIRE(interpreted.size() == 3 * kProcesses);  // each: a store out of range, an assertion, a runaway loop
+  CHECK(native == interpreted);
 }
 
 TEST_CASE("native steps: the machine's built-ins hand over to the interpreter", "[native]") {
