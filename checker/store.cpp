@@ -112,22 +112,6 @@ bool StateStore::reserve(Cursor& cursor) {
   return true;
 }
 
-void StateStore::prefetch_entry(std::uint64_t hash) const {
-  const std::uint64_t tag = hash_tag(hash);
-  for (std::uint64_t i = 0, pos = home(tag); i < 8; ++i, pos = next_slot(pos, slots_)) {  // up to a cache line's worth
-    std::uint64_t e = std::atomic_ref<std::uint64_t>(table_[pos]).load(std::memory_order_relaxed);
-    if (e == 0) return;
-    if (top31(e) == tag) {
-      if ((e & kFreshBit) != 0) {
-        __builtin_prefetch(entry_ptr(static_cast<std::uint32_t>(e)));
-      } else if (!compact_) {
-        __builtin_prefetch(state(static_cast<std::uint32_t>(e) - 1));
-      }
-      return;
-    }
-  }
-}
-
 StateStore::Result StateStore::insert(const Word* state_words, std::uint64_t hash, std::uint64_t key, Cursor& cursor, std::uint32_t& fresh) {
   const std::uint64_t tag = hash_tag(hash);
   const std::uint64_t fingerprint = compact_ ? sealed_slot(hash, 0) : 0;

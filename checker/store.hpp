@@ -25,7 +25,7 @@
 // in compact mode, the next frontier), their keys go to the caller (the
 // parent log), and their slots are rewritten as sealed slots.
 //
-// Thread-safety: insert() and the prefetches are lock-free (one
+// Thread-safety: insert() and prefetch_slot() are lock-free (one
 // compare-and-swap claims a slot; a mutex is taken only to hand a thread a new
 // chunk of fresh entries). seal() and grow() must not run concurrently with
 // anything else; they use TBB inside.
@@ -75,11 +75,9 @@ class StateStore {
   // fresh entry goes to `fresh`. Full: every slot on the probe run is taken.
   Result insert(const Word* state, std::uint64_t hash, std::uint64_t key, Cursor& cursor, std::uint32_t& fresh);
 
-  // Hints for a batch of inserts: bring the hash's home slot into the cache,
-  // then (once it is there) the entry or row it names if its tag matches;
-  // both are only reads, so they are safe at any time.
+  // A hint for a batch of inserts: brings the hash's home slot into the
+  // cache (only a read, so safe at any time).
   void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&table_[home(hash >> 33)]); }  // the tag: top 31 bits
-  void prefetch_entry(std::uint64_t hash) const;
 
   // The fresh entries of the level being expanded.
   std::uint64_t fresh_key(std::uint32_t fresh) const {
