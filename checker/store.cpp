@@ -3,12 +3,12 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <new>
 #include <stdexcept>
 
 #include <tbb/parallel_for.h>
-#include <tbb/parallel_sort.h>
 
 namespace tlbcheck::checker {
 
@@ -157,27 +157,85 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
   };
   const std::uint32_t chunks = fresh_used_.load(std::memory_order_acquire);
   const std::size_t entry_words = std::size_t(words_) + 1;
-  // the entries in use, counted and gathered chunk by chunk
-  std::vector<std::uint64_t> offsets(std::size_t(chunks) + 1, 0);
+  auto key_of = [&](std::uint32_t c, std::uint32_t e) { return fresh_[c][std::size_t(e) * entry_words]; };
+  // The entries in use, ordered by key. A thread emits its successors in
+  // key order, so with one thread the chunks hold the level already sorted,
+  // and are only checked and gathered. Otherwise a bucket sort on the keys'
+  // top bits: each chunk's entries are scattered to their buckets, then the
+  // buckets are sorted on their own, in parallel (a parallel quicksort of
+  // the whole level shared out less of the work).
+  struct Span {
+    std::uint64_t used = 0, lo = kNoKey, hi = 0;  // entries in use, their smallest and largest key
+    bool sorted = true;                             // in key order within the chunk
+  };
+  std::vector<Span> spans(chunks);
   tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
-    const std::uint64_t* entries = fresh_[c];
-    std::uint64_t used = 0;
-    for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) used += entries[std::size_t(e) * entry_words] != kNoKey;
-    offsets[c + 1] = used;
+    Span span;
+    for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) {
+      const std::uint64_t key = key_of(c, e);
+      if (key == kNoKey) continue;
+      span.sorted = span.sorted && (span.used == 0 || key > span.hi);
+      ++span.used;
+      span.lo = std::min(span.lo, key);
+      span.hi = std::max(span.hi, key);
+    }
+    spans[c] = span;
   });
-  for (std::uint32_t c = 0; c < chunks; ++c) offsets[c + 1] += offsets[c];
-  const std::uint64_t n = offsets[chunks];
+  Span all;
+  for (const Span& span : spans) {
+    if (span.used == 0) continue;
+    all.sorted = all.sorted && span.sorted && (all.used == 0 || span.lo > all.hi);
+    all.used += span.used;
+    all.lo = std::min(all.lo, span.lo);
+    all.hi = std::max(all.hi, span.hi);
+  }
+  const std::uint64_t n = all.used;
   if (!compact_ && sealed_ + n > kMaxRows) return false;
   std::vector<Fresh> order(n);
-  tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
-    const std::uint64_t* entries = fresh_[c];
-    std::uint64_t out = offsets[c];
-    for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) {
-      std::uint64_t key = entries[std::size_t(e) * entry_words];
-      if (key != kNoKey) order[out++] = {key, c * kFreshPerChunk + e};
+  if (all.sorted) {
+    std::vector<std::uint64_t> first(chunks, 0);  // chunk c's first place in `order`
+    for (std::uint32_t c = 1; c < chunks; ++c) first[c] = first[c - 1] + spans[c - 1].used;
+    tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
+      std::uint64_t out = first[c];
+      for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) {
+        if (const std::uint64_t key = key_of(c, e); key != kNoKey) order[out++] = {key, c * kFreshPerChunk + e};
+      }
+    });
+  } else {
+    constexpr unsigned kBucketBits = 8;
+    constexpr std::uint32_t kBuckets = 1u << kBucketBits;
+    const unsigned shift = unsigned(std::max(0, int(std::bit_width(all.hi - all.lo)) - int(kBucketBits)));
+    auto bucket_of = [&](std::uint64_t key) { return std::uint32_t((key - all.lo) >> shift); };
+    // place[c * kBuckets + b]: where chunk c's entries of bucket b go (bucket
+    // by bucket, chunk by chunk)
+    std::vector<std::uint64_t> place(std::size_t(chunks) * kBuckets, 0);
+    tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
+      std::uint64_t* count = place.data() + std::size_t(c) * kBuckets;
+      for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) {
+        if (const std::uint64_t key = key_of(c, e); key != kNoKey) ++count[bucket_of(key)];
+      }
+    });
+    std::vector<std::uint64_t> bucket_begin(kBuckets + 1, 0);
+    std::uint64_t placed = 0;
+    for (std::uint32_t b = 0; b < kBuckets; ++b) {
+      for (std::uint32_t c = 0; c < chunks; ++c) {
+        const std::uint64_t count = place[std::size_t(c) * kBuckets + b];
+        place[std::size_t(c) * kBuckets + b] = placed;
+        placed += count;
+      }
+      bucket_begin[b + 1] = placed;
     }
-  });
-  tbb::parallel_sort(order.begin(), order.end(), [](const Fresh& a, const Fresh& b) { return a.key < b.key; });
+    tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
+      std::uint64_t* next = place.data() + std::size_t(c) * kBuckets;
+      for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) {
+        if (const std::uint64_t key = key_of(c, e); key != kNoKey) order[next[bucket_of(key)]++] = {key, c * kFreshPerChunk + e};
+      }
+    });
+    tbb::parallel_for(std::uint32_t(0), kBuckets, [&](std::uint32_t b) {
+      std::sort(order.begin() + std::ptrdiff_t(bucket_begin[b]), order.begin() + std::ptrdiff_t(bucket_begin[b + 1]),
+                [](const Fresh& x, const Fresh& y) { return x.key < y.key; });
+    });
+  }
 
   if (compact_) {
     frontier->clear();

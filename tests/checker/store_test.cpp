@@ -4,6 +4,7 @@
 // in memory and on disk.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <random>
@@ -68,6 +69,47 @@ TEST_CASE("sealing a level orders its states by key into rows, found again in la
   CHECK(s.state(3)[0] == 8);
   CHECK(seal(s).empty());  // an empty level
   CHECK(s.sealed() == 4);
+}
+
+TEST_CASE("a level of many chunks is sealed in key order, whether its keys came in order or not", "[store]") {
+  // In order (what one thread emits): the chunks are only gathered. Out of
+  // order, spread over keys far apart, or sorted within each chunk but not
+  // across them: the bucket sort, with buckets of very different sizes and
+  // some empty.
+  const std::uint32_t n = 5 * StateStore::kFreshPerChunk + 17;
+  std::vector<std::uint64_t> keys(n);
+  std::mt19937_64 random(7);
+  for (std::uint32_t i = 0; i < n; ++i) keys[i] = (std::uint64_t(i) << 24) | (random() & 0xff);
+  std::vector<std::uint64_t> shuffled = keys;
+  std::shuffle(shuffled.begin(), shuffled.end(), random);
+  std::vector<std::uint64_t> skewed = keys;
+  for (std::uint32_t i = 0; i < n; i += 2) skewed[i] |= 1ULL << 50;  // half the keys far above the rest
+  std::shuffle(skewed.begin(), skewed.end(), random);
+  // each chunk in order, the chunks not (as two threads leave them)
+  std::vector<std::uint64_t> runs;
+  for (std::uint32_t end = n; end > 0;) {
+    std::uint32_t begin = end > StateStore::kFreshPerChunk ? end - StateStore::kFreshPerChunk : 0;
+    runs.insert(runs.end(), keys.begin() + begin, keys.begin() + end);
+    end = begin;
+  }
+  for (const auto* level : {&keys, &shuffled, &skewed, &runs}) {
+    StateStore s(2, 4 * n);
+    StateStore::Cursor c;
+    std::map<std::uint64_t, Word> state_of_key;
+    for (std::uint64_t key : *level) {
+      std::uint32_t f = 0;
+      Word w = key * 0x9E3779B97F4A7C15ULL;  // a state per key
+      state_of_key[key] = w;
+      REQUIRE(put(s, {w, ~w}, key, c, f) == StateStore::Result::Inserted);
+    }
+    std::vector<std::uint64_t> sorted = *level;
+    std::sort(sorted.begin(), sorted.end());
+    CHECK(seal(s) == sorted);
+    for (std::uint32_t row = 0; row < n; ++row) {
+      INFO("row " << row);
+      REQUIRE(s.state(row)[0] == state_of_key[sorted[row]]);
+    }
+  }
 }
 
 TEST_CASE("growing the table keeps every state findable, sealed and fresh, at any size", "[store]") {
