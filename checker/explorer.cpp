@@ -219,7 +219,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
               }
               std::uint64_t hash = StateStore::hash_state(succ.data(), words);
               store.prefetch_slot(hash);
-              std::copy(succ.begin(), succ.end(), local.pending_states.begin() + std::ptrdiff_t(local.pending * words));
+              copy_state(local.pending_states.data() + local.pending * words, succ.data(), words);
               local.pending_hash[local.pending] = hash;
               local.pending_key[local.pending++] = make_key(canon, ordinal++);
               if (local.pending == kInsertBatch) insert_pending(local);

@@ -124,7 +124,7 @@ StateStore::Result StateStore::insert(const Word* state_words, std::uint64_t has
       }
       std::uint32_t mine = static_cast<std::uint32_t>(cursor.next);
       std::uint64_t* entry = entry_ptr(mine);
-      std::memcpy(entry + 1, state_words, std::size_t(words_) * sizeof(Word));
+      copy_state(entry + 1, state_words, words_);
       std::atomic_ref<std::uint64_t>(entry[0]).store(key, std::memory_order_relaxed);
       if (at(table_, pos).compare_exchange_strong(e, fresh_slot(tag, mine), std::memory_order_acq_rel)) {
         ++cursor.next;
@@ -259,7 +259,7 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
         const Word* s = entry_ptr(id) + 1;
         const std::uint64_t row = sealed_ + index;
         Word* to = compact_ ? frontier->data() + index * words_ : rows_[row / kRowsPerChunk].get() + std::size_t(row % kRowsPerChunk) * words_;
-        std::memcpy(to, s, std::size_t(words_) * sizeof(Word));
+        copy_state(to, s, words_);
         const std::uint64_t tag = hash_tag(hashes[i]);
         const std::uint64_t mine = fresh_slot(tag, id);
         std::uint64_t pos = home(tag), probes = 0;

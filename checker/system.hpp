@@ -32,6 +32,13 @@ using Word = std::uint64_t;
 using StateRef = std::span<Word>;
 using ConstStateRef = std::span<const Word>;
 
+// Copies a state. States are a few words and the hot paths copy one or two
+// per transition, so an inline loop: a call to memcpy costs more than the
+// copy at these sizes.
+inline void copy_state(Word* to, const Word* from, std::size_t words) {
+  for (std::size_t i = 0; i < words; ++i) to[i] = from[i];
+}
+
 struct GroupId {
   std::uint32_t v = 0;
   friend bool operator==(GroupId, GroupId) = default;

@@ -71,7 +71,7 @@ void ModelSystem::run_process(std::uint32_t p, checker::ConstStateRef s, Scratch
   std::int64_t loc = read(proc.pc_slot, s.data());
   if (loc == 0) return;  // ended
   checker::Word* st = w.buffer(0);
-  std::memcpy(st, s.data(), s.size_bytes());
+  checker::copy_state(st, s.data(), s.size());
   w.emit = &emit;
   w.group = checker::GroupId{proc.first_group + std::uint32_t(loc) - 1};
   w.process = p;
