@@ -162,8 +162,8 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
   // key order, so with one thread the chunks hold the level already sorted,
   // and are only checked and gathered. Otherwise a bucket sort on the keys'
   // top bits: each chunk's entries are scattered to their buckets, then the
-  // buckets are sorted on their own, in parallel (a parallel quicksort of
-  // the whole level shared out less of the work).
+  // buckets are ordered on their own, in parallel (a parallel quicksort of
+  // the whole level shared out less of the work, and did not use the runs).
   struct Span {
     std::uint64_t used = 0, lo = kNoKey, hi = 0;  // entries in use, their smallest and largest key
     bool sorted = true;                             // in key order within the chunk
@@ -231,9 +231,28 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
         if (const std::uint64_t key = key_of(c, e); key != kNoKey) order[next[bucket_of(key)]++] = {key, c * kFreshPerChunk + e};
       }
     });
+    // A bucket holds a few ascending runs (a chunk's entries are in key order
+    // but for where its thread moved to another range): they are merged
+    // pairwise until one is left.
     tbb::parallel_for(std::uint32_t(0), kBuckets, [&](std::uint32_t b) {
-      std::sort(order.begin() + std::ptrdiff_t(bucket_begin[b]), order.begin() + std::ptrdiff_t(bucket_begin[b + 1]),
-                [](const Fresh& x, const Fresh& y) { return x.key < y.key; });
+      auto first = order.begin() + std::ptrdiff_t(bucket_begin[b]);
+      const std::size_t size = std::size_t(bucket_begin[b + 1] - bucket_begin[b]);
+      auto by_key = [](const Fresh& x, const Fresh& y) { return x.key < y.key; };
+      std::vector<std::size_t> runs{0};  // where each run starts, then the end
+      for (std::size_t i = 1; i < size; ++i) {
+        if (first[std::ptrdiff_t(i)].key < first[std::ptrdiff_t(i - 1)].key) runs.push_back(i);
+      }
+      runs.push_back(size);
+      while (runs.size() > 2) {
+        std::vector<std::size_t> merged{0};
+        std::size_t r = 0;
+        for (; r + 2 < runs.size(); r += 2) {
+          std::inplace_merge(first + std::ptrdiff_t(runs[r]), first + std::ptrdiff_t(runs[r + 1]), first + std::ptrdiff_t(runs[r + 2]), by_key);
+          merged.push_back(runs[r + 2]);
+        }
+        if (r + 1 < runs.size()) merged.push_back(runs.back());  // an odd run out, as it is
+        runs = std::move(merged);
+      }
     });
   }
 
