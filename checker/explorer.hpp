@@ -41,7 +41,7 @@ struct ExploreOptions {
   std::uint32_t batch = 1u << 14;  // states expanded per parallel batch
   bool compact = false;  // store 63-bit fingerprints instead of whole states
   // parent links kept in memory before the rest go to a temporary file
-  std::uint64_t parent_links_in_memory = std::uint64_t(1) << 22;
+  std::uint64_t parent_links_in_memory = std::uint64_t(1) << 20;
 };
 
 enum class Outcome { Holds, Violated, Incomplete };

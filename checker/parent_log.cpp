@@ -33,7 +33,10 @@ bool read_all(int fd, std::uint64_t* data, std::size_t n, std::uint64_t at) { re
 
 }  // namespace
 
-ParentLog::ParentLog(std::uint64_t memory_links) : memory_links_(memory_links) {}
+// The links in memory get their room at once: a vector that doubles would
+// hold the old and the new copy at its last doubling, the run's peak.
+// Untouched, the room costs nothing.
+ParentLog::ParentLog(std::uint64_t memory_links) : memory_links_(memory_links) { memory_.reserve(std::size_t(memory_links)); }
 
 ParentLog::~ParentLog() {
   if (fd_ >= 0) ::close(fd_);

@@ -30,7 +30,7 @@ class ParentLog {
 
   std::uint64_t size() const { return size_; }
   bool on_disk() const { return fd_ >= 0; }
-  std::uint64_t memory_bytes() const { return memory_.capacity() * sizeof(std::uint64_t); }
+  std::uint64_t memory_bytes() const { return memory_.size() * sizeof(std::uint64_t); }  // the room reserved but untouched costs nothing
 
  private:
   bool spill();      // moves the links in memory to a new temporary file

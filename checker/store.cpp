@@ -74,9 +74,11 @@ StateStore::StateStore(std::uint32_t words, std::uint64_t initial_slots, bool co
 
 StateStore::~StateStore() {
   unmap_table(table_, slots_);
-  for (std::uint32_t c = 0; c < fresh_allocated_; ++c) delete[] fresh_[c];
+  for (std::uint32_t c = 0; c < fresh_allocated_; c += kChunksPerSlab) ::munmap(fresh_[c], slab_bytes());
   ::munmap(fresh_, kMaxFreshChunks * sizeof(std::uint64_t*));
 }
+
+std::size_t StateStore::slab_bytes() const { return std::size_t(kChunksPerSlab) * kFreshPerChunk * (words_ + 1) * sizeof(Word); }
 
 std::uint64_t StateStore::sealed_slot(std::uint64_t hash, std::uint64_t row) const {
   if (compact_) {
@@ -100,9 +102,14 @@ bool StateStore::reserve(Cursor& cursor) {
   std::size_t entry_words = std::size_t(words_) + 1;
   std::uint64_t* entries = fresh_[c];
   if (entries == nullptr) {
-    entries = new std::uint64_t[std::size_t(kFreshPerChunk) * entry_words];
+    if (c % kChunksPerSlab == 0) {
+      entries = static_cast<std::uint64_t*>(map_zeroed(slab_bytes()));
+    } else {
+      entries = fresh_[c - 1] + std::size_t(kFreshPerChunk) * entry_words;  // the slab's next chunk
+    }
     fresh_allocated_ = c + 1;
   }
+  fresh_resident_ = std::max(fresh_resident_, c + 1);
   for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) entries[std::size_t(e) * entry_words] = kNoKey;
   std::atomic_ref<std::uint64_t*>(fresh_[c]).store(entries, std::memory_order_release);
   fresh_used_.store(c + 1, std::memory_order_release);
@@ -302,6 +309,11 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
   }
   sealed_ += n;
   ++level_;
+  // The slabs past this level's chunks go back to the kernel: levels shrink
+  // towards the end of a search, when the table is at its largest.
+  const std::uint32_t keep = (chunks + kChunksPerSlab - 1) / kChunksPerSlab * kChunksPerSlab;
+  for (std::uint32_t c = keep; c < fresh_resident_; c += kChunksPerSlab) ::madvise(fresh_[c], slab_bytes(), MADV_DONTNEED);
+  fresh_resident_ = std::min(fresh_resident_, keep);
   fresh_used_.store(0, std::memory_order_release);
   return true;
 }
@@ -347,7 +359,7 @@ void StateStore::grow(std::uint64_t slots) {
 }
 
 std::uint64_t StateStore::memory_bytes() const {
-  std::uint64_t fresh = std::uint64_t(fresh_allocated_) * kFreshPerChunk * (words_ + 1) * sizeof(Word);
+  std::uint64_t fresh = std::uint64_t(fresh_resident_) * kFreshPerChunk * (words_ + 1) * sizeof(Word);
   std::uint64_t rows = std::uint64_t(rows_.size()) * kRowsPerChunk * words_ * sizeof(Word);
   std::uint64_t pointers = (std::uint64_t(fresh_allocated_) * sizeof(void*) + 4095) / 4096 * 4096;  // the pages touched
   return slots_ * sizeof(std::uint64_t) + fresh + rows + pointers;

@@ -29,8 +29,10 @@
 // compare-and-swap claims a slot; a mutex is taken only to hand a thread a new
 // chunk of fresh entries). seal() and grow() must not run concurrently with
 // anything else; they use TBB inside.
-// Allocation: none per state. The table is an anonymous mapping, so growing
-// it can give back the old table's pages as soon as they have been read.
+// Allocation: none per state. The table and the fresh entries are anonymous
+// mappings: growing the table gives back the old table's pages as soon as
+// they have been read, and sealing gives back the fresh slabs past the
+// level's last chunk.
 #pragma once
 
 #include <atomic>
@@ -52,6 +54,7 @@ class StateStore {
   // small chunks: a level of one state costs a chunk's reset and scan
   static constexpr std::uint32_t kFreshPerChunk = 1u << 10;
   static constexpr std::uint32_t kMaxFreshChunks = 1u << 22;  // 2^32 fresh entries a level
+  static constexpr std::uint32_t kChunksPerSlab = 64;           // fresh chunks are mapped a slab at a time
   static constexpr std::uint32_t kRowsPerChunk = 1u << 16;
   static constexpr std::uint64_t kMaxRows = (1ULL << 32) - 1;  // full mode: row + 1 fits 32 bits
   static constexpr std::uint64_t kNoKey = ~0ULL;
@@ -113,6 +116,7 @@ class StateStore {
   std::uint64_t sealed_slot(std::uint64_t hash, std::uint64_t row) const;
   bool equal(const Word* a, const Word* b) const;
   bool reserve(Cursor& cursor);
+  std::size_t slab_bytes() const;
   static bool place(std::uint64_t* table, std::uint64_t slots, std::uint64_t value);
 
   std::uint32_t words_;
@@ -120,7 +124,8 @@ class StateStore {
   std::uint64_t* table_ = nullptr;  // slots_ slots, mapped
   std::uint64_t slots_ = 0;
   std::uint64_t** fresh_;  // chunk pointers, reused by every level (mapped: untouched pages cost nothing)
-  std::uint32_t fresh_allocated_ = 0;                      // chunks ever allocated
+  std::uint32_t fresh_allocated_ = 0;                      // chunks ever mapped (in slabs of kChunksPerSlab)
+  std::uint32_t fresh_resident_ = 0;                       // chunks that may hold pages
   std::atomic<std::uint32_t> fresh_used_{0};               // chunks handed out this level
   std::uint64_t level_ = 0;
   std::mutex fresh_mutex_;

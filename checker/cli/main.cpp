@@ -8,6 +8,7 @@
 //
 // Exit status: 0 every property holds (exhaustively), 1 a violation was found
 // (or a replay confirmed it), 2 bad usage or bad input, 3 incomplete.
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -250,6 +251,13 @@ int run_replay(Options o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef __GLIBC__
+  // A search's large temporaries (a level's frontier and sort records) come
+  // and go level by level. Once glibc has raised its mmap threshold past
+  // them they are carved from the heap and stay resident after they are
+  // freed; with a fixed threshold they are mapped and given back.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
   CLI::App app{"tlbcheck: an exhaustive model checker for TLB-shootdown protocols"};
   app.require_subcommand(1);
   Options o;

@@ -34,45 +34,54 @@ trap 'rm -rf "$work"' EXIT
 cp "$pml" "$work/shootdown.pml"
 export TLBCHECK_CACHE="$work/cache"  # compiled steps: a fresh cache, so the compile row is real
 
-timed() {  # timed OUT CMD... : runs CMD, output to OUT; prints "seconds peak_kb"
+cpu_ticks() {  # all CPUs' ticks so far and those stolen by the hypervisor ("0 0" without /proc/stat)
+  awk '/^cpu / { t = 0; for (i = 2; i <= NF; ++i) t += $i; print t, $9; found = 1; exit } END { if (!found) print 0, 0 }' /proc/stat 2>/dev/null || echo "0 0"
+}
+
+timed() {  # timed OUT CMD... : runs CMD, output to OUT; prints "seconds peak_kb steal_percent"
   local out=$1; shift
+  local t0 s0 t1 s1
+  read -r t0 s0 < <(cpu_ticks)
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$out" 2>&1 || true
-  tail -n 1 "$work/time"
+  read -r t1 s1 < <(cpu_ticks)
+  echo "$(tail -n 1 "$work/time") $(awk -v t=$((t1 - t0)) -v s=$((s1 - s0)) 'BEGIN { printf "%.0f", (t > 0 ? 100 * s / t : 0) }')"
 }
 
-row() {  # tool N mode states transitions seconds rss_kb spin_seconds
-  awk -v tool="$1" -v n="$2" -v mode="$3" -v st="$4" -v tr="$5" -v s="$6" -v kb="$7" -v ref="$8" 'BEGIN {
+row() {  # tool N mode states transitions seconds rss_kb spin_seconds steal_percent
+  awk -v tool="$1" -v n="$2" -v mode="$3" -v st="$4" -v tr="$5" -v s="$6" -v kb="$7" -v ref="$8" -v steal="$9" 'BEGIN {
     rate = s > 0 ? st / s : 0; bps = st > 0 ? kb * 1024 / st : 0; ratio = ref > 0 ? s / ref : 0
-    printf "%-9s %3s %-20s %12s %13s %9.2f %12.0f %9.0f %9.1f %8.2f\n", tool, n, mode, st, tr, s, rate, kb / 1024, bps, ratio }'
+    printf "%-9s %3s %-20s %12s %13s %9.2f %12.0f %9.0f %9.1f %8.2f %6s\n", tool, n, mode, st, tr, s, rate, kb / 1024, bps, ratio, steal "%" }'
 }
 
-printf '%-9s %3s %-20s %12s %13s %9s %12s %9s %9s %8s\n' tool N mode states transitions seconds states/s "RSS MiB" bytes/st "vs SPIN"
+# steal: the share of all CPUs' time the hypervisor gave to other guests
+# during the run; timings with more than a few percent are not comparable.
+printf '%-9s %3s %-20s %12s %13s %9s %12s %9s %9s %8s %6s\n' tool N mode states transitions seconds states/s "RSS MiB" bytes/st "vs SPIN" steal
 for N in $NS; do
   w=""; [ "$N" -ge 10 ] && w="-w26"
   spin_ref=0
   for mode in $SPIN_MODES; do
     flags="-DSAFETY"; [ $mode = NOREDUCE ] && flags="$flags -DNOREDUCE"
-    read -r secs kb < <(cd "$work" && timed "$work/compile.out" sh -c "spin -a -DN=$N -DROUNDS=2 shootdown.pml && gcc -O2 -w $flags -o pan pan.c")
+    read -r secs kb _ < <(cd "$work" && timed "$work/compile.out" sh -c "spin -a -DN=$N -DROUNDS=2 shootdown.pml && gcc -O2 -w $flags -o pan pan.c")
     printf '%-9s %3s %-20s %12s %13s %9.2f\n' spin "$N" "compile" - - "$secs"
-    read -r secs kb < <(cd "$work" && timed "$work/pan.out" ./pan $w)
+    read -r secs kb steal < <(cd "$work" && timed "$work/pan.out" ./pan $w)
     states=$(sed -n 's/^ *\([0-9e+.]*\) states, stored.*/\1/p' "$work/pan.out" | head -n 1)
     trans=$(sed -n 's/^ *\([0-9e+.]*\) transitions.*/\1/p' "$work/pan.out" | head -n 1)
     [ $mode = NOREDUCE ] && spin_ref=$secs
-    row spin "$N" "$mode" "$states" "$trans" "$secs" "$kb" "$spin_ref"
+    row spin "$N" "$mode" "$states" "$trans" "$secs" "$kb" "$spin_ref" "$steal"
   done
   for engine in $ENGINES; do
     eflag=""; [ "$engine" = native ] && eflag="--native"
     if [ "$engine" = native ]; then
-      read -r secs kb < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" --native --max-states 1 --quiet)
+      read -r secs kb _ < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" --native --max-states 1 --quiet)
       printf '%-9s %3s %-20s %12s %13s %9.2f\n' tlbcheck "$N" "compile" - - "$secs"
     fi
     for store in $STORES; do
       flag=""; [ "$store" = compact ] && flag="--compact"
       for t in $THREADS; do
-        read -r secs kb < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" --threads "$t" $flag $eflag --format json --quiet)
+        read -r secs kb steal < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" --threads "$t" $flag $eflag --format json --quiet)
         states=$(sed -n 's/^  "states": \([0-9]*\),*/\1/p' "$work/tlb.json")
         trans=$(sed -n 's/^  "transitions": \([0-9]*\),*/\1/p' "$work/tlb.json")
-        row tlbcheck "$N" "${engine:0:6},$store,t=$t" "$states" "$trans" "$secs" "$kb" "$spin_ref"
+        row tlbcheck "$N" "${engine:0:6},$store,t=$t" "$states" "$trans" "$secs" "$kb" "$spin_ref" "$steal"
       done
     done
   done
@@ -83,11 +92,11 @@ echo "buggy variant: time to the first counterexample and its length"
 printf '%-9s %3s %-14s %9s %12s\n' tool N mode seconds "trace steps"
 for N in $NS; do
   (cd "$work" && spin -a -DN="$N" -DROUNDS=2 -DBUGGY shootdown.pml >/dev/null && gcc -O2 -w -DSAFETY -DNOREDUCE -o pan pan.c)
-  read -r secs kb < <(cd "$work" && timed "$work/pan.out" ./pan)
+  read -r secs kb _ < <(cd "$work" && timed "$work/pan.out" ./pan)
   depth=$(sed -n 's/.*depth reached \([0-9]*\).*/\1/p' "$work/pan.out" | head -n 1)
   printf '%-9s %3s %-14s %9.2f %12s\n' spin "$N" "DFS, NOREDUCE" "$secs" "${depth:-?} (depth)"
   "$bin" check "$twin" -D cpus="$N" -D buggy=true --native --max-states 1 --quiet >/dev/null 2>&1 || true  # compile apart, as for SPIN
-  read -r secs kb < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" -D buggy=true --native --format json --quiet)
+  read -r secs kb _ < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" -D buggy=true --native --format json --quiet)
   depth=$(sed -n 's/^  "depth": \([0-9]*\),*/\1/p' "$work/tlb.json")
   printf '%-9s %3s %-14s %9.2f %12s\n' tlbcheck "$N" "BFS, shortest" "$secs" "$depth"
 done
