@@ -112,6 +112,38 @@ TEST_CASE("a level of many chunks is sealed in key order, whether its keys came 
   }
 }
 
+TEST_CASE("the fresh entries past a small level are given back and serve a large level again", "[store]") {
+  // a level of two slabs of fresh chunks, a level of a few states (the
+  // second slab is given back), then two slabs' worth again; compact, so
+  // that the store's memory is the table and the fresh entries alone
+  const std::uint64_t big = std::uint64_t(StateStore::kChunksPerSlab) * StateStore::kFreshPerChunk + 100;
+  StateStore s(2, 8 * big, true);
+  StateStore::Cursor c;
+  std::vector<Word> frontier;
+  std::uint32_t f = 0;
+  Word next = 1;
+  auto level = [&](std::uint64_t n) {
+    for (std::uint64_t i = 0; i < n; ++i, ++next) REQUIRE(put(s, {next, 0}, i, c, f) == StateStore::Result::Inserted);
+    return seal(s, &frontier).size();
+  };
+  const std::uint64_t empty = s.memory_bytes();
+  REQUIRE(level(big) == big);
+  const std::uint64_t after_big = s.memory_bytes();
+  CHECK(after_big > empty);
+  REQUIRE(level(5) == 5);
+  CHECK(s.memory_bytes() < after_big);
+  REQUIRE(level(big) == big);
+  CHECK(s.memory_bytes() == after_big);
+  CHECK(s.sealed() == 2 * big + 5);
+  // the third level came through the given-back slab whole, in key order
+  REQUIRE(frontier.size() == 2 * big);
+  for (std::uint64_t i = 0; i < big; ++i) REQUIRE(frontier[2 * i] == big + 5 + i + 1);
+  for (Word w = 1; w < next; ++w) {
+    INFO("state " << w);
+    REQUIRE(put(s, {w, 0}, 0, c, f) == StateStore::Result::Found);
+  }
+}
+
 TEST_CASE("growing the table keeps every state findable, sealed and fresh, at any size", "[store]") {
   StateStore s(2, 1024);
   StateStore::Cursor c;
