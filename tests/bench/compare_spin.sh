@@ -34,9 +34,7 @@ trap 'rm -rf "$work"' EXIT
 cp "$pml" "$work/shootdown.pml"
 export TLBCHECK_CACHE="$work/cache"  # compiled steps: a fresh cache, so the compile row is real
 
-cpu_ticks() {  # all CPUs' ticks so far and those stolen by the hypervisor ("0 0" without /proc/stat)
-  awk '/^cpu / { t = 0; for (i = 2; i <= NF; ++i) t += $i; print t, $9; found = 1; exit } END { if (!found) print 0, 0 }' /proc/stat 2>/dev/null || echo "0 0"
-}
+. "$(dirname "$0")/steal.sh"
 
 timed() {  # timed OUT CMD... : runs CMD, output to OUT; prints "seconds peak_kb steal_percent"
   local out=$1; shift
@@ -44,7 +42,7 @@ timed() {  # timed OUT CMD... : runs CMD, output to OUT; prints "seconds peak_kb
   read -r t0 s0 < <(cpu_ticks)
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$out" 2>&1 || true
   read -r t1 s1 < <(cpu_ticks)
-  echo "$(tail -n 1 "$work/time") $(awk -v t=$((t1 - t0)) -v s=$((s1 - s0)) 'BEGIN { printf "%.0f", (t > 0 ? 100 * s / t : 0) }')"
+  echo "$(tail -n 1 "$work/time") $(steal_percent "$t0" "$s0" "$t1" "$s1")"
 }
 
 row() {  # tool N mode states transitions seconds rss_kb spin_seconds steal_percent
