@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 #include <type_traits>
@@ -33,10 +34,12 @@ bool read_all(int fd, std::uint64_t* data, std::size_t n, std::uint64_t at) { re
 
 }  // namespace
 
-// The links in memory get their room at once: a vector that doubles would
-// hold the old and the new copy at its last doubling, the run's peak.
-// Untouched, the room costs nothing.
-ParentLog::ParentLog(std::uint64_t memory_links) : memory_links_(memory_links) { memory_.reserve(std::size_t(memory_links)); }
+// The links in memory get their room at once (up to 16M of them): a vector
+// that doubles would hold the old and the new copy at its last doubling,
+// the run's peak. Untouched, the room costs nothing.
+ParentLog::ParentLog(std::uint64_t memory_links) : memory_links_(memory_links) {
+  memory_.reserve(std::size_t(std::min<std::uint64_t>(memory_links, std::uint64_t(1) << 24)));
+}
 
 ParentLog::~ParentLog() {
   if (fd_ >= 0) ::close(fd_);
