@@ -80,7 +80,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   ParentLog parents(options.parent_links_in_memory);  // canonical index -> key (parent link)
   result.compact = options.compact;
   // Compact mode keeps whole states only for the level being expanded.
-  std::vector<Word> level_states;
+  StateStore::Frontier level_states;
   auto state_of = [&](std::uint64_t canon, std::uint64_t level_begin) -> const Word* {
     return options.compact ? level_states.data() + (canon - level_begin) * words : store.state(canon);
   };
@@ -117,7 +117,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     }
     local.pending = 0;
   };
-  auto memory = [&] { return store.memory_bytes() + parents.memory_bytes() + level_states.capacity() * sizeof(Word); };
+  auto memory = [&] { return store.memory_bytes() + parents.memory_bytes() + level_states.size() * sizeof(Word); };
   std::uint64_t states = 0;
   std::uint64_t max_successors = 8;
 

@@ -157,7 +157,7 @@ StateStore::Result StateStore::insert(const Word* state_words, std::uint64_t has
   return Result::Full;
 }
 
-bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::size_t n)>& links, std::vector<Word>* frontier) {
+bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::size_t n)>& links, Frontier* frontier) {
   struct Fresh {
     std::uint64_t key;
     std::uint32_t id;
@@ -264,9 +264,9 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
   }
 
   if (compact_) {
-    frontier->clear();
-    frontier->shrink_to_fit();
-    frontier->resize(n * words_);
+    frontier->words_.reset();  // the last level, no longer needed, goes first
+    frontier->words_.reset(new Word[n * words_]);
+    frontier->size_ = n * words_;
   } else {
     while (std::uint64_t(rows_.size()) * kRowsPerChunk < sealed_ + n) rows_.emplace_back(new Word[std::size_t(kRowsPerChunk) * words_]);
   }
@@ -284,7 +284,7 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
         const std::uint32_t id = order[index].id;
         const Word* s = entry_ptr(id) + 1;
         const std::uint64_t row = sealed_ + index;
-        Word* to = compact_ ? frontier->data() + index * words_ : rows_[row / kRowsPerChunk].get() + std::size_t(row % kRowsPerChunk) * words_;
+        Word* to = compact_ ? frontier->words_.get() + index * words_ : rows_[row / kRowsPerChunk].get() + std::size_t(row % kRowsPerChunk) * words_;
         copy_state(to, s, words_);
         const std::uint64_t tag = hash_tag(hashes[i]);
         const std::uint64_t mine = fresh_slot(tag, id);

@@ -67,6 +67,21 @@ class StateStore {
 
   enum class Result { Inserted, Found, Full };
 
+  // Compact mode: a sealed level's states in canonical order. Allocated
+  // without being zeroed, so that the parallel copy into it is the first to
+  // touch its pages (zeroing a large level was a serial pass).
+  class Frontier {
+   public:
+    const Word* data() const { return words_.get(); }
+    std::size_t size() const { return size_; }  // words
+    Word operator[](std::size_t i) const { return words_[i]; }
+
+   private:
+    friend class StateStore;
+    std::unique_ptr<Word[]> words_;
+    std::size_t size_ = 0;
+  };
+
   // words: the state's size; compact: keep fingerprints of sealed states.
   StateStore(std::uint32_t words, std::uint64_t initial_slots, bool compact = false);
   ~StateStore();
@@ -93,7 +108,7 @@ class StateStore {
   // full mode they become rows, in compact mode they are copied to
   // `frontier`. False (and nothing changed) when a full store would pass
   // kMaxRows.
-  bool seal(const std::function<void(const std::uint64_t* keys, std::size_t n)>& links, std::vector<Word>* frontier);
+  bool seal(const std::function<void(const std::uint64_t* keys, std::size_t n)>& links, Frontier* frontier);
 
   // Full mode: the sealed state with canonical index `row`.
   const Word* state(std::uint64_t row) const { return rows_[row / kRowsPerChunk].get() + std::size_t(row % kRowsPerChunk) * words_; }

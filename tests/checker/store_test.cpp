@@ -25,7 +25,7 @@ StateStore::Result put(StateStore& s, const std::vector<Word>& state, std::uint6
   return s.insert(state.data(), StateStore::hash_state(state.data(), std::uint32_t(state.size())), key, c, fresh);
 }
 
-std::vector<std::uint64_t> seal(StateStore& s, std::vector<Word>* frontier = nullptr) {
+std::vector<std::uint64_t> seal(StateStore& s, StateStore::Frontier* frontier = nullptr) {
   std::vector<std::uint64_t> links;
   REQUIRE(s.seal([&](const std::uint64_t* keys, std::size_t n) { links.insert(links.end(), keys, keys + n); }, frontier));
   return links;
@@ -119,7 +119,7 @@ TEST_CASE("the fresh entries past a small level are given back and serve a large
   const std::uint64_t big = std::uint64_t(StateStore::kChunksPerSlab) * StateStore::kFreshPerChunk + 100;
   StateStore s(2, 8 * big, true);
   StateStore::Cursor c;
-  std::vector<Word> frontier;
+  StateStore::Frontier frontier;
   std::uint32_t f = 0;
   Word next = 1;
   auto level = [&](std::uint64_t n) {
@@ -223,7 +223,7 @@ TEST_CASE("compact mode keeps fingerprints of sealed states, the level's states 
   StateStore::Cursor c;
   std::uint32_t f = 0;
   for (Word i = 0; i < 600; ++i) REQUIRE(put(s, {i, i, ~i, 3}, 1000 - i, c, f) == StateStore::Result::Inserted);
-  std::vector<Word> frontier;
+  StateStore::Frontier frontier;
   seal(s, &frontier);
   REQUIRE(frontier.size() == 600 * 4);
   CHECK(frontier[0] == 599);  // key 401, the smallest
@@ -248,7 +248,8 @@ TEST_CASE("compact mode takes a state whose fingerprint is sealed for that state
   StateStore s(2, 1024, true);
   StateStore::Cursor c;
   std::uint32_t a = 0, b = 0;
-  std::vector<Word> x{1, 2}, y{3, 4}, z{5, 6}, frontier;
+  std::vector<Word> x{1, 2}, y{3, 4}, z{5, 6};
+  StateStore::Frontier frontier;
   const std::uint64_t hx = StateStore::hash_state(x.data(), 2);
   REQUIRE(s.insert(x.data(), hx, 1, c, a) == StateStore::Result::Inserted);
   CHECK(s.insert(y.data(), hx, 2, c, b) == StateStore::Result::Inserted);  // same hash, fresh: compared whole
