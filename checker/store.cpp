@@ -157,14 +157,47 @@ StateStore::Result StateStore::insert(const Word* state_words, std::uint64_t has
   return Result::Full;
 }
 
+namespace {
+
+// A fresh entry while its level is sealed: its key and where it is.
+struct Fresh {
+  std::uint64_t key;
+  std::uint32_t id;
+};
+
+// Orders `size` entries made of ascending runs by key, merging the runs
+// pairwise until one is left.
+void merge_runs(Fresh* first, std::size_t size) {
+  auto by_key = [](const Fresh& x, const Fresh& y) { return x.key < y.key; };
+  std::vector<std::size_t> runs{0};  // where each run starts, then the end
+  for (std::size_t i = 1; i < size; ++i) {
+    if (first[i].key < first[i - 1].key) runs.push_back(i);
+  }
+  runs.push_back(size);
+  while (runs.size() > 2) {
+    std::vector<std::size_t> merged{0};
+    std::size_t r = 0;
+    for (; r + 2 < runs.size(); r += 2) {
+      std::inplace_merge(first + runs[r], first + runs[r + 1], first + runs[r + 2], by_key);
+      merged.push_back(runs[r + 2]);
+    }
+    if (r + 1 < runs.size()) merged.push_back(runs.back());  // an odd run out, as it is
+    runs = std::move(merged);
+  }
+}
+
+}  // namespace
+
 bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::size_t n)>& links, Frontier* frontier) {
-  struct Fresh {
-    std::uint64_t key;
-    std::uint32_t id;
-  };
   const std::uint32_t chunks = fresh_used_.load(std::memory_order_acquire);
   const std::size_t entry_words = std::size_t(words_) + 1;
-  auto key_of = [&](std::uint32_t c, std::uint32_t e) { return fresh_[c][std::size_t(e) * entry_words]; };
+  // f(key, fresh id) for each entry in use of chunk c, in the chunk's order
+  auto each_used = [&](std::uint32_t c, auto&& f) {
+    const std::uint64_t* entries = fresh_[c];
+    for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) {
+      if (const std::uint64_t key = entries[std::size_t(e) * entry_words]; key != kNoKey) f(key, c * kFreshPerChunk + e);
+    }
+  };
   // The entries in use, ordered by key. A thread emits its successors in
   // key order, so with one thread the chunks hold the level already sorted,
   // and are only checked and gathered. Otherwise a bucket sort on the keys'
@@ -178,14 +211,12 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
   std::vector<Span> spans(chunks);
   tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
     Span span;
-    for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) {
-      const std::uint64_t key = key_of(c, e);
-      if (key == kNoKey) continue;
+    each_used(c, [&](std::uint64_t key, std::uint32_t) {
       span.sorted = span.sorted && (span.used == 0 || key > span.hi);
       ++span.used;
       span.lo = std::min(span.lo, key);
       span.hi = std::max(span.hi, key);
-    }
+    });
     spans[c] = span;
   });
   Span all;
@@ -204,9 +235,7 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
     for (std::uint32_t c = 1; c < chunks; ++c) first[c] = first[c - 1] + spans[c - 1].used;
     tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
       std::uint64_t out = first[c];
-      for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) {
-        if (const std::uint64_t key = key_of(c, e); key != kNoKey) order[out++] = {key, c * kFreshPerChunk + e};
-      }
+      each_used(c, [&](std::uint64_t key, std::uint32_t id) { order[out++] = {key, id}; });
     });
   } else {
     constexpr unsigned kBucketBits = 8;
@@ -218,9 +247,7 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
     std::vector<std::uint64_t> place(std::size_t(chunks) * kBuckets, 0);
     tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
       std::uint64_t* count = place.data() + std::size_t(c) * kBuckets;
-      for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) {
-        if (const std::uint64_t key = key_of(c, e); key != kNoKey) ++count[bucket_of(key)];
-      }
+      each_used(c, [&](std::uint64_t key, std::uint32_t) { ++count[bucket_of(key)]; });
     });
     std::vector<std::uint64_t> bucket_begin(kBuckets + 1, 0);
     std::uint64_t placed = 0;
@@ -234,32 +261,12 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
     }
     tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
       std::uint64_t* next = place.data() + std::size_t(c) * kBuckets;
-      for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) {
-        if (const std::uint64_t key = key_of(c, e); key != kNoKey) order[next[bucket_of(key)]++] = {key, c * kFreshPerChunk + e};
-      }
+      each_used(c, [&](std::uint64_t key, std::uint32_t id) { order[next[bucket_of(key)]++] = {key, id}; });
     });
     // A bucket holds a few ascending runs (a chunk's entries are in key order
-    // but for where its thread moved to another range): they are merged
-    // pairwise until one is left.
+    // but for where its thread moved to another range).
     tbb::parallel_for(std::uint32_t(0), kBuckets, [&](std::uint32_t b) {
-      auto first = order.begin() + std::ptrdiff_t(bucket_begin[b]);
-      const std::size_t size = std::size_t(bucket_begin[b + 1] - bucket_begin[b]);
-      auto by_key = [](const Fresh& x, const Fresh& y) { return x.key < y.key; };
-      std::vector<std::size_t> runs{0};  // where each run starts, then the end
-      for (std::size_t i = 1; i < size; ++i) {
-        if (first[std::ptrdiff_t(i)].key < first[std::ptrdiff_t(i - 1)].key) runs.push_back(i);
-      }
-      runs.push_back(size);
-      while (runs.size() > 2) {
-        std::vector<std::size_t> merged{0};
-        std::size_t r = 0;
-        for (; r + 2 < runs.size(); r += 2) {
-          std::inplace_merge(first + std::ptrdiff_t(runs[r]), first + std::ptrdiff_t(runs[r + 1]), first + std::ptrdiff_t(runs[r + 2]), by_key);
-          merged.push_back(runs[r + 2]);
-        }
-        if (r + 1 < runs.size()) merged.push_back(runs.back());  // an odd run out, as it is
-        runs = std::move(merged);
-      }
+      merge_runs(order.data() + bucket_begin[b], std::size_t(bucket_begin[b + 1] - bucket_begin[b]));
     });
   }
 
