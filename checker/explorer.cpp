@@ -209,6 +209,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
       arena.execute([&] {
         tbb::parallel_for(tbb::blocked_range<std::uint64_t>(batch_begin, batch_end, 64), [&](const tbb::blocked_range<std::uint64_t>& range) {
           Local& local = locals.local();
+          store.begin_run(local.cursor);  // these parents' successors: no other thread's keys lie among theirs
           for (std::uint64_t canon = range.begin(); canon != range.end(); ++canon) {
             const Word* s = state_of(canon, level_begin);
             std::uint64_t ordinal = 0;
@@ -236,6 +237,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
         for (Overflow& o : l.overflow) {
           store.grow(store.capacity() * 2);
           std::uint32_t fresh = 0;
+          store.begin_run(l.cursor);  // a run of its own: its key is below the thread's last
           if (store.insert(o.state.data(), StateStore::hash_state(o.state.data(), words), o.key, l.cursor, fresh) == StateStore::Result::Inserted) {
             record_new(l, fresh, o.state);
           }

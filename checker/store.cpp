@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
 
 namespace tlbcheck::checker {
 
@@ -67,7 +68,10 @@ void atomic_min(std::uint64_t& word, std::uint64_t value) {
 }  // namespace
 
 StateStore::StateStore(std::uint32_t words, std::uint64_t initial_slots, bool compact)
-    : words_(words), compact_(compact), fresh_(static_cast<std::uint64_t**>(map_zeroed(kMaxFreshChunks * sizeof(std::uint64_t*)))) {
+    : words_(words),
+      compact_(compact),
+      fresh_(static_cast<std::uint64_t**>(map_zeroed(kMaxFreshChunks * sizeof(std::uint64_t*)))),
+      run_marks_(static_cast<std::uint64_t*>(map_zeroed(run_marks_bytes()))) {
   slots_ = std::max<std::uint64_t>(initial_slots, 1024);
   table_ = map_table(slots_);
 }
@@ -76,7 +80,10 @@ StateStore::~StateStore() {
   unmap_table(table_, slots_);
   for (std::uint32_t c = 0; c < fresh_allocated_; c += kChunksPerSlab) ::munmap(fresh_[c], slab_bytes());
   ::munmap(fresh_, kMaxFreshChunks * sizeof(std::uint64_t*));
+  ::munmap(run_marks_, run_marks_bytes());
 }
+
+std::size_t StateStore::run_marks_bytes() { return std::size_t(kMaxFreshChunks) * kMarkWordsPerChunk * sizeof(std::uint64_t); }
 
 std::size_t StateStore::slab_bytes() const { return std::size_t(kChunksPerSlab) * kFreshPerChunk * (words_ + 1) * sizeof(Word); }
 
@@ -111,12 +118,21 @@ bool StateStore::reserve(Cursor& cursor) {
   }
   fresh_resident_ = std::max(fresh_resident_, c + 1);
   for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) entries[std::size_t(e) * entry_words] = kNoKey;
+  std::fill_n(run_marks_ + std::size_t(c) * kMarkWordsPerChunk, kMarkWordsPerChunk, 0);
   std::atomic_ref<std::uint64_t*>(fresh_[c]).store(entries, std::memory_order_release);
   fresh_used_.store(c + 1, std::memory_order_release);
   cursor.next = std::uint64_t(c) * kFreshPerChunk;
   cursor.end = cursor.next + kFreshPerChunk;
   cursor.level = level_;
   return true;
+}
+
+void StateStore::begin_run(const Cursor& cursor) {
+  // A cursor that must reserve a chunk first starts the run there, at the
+  // chunk's first entry, which begins a piece anyway. Only the cursor's
+  // thread writes the marks of its chunk.
+  if (cursor.level != level_ || cursor.next == cursor.end) return;
+  run_marks_[cursor.next / 64] |= 1ULL << (cursor.next % 64);
 }
 
 StateStore::Result StateStore::insert(const Word* state_words, std::uint64_t hash, std::uint64_t key, Cursor& cursor, std::uint32_t& fresh) {
@@ -165,110 +181,92 @@ struct Fresh {
   std::uint32_t id;
 };
 
-// Orders `size` entries made of ascending runs by key, merging the runs
-// pairwise until one is left.
-void merge_runs(Fresh* first, std::size_t size) {
-  auto by_key = [](const Fresh& x, const Fresh& y) { return x.key < y.key; };
-  std::vector<std::size_t> runs{0};  // where each run starts, then the end
-  for (std::size_t i = 1; i < size; ++i) {
-    if (first[i].key < first[i - 1].key) runs.push_back(i);
-  }
-  runs.push_back(size);
-  while (runs.size() > 2) {
-    std::vector<std::size_t> merged{0};
-    std::size_t r = 0;
-    for (; r + 2 < runs.size(); r += 2) {
-      std::inplace_merge(first + runs[r], first + runs[r + 1], first + runs[r + 2], by_key);
-      merged.push_back(runs[r + 2]);
-    }
-    if (r + 1 < runs.size()) merged.push_back(runs.back());  // an odd run out, as it is
-    runs = std::move(merged);
-  }
-}
-
 }  // namespace
 
 bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::size_t n)>& links, Frontier* frontier) {
   const std::uint32_t chunks = fresh_used_.load(std::memory_order_acquire);
   const std::size_t entry_words = std::size_t(words_) + 1;
-  // f(key, fresh id) for each entry in use of chunk c, in the chunk's order
-  auto each_used = [&](std::uint32_t c, auto&& f) {
-    const std::uint64_t* entries = fresh_[c];
-    for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) {
-      if (const std::uint64_t key = entries[std::size_t(e) * entry_words]; key != kNoKey) f(key, c * kFreshPerChunk + e);
-    }
-  };
-  // The entries in use, ordered by key. A thread emits its successors in
-  // key order, so with one thread the chunks hold the level already sorted,
-  // and are only checked and gathered. Otherwise a bucket sort on the keys'
-  // top bits: each chunk's entries are scattered to their buckets, then the
-  // buckets are ordered on their own, in parallel (a parallel quicksort of
-  // the whole level shared out less of the work, and did not use the runs).
-  struct Span {
+  // The entries in use, ordered by key. Each chunk is cut where runs begin;
+  // the pieces, taken in order of their first key, are copied as they are
+  // where a piece is in key order and overlaps no other (always, when the
+  // explorer's runs are what begin_run says). Pieces that overlap form a
+  // group sorted on its own: keys in no order at all make one group,
+  // sorted in parallel.
+  struct Piece {
+    std::uint32_t begin = 0, end = 0;  // fresh entries [begin, end), in one chunk
     std::uint64_t used = 0, lo = kNoKey, hi = 0;  // entries in use, their smallest and largest key
-    bool sorted = true;                             // in key order within the chunk
+    bool sorted = true;                           // in key order
   };
-  std::vector<Span> spans(chunks);
+  auto marked = [&](std::uint32_t fresh) { return (run_marks_[fresh / 64] >> (fresh % 64) & 1) != 0; };
+  // chunk c's pieces are pieces[first_piece[c], first_piece[c + 1])
+  std::vector<std::uint64_t> first_piece(std::size_t(chunks) + 1, 0);
   tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
-    Span span;
-    each_used(c, [&](std::uint64_t key, std::uint32_t) {
-      span.sorted = span.sorted && (span.used == 0 || key > span.hi);
-      ++span.used;
-      span.lo = std::min(span.lo, key);
-      span.hi = std::max(span.hi, key);
-    });
-    spans[c] = span;
+    std::uint64_t starts = 1;  // the chunk's first entry
+    for (std::uint32_t w = 0; w < kMarkWordsPerChunk; ++w) starts += std::uint64_t(std::popcount(run_marks_[std::size_t(c) * kMarkWordsPerChunk + w]));
+    first_piece[c + 1] = starts - (marked(c * kFreshPerChunk) ? 1 : 0);
   });
-  Span all;
-  for (const Span& span : spans) {
-    if (span.used == 0) continue;
-    all.sorted = all.sorted && span.sorted && (all.used == 0 || span.lo > all.hi);
-    all.used += span.used;
-    all.lo = std::min(all.lo, span.lo);
-    all.hi = std::max(all.hi, span.hi);
-  }
-  const std::uint64_t n = all.used;
-  if (!compact_ && sealed_ + n > kMaxRows) return false;
-  std::vector<Fresh> order(n);
-  if (all.sorted) {
-    std::vector<std::uint64_t> first(chunks, 0);  // chunk c's first place in `order`
-    for (std::uint32_t c = 1; c < chunks; ++c) first[c] = first[c - 1] + spans[c - 1].used;
-    tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
-      std::uint64_t out = first[c];
-      each_used(c, [&](std::uint64_t key, std::uint32_t id) { order[out++] = {key, id}; });
-    });
-  } else {
-    constexpr unsigned kBucketBits = 8;
-    constexpr std::uint32_t kBuckets = 1u << kBucketBits;
-    const unsigned shift = unsigned(std::max(0, int(std::bit_width(all.hi - all.lo)) - int(kBucketBits)));
-    auto bucket_of = [&](std::uint64_t key) { return std::uint32_t((key - all.lo) >> shift); };
-    // place[c * kBuckets + b]: where chunk c's entries of bucket b go (bucket
-    // by bucket, chunk by chunk)
-    std::vector<std::uint64_t> place(std::size_t(chunks) * kBuckets, 0);
-    tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
-      std::uint64_t* count = place.data() + std::size_t(c) * kBuckets;
-      each_used(c, [&](std::uint64_t key, std::uint32_t) { ++count[bucket_of(key)]; });
-    });
-    std::vector<std::uint64_t> bucket_begin(kBuckets + 1, 0);
-    std::uint64_t placed = 0;
-    for (std::uint32_t b = 0; b < kBuckets; ++b) {
-      for (std::uint32_t c = 0; c < chunks; ++c) {
-        const std::uint64_t count = place[std::size_t(c) * kBuckets + b];
-        place[std::size_t(c) * kBuckets + b] = placed;
-        placed += count;
+  for (std::uint32_t c = 0; c < chunks; ++c) first_piece[c + 1] += first_piece[c];
+  std::vector<Piece> pieces(first_piece[chunks]);
+  tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
+    const std::uint64_t* entries = fresh_[c];
+    Piece* piece = pieces.data() + first_piece[c];
+    piece->begin = c * kFreshPerChunk;
+    for (std::uint32_t e = 0; e < kFreshPerChunk; ++e) {
+      const std::uint32_t id = c * kFreshPerChunk + e;
+      if (e != 0 && marked(id)) {
+        piece->end = id;
+        (++piece)->begin = id;
       }
-      bucket_begin[b + 1] = placed;
+      if (const std::uint64_t key = entries[std::size_t(e) * entry_words]; key != kNoKey) {
+        piece->sorted = piece->sorted && (piece->used == 0 || key > piece->hi);
+        ++piece->used;
+        piece->lo = std::min(piece->lo, key);
+        piece->hi = std::max(piece->hi, key);
+      }
     }
-    tbb::parallel_for(std::uint32_t(0), chunks, [&](std::uint32_t c) {
-      std::uint64_t* next = place.data() + std::size_t(c) * kBuckets;
-      each_used(c, [&](std::uint64_t key, std::uint32_t id) { order[next[bucket_of(key)]++] = {key, id}; });
-    });
-    // A bucket holds a few ascending runs (a chunk's entries are in key order
-    // but for where its thread moved to another range).
-    tbb::parallel_for(std::uint32_t(0), kBuckets, [&](std::uint32_t b) {
-      merge_runs(order.data() + bucket_begin[b], std::size_t(bucket_begin[b + 1] - bucket_begin[b]));
-    });
+    piece->end = (c + 1) * kFreshPerChunk;
+  });
+  std::vector<std::uint32_t> by_lo;  // the pieces in use, by first key
+  for (std::uint32_t p = 0; p < pieces.size(); ++p) {
+    if (pieces[p].used != 0) by_lo.push_back(p);
   }
+  std::sort(by_lo.begin(), by_lo.end(), [&](std::uint32_t x, std::uint32_t y) { return pieces[x].lo < pieces[y].lo; });
+  struct Group {
+    std::size_t first = 0, last = 0;  // by_lo[first, last)
+    std::uint64_t out = 0;            // where its entries go in `order`
+    bool sorted = true;               // one piece, in key order
+  };
+  std::vector<Group> groups;
+  std::uint64_t n = 0, group_hi = 0;
+  for (std::size_t i = 0; i < by_lo.size(); ++i) {
+    const Piece& piece = pieces[by_lo[i]];
+    if (groups.empty() || piece.lo > group_hi) {
+      groups.push_back({i, i, n, piece.sorted});
+    } else {
+      groups.back().sorted = false;
+    }
+    groups.back().last = i + 1;
+    group_hi = std::max(group_hi, piece.hi);
+    n += piece.used;
+  }
+  if (!compact_ && sealed_ + n > kMaxRows) return false;
+  sorted_in_last_seal_ = 0;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    if (!groups[g].sorted) sorted_in_last_seal_ += (g + 1 < groups.size() ? groups[g + 1].out : n) - groups[g].out;
+  }
+  std::vector<Fresh> order(n);
+  tbb::parallel_for(std::size_t(0), groups.size(), [&](std::size_t g) {
+    const Group& group = groups[g];
+    std::uint64_t out = group.out;
+    for (std::size_t i = group.first; i < group.last; ++i) {
+      const Piece& piece = pieces[by_lo[i]];
+      const std::uint64_t* entries = fresh_[piece.begin / kFreshPerChunk];
+      for (std::uint32_t id = piece.begin; id < piece.end; ++id) {
+        if (const std::uint64_t key = entries[std::size_t(id % kFreshPerChunk) * entry_words]; key != kNoKey) order[out++] = {key, id};
+      }
+    }
+    if (!group.sorted) tbb::parallel_sort(order.begin() + std::ptrdiff_t(group.out), order.begin() + std::ptrdiff_t(out), [](const Fresh& x, const Fresh& y) { return x.key < y.key; });
+  });
 
   if (compact_) {
     frontier->words_.reset();  // the last level, no longer needed, goes first
@@ -368,7 +366,8 @@ void StateStore::grow(std::uint64_t slots) {
 std::uint64_t StateStore::memory_bytes() const {
   std::uint64_t fresh = std::uint64_t(fresh_resident_) * kFreshPerChunk * (words_ + 1) * sizeof(Word);
   std::uint64_t rows = std::uint64_t(rows_.size()) * kRowsPerChunk * words_ * sizeof(Word);
-  std::uint64_t pointers = (std::uint64_t(fresh_allocated_) * sizeof(void*) + 4095) / 4096 * 4096;  // the pages touched
+  // the pages touched
+  std::uint64_t pointers = (std::uint64_t(fresh_allocated_) * (sizeof(void*) + kMarkWordsPerChunk * sizeof(std::uint64_t)) + 4095) / 4096 * 4096;
   return slots_ * sizeof(std::uint64_t) + fresh + rows + pointers;
 }
 

@@ -8,6 +8,11 @@
 //          ordinal of the edge among the parent's successors. Concurrent
 //          inserts keep the smallest key (atomic min), so the parent of every
 //          state is the same whatever the thread timing.
+//   runs:  a bit per fresh entry marks where a run begins (begin_run): the
+//          successors of a range of parents that no other run shares, so
+//          their keys rise within it and no other run's key lies between
+//          its first and last. Sealing orders the pieces of runs by their
+//          first key instead of sorting the level's keys.
 //   rows:  (full mode) the states of sealed levels, in canonical order, so a
 //          state's row is its canonical index and needs no side array.
 //   table: open addressing with linear probing over C slots (any C, not only
@@ -55,6 +60,7 @@ class StateStore {
   static constexpr std::uint32_t kFreshPerChunk = 1u << 10;
   static constexpr std::uint32_t kMaxFreshChunks = 1u << 22;  // 2^32 fresh entries a level
   static constexpr std::uint32_t kChunksPerSlab = 64;           // fresh chunks are mapped a slab at a time
+  static constexpr std::uint32_t kMarkWordsPerChunk = kFreshPerChunk / 64;  // a chunk's run marks
   static constexpr std::uint32_t kRowsPerChunk = 1u << 16;
   static constexpr std::uint64_t kMaxRows = (1ULL << 32) - 1;  // full mode: row + 1 fits 32 bits
   static constexpr std::uint64_t kNoKey = ~0ULL;
@@ -93,6 +99,12 @@ class StateStore {
   // fresh entry goes to `fresh`. Full: every slot on the probe run is taken.
   Result insert(const Word* state, std::uint64_t hash, std::uint64_t key, Cursor& cursor, std::uint32_t& fresh);
 
+  // The cursor's next entries are a new run: the successors of parents that
+  // no other run has, in key order (a thread calls it as it takes a new
+  // range of parents). Keys in no such order are still sealed in order, by
+  // sorting where runs overlap.
+  void begin_run(const Cursor& cursor);
+
   // A hint for a batch of inserts: brings the hash's home slot into the
   // cache (only a read, so safe at any time).
   void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&table_[home(hash >> 33)]); }  // the tag: top 31 bits
@@ -113,6 +125,9 @@ class StateStore {
   // Full mode: the sealed state with canonical index `row`.
   const Word* state(std::uint64_t row) const { return rows_[row / kRowsPerChunk].get() + std::size_t(row % kRowsPerChunk) * words_; }
   std::uint64_t sealed() const { return sealed_; }
+  // Entries of the last sealed level that had to be sorted, because their
+  // runs overlapped (the rest were copied in place).
+  std::uint64_t sorted_in_last_seal() const { return sorted_in_last_seal_; }
 
   // Rebuilds the table with at least `slots` slots.
   void grow(std::uint64_t slots);
@@ -132,6 +147,7 @@ class StateStore {
   bool equal(const Word* a, const Word* b) const;
   bool reserve(Cursor& cursor);
   std::size_t slab_bytes() const;
+  static std::size_t run_marks_bytes();
   static bool place(std::uint64_t* table, std::uint64_t slots, std::uint64_t value);
 
   std::uint32_t words_;
@@ -139,6 +155,7 @@ class StateStore {
   std::uint64_t* table_ = nullptr;  // slots_ slots, mapped
   std::uint64_t slots_ = 0;
   std::uint64_t** fresh_;  // chunk pointers, reused by every level (mapped: untouched pages cost nothing)
+  std::uint64_t* run_marks_;  // a bit per fresh entry: a run begins there (mapped, as fresh_)
   std::uint32_t fresh_allocated_ = 0;                      // chunks ever mapped (in slabs of kChunksPerSlab)
   std::uint32_t fresh_resident_ = 0;                       // chunks that may hold pages
   std::atomic<std::uint32_t> fresh_used_{0};               // chunks handed out this level
@@ -146,6 +163,7 @@ class StateStore {
   std::mutex fresh_mutex_;
   std::vector<std::unique_ptr<Word[]>> rows_;  // full mode: chunks of kRowsPerChunk sealed states
   std::uint64_t sealed_ = 0;
+  std::uint64_t sorted_in_last_seal_ = 0;
 };
 
 }  // namespace tlbcheck::checker

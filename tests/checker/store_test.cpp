@@ -72,10 +72,11 @@ TEST_CASE("sealing a level orders its states by key into rows, found again in la
 }
 
 TEST_CASE("a level of many chunks is sealed in key order, whether its keys came in order or not", "[store]") {
-  // In order (what one thread emits): the chunks are only gathered. Out of
-  // order, spread over keys far apart, or sorted within each chunk but not
-  // across them: the bucket sort, with buckets of very different sizes and
-  // some empty.
+  // In order (what one thread emits), or sorted within each chunk but the
+  // chunks not in order: the chunks are only gathered, by smallest key.
+  // Out of order, or spread over keys far apart: one group of overlapping
+  // chunks, sorted. Chunks that overlap a few others: small groups sorted
+  // among chunks gathered as they are.
   const std::uint32_t n = 5 * StateStore::kFreshPerChunk + 17;
   std::vector<std::uint64_t> keys(n);
   std::mt19937_64 random(7);
@@ -92,7 +93,14 @@ TEST_CASE("a level of many chunks is sealed in key order, whether its keys came 
     runs.insert(runs.end(), keys.begin() + begin, keys.begin() + end);
     end = begin;
   }
-  for (const auto* level : {&keys, &shuffled, &skewed, &runs}) {
+  // each chunk in order, one overlapping another (as a thread leaves them
+  // when another takes over part of its range, with no run marked): a
+  // stretch of the first chunk's keys comes at the end, in a chunk of its
+  // own (the 17 past five whole chunks)
+  std::vector<std::uint64_t> taken_over, moved;
+  for (std::uint32_t i = 0; i < n; ++i) (i >= 500 && i < 517 ? moved : taken_over).push_back(keys[i]);
+  taken_over.insert(taken_over.end(), moved.begin(), moved.end());
+  for (const auto* level : {&keys, &shuffled, &skewed, &runs, &taken_over}) {
     StateStore s(2, 4 * n);
     StateStore::Cursor c;
     std::map<std::uint64_t, Word> state_of_key;
@@ -105,11 +113,69 @@ TEST_CASE("a level of many chunks is sealed in key order, whether its keys came 
     std::vector<std::uint64_t> sorted = *level;
     std::sort(sorted.begin(), sorted.end());
     CHECK(seal(s) == sorted);
+    if (level == &keys || level == &runs) {
+      CHECK(s.sorted_in_last_seal() == 0);
+    } else if (level == &taken_over) {
+      CHECK(s.sorted_in_last_seal() == StateStore::kFreshPerChunk + 17);  // the first chunk and the stretch
+    } else {
+      CHECK(s.sorted_in_last_seal() == n);
+    }
     for (std::uint32_t row = 0; row < n; ++row) {
       INFO("row " << row);
       REQUIRE(s.state(row)[0] == state_of_key[sorted[row]]);
     }
   }
+}
+
+TEST_CASE("runs marked where a thread takes new parents are sealed in order without sorting", "[store]") {
+  // Two cursors take turns at ranges of parents, as two threads do, each
+  // range a run; a cursor's chunk holds several runs with the other
+  // cursor's between them. Parent p has successors (p, 0) and (p, 1).
+  StateStore s(1, 1u << 16);
+  StateStore::Cursor cursors[2];
+  const std::uint64_t bounds[] = {0, 300, 700, 1500, 2600, 2700, 4100, 4101, 5000};
+  std::vector<std::uint64_t> expected;
+  std::uint32_t f = 0;
+  for (std::size_t r = 0; r + 1 < std::size(bounds); ++r) {
+    StateStore::Cursor& c = cursors[r % 2];
+    s.begin_run(c);
+    for (std::uint64_t parent = bounds[r]; parent < bounds[r + 1]; ++parent) {
+      for (std::uint64_t ordinal = 0; ordinal < 2; ++ordinal) {
+        const std::uint64_t key = (parent << 24) | ordinal;
+        REQUIRE(put(s, {key}, key, c, f) == StateStore::Result::Inserted);
+        expected.push_back(key);
+      }
+    }
+  }
+  CHECK(seal(s) == expected);
+  CHECK(s.sorted_in_last_seal() == 0);
+  for (std::uint64_t row = 0; row < expected.size(); ++row) REQUIRE(s.state(row)[0] == expected[row]);
+
+  // The same turns with no runs marked: the chunks overlap and are sorted.
+  StateStore t(1, 1u << 16);
+  StateStore::Cursor unmarked[2];
+  for (std::size_t r = 0; r + 1 < std::size(bounds); ++r) {
+    for (std::uint64_t parent = bounds[r]; parent < bounds[r + 1]; ++parent) {
+      for (std::uint64_t ordinal = 0; ordinal < 2; ++ordinal) REQUIRE(put(t, {parent << 24 | ordinal}, parent << 24 | ordinal, unmarked[r % 2], f) == StateStore::Result::Inserted);
+    }
+  }
+  CHECK(seal(t) == expected);
+  CHECK(t.sorted_in_last_seal() > 0);
+
+  // A state found again from a parent in an earlier run takes that parent's
+  // key, out of its own run's order: the runs it now overlaps are sorted,
+  // and the level is still in key order.
+  StateStore::Cursor& c = cursors[0];
+  s.begin_run(c);
+  for (std::uint64_t parent = 0; parent < 100; ++parent) REQUIRE(put(s, {(1ULL << 60) + parent}, (9000 + parent) << 24, c, f) == StateStore::Result::Inserted);
+  s.begin_run(cursors[1]);
+  for (std::uint64_t parent = 0; parent < 100; ++parent) REQUIRE(put(s, {(2ULL << 60) + parent}, (8000 + parent) << 24, cursors[1], f) == StateStore::Result::Inserted);
+  REQUIRE(put(s, {(1ULL << 60) + 50}, 8500ULL << 24, cursors[1], f) == StateStore::Result::Found);  // lowers (9050 << 24)
+  std::vector<std::uint64_t> links = seal(s);
+  REQUIRE(links.size() == 200);
+  CHECK(std::is_sorted(links.begin(), links.end()));
+  CHECK(std::count(links.begin(), links.end(), 8500ULL << 24) == 1);
+  CHECK(s.sorted_in_last_seal() > 0);
 }
 
 TEST_CASE("the fresh entries past a small level are given back and serve a large level again", "[store]") {
