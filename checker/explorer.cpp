@@ -72,6 +72,12 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   ExploreResult result;
   result.threads = std::max(1u, options.threads);
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+  // runs f, adding its time to `seconds`
+  auto timed = [](double& seconds, auto&& f) {
+    const auto begin = Clock::now();
+    f();
+    seconds += std::chrono::duration<double>(Clock::now() - begin).count();
+  };
 
   // allow more workers than cores when asked (TBB caps at the core count otherwise)
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism, result.threads);
@@ -199,43 +205,45 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
         std::uint64_t slots = needed * 100 / kGrowTo + 1;
         std::uint64_t extra = (slots - store.capacity()) * sizeof(std::uint64_t);
         if (options.memory_limit == 0 || memory() + extra <= options.memory_limit) {
-          arena.execute([&] { store.grow(slots); });
+          timed(result.grow_seconds, [&] { arena.execute([&] { store.grow(slots); }); });
         } else if (needed * 100 > store.capacity() * kFillUnderLimit) {
           result.stopped_by = "the memory limit";
           result.depth = depth;
           return finish(Outcome::Incomplete);
         }
       }
-      arena.execute([&] {
-        tbb::parallel_for(tbb::blocked_range<std::uint64_t>(batch_begin, batch_end, 64), [&](const tbb::blocked_range<std::uint64_t>& range) {
-          Local& local = locals.local();
-          store.begin_run(local.cursor);  // these parents' successors: no other thread's keys lie among theirs
-          for (std::uint64_t canon = range.begin(); canon != range.end(); ++canon) {
-            const Word* s = state_of(canon, level_begin);
-            std::uint64_t ordinal = 0;
-            system.next(ConstStateRef(s, words), *local.scratch, [&](GroupId, ConstStateRef succ) {
-              if (ordinal > kOrdinalMask) {
-                local.ordinal_overflow = true;
-                return;
-              }
-              std::uint64_t hash = StateStore::hash_state(succ.data(), words);
-              store.prefetch_slot(hash);
-              copy_state(local.pending_states.data() + local.pending * words, succ.data(), words);
-              local.pending_hash[local.pending] = hash;
-              local.pending_key[local.pending++] = make_key(canon, ordinal++);
-              if (local.pending == kInsertBatch) insert_pending(local);
-            });
-            local.transitions += ordinal;
-            local.max_successors = std::max(local.max_successors, ordinal);
-            if (ordinal == 0 && options.check_deadlock && !system.is_final(ConstStateRef(s, words))) local.deadlocks.push_back(canon);
-          }
-          insert_pending(local);
+      timed(result.expand_seconds, [&] {
+        arena.execute([&] {
+          tbb::parallel_for(tbb::blocked_range<std::uint64_t>(batch_begin, batch_end, 64), [&](const tbb::blocked_range<std::uint64_t>& range) {
+            Local& local = locals.local();
+            store.begin_run(local.cursor);  // these parents' successors: no other thread's keys lie among theirs
+            for (std::uint64_t canon = range.begin(); canon != range.end(); ++canon) {
+              const Word* s = state_of(canon, level_begin);
+              std::uint64_t ordinal = 0;
+              system.next(ConstStateRef(s, words), *local.scratch, [&](GroupId, ConstStateRef succ) {
+                if (ordinal > kOrdinalMask) {
+                  local.ordinal_overflow = true;
+                  return;
+                }
+                std::uint64_t hash = StateStore::hash_state(succ.data(), words);
+                store.prefetch_slot(hash);
+                copy_state(local.pending_states.data() + local.pending * words, succ.data(), words);
+                local.pending_hash[local.pending] = hash;
+                local.pending_key[local.pending++] = make_key(canon, ordinal++);
+                if (local.pending == kInsertBatch) insert_pending(local);
+              });
+              local.transitions += ordinal;
+              local.max_successors = std::max(local.max_successors, ordinal);
+              if (ordinal == 0 && options.check_deadlock && !system.is_final(ConstStateRef(s, words))) local.deadlocks.push_back(canon);
+            }
+            insert_pending(local);
+          });
         });
       });
       // states that found the table full: grow, then insert them one by one
       for (Local& l : locals) {
         for (Overflow& o : l.overflow) {
-          store.grow(store.capacity() * 2);
+          timed(result.grow_seconds, [&] { store.grow(store.capacity() * 2); });
           std::uint32_t fresh = 0;
           store.begin_run(l.cursor);  // a run of its own: its key is below the thread's last
           if (store.insert(o.state.data(), StateStore::hash_state(o.state.data(), words), o.key, l.cursor, fresh) == StateStore::Result::Inserted) {
@@ -313,7 +321,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
 
     // the next level, in canonical order (keys are unique: one edge each)
     bool sealed = false;
-    arena.execute([&] { sealed = seal(); });
+    timed(result.seal_seconds, [&] { arena.execute([&] { sealed = seal(); }); });
     if (!sealed) {
       result.stopped_by = "the store's limit of " + std::to_string(StateStore::kMaxRows) + " states (--compact has none)";
       result.depth = depth;

@@ -59,6 +59,9 @@ struct ExploreResult {
   std::uint64_t transitions = 0;
   std::uint32_t depth = 0;  // BFS levels explored; for a violation, the trace's length
   double seconds = 0;
+  // where the time went: expanding levels (successors, checks, inserts),
+  // sealing them (ordering, copying, parent links), growing the table
+  double expand_seconds = 0, seal_seconds = 0, grow_seconds = 0;
   unsigned threads = 1;
   std::uint64_t memory_bytes = 0;  // the store's peak footprint
   std::string stopped_by;          // why an incomplete run stopped

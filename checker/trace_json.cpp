@@ -18,6 +18,7 @@ nlohmann::json render_json(const System& system, const Report& report) {
   j["transitions"] = r.transitions;
   j["depth"] = r.depth;
   j["seconds"] = r.seconds;
+  j["phase_seconds"] = {{"expand", r.expand_seconds}, {"seal", r.seal_seconds}, {"grow", r.grow_seconds}};
   j["threads"] = r.threads;
   j["store_bytes"] = r.memory_bytes;
   j["peak_rss_bytes"] = report.peak_rss_bytes;

@@ -60,7 +60,7 @@ std::size_t peterson_reference_states() {
 }
 
 void strip_timing(nlohmann::json& j) {
-  for (const char* k : {"seconds", "threads", "peak_rss_bytes", "store_bytes"}) j.erase(k);
+  for (const char* k : {"seconds", "phase_seconds", "threads", "peak_rss_bytes", "store_bytes"}) j.erase(k);
 }
 
 }  // namespace
@@ -148,6 +148,16 @@ TEST_CASE("the JSON report has every field of the contract", "[cli]") {
   for (const auto& step : j["trace"]) {
     for (const char* k : {"cpu", "task", "context", "action", "file", "line", "changes"}) CHECK(step.contains(k));
   }
+  // where the time went: parts of the run, none negative, together no more
+  // than the whole
+  double parts = 0;
+  for (const char* k : {"expand", "seal", "grow"}) {
+    INFO(k);
+    REQUIRE(j["phase_seconds"].contains(k));
+    CHECK(j["phase_seconds"][k].get<double>() >= 0);
+    parts += j["phase_seconds"][k].get<double>();
+  }
+  CHECK(parts <= j["seconds"].get<double>());
 }
 
 TEST_CASE("a trace written with --trace-out replays to the same violation", "[cli]") {
