@@ -6,8 +6,8 @@
 # -DNOREDUCE; -w26 from N=10 on so the hash table is not overloaded) and
 # tlbcheck (steps compiled with --native and interpreted; 1 and 2 threads;
 # full and --compact storage), and prints one table: states, transitions,
-# seconds, states/s, peak RSS, bytes/state and tlbcheck's time relative to
-# SPIN -DNOREDUCE. Both tools' times leave out compiling the model (spin -a and
+# seconds, states/s, peak RSS, bytes/state, tlbcheck's time relative to
+# SPIN -DNOREDUCE and where tlbcheck's time went. Both tools' times leave out compiling the model (spin -a and
 # gcc for pan.c; the C of tlbcheck --native): the "compile" rows give those.
 # Then the buggy variant (-DBUGGY / -D buggy=true): time to the first
 # counterexample and its length.
@@ -45,15 +45,22 @@ timed() {  # timed OUT CMD... : runs CMD, output to OUT; prints "seconds peak_kb
   echo "$(tail -n 1 "$work/time") $(steal_percent "$t0" "$s0" "$t1" "$s1")"
 }
 
-row() {  # tool N mode states transitions seconds rss_kb spin_seconds steal_percent
-  awk -v tool="$1" -v n="$2" -v mode="$3" -v st="$4" -v tr="$5" -v s="$6" -v kb="$7" -v ref="$8" -v steal="$9" 'BEGIN {
+row() {  # tool N mode states transitions seconds rss_kb spin_seconds steal_percent [phases]
+  awk -v tool="$1" -v n="$2" -v mode="$3" -v st="$4" -v tr="$5" -v s="$6" -v kb="$7" -v ref="$8" -v steal="$9" -v phases="${10:--}" 'BEGIN {
     rate = s > 0 ? st / s : 0; bps = st > 0 ? kb * 1024 / st : 0; ratio = ref > 0 ? s / ref : 0
-    printf "%-9s %3s %-20s %12s %13s %9.2f %12.0f %9.0f %9.1f %8.2f %6s\n", tool, n, mode, st, tr, s, rate, kb / 1024, bps, ratio, steal "%" }'
+    printf "%-9s %3s %-20s %12s %13s %9.2f %12.0f %9.0f %9.1f %8.2f %6s  %s\n", tool, n, mode, st, tr, s, rate, kb / 1024, bps, ratio, steal "%", phases }'
+}
+
+phases() {  # phases JSON: "expand/seal/grow" seconds from tlbcheck's report
+  sed -n 's/^ *"\(expand\|seal\|grow\)": \([0-9.e+-]*\),*$/\1 \2/p' "$1" |
+    awk '{ t[$1] = $2 } END { printf "%.1f/%.1f/%.1f", t["expand"], t["seal"], t["grow"] }'
 }
 
 # steal: the share of all CPUs' time the hypervisor gave to other guests
 # during the run; timings with more than a few percent are not comparable.
-printf '%-9s %3s %-20s %12s %13s %9s %12s %9s %9s %8s %6s\n' tool N mode states transitions seconds states/s "RSS MiB" bytes/st "vs SPIN" steal
+# expand/seal/grow: tlbcheck's seconds expanding levels, sealing them and
+# growing its table (the JSON report's phase_seconds).
+printf '%-9s %3s %-20s %12s %13s %9s %12s %9s %9s %8s %6s  %s\n' tool N mode states transitions seconds states/s "RSS MiB" bytes/st "vs SPIN" steal expand/seal/grow
 for N in $NS; do
   w=""; [ "$N" -ge 10 ] && w="-w26"
   spin_ref=0
@@ -79,7 +86,7 @@ for N in $NS; do
         read -r secs kb steal < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" --threads "$t" $flag $eflag --format json --quiet)
         states=$(sed -n 's/^  "states": \([0-9]*\),*/\1/p' "$work/tlb.json")
         trans=$(sed -n 's/^  "transitions": \([0-9]*\),*/\1/p' "$work/tlb.json")
-        row tlbcheck "$N" "${engine:0:6},$store,t=$t" "$states" "$trans" "$secs" "$kb" "$spin_ref" "$steal"
+        row tlbcheck "$N" "${engine:0:6},$store,t=$t" "$states" "$trans" "$secs" "$kb" "$spin_ref" "$steal" "$(phases "$work/tlb.json")"
       done
     done
   done
