@@ -226,11 +226,11 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
     }
     piece->end = (c + 1) * kFreshPerChunk;
   });
-  std::vector<std::uint32_t> by_lo;  // the pieces in use, by first key
-  for (std::uint32_t p = 0; p < pieces.size(); ++p) {
+  std::vector<std::size_t> by_lo;  // the pieces in use, by first key
+  for (std::size_t p = 0; p < pieces.size(); ++p) {
     if (pieces[p].used != 0) by_lo.push_back(p);
   }
-  std::sort(by_lo.begin(), by_lo.end(), [&](std::uint32_t x, std::uint32_t y) { return pieces[x].lo < pieces[y].lo; });
+  std::sort(by_lo.begin(), by_lo.end(), [&](std::size_t x, std::size_t y) { return pieces[x].lo < pieces[y].lo; });
   struct Group {
     std::size_t first = 0, last = 0;  // by_lo[first, last)
     std::uint64_t out = 0;            // where its entries go in `order`
