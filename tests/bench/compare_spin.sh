@@ -14,7 +14,8 @@
 #
 #   tests/bench/compare_spin.sh [path/to/tlbcheck]
 #   NS="7 8 9 10" THREADS="1 2" ENGINES="native interpreter" STORES="full compact"
-#   SPIN_MODES="NOREDUCE POR" by default
+#   SPIN_MODES="NOREDUCE POR" REPEAT=1 by default (REPEAT=3: each tlbcheck row
+#   is the median of three runs, the thread counts taking turns)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=$(realpath "${1:-build/tlbcheck}")
@@ -25,6 +26,7 @@ THREADS=${THREADS:-"1 2"}
 ENGINES=${ENGINES:-"native interpreter"}
 STORES=${STORES:-"full compact"}
 SPIN_MODES=${SPIN_MODES:-"NOREDUCE POR"}
+REPEAT=${REPEAT:-1}
 if ! command -v spin >/dev/null; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get install -y -qq spin >/dev/null
@@ -82,11 +84,20 @@ for N in $NS; do
     fi
     for store in $STORES; do
       flag=""; [ "$store" = compact ] && flag="--compact"
+      # REPEAT rounds, the thread counts taking turns within each, so that
+      # a noisy spell falls on all of them; the row is the median run
+      for r in $(seq "$REPEAT"); do
+        for t in $THREADS; do
+          read -r secs kb steal < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" --threads "$t" $flag $eflag --format json --quiet)
+          states=$(sed -n 's/^  "states": \([0-9]*\),*/\1/p' "$work/tlb.json")
+          trans=$(sed -n 's/^  "transitions": \([0-9]*\),*/\1/p' "$work/tlb.json")
+          echo "$secs $states $trans $kb $steal $(phases "$work/tlb.json")" >>"$work/runs.$t"
+        done
+      done
       for t in $THREADS; do
-        read -r secs kb steal < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" --threads "$t" $flag $eflag --format json --quiet)
-        states=$(sed -n 's/^  "states": \([0-9]*\),*/\1/p' "$work/tlb.json")
-        trans=$(sed -n 's/^  "transitions": \([0-9]*\),*/\1/p' "$work/tlb.json")
-        row tlbcheck "$N" "${engine:0:6},$store,t=$t" "$states" "$trans" "$secs" "$kb" "$spin_ref" "$steal" "$(phases "$work/tlb.json")"
+        read -r secs states trans kb steal phase < <(sort -n "$work/runs.$t" | sed -n "$(((REPEAT + 1) / 2))p")
+        rm -f "$work/runs.$t"
+        row tlbcheck "$N" "${engine:0:6},$store,t=$t" "$states" "$trans" "$secs" "$kb" "$spin_ref" "$steal" "$phase"
       done
     done
   done
