@@ -32,8 +32,9 @@
 //
 // Thread-safety: insert() and prefetch_slot() are lock-free (one
 // compare-and-swap claims a slot; a mutex is taken only to hand a thread a new
-// chunk of fresh entries). seal() and grow() must not run concurrently with
-// anything else; they use TBB inside.
+// chunk of fresh entries). begin_run() writes only the marks of its cursor's
+// chunk, so threads with cursors of their own may call it at once. seal() and
+// grow() must not run concurrently with anything else; they use TBB inside.
 // Allocation: none per state. The table and the fresh entries are anonymous
 // mappings: growing the table gives back the old table's pages as soon as
 // they have been read, and sealing gives back the fresh slabs past the
