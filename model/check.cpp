@@ -1014,38 +1014,7 @@ class Checker {
   }
 
   // ---- expressions -------------------------------------------------------------
-  static std::optional<Builtin> builtin_of(std::string_view name) {
-    static const std::pair<std::string_view, Builtin> table[] = {
-        {"per_cpu", Builtin::PerCpu},           {"test_bit", Builtin::TestBit},
-        {"cpumask_of", Builtin::CpumaskOf},     {"cpumask_empty", Builtin::CpumaskEmpty},
-        {"cpumask_weight", Builtin::CpumaskWeight}, {"test_and_set_bit", Builtin::TestAndSetBit},
-        {"test_and_clear_bit", Builtin::TestAndClearBit}, {"set_bit", Builtin::SetBit},
-        {"clear_bit", Builtin::ClearBit},       {"BUG", Builtin::Bug},
-        {"pgd", Builtin::Pgd}, {"read_cr3", Builtin::ReadCr3}, {"write_cr3", Builtin::WriteCr3},
-        {"pte_present", Builtin::PtePresent}, {"pte_write", Builtin::PteWrite}, {"pte_frame", Builtin::PteFrame},
-        {"set_pte", Builtin::SetPte}, {"pte_clear", Builtin::PteClear}, {"pte_get_and_clear", Builtin::PteGetAndClear},
-        {"pte_wrprotect", Builtin::PteWrprotect}, {"pt_present", Builtin::PtPresent}, {"pt_frame", Builtin::PtFrame},
-        {"pt_set", Builtin::PtSet}, {"pt_clear", Builtin::PtClear}, {"alloc_frame", Builtin::AllocFrame},
-        {"alloc_table", Builtin::AllocTable}, {"free_frame", Builtin::FreeFrame}, {"free_table", Builtin::FreeTable},
-        {"invlpg", Builtin::Invlpg}, {"tlbi_page", Builtin::TlbiPage}, {"tlbi_page_local", Builtin::TlbiPageLocal},
-        {"tlb_flush_local", Builtin::TlbFlushLocal}, {"tlbi_all", Builtin::TlbiAll}, {"touch", Builtin::Touch},
-        {"load", Builtin::Load}, {"store", Builtin::Store}, {"send_ipi", Builtin::SendIpi},
-        {"local_irq_disable", Builtin::IrqDisable}, {"local_irq_enable", Builtin::IrqEnable},
-        {"local_irq_save", Builtin::IrqSave}, {"local_irq_restore", Builtin::IrqRestore},
-        {"irqs_disabled", Builtin::IrqsDisabled}, {"schedule", Builtin::Schedule}, {"wake_up", Builtin::WakeUp},
-        {"preempt_disable", Builtin::PreemptDisable}, {"preempt_enable", Builtin::PreemptEnable},
-        {"preempt_count", Builtin::PreemptCount}, {"kernel_load", Builtin::KernelLoad},
-        {"kernel_store", Builtin::KernelStore}, {"copy_page", Builtin::CopyPage},
-        {"flush_cache_page", Builtin::FlushCachePage}, {"flush_dcache_page", Builtin::FlushDcachePage},
-        {"flush_cache_mm", Builtin::FlushCacheMm}, {"tlb_flush_asid", Builtin::TlbFlushAsid},
-        {"cr3_of", Builtin::Cr3Of}, {"current_of", Builtin::CurrentOf}, {"page_is_kernel", Builtin::PageIsKernel},
-        {"load_word", Builtin::LoadWord}, {"store_word", Builtin::StoreWord},
-    };
-    for (auto& [n, b] : table) {
-      if (n == name) return b;
-    }
-    return std::nullopt;
-  }
+  static std::optional<Builtin> builtin_of(std::string_view name) { return builtin_named(name); }
 
   Type fail_expr(Expr& e) {
     e.type = make(TypeKind::Error);
@@ -1540,8 +1509,9 @@ class Checker {
     return make(TypeKind::Void);
   }
 
-  // The machine's built-ins, checked from one signature table.
-  enum class Arg : std::uint8_t { Mm, Page, Frame, Bool, Value, Level, CpuOrMask, Irq, Task, IpiArg };
+  // The machine's built-ins, checked from their rows of the built-ins table
+  // (model/hw/builtins.def); send_ipi takes its handler's arguments too.
+  using Arg = BuiltinArg;
   struct Signature {
     std::vector<Arg> args;
     TypeKind result;     // Void: a statement
@@ -1549,60 +1519,11 @@ class Checker {
     bool pure;           // reads only: allowed in invariants
   };
   static Signature signature(Builtin b) {
-    using A = Arg;
-    using T = TypeKind;
-    switch (b) {
-      case Builtin::Pgd: return {{A::Mm}, T::Frame, false, true};
-      case Builtin::ReadCr3: return {{}, T::Frame, true, false};
-      case Builtin::WriteCr3: return {{A::Frame}, T::Void, true, false};
-      case Builtin::PtePresent: return {{A::Mm, A::Page}, T::Bool, false, true};
-      case Builtin::PteWrite: return {{A::Mm, A::Page}, T::Bool, false, true};
-      case Builtin::PteFrame: return {{A::Mm, A::Page}, T::Frame, false, true};
-      case Builtin::SetPte: return {{A::Mm, A::Page, A::Frame, A::Bool}, T::Void, false, false};
-      case Builtin::PteClear: return {{A::Mm, A::Page}, T::Void, false, false};
-      case Builtin::PteGetAndClear: return {{A::Mm, A::Page}, T::Frame, false, false};
-      case Builtin::PteWrprotect: return {{A::Mm, A::Page}, T::Void, false, false};
-      case Builtin::PtPresent: return {{A::Mm, A::Page, A::Level}, T::Bool, false, true};
-      case Builtin::PtFrame: return {{A::Mm, A::Page, A::Level}, T::Frame, false, true};
-      case Builtin::PtSet: return {{A::Mm, A::Page, A::Level, A::Frame}, T::Void, false, false};
-      case Builtin::PtClear: return {{A::Mm, A::Page, A::Level}, T::Void, false, false};
-      case Builtin::AllocFrame: return {{}, T::Frame, false, false};
-      case Builtin::AllocTable: return {{}, T::Frame, false, false};
-      case Builtin::FreeFrame: return {{A::Frame}, T::Void, false, false};
-      case Builtin::FreeTable: return {{A::Frame}, T::Void, false, false};
-      case Builtin::Invlpg: return {{A::Page}, T::Void, true, false};
-      case Builtin::TlbiPage: return {{A::Page, A::Bool}, T::Void, false, false};
-      case Builtin::TlbiPageLocal: return {{A::Page, A::Bool}, T::Void, true, false};
-      case Builtin::TlbFlushLocal: return {{}, T::Void, true, false};
-      case Builtin::TlbiAll: return {{}, T::Void, false, false};
-      case Builtin::Touch: return {{A::Page}, T::Void, true, false};
-      case Builtin::Load: return {{A::Page}, T::Int, true, false};
-      case Builtin::Store: return {{A::Page, A::Value}, T::Void, true, false};
-      case Builtin::SendIpi: return {{A::CpuOrMask, A::Irq}, T::Void, false, false};
-      case Builtin::IrqDisable: return {{}, T::Void, true, false};
-      case Builtin::IrqEnable: return {{}, T::Void, true, false};
-      case Builtin::IrqSave: return {{}, T::Bool, true, false};
-      case Builtin::IrqRestore: return {{A::Bool}, T::Void, true, false};
-      case Builtin::IrqsDisabled: return {{}, T::Bool, true, false};
-      case Builtin::Schedule: return {{}, T::Void, true, false};
-      case Builtin::WakeUp: return {{A::Task}, T::Void, false, false};
-      case Builtin::PreemptDisable: return {{}, T::Void, true, false};
-      case Builtin::PreemptEnable: return {{}, T::Void, true, false};
-      case Builtin::PreemptCount: return {{}, T::Int, true, false};
-      case Builtin::KernelLoad: return {{A::Frame}, T::Int, false, false};
-      case Builtin::KernelStore: return {{A::Frame, A::Value}, T::Void, false, false};
-      case Builtin::CopyPage: return {{A::Frame, A::Frame}, T::Void, false, false};
-      case Builtin::FlushCachePage: return {{A::Mm, A::Page}, T::Void, false, false};
-      case Builtin::FlushDcachePage: return {{A::Frame}, T::Void, false, false};
-      case Builtin::FlushCacheMm: return {{A::Mm}, T::Void, false, false};
-      case Builtin::TlbFlushAsid: return {{A::Mm}, T::Void, true, false};
-      case Builtin::Cr3Of: return {{A::CpuOrMask}, T::Frame, false, true};
-      case Builtin::CurrentOf: return {{A::CpuOrMask}, T::Task, false, true};
-      case Builtin::PageIsKernel: return {{A::Page}, T::Bool, false, true};
-      case Builtin::LoadWord: return {{A::Page, A::Value}, T::Int, true, false};
-      case Builtin::StoreWord: return {{A::Page, A::Value, A::Value}, T::Void, true, false};
-      default: return {{}, T::Error, false, false};
-    }
+    const BuiltinInfo& info = builtin_info(b);
+    if (!info.machine()) return {{}, TypeKind::Error, false, false};
+    Signature sig{{}, info.result, info.needs_cpu(), info.pure()};
+    sig.args.assign(info.args.begin(), info.args.begin() + info.arity());
+    return sig;
   }
 
   Type check_machine_call(ExprId id, Expr& e, Context& ctx, Builtin b, bool statement) {
@@ -1830,8 +1751,6 @@ class Checker {
 };
 
 }  // namespace
-
-bool builtin_is_machine(Builtin b) { return b >= Builtin::Pgd; }
 
 std::string defines_text(const std::vector<Define>& defines) {
   std::string text;

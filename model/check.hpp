@@ -12,31 +12,12 @@
 
 #include "model/ast.hpp"
 #include "model/diagnostics.hpp"
+#include "model/hw/builtins.hpp"
 #include "model/hw/config.hpp"
 
 namespace tlbcheck::model {
 
 inline constexpr int kMaxCpus = 32;
-
-enum class Builtin : std::uint8_t {
-  PerCpu, TestBit, CpumaskOf, CpumaskEmpty, CpumaskWeight, TestAndSetBit, TestAndClearBit,
-  SetBit, ClearBit, Bug,
-  // the machine (see hw/ and LANGUAGE.md)
-  Pgd, ReadCr3, WriteCr3,
-  PtePresent, PteWrite, PteFrame, SetPte, PteClear, PteGetAndClear, PteWrprotect,
-  PtPresent, PtFrame, PtSet, PtClear,
-  AllocFrame, AllocTable, FreeFrame, FreeTable,
-  Invlpg, TlbiPage, TlbiPageLocal, TlbFlushLocal, TlbiAll,
-  Touch, Load, Store,
-  SendIpi, IrqDisable, IrqEnable, IrqSave, IrqRestore, IrqsDisabled,
-  Schedule, WakeUp, PreemptDisable, PreemptEnable, PreemptCount,
-  KernelLoad, KernelStore, CopyPage, FlushCachePage, FlushDcachePage, FlushCacheMm,
-  TlbFlushAsid, Cr3Of, CurrentOf, PageIsKernel, LoadWord, StoreWord,
-};
-
-// Which built-ins touch the machine's shared state (every one of them except
-// the pure cpumask helpers): a statement using one is a step of its own.
-bool builtin_is_machine(Builtin b);
 
 struct EnumInfo {
   std::string name;

@@ -10,6 +10,7 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/breadth_first_search.hpp>
 
+#include "model/bytecode/stack_check.hpp"
 #include "model/hw/machine.hpp"
 #include "properties/catalogue.hpp"
 
@@ -78,13 +79,13 @@ class Lowerer {
       Frame f;
       cur_src_ = inv.loc.offset;
       p.invariant_entry.push_back(static_cast<std::uint32_t>(p.code.size()));
-      depth_ = 0;
       emit_expr(inv.expr, f);
       emit(Op::Return);
       out_.invariant_terms.push_back(collect_terms(inv.expr, f));
       out_.invariant_witness.push_back(witness(inv.expr, f));
     }
     append_snippets();
+    if (!diags_.has_errors()) check_evaluation_stack();
     out_.program.no_preempt.resize(out_.program.code.size(), false);
     p.violation_slot = alloc_slot("violation", "site", -1, 0, std::int64_t(p.sites.size()) - 1, TypeKind::Int);
     p.slots[p.violation_slot].pub.internal = true;
@@ -457,26 +458,10 @@ class Lowerer {
   const std::vector<Instr>& code() const { return in_snippet_ ? snippet_code_ : out_.program.code; }
 
   std::uint32_t emit(Op op, std::int32_t a = 0, std::int32_t b = 0, std::int32_t c = 0) {
-    code().push_back({op, a, b, c, cur_src_, cur_ctx_});
+    code().push_back({op, 0, a, b, c, cur_src_, cur_ctx_});
     if (!in_snippet_) {
       stmt_start_.push_back(mark_next_ && !generated_);
       mark_next_ = false;
-    }
-    switch (op) {
-      case Op::Push: case Op::Load: ++depth_; break;
-      case Op::Store: case Op::Jz: case Op::JzKeep: case Op::JnzKeep: case Op::Await: case Op::Check: case Op::Pop:
-      case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: case Op::Mod: case Op::Shl: case Op::Shr:
-      case Op::BitAnd: case Op::BitOr: case Op::BitXor: case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le:
-      case Op::Gt: case Op::Ge: case Op::TestBit: case Op::Index: case Op::BitRmw:
-        --depth_;
-        break;
-      case Op::StoreDyn: depth_ -= 2; break;
-      default: break;
-    }
-    out_.program.max_stack = std::max<std::uint32_t>(out_.program.max_stack, std::uint32_t(std::max(depth_, 0)));
-    if (depth_ > int(kMaxStack) && !stack_reported_) {
-      stack_reported_ = true;
-      diags_.error(DiagKind::StateTooLarge, m_.file, {cur_src_, 1}, "expression too deep to evaluate (more than " + std::to_string(kMaxStack) + " pending values)");
     }
     return here() - 1;
   }
@@ -854,8 +839,6 @@ class Lowerer {
   void lower_stmt(StmtId id, Frame& f) {
     if (!id.valid()) return;
     const Stmt& s = m_.at(id);
-    // between statements the evaluation stack is empty
-    assert(depth_ == 0 && "unbalanced evaluation stack");
     if (s.kind != StmtKind::Block) {
       cur_src_ = s.loc.offset;
       mark_next_ = true;
@@ -1331,7 +1314,6 @@ class Lowerer {
         std::uint32_t jz = emit(Op::Jz);
         emit_expr(e.args[1], f);
         std::uint32_t jend = emit(Op::Jmp);
-        --depth_;
         patch(jz, here());
         emit_expr(e.args[2], f);
         patch(jend, here());
@@ -1436,25 +1418,14 @@ class Lowerer {
         bool mask = b == Builtin::SendIpi && m_.at(e.args[0]).type.kind == TypeKind::Mask;
         std::int32_t extra = mask ? 1 : 0;
         if (b == Builtin::KernelLoad || b == Builtin::CopyPage) extra = std::int32_t(add_site(SiteKind::StaleCache, std::uint32_t(BuiltinProperty::StaleCache), {}, 0, f));
-        emit(Op::Hw, std::int32_t(e.sym_index), std::int32_t(add_site(SiteKind::Machine, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f)), extra);
-        depth_ -= int(e.args.size());
-        if (hw_result(Builtin(e.sym_index))) ++depth_;
+        std::uint32_t at = emit(Op::Hw, std::int32_t(e.sym_index), std::int32_t(add_site(SiteKind::Machine, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f)), extra);
+        code()[at].extra = std::uint8_t(e.args.size() - builtin_info(b).arity());  // send_ipi's handler arguments
         return;
       }
     }
   }
 
-  static bool hw_result(Builtin b) {
-    switch (b) {
-      case Builtin::Pgd: case Builtin::ReadCr3: case Builtin::PtePresent: case Builtin::PteWrite: case Builtin::PteFrame:
-      case Builtin::PteGetAndClear: case Builtin::PtPresent: case Builtin::PtFrame: case Builtin::AllocFrame:
-      case Builtin::AllocTable: case Builtin::IrqSave: case Builtin::IrqsDisabled: case Builtin::PreemptCount:
-      case Builtin::KernelLoad: case Builtin::Cr3Of: case Builtin::CurrentOf: case Builtin::PageIsKernel:
-        return true;
-      default:
-        return false;
-    }
-  }
+  static bool hw_result(Builtin b) { return builtin_info(b).has_result(); }
 
   // An access statement (touch, load, store), or `x = load(p)`: the access
   // retries after the protocol's page-fault handler runs.
@@ -1465,7 +1436,7 @@ class Lowerer {
   void lower_access(ExprId call_id, Frame& f, std::optional<Address> target) {
     const Expr& call = m_.at(call_id);
     Builtin b = Builtin(call.sym_index);
-    int kind = b == Builtin::Touch ? 0 : b == Builtin::Load ? 1 : b == Builtin::Store ? 2 : b == Builtin::LoadWord ? 3 : 4;
+    AccessKind kind = b == Builtin::Touch ? AccessKind::Touch : b == Builtin::Load ? AccessKind::Load : b == Builtin::Store ? AccessKind::Store : b == Builtin::LoadWord ? AccessKind::LoadWord : AccessKind::StoreWord;
     std::uint32_t retry = here();
     for (ExprId a : call.args) emit_expr(a, f);
     std::uint32_t site = add_site(SiteKind::Stale, std::uint32_t(BuiltinProperty::StaleTranslation), {}, 0, f);
@@ -1474,10 +1445,8 @@ class Lowerer {
     std::uint32_t no_handler = add_site(SiteKind::NoFaultHandler, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f);
     // site + 1, + 2, + 3: where the interpreter reports an access's runtime errors, stale reads, and a fault with no handler
     (void)runtime, (void)cache, (void)no_handler;
-    std::uint32_t access = emit(Op::Access, kind, std::int32_t(site));
-    depth_ -= int(call.args.size());
-    if (kind == 1 || kind == 3) {
-      ++depth_;
+    std::uint32_t access = emit(Op::Access, std::int32_t(kind), std::int32_t(site));
+    if (kind == AccessKind::Load || kind == AccessKind::LoadWord) {
       if (target) store(*target, f);
       else emit(Op::Pop);
     }
@@ -1491,7 +1460,7 @@ class Lowerer {
       // later step, so an interrupt can arrive in between (a trap gate keeps
       // interrupts on), as on the hardware.
       if (atomic_ == 0) emit(Op::Yield, std::int32_t(here() + 1));
-      inline_hook(std::uint32_t(cm_.page_fault_hook), {call.args[0]}, kind == 2 || kind == 4, f);
+      inline_hook(std::uint32_t(cm_.page_fault_hook), {call.args[0]}, kind == AccessKind::Store || kind == AccessKind::StoreWord, f);
       back_edge(retry);
     }
     patch(done, here());
@@ -1541,13 +1510,11 @@ class Lowerer {
     for (std::int64_t v = vt.lo; v <= vt.hi; ++v) {
       quant_values_.back() = v;
       bool saved = in_snippet_;
-      int saved_depth = depth_;
       in_snippet_ = true;
       std::uint32_t entry = here();
       emit_expr(e.args[0], f);
       emit(Op::Return);
       in_snippet_ = saved;
-      depth_ = saved_depth;
       std::string shown = std::to_string(v);
       if (vt.kind == TypeKind::Enum && e.quant_type.base == Tok::Ident) {
         for (const EnumInfo& en : cm_.enums) {
@@ -1584,28 +1551,18 @@ class Lowerer {
       if (!seen.insert(text).second) return;
       if (e.kind == ExprKind::Name && e.sym == SymKind::Local && f.locals[e.sym_index] && f.locals[e.sym_index]->is_const) return;
       bool saved_snippet = in_snippet_;
-      int saved_depth = depth_;
       in_snippet_ = true;
       std::uint32_t entry = here();
       emit_expr(id, f);
       emit(Op::Return);
       in_snippet_ = saved_snippet;
-      depth_ = saved_depth;
       terms.push_back({text, entry | 0x80000000u});  // high bit: a snippet offset, relocated later
       return;
     }
     for (ExprId a : e.args) collect(a, f, terms, seen);
   }
 
-  static bool pure_machine_read(Builtin b) {
-    switch (b) {
-      case Builtin::Cr3Of: case Builtin::CurrentOf: case Builtin::Pgd: case Builtin::PtePresent: case Builtin::PteWrite:
-      case Builtin::PteFrame: case Builtin::PtPresent: case Builtin::PtFrame:
-        return true;
-      default:
-        return false;
-    }
-  }
+  static bool pure_machine_read(Builtin b) { return builtin_info(b).machine() && builtin_info(b).pure(); }
 
   bool uses_quant(ExprId id) const {
     const Expr& e = m_.at(id);
@@ -1670,6 +1627,38 @@ class Lowerer {
     p.location_of.resize(p.code.size(), -1);
   }
 
+  // Every step, invariant and snippet must run within the interpreter's
+  // evaluation stack (kMaxStack values), whatever path it takes: computed
+  // here once for the whole program (bytecode/stack_check.hpp), so the
+  // interpreter never checks it.
+  void check_evaluation_stack() {
+    Program& p = out_.program;
+    std::vector<std::uint32_t> entries;
+    for (const ProcessInstance& proc : p.processes) {
+      entries.insert(entries.end(), proc.locations.begin() + (proc.locations.empty() ? 0 : 1), proc.locations.end());
+      if (proc.preempt_entry != 0) entries.push_back(proc.preempt_entry);
+      if (proc.zombie_entry != 0) entries.push_back(proc.zombie_entry);
+    }
+    entries.insert(entries.end(), p.invariant_entry.begin(), p.invariant_entry.end());
+    auto terms = [&](const std::vector<std::pair<std::string, std::uint32_t>>& list) {
+      for (const auto& t : list) entries.push_back(t.second);
+    };
+    for (const SiteTerms& st : out_.site_terms) terms(st.terms);
+    for (const auto& list : out_.invariant_terms) terms(list);
+    for (const Witness& w : out_.invariant_witness) {
+      terms(w.values);
+      for (const auto& list : w.terms) terms(list);
+    }
+    StackCheck check = check_stack(p.code, entries, kMaxStack);
+    p.max_stack = check.max_depth;
+    if (check.kind == StackCheck::Problem::TooDeep) {
+      diags_.error(DiagKind::StateTooLarge, m_.file, {p.code[check.at].src, 1}, "expression too deep to evaluate: " + check.problem);
+    } else if (!check.ok()) {
+      assert(false && "the lowering left the evaluation stack unbalanced");
+      diags_.error(DiagKind::Internal, m_.file, {p.code[check.at].src, 1}, "the compiled code is wrong here (" + check.problem + "): a bug of tlbcheck, please report it with this protocol");
+    }
+  }
+
   const CheckedModule& cm_;
   const Module& m_;
   const std::vector<bool>& enabled_;
@@ -1687,9 +1676,7 @@ class Lowerer {
   std::uint32_t cur_ctx_ = 0;
   std::uint32_t shared_statements_ = 0;
   int atomic_ = 0;
-  int depth_ = 0;
   bool in_snippet_ = false;
-  bool stack_reported_ = false;
   bool mark_next_ = false;
   bool in_switch_hook_ = false;
   bool generated_ = false;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cassert>
 #include <cstring>
 
 #include "model/model_system.hpp"
@@ -228,6 +229,8 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
   const std::int64_t cpus = module_.cpus;
   auto violate = [&](std::int32_t site, std::int64_t value) { emit_violation(w, ip, site, value, st); };
   for (;;) {
+    // bytecode/stack_check.hpp bounds the stack of every step at compile time
+    assert(sp >= 0 && std::uint32_t(sp) <= kMaxStack && "the stack check missed a path");
     if (--w.budget == 0) {
       violate(std::int32_t(proc.runaway_site), 0);
       return;
@@ -415,11 +418,13 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
         return;
       case Op::Access: {
-        // a: 0 touch, 1 load, 2 store, 3 load_word, 4 store_word
-        std::int64_t value = in.a == 2 || in.a == 4 ? stack[--sp] : 0;
-        std::int64_t word = in.a >= 3 ? stack[--sp] : 0;
+        const AccessKind access = AccessKind(in.a);
+        const bool writes = access == AccessKind::Store || access == AccessKind::StoreWord;
+        const bool by_word = access == AccessKind::LoadWord || access == AccessKind::StoreWord;
+        std::int64_t value = writes ? stack[--sp] : 0;
+        std::int64_t word = by_word ? stack[--sp] : 0;
         std::int64_t page = stack[--sp];
-        int kind = in.a == 3 ? 1 : in.a == 4 ? 2 : in.a;
+        int kind = writes ? 2 : access == AccessKind::Touch ? 0 : 1;  // machine_.access: 0 touch, 1 read, 2 write
         if (word < 0 || word >= program_.machine.words) {
           hw::Effect bad;
           bad.kind = hw::Effect::Violation;
@@ -452,26 +457,30 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         ++ip;
         break;
       }
-      case Op::Hw:
-        if (!hw(in.op, in, st, stack, sp, w)) {
+      case Op::Hw: {
+        const StackEffect effect = stack_effect(in);
+        sp -= effect.pops;
+        std::int64_t result = 0;
+        if (!hw(in, st, stack + sp, result, w)) {
           violate(w.diag_effect.stale == hw::Stale::CacheStale ? in.c : in.b, w.diag_value);
           return;
         }
+        if (effect.pushes != 0) stack[sp++] = result;
         ++ip;
         break;
+      }
       case Op::Return:
         return;  // not reached in a step
     }
   }
 }
 
-// A machine built-in: pops its arguments, pushes its result. Returns false
-// on a runtime error (w.diag_effect says which).
-bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack, int& sp, Scratch& w) const {
+// A machine built-in on its arguments (`args`, in the order of the call;
+// send_ipi's handler arguments first); its value, if it has one, goes to
+// `result`. Returns false on a runtime error (w.diag_effect says which).
+bool ModelSystem::hw(const Instr& in, checker::Word* st, const std::int64_t* args, std::int64_t& result, Scratch& w) const {
   const ProcessInstance& proc = program_.processes[w.process];
   const int cpu = proc.cpu;
-  auto pop = [&] { return stack[--sp]; };
-  auto push = [&](std::int64_t v) { stack[sp++] = v; };
   auto fail = [&](hw::Effect e) {
     w.diag_effect = std::move(e);
     w.diag_value = 0;
@@ -487,68 +496,66 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
   hw::Effect e;
   switch (Builtin(in.a)) {
     case Builtin::Pgd: {
-      std::int64_t mm = pop();
+      std::int64_t mm = args[0];
       if (mm < 0) return fail(runtime_error("pgd(none): no mm"));
-      push(machine_.get(st, program_.hw.pgd[std::size_t(mm)]));
+      result = machine_.get(st, program_.hw.pgd[std::size_t(mm)]);
       return true;
     }
-    case Builtin::ReadCr3: push(machine_.get(st, program_.hw.cr3[std::size_t(cpu)])); return true;
+    case Builtin::ReadCr3: result = machine_.get(st, program_.hw.cr3[std::size_t(cpu)]); return true;
     case Builtin::WriteCr3: {
-      std::int64_t f = pop();
-      machine_.set(st, program_.hw.cr3[std::size_t(cpu)], f);
+      machine_.set(st, program_.hw.cr3[std::size_t(cpu)], args[0]);
       // without PCIDs a root load flushes the TLB and walk caches; with them, nothing
       if (!program_.machine.pcid) machine_.invalidate_all(st, cpu);
       return true;
     }
     case Builtin::TlbFlushAsid: {
-      std::int64_t mm = pop();
+      std::int64_t mm = args[0];
       if (mm < 0) return fail(runtime_error("tlb_flush_asid(none)"));
       machine_.invalidate_all(st, cpu, program_.machine.pcid ? mm : -1);
       return true;
     }
     case Builtin::PageIsKernel: {
-      std::int64_t page = pop();
-      push(page >= 0 && std::size_t(page) < program_.page_kernel.size() && program_.page_kernel[std::size_t(page)] ? 1 : 0);
+      std::int64_t page = args[0];
+      result = page >= 0 && std::size_t(page) < program_.page_kernel.size() && program_.page_kernel[std::size_t(page)] ? 1 : 0;
       return true;
     }
     case Builtin::Cr3Of: case Builtin::CurrentOf: {
-      std::int64_t c = pop();
+      std::int64_t c = args[0];
       if (c < 0 || c >= module_.cpus) return fail(runtime_error("cpu " + std::to_string(c) + " does not exist"));
-      if (Builtin(in.a) == Builtin::Cr3Of) push(machine_.get(st, program_.hw.cr3[std::size_t(c)]));
-      else push(program_.current.empty() ? -1 : machine_.get(st, program_.current[std::size_t(c)]));
+      if (Builtin(in.a) == Builtin::Cr3Of) result = machine_.get(st, program_.hw.cr3[std::size_t(c)]);
+      else result = program_.current.empty() ? -1 : machine_.get(st, program_.current[std::size_t(c)]);
       return true;
     }
     case Builtin::PtePresent: case Builtin::PteWrite: case Builtin::PteFrame: case Builtin::PtPresent: case Builtin::PtFrame: {
       Builtin b = Builtin(in.a);
-      int level = b == Builtin::PtPresent || b == Builtin::PtFrame ? int(pop()) : 1;
-      std::int64_t page = pop(), mm = pop();
+      int level = b == Builtin::PtPresent || b == Builtin::PtFrame ? int(args[2]) : 1;
+      std::int64_t mm = args[0], page = args[1];
       e = machine_.pt_get(st, mm, page, level);
       if (e.kind != hw::Effect::Ok) return fail(e);
       std::int64_t raw = e.value;
-      if (b == Builtin::PtePresent || b == Builtin::PtPresent) push(raw != 0);
-      else if (b == Builtin::PteWrite) push(raw != 0 && ((raw - 1) % 2) != 0);
-      else push(raw == 0 ? -1 : (raw - 1) / 2);
+      if (b == Builtin::PtePresent || b == Builtin::PtPresent) result = raw != 0;
+      else if (b == Builtin::PteWrite) result = raw != 0 && ((raw - 1) % 2) != 0;
+      else result = raw == 0 ? -1 : (raw - 1) / 2;
       return true;
     }
     case Builtin::SetPte: {
-      bool writable = pop() != 0;
-      std::int64_t f = pop(), page = pop(), mm = pop();
+      std::int64_t mm = args[0], page = args[1], f = args[2];
+      bool writable = args[3] != 0;
       e = machine_.pt_put(st, mm, page, 1, f < 0 ? -1 : 1 + 2 * f + (writable ? 1 : 0));
       if (f < 0) return fail(runtime_error("set_pte to frame none: use pte_clear"));
       return e.kind == hw::Effect::Ok ? true : fail(e);
     }
     case Builtin::PtSet: {
-      std::int64_t f = pop();
-      int level = int(pop());
-      std::int64_t page = pop(), mm = pop();
+      std::int64_t mm = args[0], page = args[1], f = args[3];
+      int level = int(args[2]);
       if (f < 0) return fail(runtime_error("pt_set to frame none: use pt_clear"));
       e = machine_.pt_put(st, mm, page, level, 1 + 2 * f + 1);
       return e.kind == hw::Effect::Ok ? true : fail(e);
     }
     case Builtin::PteClear: case Builtin::PteGetAndClear: case Builtin::PteWrprotect: case Builtin::PtClear: {
       Builtin b = Builtin(in.a);
-      int level = b == Builtin::PtClear ? int(pop()) : 1;
-      std::int64_t page = pop(), mm = pop();
+      int level = b == Builtin::PtClear ? int(args[2]) : 1;
+      std::int64_t mm = args[0], page = args[1];
       if (!page_ok(page)) return fail(runtime_error("no such page"));
       e = machine_.pt_get(st, mm, page, level);
       if (e.kind != hw::Effect::Ok) return fail(e);
@@ -558,24 +565,24 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
         e = machine_.pt_put(st, mm, page, level, next);
         if (e.kind != hw::Effect::Ok) return fail(e);
       }
-      if (b == Builtin::PteGetAndClear) push(raw == 0 ? -1 : (raw - 1) / 2);
+      if (b == Builtin::PteGetAndClear) result = raw == 0 ? -1 : (raw - 1) / 2;
       return true;
     }
-    case Builtin::AllocFrame: push(machine_.alloc(st, hw::FrameKind::Data).value); return true;
-    case Builtin::AllocTable: push(machine_.alloc(st, hw::FrameKind::Table).value); return true;
+    case Builtin::AllocFrame: result = machine_.alloc(st, hw::FrameKind::Data).value; return true;
+    case Builtin::AllocTable: result = machine_.alloc(st, hw::FrameKind::Table).value; return true;
     case Builtin::FreeFrame: case Builtin::FreeTable: {
-      e = machine_.release(st, pop(), Builtin(in.a) == Builtin::FreeFrame ? hw::FrameKind::Data : hw::FrameKind::Table);
+      e = machine_.release(st, args[0], Builtin(in.a) == Builtin::FreeFrame ? hw::FrameKind::Data : hw::FrameKind::Table);
       return e.kind == hw::Effect::Ok ? true : fail(e);
     }
     case Builtin::Invlpg: {  // with PCIDs, INVLPG drops the current address space's entries only
-      std::int64_t page = pop();
+      std::int64_t page = args[0];
       std::int64_t tag = program_.machine.pcid ? machine_.current_tag(st, cpu) : -1;
       if (!program_.machine.pcid || tag >= 0) machine_.invalidate_page(st, cpu, page, program_.machine.invlpg_drops_walk_cache, tag);
       return true;
     }
     case Builtin::TlbiPage: case Builtin::TlbiPageLocal: {
-      bool last_level = pop() != 0;
-      std::int64_t page = pop();
+      std::int64_t page = args[0];
+      bool last_level = args[1] != 0;
       for (int c = 0; c < module_.cpus; ++c) {
         if (Builtin(in.a) == Builtin::TlbiPage || c == cpu) machine_.invalidate_page(st, c, page, !last_level);
       }
@@ -585,12 +592,11 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
     case Builtin::TlbiAll:
       for (int c = 0; c < module_.cpus; ++c) machine_.invalidate_all(st, c);
       return true;
-    case Builtin::SendIpi: {
-      int irq = int(pop());
-      std::int64_t target = pop();
+    case Builtin::SendIpi: {  // args: the handler's arguments, then target and handler
+      const std::size_t nargs = in.extra;
+      std::int64_t target = args[nargs];
+      int irq = int(args[nargs + 1]);
       std::size_t nirqs = program_.irq_names.size();
-      std::size_t nargs = program_.ipi_args.empty() ? 0 : program_.ipi_args[std::size_t(irq)].size();
-      sp -= int(nargs);  // the arguments, in order, at stack[sp .. sp + nargs)
       e = machine_.send_ipi(st, target, in.c == 1, irq);
       if (e.kind != hw::Effect::Ok) {
         w.diag_effect = e;
@@ -602,7 +608,7 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
         if (!hit) continue;
         const auto& slots = program_.ipi_args[std::size_t(c) * nirqs + std::size_t(irq)];
         for (std::size_t i = 0; i < nargs; ++i) {
-          std::int64_t v = stack[sp + int(i)];
+          std::int64_t v = args[i];
           const ModelSlot& m = program_.slots[slots[i]];
           if (v < m.lo || v > m.hi) return fail(runtime_error("argument " + std::to_string(v) + " does not fit '" + m.pub.name + "' of type " + m.pub.type));
           write(slots[i], st, v);
@@ -613,13 +619,13 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
     case Builtin::IrqDisable: machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], 0); return true;
     case Builtin::IrqEnable: machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], 1); return true;
     case Builtin::IrqSave:
-      push(machine_.irqs_on(st, cpu) ? 1 : 0);
+      result = machine_.irqs_on(st, cpu) ? 1 : 0;
       machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], 0);
       return true;
-    case Builtin::IrqRestore: machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], pop() != 0 ? 1 : 0); return true;
-    case Builtin::IrqsDisabled: push(machine_.irqs_on(st, cpu) ? 0 : 1); return true;
+    case Builtin::IrqRestore: machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], args[0] != 0 ? 1 : 0); return true;
+    case Builtin::IrqsDisabled: result = machine_.irqs_on(st, cpu) ? 0 : 1; return true;
     case Builtin::WakeUp: {
-      std::int64_t t = pop();
+      std::int64_t t = args[0];
       if (t < 0) return fail(runtime_error("wake_up(none)"));
       machine_.set(st, program_.task_asleep[std::size_t(t)], 0);
       return true;
@@ -632,13 +638,13 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
       machine_.set(st, slot, n);
       return true;
     }
-    case Builtin::PreemptCount: push(program_.preempt_count.empty() ? 0 : machine_.get(st, program_.preempt_count[std::size_t(cpu)])); return true;
+    case Builtin::PreemptCount: result = program_.preempt_count.empty() ? 0 : machine_.get(st, program_.preempt_count[std::size_t(cpu)]); return true;
     case Builtin::KernelLoad: case Builtin::KernelStore: case Builtin::CopyPage: case Builtin::FlushDcachePage: {
       Builtin b = Builtin(in.a);
       bool check = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
-      std::int64_t value = b == Builtin::KernelStore ? pop() : 0;
-      std::int64_t src = b == Builtin::CopyPage ? pop() : 0;
-      std::int64_t f = pop();
+      std::int64_t f = args[0];
+      std::int64_t value = b == Builtin::KernelStore ? args[1] : 0;
+      std::int64_t src = b == Builtin::CopyPage ? args[1] : 0;
       if (f < 0 || (b == Builtin::CopyPage && src < 0)) return fail(runtime_error("a cache operation on frame none"));
       if (b == Builtin::CopyPage) {  // copy_page(dst, src): every word, through the kernel's mapping
         e = machine_.copy_page(st, f, src, check);
@@ -646,7 +652,7 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
         return true;
       }
       if (program_.machine.colours == 0) {  // no data cache: memory itself (word 0)
-        if (b == Builtin::KernelLoad) push(machine_.get(st, machine_.value_slot(f, 0)));
+        if (b == Builtin::KernelLoad) result = machine_.get(st, machine_.value_slot(f, 0));
         if (b == Builtin::KernelStore) {
           if (value < 0 || value >= program_.machine.values) return fail(runtime_error("kernel_store of a value outside 0..values-1"));
           machine_.set(st, machine_.value_slot(f, 0), value);
@@ -657,7 +663,7 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
       if (b == Builtin::KernelLoad) {
         e = machine_.cache_read(st, k, f, 0, check);
         if (e.kind != hw::Effect::Ok) return fail(e);
-        push(e.value);
+        result = e.value;
       } else if (b == Builtin::KernelStore) {
         if (value < 0 || value >= program_.machine.values) return fail(runtime_error("kernel_store of a value outside 0..values-1"));
         machine_.cache_write(st, k, f, 0, value);
@@ -667,12 +673,9 @@ bool ModelSystem::hw(Op, const Instr& in, checker::Word* st, std::int64_t* stack
       return true;
     }
     case Builtin::FlushCachePage: case Builtin::FlushCacheMm: {
-      if (program_.machine.colours == 0) {  // no data cache: nothing to flush
-        sp -= Builtin(in.a) == Builtin::FlushCachePage ? 2 : 1;
-        return true;
-      }
-      std::int64_t only = Builtin(in.a) == Builtin::FlushCachePage ? pop() : -1;
-      std::int64_t mm = pop();
+      if (program_.machine.colours == 0) return true;  // no data cache: nothing to flush
+      std::int64_t mm = args[0];
+      std::int64_t only = Builtin(in.a) == Builtin::FlushCachePage ? args[1] : -1;
       for (int page = 0; page < machine_.pages(); ++page) {
         if (only >= 0 && page != only) continue;
         e = machine_.pt_get(st, mm, page, 1);
@@ -760,26 +763,28 @@ std::optional<std::int64_t> ModelSystem::eval(std::uint32_t ip, const checker::W
         return stack[sp - 1];
       case Op::Hw: {  // pure machine reads (allowed in invariants)
         Builtin b = Builtin(in.a);
+        sp -= stack_effect(in).pops;
+        const std::int64_t* args = stack.data() + sp;
         if (b == Builtin::PageIsKernel) {
-          std::int64_t page = stack[--sp];
+          std::int64_t page = args[0];
           stack[sp++] = page >= 0 && std::size_t(page) < program_.page_kernel.size() && program_.page_kernel[std::size_t(page)] ? 1 : 0;
           break;
         }
         if (b == Builtin::Cr3Of || b == Builtin::CurrentOf) {
-          std::int64_t c = stack[--sp];
+          std::int64_t c = args[0];
           if (c < 0 || c >= module_.cpus) return std::nullopt;
           if (b == Builtin::Cr3Of) stack[sp++] = machine_.get(st, program_.hw.cr3[std::size_t(c)]);
           else stack[sp++] = program_.current.empty() ? -1 : machine_.get(st, program_.current[std::size_t(c)]);
           break;
         }
         if (b == Builtin::Pgd) {
-          std::int64_t mm = stack[--sp];
+          std::int64_t mm = args[0];
           if (mm < 0) return std::nullopt;
           stack[sp++] = machine_.get(st, program_.hw.pgd[std::size_t(mm)]);
           break;
         }
-        int level = b == Builtin::PtPresent || b == Builtin::PtFrame ? int(stack[--sp]) : 1;
-        std::int64_t page = stack[--sp], mm = stack[--sp];
+        int level = b == Builtin::PtPresent || b == Builtin::PtFrame ? int(args[2]) : 1;
+        std::int64_t mm = args[0], page = args[1];
         hw::Effect e = machine_.pt_get(st, mm, page, level);
         if (e.kind != hw::Effect::Ok) return std::nullopt;
         std::int64_t raw = e.value;

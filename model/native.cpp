@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,32 +16,9 @@ namespace tlbcheck::model {
 
 namespace {
 
-// The instructions the translation covers; every other one hands the step
-// back to the interpreter.
-bool is_native(Op op) {
-  switch (op) {
-    case Op::Push: case Op::Load: case Op::LoadDyn: case Op::Store: case Op::StoreDyn: case Op::Index:
-    case Op::Neg: case Op::Not: case Op::Compl: case Op::Weight: case Op::Add: case Op::Sub: case Op::Mul:
-    case Op::Div: case Op::Mod: case Op::Shl: case Op::Shr: case Op::BitAnd: case Op::BitOr: case Op::BitXor:
-    case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::TestBit:
-    case Op::MaskOf: case Op::BitRmw: case Op::Pop: case Op::Jmp: case Op::Jz: case Op::JzKeep:
-    case Op::JnzKeep: case Op::Fork: case Op::Await: case Op::Check: case Op::Fail: case Op::Yield: case Op::Halt:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// How many values an instruction pops before it pushes (for the stack check).
-int pops(Op op) {
-  switch (op) {
-    case Op::Push: case Op::Load: case Op::Jmp: case Op::Fork: case Op::Fail: case Op::Yield: case Op::Halt: return 0;
-    case Op::StoreDyn: case Op::Index: case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: case Op::Mod:
-    case Op::Shl: case Op::Shr: case Op::BitAnd: case Op::BitOr: case Op::BitXor: case Op::Eq: case Op::Ne:
-    case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::TestBit: case Op::BitRmw: return 2;
-    default: return 1;
-  }
-}
+// The instructions the translation covers (kNative in bytecode/ops.def);
+// every other one hands the step back to the interpreter.
+bool is_native(Op op) { return op_is(op, kNative); }
 
 std::string lit(std::int64_t v) {
   if (v == INT64_MIN) return "(-9223372036854775807LL - 1)";
@@ -99,31 +77,29 @@ class Translator {
 
  private:
   // The stack depth at every instruction a step of process `pid` can run
-  // natively, from its entry points (each at depth 0).
+  // natively, from its entry points (each at depth 0), following the op
+  // table's stack effects (bytecode/ops.hpp). The compiler has checked the
+  // whole program's stack already (bytecode/stack_check.hpp); the walk
+  // here finds which instructions native code reaches, and the entries of
+  // the alternatives of `either`.
   bool depths(std::uint32_t pid, std::vector<int>& sp, std::vector<std::uint32_t>& entries) {
     const ProcessInstance& proc = p_.processes[pid];
     const auto& code = p_.code;
     sp.assign(code.size(), -1);
     std::vector<std::uint32_t> work;
     auto visit = [&](std::uint32_t ip, int s) {
-      if (ip >= code.size() || s < 0) {
-        error_ = "instruction " + std::to_string(ip) + ": stack depth " + std::to_string(s) + " out of range";
+      if (ip >= code.size() || s < 0 || (sp[ip] >= 0 && sp[ip] != s)) {
+        error_ = "instruction " + std::to_string(ip) + ": the stack depth does not follow from the op table";
         return false;
       }
       if (sp[ip] < 0) {
         sp[ip] = s;
         work.push_back(ip);
-      } else if (sp[ip] != s) {
-        error_ = "instruction " + std::to_string(ip) + " is reached with stack depths " + std::to_string(sp[ip]) + " and " + std::to_string(s);
-        return false;
       }
       return true;
     };
     auto entry = [&](std::uint32_t ip) {
-      for (std::uint32_t e : entries) {
-        if (e == ip) return visit(ip, 0);
-      }
-      entries.push_back(ip);
+      if (std::find(entries.begin(), entries.end(), ip) == entries.end()) entries.push_back(ip);
       return visit(ip, 0);
     };
     for (std::size_t l = 1; l < proc.locations.size(); ++l) {
@@ -131,47 +107,21 @@ class Translator {
     }
     if (proc.preempt_entry != 0 && !entry(proc.preempt_entry)) return false;
     if (proc.zombie_entry != 0 && !entry(proc.zombie_entry)) return false;
-    while (!work.empty()) {
+    bool ok = true;
+    while (!work.empty() && ok) {
       std::uint32_t ip = work.back();
       work.pop_back();
-      const Instr& in = code[ip];
-      int s = sp[ip];
-      if (!is_native(in.op)) continue;
-      if (s < pops(in.op)) {
-        error_ = "instruction " + std::to_string(ip) + " pops more than the stack holds";
-        return false;
-      }
-      bool ok = true;
-      switch (in.op) {
-        case Op::Push: case Op::Load: ok = visit(ip + 1, s + 1); break;
-        case Op::LoadDyn: case Op::Neg: case Op::Not: case Op::Compl: case Op::Weight: case Op::MaskOf: ok = visit(ip + 1, s); break;
-        case Op::StoreDyn: ok = visit(ip + 1, s - 2); break;
-        case Op::Jmp: ok = visit(std::uint32_t(in.a), s); break;
-        case Op::Jz: ok = visit(std::uint32_t(in.a), s - 1) && visit(ip + 1, s - 1); break;
-        case Op::JzKeep: case Op::JnzKeep: ok = visit(std::uint32_t(in.a), s) && visit(ip + 1, s - 1); break;
-        case Op::Fork:
-          if (s != 0) {
-            error_ = "instruction " + std::to_string(ip) + ": a fork with values on the stack";
-            return false;
-          }
-          for (std::int32_t k = 1; k <= in.a && ok; ++k) ok = entry(std::uint32_t(code[ip + std::uint32_t(k)].a));
-          break;
-        case Op::Fail: case Op::Yield: case Op::Halt: break;
-        default: ok = visit(ip + 1, s - 1); break;  // one value consumed (binary: two popped, one pushed)
-      }
-      if (!ok) return false;
+      if (!is_native(code[ip].op)) continue;
+      for_each_next(code, ip, sp[ip], [&](std::uint32_t next, int depth, bool alternative) {
+        if (ok) ok = alternative ? entry(next) : visit(next, depth);
+      });
     }
-    return true;
+    return ok;
   }
 
   // Whether the instruction after `op` may run other than straight after it:
   // it jumps, forks, leaves the step or hands it to the interpreter.
-  static bool ends_block(Op op) {
-    switch (op) {
-      case Op::Jmp: case Op::Jz: case Op::JzKeep: case Op::JnzKeep: case Op::Fork: case Op::Fail: case Op::Yield: case Op::Halt: return true;
-      default: return !is_native(op);
-    }
-  }
+  static bool ends_block(Op op) { return op_is(op, kJump | kEnds) || op == Op::Fork || !is_native(op); }
 
   // The basic blocks of the instructions a step can run natively (sp >= 0):
   // each starts at an entry, a jump target or after an instruction that ends
@@ -185,8 +135,7 @@ class Translator {
     for (std::uint32_t ip = 0; ip < code.size(); ++ip) {
       if (sp[ip] < 0) continue;
       const Instr& in = code[ip];
-      bool jump = in.op == Op::Jmp || in.op == Op::Jz || in.op == Op::JzKeep || in.op == Op::JnzKeep;
-      if (jump) leader_[std::size_t(in.a)] = true;
+      if (op_is(in.op, kJump)) leader_[std::size_t(in.a)] = true;
       if (ends_block(in.op)) leader_[ip + 1] = true;
     }
     std::vector<std::uint32_t> rest(code.size(), 0);
@@ -248,13 +197,7 @@ class Translator {
   }
 
   // The stack effect of a pure instruction.
-  static int pure_effect(Op op) {
-    switch (op) {
-      case Op::Push: case Op::Load: return 1;
-      case Op::Neg: case Op::Not: case Op::Compl: case Op::Weight: return 0;
-      default: return -1;
-    }
-  }
+  static int pure_effect(Op op) { return op_facts(op).pushes - op_facts(op).pops; }
 
   // An alternative of `either` that starts with a guard: pure instructions
   // and forward jumps among them, ending in an Await. Returns the Await's
@@ -265,11 +208,10 @@ class Translator {
     for (std::uint32_t i = t; i < p_.code.size() && i < t + kMaxGuard; ++i) {
       const Instr& in = p_.code[i];
       if (in.op == Op::Await) return far <= i ? i : 0;
-      bool jump = in.op == Op::Jz || in.op == Op::JzKeep || in.op == Op::JnzKeep || in.op == Op::Jmp;
-      if (jump) {
+      if (op_is(in.op, kJump)) {
         if (std::uint32_t(in.a) <= i) return 0;
         far = std::max(far, std::uint32_t(in.a));
-      } else if (pure(in, 2).empty()) {
+      } else if (!op_is(in.op, kPure)) {
         return 0;
       }
     }

@@ -13,8 +13,11 @@
 // - slot reads and writes become shifts and masks with constant operands;
 // - jumps become gotos; `either` calls the same function on a copy of the
 //   state per alternative, as the interpreter does;
-// - the instruction budget (runaway steps) is counted per instruction, as
-//   the interpreter counts it, so a runaway step stops at the same place.
+// - the instruction budget (runaway steps) is charged once per basic block;
+//   where it would run out inside a block the interpreter runs that block
+//   one instruction at a time, and a step that leaves a block early gives
+//   back what it did not run, so a runaway step stops at the same
+//   instruction as in the interpreter.
 //
 // Compiled objects are cached by a hash of their source and the compiler
 // command, under $TLBCHECK_CACHE, else $XDG_CACHE_HOME/tlbcheck, else

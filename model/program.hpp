@@ -1,6 +1,8 @@
 // The compiled form of a protocol: a packed state layout and one flat
 // bytecode for every process instance, executed by the step interpreter
-// (vm.cpp). Produced by compile.cpp, immutable afterwards.
+// (interpreter.cpp) or, translated to C, by native.cpp. Produced by
+// compile.cpp, immutable afterwards; the instructions and their facts are
+// in bytecode/ops.def.
 //
 // Steps. Each process instance has a program counter slot holding a
 // *location*: the instruction a step starts at (0 means "ended"). A step runs
@@ -19,53 +21,11 @@
 
 #include "checker/system.hpp"
 #include "model/ast.hpp"
+#include "model/bytecode/ops.hpp"
 #include "model/hw/config.hpp"
 #include "model/hw/slots.hpp"
 
 namespace tlbcheck::model {
-
-enum class Op : std::uint8_t {
-  Push,      // push a
-  Load,      // push slot a
-  LoadDyn,   // pop offset; push slot a+offset
-  Store,     // pop value; slot a := value (range site b)
-  StoreDyn,  // pop value, pop offset; slot a+offset := value (range site b)
-  Index,     // pop i, pop acc; i must be in 0..a-1 (site c); push acc + i*b
-  Neg, Not, Compl,  // Compl: ~x; for masks a is the all-CPUs mask, else 0
-  Add, Sub, Mul, Div, Mod,  // Div/Mod: site c for division by zero
-  Shl, Shr, BitAnd, BitOr, BitXor,
-  Eq, Ne, Lt, Le, Gt, Ge,
-  TestBit,   // pop mask, pop cpu (site c); push bit
-  MaskOf,    // pop cpu (site c); push 1<<cpu
-  Weight,    // pop mask; push popcount
-  BitRmw,    // pop cpu (site c), pop offset; mask slot a+offset: b=1 set, b=0 clear; push old bit
-  Pop,
-  Jmp,       // goto a
-  Jz,        // pop; if zero goto a
-  JzKeep,    // if top is zero goto a (keeping it), else pop
-  JnzKeep,   // if top is nonzero goto a (keeping it), else pop
-  Fork,      // a alternatives; the next a instructions are Jmps to them
-  Await,     // pop; if zero the step is not enabled
-  Check,     // pop; if zero: violation at site a
-  Fail,      // violation at site a
-  Yield,     // the step ends; next location a
-  Halt,      // the process ends
-  Return,    // ends an invariant's evaluation; the value is on the stack
-  Hw,        // machine built-in a (model::Builtin) on the stacked arguments; site b; c: 1 if a cpumask target
-  Access,    // pop [value,] page; a: 0 touch 1 load 2 store; site b; on a page fault goto c
-  IrqReturn, // an interrupt handler ends: its CPU returns to what it interrupted
-  Runnable,  // push whether task a can be switched to (awake and not ended)
-  Switch,    // pop a task: it becomes current on this CPU
-  Resume,    // ends the step of a preempted task's switch: its pc is back where it was preempted
-  Exit,      // a task ends
-};
-
-struct Instr {
-  Op op = Op::Halt;
-  std::int32_t a = 0, b = 0, c = 0;
-  std::uint32_t src = 0;  // source offset of the statement it belongs to
-  std::uint32_t ctx = 0;  // the innermost inlined call it runs in (Program::contexts)
-};
 
 enum class SiteKind : std::uint8_t { Assert, BugOn, Bug, Range, Index, DivZero, CpuRange, Runaway, Stale, Machine, NoFaultHandler, StaleCache };
 
