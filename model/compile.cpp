@@ -458,6 +458,12 @@ class Lowerer {
   const std::vector<Instr>& code() const { return in_snippet_ ? snippet_code_ : out_.program.code; }
 
   std::uint32_t emit(Op op, std::int32_t a = 0, std::int32_t b = 0, std::int32_t c = 0) {
+    if (code().size() >= kMaxInstructions && !gave_up_) {
+      diags_.error(DiagKind::StateTooLarge, m_.file, {cur_src_, 1},
+                   "the compiled model passes " + std::to_string(kMaxInstructions) + " instructions here: fewer calls, quantifiers or processes");
+      gave_up_ = true;
+    }
+    if (gave_up_ && code().size() >= kMaxInstructions) return here() - 1;
     code().push_back({op, 0, a, b, c, cur_src_, cur_ctx_});
     if (!in_snippet_) {
       stmt_start_.push_back(mark_next_ && !generated_);
@@ -612,6 +618,8 @@ class Lowerer {
       diags_.error(DiagKind::Recursion, m_.file, {cur_src_, 1}, "the context-switch hook calls schedule()");
       return;
     }
+    InlineScope scope(*this, "context_switch", cur_src_);
+    if (!scope.ok) return;
     in_switch_hook_ = true;
     Frame f = inlined_frame(callee, caller, "context_switch");
     f.locals[0] = Binding{true, self, 0};
@@ -702,7 +710,10 @@ class Lowerer {
     std::uint32_t begin = here();
     cur_src_ = decl->loc.offset;
     p.processes[pid].runaway_site = runtime_site(SiteKind::Runaway, f);
+    statements_ = 0;
+    instance_name_ = p.processes[pid].name;
     lower_stmt(decl->body, f);
+    if (gave_up_) return;
     cur_src_ = decl->loc.offset;
     if (terminator == Op::Exit) {
       // The task ends. If other tasks share its CPU it lingers as a zombie:
@@ -837,11 +848,12 @@ class Lowerer {
   void lower_block(StmtId id, Frame& f) { lower_stmt(id, f); }
 
   void lower_stmt(StmtId id, Frame& f) {
-    if (!id.valid()) return;
+    if (!id.valid() || gave_up_) return;
     const Stmt& s = m_.at(id);
     if (s.kind != StmtKind::Block) {
       cur_src_ = s.loc.offset;
       mark_next_ = true;
+      if (++statements_ > kMaxInlinedStatements) return give_up_statements();
     }
     switch (s.kind) {
       case StmtKind::Block:
@@ -1101,6 +1113,8 @@ class Lowerer {
     const Expr& call = m_.at(call_id);
     const BodyInfo& callee = cm_.functions[call.sym_index];
     std::string fname(callee.decl->name);
+    InlineScope scope(*this, fname + "()", call.loc.offset);
+    if (!scope.ok) return;
     int n = ++inline_counts_[fname];
     Frame f = inlined_frame(callee, caller, fname + (n > 1 ? "#" + std::to_string(n) : ""));
     f.result_slot = result_slot;
@@ -1240,6 +1254,7 @@ class Lowerer {
   }
 
   void emit_expr(ExprId id, Frame& f) {
+    if (gave_up_) return;
     const Expr& e = m_.at(id);
     if (e.cval && e.kind != ExprKind::Call) {
       emit(Op::Push, std::int32_t(*e.cval));
@@ -1321,6 +1336,8 @@ class Lowerer {
       }
       case ExprKind::Quant: {
         Type vt = quant_type(e);
+        UnrollScope unroll(*this, e, vt);
+        if (!unroll.ok) return;
         quant_values_.push_back(0);
         bool first = true;
         for (std::int64_t v = vt.lo; v <= vt.hi; ++v) {
@@ -1471,6 +1488,8 @@ class Lowerer {
   // Inlines the page-fault hook with (page, write) as its arguments.
   void inline_hook(std::uint32_t fn, std::vector<ExprId> page_arg, bool write, Frame& caller) {
     const BodyInfo& callee = cm_.functions[fn];
+    InlineScope scope(*this, "page_fault", cur_src_);
+    if (!scope.ok) return;
     Frame f = inlined_frame(callee, caller, "page_fault");
     std::uint32_t saved_ctx = cur_ctx_;
     std::string text = "page fault";
@@ -1506,6 +1525,8 @@ class Lowerer {
     if (e.kind != ExprKind::Quant || e.op != Tok::KwForall) return w;
     w.var = std::string(e.name);
     Type vt = quant_type(e);
+    UnrollScope unroll(*this, e, vt);
+    if (!unroll.ok) return w;
     quant_values_.push_back(0);
     for (std::int64_t v = vt.lo; v <= vt.hi; ++v) {
       quant_values_.back() = v;
@@ -1627,6 +1648,79 @@ class Lowerer {
     p.location_of.resize(p.code.size(), -1);
   }
 
+  // ---- limits on what the lowering expands ----------------------------------
+  // Calls are inlined and quantifiers unrolled, so a few lines can ask for
+  // an exponential program (each function calling the next twice). Each
+  // limit is reported where it is crossed, and the lowering stops there.
+
+  // A call being inlined (or a hook): nests at most kMaxCallDepth deep.
+  struct InlineScope {
+    Lowerer& l;
+    bool ok;
+    bool pushed = false;
+    InlineScope(Lowerer& lowerer, std::string what, std::uint32_t src) : l(lowerer), ok(!lowerer.gave_up_) {
+      if (!ok) return;
+      l.inline_chain_.push_back({std::move(what), src});
+      pushed = true;
+      if (l.inline_chain_.size() > kMaxCallDepth) {
+        l.diags_.error(DiagKind::TooDeep, l.m_.file, {src, 1},
+                       "calls nest more than " + std::to_string(kMaxCallDepth) + " deep once inlined (" + l.chain_text() + ")");
+        l.gave_up_ = true;
+        ok = false;
+      }
+    }
+    ~InlineScope() {
+      if (pushed) l.inline_chain_.pop_back();
+    }
+  };
+
+  // A quantifier being unrolled: its body is copied once per value, and
+  // once more per value of every quantifier around it.
+  struct UnrollScope {
+    Lowerer& l;
+    bool ok;
+    std::uint64_t saved;
+    UnrollScope(Lowerer& lowerer, const Expr& e, const Type& t) : l(lowerer), ok(!lowerer.gave_up_), saved(lowerer.unrolled_) {
+      if (!ok) return;
+      std::uint64_t copies = saved * std::uint64_t(t.hi - t.lo + 1);
+      if (copies > kMaxUnrolledCopies) {
+        l.diags_.error(DiagKind::StateTooLarge, l.m_.file, {e.loc.offset, e.loc.length},
+                       "unrolling this quantifier" + std::string(saved > 1 ? " inside the ones around it" : "") + " copies its body " + std::to_string(copies) +
+                           " times, more than the limit of " + std::to_string(kMaxUnrolledCopies) + ": narrow the range of its variable");
+        l.gave_up_ = true;
+        ok = false;
+        return;
+      }
+      l.unrolled_ = copies;
+    }
+    ~UnrollScope() { l.unrolled_ = saved; }
+  };
+
+  // The calls being inlined, outermost first, as "f() > g() > page_fault".
+  std::string chain_text() const {
+    std::string text;
+    std::size_t n = inline_chain_.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (n > 8 && i == 4) {
+        text += " > ... (" + std::to_string(n - 7) + " more)";
+        i = n - 4;
+      }
+      text += (i == 0 ? "" : " > ") + inline_chain_[i].first;
+    }
+    return text;
+  }
+
+  // A process instance grew past kMaxInlinedStatements: reported at the
+  // outermost call that leads to the statement that crossed it.
+  void give_up_statements() {
+    std::uint32_t at = inline_chain_.empty() ? cur_src_ : inline_chain_.front().second;
+    std::string where = inline_chain_.empty() ? "" : " (the limit is crossed inside " + chain_text() + ")";
+    diags_.error(DiagKind::StateTooLarge, m_.file, {at, 1},
+                 "'" + instance_name_ + "' has more than " + std::to_string(kMaxInlinedStatements) + " statements once its calls are inlined" + where +
+                     ": call the functions from fewer places, or from a loop");
+    gave_up_ = true;
+  }
+
   // Every step, invariant and snippet must run within the interpreter's
   // evaluation stack (kMaxStack values), whatever path it takes: computed
   // here once for the whole program (bytecode/stack_check.hpp), so the
@@ -1672,6 +1766,11 @@ class Lowerer {
   std::map<std::string, int> inline_counts_;
   std::set<std::uint32_t> warned_;
   std::vector<Instr> snippet_code_;
+  std::vector<std::pair<std::string, std::uint32_t>> inline_chain_;  // calls being inlined: (text, source offset)
+  std::uint64_t unrolled_ = 1;      // copies of the expression being emitted (the quantifiers around it)
+  std::uint32_t statements_ = 0;    // statements of the instance being lowered, calls inlined
+  std::string instance_name_;       // the instance being lowered
+  bool gave_up_ = false;            // a limit was crossed: the lowering stops
   std::uint32_t cur_src_ = 0;
   std::uint32_t cur_ctx_ = 0;
   std::uint32_t shared_statements_ = 0;

@@ -18,6 +18,22 @@ namespace tlbcheck::model {
 inline constexpr std::uint32_t kMaxStateWords = 512;
 inline constexpr std::uint32_t kMaxStack = 1024;
 
+// What the lowering may expand a protocol into (LANGUAGE.md, "Limits"):
+// - calls (and the page-fault and context-switch hooks) nest at most
+//   kMaxCallDepth deep once inlined;
+// - one process, handler or task instance has at most kMaxInlinedStatements
+//   statements once its calls are inlined;
+// - a quantifier's body is copied at most kMaxUnrolledCopies times (the
+//   product of its range and the ranges of the quantifiers around it).
+// - the whole program has at most kMaxInstructions instructions (24 bytes
+//   each: about 100 MB).
+// With the parser's limits (kMaxNesting, kMaxExprHeight) they bound the
+// front end's recursion and its memory.
+inline constexpr std::uint32_t kMaxCallDepth = 64;
+inline constexpr std::uint32_t kMaxInlinedStatements = 65536;
+inline constexpr std::uint64_t kMaxUnrolledCopies = 65536;
+inline constexpr std::uint32_t kMaxInstructions = 1u << 22;
+
 // What a violation message shows: for each variable a condition mentions,
 // its text and a snippet of code that evaluates it in the violating state.
 struct SiteTerms {

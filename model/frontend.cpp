@@ -1,6 +1,11 @@
 #include "model/frontend.hpp"
 
+#include <pthread.h>
+
+#include <exception>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "model/compile.hpp"
@@ -66,9 +71,47 @@ bool select_properties(const CheckedModule& cm, const LoadOptions& options, std:
   return ok;
 }
 
-}  // namespace
 
-LoadResult load_text(std::string name, std::string text, const LoadOptions& options) {
+// The front end recurses over statements, expressions and inlined calls.
+// Its limits bound that recursion: kMaxCallDepth inlined calls, each body
+// nesting at most kMaxNesting levels of blocks, statements and parentheses,
+// beside expressions at most kMaxExprHeight high. The deepest protocol they
+// allow (tests/model/limits_test.cpp) takes about 5 MB of stack in the
+// release build and 20 MB in the sanitizer build, more than a main thread's
+// usual 8 MB; 256 MiB holds it with a wide margin. The stack is reserved,
+// not used: only the pages a protocol touches count.
+constexpr std::size_t kFrontEndStack = std::size_t(256) << 20;
+
+// Runs `work` on a thread with that stack (or here, if no thread can be
+// made); an exception it throws is thrown again here.
+void with_front_end_stack(const std::function<void()>& work) {
+  struct Call {
+    const std::function<void()>* work;
+    std::exception_ptr error;
+  } call{&work, nullptr};
+  auto trampoline = [](void* arg) -> void* {
+    auto* c = static_cast<Call*>(arg);
+    try {
+      (*c->work)();
+    } catch (...) {
+      c->error = std::current_exception();
+    }
+    return nullptr;
+  };
+  pthread_attr_t attr;
+  pthread_t thread;
+  bool started = pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, kFrontEndStack) == 0 &&
+                 pthread_create(&thread, &attr, trampoline, &call) == 0;
+  pthread_attr_destroy(&attr);
+  if (started) {
+    pthread_join(thread, nullptr);
+  } else {
+    trampoline(&call);
+  }
+  if (call.error) std::rethrow_exception(call.error);
+}
+
+LoadResult load_on_this_stack(std::string name, std::string text, const LoadOptions& options) {
   LoadResult result;
   auto file = std::make_unique<SourceFile>(std::move(name), std::move(text));
   SourceFile defines_file("<command line>", defines_text(options.defines));
@@ -91,18 +134,39 @@ LoadResult load_text(std::string name, std::string text, const LoadOptions& opti
   return result;
 }
 
+}  // namespace
+
+LoadResult load_text(std::string name, std::string text, const LoadOptions& options) {
+  LoadResult result;
+  try {
+    with_front_end_stack([&] { result = load_on_this_stack(std::move(name), std::move(text), options); });
+  } catch (const std::bad_alloc&) {
+    // the limits keep the front end to a few hundred MB: this machine has less free
+    Diagnostics diags;
+    diags.error(DiagKind::StateTooLarge, nullptr, {}, "out of memory while compiling the protocol (the front end's limits allow it a few hundred MB; see LANGUAGE.md, 'Limits')");
+    result = LoadResult{};
+    result.diagnostics = diags.render();
+    result.list = diags.all();
+  }
+  return result;
+}
+
 LoadResult load_file(const std::string& path, const LoadOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto unreadable = [&](const std::string& why) {
     LoadResult r;
     Diagnostics diags;
-    diags.error(DiagKind::UnreadableFile, nullptr, {}, "cannot read '" + path + "'");
+    diags.error(DiagKind::UnreadableFile, nullptr, {}, why);
     r.diagnostics = diags.render();
     r.list = diags.all();
     return r;
-  }
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return unreadable("'" + path + "' is a directory: expected a protocol file (.tlb)");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unreadable("cannot read '" + path + "'");
   std::ostringstream text;
   text << in.rdbuf();
+  if (in.bad()) return unreadable("cannot read '" + path + "'");
   return load_text(path, text.str(), options);
 }
 

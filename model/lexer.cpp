@@ -26,6 +26,25 @@ constexpr std::array<std::pair<std::string_view, Tok>, 37> kKeywords{{
     {"BUG", Tok::Ident},  // BUG() is a built-in function, not a keyword
 }};
 
+// The length of the well-formed UTF-8 sequence at text[i] (RFC 3629: no
+// overlong forms, no surrogates, nothing past U+10FFFF), or 0.
+std::uint32_t utf8_length(std::string_view text, std::uint32_t i) {
+  auto byte = [&](std::uint32_t k) { return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0u; };
+  auto cont = [&](std::uint32_t k) { return (byte(k) & 0xc0u) == 0x80u; };
+  unsigned b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  if (b0 >= 0xc2 && b0 <= 0xdf) return cont(1) ? 2 : 0;
+  if (b0 >= 0xe0 && b0 <= 0xef) {
+    unsigned lo = b0 == 0xe0 ? 0xa0 : 0x80, hi = b0 == 0xed ? 0x9f : 0xbf;
+    return byte(1) >= lo && byte(1) <= hi && cont(2) ? 3 : 0;
+  }
+  if (b0 >= 0xf0 && b0 <= 0xf4) {
+    unsigned lo = b0 == 0xf0 ? 0x90 : 0x80, hi = b0 == 0xf4 ? 0x8f : 0xbf;
+    return byte(1) >= lo && byte(1) <= hi && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
 bool ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
 bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
@@ -99,6 +118,20 @@ std::vector<Token> lex(const SourceFile& file, Diagnostics& diags) {
     t.text = src.substr(begin, end - begin);
     out.push_back(t);
   };
+  // Comments and strings may hold any text, but only UTF-8 text: they are
+  // quoted in traces and JSON reports. (Elsewhere only ASCII makes tokens.)
+  auto check_utf8 = [&](std::uint32_t begin, std::uint32_t end) {
+    for (std::uint32_t k = begin; k < end;) {
+      std::uint32_t len = utf8_length(src, k);
+      if (len == 0) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "0x%02x", static_cast<unsigned char>(src[k]));
+        diags.error(DiagKind::BadEncoding, &file, {k, 1}, std::string("invalid UTF-8 (byte ") + buf + "): protocol files are UTF-8 text");
+        return;
+      }
+      k += len;
+    }
+  };
   while (i < n && !diags.saturated()) {
     char c = src[i];
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
@@ -106,7 +139,9 @@ std::vector<Token> lex(const SourceFile& file, Diagnostics& diags) {
       continue;
     }
     if (c == '/' && i + 1 < n && src[i + 1] == '/') {
+      std::uint32_t begin = i;
       while (i < n && src[i] != '\n') ++i;
+      check_utf8(begin, i);
       continue;
     }
     if (c == '/' && i + 1 < n && src[i + 1] == '*') {
@@ -119,6 +154,7 @@ std::vector<Token> lex(const SourceFile& file, Diagnostics& diags) {
       } else {
         i += 2;
       }
+      check_utf8(begin, i);
       continue;
     }
     std::uint32_t begin = i;
@@ -164,6 +200,7 @@ std::vector<Token> lex(const SourceFile& file, Diagnostics& diags) {
         continue;
       }
       ++i;
+      check_utf8(begin, i);
       make(Tok::String, begin, i);
       continue;
     }

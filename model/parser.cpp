@@ -106,8 +106,21 @@ class Parser {
     ~DepthGuard() { --p.depth_; }
   };
 
+  // Every later pass walks expressions recursively, so the height of the
+  // tree is limited, not just the nesting of parentheses: `a + b + ... + z`
+  // is as deep as it is long.
   ExprId add(Expr e) {
+    std::uint32_t height = 1;
+    for (ExprId a : e.args) {
+      if (a.valid() && a.v < height_.size()) height = std::max(height, height_[a.v] + 1);
+    }
+    if (height > kMaxExprHeight && !fatal_) {
+      diags_.error(DiagKind::TooDeep, &file_, e.loc,
+                   "expression nested deeper than " + std::to_string(kMaxExprHeight) + " levels (every operator, index, field and call is a level)");
+      fatal_ = true;
+    }
     module_.exprs.push_back(std::move(e));
+    height_.push_back(height);
     return ExprId{static_cast<std::uint32_t>(module_.exprs.size() - 1)};
   }
   StmtId add(Stmt s) {
@@ -657,18 +670,12 @@ class Parser {
 
   ExprId binary(int min_prec) {
     ExprId lhs = unary();
-    int guard_count = 0;
     while (ok()) {
       Tok op = peek().kind;
       int p = precedence(op);
       if (p == 0 || p < min_prec) break;
       Loc loc = peek().loc;
       advance();
-      if (++guard_count > kMaxNesting * 4) {  // a flat chain still builds a deep tree
-        diags_.error(DiagKind::TooDeep, &file_, loc, "expression longer than " + std::to_string(kMaxNesting * 4) + " operators");
-        fatal_ = true;
-        return {};
-      }
       ExprId rhs = binary(p + 1);
       Expr e;
       e.kind = ExprKind::Binary;
@@ -698,13 +705,7 @@ class Parser {
 
   ExprId postfix() {
     ExprId base = primary();
-    int chain = 0;
     while (ok() && (at(Tok::LBracket) || at(Tok::Dot))) {
-      if (++chain > kMaxNesting) {
-        diags_.error(DiagKind::TooDeep, &file_, peek().loc, "more than " + std::to_string(kMaxNesting) + " indexes or fields in a row");
-        fatal_ = true;
-        return {};
-      }
       Expr e;
       e.loc = peek().loc;
       if (accept(Tok::Dot)) {
@@ -798,6 +799,7 @@ class Parser {
   Module module_;
   std::size_t pos_ = 0;
   int depth_ = 0;
+  std::vector<std::uint32_t> height_;  // per expression: the height of its tree
   bool failed_ = false;  // an error in the current declaration: resynchronize
   bool fatal_ = false;   // nesting limit: stop parsing altogether
 };
