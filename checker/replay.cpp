@@ -5,11 +5,105 @@
 
 namespace tlbcheck::checker {
 
+namespace {
+
+using Json = nlohmann::json;
+
+// A value as it appears in the file, shortened for a message.
+std::string shown(const Json& v) {
+  std::string text = v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return text.size() > 40 ? text.substr(0, 37) + "..." : text;
+}
+
+// The checks of one document, each on one field; the first problem found
+// is kept in `error` as "PATH: expected WHAT, found VALUE".
+class ShapeCheck {
+ public:
+  std::string error;
+
+  bool object(const Json& v, const std::string& path) { return expect(v.is_object(), v, path, "an object"); }
+  bool array(const Json& v, const std::string& path) { return expect(v.is_array(), v, path, "a list"); }
+  bool string(const Json& v, const std::string& path) { return expect(v.is_string(), v, path, "a string"); }
+
+  // An integer in [lo, hi] (5.0 and 1e30 are not integers).
+  bool integer(const Json& v, const std::string& path, std::int64_t lo, std::uint64_t hi, const std::string& what) {
+    bool ok = false;
+    if (v.is_number_unsigned()) ok = v.get<std::uint64_t>() <= hi && (lo <= 0 || v.get<std::uint64_t>() >= std::uint64_t(lo));
+    else if (v.is_number_integer()) ok = v.get<std::int64_t>() >= lo && (v.get<std::int64_t>() < 0 || std::uint64_t(v.get<std::int64_t>()) <= hi);
+    return expect(ok, v, path, what + " (an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + ")");
+  }
+
+  // A list whose every element passes `check`.
+  template <class Check>
+  bool each(const Json& v, const std::string& path, Check&& check) {
+    if (!array(v, path)) return false;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (!check(v[i], path + "[" + std::to_string(i) + "]")) return false;
+    }
+    return true;
+  }
+
+  // A member of an object that may be absent (or null).
+  template <class Check>
+  bool optional(const Json& parent, const char* key, const std::string& path, Check&& check) {
+    auto it = parent.find(key);
+    return it == parent.end() || it->is_null() || check(*it, path + "." + key);
+  }
+
+  // A member of an object that must be there.
+  template <class Check>
+  bool required(const Json& parent, const char* key, const std::string& path, Check&& check) {
+    auto it = parent.find(key);
+    if (it == parent.end() || it->is_null()) {
+      if (error.empty()) error = path + "." + key + ": missing";
+      return false;
+    }
+    return check(*it, path + "." + key);
+  }
+
+ private:
+  bool expect(bool ok, const Json& v, const std::string& path, const std::string& what) {
+    if (!ok && error.empty()) error = (path.empty() ? "the document" : path) + ": expected " + what + ", found " + shown(v);
+    return ok;
+  }
+};
+
+}  // namespace
+
+std::string trace_shape_error(const Json& doc) {
+  ShapeCheck c;
+  constexpr std::uint64_t kU32 = UINT32_MAX;
+  auto text = [&](const Json& v, const std::string& p) { return c.string(v, p); };
+  auto number = [&](const char* what, std::int64_t lo = 0) {
+    return [&c, what, lo](const Json& v, const std::string& p) { return c.integer(v, p, lo, kU32, what); };
+  };
+  auto change = [&](const Json& v, const std::string& p) {
+    return c.object(v, p) && c.required(v, "slot", p, text) && c.required(v, "to", p, text) && c.optional(v, "from", p, text);
+  };
+  auto step = [&](const Json& s, const std::string& p) {
+    return c.object(s, p) && c.required(s, "group", p, number("a transition group")) && c.required(s, "choice", p, number("a successor's ordinal")) &&
+           c.optional(s, "step", p, number("a step number")) && c.optional(s, "line", p, number("a line number")) &&
+           c.optional(s, "cpu", p, number("a CPU number or -1", -1)) && c.optional(s, "task", p, text) && c.optional(s, "context", p, text) &&
+           c.optional(s, "action", p, text) && c.optional(s, "file", p, text) &&
+           c.optional(s, "changes", p, [&](const Json& v, const std::string& q) { return c.each(v, q, change); });
+  };
+  if (!c.object(doc, "")) return c.error;
+  c.optional(doc, "options", "", [&](const Json& options, const std::string& p) {
+    if (!c.object(options, p)) return false;
+    for (const auto& [name, value] : options.items()) {
+      if (!c.string(value, p + "." + name)) return false;
+    }
+    return true;
+  }) && c.optional(doc, "properties", "", [&](const Json& v, const std::string& p) { return c.each(v, p, text); }) &&
+      c.required(doc, "trace", "", [&](const Json& v, const std::string& p) { return c.each(v, p, step); });
+  return c.error;
+}
+
 ReplayResult replay(const System& system, const nlohmann::json& doc, bool deadlock_enabled) {
   ReplayResult result;
-  if (!doc.is_object() || !doc.contains("trace") || !doc["trace"].is_array()) {
-    result.message = "the file holds no trace: expected a JSON object with a \"trace\" list";
-    result.failed_step = 1;
+  if (std::string shape = trace_shape_error(doc); !shape.empty()) {
+    result.malformed = true;
+    result.message = "not a trace: " + shape;
     return result;
   }
   const nlohmann::json& steps = doc["trace"];
@@ -33,17 +127,13 @@ ReplayResult replay(const System& system, const nlohmann::json& doc, bool deadlo
     const nlohmann::json& s = steps[i];
     std::string prefix = "step " + std::to_string(i + 1) + " does not apply: ";
     result.failed_step = int(i + 1);
-    if (!s.is_object() || !s.contains("group") || !s["group"].is_number_unsigned() || !s.contains("choice") || !s["choice"].is_number_unsigned()) {
-      result.message = prefix + "it lacks a numeric \"group\" and \"choice\"";
-      return result;
-    }
     std::uint64_t gid = s["group"].get<std::uint64_t>();
     if (gid >= groups.size()) {
       result.message = prefix + "the protocol has no transition group " + std::to_string(gid);
       return result;
     }
     const Group& g = groups[gid];
-    if (s.contains("task") && s["task"].is_string() && s["task"].get<std::string>() != g.process) {
+    if (s.contains("task") && !s["task"].is_null() && s["task"].get<std::string>() != g.process) {
       result.message = prefix + "it names task '" + s["task"].get<std::string>() + "' but the protocol's group " + std::to_string(gid) + " belongs to '" + g.process + "'";
       return result;
     }
@@ -53,25 +143,23 @@ ReplayResult replay(const System& system, const nlohmann::json& doc, bool deadlo
       return result;
     }
     System::StepText text = system.describe_step(state, GroupId{std::uint32_t(gid)}, next);
-    if (s.contains("line") && s["line"].is_number() && s["line"].get<std::int64_t>() != std::int64_t(text.line)) {
-      result.message = prefix + "it is at line " + std::to_string(s["line"].get<std::int64_t>()) + " but the protocol's step is at line " + std::to_string(text.line);
+    if (s.contains("line") && !s["line"].is_null() && s["line"].get<std::uint64_t>() != text.line) {
+      result.message = prefix + "it is at line " + std::to_string(s["line"].get<std::uint64_t>()) + " but the protocol's step is at line " + std::to_string(text.line);
       return result;
     }
     std::vector<Change> changes = changes_between(system, state, next);
-    if (s.contains("changes") && s["changes"].is_array()) {
+    if (s.contains("changes") && !s["changes"].is_null()) {
       const nlohmann::json& recorded = s["changes"];
       bool same = recorded.size() == changes.size();
       for (std::size_t k = 0; same && k < changes.size(); ++k) {
         const nlohmann::json& c = recorded[k];
-        same = c.is_object() && c.value("slot", "") == changes[k].slot && c.value("to", "") == changes[k].after;
+        same = c["slot"].get<std::string>() == changes[k].slot && c["to"].get<std::string>() == changes[k].after;
       }
       if (!same) {
         std::string ours;
         for (const Change& c : changes) ours += (ours.empty() ? "" : ", ") + c.slot + " -> " + c.after;
         std::string theirs;
-        for (const auto& c : recorded) {
-          if (c.is_object()) theirs += (theirs.empty() ? "" : ", ") + c.value("slot", "?") + " -> " + c.value("to", "?");
-        }
+        for (const auto& c : recorded) theirs += (theirs.empty() ? "" : ", ") + c["slot"].get<std::string>() + " -> " + c["to"].get<std::string>();
         result.message = prefix + "'" + g.action + "' changes {" + ours + "} but the trace records {" + theirs + "}";
         return result;
       }

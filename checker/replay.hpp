@@ -12,11 +12,20 @@ namespace tlbcheck::checker {
 
 struct ReplayResult {
   bool confirmed = false;  // the trace applies and ends in the violation it claims
+  bool malformed = false;  // the file is not a trace: `message` names the first bad field
   int failed_step = 0;     // the first step that does not apply (1-based), 0 if none
   std::string message;
 };
 
-// `deadlock_enabled`: whether a state without successors counts as a violation.
+// Checks that a document has the shape of a trace before anything in it is
+// used: every field tlbcheck writes, with its type and range. Returns the
+// first field that is wrong, as its path in the document and what was
+// expected there (".trace[2].line: expected a line number (an integer from
+// 0 to 4294967295), found 1e+30"), or an empty string.
+std::string trace_shape_error(const nlohmann::json& doc);
+
+// `deadlock_enabled`: whether a state without successors counts as a
+// violation. A document that fails trace_shape_error() is not replayed.
 ReplayResult replay(const System& system, const nlohmann::json& trace, bool deadlock_enabled);
 
 }  // namespace tlbcheck::checker

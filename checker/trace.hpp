@@ -55,6 +55,11 @@ std::vector<Change> changes_between(const System& system, ConstStateRef before, 
 std::string render_text(const System& system, const Report& report);
 nlohmann::json render_json(const System& system, const Report& report);
 
+// A JSON report as text, indented. Anything that is not UTF-8 (a file name
+// given on the command line may be any bytes) is written as U+FFFD instead
+// of failing; the protocol's own text is UTF-8 (the lexer checks it).
+std::string json_text(const nlohmann::json& json);
+
 std::string outcome_name(Outcome o);
 
 }  // namespace tlbcheck::checker

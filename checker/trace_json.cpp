@@ -50,4 +50,6 @@ nlohmann::json render_json(const System& system, const Report& report) {
   return j;
 }
 
+std::string json_text(const nlohmann::json& json) { return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
+
 }  // namespace tlbcheck::checker

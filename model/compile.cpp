@@ -474,6 +474,15 @@ class Lowerer {
 
   void patch(std::uint32_t at, std::uint32_t target) { code()[at].a = static_cast<std::int32_t>(target); }
 
+  // The end of a body (Halt, Exit, IrqReturn) that no statement ends: the
+  // step that reaches it ran only local statements, and is labelled with
+  // where it began. (A statement's own step end moved onto the terminator
+  // keeps that statement: see finish_instance.)
+  void emit_end(Op op) {
+    std::uint32_t at = emit(op);
+    if (op_is(op, kEnds)) code()[at].extra = kBodyEnd;
+  }
+
   // Task slots of one kind must be consecutive to be indexed by a task value.
   std::uint32_t table_base(const std::vector<std::uint32_t>& table) {
     for (std::size_t i = 1; i < table.size(); ++i) assert(table[i] == table[0] + i && "task slots must be consecutive");
@@ -576,7 +585,7 @@ class Lowerer {
     std::uint32_t next_slot = alloc_slot(f.prefix + "next", "task", f.cpu, -1, cm_.tasks - 1, TypeKind::Task);
     initial_values_.push_back({next_slot, -1});
     if (cand.empty()) {  // nothing else runs on this CPU: no switch at all
-      if (after != Op::Jmp) emit(after);
+      if (after != Op::Jmp) emit_end(after);
       return;
     }
     std::size_t alts = cand.size() + (none_too ? 1 : 0);
@@ -606,7 +615,7 @@ class Lowerer {
     emit(Op::Load, std::int32_t(next_slot));
     emit(Op::Switch);
     if (after == Op::Jmp) emit(Op::Yield, std::int32_t(here() + 1));
-    else emit(after);
+    else emit_end(after);
     for (std::uint32_t j : to_done) patch(j, here());
     p.no_preempt.resize(code().size(), false);
     for (std::size_t i = mark_from; i < here(); ++i) p.no_preempt[i] = true;
@@ -727,10 +736,10 @@ class Lowerer {
         generated_ = false;
         p.processes[pid].zombie_entry = zombie + 1;
       } else {
-        emit(Op::Exit);
+        emit_end(Op::Exit);
       }
     } else {
-      emit(terminator);
+      emit_end(terminator);
     }
     std::uint32_t end = here();
     close_yield_free_cycles(begin, end);

@@ -953,7 +953,11 @@ checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef befo
     text.action = "[preempted] switch to " + (next >= 0 ? module_.task_names[std::size_t(next)] : std::string("none"));
     return text;
   }
-  if (in.op == Op::Halt || in.op == Op::Exit || in.op == Op::IrqReturn) return text;  // the end of the body: say where the step began
+  // A step is labelled with the statement that ended it: the one whose
+  // effect on shared state made it a step (LANGUAGE.md, "Steps"). A step of
+  // local statements only that runs into the end of the body has none: it
+  // is labelled with where it began.
+  if (in.op != Op::Yield && op_is(in.op, kEnds) && in.extra == kBodyEnd) return text;
   text.action = line_text(in.src);
   if (in.ctx != 0) text.action = program_.contexts[in.ctx] + ": " + text.action;
   text.line = file_->line_of(in.src);

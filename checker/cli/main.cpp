@@ -200,10 +200,10 @@ int run_check(const Options& o) {
       std::cerr << "tlbcheck: error: cannot write '" << o.trace_out << "' [UnreadableFile]\n";
       return kExitBadInput;
     }
-    out << json.dump(2) << "\n";
+    out << checker::json_text(json) << "\n";
   }
   if (o.format == "json") {
-    std::cout << json.dump(2) << "\n";
+    std::cout << checker::json_text(json) << "\n";
   } else {
     std::cout << checker::render_text(system, report);
   }
@@ -226,25 +226,28 @@ int run_replay(Options o) {
     std::cerr << "tlbcheck: error: '" << o.trace_file << "' is not a JSON trace (expected the output of 'tlbcheck check --format json') [Expected]\n";
     return kExitBadInput;
   }
+  if (std::string shape = checker::trace_shape_error(doc); !shape.empty()) {
+    std::cerr << "tlbcheck: error: '" << o.trace_file << "' is not a trace of 'tlbcheck check': " << shape << " [Expected]\n";
+    return kExitBadInput;
+  }
   // the options the trace was made with, unless overridden here
   std::vector<model::Define> defines;
   if (!parse_defines(o.defines, defines)) return kExitBadInput;
   if (doc.contains("options") && doc["options"].is_object()) {
     for (auto& [name, value] : doc["options"].items()) {
       bool overridden = std::any_of(defines.begin(), defines.end(), [&](const model::Define& d) { return d.name == name; });
-      if (!overridden && value.is_string()) defines.push_back({name, value.get<std::string>()});
+      if (!overridden) defines.push_back({name, value.get<std::string>()});
     }
   }
   if (o.properties.empty() && doc.contains("properties") && doc["properties"].is_array()) {
-    for (const auto& p : doc["properties"]) {
-      if (p.is_string()) o.properties.push_back(p.get<std::string>());
-    }
+    for (const auto& p : doc["properties"]) o.properties.push_back(p.get<std::string>());
   }
   model::LoadResult loaded = load(o, defines);
   std::cerr << loaded.diagnostics;
   if (!loaded.system) return kExitBadInput;
   checker::ReplayResult r = checker::replay(*loaded.system, doc, loaded.deadlock_enabled);
   std::cout << r.message << "\n";
+  if (r.malformed) return kExitBadInput;
   return r.confirmed ? kExitViolated : kExitHolds;
 }
 

@@ -39,11 +39,16 @@ enum class AccessKind : std::int32_t { Touch, Load, Store, LoadWord, StoreWord }
 
 struct Instr {
   Op op = Op::Halt;
-  std::uint8_t extra = 0;  // Hw: arguments beyond the built-in's signature (send_ipi's handler arguments)
+  // Hw: arguments beyond the built-in's signature (send_ipi's handler
+  // arguments); Halt, Exit, IrqReturn: kBodyEnd at the end of a body, where
+  // no statement ends the step
+  std::uint8_t extra = 0;
   std::int32_t a = 0, b = 0, c = 0;
   std::uint32_t src = 0;  // source offset of the statement it belongs to
   std::uint32_t ctx = 0;  // the innermost inlined call it runs in (Program::contexts)
 };
+
+inline constexpr std::uint8_t kBodyEnd = 1;
 
 struct StackEffect {
   int pops = 0;
