@@ -10,8 +10,8 @@
 
 #include "checker/explorer.hpp"
 #include "checker/trace.hpp"
-#include "model/frontend.hpp"
-#include "support.hpp"
+#include "model/load.hpp"
+#include "tests/support.hpp"
 
 using namespace tlbcheck;
 using namespace tlbcheck::testing;

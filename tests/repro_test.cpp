@@ -5,7 +5,7 @@
 // assertions build.
 #include <catch2/catch.hpp>
 
-#include "support.hpp"
+#include "tests/support.hpp"
 
 using namespace tlbcheck::testing;
 

@@ -29,7 +29,7 @@
 #include "checker/explorer.hpp"
 #include "checker/replay.hpp"
 #include "checker/trace.hpp"
-#include "model/frontend.hpp"
+#include "model/load.hpp"
 #include "properties/catalogue.hpp"
 
 namespace {

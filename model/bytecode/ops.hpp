@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "model/hw/builtins.hpp"
+#include "model/machine/builtins.hpp"
 
 namespace tlbcheck::model {
 

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../support.hpp"
+#include "tests/support.hpp"
 
 using namespace tlbcheck::testing;
 

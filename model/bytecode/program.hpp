@@ -1,0 +1,118 @@
+// The compiled form of a protocol: a packed state layout and one flat
+// bytecode for every process instance, executed by the step interpreter
+// (runtime/vm.cpp) or, translated to C, by runtime/native.cpp. Produced
+// by lower/lower.cpp, immutable afterwards; the instructions and their facts are
+// in bytecode/ops.def.
+//
+// Steps. Each process instance has a program counter slot holding a
+// *location*: the instruction a step starts at (0 means "ended"). A step runs
+// instructions from there until a Yield (the step ends; the next location is
+// its operand), a Halt (the process ends), a failed Await (the step is not
+// enabled: no successor), or a failed check (the successor records the
+// violation). The compiler puts a Yield after every statement that touches
+// shared state, at the end of every atomic block that does, and on every
+// loop back edge that could otherwise close a cycle without one; so
+// statements that only touch locals merge into the next step.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "checker/system.hpp"
+#include "model/lang/ast.hpp"
+#include "model/bytecode/ops.hpp"
+#include "model/machine/config.hpp"
+#include "model/machine/slots.hpp"
+
+namespace tlbcheck::model {
+
+enum class SiteKind : std::uint8_t { Assert, BugOn, Bug, Range, Index, DivZero, CpuRange, Runaway, Stale, Machine, NoFaultHandler, StaleCache };
+
+// A place where a property can be violated.
+struct Site {
+  SiteKind kind = SiteKind::Assert;
+  std::uint32_t property = 0;  // PropertyId
+  std::uint32_t src = 0;       // source offset
+  ExprId expr;                 // the checked condition (Assert, BugOn)
+  std::uint32_t slot = 0;      // Range: the first slot of the target
+  std::uint32_t process = 0;   // the process instance it belongs to
+};
+
+struct ModelSlot {
+  enum class Format : std::uint8_t { Plain, Entry, WalkEntry, FrameKind, IrqSet, Line, MmSet };
+  checker::Slot pub;
+  std::int64_t lo = 0, hi = 0;  // stored as value - lo
+  TypeKind kind = TypeKind::Int;
+  std::uint32_t enum_id = 0;
+  Format format = Format::Plain;
+};
+
+// How to read and write one slot: what the hot path needs of a ModelSlot,
+// 24 bytes, in one dense array (Program::access).
+struct SlotAccess {
+  std::uint32_t word = 0;
+  std::uint32_t shift = 0;
+  std::uint64_t mask = 0;  // the slot's bits, in place; 0 for a slot without bits
+  std::int64_t lo = 0;     // stored as value - lo
+
+  std::int64_t get(const checker::Word* s) const { return std::int64_t((s[word] & mask) >> shift) + lo; }
+  void set(checker::Word* s, std::int64_t v) const { s[word] = (s[word] & ~mask) | ((std::uint64_t(v - lo) << shift) & mask); }
+};
+
+struct ProcessInstance {
+  std::string name;            // "waiter" or "waiter@cpu1"; a handler: "flush_ipi@cpu1" (+ "#2" nested)
+  int cpu = 0;
+  bool handler = false;        // an interrupt handler instance (runs at irq depth `level`)
+  int level = 0;
+  int irq = -1;
+  int task = -1;               // a task instance: its id
+  std::uint32_t preempt_entry = 0;  // tasks under preemption: the stub that switches away
+  std::uint32_t zombie_entry = 0;   // a task that ended and waits to hand its CPU over
+  std::vector<std::uint32_t> param_slots;  // a handler's parameters (an IPI's arguments)
+  std::int32_t zombie_location = -1;
+  std::uint32_t pc_slot = 0;
+  std::uint32_t entry = 0;     // first instruction
+  std::vector<std::uint32_t> locations;  // location index -> instruction (index 0: ended)
+  std::uint32_t first_group = 0;         // group of location l is first_group + l - 1
+  std::uint32_t runaway_site = 0;
+};
+
+struct Program {
+  std::vector<Instr> code;
+  std::vector<ModelSlot> slots;
+  std::vector<SlotAccess> access;  // parallel to slots
+  std::vector<Site> sites;  // site 0 is "no violation"
+  std::vector<ProcessInstance> processes;
+  std::vector<std::uint32_t> invariant_entry;  // per invariant: first instruction
+  std::vector<std::int32_t> location_of;       // instruction -> location index, or -1
+  std::vector<std::string> contexts{""};        // call texts, "spin_lock(B)"; 0: none
+  std::uint32_t violation_slot = 0;
+  std::uint32_t words = 0;
+  std::uint32_t bits = 0;
+  std::vector<checker::Word> initial;
+  std::uint32_t max_stack = 0;
+  // the machine (when the protocol uses it)
+  bool has_machine = false;
+  machine::Config machine;
+  int frames = 0;
+  std::vector<std::int64_t> page_index;           // page id -> virtual page number
+  std::vector<std::string> page_names, mm_names;   // for messages
+  std::vector<bool> page_kernel;                  // declared `kernel`
+  std::vector<std::uint32_t> mm_field_base;       // slot of field f of mm 0; mms follow with stride `mm_field_stride[f]`
+  std::vector<std::uint32_t> mm_field_stride;
+  machine::Slots hw;                                   // where the machine's state lives
+  std::vector<std::string> irq_names;
+  std::vector<std::vector<std::uint32_t>> ipi_args;  // [cpu * irqs + irq]: the pending IPI's arguments
+  std::vector<bool> irq_device;
+  std::vector<int> irq_cpu;
+  std::uint32_t speculation_site = 0;  // site of a speculative walk through a stale entry
+  std::uint32_t cache_site = 0;        // site of a stale read (when no statement is involved)
+  // tasks
+  std::vector<std::uint32_t> current, preempt_count;       // per CPU
+  std::vector<std::uint32_t> task_mm, task_active_mm, task_asleep, task_resume;  // per task
+  std::vector<std::uint32_t> task_process;                 // task id -> process instance
+  std::vector<bool> no_preempt;                            // per instruction: inside the scheduler
+};
+
+}  // namespace tlbcheck::model

@@ -1,0 +1,167 @@
+// The syntax tree of one protocol file. Nodes live in vectors owned by the
+// Module and refer to each other by typed index; the analysis (sema/sema.cpp)
+// fills in the `sema` fields of expressions in place.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "model/lang/source.hpp"
+#include "model/lang/token.hpp"
+
+namespace tlbcheck::model {
+
+struct ExprId {
+  std::uint32_t v = UINT32_MAX;
+  bool valid() const { return v != UINT32_MAX; }
+};
+struct StmtId {
+  std::uint32_t v = UINT32_MAX;
+  bool valid() const { return v != UINT32_MAX; }
+};
+
+// ---- types ----------------------------------------------------------------
+
+// Mm, Frame, Page and Task are the machine's objects: small integers with a
+// `none` value one past the last (pages have no none).
+enum class TypeKind : std::uint8_t { Error, Void, Bool, Int, Enum, Cpu, Mask, Mm, Frame, Page, Task };
+
+// A scalar type with optional array dimensions (outermost first).
+struct Type {
+  TypeKind kind = TypeKind::Error;
+  std::int64_t lo = 0, hi = 0;  // Int: the range; Cpu: 0..cpus-1
+  std::uint32_t enum_id = 0;    // Enum
+  std::vector<std::uint32_t> dims;
+
+  bool is_array() const { return !dims.empty(); }
+  bool scalar_is(TypeKind k) const { return kind == k && dims.empty(); }
+  Type element() const {
+    Type t = *this;
+    t.dims.erase(t.dims.begin());
+    return t;
+  }
+};
+
+struct TypeSyntax {
+  Loc loc;
+  Tok base = Tok::End;               // KwBool, KwInt, KwCpu, KwCpumask, KwEnum (inline), Ident
+  std::string_view name;             // Ident: the enum's name
+  ExprId lo, hi;                     // KwInt
+  std::vector<std::string_view> members;  // inline enum
+  std::vector<Loc> member_locs;
+  std::vector<ExprId> dims;
+};
+
+// ---- expressions -----------------------------------------------------------
+
+enum class ExprKind : std::uint8_t { Int, Bool, Name, ThisCpu, Index, Unary, Binary, Call, Quant, Cond, Member };
+
+enum class SymKind : std::uint8_t {
+  None, Const, Global, Percpu, Local, QuantVar, Enumerator, Function, Builtin,
+  MmField,      // Member: a declared per-mm field (sym_index: which)
+  MachineField, // Member: a built-in field of a machine object (sym_index: ObjectField)
+};
+
+struct Expr {
+  ExprKind kind = ExprKind::Int;
+  Loc loc;
+  Tok op = Tok::End;          // Unary/Binary operator; Quant: KwForall/KwExists/KwCount
+  std::int64_t value = 0;     // Int, Bool
+  std::string_view name;      // Name, Call (callee), Quant (bound variable), Member (field)
+  std::vector<ExprId> args;   // operands, index base+index, call arguments, cond c/a/b, member base
+  TypeSyntax quant_type;      // Quant: the range of the bound variable
+
+  // Filled in by the checker.
+  Type type;
+  SymKind sym = SymKind::None;
+  std::uint32_t sym_index = 0;       // which global/local/function/builtin/quant var
+  std::optional<std::int64_t> cval;  // the value, when known before exploration
+};
+
+// ---- statements ------------------------------------------------------------
+
+enum class StmtKind : std::uint8_t {
+  Let, Assign, Call, If, While, Loop, Break, Continue, Return, Atomic, Await, Assert,
+  BugOn, Either, Skip, Block,
+};
+
+struct Stmt {
+  StmtKind kind = StmtKind::Skip;
+  Loc loc;                    // the whole statement's first token
+  Tok op = Tok::Assign;       // Assign: Assign, PlusAssign, MinusAssign
+  std::string_view name;      // Let
+  Loc name_loc;
+  bool has_type = false;
+  TypeSyntax type;            // Let
+  ExprId target, value;       // Assign: target = value; Let/Return/Await/Assert/If/While: value
+  StmtId body, else_body;     // If/While/Loop/Atomic: body; If: else
+  std::vector<StmtId> list;   // Block: statements; Either: alternatives
+  std::uint32_t local = 0;    // Let: the local's index in its function (checker)
+};
+
+// ---- declarations ----------------------------------------------------------
+
+enum class DeclKind : std::uint8_t {
+  Protocol, Option, Const, Enum, Machine, Var, Percpu, Invariant, Fn, Process,
+  Mm,        // mm NAME;
+  MmFields,  // mm { FIELD: TYPE [= INIT]; ... }
+  Page,      // page NAME [at N] [kernel];
+  Map,       // map MM.PAGE [readonly];
+  Irq,       // irq NAME [fires N on cpu C] { ... }
+  Task,      // task NAME: user(MM) | kernel on cpu C | on each cpu [sleeping] { ... }
+  Hook,      // on page_fault(...) { ... }, on context_switch(...) { ... }
+};
+
+struct Param {
+  std::string_view name;
+  Loc loc;
+  TypeSyntax type;
+  ExprId init;  // MmFields: the initial value
+};
+
+struct MachineField {
+  std::string_view name;  // may be dotted: "tlb.speculative"
+  Loc loc;
+  ExprId value;
+};
+
+struct Decl {
+  DeclKind kind = DeclKind::Const;
+  Loc loc;
+  std::string_view name;
+  Loc name_loc;
+  bool has_type = false;
+  TypeSyntax type;                  // Option/Const/Var/Percpu; Fn: return type if has_type
+  ExprId value;                     // Option default, Const, Var/Percpu init, Invariant
+  std::vector<ExprId> inits;        // Var/Percpu: `= { e1, e2, ... }`, one per element
+  std::vector<std::string_view> members;  // Enum
+  std::vector<Loc> member_locs;
+  std::vector<MachineField> fields; // Machine
+  std::vector<Param> params;        // Fn
+  StmtId body;                      // Fn, Process
+  bool each_cpu = false;            // Process: `on each cpu`
+  ExprId cpu;                       // Process: `on cpu EXPR`
+  std::string_view text;            // Protocol: the name without quotes
+  // machine declarations
+  std::string_view mm;              // Map: the mm; Task: user(MM)
+  Loc mm_loc;
+  ExprId at;                        // Page: `at N`; Irq: `fires N`
+  bool flag = false;                // Page: kernel; Map: readonly; Task: sleeping
+  bool kernel_task = false;         // Task: kernel
+};
+
+struct Module {
+  const SourceFile* file = nullptr;
+  std::vector<Expr> exprs;
+  std::vector<Stmt> stmts;
+  std::vector<Decl> decls;
+
+  Expr& at(ExprId id) { return exprs[id.v]; }
+  const Expr& at(ExprId id) const { return exprs[id.v]; }
+  Stmt& at(StmtId id) { return stmts[id.v]; }
+  const Stmt& at(StmtId id) const { return stmts[id.v]; }
+};
+
+}  // namespace tlbcheck::model

@@ -1,0 +1,173 @@
+#include "model/load.hpp"
+
+#include <pthread.h>
+
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "model/lower/lower.hpp"
+#include "model/lang/lexer.hpp"
+#include "model/lang/parser.hpp"
+#include "properties/catalogue.hpp"
+
+namespace tlbcheck::model {
+
+namespace {
+
+// Resolves --property / --no-property against the built-in catalogue and the
+// protocol's invariants. Returns false (with a diagnostic) on an unknown name.
+bool select_properties(const AnalyzedModule& cm, const LoadOptions& options, std::vector<bool>& enabled, Diagnostics& diags) {
+  std::vector<std::string> names;
+  for (const auto& p : properties::builtin_properties()) names.emplace_back(p.name);
+  for (const auto& inv : cm.invariants) names.emplace_back(inv.name);
+  auto index_of = [&](const std::string& n) -> int {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == n) return int(i);
+    }
+    return -1;
+  };
+  std::string all;
+  for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+  enabled.assign(names.size(), options.only_properties.empty());
+  // an invariant `on request` is checked only when named
+  for (std::size_t i = 0; i < cm.invariants.size(); ++i) {
+    if (cm.invariants[i].on_request) enabled[properties::kFirstInvariant + i] = false;
+  }
+  bool ok = true;
+  for (const auto& n : options.only_properties) {
+    int i = index_of(n);
+    if (i < 0) {
+      diags.error(DiagKind::BadOption, nullptr, {}, "unknown property '" + n + "': expected one of " + all);
+      ok = false;
+    } else {
+      enabled[std::size_t(i)] = true;
+    }
+  }
+  for (const auto& n : options.disabled_properties) {
+    int i = index_of(n);
+    if (i < 0) {
+      diags.error(DiagKind::BadOption, nullptr, {}, "unknown property '" + n + "': expected one of " + all);
+      ok = false;
+    } else {
+      enabled[std::size_t(i)] = false;
+    }
+  }
+  // runtime errors leave no meaningful state behind: always checked
+  auto builtins = properties::builtin_properties();
+  for (std::size_t i = 0; i < builtins.size(); ++i) {
+    if (!builtins[i].can_disable) {
+      bool asked_off = false;
+      for (const auto& n : options.disabled_properties) asked_off = asked_off || n == builtins[i].name;
+      if (asked_off) {
+        diags.error(DiagKind::BadOption, nullptr, {}, "property '" + std::string(builtins[i].name) + "' cannot be turned off: a state that broke it has no meaning");
+        ok = false;
+      }
+      enabled[i] = true;
+    }
+  }
+  return ok;
+}
+
+
+// The front end recurses over statements, expressions and inlined calls.
+// Its limits bound that recursion: kMaxCallDepth inlined calls, each body
+// nesting at most kMaxNesting levels of blocks, statements and parentheses,
+// beside expressions at most kMaxExprHeight high. The deepest protocol they
+// allow (tests/model/lower/limits_test.cpp) takes about 5 MB of stack in the
+// release build and 20 MB in the sanitizer build, more than a main thread's
+// usual 8 MB; 256 MiB holds it with a wide margin. The stack is reserved,
+// not used: only the pages a protocol touches count.
+constexpr std::size_t kFrontEndStack = std::size_t(256) << 20;
+
+// Runs `work` on a thread with that stack (or here, if no thread can be
+// made); an exception it throws is thrown again here.
+void with_front_end_stack(const std::function<void()>& work) {
+  struct Call {
+    const std::function<void()>* work;
+    std::exception_ptr error;
+  } call{&work, nullptr};
+  auto trampoline = [](void* arg) -> void* {
+    auto* c = static_cast<Call*>(arg);
+    try {
+      (*c->work)();
+    } catch (...) {
+      c->error = std::current_exception();
+    }
+    return nullptr;
+  };
+  pthread_attr_t attr;
+  pthread_t thread;
+  bool started = pthread_attr_init(&attr) == 0 && pthread_attr_setstacksize(&attr, kFrontEndStack) == 0 &&
+                 pthread_create(&thread, &attr, trampoline, &call) == 0;
+  pthread_attr_destroy(&attr);
+  if (started) {
+    pthread_join(thread, nullptr);
+  } else {
+    trampoline(&call);
+  }
+  if (call.error) std::rethrow_exception(call.error);
+}
+
+LoadResult load_on_this_stack(std::string name, std::string text, const LoadOptions& options) {
+  LoadResult result;
+  auto file = std::make_unique<SourceFile>(std::move(name), std::move(text));
+  SourceFile defines_file("<command line>", defines_text(options.defines));
+  Diagnostics diags;
+  std::vector<Token> tokens = lex(*file, diags);
+  Module module = parse(*file, tokens, diags);
+  AnalyzedModule cm = analyze(std::move(module), options.defines, defines_file, diags);
+  std::vector<bool> enabled;
+  if (!diags.has_errors()) select_properties(cm, options, enabled, diags);
+  if (!diags.has_errors()) {
+    Lowered compiled = lower(cm, enabled, diags);
+    result.deadlock_enabled = enabled[std::size_t(properties::BuiltinProperty::Deadlock)];
+    if (!diags.has_errors()) {
+      result.system = std::make_unique<ModelSystem>(std::move(file), std::move(cm), std::move(compiled), std::move(enabled));
+    }
+  }
+  result.diagnostics = diags.render();
+  result.list = diags.all();
+  for (auto& d : result.list) d.file = nullptr;  // the files do not outlive this call
+  return result;
+}
+
+}  // namespace
+
+LoadResult load_text(std::string name, std::string text, const LoadOptions& options) {
+  LoadResult result;
+  try {
+    with_front_end_stack([&] { result = load_on_this_stack(std::move(name), std::move(text), options); });
+  } catch (const std::bad_alloc&) {
+    // the limits keep the front end to a few hundred MB: this machine has less free
+    Diagnostics diags;
+    diags.error(DiagKind::StateTooLarge, nullptr, {}, "out of memory while compiling the protocol (the front end's limits allow it a few hundred MB; see LANGUAGE.md, 'Limits')");
+    result = LoadResult{};
+    result.diagnostics = diags.render();
+    result.list = diags.all();
+  }
+  return result;
+}
+
+LoadResult load_file(const std::string& path, const LoadOptions& options) {
+  auto unreadable = [&](const std::string& why) {
+    LoadResult r;
+    Diagnostics diags;
+    diags.error(DiagKind::UnreadableFile, nullptr, {}, why);
+    r.diagnostics = diags.render();
+    r.list = diags.all();
+    return r;
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return unreadable("'" + path + "' is a directory: expected a protocol file (.tlb)");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unreadable("cannot read '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return unreadable("cannot read '" + path + "'");
+  return load_text(path, text.str(), options);
+}
+
+}  // namespace tlbcheck::model

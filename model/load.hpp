@@ -1,0 +1,31 @@
+// The front end as one call: protocol text + options -> a System, or
+// diagnostics. lex -> parse -> check -> compile.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/sema/sema.hpp"
+#include "model/lang/diagnostics.hpp"
+#include "model/runtime/model_system.hpp"
+
+namespace tlbcheck::model {
+
+struct LoadOptions {
+  std::vector<Define> defines;               // -D NAME=VALUE
+  std::vector<std::string> only_properties;  // --property NAME (empty: all)
+  std::vector<std::string> disabled_properties;  // --no-property NAME
+};
+
+struct LoadResult {
+  std::unique_ptr<ModelSystem> system;  // null when there were errors
+  std::string diagnostics;              // rendered errors and warnings
+  std::vector<Diagnostic> list;         // the same, unrendered
+  bool deadlock_enabled = true;
+};
+
+LoadResult load_text(std::string name, std::string text, const LoadOptions& options);
+LoadResult load_file(const std::string& path, const LoadOptions& options);
+
+}  // namespace tlbcheck::model

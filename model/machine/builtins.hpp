@@ -1,0 +1,74 @@
+// The built-in functions of the language: one table (builtins.def) that the
+// name and type checks, the lowering and the runtime all read, so a
+// built-in's name, signature, result and purity are stated once.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "model/lang/ast.hpp"
+
+namespace tlbcheck::model {
+
+enum class Builtin : std::uint8_t {
+#define TLBCHECK_BUILTIN(id, name, result, flags, ...) id,
+#include "model/machine/builtins.def"
+#undef TLBCHECK_BUILTIN
+};
+
+// The kinds of argument the checks accept (model/sema/sema.cpp says what each
+// admits); None pads a signature, and IpiArg stands for one of send_ipi's
+// handler arguments (typed like the handler's parameter).
+enum class BuiltinArg : std::uint8_t { None, Mm, Page, Frame, Bool, Value, Level, CpuOrMask, Irq, Task, IpiArg };
+
+namespace builtin_flag {
+inline constexpr std::uint8_t kMachine = 1, kNeedsCpu = 2, kPure = 4, kAccess = 8;
+}
+inline constexpr std::size_t kMaxBuiltinArgs = 4;
+
+struct BuiltinInfo {
+  Builtin id;
+  std::string_view name;
+  TypeKind result;  // Void: used as a statement only
+  std::uint8_t flags;
+  std::array<BuiltinArg, kMaxBuiltinArgs> args;
+
+  bool machine() const { return (flags & builtin_flag::kMachine) != 0; }
+  bool needs_cpu() const { return (flags & builtin_flag::kNeedsCpu) != 0; }
+  bool pure() const { return (flags & builtin_flag::kPure) != 0; }
+  bool access() const { return (flags & builtin_flag::kAccess) != 0; }
+  bool has_result() const { return result != TypeKind::Void; }
+  std::uint32_t arity() const {
+    std::uint32_t n = 0;
+    while (n < args.size() && args[n] != BuiltinArg::None) ++n;
+    return n;
+  }
+};
+
+namespace builtin_detail {
+using enum BuiltinArg;
+using namespace builtin_flag;
+inline constexpr BuiltinInfo kTable[] = {
+#define TLBCHECK_BUILTIN(id, name, result, flags, ...) {Builtin::id, name, TypeKind::result, flags, {__VA_ARGS__}},
+#include "model/machine/builtins.def"
+#undef TLBCHECK_BUILTIN
+};
+}  // namespace builtin_detail
+
+inline const BuiltinInfo& builtin_info(Builtin b) { return builtin_detail::kTable[std::size_t(b)]; }
+
+// The built-in called `name`, if there is one.
+inline std::optional<Builtin> builtin_named(std::string_view name) {
+  for (const BuiltinInfo& info : builtin_detail::kTable) {
+    if (info.name == name) return info.id;
+  }
+  return std::nullopt;
+}
+
+// Whether a built-in touches the machine's shared state: a statement that
+// uses one is a step of its own.
+inline bool builtin_is_machine(Builtin b) { return builtin_info(b).machine(); }
+
+}  // namespace tlbcheck::model

@@ -1,0 +1,33 @@
+#include "model/machine/config.hpp"
+
+#include <array>
+
+namespace tlbcheck::model::machine {
+
+namespace {
+
+constexpr std::array<FieldSpec, 14> kFields{{
+    {"cpus", false, 1, 32, "number of CPUs", &Config::cpus, nullptr},
+    {"levels", false, 1, 4, "page-table levels (1: a single table)", &Config::levels, nullptr},
+    {"entries", false, 1, 8, "entries per page-table frame", &Config::entries, nullptr},
+    {"frames", false, 0, 24, "physical frames (0: what the boot mappings need plus 2)", &Config::frames, nullptr},
+    {"values", false, 1, 8, "distinct values a data word holds", &Config::values, nullptr},
+    {"words", false, 1, 4, "words per data page (load_word, store_word; each word is its own cache line)", &Config::words, nullptr},
+    {"tlb.speculative", true, 0, 1, "TLB and walk-cache fills may happen at any step", nullptr, &Config::speculative},
+    {"tlb.pcid", true, 0, 1, "TLB and walk-cache entries are tagged with their address space (PCID/ASID); a root load flushes nothing",
+     nullptr, &Config::pcid},
+    {"walk_cache", true, 0, 1, "CPUs cache upper-level page-table entries", nullptr, &Config::walk_cache},
+    {"invlpg_drops_walk_cache", true, 0, 1, "a one-page invalidation also drops walk-cache entries (x86)", nullptr,
+     &Config::invlpg_drops_walk_cache},
+    {"irq_nesting", false, 1, 4, "interrupt handlers active at once on one CPU", &Config::irq_nesting, nullptr},
+    {"preemption", true, 0, 1, "kernel preemption at any step with preempt count 0 and interrupts on", nullptr,
+     &Config::preemption},
+    {"dcache.colours", false, 0, 4, "a virtually indexed write-back data cache with this many colours (0: none)", &Config::colours, nullptr},
+    {"dcache.kernel_colour", false, -1, 3, "the colour of the kernel's mappings (-1: the last colour)", &Config::kernel_colour, nullptr},
+}};
+
+}  // namespace
+
+std::span<const FieldSpec> fields() { return kFields; }
+
+}  // namespace tlbcheck::model::machine

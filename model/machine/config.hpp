@@ -1,0 +1,40 @@
+// The machine's configuration: the fields of a protocol's `machine { }`
+// block, each overridable with -D. The table drives parsing, checking and
+// the report's option list, so a new hardware feature is one new row here.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace tlbcheck::model::machine {
+
+struct Config {
+  int cpus = 1;
+  int levels = 1;          // page-table levels: 1 (a single table) .. 4
+  int entries = 2;         // entries per page-table frame
+  int frames = 0;          // physical frames; 0: what the boot mappings need plus 2
+  int values = 2;          // data values a word can hold: 0 .. values-1
+  int words = 1;           // words per data page (each word its own cache line)
+  bool speculative = false;           // TLB and walk-cache fills at any step
+  bool pcid = false;                  // entries tagged with the address space (PCID/ASID); a root load flushes nothing
+  bool walk_cache = false;            // paging-structure caches
+  bool invlpg_drops_walk_cache = true;  // x86: INVLPG also drops walk-cache entries
+  int irq_nesting = 1;                // interrupt handlers that may be active at once on a CPU
+  bool preemption = false;            // kernel preemption at any preemptible step
+  int colours = 0;                    // data cache: 0 none, else a VIPT write-back cache with this many colours
+  int kernel_colour = -1;             // the colour of kernel mappings (-1: the last colour)
+};
+
+struct FieldSpec {
+  std::string_view name;
+  bool boolean;
+  std::int64_t lo, hi;
+  std::string_view meaning;
+  int Config::*int_field;
+  bool Config::*bool_field;
+};
+
+std::span<const FieldSpec> fields();
+
+}  // namespace tlbcheck::model::machine

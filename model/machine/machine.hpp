@@ -1,0 +1,165 @@
+// The built-in machine: physical frames, multi-level page tables, per-CPU
+// TLBs and paging-structure (walk) caches, the loaded root (CR3), interrupt
+// state and pending IPIs. Everything lives in the packed state; this class
+// knows where (slot ids, laid out by the compiler) and implements the
+// hardware's semantics on a state buffer.
+//
+// Encodings (value stored in a slot, before the slot's offset):
+//   frame kind         0 free, 1 data, 2 table
+//   table entry        0 not present, else 1 + 2*frame + writable
+//   TLB entry          0 empty,       else 1 + 2*frame + writable   (per CPU and page)
+//   walk-cache entry   0 empty,       else 1 + frame                (per CPU, level and VA prefix)
+//   frame, mm          -1 is none
+//   frame owners       the set of mms that mapped it since its allocation (bit m: mm m)
+//
+// Virtual pages: page number n selects entry (n / entries^(l-1)) % entries
+// at level l (1 = leaf, `levels` = root); pages that share a prefix share
+// the upper-level entries, and so the walk-cache entries.
+//
+// Thread-safety: immutable after construction; operations work on the
+// caller's state buffer only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "checker/system.hpp"
+#include "model/machine/config.hpp"
+#include "model/machine/slots.hpp"
+#include "model/bytecode/program.hpp"
+
+namespace tlbcheck::model::machine {
+
+enum class FrameKind : std::int64_t { Free = 0, Data = 1, Table = 2 };
+
+// Why an access or a walk broke stale-translation.
+enum class Stale : std::uint8_t {
+  None,
+  NoRoot,          // no page table loaded
+  RootNotTable,    // the loaded root is free or reused
+  WalkNotTable,    // a walk (through a walk-cache entry or a table) reached a frame that is no table
+  FrameFree,       // the translation leads to a free frame
+  FrameIsTable,    // ... to a frame reused as a page table
+  ForeignFrame,    // ... to another address space's frame
+  CowWrite,        // a write through a writable translation to a frame mapped more than once
+  CacheStale,      // stale-cache: a read returned an older value than the latest write
+};
+
+
+
+struct WalkKey {
+  int level;            // 2..levels: the entry at this level, which points to a level-1 lower table
+  std::int64_t prefix;  // page / entries^(level-1)
+};
+
+// What an operation did.
+struct Effect {
+  enum Kind : std::uint8_t { Ok, Fault, Violation } kind = Ok;
+  std::int64_t value = 0;  // a result (load, get-and-clear, alloc) or the offending value
+  Stale stale = Stale::None;
+  std::int64_t frame = -1;  // the frame involved
+  std::int64_t other = -1;  // the mm it belongs to, the mapping count, the latest value ...
+  int colour = -1;          // stale-cache: the alias read
+  int word = 0;             // stale-cache: the word read
+  int dirty_colour = -1;    // stale-cache: a colour whose dirty line holds the latest value
+  std::string runtime;      // a runtime-error message, when not a stale translation
+};
+
+class Machine {
+ public:
+  Machine() = default;
+  Machine(const Config& config, int mms, std::vector<std::int64_t> page_index, int irqs, Slots slots,
+          const std::vector<ModelSlot>* layout, const std::vector<SlotAccess>* access);
+
+  const Config& config() const { return config_; }
+  const Slots& slots() const { return slots_; }
+  int frames() const { return frames_; }
+  int pages() const { return int(page_index_.size()); }
+  const std::vector<WalkKey>& walk_keys() const { return walk_keys_; }
+
+  std::int64_t get(const checker::Word* s, std::uint32_t slot) const;
+  void set(checker::Word* s, std::uint32_t slot, std::int64_t v) const;
+
+  // software page-table operations (level 1 = leaf)
+  Effect pt_get(const checker::Word* s, std::int64_t mm, std::int64_t page, int level) const;  // value: raw entry
+  Effect pt_put(checker::Word* s, std::int64_t mm, std::int64_t page, int level, std::int64_t raw) const;
+  Effect alloc(checker::Word* s, FrameKind kind) const;
+  Effect release(checker::Word* s, std::int64_t frame, FrameKind kind) const;
+
+  // TLB and walk-cache invalidations; `tag` -1: every address space
+  void invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too, std::int64_t tag = -1) const;
+  void invalidate_all(checker::Word* s, int cpu, std::int64_t tag = -1) const;
+  // The tag of the loaded root: the mm whose page directory it is (0 without PCIDs).
+  std::int64_t current_tag(const checker::Word* s, int cpu) const;
+  int tags() const { return config_.pcid ? mms_ : 1; }
+
+  // A translated access by `cpu`. kind: 0 touch, 1 load, 2 store.
+  // `check`: apply the stale-translation checks (off when that property is).
+  // `space`: the address space the access belongs to (a user task's mm), or
+  // -2 to take the one whose root is loaded.
+  Effect access(checker::Word* s, int cpu, std::int64_t page, int kind, std::int64_t value, bool check = true, std::int64_t space = -2,
+                bool check_cache = true, int word = 0) const;
+  // A speculative walk: fills the TLB and walk cache where the tables allow.
+  // Returns Violation when the walk goes through a frame that is no table.
+  Effect speculate(checker::Word* s, int cpu, std::int64_t page, bool check = true) const;
+
+  // the data cache (config().colours > 0)
+  int colour_of(std::int64_t page) const { return int(page_index_[std::size_t(page)] % config_.colours); }
+  int kernel_colour() const { return config_.kernel_colour >= 0 ? config_.kernel_colour : config_.colours - 1; }
+  Effect cache_read(checker::Word* s, int colour, std::int64_t frame, int word, bool check) const;
+  void cache_write(checker::Word* s, int colour, std::int64_t frame, int word, std::int64_t value) const;
+  void cache_flush(checker::Word* s, int colour, std::int64_t frame) const;  // every word: write back if dirty, drop
+  bool cache_writeback(checker::Word* s, int colour, std::int64_t frame, int word) const;  // false: nothing to do
+  bool cache_evict(checker::Word* s, int colour, std::int64_t frame, int word) const;
+  std::uint32_t line_slot(int colour, std::int64_t frame, int word) const {
+    return slots_.line[std::size_t((colour * frames_ + frame) * config_.words + word)];
+  }
+  std::uint32_t value_slot(std::int64_t frame, int word) const { return slots_.value[std::size_t(frame * config_.words + word)]; }
+  std::uint32_t latest_slot(std::int64_t frame, int word) const { return slots_.latest[std::size_t(frame * config_.words + word)]; }
+  // a whole page through the kernel's colour: dst := src
+  Effect copy_page(checker::Word* s, std::int64_t dst, std::int64_t src, bool check) const;
+
+  // interrupts
+  bool irqs_on(const checker::Word* s, int cpu) const { return get(s, slots_.irqs_on[std::size_t(cpu)]) != 0; }
+  int depth(const checker::Word* s, int cpu) const { return int(get(s, slots_.irq_depth[std::size_t(cpu)])); }
+  Effect send_ipi(checker::Word* s, std::int64_t target, bool is_mask, int irq) const;
+
+  // Boot: the initial machine state for the given boot mappings.
+  struct BootMap {
+    int mm;
+    std::int64_t page;  // page id
+    bool writable;
+  };
+  // Returns false (with a message) when the frames do not suffice.
+  bool boot(checker::Word* s, const std::vector<BootMap>& maps, std::string& error) const;
+  // Frames boot needs for these mappings.
+  static int boot_frames(const Config& config, int mms, const std::vector<std::int64_t>& page_index, const std::vector<BootMap>& maps);
+
+  std::int64_t index_at(std::int64_t page, int level) const;  // entry index of `page` at `level`
+  std::int64_t prefix_at(std::int64_t page, int level) const;
+  std::string describe_stale(const Effect& e) const;
+
+ private:
+  // the table frame whose entry at `level` maps `page` in `mm`: -1 when a
+  // table above is missing
+  std::int64_t table_at(const checker::Word* s, std::int64_t mm, std::int64_t page, int level, Effect& e) const;
+  Effect walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb, std::int64_t& raw, bool check) const;
+  int walk_key(int level, std::int64_t page) const;
+  std::uint32_t tlb_slot(int cpu, std::int64_t tag, std::int64_t page) const {
+    return slots_.tlb[std::size_t((cpu * tags() + tag) * pages() + page)];
+  }
+  std::uint32_t walk_slot(int cpu, std::int64_t tag, std::size_t key) const {
+    return slots_.walk[std::size_t(cpu * tags() + tag) * walk_keys_.size() + key];
+  }
+
+  Config config_;
+  int mms_ = 0, frames_ = 0, irqs_ = 0;
+  std::vector<std::int64_t> page_index_;  // page id -> virtual page number
+  std::vector<WalkKey> walk_keys_;
+  Slots slots_;
+  const std::vector<ModelSlot>* layout_ = nullptr;
+  const std::vector<SlotAccess>* access_ = nullptr;
+};
+
+}  // namespace tlbcheck::model::machine

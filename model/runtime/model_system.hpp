@@ -1,0 +1,101 @@
+// ModelSystem: a compiled protocol as a checker::System. Owns the source,
+// the checked module and the program; executes steps with the bytecode
+// interpreter (vm.cpp).
+//
+// Thread-safety: immutable after construction; every const member is safe to
+// call from many threads, each with its own Scratch.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checker/system.hpp"
+#include "model/sema/sema.hpp"
+#include "model/lower/lower.hpp"
+#include "model/machine/machine.hpp"
+#include "model/runtime/native.hpp"
+#include "model/bytecode/program.hpp"
+#include "model/lang/source.hpp"
+
+namespace tlbcheck::model {
+
+class ModelSystem final : public checker::System {
+ public:
+  ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module, Lowered compiled, std::vector<bool> enabled);
+
+  std::string_view name() const override { return module_.protocol; }
+  const checker::Layout& layout() const override { return layout_; }
+  std::span<const checker::Group> groups() const override { return groups_; }
+  std::span<const checker::PropertyInfo> properties() const override { return properties_; }
+
+  void initial(checker::StateRef out) const override;
+  std::unique_ptr<checker::Scratch> make_scratch() const override;
+  void next(checker::ConstStateRef s, checker::Scratch& scratch, checker::EmitFn emit) const override;
+  checker::Verdict check(checker::ConstStateRef s) const override;
+  bool is_final(checker::ConstStateRef s) const override;
+  std::string format_slot(std::uint32_t slot, checker::ConstStateRef s) const override;
+  std::string explain_violation(checker::ConstStateRef before, checker::GroupId group,
+                                checker::ConstStateRef after) const override;
+  std::string explain_deadlock(checker::ConstStateRef s) const override;
+  StepText describe_step(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const override;
+  std::vector<std::uint32_t> involved_slots(checker::ConstStateRef before, checker::GroupId group,
+                                            checker::ConstStateRef after) const override;
+
+  const AnalyzedModule& module() const { return module_; }
+  const Program& program() const { return program_; }
+  const std::vector<OptionInfo>& options() const { return module_.options; }
+  const std::vector<bool>& enabled() const { return enabled_; }
+
+  // Runs steps as compiled C from now on (model/native.hpp). On failure
+  // returns false, says why in `error`, and keeps the interpreter.
+  bool use_native(std::string& error);
+  const NativeCode* native() const { return native_.get(); }
+
+ private:
+  struct Scratch;
+  enum class Outcome { Done, Error };
+
+  std::int64_t read(std::uint32_t slot, const checker::Word* s) const;
+  void write(std::uint32_t slot, checker::Word* s, std::int64_t v) const;
+  void run_process(std::uint32_t p, checker::ConstStateRef s, Scratch& w, checker::EmitFn emit) const;
+  void run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratch& w, checker::EmitFn emit) const;
+  bool runnable(const ProcessInstance& p, const checker::Word* s) const;
+  bool hw(const Instr& in, checker::Word* st, const std::int64_t* args, std::int64_t& result, Scratch& w) const;
+  void exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& w, int sp = 0) const;
+  void start(std::uint32_t ip, checker::Word* st, Scratch& w) const;  // a step: native or interpreted
+  void emit_violation(Scratch& w, std::uint32_t ip, std::int32_t site, std::int64_t value, checker::Word* st) const;
+  static void native_end(const NativeEnv* env, std::uint32_t ip, std::uint64_t* st);
+  static void native_violate(const NativeEnv* env, std::uint32_t ip, std::int32_t site, std::int64_t value, std::uint64_t* st);
+  static void native_resume(const NativeEnv* env, std::uint32_t ip, std::uint64_t* st, int depth, const std::int64_t* stack, int sp);
+  std::optional<std::int64_t> eval(std::uint32_t entry, const checker::Word* st) const;
+  std::string where(std::uint32_t src) const;      // "file.tlb:12"
+  std::string line_text(std::uint32_t src) const;  // the trimmed source line
+  std::string terms_text(const std::vector<std::pair<std::string, std::uint32_t>>& terms, const checker::Word* st) const;
+  std::string format_value(std::uint32_t slot, std::int64_t v) const;
+
+  std::unique_ptr<SourceFile> file_;
+  AnalyzedModule module_;
+  Program program_;
+  std::vector<SiteTerms> site_terms_;
+  std::vector<std::vector<std::pair<std::string, std::uint32_t>>> invariant_terms_;
+  std::vector<Witness> invariant_witness_;
+  std::vector<bool> enabled_;
+  checker::Layout layout_;
+  std::vector<checker::Group> groups_;
+  std::vector<std::uint32_t> group_process_;
+  std::vector<checker::PropertyInfo> properties_;
+  // the machine
+  machine::Machine machine_;
+  struct HwGroup {
+    enum Kind : std::uint8_t { Deliver, Speculate, Preempt, Writeback, Evict } kind;
+    int cpu;
+    int index;  // the irq, the page, the task, or the cache line (colour * frames + frame)
+  };
+  std::vector<HwGroup> hw_groups_;
+  std::uint32_t first_hw_group_ = 0;
+  std::unique_ptr<NativeCode> native_;
+};
+
+}  // namespace tlbcheck::model

@@ -1,0 +1,1126 @@
+// The step interpreter: runs one process's step on a copy of the state.
+// Hot path: no allocation, no exceptions; the only recursion is at `either`
+// (one level per nested fork, bounded by kMaxForkDepth).
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cassert>
+#include <cstring>
+
+#include "model/runtime/model_system.hpp"
+#include "properties/catalogue.hpp"
+
+namespace tlbcheck::model {
+
+namespace {
+
+constexpr int kMaxForkDepth = kNativeMaxForkDepth;
+constexpr std::uint32_t kStepBudget = 1u << 20;  // instructions one step may run
+
+// The binary operators: 64-bit, wrapping (stores check ranges, not arithmetic).
+inline std::int64_t binary(Op op, std::int64_t x, std::int64_t y) {
+  switch (op) {
+    case Op::Add: return std::int64_t(std::uint64_t(x) + std::uint64_t(y));
+    case Op::Sub: return std::int64_t(std::uint64_t(x) - std::uint64_t(y));
+    case Op::Mul: return std::int64_t(std::uint64_t(x) * std::uint64_t(y));
+    case Op::Shl: return (y < 0 || y > 62) ? 0 : std::int64_t(std::uint64_t(x) << y);
+    case Op::Shr: return (y < 0 || y > 62) ? (x < 0 ? -1 : 0) : (x >> y);
+    case Op::BitAnd: return x & y;
+    case Op::BitOr: return x | y;
+    case Op::BitXor: return x ^ y;
+    case Op::Eq: return x == y;
+    case Op::Ne: return x != y;
+    case Op::Lt: return x < y;
+    case Op::Le: return x <= y;
+    case Op::Gt: return x > y;
+    default: return x >= y;
+  }
+}
+
+}  // namespace
+
+struct ModelSystem::Scratch final : checker::Scratch {
+  Scratch(const ModelSystem& system, std::uint32_t words) : buffers(std::size_t(words) * (kMaxForkDepth + 1)), words(words) {
+    env = NativeEnv{const_cast<ModelSystem*>(&system), this, buffers.data(), &budget, &native_end, &native_violate, &native_resume};
+  }
+  Scratch(const Scratch&) = delete;  // env points into it
+  Scratch& operator=(const Scratch&) = delete;
+  checker::Word* buffer(int depth) { return buffers.data() + std::size_t(depth) * words; }
+
+  std::vector<checker::Word> buffers;
+  std::uint32_t words;
+  std::array<std::int64_t, kMaxStack + 8> stack{};
+  // the step being run
+  const checker::EmitFn* emit = nullptr;
+  checker::GroupId group;
+  std::uint32_t process = 0;
+  std::uint32_t budget = 0;
+  // the last violation recorded (for explanations)
+  std::int64_t diag_value = 0;
+  machine::Effect diag_effect;
+  std::int64_t diag_page = -1;
+  std::uint32_t end_ip = 0;  // the instruction that ended the step last emitted
+  NativeEnv env{};           // native steps' view of this scratch
+};
+
+std::int64_t ModelSystem::read(std::uint32_t slot, const checker::Word* s) const { return program_.access[slot].get(s); }
+
+void ModelSystem::write(std::uint32_t slot, checker::Word* s, std::int64_t v) const { program_.access[slot].set(s, v); }
+
+void ModelSystem::run_process(std::uint32_t p, checker::ConstStateRef s, Scratch& w, checker::EmitFn emit) const {
+  const ProcessInstance& proc = program_.processes[p];
+  std::int64_t loc = read(proc.pc_slot, s.data());
+  if (loc == 0) return;  // ended
+  checker::Word* st = w.buffer(0);
+  checker::copy_state(st, s.data(), s.size());
+  w.emit = &emit;
+  w.group = checker::GroupId{proc.first_group + std::uint32_t(loc) - 1};
+  w.process = p;
+  w.budget = kStepBudget;
+  start(proc.locations[std::size_t(loc)], st, w);
+}
+
+// A step from `ip` (w.process, w.group, w.emit and w.budget set): compiled
+// when native code is loaded, interpreted otherwise.
+void ModelSystem::start(std::uint32_t ip, checker::Word* st, Scratch& w) const {
+  if (!native_) {
+    exec(ip, st, 0, w);
+    return;
+  }
+  native_->step(w.process)(&w.env, ip, st, 0);
+}
+
+void ModelSystem::native_end(const NativeEnv* env, std::uint32_t ip, std::uint64_t* st) {
+  auto& w = *static_cast<Scratch*>(env->scratch);
+  w.end_ip = ip;
+  (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
+}
+
+void ModelSystem::native_violate(const NativeEnv* env, std::uint32_t ip, std::int32_t site, std::int64_t value, std::uint64_t* st) {
+  static_cast<const ModelSystem*>(env->system)->emit_violation(*static_cast<Scratch*>(env->scratch), ip, site, value, st);
+}
+
+// The step ends at instruction ip with a violation of `site` (value: the
+// offending value, for the explanation): recorded in the state, emitted.
+void ModelSystem::emit_violation(Scratch& w, std::uint32_t ip, std::int32_t site, std::int64_t value, checker::Word* st) const {
+  w.diag_value = value;
+  w.end_ip = ip;
+  write(program_.violation_slot, st, site);
+  (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
+}
+
+void ModelSystem::native_resume(const NativeEnv* env, std::uint32_t ip, std::uint64_t* st, int depth, const std::int64_t* stack, int sp) {
+  const auto& self = *static_cast<const ModelSystem*>(env->system);
+  auto& w = *static_cast<Scratch*>(env->scratch);
+  std::copy(stack, stack + sp, w.stack.begin());
+  self.exec(ip, st, depth, w, sp);
+}
+
+bool ModelSystem::use_native(std::string& error) {
+  native_ = NativeCode::build(program_, module_.cpus, error);
+  return native_ != nullptr;
+}
+
+// A process runs when its CPU is not in an interrupt handler; a handler
+// instance runs when it is the innermost one on its CPU.
+bool ModelSystem::runnable(const ProcessInstance& p, const checker::Word* s) const {
+  if (!program_.has_machine) return true;
+  int depth = machine_.depth(s, p.cpu);
+  if (p.handler) return depth == p.level;
+  if (depth != 0) return false;
+  return p.task < 0 || machine_.get(s, program_.current[std::size_t(p.cpu)]) == p.task;
+}
+
+void ModelSystem::next(checker::ConstStateRef s, checker::Scratch& scratch, checker::EmitFn emit) const {
+  auto& w = static_cast<Scratch&>(scratch);
+  for (std::uint32_t p = 0; p < program_.processes.size(); ++p) {
+    if (runnable(program_.processes[p], s.data())) run_process(p, s, w, emit);
+  }
+  for (std::uint32_t g = 0; g < hw_groups_.size(); ++g) run_hardware(g, s, w, emit);
+}
+
+// Hardware transitions: an interrupt is taken, or a CPU walks the page
+// tables on its own (speculation). Only transitions that change the state
+// are reported.
+void ModelSystem::run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratch& w, checker::EmitFn emit) const {
+  const HwGroup& hg = hw_groups_[g];
+  checker::GroupId group{first_hw_group_ + g};
+  checker::Word* st = w.buffer(0);
+  if (hg.kind == HwGroup::Deliver) {
+    int c = hg.cpu;
+    if (!machine_.irqs_on(s.data(), c)) return;
+    int depth = machine_.depth(s.data(), c);
+    if (depth >= program_.machine.irq_nesting) return;
+    bool device = program_.irq_device[std::size_t(hg.index)];
+    std::uint32_t counter = 0;
+    if (device) {
+      std::size_t k = 0;
+      for (int h = 0; h < hg.index; ++h) k += program_.irq_device[std::size_t(h)] ? 1 : 0;
+      counter = program_.hw.fires_left[k];
+      if (machine_.get(s.data(), counter) == 0) return;
+    } else if (((machine_.get(s.data(), program_.hw.ipi_pending[std::size_t(c)]) >> hg.index) & 1) == 0) {
+      return;
+    }
+    std::memcpy(st, s.data(), s.size_bytes());
+    if (device) machine_.set(st, counter, machine_.get(st, counter) - 1);
+    else machine_.set(st, program_.hw.ipi_pending[std::size_t(c)], machine_.get(st, program_.hw.ipi_pending[std::size_t(c)]) & ~(std::int64_t(1) << hg.index));
+    machine_.set(st, program_.hw.irq_depth[std::size_t(c)], depth + 1);
+    machine_.set(st, program_.hw.irqs_on[std::size_t(c)], 0);  // interrupt gates clear IF
+    for (const ProcessInstance& p : program_.processes) {
+      if (!p.handler || p.cpu != c || p.level != depth + 1 || p.irq != hg.index) continue;
+      write(p.pc_slot, st, 1);
+      const auto& args = program_.ipi_args[std::size_t(c) * program_.irq_names.size() + std::size_t(hg.index)];
+      for (std::size_t i = 0; i < p.param_slots.size() && i < args.size(); ++i) write(p.param_slots[i], st, read(args[i], st));
+    }
+    emit(group, checker::ConstStateRef(st, w.words));
+    return;
+  }
+  if (hg.kind == HwGroup::Writeback || hg.kind == HwGroup::Evict) {
+    int words = program_.machine.words;
+    int word = hg.index % words;
+    int colour = hg.index / words / program_.frames;
+    std::int64_t frame = (hg.index / words) % program_.frames;
+    std::memcpy(st, s.data(), s.size_bytes());
+    bool changed = hg.kind == HwGroup::Writeback ? machine_.cache_writeback(st, colour, frame, word) : machine_.cache_evict(st, colour, frame, word);
+    if (changed) emit(group, checker::ConstStateRef(st, w.words));
+    return;
+  }
+  if (hg.kind == HwGroup::Preempt) {
+    // the task is switched away at a step boundary with preemption allowed
+    int c = hg.cpu;
+    std::uint32_t pid = program_.task_process[std::size_t(hg.index)];
+    const ProcessInstance& proc = program_.processes[pid];
+    if (machine_.get(s.data(), program_.current[std::size_t(c)]) != hg.index) return;
+    if (machine_.depth(s.data(), c) != 0 || !machine_.irqs_on(s.data(), c)) return;
+    if (machine_.get(s.data(), program_.preempt_count[std::size_t(c)]) != 0) return;
+    std::int64_t loc = read(proc.pc_slot, s.data());
+    if (loc == 0 || loc == proc.zombie_location || program_.no_preempt[proc.locations[std::size_t(loc)]]) return;
+    std::memcpy(st, s.data(), s.size_bytes());
+    write(program_.task_resume[std::size_t(hg.index)], st, loc);
+    w.group = group;
+    w.process = pid;
+    w.budget = kStepBudget;
+    auto filtered = [&](checker::GroupId gid, checker::ConstStateRef succ) {
+      if (!std::equal(succ.begin(), succ.end(), s.begin())) emit(gid, succ);
+    };
+    checker::EmitFn forward(filtered);
+    w.emit = &forward;
+    start(proc.preempt_entry, st, w);
+    return;
+  }
+  std::memcpy(st, s.data(), s.size_bytes());
+  bool check = enabled_[std::size_t(properties::BuiltinProperty::StaleTranslation)];
+  machine::Effect e = machine_.speculate(st, hg.cpu, hg.index, check);
+  if (e.kind == machine::Effect::Violation) {
+    w.diag_effect = e;
+    w.diag_page = hg.index;
+    write(program_.violation_slot, st, program_.speculation_site);
+    emit(group, checker::ConstStateRef(st, w.words));
+    return;
+  }
+  if (!std::equal(st, st + w.words, s.data())) emit(group, checker::ConstStateRef(st, w.words));
+}
+
+// Executes from `ip` until the step ends; emits the successor (if any).
+void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& w, int sp) const {
+  std::int64_t* stack = w.stack.data();
+  const Instr* code = program_.code.data();
+  const ProcessInstance& proc = program_.processes[w.process];
+  const std::int64_t cpus = module_.cpus;
+  auto violate = [&](std::int32_t site, std::int64_t value) { emit_violation(w, ip, site, value, st); };
+  for (;;) {
+    // bytecode/stack_check.hpp bounds the stack of every step at compile time
+    assert(sp >= 0 && std::uint32_t(sp) <= kMaxStack && "the stack check missed a path");
+    if (--w.budget == 0) {
+      violate(std::int32_t(proc.runaway_site), 0);
+      return;
+    }
+    const Instr& in = code[ip];
+    switch (in.op) {
+      case Op::Push: stack[sp++] = in.a; ++ip; break;
+      case Op::Load: stack[sp++] = read(std::uint32_t(in.a), st); ++ip; break;
+      case Op::LoadDyn: {
+        std::int64_t off = stack[--sp];
+        stack[sp++] = read(std::uint32_t(in.a + off), st);
+        ++ip;
+        break;
+      }
+      case Op::Store:
+      case Op::StoreDyn: {
+        std::int64_t v = stack[--sp];
+        std::uint32_t slot = std::uint32_t(in.a);
+        if (in.op == Op::StoreDyn) slot += std::uint32_t(stack[--sp]);
+        const ModelSlot& m = program_.slots[slot];
+        if (v < m.lo || v > m.hi) {
+          violate(in.b, v);
+          return;
+        }
+        write(slot, st, v);
+        ++ip;
+        break;
+      }
+      case Op::Index: {
+        std::int64_t i = stack[--sp];
+        if (i < 0 || i >= in.a) {
+          violate(in.c, i);
+          return;
+        }
+        stack[sp - 1] += i * in.b;
+        ++ip;
+        break;
+      }
+      case Op::Neg: stack[sp - 1] = -stack[sp - 1]; ++ip; break;
+      case Op::Not: stack[sp - 1] = !stack[sp - 1]; ++ip; break;
+      case Op::Compl: stack[sp - 1] = in.a != 0 ? (~stack[sp - 1] & in.a) : ~stack[sp - 1]; ++ip; break;
+      case Op::Weight: stack[sp - 1] = std::popcount(std::uint64_t(stack[sp - 1])); ++ip; break;
+      case Op::Div:
+      case Op::Mod: {
+        std::int64_t y = stack[--sp];
+        if (y == 0) {
+          violate(in.c, 0);
+          return;
+        }
+        stack[sp - 1] = in.op == Op::Div ? stack[sp - 1] / y : stack[sp - 1] % y;
+        ++ip;
+        break;
+      }
+      case Op::Add: case Op::Sub: case Op::Mul: case Op::Shl: case Op::Shr: case Op::BitAnd:
+      case Op::BitOr: case Op::BitXor: case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le:
+      case Op::Gt: case Op::Ge: {
+        std::int64_t y = stack[--sp];
+        stack[sp - 1] = binary(in.op, stack[sp - 1], y);
+        ++ip;
+        break;
+      }
+      case Op::TestBit: {
+        std::int64_t mask = stack[--sp];
+        std::int64_t c = stack[sp - 1];
+        if (c < 0 || c >= cpus) {
+          violate(in.c, c);
+          return;
+        }
+        stack[sp - 1] = (mask >> c) & 1;
+        ++ip;
+        break;
+      }
+      case Op::MaskOf: {
+        std::int64_t c = stack[sp - 1];
+        if (c < 0 || c >= cpus) {
+          violate(in.c, c);
+          return;
+        }
+        stack[sp - 1] = std::int64_t(1) << c;
+        ++ip;
+        break;
+      }
+      case Op::BitRmw: {
+        std::int64_t c = stack[--sp];
+        std::uint32_t slot = std::uint32_t(in.a + stack[--sp]);
+        if (c < 0 || c >= cpus) {
+          violate(in.c, c);
+          return;
+        }
+        std::int64_t old = read(slot, st);
+        write(slot, st, in.b != 0 ? (old | (std::int64_t(1) << c)) : (old & ~(std::int64_t(1) << c)));
+        stack[sp++] = (old >> c) & 1;
+        ++ip;
+        break;
+      }
+      case Op::Pop: --sp; ++ip; break;
+      case Op::Jmp: ip = std::uint32_t(in.a); break;
+      case Op::Jz: ip = stack[--sp] == 0 ? std::uint32_t(in.a) : ip + 1; break;
+      case Op::JzKeep:
+        if (stack[sp - 1] == 0) {
+          ip = std::uint32_t(in.a);
+        } else {
+          --sp;
+          ++ip;
+        }
+        break;
+      case Op::JnzKeep:
+        if (stack[sp - 1] != 0) {
+          ip = std::uint32_t(in.a);
+        } else {
+          --sp;
+          ++ip;
+        }
+        break;
+      case Op::Fork: {
+        if (depth >= kMaxForkDepth) {
+          violate(std::int32_t(proc.runaway_site), 0);
+          return;
+        }
+        // alternatives 1..n-1 on copies, the last one in place
+        for (std::int32_t k = 1; k < in.a; ++k) {
+          checker::Word* copy = w.buffer(depth + 1);
+          std::memcpy(copy, st, std::size_t(w.words) * sizeof(checker::Word));
+          exec(std::uint32_t(code[ip + std::uint32_t(k)].a), copy, depth + 1, w);
+          if (w.budget == 0) return;
+        }
+        ip = std::uint32_t(code[ip + std::uint32_t(in.a)].a);
+        break;
+      }
+      case Op::Await:
+        if (stack[--sp] == 0) return;  // not enabled
+        ++ip;
+        break;
+      case Op::Check:
+        if (stack[--sp] == 0) {
+          violate(in.a, 0);
+          return;
+        }
+        ++ip;
+        break;
+      case Op::Fail:
+        violate(in.a, 0);
+        return;
+      case Op::Yield:
+        w.end_ip = ip;
+        write(proc.pc_slot, st, in.b);
+        (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
+        return;
+      case Op::Halt:
+        w.end_ip = ip;
+        write(proc.pc_slot, st, 0);
+        (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
+        return;
+      case Op::IrqReturn:
+        w.end_ip = ip;
+        write(proc.pc_slot, st, 0);
+        machine_.set(st, program_.hw.irq_depth[std::size_t(proc.cpu)], machine_.depth(st, proc.cpu) - 1);
+        machine_.set(st, program_.hw.irqs_on[std::size_t(proc.cpu)], 1);  // iret restores IF
+        (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
+        return;
+      case Op::Runnable: {
+        std::size_t t = std::size_t(in.a);
+        const ProcessInstance& other = program_.processes[program_.task_process[t]];
+        std::int64_t loc = read(other.pc_slot, st);
+        bool ok = machine_.get(st, program_.task_asleep[t]) == 0 && loc != 0 && loc != other.zombie_location;
+        stack[sp++] = ok ? 1 : 0;
+        ++ip;
+        break;
+      }
+      case Op::Switch:
+        machine_.set(st, program_.current[std::size_t(proc.cpu)], stack[--sp]);
+        ++ip;
+        break;
+      case Op::Resume: {
+        w.end_ip = ip;
+        std::uint32_t slot = program_.task_resume[std::size_t(proc.task)];
+        write(proc.pc_slot, st, read(slot, st));
+        write(slot, st, 0);
+        (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
+        return;
+      }
+      case Op::Exit:
+        w.end_ip = ip;
+        write(proc.pc_slot, st, 0);
+        (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
+        return;
+      case Op::Access: {
+        const AccessKind access = AccessKind(in.a);
+        const bool writes = access == AccessKind::Store || access == AccessKind::StoreWord;
+        const bool by_word = access == AccessKind::LoadWord || access == AccessKind::StoreWord;
+        std::int64_t value = writes ? stack[--sp] : 0;
+        std::int64_t word = by_word ? stack[--sp] : 0;
+        std::int64_t page = stack[--sp];
+        int kind = writes ? 2 : access == AccessKind::Touch ? 0 : 1;  // machine_.access: 0 touch, 1 read, 2 write
+        if (word < 0 || word >= program_.machine.words) {
+          machine::Effect bad;
+          bad.kind = machine::Effect::Violation;
+          bad.runtime = "word " + std::to_string(word) + " is outside the page (words = " + std::to_string(program_.machine.words) + ")";
+          w.diag_effect = bad;
+          violate(in.b + 1, word);
+          return;
+        }
+        bool check = enabled_[std::size_t(properties::BuiltinProperty::StaleTranslation)];
+        std::int64_t space = proc.task >= 0 ? machine_.get(st, program_.task_mm[std::size_t(proc.task)]) : -2;
+        bool check_cache = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
+        machine::Effect e = machine_.access(st, proc.cpu, page, kind, value, check, space >= 0 ? space : -2, check_cache, int(word));
+        if (e.kind == machine::Effect::Fault) {
+          if (in.c < 0) {  // no page-fault handler
+            w.diag_page = page;
+            violate(in.b + 3, page);
+            return;
+          }
+          ip = std::uint32_t(in.c);
+          break;
+        }
+        if (e.kind == machine::Effect::Violation) {
+          w.diag_effect = e;
+          w.diag_page = page;
+          // b + 1, b + 2: the access's runtime-error and stale-cache sites
+          violate(!e.runtime.empty() ? in.b + 1 : e.stale == machine::Stale::CacheStale ? in.b + 2 : in.b, value);
+          return;
+        }
+        if (kind == 1) stack[sp++] = e.value;
+        ++ip;
+        break;
+      }
+      case Op::Hw: {
+        const StackEffect effect = stack_effect(in);
+        sp -= effect.pops;
+        std::int64_t result = 0;
+        if (!hw(in, st, stack + sp, result, w)) {
+          violate(w.diag_effect.stale == machine::Stale::CacheStale ? in.c : in.b, w.diag_value);
+          return;
+        }
+        if (effect.pushes != 0) stack[sp++] = result;
+        ++ip;
+        break;
+      }
+      case Op::Return:
+        return;  // not reached in a step
+    }
+  }
+}
+
+// A machine built-in on its arguments (`args`, in the order of the call;
+// send_ipi's handler arguments first); its value, if it has one, goes to
+// `result`. Returns false on a runtime error (w.diag_effect says which).
+bool ModelSystem::hw(const Instr& in, checker::Word* st, const std::int64_t* args, std::int64_t& result, Scratch& w) const {
+  const ProcessInstance& proc = program_.processes[w.process];
+  const int cpu = proc.cpu;
+  auto fail = [&](machine::Effect e) {
+    w.diag_effect = std::move(e);
+    w.diag_value = 0;
+    return false;
+  };
+  auto page_ok = [&](std::int64_t page) { return page >= 0 && page < machine_.pages(); };
+  auto runtime_error = [](std::string message) {
+    machine::Effect e;
+    e.kind = machine::Effect::Violation;
+    e.runtime = std::move(message);
+    return e;
+  };
+  machine::Effect e;
+  switch (Builtin(in.a)) {
+    case Builtin::Pgd: {
+      std::int64_t mm = args[0];
+      if (mm < 0) return fail(runtime_error("pgd(none): no mm"));
+      result = machine_.get(st, program_.hw.pgd[std::size_t(mm)]);
+      return true;
+    }
+    case Builtin::ReadCr3: result = machine_.get(st, program_.hw.cr3[std::size_t(cpu)]); return true;
+    case Builtin::WriteCr3: {
+      machine_.set(st, program_.hw.cr3[std::size_t(cpu)], args[0]);
+      // without PCIDs a root load flushes the TLB and walk caches; with them, nothing
+      if (!program_.machine.pcid) machine_.invalidate_all(st, cpu);
+      return true;
+    }
+    case Builtin::TlbFlushAsid: {
+      std::int64_t mm = args[0];
+      if (mm < 0) return fail(runtime_error("tlb_flush_asid(none)"));
+      machine_.invalidate_all(st, cpu, program_.machine.pcid ? mm : -1);
+      return true;
+    }
+    case Builtin::PageIsKernel: {
+      std::int64_t page = args[0];
+      result = page >= 0 && std::size_t(page) < program_.page_kernel.size() && program_.page_kernel[std::size_t(page)] ? 1 : 0;
+      return true;
+    }
+    case Builtin::Cr3Of: case Builtin::CurrentOf: {
+      std::int64_t c = args[0];
+      if (c < 0 || c >= module_.cpus) return fail(runtime_error("cpu " + std::to_string(c) + " does not exist"));
+      if (Builtin(in.a) == Builtin::Cr3Of) result = machine_.get(st, program_.hw.cr3[std::size_t(c)]);
+      else result = program_.current.empty() ? -1 : machine_.get(st, program_.current[std::size_t(c)]);
+      return true;
+    }
+    case Builtin::PtePresent: case Builtin::PteWrite: case Builtin::PteFrame: case Builtin::PtPresent: case Builtin::PtFrame: {
+      Builtin b = Builtin(in.a);
+      int level = b == Builtin::PtPresent || b == Builtin::PtFrame ? int(args[2]) : 1;
+      std::int64_t mm = args[0], page = args[1];
+      e = machine_.pt_get(st, mm, page, level);
+      if (e.kind != machine::Effect::Ok) return fail(e);
+      std::int64_t raw = e.value;
+      if (b == Builtin::PtePresent || b == Builtin::PtPresent) result = raw != 0;
+      else if (b == Builtin::PteWrite) result = raw != 0 && ((raw - 1) % 2) != 0;
+      else result = raw == 0 ? -1 : (raw - 1) / 2;
+      return true;
+    }
+    case Builtin::SetPte: {
+      std::int64_t mm = args[0], page = args[1], f = args[2];
+      bool writable = args[3] != 0;
+      e = machine_.pt_put(st, mm, page, 1, f < 0 ? -1 : 1 + 2 * f + (writable ? 1 : 0));
+      if (f < 0) return fail(runtime_error("set_pte to frame none: use pte_clear"));
+      return e.kind == machine::Effect::Ok ? true : fail(e);
+    }
+    case Builtin::PtSet: {
+      std::int64_t mm = args[0], page = args[1], f = args[3];
+      int level = int(args[2]);
+      if (f < 0) return fail(runtime_error("pt_set to frame none: use pt_clear"));
+      e = machine_.pt_put(st, mm, page, level, 1 + 2 * f + 1);
+      return e.kind == machine::Effect::Ok ? true : fail(e);
+    }
+    case Builtin::PteClear: case Builtin::PteGetAndClear: case Builtin::PteWrprotect: case Builtin::PtClear: {
+      Builtin b = Builtin(in.a);
+      int level = b == Builtin::PtClear ? int(args[2]) : 1;
+      std::int64_t mm = args[0], page = args[1];
+      if (!page_ok(page)) return fail(runtime_error("no such page"));
+      e = machine_.pt_get(st, mm, page, level);
+      if (e.kind != machine::Effect::Ok) return fail(e);
+      std::int64_t raw = e.value;
+      std::int64_t next = b == Builtin::PteWrprotect ? (raw == 0 ? 0 : raw - ((raw - 1) % 2)) : 0;
+      if (raw != 0) {
+        e = machine_.pt_put(st, mm, page, level, next);
+        if (e.kind != machine::Effect::Ok) return fail(e);
+      }
+      if (b == Builtin::PteGetAndClear) result = raw == 0 ? -1 : (raw - 1) / 2;
+      return true;
+    }
+    case Builtin::AllocFrame: result = machine_.alloc(st, machine::FrameKind::Data).value; return true;
+    case Builtin::AllocTable: result = machine_.alloc(st, machine::FrameKind::Table).value; return true;
+    case Builtin::FreeFrame: case Builtin::FreeTable: {
+      e = machine_.release(st, args[0], Builtin(in.a) == Builtin::FreeFrame ? machine::FrameKind::Data : machine::FrameKind::Table);
+      return e.kind == machine::Effect::Ok ? true : fail(e);
+    }
+    case Builtin::Invlpg: {  // with PCIDs, INVLPG drops the current address space's entries only
+      std::int64_t page = args[0];
+      std::int64_t tag = program_.machine.pcid ? machine_.current_tag(st, cpu) : -1;
+      if (!program_.machine.pcid || tag >= 0) machine_.invalidate_page(st, cpu, page, program_.machine.invlpg_drops_walk_cache, tag);
+      return true;
+    }
+    case Builtin::TlbiPage: case Builtin::TlbiPageLocal: {
+      std::int64_t page = args[0];
+      bool last_level = args[1] != 0;
+      for (int c = 0; c < module_.cpus; ++c) {
+        if (Builtin(in.a) == Builtin::TlbiPage || c == cpu) machine_.invalidate_page(st, c, page, !last_level);
+      }
+      return true;
+    }
+    case Builtin::TlbFlushLocal: machine_.invalidate_all(st, cpu); return true;
+    case Builtin::TlbiAll:
+      for (int c = 0; c < module_.cpus; ++c) machine_.invalidate_all(st, c);
+      return true;
+    case Builtin::SendIpi: {  // args: the handler's arguments, then target and handler
+      const std::size_t nargs = in.extra;
+      std::int64_t target = args[nargs];
+      int irq = int(args[nargs + 1]);
+      std::size_t nirqs = program_.irq_names.size();
+      e = machine_.send_ipi(st, target, in.c == 1, irq);
+      if (e.kind != machine::Effect::Ok) {
+        w.diag_effect = e;
+        w.diag_value = target;
+        return false;
+      }
+      for (int c = 0; c < module_.cpus && nargs > 0; ++c) {  // the arguments travel with the IPI
+        bool hit = in.c == 1 ? ((target >> c) & 1) != 0 : target == c;
+        if (!hit) continue;
+        const auto& slots = program_.ipi_args[std::size_t(c) * nirqs + std::size_t(irq)];
+        for (std::size_t i = 0; i < nargs; ++i) {
+          std::int64_t v = args[i];
+          const ModelSlot& m = program_.slots[slots[i]];
+          if (v < m.lo || v > m.hi) return fail(runtime_error("argument " + std::to_string(v) + " does not fit '" + m.pub.name + "' of type " + m.pub.type));
+          write(slots[i], st, v);
+        }
+      }
+      return true;
+    }
+    case Builtin::IrqDisable: machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], 0); return true;
+    case Builtin::IrqEnable: machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], 1); return true;
+    case Builtin::IrqSave:
+      result = machine_.irqs_on(st, cpu) ? 1 : 0;
+      machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], 0);
+      return true;
+    case Builtin::IrqRestore: machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], args[0] != 0 ? 1 : 0); return true;
+    case Builtin::IrqsDisabled: result = machine_.irqs_on(st, cpu) ? 0 : 1; return true;
+    case Builtin::WakeUp: {
+      std::int64_t t = args[0];
+      if (t < 0) return fail(runtime_error("wake_up(none)"));
+      machine_.set(st, program_.task_asleep[std::size_t(t)], 0);
+      return true;
+    }
+    case Builtin::PreemptDisable: case Builtin::PreemptEnable: {
+      std::uint32_t slot = program_.preempt_count[std::size_t(cpu)];
+      std::int64_t n = machine_.get(st, slot) + (Builtin(in.a) == Builtin::PreemptDisable ? 1 : -1);
+      if (n < 0) return fail(runtime_error("preempt_enable() without a matching preempt_disable()"));
+      if (n > 7) return fail(runtime_error("preempt_disable() nested more than 7 deep"));
+      machine_.set(st, slot, n);
+      return true;
+    }
+    case Builtin::PreemptCount: result = program_.preempt_count.empty() ? 0 : machine_.get(st, program_.preempt_count[std::size_t(cpu)]); return true;
+    case Builtin::KernelLoad: case Builtin::KernelStore: case Builtin::CopyPage: case Builtin::FlushDcachePage: {
+      Builtin b = Builtin(in.a);
+      bool check = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
+      std::int64_t f = args[0];
+      std::int64_t value = b == Builtin::KernelStore ? args[1] : 0;
+      std::int64_t src = b == Builtin::CopyPage ? args[1] : 0;
+      if (f < 0 || (b == Builtin::CopyPage && src < 0)) return fail(runtime_error("a cache operation on frame none"));
+      if (b == Builtin::CopyPage) {  // copy_page(dst, src): every word, through the kernel's mapping
+        e = machine_.copy_page(st, f, src, check);
+        if (e.kind != machine::Effect::Ok) return fail(e);
+        return true;
+      }
+      if (program_.machine.colours == 0) {  // no data cache: memory itself (word 0)
+        if (b == Builtin::KernelLoad) result = machine_.get(st, machine_.value_slot(f, 0));
+        if (b == Builtin::KernelStore) {
+          if (value < 0 || value >= program_.machine.values) return fail(runtime_error("kernel_store of a value outside 0..values-1"));
+          machine_.set(st, machine_.value_slot(f, 0), value);
+        }
+        return true;
+      }
+      int k = machine_.kernel_colour();
+      if (b == Builtin::KernelLoad) {
+        e = machine_.cache_read(st, k, f, 0, check);
+        if (e.kind != machine::Effect::Ok) return fail(e);
+        result = e.value;
+      } else if (b == Builtin::KernelStore) {
+        if (value < 0 || value >= program_.machine.values) return fail(runtime_error("kernel_store of a value outside 0..values-1"));
+        machine_.cache_write(st, k, f, 0, value);
+      } else {
+        for (int c = 0; c < program_.machine.colours; ++c) machine_.cache_flush(st, c, f);
+      }
+      return true;
+    }
+    case Builtin::FlushCachePage: case Builtin::FlushCacheMm: {
+      if (program_.machine.colours == 0) return true;  // no data cache: nothing to flush
+      std::int64_t mm = args[0];
+      std::int64_t only = Builtin(in.a) == Builtin::FlushCachePage ? args[1] : -1;
+      for (int page = 0; page < machine_.pages(); ++page) {
+        if (only >= 0 && page != only) continue;
+        e = machine_.pt_get(st, mm, page, 1);
+        if (e.kind != machine::Effect::Ok) return fail(e);
+        if (e.value != 0) machine_.cache_flush(st, machine_.colour_of(page), (e.value - 1) / 2);
+      }
+      return true;
+    }
+    default:
+      return fail(runtime_error("not a machine built-in"));
+  }
+}
+
+// Evaluates side-effect-free code (an invariant or an explanation snippet).
+// Returns nothing when the evaluation itself fails (an index out of range...).
+std::optional<std::int64_t> ModelSystem::eval(std::uint32_t ip, const checker::Word* st) const {
+  std::array<std::int64_t, kMaxStack + 8> stack;
+  int sp = 0;
+  const Instr* code = program_.code.data();
+  const std::int64_t cpus = module_.cpus;
+  for (std::uint32_t steps = 0; steps < kStepBudget; ++steps) {
+    const Instr& in = code[ip];
+    switch (in.op) {
+      case Op::Push: stack[sp++] = in.a; break;
+      case Op::Load: stack[sp++] = read(std::uint32_t(in.a), st); break;
+      case Op::LoadDyn: {
+        std::int64_t off = stack[--sp];
+        stack[sp++] = read(std::uint32_t(in.a + off), st);
+        break;
+      }
+      case Op::Index: {
+        std::int64_t i = stack[--sp];
+        if (i < 0 || i >= in.a) return std::nullopt;
+        stack[sp - 1] += i * in.b;
+        break;
+      }
+      case Op::Neg: stack[sp - 1] = -stack[sp - 1]; break;
+      case Op::Not: stack[sp - 1] = !stack[sp - 1]; break;
+      case Op::Compl: stack[sp - 1] = in.a != 0 ? (~stack[sp - 1] & in.a) : ~stack[sp - 1]; break;
+      case Op::Weight: stack[sp - 1] = std::popcount(std::uint64_t(stack[sp - 1])); break;
+      case Op::Div:
+      case Op::Mod: {
+        std::int64_t y = stack[--sp];
+        if (y == 0) return std::nullopt;
+        stack[sp - 1] = in.op == Op::Div ? stack[sp - 1] / y : stack[sp - 1] % y;
+        break;
+      }
+      case Op::Add: case Op::Sub: case Op::Mul: case Op::Shl: case Op::Shr: case Op::BitAnd:
+      case Op::BitOr: case Op::BitXor: case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le:
+      case Op::Gt: case Op::Ge: {
+        std::int64_t y = stack[--sp];
+        stack[sp - 1] = binary(in.op, stack[sp - 1], y);
+        break;
+      }
+      case Op::TestBit: {
+        std::int64_t mask = stack[--sp];
+        std::int64_t c = stack[sp - 1];
+        if (c < 0 || c >= cpus) return std::nullopt;
+        stack[sp - 1] = (mask >> c) & 1;
+        break;
+      }
+      case Op::MaskOf: {
+        std::int64_t c = stack[sp - 1];
+        if (c < 0 || c >= cpus) return std::nullopt;
+        stack[sp - 1] = std::int64_t(1) << c;
+        break;
+      }
+      case Op::Jmp: ip = std::uint32_t(in.a); continue;
+      case Op::Jz: ip = stack[--sp] == 0 ? std::uint32_t(in.a) : ip + 1; continue;
+      case Op::JzKeep:
+        if (stack[sp - 1] == 0) {
+          ip = std::uint32_t(in.a);
+          continue;
+        }
+        --sp;
+        break;
+      case Op::JnzKeep:
+        if (stack[sp - 1] != 0) {
+          ip = std::uint32_t(in.a);
+          continue;
+        }
+        --sp;
+        break;
+      case Op::Return:
+        return stack[sp - 1];
+      case Op::Hw: {  // pure machine reads (allowed in invariants)
+        Builtin b = Builtin(in.a);
+        sp -= stack_effect(in).pops;
+        const std::int64_t* args = stack.data() + sp;
+        if (b == Builtin::PageIsKernel) {
+          std::int64_t page = args[0];
+          stack[sp++] = page >= 0 && std::size_t(page) < program_.page_kernel.size() && program_.page_kernel[std::size_t(page)] ? 1 : 0;
+          break;
+        }
+        if (b == Builtin::Cr3Of || b == Builtin::CurrentOf) {
+          std::int64_t c = args[0];
+          if (c < 0 || c >= module_.cpus) return std::nullopt;
+          if (b == Builtin::Cr3Of) stack[sp++] = machine_.get(st, program_.hw.cr3[std::size_t(c)]);
+          else stack[sp++] = program_.current.empty() ? -1 : machine_.get(st, program_.current[std::size_t(c)]);
+          break;
+        }
+        if (b == Builtin::Pgd) {
+          std::int64_t mm = args[0];
+          if (mm < 0) return std::nullopt;
+          stack[sp++] = machine_.get(st, program_.hw.pgd[std::size_t(mm)]);
+          break;
+        }
+        int level = b == Builtin::PtPresent || b == Builtin::PtFrame ? int(args[2]) : 1;
+        std::int64_t mm = args[0], page = args[1];
+        machine::Effect e = machine_.pt_get(st, mm, page, level);
+        if (e.kind != machine::Effect::Ok) return std::nullopt;
+        std::int64_t raw = e.value;
+        if (b == Builtin::PtePresent || b == Builtin::PtPresent) stack[sp++] = raw != 0;
+        else if (b == Builtin::PteWrite) stack[sp++] = raw != 0 && ((raw - 1) % 2) != 0;
+        else if (b == Builtin::PteFrame || b == Builtin::PtFrame) stack[sp++] = raw == 0 ? -1 : (raw - 1) / 2;
+        else return std::nullopt;
+        break;
+      }
+      default:
+        return std::nullopt;  // not an expression instruction
+    }
+    ++ip;
+  }
+  return std::nullopt;
+}
+
+checker::Verdict ModelSystem::check(checker::ConstStateRef s) const {
+  std::int64_t site = read(program_.violation_slot, s.data());
+  if (site != 0) return {true, checker::PropertyId{program_.sites[std::size_t(site)].property}};
+  for (std::uint32_t i = 0; i < program_.invariant_entry.size(); ++i) {
+    std::uint32_t pid = properties::kFirstInvariant + i;
+    if (!enabled_[pid]) continue;
+    auto v = eval(program_.invariant_entry[i], s.data());
+    if (!v || *v == 0) return {true, checker::PropertyId{pid}};
+  }
+  return {};
+}
+
+bool ModelSystem::is_final(checker::ConstStateRef s) const {
+  for (const ProcessInstance& p : program_.processes) {
+    std::int64_t loc = read(p.pc_slot, s.data());
+    if (loc == 0 || loc == p.zombie_location) continue;
+    if (p.task >= 0 && machine_.get(s.data(), program_.task_asleep[std::size_t(p.task)]) != 0) continue;  // never woken
+    return false;
+  }
+  return true;
+}
+
+void ModelSystem::initial(checker::StateRef out) const {
+  std::copy(program_.initial.begin(), program_.initial.end(), out.begin());
+}
+
+std::unique_ptr<checker::Scratch> ModelSystem::make_scratch() const {
+  return std::make_unique<Scratch>(*this, program_.words);
+}
+
+// ---- explanations ------------------------------------------------------------
+
+std::string ModelSystem::explain_violation(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
+  std::int64_t site_id = read(program_.violation_slot, after.data());
+  if (site_id == 0) {
+    checker::Verdict v = check(after);
+    if (!v.violated) return "no property is violated";
+    std::uint32_t i = v.property.v - properties::kFirstInvariant;
+    const InvariantInfo& inv = module_.invariants[i];
+    std::string text = "invariant '" + std::string(inv.name) + "' (" + where(inv.loc.offset) + ") does not hold";
+    const Expr& e = module_.module.at(inv.expr);
+    (void)e;
+    const Witness& wit = invariant_witness_[i];
+    for (std::size_t k = 0; k < wit.values.size(); ++k) {  // name the value that breaks a forall
+      auto holds = eval(wit.values[k].second, after.data());
+      if (holds && *holds != 0) continue;
+      text += " for " + wit.var + " = " + wit.values[k].first;
+      std::string values = terms_text(wit.terms[k], after.data());
+      if (!values.empty()) text += ": " + values;
+      return text;
+    }
+    std::string values = terms_text(invariant_terms_[i], after.data());
+    if (!values.empty()) text += ": " + values;
+    return text;
+  }
+  const Site& site = program_.sites[std::size_t(site_id)];
+  // Re-run the step to recover the offending value.
+  std::int64_t value = 0;
+  machine::Effect effect;
+  std::int64_t page = -1;
+  {
+    Scratch w(*this, program_.words);
+    bool found = false;
+    auto capture = [&](checker::GroupId g, checker::ConstStateRef succ) {
+      if (!found && g == group && std::equal(succ.begin(), succ.end(), after.begin())) {
+        found = true;
+        value = w.diag_value;
+        effect = w.diag_effect;
+        page = w.diag_page;
+      }
+    };
+    if (group.v >= first_hw_group_) run_hardware(group.v - first_hw_group_, before, w, capture);
+    else run_process(group_process_[group.v], before, w, capture);
+  }
+  if (std::size_t(site_id) == program_.speculation_site) {
+    const HwGroup& hg = hw_groups_[group.v - first_hw_group_];
+    return "stale-translation: a speculative walk of page " + module_.pages[std::size_t(hg.index)].name + " by cpu" + std::to_string(hg.cpu) + ": " +
+           machine_.describe_stale(effect);
+  }
+  const ProcessInstance& proc = program_.processes[site.process];
+  std::string who = proc.name + " on cpu" + std::to_string(proc.cpu);
+  std::string at = where(site.src);
+  auto values = [&]() {
+    std::string v = terms_text(site_terms_[std::size_t(site_id)].terms, after.data());
+    return v.empty() ? std::string() : ", with " + v;
+  };
+  switch (site.kind) {
+    case SiteKind::Assert:
+      return "assertion '" + line_text(site.src) + "' failed in " + who + " at " + at + values();
+    case SiteKind::BugOn:
+      return "'" + line_text(site.src) + "' fired in " + who + " at " + at + values();
+    case SiteKind::Bug:
+      return "BUG() reached in " + who + " at " + at;
+    case SiteKind::Range: {
+      const ModelSlot& m = program_.slots[site.slot];
+      return "value " + std::to_string(value) + " does not fit '" + m.pub.name + "' of type " + m.pub.type + " in " + who + " at " + at;
+    }
+    case SiteKind::Index:
+      return "index " + std::to_string(value) + " is outside its array in " + who + " at " + at + " ('" + line_text(site.src) + "')";
+    case SiteKind::DivZero:
+      return "division by zero in " + who + " at " + at + " ('" + line_text(site.src) + "')";
+    case SiteKind::CpuRange:
+      return "cpu " + std::to_string(value) + " does not exist (the machine has cpus 0.." + std::to_string(module_.cpus - 1) + ") in " + who + " at " + at;
+    case SiteKind::Runaway:
+      return "a step of " + who + " did not end: an atomic block that loops forever or forks too deeply (" + at + ")";
+    case SiteKind::Stale: {
+      std::string p = page >= 0 && std::size_t(page) < module_.pages.size() ? module_.pages[std::size_t(page)].name : "?";
+      std::string text = "stale-translation: '" + line_text(site.src) + "' by " + who + " at " + at + " uses page " + p + ": " + machine_.describe_stale(effect);
+      if (effect.stale == machine::Stale::ForeignFrame && effect.other > 0) {
+        std::string owners;
+        for (std::size_t m = 0; m < module_.mms.size(); ++m) {
+          if ((effect.other >> m) & 1) owners += (owners.empty() ? "" : ", ") + module_.mms[m].name;
+        }
+        text += " (" + owners + "), not to " + (proc.task >= 0 ? "the running task's" : "the loaded root's") + " address space";
+      } else if (effect.stale == machine::Stale::ForeignFrame) {
+        text += " (none: it was freed and allocated again)";
+      }
+      return text;
+    }
+    case SiteKind::Machine:
+      return "'" + line_text(site.src) + "' in " + who + " at " + at + ": " + (effect.runtime.empty() ? "a machine operation failed" : effect.runtime);
+    case SiteKind::StaleCache:
+      if (site.src == 0 && std::size_t(site_id) == program_.cache_site) return "stale-cache: " + machine_.describe_stale(effect);
+      return "stale-cache: '" + line_text(site.src) + "' by " + who + " at " + at + ": " + machine_.describe_stale(effect);
+    case SiteKind::NoFaultHandler:
+      return "page fault on page " + (page >= 0 && std::size_t(page) < module_.pages.size() ? module_.pages[std::size_t(page)].name : std::string("?")) + " in " + who +
+             " at " + at + ", and the protocol declares no 'on page_fault(p: page, write: bool)' handler";
+  }
+  return "violation";
+}
+
+checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
+  const checker::Group& g = groups_[group.v];
+  StepText text{g.action, g.loc.line};
+  if (group.v >= first_hw_group_) return text;
+  Scratch w(*this, program_.words);
+  bool found = false;
+  std::uint32_t end = 0;
+  run_process(group_process_[group.v], before, w, [&](checker::GroupId gid, checker::ConstStateRef succ) {
+    if (!found && gid == group && std::equal(succ.begin(), succ.end(), after.begin())) {
+      found = true;
+      end = w.end_ip;
+    }
+  });
+  if (!found) return text;
+  const Instr& in = program_.code[end];
+  if (in.op == Op::Resume) {  // the switch away from a preempted task
+    std::int64_t next = machine_.get(after.data(), program_.current[std::size_t(program_.processes[group_process_[group.v]].cpu)]);
+    text.action = "[preempted] switch to " + (next >= 0 ? module_.task_names[std::size_t(next)] : std::string("none"));
+    return text;
+  }
+  // A step is labelled with the statement that ended it: the one whose
+  // effect on shared state made it a step (LANGUAGE.md, "Steps"). A step of
+  // local statements only that runs into the end of the body has none: it
+  // is labelled with where it began.
+  if (in.op != Op::Yield && op_is(in.op, kEnds) && in.extra == kBodyEnd) return text;
+  text.action = line_text(in.src);
+  if (in.ctx != 0) text.action = program_.contexts[in.ctx] + ": " + text.action;
+  text.line = file_->line_of(in.src);
+  return text;
+}
+
+std::vector<std::uint32_t> ModelSystem::involved_slots(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
+  std::int64_t site_id = read(program_.violation_slot, after.data());
+  SiteKind kind = site_id == 0 ? SiteKind::Assert : program_.sites[std::size_t(site_id)].kind;
+  if (kind != SiteKind::Stale && kind != SiteKind::StaleCache) return {};
+  Scratch w(*this, program_.words);
+  machine::Effect effect;
+  bool found = false;
+  auto capture = [&](checker::GroupId g, checker::ConstStateRef succ) {
+    if (!found && g == group && std::equal(succ.begin(), succ.end(), after.begin())) {
+      found = true;
+      effect = w.diag_effect;
+    }
+  };
+  if (group.v >= first_hw_group_) run_hardware(group.v - first_hw_group_, before, w, capture);
+  else run_process(group_process_[group.v], before, w, capture);
+  if (effect.frame < 0) return {};
+  std::size_t f = std::size_t(effect.frame);
+  switch (effect.stale) {
+    case machine::Stale::ForeignFrame: return {program_.hw.owner[f]};
+    case machine::Stale::CowWrite: return {program_.hw.maps[f]};
+    case machine::Stale::CacheStale: return {program_.hw.latest[f * std::size_t(program_.machine.words) + std::size_t(effect.word)]};
+    default: return {program_.hw.kind[f]};
+  }
+}
+
+std::string ModelSystem::explain_deadlock(checker::ConstStateRef s) const {
+  std::string text = "no process can take a step: ";
+  bool first = true;
+  for (const ProcessInstance& p : program_.processes) {
+    std::int64_t loc = read(p.pc_slot, s.data());
+    if (loc == 0) continue;
+    const Instr& in = program_.code[p.locations[std::size_t(loc)]];
+    std::string in_call = in.ctx != 0 ? " in " + program_.contexts[in.ctx] : "";
+    text += std::string(first ? "" : "; ") + p.name + " on cpu" + std::to_string(p.cpu) + " is blocked" + in_call + " at " + where(in.src) + " '" + line_text(in.src) + "'";
+    first = false;
+  }
+  return text;
+}
+
+std::string ModelSystem::terms_text(const std::vector<std::pair<std::string, std::uint32_t>>& terms, const checker::Word* st) const {
+  std::string out;
+  for (const auto& [text, entry] : terms) {
+    auto v = eval(entry, st);
+    // format like the slot the term finally reads (for an element: its array's first slot)
+    std::string shown = v ? std::to_string(*v) : "?";
+    if (v) {
+      std::uint32_t j = entry;
+      for (; j < program_.code.size() && program_.code[j].op != Op::Return; ++j) {
+        const Instr& in = program_.code[j];
+        if (in.op == Op::Load || in.op == Op::LoadDyn) shown = format_value(std::uint32_t(in.a), *v);
+      }
+      const Instr& last = program_.code[j - 1];  // a machine read decides the kind of its value
+      if (j > entry && last.op == Op::Hw) {
+        switch (Builtin(last.a)) {
+          case Builtin::Cr3Of: case Builtin::Pgd: case Builtin::PteFrame: case Builtin::PtFrame:
+            shown = *v < 0 ? "none" : "frame" + std::to_string(*v);
+            break;
+          case Builtin::CurrentOf:
+            shown = *v < 0 ? "none" : module_.task_names[std::size_t(*v)];
+            break;
+          default:
+            shown = *v ? "true" : "false";
+            break;
+        }
+      }
+    }
+    out += (out.empty() ? "" : ", ") + text + " = " + shown;
+  }
+  return out;
+}
+
+std::string ModelSystem::format_value(std::uint32_t slot, std::int64_t v) const {
+  const ModelSlot& m = program_.slots[slot];
+  switch (m.format) {
+    case ModelSlot::Format::Entry:
+      return v == 0 ? "-" : "frame" + std::to_string((v - 1) / 2) + ((v - 1) % 2 ? " rw" : " ro");
+    case ModelSlot::Format::WalkEntry:
+      return v == 0 ? "-" : "frame" + std::to_string(v - 1);
+    case ModelSlot::Format::FrameKind:
+      return v == 0 ? "free" : v == 1 ? "data" : "table";
+    case ModelSlot::Format::MmSet: {
+      std::string out = "{";
+      for (std::size_t k = 0; k < module_.mms.size(); ++k) {
+        if ((v >> k) & 1) out += (out.size() > 1 ? "," : "") + module_.mms[k].name;
+      }
+      return out + "}";
+    }
+    case ModelSlot::Format::Line:
+      return v == 0 ? "-" : std::to_string((v - 1) / 2) + ((v - 1) % 2 ? " dirty" : " clean");
+    case ModelSlot::Format::IrqSet: {
+      std::string out = "{";
+      for (std::size_t h = 0; h < program_.irq_names.size(); ++h) {
+        if ((v >> h) & 1) out += (out.size() > 1 ? "," : "") + program_.irq_names[h];
+      }
+      return out + "}";
+    }
+    case ModelSlot::Format::Plain:
+      break;
+  }
+  switch (m.kind) {
+    case TypeKind::Mm:
+      return v < 0 ? "none" : std::size_t(v) < module_.mms.size() ? module_.mms[std::size_t(v)].name : std::to_string(v);
+    case TypeKind::Frame:
+      return v < 0 ? "none" : "frame" + std::to_string(v);
+    case TypeKind::Page:
+      return std::size_t(v) < module_.pages.size() ? module_.pages[std::size_t(v)].name : std::to_string(v);
+    case TypeKind::Task:
+      return v < 0 ? "none" : std::size_t(v) < module_.task_names.size() ? module_.task_names[std::size_t(v)] : std::to_string(v);
+    case TypeKind::Bool:
+      return v ? "true" : "false";
+    case TypeKind::Enum:
+      if (v >= 0 && std::size_t(v) < module_.enums[m.enum_id].members.size()) return module_.enums[m.enum_id].members[std::size_t(v)];
+      return std::to_string(v);
+    case TypeKind::Mask: {
+      std::string s = "{";
+      bool first = true;
+      for (int c = 0; c < module_.cpus; ++c) {
+        if ((v >> c) & 1) {
+          s += (first ? "" : ",") + std::to_string(c);
+          first = false;
+        }
+      }
+      return s + "}";
+    }
+    default:
+      return std::to_string(v);
+  }
+}
+
+std::string ModelSystem::format_slot(std::uint32_t slot, checker::ConstStateRef s) const {
+  if (slot == program_.violation_slot) {
+    std::int64_t site = read(slot, s.data());
+    return site == 0 ? "none" : "site " + std::to_string(site);
+  }
+  for (const ProcessInstance& p : program_.processes) {
+    if (p.pc_slot == slot) {
+      std::int64_t loc = read(slot, s.data());
+      if (loc == 0) return "ended";
+      return where(program_.code[p.locations[std::size_t(loc)]].src);
+    }
+  }
+  return format_value(slot, read(slot, s.data()));
+}
+
+std::string ModelSystem::where(std::uint32_t src) const {
+  return file_->name() + ":" + std::to_string(file_->line_of(src));
+}
+
+std::string ModelSystem::line_text(std::uint32_t src) const {
+  std::string_view t = file_->line_text(file_->line_of(src));
+  std::size_t b = t.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return "";
+  t.remove_prefix(b);
+  std::size_t c = t.find("//");
+  if (c != std::string_view::npos) t = t.substr(0, c);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  return std::string(t);
+}
+
+}  // namespace tlbcheck::model

@@ -1,0 +1,151 @@
+// Name and type checking. Resolves every name, computes every expression's
+// type (and its value when it is known before exploration), evaluates
+// options (with the -D overrides), constants and the machine block, numbers
+// the locals of every function and process, and rejects recursion.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/lang/ast.hpp"
+#include "model/lang/diagnostics.hpp"
+#include "model/machine/builtins.hpp"
+#include "model/machine/config.hpp"
+
+namespace tlbcheck::model {
+
+inline constexpr int kMaxCpus = 32;
+
+struct EnumInfo {
+  std::string name;
+  std::vector<std::string> members;
+};
+
+struct GlobalInfo {
+  std::string_view name;
+  Type type;
+  bool percpu = false;
+  std::int64_t init = 0;  // every element starts with this value ...
+  std::vector<std::int64_t> inits;  // ... unless each has its own (`= { ... }`, flattened)
+  Loc loc;
+};
+
+struct LocalInfo {
+  std::string_view name;
+  Type type;
+  Loc loc;
+  bool assigned = false;  // written after its declaration (parameters: ever)
+};
+
+// A function or process body: its locals (parameters first).
+struct BodyInfo {
+  const Decl* decl = nullptr;
+  std::vector<LocalInfo> locals;
+  std::uint32_t params = 0;
+  bool has_result = false;
+  Type result;
+};
+
+struct ProcessInfo {
+  BodyInfo body;
+  std::vector<int> cpus;  // one instance per CPU listed
+  // a task: scheduled on its CPU, with an mm (user) or none (kernel)
+  bool task = false;
+  int mm = -1;
+  bool sleeping = false;  // starts asleep until wake_up()
+  int first_task_id = 0;  // task ids of its instances: first_task_id + index in cpus
+};
+
+struct MmInfo {
+  std::string name;  // index 0 is init_mm, the kernel's reference tables
+  Loc loc;
+};
+
+struct MmFieldInfo {
+  std::string_view name;
+  Type type;
+  std::int64_t init = 0;
+  Loc loc;
+};
+
+struct PageInfo {
+  std::string name;
+  std::int64_t index = 0;  // the virtual page number: selects the entry at each level
+  bool kernel = false;
+  Loc loc;
+};
+
+struct MapInfo {  // a mapping present at boot
+  std::uint32_t mm = 0, page = 0;
+  bool writable = true;
+  Loc loc;
+};
+
+struct IrqInfo {
+  BodyInfo body;
+  bool device = false;    // fires by itself (a bounded number of times) on `cpu`
+  std::int64_t fires = 0;
+  int cpu = 0;
+};
+
+struct InvariantInfo {
+  std::string_view name;
+  ExprId expr;
+  Loc loc;
+  bool on_request = false;  // checked only when selected with --property
+};
+
+struct OptionInfo {
+  std::string name;
+  Type type;
+  std::int64_t value = 0;
+  std::string shown;  // the value as people write it ("upstream", "3", "true")
+};
+
+// A command-line definition -D NAME=VALUE, kept as a tiny source file so a
+// bad value gets the usual caret diagnostic.
+struct Define {
+  std::string name;
+  std::string value;
+};
+
+struct AnalyzedModule {
+  Module module;
+  std::string protocol;  // from `protocol "..."`, else the file name
+  int cpus = 1;
+  std::vector<EnumInfo> enums;
+  std::vector<GlobalInfo> globals;
+  std::vector<BodyInfo> functions;   // indexed like Expr::sym_index for SymKind::Function
+  std::vector<ProcessInfo> processes;
+  std::vector<InvariantInfo> invariants;
+  std::vector<OptionInfo> options;   // options and machine fields, in declaration order
+  machine::Config machine;
+  std::vector<MmInfo> mms;           // [0] = init_mm
+  std::vector<MmFieldInfo> mm_fields;
+  std::vector<PageInfo> pages;
+  std::vector<MapInfo> maps;
+  std::vector<IrqInfo> irqs;
+  int page_fault_hook = -1;          // index into functions, or -1
+  int context_switch_hook = -1;      // index into functions, or -1
+  int tasks = 0;                     // task instances (ids 0..tasks-1)
+  std::vector<std::string> task_names;
+  std::vector<int> task_cpu;
+  bool uses_machine = false;         // any page, map, irq or machine built-in
+};
+
+// Built-in fields of machine objects (SymKind::MachineField).
+enum class ObjectField : std::uint8_t { MmPgd, TaskMm, TaskActiveMm };
+
+// `defines_file` must outlive the diagnostics (it holds the -D text).
+AnalyzedModule analyze(Module module, const std::vector<Define>& defines,
+                    const SourceFile& defines_file, Diagnostics& diags);
+
+// The text a SourceFile for the defines holds: one "-D NAME=VALUE" per line.
+std::string defines_text(const std::vector<Define>& defines);
+
+std::string type_name(const Type& t, const std::vector<EnumInfo>& enums);
+
+}  // namespace tlbcheck::model

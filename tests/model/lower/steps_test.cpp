@@ -1,0 +1,254 @@
+// Step semantics, checked by state counts derived by hand: which statements
+// form one atomic step, how locals merge, atomic, either, await, loops,
+// functions, per-CPU data, and the runtime checks.
+#include <catch2/catch.hpp>
+
+#include "checker/explorer.hpp"
+#include "checker/trace.hpp"
+#include "model/load.hpp"
+
+namespace {
+
+using namespace tlbcheck;
+
+struct Run {
+  checker::ExploreResult result;
+  std::string explanation;
+  std::string property;
+};
+
+Run check(const std::string& text, std::vector<model::Define> defines = {}, std::vector<std::string> only = {}, unsigned threads = 1) {
+  model::LoadOptions lo;
+  lo.defines = std::move(defines);
+  lo.only_properties = std::move(only);
+  model::LoadResult l = model::load_text("t.tlb", text, lo);
+  INFO(l.diagnostics);
+  REQUIRE(l.system);
+  checker::ExploreOptions o;
+  o.threads = threads;
+  o.check_deadlock = l.deadlock_enabled;
+  o.deadlock_property = checker::PropertyId{2};
+  Run r;
+  checker::Report report;
+  report.result = checker::explore(*l.system, o);
+  checker::describe(*l.system, report);
+  r.result = report.result;
+  r.explanation = report.explanation;
+  r.property = report.property;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("each statement touching shared state is one step", "[compile]") {
+  // initial, after x=1, after x=2, after x=3 (ended)
+  Run r = check("var x: int[0..3] = 0; process p on cpu 0 { x = 1; x = 2; x = 3; }");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+  CHECK(r.result.states == 4);
+  CHECK(r.result.transitions == 3);
+}
+
+TEST_CASE("statements on locals merge into the next step", "[compile]") {
+  // let a = 0; a = 1 touch only a local: one step together with x = a
+  Run r = check("var x: int[0..3] = 0; process p on cpu 0 { let a: int[0..3] = 0; a = 1; x = a; }");
+  CHECK(r.result.states == 2);
+  CHECK(r.result.transitions == 1);
+}
+
+TEST_CASE("an atomic block is one step", "[compile]") {
+  Run r = check("var x: int[0..3] = 0; process p on cpu 0 { atomic { x = 1; x = 2; x = 3; } }");
+  CHECK(r.result.states == 2);
+}
+
+TEST_CASE("two independent processes interleave", "[compile]") {
+  // (x, y) in {0,1}^2, every combination reachable: 4 states, 4 transitions
+  Run r = check("machine { cpus = 2; } var x: bool; var y: bool; process a on cpu 0 { x = true; } process b on cpu 1 { y = true; }");
+  CHECK(r.result.states == 4);
+  CHECK(r.result.transitions == 4);
+}
+
+TEST_CASE("either: one successor per alternative", "[compile]") {
+  Run r = check("var x: int[0..3] = 0; process p on cpu 0 { either { x = 1; } or { x = 2; } or { x = 3; } }");
+  CHECK(r.result.states == 4);
+  CHECK(r.result.transitions == 3);
+}
+
+TEST_CASE("either with await guards offers only the enabled alternatives", "[compile]") {
+  Run r = check("var x: int[0..3] = 0; process p on cpu 0 { either { await(x == 1); x = 2; } or { x = 3; } }");
+  CHECK(r.result.states == 2);
+}
+
+TEST_CASE("await blocks until its condition holds", "[compile]") {
+  // init; flag set; a past the await; x = 1 and a ended
+  Run r = check("machine { cpus = 2; } var flag: bool; var x: bool; process a on cpu 0 { await(flag); x = true; } process b on cpu 1 { flag = true; }");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+  CHECK(r.result.states == 4);
+  CHECK(r.result.transitions == 3);
+}
+
+TEST_CASE("a loop returns to the same program point", "[compile]") {
+  Run r = check("var x: int[0..1] = 0; process p on cpu 0 { loop { x = 1 - x; } }");
+  CHECK(r.result.states == 2);
+  CHECK(r.result.transitions == 2);
+}
+
+TEST_CASE("a while loop over a local counter", "[compile]") {
+  // (i,x,pc): (0,0,entry) (0,0,after x=i) (1,1,..) (2,2,..) (3,2,ended)
+  Run r = check("var x: int[0..3] = 0; process p on cpu 0 { let i: int[0..3] = 0; while (i < 3) { x = i; i += 1; } }");
+  CHECK(r.result.states == 5);
+  CHECK(r.result.transitions == 4);
+}
+
+TEST_CASE("a loop that only touches locals still ends each iteration's step", "[compile]") {
+  // (i, pc): (0, entry), then i = 1, 2, 0 at the loop head: 4 states
+  Run r = check("process p on cpu 0 { let i: int[0..2] = 0; loop { i = (i + 1) % 3; } }");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+  CHECK(r.result.states == 4);
+  CHECK(r.result.transitions == 4);
+}
+
+TEST_CASE("per-CPU variables: one copy per CPU", "[compile]") {
+  Run r = check("machine { cpus = 2; } percpu c: int[0..1] = 0; process p on each cpu { c = 1; }"
+                "invariant both: per_cpu(c, 0) + per_cpu(c, 1) <= 2;");
+  CHECK(r.result.states == 4);
+}
+
+TEST_CASE("options and the number of cpus can be overridden with -D", "[compile]") {
+  const char* text = "option n: int[1..3] = 1; var x: int[0..3] = 0; process p on each cpu { x += n; }";
+  CHECK(check(text).result.states == 2);
+  // cpus=3, n=1: x counts how many CPUs ran: 2^3 subsets of ended CPUs
+  CHECK(check(text, {{"cpus", "3"}}).result.states == 8);
+  Run over = check(text, {{"cpus", "3"}, {"n", "2"}});
+  CHECK(over.result.outcome == checker::Outcome::Violated);
+  CHECK(over.property == "runtime-error");
+}
+
+TEST_CASE("functions are inlined with parameters by value and a result", "[compile]") {
+  Run r = check(R"(
+    var x: int[0..3] = 1;
+    var y: int[0..9] = 0;
+    fn add(a: int[0..3], b: int[0..3]) -> int[0..6] { return a + b; }
+    process p on cpu 0 {
+      let r: int[0..6] = add(x, 2);
+      y = r;
+      assert(y == 3);
+    })");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+}
+
+TEST_CASE("return leaves the function early", "[compile]") {
+  Run r = check(R"(
+    var y: int[0..9] = 0;
+    fn pick(a: bool) -> int[0..9] { if (a) { return 1; } return 2; }
+    process p on cpu 0 {
+      let one: int[0..9] = pick(true);
+      let two: int[0..9] = pick(false);
+      y = one * 10 + two - 9;
+      assert(y == 3);
+    })");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+}
+
+TEST_CASE("overflow is a runtime-error violation, not a wrap-around", "[compile]") {
+  Run r = check("var x: int[0..2] = 2; process p on cpu 0 { x += 1; }");
+  REQUIRE(r.result.outcome == checker::Outcome::Violated);
+  CHECK(r.property == "runtime-error");
+  CHECK_THAT(r.explanation, Catch::Contains("value 3 does not fit 'x'"));
+}
+
+TEST_CASE("an index outside its array is a runtime-error", "[compile]") {
+  Run r = check("var a: bool[2]; var i: int[0..3] = 3; process p on cpu 0 { a[i] = true; }");
+  REQUIRE(r.result.outcome == checker::Outcome::Violated);
+  CHECK(r.property == "runtime-error");
+  CHECK_THAT(r.explanation, Catch::Contains("index 3"));
+}
+
+TEST_CASE("&& and || short-circuit", "[compile]") {
+  Run r = check("var a: bool[2]; var i: int[0..2] = 2; var x: bool; process p on cpu 0 { if (i < 2 && a[i]) { x = true; } if (i == 2 || a[i]) { x = true; } }");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+}
+
+TEST_CASE("assert, BUG_ON and BUG name their line and values", "[compile]") {
+  Run a = check("var x: int[0..3] = 2; process p on cpu 0 {\n  assert(x == 1);\n}");
+  REQUIRE(a.result.outcome == checker::Outcome::Violated);
+  CHECK(a.property == "assertion");
+  CHECK_THAT(a.explanation, Catch::Contains("t.tlb:2") && Catch::Contains("x = 2"));
+  Run b = check("var x: int[0..3] = 2; process p on cpu 0 { BUG_ON(x == 2); }");
+  CHECK(b.property == "assertion");
+  Run c = check("process p on cpu 0 { BUG(); }");
+  CHECK(c.property == "assertion");
+  CHECK_THAT(c.explanation, Catch::Contains("BUG() reached"));
+}
+
+TEST_CASE("an invariant is checked in the initial state too", "[compile]") {
+  Run r = check("var x: int[0..1] = 1; process p on cpu 0 { x = 0; } invariant zero: x == 0;");
+  REQUIRE(r.result.outcome == checker::Outcome::Violated);
+  CHECK(r.property == "zero");
+  CHECK(r.result.trace.groups.empty());
+}
+
+TEST_CASE("quantifiers unroll over the cpus", "[compile]") {
+  Run r = check("machine { cpus = 3; } percpu on_: bool; process p on each cpu { on_ = true; }"
+                "invariant some_off: (count (c: cpu) per_cpu(on_, c)) < 3;");
+  REQUIRE(r.result.outcome == checker::Outcome::Violated);
+  CHECK(r.property == "some_off");
+  CHECK(r.result.trace.groups.size() == 3);
+  Run all = check("machine { cpus = 2; } var m: cpumask; process p on each cpu { set_bit(this_cpu, m); }"
+                  "invariant consistent: forall (c: cpu) (test_bit(c, m) || !test_bit(c, m));");
+  CHECK(all.result.outcome == checker::Outcome::Holds);
+  CHECK(all.result.states == 4);
+}
+
+TEST_CASE("cpumask built-ins", "[compile]") {
+  Run r = check(R"(
+    machine { cpus = 3; }
+    var m: cpumask = CPU_MASK_NONE;
+    process p on cpu 0 {
+      set_bit(2, m);
+      set_bit(0, m);
+      assert(cpumask_weight(m) == 2);
+      assert(test_and_clear_bit(2, m));
+      assert(!test_and_clear_bit(2, m));
+      assert(m == cpumask_of(0));
+      assert((~m & CPU_MASK_ALL) == (cpumask_of(1) | cpumask_of(2)));
+      clear_bit(0, m);
+      assert(cpumask_empty(m));
+    })");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+}
+
+TEST_CASE("property selection with --property and --no-property", "[compile]") {
+  const char* text = "var x: int[0..1] = 1; process p on cpu 0 { assert(x == 0); } invariant one: x == 1;";
+  CHECK(check(text).property == "assertion");
+  CHECK(check(text, {}, {"one"}).result.outcome == checker::Outcome::Holds);
+  model::LoadOptions lo;
+  lo.disabled_properties = {"runtime-error"};
+  CHECK_FALSE(model::load_text("t.tlb", text, lo).system);
+  lo.disabled_properties = {"nonsense"};
+  auto bad = model::load_text("t.tlb", text, lo);
+  CHECK_FALSE(bad.system);
+  CHECK_THAT(bad.diagnostics, Catch::Contains("unknown property 'nonsense'"));
+}
+
+TEST_CASE("a deadlock names every blocked process", "[compile]") {
+  Run r = check("machine { cpus = 2; } var f: bool; process a on cpu 0 { await(f); } process b on cpu 1 { await(f); }");
+  REQUIRE(r.result.outcome == checker::Outcome::Violated);
+  CHECK(r.result.deadlock);
+  CHECK_THAT(r.explanation, Catch::Contains("a on cpu0 is blocked") && Catch::Contains("b on cpu1 is blocked"));
+}
+
+TEST_CASE("an atomic block that loops forever is reported, not hung on", "[compile]") {
+  Run r = check("var x: bool; process p on cpu 0 { atomic { while (!x) { skip; } } }");
+  REQUIRE(r.result.outcome == checker::Outcome::Violated);
+  CHECK(r.property == "runtime-error");
+  CHECK_THAT(r.explanation, Catch::Contains("did not end"));
+}
+
+TEST_CASE("the layout packs slots into words without straddling", "[compile]") {
+  model::LoadResult l = model::load_text("t.tlb", "var a: int[0..1000]; var b: bool[60]; process p on cpu 0 { a = 1; }", {});
+  REQUIRE(l.system);
+  const auto& layout = l.system->layout();
+  for (const auto& s : layout.slots) CHECK(s.shift + s.width <= 64);
+  CHECK(layout.words == 2);
+  CHECK(layout.bits >= 10 + 60);
+}

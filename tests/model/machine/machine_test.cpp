@@ -1,0 +1,209 @@
+// The built-in machine's semantics, one rule at a time, on tiny protocols.
+#include <catch2/catch.hpp>
+
+#include "checker/explorer.hpp"
+#include "checker/trace.hpp"
+#include "model/load.hpp"
+
+namespace {
+
+using namespace tlbcheck;
+
+struct Run {
+  checker::ExploreResult result;
+  std::string property, explanation;
+};
+
+Run check(const std::string& text, std::vector<model::Define> defines = {}) {
+  model::LoadOptions lo;
+  lo.defines = std::move(defines);
+  model::LoadResult l = model::load_text("m.tlb", text, lo);
+  INFO(l.diagnostics);
+  REQUIRE(l.system);
+  checker::ExploreOptions o;
+  o.threads = 1;
+  o.deadlock_property = checker::PropertyId{2};
+  checker::Report report;
+  report.result = checker::explore(*l.system, o);
+  checker::describe(*l.system, report);
+  return {report.result, report.property, report.explanation};
+}
+
+}  // namespace
+
+TEST_CASE("boot builds the page tables of every mapping", "[machine]") {
+  // two levels: root + one leaf table + two data frames for M; a root for N
+  Run r = check(R"(
+    machine { levels = 2; entries = 2; }
+    mm M, N;
+    page V at 0; page S at 3;       // different leaf tables
+    map M.V; map M.S readonly;
+    process p on cpu 0 {
+      assert(pte_present(M, V) && pte_write(M, V));
+      assert(pte_present(M, S) && !pte_write(M, S));
+      assert(!pte_present(N, V) && pgd(N) != none && pgd(N) != pgd(M));
+      assert(pt_frame(M, V, 2) != pt_frame(M, S, 2));
+      assert(read_cr3() == pgd(M));
+    })");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+}
+
+TEST_CASE("allocation takes the lowest free frame and none when there is none", "[machine]") {
+  Run r = check(R"(
+    machine { frames = 4; }
+    mm M; page V; map M.V;          // frames 0 (root) and 1 (V) are taken
+    process p on cpu 0 {
+      let a: frame = alloc_frame();
+      let b: frame = alloc_table();
+      let c: frame = alloc_frame();
+      assert(a != none && b != none && a != b && c == none);
+      free_frame(a);
+      let d: frame = alloc_frame();
+      assert(d == a);
+    })");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+}
+
+TEST_CASE("freeing a frame twice is a runtime error", "[machine]") {
+  Run r = check("mm M; page V; process p on cpu 0 { let a: frame = alloc_frame(); free_frame(a); free_frame(a); }");
+  REQUIRE(r.result.outcome == checker::Outcome::Violated);
+  CHECK(r.property == "runtime-error");
+  CHECK_THAT(r.explanation, Catch::Contains("already free"));
+}
+
+TEST_CASE("a root load flushes the TLB, invlpg flushes one page", "[machine]") {
+  // after the root load the freed frame is no longer reachable through the TLB
+  Run flushed = check(R"(
+    mm M; page V; page W; map M.V; map M.W;
+    process p on cpu 0 {
+      touch(V);
+      let f: frame = pte_get_and_clear(M, V);
+      free_frame(f);
+      write_cr3(read_cr3());
+      touch(W);
+    })");
+  CHECK(flushed.result.outcome == checker::Outcome::Holds);
+  Run stale = check(R"(
+    mm M; page V; page W; map M.V; map M.W;
+    process p on cpu 0 {
+      touch(V);
+      let f: frame = pte_get_and_clear(M, V);
+      free_frame(f);
+      invlpg(W);
+      touch(V);
+    })");
+  REQUIRE(stale.result.outcome == checker::Outcome::Violated);
+  CHECK(stale.property == "stale-translation");
+  CHECK_THAT(stale.explanation, Catch::Contains("which is free") && Catch::Contains("became free at step"));
+}
+
+TEST_CASE("a store through a read-only entry faults and retries after the handler", "[machine]") {
+  Run r = check(R"(
+    mm M; page V; map M.V readonly;
+    var faults: int[0..2] = 0;
+    on page_fault(p: page, write: bool) {
+      assert(write);
+      faults += 1;
+      let f: frame = pte_frame(M, p);
+      set_pte(M, p, f, true);
+    }
+    process p on cpu 0 {
+      touch(V);
+      store(V, 1);
+      let v: int[0..1] = load(V);
+      assert(v == 1 && faults == 1);
+    })");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+}
+
+TEST_CASE("an access that faults without a handler is reported", "[machine]") {
+  Run r = check("mm M; page V; process p on cpu 0 { touch(V); }");
+  REQUIRE(r.result.outcome == checker::Outcome::Violated);
+  CHECK(r.property == "runtime-error");
+  CHECK_THAT(r.explanation, Catch::Contains("no 'on page_fault"));
+}
+
+TEST_CASE("an IPI runs its handler on the target with interrupts off, and only when they are on", "[machine]") {
+  Run r = check(R"(
+    machine { cpus = 2; }
+    var ran: bool;
+    var blocked: bool;
+    irq ping {
+      assert(irqs_disabled());
+      assert(!blocked);
+      ran = true;
+    }
+    process sender on cpu 0 { send_ipi(1, ping); }
+    process target on cpu 1 {
+      local_irq_disable();
+      blocked = true;
+      blocked = false;
+      local_irq_enable();
+      await(ran);
+    })");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+}
+
+TEST_CASE("machine fields are overridable with -D and listed", "[machine]") {
+  model::LoadOptions lo;
+  lo.defines = {{"walk_cache", "true"}, {"levels", "3"}};
+  auto l = model::load_text("m.tlb", "mm M; page V; map M.V; process p on cpu 0 { touch(V); }", lo);
+  REQUIRE(l.system);
+  bool listed = false;
+  for (const auto& o : l.system->options()) listed = listed || (o.name == "levels" && o.shown == "3");
+  CHECK(listed);
+  lo.defines = {{"levels", "9"}};
+  CHECK_THAT(model::load_text("m.tlb", "process p on cpu 0 { skip; }", lo).diagnostics, Catch::Contains("expected an integer in 1..4"));
+}
+
+TEST_CASE("with PCIDs a root load keeps each address space's entries", "[machine]") {
+  const char* text = R"(
+    machine { tlb.pcid = true; }
+    mm A, B; page V; map A.V; map B.V;
+    process p on cpu 0 {
+      touch(V);
+      write_cr3(pgd(B));
+      touch(V);
+      let f: frame = pte_get_and_clear(A, V);
+      free_frame(f);
+      write_cr3(pgd(A));
+      touch(V);
+    })";
+  Run r = check(text);
+  REQUIRE(r.result.outcome == checker::Outcome::Violated);
+  CHECK(r.property == "stale-translation");
+  // flushing A's tag before the free closes the hole
+  std::string fixed = text;
+  fixed.replace(fixed.find("free_frame(f);"), 14, "tlb_flush_asid(A); free_frame(f);");
+  Run ok = check(fixed, {});
+  CHECK(ok.property == "runtime-error");  // the last touch now faults, and there is no handler
+  CHECK_THAT(ok.explanation, Catch::Contains("page fault on page V"));
+}
+
+TEST_CASE("cr3_of and current_of let invariants see each CPU", "[machine]") {
+  Run r = check(R"(
+    machine { cpus = 2; }
+    mm A, B; page V; map A.V;
+    task a: user(A) on cpu 0 { touch(V); }
+    task b: user(B) on cpu 1 { write_cr3(pgd(A)); }
+    invariant roots_match: forall (c: cpu) cr3_of(c) == pgd(current_of(c).mm);
+  )");
+  REQUIRE(r.result.outcome == checker::Outcome::Violated);
+  CHECK(r.property == "roots_match");
+}
+
+TEST_CASE("an IPI carries its arguments to the handler", "[machine]") {
+  Run r = check(R"(
+    machine { cpus = 2; }
+    mm M; page V; page W; map M.V; map M.W;
+    var got: int[0..3] = 0;
+    var which: page = V;
+    irq call(p: page, n: int[0..3]) { which = p; got = n; }
+    process sender on cpu 0 { send_ipi(1, call, W, 3); }
+    process target on cpu 1 { await(got == 3); assert(which == W); }
+  )");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+  model::LoadOptions lo;
+  auto bad = model::load_text("m.tlb", "machine { cpus = 2; } irq call(n: int[0..1]) { skip; } process s on cpu 0 { send_ipi(1, call); }", lo);
+  CHECK_THAT(bad.diagnostics, Catch::Contains("'send_ipi' takes 3 arguments, found 2"));
+}

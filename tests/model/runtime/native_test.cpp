@@ -1,0 +1,174 @@
+// The native engine (model/native.hpp) against the interpreter: small models
+// that run every translated instruction and every way a step can fail (range,
+// index, division, CPU numbers, assertions, runaway nesting), each explored
+// both ways: the reports, counterexamples included, must be word for word
+// the same. The golden suite does the same for every bundled protocol.
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include "checker/explorer.hpp"
+#include "checker/trace.hpp"
+#include "model/load.hpp"
+#include "tests/support.hpp"
+
+namespace {
+
+using namespace tlbcheck;
+
+std::string report_of(const model::ModelSystem& system, bool deadlock, unsigned threads) {
+  checker::ExploreOptions o;
+  o.threads = threads;
+  o.check_deadlock = deadlock;
+  o.deadlock_property = checker::PropertyId{2};
+  checker::Report report;
+  report.result = checker::explore(system, o);
+  report.protocol = std::string(system.name());
+  checker::describe(system, report);
+  std::istringstream in(checker::render_text(system, report));
+  std::string line, out;
+  while (std::getline(in, line)) {
+    if (line.rfind("time: ", 0) != 0) out += line + "\n";
+  }
+  return out;
+}
+
+// Explores `text` interpreted and native; returns the (equal) report.
+std::string both_ways(const std::string& text) {
+  model::LoadResult l = model::load_text("t.tlb", text, {});
+  INFO(l.diagnostics);
+  REQUIRE(l.system);
+  std::string interpreted = report_of(*l.system, l.deadlock_enabled, 1);
+  std::string why;
+  if (!l.system->use_native(why)) FAIL(why);
+  REQUIRE(l.system->native() != nullptr);
+  std::string native1 = report_of(*l.system, l.deadlock_enabled, 1);
+  std::string native2 = report_of(*l.system, l.deadlock_enabled, 2);
+  CHECK(native1 == interpreted);
+  CHECK(native2 == interpreted);
+  return interpreted;
+}
+
+}  // namespace
+
+TEST_CASE("native steps: arithmetic, masks, arrays and either agree with the interpreter", "[native]") {
+  std::string r = both_ways(R"(
+machine { cpus = 3; }
+var m: cpumask = CPU_MASK_NONE;
+var v: int[-8..8] = 0;
+var a: int[0..3][3];
+var seen: bool[3][2];
+process p on cpus 0..2 {
+  let k: int[0..3] = 0;
+  loop {
+    either {
+      set_bit(this_cpu, m);
+    } or {
+      clear_bit(this_cpu, m);
+    } or {
+      atomic { await(test_bit(this_cpu, m) && cpumask_weight(m) >= 2); v = (v * 3 + 1) % 7 - (v / 2); }
+    } or {
+      atomic { await(k < 3); a[this_cpu] = (a[this_cpu] + 1) % 4; k = k + 1; }
+    } or {
+      atomic { await(!cpumask_empty(m) || a[this_cpu] == 3); seen[this_cpu][k % 2] = !seen[this_cpu][k % 2]; m = ~m & (m | cpumask_of(this_cpu)); }
+    } or {
+      atomic { await(v != 0); v = -v; v = (v << 1) >> 1; v = v ^ (v & 1) | 0; }
+    }
+  }
+}
+)");
+  CHECK_THAT(r, Catch::Contains("verdict: holds"));
+}
+
+TEST_CASE("native steps: every runtime check fails the same way", "[native]") {
+  SECTION("a store out of range") {
+    CHECK_THAT(both_ways("machine { cpus = 2; } var x: int[0..5] = 0; process p on cpus 0..1 { loop { x = x + 2; } }"), Catch::Contains("violated"));
+  }
+  SECTION("an index out of range") {
+    CHECK_THAT(both_ways("var i: int[0..4] = 0; var a: bool[3]; process p on cpu 0 { loop { a[i] = true; i = i + 1; } }"), Catch::Contains("violated"));
+  }
+  SECTION("a division by zero") {
+    CHECK_THAT(both_ways("var x: int[0..3] = 3; var y: int[0..3]; process p on cpu 0 { loop { x = x - 1; y = 6 / (x + 0) % 4; } }"), Catch::Contains("violated"));
+  }
+  SECTION("a CPU number out of range") {
+    CHECK_THAT(both_ways("machine { cpus = 2; } var c: int[0..3] = 0; var m: cpumask; process p on cpu 0 { loop { c = c + 1; if (test_bit(c, m)) { skip; } } }"),
+               Catch::Contains("violated"));
+    CHECK_THAT(both_ways("machine { cpus = 2; } var c: int[0..3] = 0; var m: cpumask; process p on cpu 0 { loop { c = c + 1; set_bit(c, m); } }"),
+               Catch::Contains("violated"));
+  }
+  SECTION("an assertion and BUG_ON") {
+    CHECK_THAT(both_ways("machine { cpus = 2; } var x: int[0..3] = 0; process p on cpus 0..1 { let t: int[0..3] = x; x = (t + 1) % 4; assert(x != 2); }"), Catch::Contains("violated"));
+    CHECK_THAT(both_ways("var x: bool; process p on cpu 0 { x = true; BUG_ON(x); }"), Catch::Contains("violated"));
+  }
+  SECTION("a deadlock") {
+    CHECK_THAT(both_ways("machine { cpus = 2; } var x: bool; process p on cpu 0 { await(x); } process q on cpu 1 { await(!x); x = true; await(false); }"), Catch::Contains("deadlock"));
+  }
+  SECTION("an atomic block that never ends") {
+    CHECK_THAT(both_ways("var x: int[0..3] = 0; process p on cpu 0 { atomic { while (true) { x = (x + 1) % 4; x = (x + 2) % 4; } } }"),
+               Catch::Contains("did not end"));
+  }
+  SECTION("either nested deeper than the interpreter allows") {
+    std::string body = "x = true;";
+    for (int i = 0; i < 40; ++i) body = "either { " + body + " } or { skip; }";
+    CHECK_THAT(both_ways("var x: bool; process p on cpu 0 { " + body + " }"), Catch::Contains("violated"));
+  }
+}
+
+TEST_CASE("native steps: the step budget runs out at the same instruction", "[native]") {
+  // Native code charges a block of straight-line code to the budget at
+  // once, gives back the rest of the block where a step leaves it early (a
+  // failed await, a failed check) and lets the interpreter run a block the
+  // budget cannot cover. Alternatives that leave early come first; the last
+  // one loops until the budget runs out, and the counter it leaves behind
+  // tells exactly how many instructions the others were charged. A step
+  // runs out once, so there is one process per offset: p<k> runs k extra
+  // statements before its loop, so that the budget runs out at every offset
+  // of the loop's blocks, their first instructions included.
+  constexpr int kProcesses = 16;
+  std::string text = "var c: int[0..999] = 0; var y: int[0..2] = 0; var z: int[0..3] = 0;\n";
+  for (int k = 0; k < kProcesses; ++k) {
+    text += "process p" + std::to_string(k) + " on cpu 0 { atomic {\n"
+            "  either { y = 0; await(z == 3); z = 0; y = 1; }\n"
+            "  or { await(z == 2 || y == 2); z = 1; }\n"
+            "  or { y = z + 1; y = y + 2; z = 1; }\n"
+            "  or { assert(z == 1); y = 1; c = 1; }\n"
+            "  or { z = 3; ";
+    for (int i = 0; i < k; ++i) text += "y = 1; ";
+    text += "while (true) { c = (c + 1) % 1000; } }\n} }\n";
+  }
+  model::LoadResult l = model::load_text("t.tlb", text, {});
+  INFO(l.diagnostics);
+  REQUIRE(l.system);
+  auto successors = [&] {
+    std::vector<checker::Word> init(l.system->layout().words, 0);
+    l.system->initial(init);
+    auto scratch = l.system->make_scratch();
+    std::vector<std::vector<checker::Word>> out;
+    l.system->next(init, *scratch, [&](checker::GroupId, checker::ConstStateRef s) { out.emplace_back(s.begin(), s.end()); });
+    return out;
+  };
+  auto interpreted = successors();
+  std::string why;
+  if (!l.system->use_native(why)) FAIL(why);
+  auto native = successors();
+  REQUIRE(interpreted.size() == 3 * kProcesses);  // each: a store out of range, an assertion, a runaway loop
+  CHECK(native == interpreted);
+}
+
+TEST_CASE("native steps: the machine's built-ins hand over to the interpreter", "[native]") {
+  std::string r = both_ways(tlbcheck::testing::read_file(tlbcheck::testing::source_dir() + "/examples/litmus/02_ipi_shootdown.tlb"));
+  CHECK_THAT(r, Catch::Contains("verdict: holds"));
+}
+
+TEST_CASE("native steps: the C source is cached by content", "[native]") {
+  const char* text = "var x: int[0..3]; process p on cpu 0 { x = 1; x = 2; }";
+  model::LoadResult a = model::load_text("t.tlb", text, {}), b = model::load_text("t.tlb", text, {});
+  REQUIRE(a.system);
+  REQUIRE(b.system);
+  std::string why;
+  REQUIRE(a.system->use_native(why));
+  REQUIRE(b.system->use_native(why));
+  CHECK_FALSE(b.system->native()->compiled_now());
+  CHECK(a.system->native()->object_path() == b.system->native()->object_path());
+  CHECK_THAT(model::NativeCode::translate(a.system->program(), 1), Catch::Contains("tlbc_steps"));
+}

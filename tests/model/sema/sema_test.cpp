@@ -1,0 +1,70 @@
+#include <catch2/catch.hpp>
+
+#include "model/load.hpp"
+
+using namespace tlbcheck::model;
+
+namespace {
+
+std::string errors(const std::string& text, std::vector<Define> defines = {}) {
+  LoadOptions o;
+  o.defines = std::move(defines);
+  return load_text("t.tlb", text, o).diagnostics;
+}
+
+}  // namespace
+
+TEST_CASE("enumerators resolve against the enum they are compared with", "[check]") {
+  std::string text = R"(
+    option fix: enum { none, upstream } = none
+    enum owner { none, cpu_a }
+    var o: owner = none;
+    process p on cpu 0 { if (fix == none && o == none) { o = cpu_a; } }
+  )";
+  CHECK(errors(text).empty());
+  CHECK_THAT(errors("enum a { x } enum b { x } process p on cpu 0 { let v = x; }"), Catch::Contains("[AmbiguousName]"));
+}
+
+TEST_CASE("type errors name both types", "[check]") {
+  CHECK_THAT(errors("var b: bool; process p on cpu 0 { b = 3; }"), Catch::Contains("cannot store a 'int[3..3]' into the target of type 'bool'"));
+  CHECK_THAT(errors("var m: cpumask; process p on cpu 0 { if (m) { skip; } }"), Catch::Contains("needs a bool, found 'cpumask'"));
+}
+
+TEST_CASE("unknown names suggest a close one", "[check]") {
+  CHECK_THAT(errors("var counter: bool; process p on cpu 0 { countr = true; }"), Catch::Contains("did you mean 'counter'?"));
+}
+
+TEST_CASE("constants fold into types and -D changes them", "[check]") {
+  LoadOptions o;
+  o.defines = {{"n", "3"}};
+  auto r = load_text("t.tlb", "option n: int[1..4] = 1; var a: bool[n + 1]; process p on cpu 0 { a[n] = true; }", o);
+  REQUIRE(r.system);
+  std::size_t elements = 0;
+  for (const auto& s : r.system->layout().slots) elements += s.name.rfind("a[", 0) == 0;
+  CHECK(elements == 4);
+}
+
+TEST_CASE("bad -D values are reported with what was expected", "[check]") {
+  std::string text = "option fix: enum { none, upstream } = none\nprocess p on cpu 0 { skip; }";
+  CHECK_THAT(errors(text, {{"fix", "sideways"}}), Catch::Contains("bad value 'sideways' for option 'fix': expected one of none, upstream"));
+  CHECK_THAT(errors(text, {{"fox", "none"}}), Catch::Contains("unknown option 'fox'"));
+  CHECK_THAT(errors(text, {{"cpus", "0"}}), Catch::Contains("expected an integer in 1..32"));
+}
+
+TEST_CASE("recursion is reported with the cycle", "[check]") {
+  std::string e = errors("fn a() { b(); } fn b() { c(); } fn c() { a(); } process p on cpu 0 { a(); }");
+  CHECK_THAT(e, Catch::Contains("[Recursion]") && Catch::Contains("a -> b -> c -> a"));
+}
+
+TEST_CASE("misplaced statements", "[check]") {
+  CHECK_THAT(errors("process p on cpu 0 { break; }"), Catch::Contains("'break' outside a loop"));
+  CHECK_THAT(errors("process p on cpu 0 { loop { atomic { break; } } }"), Catch::Contains("cannot leave an atomic block"));
+  CHECK_THAT(errors("process p on cpu 0 { return; }"), Catch::Contains("'return' outside a function"));
+}
+
+TEST_CASE("unreachable statements are warned about, not rejected", "[check]") {
+  LoadOptions o;
+  auto r = load_text("t.tlb", "var x: bool; process p on cpu 0 { loop { x = true; } x = false; }", o);
+  CHECK(r.system);
+  CHECK_THAT(r.diagnostics, Catch::Contains("warning: statement is never reached [Unreachable]"));
+}
