@@ -11,6 +11,7 @@
 #include <tbb/task_arena.h>
 
 #include "checker/parent_log.hpp"
+#include "checker/successors.hpp"
 #include "checker/store.hpp"
 
 namespace tlbcheck::checker {
@@ -52,25 +53,14 @@ struct Local {
 
 }  // namespace
 
-bool successor(const System& system, Scratch& scratch, ConstStateRef from, GroupId group, std::uint32_t choice, std::vector<Word>& out) {
-  std::uint32_t seen = 0;
-  bool found = false;
-  system.next(from, scratch, [&](GroupId g, ConstStateRef s) {
-    if (found || g != group) return;
-    if (seen++ == choice) {
-      out.assign(s.begin(), s.end());
-      found = true;
-    }
-  });
-  return found;
-}
-
 ExploreResult explore(const System& system, const ExploreOptions& options) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   const std::uint32_t words = system.layout().words;
   ExploreResult result;
   result.threads = std::max(1u, options.threads);
+  const std::optional<PropertyId> deadlock = system.deadlock_property();
+  const bool check_deadlock = deadlock.has_value();
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   // runs f, adding its time to `seconds`
   auto timed = [](double& seconds, auto&& f) {
@@ -155,16 +145,9 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     t.states.push_back(init);
     auto scratch = system.make_scratch();
     for (std::uint32_t ordinal : ordinals) {
-      std::uint32_t seen = 0;
-      GroupId group;
       std::vector<Word> next;
-      system.next(t.states.back(), *scratch, [&](GroupId g, ConstStateRef s) {
-        if (seen++ == ordinal) {
-          group = g;
-          next.assign(s.begin(), s.end());
-        }
-      });
-      t.groups.push_back(group);
+      std::optional<GroupId> group = nth_successor(system, *scratch, t.states.back(), ordinal, next);
+      t.groups.push_back(group.value_or(GroupId{}));
       t.states.push_back(std::move(next));
     }
     return t;
@@ -234,7 +217,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
               });
               local.transitions += ordinal;
               local.max_successors = std::max(local.max_successors, ordinal);
-              if (ordinal == 0 && options.check_deadlock && !system.is_final(ConstStateRef(s, words))) local.deadlocks.push_back(canon);
+              if (ordinal == 0 && check_deadlock && !system.is_final(ConstStateRef(s, words))) local.deadlocks.push_back(canon);
             }
             insert_pending(local);
           });
@@ -279,7 +262,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
       // violating successor is one level deeper, so the rest of this level
       // must still be searched for deadlocks first.
       if (deadlock_found) break;
-      if (violations_found && !options.check_deadlock) break;
+      if (violations_found && !check_deadlock) break;
       if (options.stop != nullptr && options.stop->load()) {
         result.stopped_by = "an interrupt";
         result.depth = depth;
@@ -303,7 +286,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
         for (std::uint64_t c : l.deadlocks) canon = std::min(canon, c);
       }
       result.deadlock = true;
-      result.property = options.deadlock_property;
+      result.property = *deadlock;
       result.trace = build_trace(canon == 0 ? 0 : parents.get(canon), canon == 0);
       result.depth = depth;
       return finish(Outcome::Violated);

@@ -34,8 +34,6 @@ struct ExploreOptions {
   unsigned threads = 1;
   std::uint64_t max_states = 0;    // 0: no limit
   std::uint64_t memory_limit = 0;  // bytes; 0: no limit
-  bool check_deadlock = true;
-  PropertyId deadlock_property;
   const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to stop cleanly
   std::function<void(const Progress&)> progress;  // called between batches
   std::uint32_t batch = 1u << 14;  // states expanded per parallel batch
@@ -74,10 +72,7 @@ struct ExploreResult {
   Trace trace;                     // for a violation
 };
 
+// Deadlocks are checked when the System names a deadlock property.
 ExploreResult explore(const System& system, const ExploreOptions& options);
-
-// Re-executes `system` along a path of (group, ordinal-within-group) choices.
-// Used by trace reconstruction and replay.
-bool successor(const System& system, Scratch& scratch, ConstStateRef from, GroupId group, std::uint32_t choice, std::vector<Word>& out);
 
 }  // namespace tlbcheck::checker

@@ -1,6 +1,7 @@
 #include "checker/replay.hpp"
 
 #include "checker/explorer.hpp"
+#include "checker/successors.hpp"
 #include "checker/trace.hpp"
 
 namespace tlbcheck::checker {
@@ -99,7 +100,7 @@ std::string trace_shape_error(const Json& doc) {
   return c.error;
 }
 
-ReplayResult replay(const System& system, const nlohmann::json& doc, bool deadlock_enabled) {
+ReplayResult replay(const System& system, const nlohmann::json& doc) {
   ReplayResult result;
   if (std::string shape = trace_shape_error(doc); !shape.empty()) {
     result.malformed = true;
@@ -172,7 +173,7 @@ ReplayResult replay(const System& system, const nlohmann::json& doc, bool deadlo
     }
   }
   result.failed_step = 0;
-  if (deadlock_enabled && !system.is_final(state)) {
+  if (system.deadlock_property() && !system.is_final(state)) {
     bool moves = false;
     system.next(state, *scratch, [&](GroupId, ConstStateRef) { moves = true; });
     if (!moves) {

@@ -24,8 +24,8 @@ struct ReplayResult {
 // 0 to 4294967295), found 1e+30"), or an empty string.
 std::string trace_shape_error(const nlohmann::json& doc);
 
-// `deadlock_enabled`: whether a state without successors counts as a
-// violation. A document that fails trace_shape_error() is not replayed.
-ReplayResult replay(const System& system, const nlohmann::json& trace, bool deadlock_enabled);
+// A state without successors counts as a violation when the System checks
+// deadlocks. A document that fails trace_shape_error() is not replayed.
+ReplayResult replay(const System& system, const nlohmann::json& trace);
 
 }  // namespace tlbcheck::checker

@@ -12,13 +12,16 @@
 //   equal iff their words are equal: unused bits are always zero.
 // - next() reports every successor of a state, in a deterministic order, by
 //   calling emit(group, successor). The successor buffer is only valid for the
-//   duration of the call.
+//   duration of the call. next_in_group() reports the successors of one
+//   group, in the same order: next() is every group's in increasing group
+//   order (partial-order reduction and trace reconstruction use one group).
 // - A step that breaks a property records the violation in the state it
 //   produces; check() is the one place verdicts come from.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -142,9 +145,22 @@ class System {
   virtual void next(ConstStateRef s, Scratch& scratch, EmitFn emit) const = 0;
   virtual Verdict check(ConstStateRef s) const = 0;
 
+  // The successors of `s` by steps of `group` alone, as next() emits them.
+  // The default filters next(); a System that can run one group by itself
+  // should.
+  virtual void next_in_group(ConstStateRef s, Scratch& scratch, GroupId group, EmitFn emit) const {
+    next(s, scratch, [&](GroupId g, ConstStateRef t) {
+      if (g == group) emit(g, t);
+    });
+  }
+
   // A state without successors is a deadlock unless it is a valid end state
   // (every process ran to its end).
   virtual bool is_final(ConstStateRef s) const = 0;
+
+  // The property a deadlock violates, if this System checks for deadlocks
+  // (a state without successors that is not final).
+  virtual std::optional<PropertyId> deadlock_property() const { return std::nullopt; }
 
   // The value of a slot, formatted for people ("3", "true", "LAZY", "{0,2}").
   virtual std::string format_slot(std::uint32_t slot, ConstStateRef s) const = 0;

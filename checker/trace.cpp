@@ -1,5 +1,7 @@
 #include "checker/trace.hpp"
 
+#include "checker/successors.hpp"
+
 namespace tlbcheck::checker {
 
 std::string outcome_name(Outcome o) {
@@ -38,16 +40,7 @@ void describe(const System& system, Report& report) {
     step.number = static_cast<std::uint32_t>(i + 1);
     step.group = t.groups[i];
     // which of the group's successors the trace took
-    std::uint32_t seen = 0;
-    bool found = false;
-    system.next(t.states[i], *scratch, [&](GroupId g, ConstStateRef s) {
-      if (found || g != step.group) return;
-      if (std::equal(s.begin(), s.end(), t.states[i + 1].begin())) {
-        step.choice = seen;
-        found = true;
-      }
-      ++seen;
-    });
+    step.choice = choice_of(system, *scratch, t.states[i], step.group, t.states[i + 1]).value_or(0);
     step.changes = changes_between(system, t.states[i], t.states[i + 1]);
     System::StepText text = system.describe_step(t.states[i], step.group, t.states[i + 1]);
     step.action = text.action;

@@ -123,7 +123,6 @@ LoadResult load_on_this_stack(std::string name, std::string text, const LoadOpti
   if (!diags.has_errors()) select_properties(cm, options, enabled, diags);
   if (!diags.has_errors()) {
     Lowered compiled = lower(cm, enabled, diags);
-    result.deadlock_enabled = enabled[std::size_t(properties::BuiltinProperty::Deadlock)];
     if (!diags.has_errors()) {
       result.system = std::make_unique<ModelSystem>(std::move(file), std::move(cm), std::move(compiled), std::move(enabled));
     }

@@ -22,7 +22,6 @@ struct LoadResult {
   std::unique_ptr<ModelSystem> system;  // null when there were errors
   std::string diagnostics;              // rendered errors and warnings
   std::vector<Diagnostic> list;         // the same, unrendered
-  bool deadlock_enabled = true;
 };
 
 LoadResult load_text(std::string name, std::string text, const LoadOptions& options);

@@ -8,9 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "checker/explorer.hpp"
-#include "checker/trace.hpp"
-#include "model/load.hpp"
+#include "checker/cli/driver.hpp"
 #include "tests/support.hpp"
 
 using namespace tlbcheck;
@@ -28,17 +26,6 @@ std::vector<std::string> bundled_files() {
     }
   }
   std::sort(out.begin(), out.end());
-  return out;
-}
-
-// The text report without the timing line, which differs run to run.
-std::string stable_text(const std::string& text) {
-  std::istringstream in(text);
-  std::string line, out;
-  while (std::getline(in, line)) {
-    if (line.rfind("time: ", 0) == 0) continue;
-    out += line + "\n";
-  }
   return out;
 }
 
@@ -63,37 +50,31 @@ TEST_CASE("every bundled protocol meets its expectations", "[golden]") {
     CHECK_FALSE(expects.empty());  // the contract: every bundled file states its expectations
     for (const Expectation& e : expects) {
       INFO(e.line);
-      model::LoadOptions lo;
-      for (const auto& [k, v] : e.defines) lo.defines.push_back({k, v});
-      lo.only_properties = e.properties;
-      model::LoadResult l = model::load_text(rel, text, lo);
-      INFO(l.diagnostics);
-      REQUIRE(l.system);
+      cli::Request request;
+      request.file = rel;
+      request.text = text;
+      for (const auto& [k, v] : e.defines) request.load.defines.push_back({k, v});
+      request.load.only_properties = e.properties;
+      cli::Loaded l = cli::load(request);
+      INFO(l.result.diagnostics);
+      REQUIRE(l.result.system);
       std::string first_text;
       // 1 and 2 threads interpreted, then 2 threads with the steps compiled
       // to C (model/native.hpp): all three reports word for word the same
       for (unsigned threads : {1u, 2u, 3u}) {
         if (threads == 3) {
           std::string why;
-          if (!l.system->use_native(why)) FAIL(why);
+          if (!l.result.system->use_native(why)) FAIL(why);
         }
         checker::ExploreOptions o;
         o.threads = std::min(threads, 2u);
-        o.check_deadlock = l.deadlock_enabled;
-        o.deadlock_property = checker::PropertyId{2};
-        checker::Report report;
-        report.result = checker::explore(*l.system, o);
-        report.protocol = std::string(l.system->name());
-        report.file = rel;
-        for (const auto& opt : l.system->options()) report.options.push_back({opt.name, opt.shown});
-        report.state_bytes = l.system->layout().words * 8;
-        checker::describe(*l.system, report);
+        checker::Report report = cli::explore(l, rel, o);
         CHECK(checker::outcome_name(report.result.outcome) == e.verdict);
         if (!e.property.empty()) CHECK(report.property == e.property);
         CHECK(e.states >= 0);  // `states=?` is a placeholder to be filled in
         if (e.states >= 0) CHECK(report.result.states == std::uint64_t(e.states));
         // 1 and 2 threads: the same report, word for word
-        std::string now = stable_text(checker::render_text(*l.system, report));
+        std::string now = cli::stable_text(*l.result.system, report);
         if (threads == 1) first_text = now;
         else CHECK(now == first_text);
         if (threads != 1 || report.result.outcome != checker::Outcome::Violated) continue;

@@ -26,11 +26,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "checker/explorer.hpp"
+#include "checker/cli/driver.hpp"
 #include "checker/replay.hpp"
-#include "checker/trace.hpp"
-#include "model/load.hpp"
-#include "properties/catalogue.hpp"
 
 namespace {
 
@@ -107,12 +104,14 @@ bool parse_defines(const std::vector<std::string>& raw, std::vector<model::Defin
   return true;
 }
 
-model::LoadResult load(const Options& o, const std::vector<model::Define>& defines) {
-  model::LoadOptions lo;
-  lo.defines = defines;
-  lo.only_properties = o.properties;
-  lo.disabled_properties = o.no_properties;
-  return model::load_file(o.file, lo);
+cli::Request request(const Options& o, const std::vector<model::Define>& defines) {
+  cli::Request r;
+  r.file = o.file;
+  r.load.defines = defines;
+  r.load.only_properties = o.properties;
+  r.load.disabled_properties = o.no_properties;
+  r.native = o.native;
+  return r;
 }
 
 void print_layout(const checker::System& system) {
@@ -130,21 +129,14 @@ void print_layout(const checker::System& system) {
 int run_check(const Options& o) {
   std::vector<model::Define> defines;
   if (!parse_defines(o.defines, defines)) return kExitBadInput;
-  model::LoadResult loaded = load(o, defines);
-  std::cerr << loaded.diagnostics;
-  if (!loaded.system) return kExitBadInput;
-  std::string engine = "interpreter";
-  if (o.native) {
-    std::string why;
-    if (loaded.system->use_native(why)) {
-      engine = "native";
-      const model::NativeCode& code = *loaded.system->native();
-      if (code.compiled_now() && !o.quiet) std::fprintf(stderr, "tlbcheck: compiled the steps to C in %.2f s (%s)\n", code.compile_seconds(), code.object_path().c_str());
-    } else {
-      std::cerr << "tlbcheck: warning: --native: " << why << "; interpreting the steps instead\n";
-    }
+  cli::Loaded loaded = cli::load(request(o, defines));
+  std::cerr << loaded.result.diagnostics;
+  if (!loaded.result.system) return kExitBadInput;
+  if (const model::NativeCode* code = loaded.result.system->native(); code != nullptr && code->compiled_now() && !o.quiet) {
+    std::fprintf(stderr, "tlbcheck: compiled the steps to C in %.2f s (%s)\n", code->compile_seconds(), code->object_path().c_str());
   }
-  const model::ModelSystem& system = *loaded.system;
+  if (!loaded.native_error.empty()) std::cerr << "tlbcheck: warning: --native: " << loaded.native_error << "; interpreting the steps instead\n";
+  const model::ModelSystem& system = *loaded.result.system;
 
   std::uint64_t memory_limit = physical_memory() / 4 * 3;
   if (!o.memory_limit.empty()) {
@@ -160,8 +152,6 @@ int run_check(const Options& o) {
   eo.threads = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   eo.max_states = o.max_states;
   eo.memory_limit = memory_limit;
-  eo.check_deadlock = loaded.deadlock_enabled;
-  eo.deadlock_property = checker::PropertyId{std::uint32_t(properties::BuiltinProperty::Deadlock)};
   eo.stop = &g_interrupted;
   eo.compact = o.compact;
   bool progress = !o.quiet && isatty(STDERR_FILENO);
@@ -174,19 +164,11 @@ int run_check(const Options& o) {
     };
   }
   std::signal(SIGINT, on_interrupt);
-  checker::Report report;
-  report.result = checker::explore(system, eo);
+  checker::Report report = cli::explore(loaded, o.file, eo);
   std::signal(SIGINT, SIG_DFL);
   if (progress && report.result.seconds >= 1.0) std::fprintf(stderr, "\r%90s\r", "");
-
-  report.protocol = std::string(system.name());
-  report.file = o.file;
-  for (const auto& opt : system.options()) report.options.push_back({opt.name, opt.shown});
   report.peak_rss_bytes = peak_rss();
-  report.state_bytes = system.layout().words * 8;
   report.show_hw = o.show_hw;
-  report.engine = engine;
-  checker::describe(system, report);
 
   nlohmann::json json = checker::render_json(system, report);
   nlohmann::json enabled = nlohmann::json::array();
@@ -242,10 +224,10 @@ int run_replay(Options o) {
   if (o.properties.empty() && doc.contains("properties") && doc["properties"].is_array()) {
     for (const auto& p : doc["properties"]) o.properties.push_back(p.get<std::string>());
   }
-  model::LoadResult loaded = load(o, defines);
-  std::cerr << loaded.diagnostics;
-  if (!loaded.system) return kExitBadInput;
-  checker::ReplayResult r = checker::replay(*loaded.system, doc, loaded.deadlock_enabled);
+  cli::Loaded loaded = cli::load(request(o, defines));
+  std::cerr << loaded.result.diagnostics;
+  if (!loaded.result.system) return kExitBadInput;
+  checker::ReplayResult r = checker::replay(*loaded.result.system, doc);
   std::cout << r.message << "\n";
   if (r.malformed) return kExitBadInput;
   return r.confirmed ? kExitViolated : kExitHolds;

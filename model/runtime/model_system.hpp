@@ -33,6 +33,8 @@ class ModelSystem final : public checker::System {
   void initial(checker::StateRef out) const override;
   std::unique_ptr<checker::Scratch> make_scratch() const override;
   void next(checker::ConstStateRef s, checker::Scratch& scratch, checker::EmitFn emit) const override;
+  void next_in_group(checker::ConstStateRef s, checker::Scratch& scratch, checker::GroupId group, checker::EmitFn emit) const override;
+  std::optional<checker::PropertyId> deadlock_property() const override;
   checker::Verdict check(checker::ConstStateRef s) const override;
   bool is_final(checker::ConstStateRef s) const override;
   std::string format_slot(std::uint32_t slot, checker::ConstStateRef s) const override;
@@ -55,7 +57,17 @@ class ModelSystem final : public checker::System {
 
  private:
   struct Scratch;
-  enum class Outcome { Done, Error };
+
+  // A step re-run to explain it: the instruction that ended it and what it
+  // reported (the offending value, the machine's effect, the page).
+  struct StepRecord {
+    std::uint32_t end_ip = 0;
+    std::int64_t value = 0;
+    machine::Effect effect;
+    std::int64_t page = -1;
+  };
+  // The run of a step of `group` from `before` that leads to `after`, if one does.
+  std::optional<StepRecord> rerun(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const;
 
   std::int64_t read(std::uint32_t slot, const checker::Word* s) const;
   void write(std::uint32_t slot, checker::Word* s, std::int64_t v) const;

@@ -131,6 +131,34 @@ bool ModelSystem::runnable(const ProcessInstance& p, const checker::Word* s) con
   return p.task < 0 || machine_.get(s, program_.current[std::size_t(p.cpu)]) == p.task;
 }
 
+void ModelSystem::next_in_group(checker::ConstStateRef s, checker::Scratch& scratch, checker::GroupId group, checker::EmitFn emit) const {
+  auto& w = static_cast<Scratch&>(scratch);
+  if (group.v >= first_hw_group_) {
+    run_hardware(group.v - first_hw_group_, s, w, emit);
+    return;
+  }
+  const std::uint32_t p = group_process_[group.v];
+  const ProcessInstance& proc = program_.processes[p];
+  const std::int64_t loc = read(proc.pc_slot, s.data());  // the group of a process is its location
+  if (loc == 0 || proc.first_group + std::uint32_t(loc) - 1 != group.v || !runnable(proc, s.data())) return;
+  run_process(p, s, w, emit);
+}
+
+std::optional<checker::PropertyId> ModelSystem::deadlock_property() const {
+  const auto deadlock = std::size_t(properties::BuiltinProperty::Deadlock);
+  if (!enabled_[deadlock]) return std::nullopt;
+  return checker::PropertyId{std::uint32_t(deadlock)};
+}
+
+std::optional<ModelSystem::StepRecord> ModelSystem::rerun(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
+  Scratch w(*this, program_.words);
+  std::optional<StepRecord> found;
+  next_in_group(before, w, group, [&](checker::GroupId, checker::ConstStateRef succ) {
+    if (!found && std::equal(succ.begin(), succ.end(), after.begin(), after.end())) found = StepRecord{w.end_ip, w.diag_value, w.diag_effect, w.diag_page};
+  });
+  return found;
+}
+
 void ModelSystem::next(checker::ConstStateRef s, checker::Scratch& scratch, checker::EmitFn emit) const {
   auto& w = static_cast<Scratch&>(scratch);
   for (std::uint32_t p = 0; p < program_.processes.size(); ++p) {
@@ -859,23 +887,9 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
   }
   const Site& site = program_.sites[std::size_t(site_id)];
   // Re-run the step to recover the offending value.
-  std::int64_t value = 0;
-  machine::Effect effect;
-  std::int64_t page = -1;
-  {
-    Scratch w(*this, program_.words);
-    bool found = false;
-    auto capture = [&](checker::GroupId g, checker::ConstStateRef succ) {
-      if (!found && g == group && std::equal(succ.begin(), succ.end(), after.begin())) {
-        found = true;
-        value = w.diag_value;
-        effect = w.diag_effect;
-        page = w.diag_page;
-      }
-    };
-    if (group.v >= first_hw_group_) run_hardware(group.v - first_hw_group_, before, w, capture);
-    else run_process(group_process_[group.v], before, w, capture);
-  }
+  const StepRecord record = rerun(before, group, after).value_or(StepRecord{});
+  const std::int64_t value = record.value, page = record.page;
+  const machine::Effect& effect = record.effect;
   if (std::size_t(site_id) == program_.speculation_site) {
     const HwGroup& hg = hw_groups_[group.v - first_hw_group_];
     return "stale-translation: a speculative walk of page " + module_.pages[std::size_t(hg.index)].name + " by cpu" + std::to_string(hg.cpu) + ": " +
@@ -937,17 +951,9 @@ checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef befo
   const checker::Group& g = groups_[group.v];
   StepText text{g.action, g.loc.line};
   if (group.v >= first_hw_group_) return text;
-  Scratch w(*this, program_.words);
-  bool found = false;
-  std::uint32_t end = 0;
-  run_process(group_process_[group.v], before, w, [&](checker::GroupId gid, checker::ConstStateRef succ) {
-    if (!found && gid == group && std::equal(succ.begin(), succ.end(), after.begin())) {
-      found = true;
-      end = w.end_ip;
-    }
-  });
-  if (!found) return text;
-  const Instr& in = program_.code[end];
+  std::optional<StepRecord> record = rerun(before, group, after);
+  if (!record) return text;
+  const Instr& in = program_.code[record->end_ip];
   if (in.op == Op::Resume) {  // the switch away from a preempted task
     std::int64_t next = machine_.get(after.data(), program_.current[std::size_t(program_.processes[group_process_[group.v]].cpu)]);
     text.action = "[preempted] switch to " + (next >= 0 ? module_.task_names[std::size_t(next)] : std::string("none"));
@@ -968,17 +974,7 @@ std::vector<std::uint32_t> ModelSystem::involved_slots(checker::ConstStateRef be
   std::int64_t site_id = read(program_.violation_slot, after.data());
   SiteKind kind = site_id == 0 ? SiteKind::Assert : program_.sites[std::size_t(site_id)].kind;
   if (kind != SiteKind::Stale && kind != SiteKind::StaleCache) return {};
-  Scratch w(*this, program_.words);
-  machine::Effect effect;
-  bool found = false;
-  auto capture = [&](checker::GroupId g, checker::ConstStateRef succ) {
-    if (!found && g == group && std::equal(succ.begin(), succ.end(), after.begin())) {
-      found = true;
-      effect = w.diag_effect;
-    }
-  };
-  if (group.v >= first_hw_group_) run_hardware(group.v - first_hw_group_, before, w, capture);
-  else run_process(group_process_[group.v], before, w, capture);
+  const machine::Effect effect = rerun(before, group, after).value_or(StepRecord{}).effect;
   if (effect.frame < 0) return {};
   std::size_t f = std::size_t(effect.frame);
   switch (effect.stale) {

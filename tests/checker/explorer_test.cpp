@@ -35,6 +35,7 @@ class GraphSystem final : public System {
   const Layout& layout() const override { return layout_; }
   std::span<const Group> groups() const override { return groups_; }
   std::span<const PropertyInfo> properties() const override { return props_; }
+  std::optional<PropertyId> deadlock_property() const override { return PropertyId{1}; }
   void initial(StateRef out) const override { out[0] = 0; }
   std::unique_ptr<Scratch> make_scratch() const override { return std::make_unique<Scratch>(); }
   void next(ConstStateRef s, Scratch&, EmitFn emit) const override {
@@ -90,7 +91,6 @@ ExploreResult run(const System& s, unsigned threads, std::uint32_t batch = 1u <<
   o.threads = threads;
   o.batch = batch;
   o.max_states = max_states;
-  o.deadlock_property = PropertyId{1};
   return explore(s, o);
 }
 
@@ -177,8 +177,7 @@ TEST_CASE("parent links read back from disk give the same counterexamples", "[ex
       o.threads = 2;
       o.compact = compact;
       o.parent_links_in_memory = 3;
-      o.deadlock_property = PropertyId{1};
-      ExploreResult r = explore(g, o);
+          ExploreResult r = explore(g, o);
       INFO("seed " << seed << " compact " << compact);
       CHECK(r.outcome == in_memory.outcome);
       CHECK(r.states == in_memory.states);
@@ -297,8 +296,7 @@ TEST_CASE("under a memory limit the table fills up to 9/10 instead of growing, t
     o.threads = 2;
     o.batch = 64;
     o.memory_limit = limit;
-    o.deadlock_property = PropertyId{1};
-    return explore(g, o);
+      return explore(g, o);
   };
   ExploreResult small = limited(chain(50000), 0);
   REQUIRE(small.outcome == Outcome::Holds);

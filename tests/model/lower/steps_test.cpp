@@ -3,8 +3,7 @@
 // functions, per-CPU data, and the runtime checks.
 #include <catch2/catch.hpp>
 
-#include "checker/explorer.hpp"
-#include "checker/trace.hpp"
+#include "checker/cli/driver.hpp"
 #include "model/load.hpp"
 
 namespace {
@@ -18,20 +17,18 @@ struct Run {
 };
 
 Run check(const std::string& text, std::vector<model::Define> defines = {}, std::vector<std::string> only = {}, unsigned threads = 1) {
-  model::LoadOptions lo;
-  lo.defines = std::move(defines);
-  lo.only_properties = std::move(only);
-  model::LoadResult l = model::load_text("t.tlb", text, lo);
-  INFO(l.diagnostics);
-  REQUIRE(l.system);
+  cli::Request request;
+  request.file = "t.tlb";
+  request.text = text;
+  request.load.defines = std::move(defines);
+  request.load.only_properties = std::move(only);
+  cli::Loaded l = cli::load(request);
+  INFO(l.result.diagnostics);
+  REQUIRE(l.result.system);
   checker::ExploreOptions o;
   o.threads = threads;
-  o.check_deadlock = l.deadlock_enabled;
-  o.deadlock_property = checker::PropertyId{2};
   Run r;
-  checker::Report report;
-  report.result = checker::explore(*l.system, o);
-  checker::describe(*l.system, report);
+  checker::Report report = cli::explore(l, "t.tlb", o);
   r.result = report.result;
   r.explanation = report.explanation;
   r.property = report.property;

@@ -1,8 +1,7 @@
 // The built-in machine's semantics, one rule at a time, on tiny protocols.
 #include <catch2/catch.hpp>
 
-#include "checker/explorer.hpp"
-#include "checker/trace.hpp"
+#include "checker/cli/driver.hpp"
 #include "model/load.hpp"
 
 namespace {
@@ -15,17 +14,16 @@ struct Run {
 };
 
 Run check(const std::string& text, std::vector<model::Define> defines = {}) {
-  model::LoadOptions lo;
-  lo.defines = std::move(defines);
-  model::LoadResult l = model::load_text("m.tlb", text, lo);
-  INFO(l.diagnostics);
-  REQUIRE(l.system);
+  cli::Request request;
+  request.file = "m.tlb";
+  request.text = text;
+  request.load.defines = std::move(defines);
+  cli::Loaded l = cli::load(request);
+  INFO(l.result.diagnostics);
+  REQUIRE(l.result.system);
   checker::ExploreOptions o;
   o.threads = 1;
-  o.deadlock_property = checker::PropertyId{2};
-  checker::Report report;
-  report.result = checker::explore(*l.system, o);
-  checker::describe(*l.system, report);
+  checker::Report report = cli::explore(l, "m.tlb", o);
   return {report.result, report.property, report.explanation};
 }
 

@@ -7,43 +7,37 @@
 
 #include <sstream>
 
-#include "checker/explorer.hpp"
-#include "checker/trace.hpp"
-#include "model/load.hpp"
+#include "checker/cli/driver.hpp"
 #include "tests/support.hpp"
 
 namespace {
 
 using namespace tlbcheck;
 
-std::string report_of(const model::ModelSystem& system, bool deadlock, unsigned threads) {
+cli::Loaded load(const std::string& text) {
+  cli::Request request;
+  request.file = "t.tlb";
+  request.text = text;
+  return cli::load(request);
+}
+
+std::string report_of(const cli::Loaded& loaded, unsigned threads) {
   checker::ExploreOptions o;
   o.threads = threads;
-  o.check_deadlock = deadlock;
-  o.deadlock_property = checker::PropertyId{2};
-  checker::Report report;
-  report.result = checker::explore(system, o);
-  report.protocol = std::string(system.name());
-  checker::describe(system, report);
-  std::istringstream in(checker::render_text(system, report));
-  std::string line, out;
-  while (std::getline(in, line)) {
-    if (line.rfind("time: ", 0) != 0) out += line + "\n";
-  }
-  return out;
+  return cli::stable_text(*loaded.result.system, cli::explore(loaded, "t.tlb", o));
 }
 
 // Explores `text` interpreted and native; returns the (equal) report.
 std::string both_ways(const std::string& text) {
-  model::LoadResult l = model::load_text("t.tlb", text, {});
-  INFO(l.diagnostics);
-  REQUIRE(l.system);
-  std::string interpreted = report_of(*l.system, l.deadlock_enabled, 1);
+  cli::Loaded l = load(text);
+  INFO(l.result.diagnostics);
+  REQUIRE(l.result.system);
+  std::string interpreted = report_of(l, 1);
   std::string why;
-  if (!l.system->use_native(why)) FAIL(why);
-  REQUIRE(l.system->native() != nullptr);
-  std::string native1 = report_of(*l.system, l.deadlock_enabled, 1);
-  std::string native2 = report_of(*l.system, l.deadlock_enabled, 2);
+  if (!l.result.system->use_native(why)) FAIL(why);
+  REQUIRE(l.result.system->native() != nullptr);
+  std::string native1 = report_of(l, 1);
+  std::string native2 = report_of(l, 2);
   CHECK(native1 == interpreted);
   CHECK(native2 == interpreted);
   return interpreted;

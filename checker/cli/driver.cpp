@@ -1,0 +1,38 @@
+#include "checker/cli/driver.hpp"
+
+#include <sstream>
+
+namespace tlbcheck::cli {
+
+Loaded load(const Request& request) {
+  Loaded loaded;
+  loaded.result = request.text ? model::load_text(request.file, *request.text, request.load) : model::load_file(request.file, request.load);
+  if (loaded.result.system && request.native) {
+    if (loaded.result.system->use_native(loaded.native_error)) loaded.engine = "native";
+  }
+  return loaded;
+}
+
+checker::Report explore(const Loaded& loaded, const std::string& file, const checker::ExploreOptions& options) {
+  const model::ModelSystem& system = *loaded.result.system;
+  checker::Report report;
+  report.result = checker::explore(system, options);
+  report.protocol = std::string(system.name());
+  report.file = file;
+  for (const auto& opt : system.options()) report.options.push_back({opt.name, opt.shown});
+  report.state_bytes = system.layout().words * 8;
+  report.engine = loaded.engine;
+  checker::describe(system, report);
+  return report;
+}
+
+std::string stable_text(const checker::System& system, const checker::Report& report) {
+  std::istringstream in(checker::render_text(system, report));
+  std::string line, out;
+  while (std::getline(in, line)) {
+    if (line.rfind("time: ", 0) != 0) out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace tlbcheck::cli

@@ -1,0 +1,42 @@
+// The pipeline behind every front door: load a protocol into a System
+// (model/), choose how its steps run, explore it (checker/) and describe
+// the outcome as a Report. The command line and the tests run it through
+// here, so none of them repeats it. Like main.cpp, this is the one place
+// besides it that sees both model/ and checker/.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checker/explorer.hpp"
+#include "checker/trace.hpp"
+#include "model/load.hpp"
+
+namespace tlbcheck::cli {
+
+struct Request {
+  std::string file;                 // the protocol's path, as reports name it
+  std::optional<std::string> text;  // its text; read from `file` when empty
+  model::LoadOptions load;          // -D values and the properties checked
+  bool native = false;              // run the steps as compiled C (falls back to the interpreter)
+};
+
+struct Loaded {
+  model::LoadResult result;  // diagnostics; result.system is null on an error
+  std::string engine = "interpreter";
+  std::string native_error;  // why native steps were asked for and not used
+};
+
+// Lex, parse, analyse and lower the protocol; build native steps if asked.
+Loaded load(const Request& request);
+
+// Explores a loaded protocol and describes the outcome: the Report has the
+// protocol, options, verdict, numbers and, for a violation, the steps.
+checker::Report explore(const Loaded& loaded, const std::string& file, const checker::ExploreOptions& options);
+
+// The text report without its timing line, which differs run to run (for
+// comparing reports).
+std::string stable_text(const checker::System& system, const checker::Report& report);
+
+}  // namespace tlbcheck::cli
