@@ -1,8 +1,18 @@
-// The catalogue of built-in properties: what each one means and whether it
-// can be turned off. The machine (model/) checks them where the relevant
-// step happens and records a violation in the state it produces; the
-// explorer reports deadlocks. A protocol's own `invariant`s follow the
-// built-in ones.
+// The catalogue of built-in properties: their ids, names, meanings and
+// whether each can be turned off. Each property has a file of its own with
+// its judgement (where the language or the machine needs one) and its
+// explanation in one sentence:
+//   assertion.hpp          assert, BUG_ON, BUG
+//   runtime_error.hpp      ranges, indexes, division, CPU numbers, runaway steps, machine errors
+//   deadlock.hpp           no process can move (the explorer finds the states; the
+//                          System names the property: checker::System::deadlock_property)
+//   stale_translation.hpp  the uses of roots, walk caches, tables and TLB entries
+//   stale_cache.hpp        reads through a virtually indexed cache
+//   invariant.hpp          a protocol's own invariants, which follow the built-in ones
+// The machine (model/machine/) reports what happened where the hardware
+// does it; a step that breaks a property records the violation in the
+// state it produces, so checker::System::check() is the one place verdicts
+// come from. The files here include nothing of model/ or checker/.
 #pragma once
 
 #include <cstdint>

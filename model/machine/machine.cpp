@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "properties/stale_cache.hpp"
+
 namespace tlbcheck::model::machine {
 
 namespace {
@@ -11,7 +13,7 @@ std::int64_t entry_frame(std::int64_t raw) { return (raw - 1) / 2; }
 bool entry_writable(std::int64_t raw) { return ((raw - 1) % 2) != 0; }
 std::int64_t make_entry(std::int64_t frame, bool writable) { return 1 + 2 * frame + (writable ? 1 : 0); }
 
-Effect violation(Stale why, std::int64_t frame, std::int64_t other = -1) {
+Effect violation(properties::StaleTranslation why, std::int64_t frame, std::int64_t other = -1) {
   Effect e;
   e.kind = Effect::Violation;
   e.stale = why;
@@ -201,11 +203,16 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
   Effect fault;
   fault.kind = Effect::Fault;
   std::int64_t root = get(s, slots_.cr3[std::size_t(cpu)]);
-  if (root < 0) return check ? violation(Stale::NoRoot, -1) : fault;
-  if (check && FrameKind(get(s, slots_.kind[std::size_t(root)])) != FrameKind::Table) return violation(Stale::RootNotTable, root);
+  // stale-translation judges the root and every table frame the walk uses
+  auto kind_of = [&](std::int64_t frame) { return frame_state(FrameKind(get(s, slots_.kind[std::size_t(frame)]))); };
+  if (root < 0) return check ? violation(properties::judge_root(root, properties::FrameState::Free), -1) : fault;
+  if (check) {
+    if (auto why = properties::judge_root(root, kind_of(root)); why != properties::StaleTranslation::None) return violation(why, root);
+  }
   std::int64_t n = page_index_[std::size_t(page)];
   std::int64_t tag = current_tag(s, cpu);
-  if (tag < 0) return check ? violation(Stale::RootNotTable, root) : fault;
+  // a root that is no address space's (PCIDs: no tag): no table of any mm
+  if (tag < 0) return check ? violation(properties::StaleTranslation::RootNotTable, root) : fault;
   std::int64_t t = root;
   int level = config_.levels;
   // start below the deepest walk-cache entry that covers the page
@@ -219,7 +226,9 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
     }
   }
   for (;; --level) {
-    if (check && FrameKind(get(s, slots_.kind[std::size_t(t)])) != FrameKind::Table) return violation(Stale::WalkNotTable, t);
+    if (check) {
+      if (auto why = properties::judge_table(kind_of(t)); why != properties::StaleTranslation::None) return violation(why, t);
+    }
     std::int64_t e = get(s, slots_.entry[std::size_t(t * config_.entries + index_at(n, level))]);
     if (e == 0) return fault;  // (a freed frame reads as all entries absent)
     if (level == 1) {
@@ -271,13 +280,18 @@ Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, s
     if (kind == 2 && k == FrameKind::Data && value >= 0 && value < config_.values) set(s, value_slot(f, word), value);
     return e;
   }
-  if (k == FrameKind::Free) return violation(Stale::FrameFree, f);
-  if (k == FrameKind::Table) return violation(Stale::FrameIsTable, f);
-  std::int64_t owners = get(s, slots_.owner[std::size_t(f)]);
-  std::int64_t maps = get(s, slots_.maps[std::size_t(f)]);
-  bool mine = ((owners >> space) & 1) != 0 || (owners & 1) != 0;  // this mm's, or the kernel's (init_mm)
-  if (space >= 0 && !mine) return violation(Stale::ForeignFrame, f, owners);
-  if (kind == 2 && maps > 1) return violation(Stale::CowWrite, f, maps);
+  properties::Reached reached;
+  reached.state = frame_state(k);
+  if (k == FrameKind::Data) {  // (a free or reused frame has no owners to speak of)
+    reached.owners = std::uint64_t(get(s, slots_.owner[std::size_t(f)]));
+    reached.maps = get(s, slots_.maps[std::size_t(f)]);
+  }
+  reached.space = space;
+  reached.write = kind == 2;
+  if (auto why = properties::judge_frame(reached); why != properties::StaleTranslation::None) {
+    using properties::StaleTranslation;
+    return violation(why, f, why == StaleTranslation::ForeignFrame ? std::int64_t(reached.owners) : why == StaleTranslation::CowWrite ? reached.maps : -1);
+  }
   Effect e;
   e.frame = f;
   if (kind == 2 && (value < 0 || value >= config_.values)) {
@@ -309,9 +323,9 @@ Effect Machine::cache_read(checker::Word* s, int colour, std::int64_t f, int wor
   e.frame = f;
   e.value = v;
   std::int64_t latest = get(s, latest_slot(f, word));
-  if (check && v != latest) {
+  if (check && properties::read_is_stale(v, latest)) {
     e.kind = Effect::Violation;
-    e.stale = Stale::CacheStale;
+    e.stale_read = true;
     e.other = latest;
     e.colour = colour;
     e.word = word;
@@ -448,30 +462,6 @@ bool Machine::boot(checker::Word* s, const std::vector<BootMap>& maps, std::stri
     set(s, slots_.entry[std::size_t(t * config_.entries + index_at(n, 1))], make_entry(data, b.writable));
   }
   return true;
-}
-
-std::string Machine::describe_stale(const Effect& e) const {
-  std::string f = "frame " + std::to_string(e.frame);
-  switch (e.stale) {
-    case Stale::None: return e.runtime;
-    case Stale::NoRoot: return "no page table is loaded (cr3 is none)";
-    case Stale::RootNotTable: return "the loaded root (cr3) is " + f + ", which is no longer a page table";
-    case Stale::WalkNotTable: return "the page walk went through " + f + ", which is no longer a page table (a stale walk-cache entry or root)";
-    case Stale::FrameFree: return "the translation leads to " + f + ", which is free";
-    case Stale::FrameIsTable: return "the translation leads to " + f + ", which was reused as a page table";
-    case Stale::ForeignFrame: return "the translation leads to " + f + ", which belongs to another address space";  // names added by the caller
-    case Stale::CowWrite: return "a write through a writable translation reaches " + f + ", which is mapped " + std::to_string(e.other) + " times (copy-on-write)";
-    case Stale::CacheStale: {
-      std::string where = f + (config_.words > 1 ? " word " + std::to_string(e.word) : "");
-      std::string text = "reading " + where + " through colour " + std::to_string(e.colour) + (e.colour == kernel_colour() ? " (the kernel's mapping)" : " (a user mapping)") +
-                         " returned " + std::to_string(e.value) + ", but the latest value written to it is " + std::to_string(e.other);
-      if (e.dirty_colour >= 0) {
-        text += ", which sits in a dirty line of colour " + std::to_string(e.dirty_colour) + (e.dirty_colour == kernel_colour() ? " (the kernel's mapping)" : " (a user mapping)");
-      }
-      return text;
-    }
-  }
-  return "";
 }
 
 }  // namespace tlbcheck::model::machine

@@ -28,38 +28,33 @@
 #include "model/machine/config.hpp"
 #include "model/machine/slots.hpp"
 #include "model/bytecode/program.hpp"
+#include "properties/stale_translation.hpp"
 
 namespace tlbcheck::model::machine {
 
 enum class FrameKind : std::int64_t { Free = 0, Data = 1, Table = 2 };
 
-// Why an access or a walk broke stale-translation.
-enum class Stale : std::uint8_t {
-  None,
-  NoRoot,          // no page table loaded
-  RootNotTable,    // the loaded root is free or reused
-  WalkNotTable,    // a walk (through a walk-cache entry or a table) reached a frame that is no table
-  FrameFree,       // the translation leads to a free frame
-  FrameIsTable,    // ... to a frame reused as a page table
-  ForeignFrame,    // ... to another address space's frame
-  CowWrite,        // a write through a writable translation to a frame mapped more than once
-  CacheStale,      // stale-cache: a read returned an older value than the latest write
-};
-
-
+// What a frame holds, in the terms of the properties that judge its use.
+inline properties::FrameState frame_state(FrameKind k) {
+  return k == FrameKind::Free ? properties::FrameState::Free : k == FrameKind::Table ? properties::FrameState::Table : properties::FrameState::Data;
+}
 
 struct WalkKey {
   int level;            // 2..levels: the entry at this level, which points to a level-1 lower table
   std::int64_t prefix;  // page / entries^(level-1)
 };
 
-// What an operation did.
+// What an operation did. A Violation is one of: a stale translation
+// (`stale`, judged by properties/stale_translation.hpp), a stale read
+// (`stale_read`, judged by properties/stale_cache.hpp), or a runtime error
+// (`runtime`).
 struct Effect {
   enum Kind : std::uint8_t { Ok, Fault, Violation } kind = Ok;
   std::int64_t value = 0;  // a result (load, get-and-clear, alloc) or the offending value
-  Stale stale = Stale::None;
+  properties::StaleTranslation stale = properties::StaleTranslation::None;
+  bool stale_read = false;
   std::int64_t frame = -1;  // the frame involved
-  std::int64_t other = -1;  // the mm it belongs to, the mapping count, the latest value ...
+  std::int64_t other = -1;  // the mms it belongs to (a mask), the mapping count, the latest value ...
   int colour = -1;          // stale-cache: the alias read
   int word = 0;             // stale-cache: the word read
   int dirty_colour = -1;    // stale-cache: a colour whose dirty line holds the latest value
@@ -138,7 +133,6 @@ class Machine {
 
   std::int64_t index_at(std::int64_t page, int level) const;  // entry index of `page` at `level`
   std::int64_t prefix_at(std::int64_t page, int level) const;
-  std::string describe_stale(const Effect& e) const;
 
  private:
   // the table frame whose entry at `level` maps `page` in `mm`: -1 when a

@@ -16,6 +16,8 @@
 #include "model/lower/lower.hpp"
 #include "model/machine/machine.hpp"
 #include "model/runtime/native.hpp"
+#include "properties/stale_cache.hpp"
+#include "properties/stale_translation.hpp"
 #include "model/bytecode/program.hpp"
 #include "model/lang/source.hpp"
 
@@ -68,6 +70,9 @@ class ModelSystem final : public checker::System {
   };
   // The run of a step of `group` from `before` that leads to `after`, if one does.
   std::optional<StepRecord> rerun(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const;
+  // What the machine reported, in the terms of the property that judged it.
+  properties::StaleUse stale_use(const machine::Effect& effect, bool task_space) const;
+  properties::CacheRead cache_read(const machine::Effect& effect) const;
 
   std::int64_t read(std::uint32_t slot, const checker::Word* s) const;
   void write(std::uint32_t slot, checker::Word* s, std::int64_t v) const;

@@ -8,7 +8,13 @@
 #include <cstring>
 
 #include "model/runtime/model_system.hpp"
+#include "properties/assertion.hpp"
 #include "properties/catalogue.hpp"
+#include "properties/deadlock.hpp"
+#include "properties/invariant.hpp"
+#include "properties/runtime_error.hpp"
+#include "properties/stale_cache.hpp"
+#include "properties/stale_translation.hpp"
 
 namespace tlbcheck::model {
 
@@ -478,7 +484,7 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
           w.diag_effect = e;
           w.diag_page = page;
           // b + 1, b + 2: the access's runtime-error and stale-cache sites
-          violate(!e.runtime.empty() ? in.b + 1 : e.stale == machine::Stale::CacheStale ? in.b + 2 : in.b, value);
+          violate(!e.runtime.empty() ? in.b + 1 : e.stale_read ? in.b + 2 : in.b, value);
           return;
         }
         if (kind == 1) stack[sp++] = e.value;
@@ -490,7 +496,7 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         sp -= effect.pops;
         std::int64_t result = 0;
         if (!hw(in, st, stack + sp, result, w)) {
-          violate(w.diag_effect.stale == machine::Stale::CacheStale ? in.c : in.b, w.diag_value);
+          violate(w.diag_effect.stale_read ? in.c : in.b, w.diag_value);
           return;
         }
         if (effect.pushes != 0) stack[sp++] = result;
@@ -869,21 +875,16 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
     if (!v.violated) return "no property is violated";
     std::uint32_t i = v.property.v - properties::kFirstInvariant;
     const InvariantInfo& inv = module_.invariants[i];
-    std::string text = "invariant '" + std::string(inv.name) + "' (" + where(inv.loc.offset) + ") does not hold";
-    const Expr& e = module_.module.at(inv.expr);
-    (void)e;
+    properties::BrokenInvariant broken{std::string(inv.name), where(inv.loc.offset), "", terms_text(invariant_terms_[i], after.data())};
     const Witness& wit = invariant_witness_[i];
     for (std::size_t k = 0; k < wit.values.size(); ++k) {  // name the value that breaks a forall
       auto holds = eval(wit.values[k].second, after.data());
       if (holds && *holds != 0) continue;
-      text += " for " + wit.var + " = " + wit.values[k].first;
-      std::string values = terms_text(wit.terms[k], after.data());
-      if (!values.empty()) text += ": " + values;
-      return text;
+      broken.witness = wit.var + " = " + wit.values[k].first;
+      broken.values = terms_text(wit.terms[k], after.data());
+      break;
     }
-    std::string values = terms_text(invariant_terms_[i], after.data());
-    if (!values.empty()) text += ": " + values;
-    return text;
+    return properties::explain_invariant(broken);
   }
   const Site& site = program_.sites[std::size_t(site_id)];
   // Re-run the step to recover the offending value.
@@ -892,59 +893,63 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
   const machine::Effect& effect = record.effect;
   if (std::size_t(site_id) == program_.speculation_site) {
     const HwGroup& hg = hw_groups_[group.v - first_hw_group_];
-    return "stale-translation: a speculative walk of page " + module_.pages[std::size_t(hg.index)].name + " by cpu" + std::to_string(hg.cpu) + ": " +
-           machine_.describe_stale(effect);
+    return properties::explain_speculation(stale_use(effect, false), module_.pages[std::size_t(hg.index)].name, hg.cpu);
   }
   const ProcessInstance& proc = program_.processes[site.process];
-  std::string who = proc.name + " on cpu" + std::to_string(proc.cpu);
-  std::string at = where(site.src);
-  auto values = [&]() {
-    std::string v = terms_text(site_terms_[std::size_t(site_id)].terms, after.data());
-    return v.empty() ? std::string() : ", with " + v;
-  };
+  properties::StepContext context{line_text(site.src), proc.name + " on cpu" + std::to_string(proc.cpu), where(site.src), ""};
+  const std::string page_name = page >= 0 && std::size_t(page) < module_.pages.size() ? module_.pages[std::size_t(page)].name : std::string("?");
   switch (site.kind) {
     case SiteKind::Assert:
-      return "assertion '" + line_text(site.src) + "' failed in " + who + " at " + at + values();
     case SiteKind::BugOn:
-      return "'" + line_text(site.src) + "' fired in " + who + " at " + at + values();
     case SiteKind::Bug:
-      return "BUG() reached in " + who + " at " + at;
-    case SiteKind::Range: {
-      const ModelSlot& m = program_.slots[site.slot];
-      return "value " + std::to_string(value) + " does not fit '" + m.pub.name + "' of type " + m.pub.type + " in " + who + " at " + at;
-    }
-    case SiteKind::Index:
-      return "index " + std::to_string(value) + " is outside its array in " + who + " at " + at + " ('" + line_text(site.src) + "')";
-    case SiteKind::DivZero:
-      return "division by zero in " + who + " at " + at + " ('" + line_text(site.src) + "')";
-    case SiteKind::CpuRange:
-      return "cpu " + std::to_string(value) + " does not exist (the machine has cpus 0.." + std::to_string(module_.cpus - 1) + ") in " + who + " at " + at;
-    case SiteKind::Runaway:
-      return "a step of " + who + " did not end: an atomic block that loops forever or forks too deeply (" + at + ")";
-    case SiteKind::Stale: {
-      std::string p = page >= 0 && std::size_t(page) < module_.pages.size() ? module_.pages[std::size_t(page)].name : "?";
-      std::string text = "stale-translation: '" + line_text(site.src) + "' by " + who + " at " + at + " uses page " + p + ": " + machine_.describe_stale(effect);
-      if (effect.stale == machine::Stale::ForeignFrame && effect.other > 0) {
-        std::string owners;
-        for (std::size_t m = 0; m < module_.mms.size(); ++m) {
-          if ((effect.other >> m) & 1) owners += (owners.empty() ? "" : ", ") + module_.mms[m].name;
-        }
-        text += " (" + owners + "), not to " + (proc.task >= 0 ? "the running task's" : "the loaded root's") + " address space";
-      } else if (effect.stale == machine::Stale::ForeignFrame) {
-        text += " (none: it was freed and allocated again)";
-      }
-      return text;
-    }
-    case SiteKind::Machine:
-      return "'" + line_text(site.src) + "' in " + who + " at " + at + ": " + (effect.runtime.empty() ? "a machine operation failed" : effect.runtime);
+      context.values = terms_text(site_terms_[std::size_t(site_id)].terms, after.data());
+      return properties::explain_assertion(site.kind == SiteKind::Assert ? properties::AssertionKind::Assert
+                                           : site.kind == SiteKind::BugOn ? properties::AssertionKind::BugOn
+                                                                          : properties::AssertionKind::Bug,
+                                           context);
+    case SiteKind::Range: return properties::explain_out_of_range(value, program_.slots[site.slot].pub.name, program_.slots[site.slot].pub.type, context);
+    case SiteKind::Index: return properties::explain_bad_index(value, context);
+    case SiteKind::DivZero: return properties::explain_division_by_zero(context);
+    case SiteKind::CpuRange: return properties::explain_bad_cpu(value, module_.cpus, context);
+    case SiteKind::Runaway: return properties::explain_runaway(context);
+    case SiteKind::Stale: return properties::explain_access(stale_use(effect, proc.task >= 0), page_name, context);
+    case SiteKind::Machine: return properties::explain_machine_error(effect.runtime, context);
     case SiteKind::StaleCache:
-      if (site.src == 0 && std::size_t(site_id) == program_.cache_site) return "stale-cache: " + machine_.describe_stale(effect);
-      return "stale-cache: '" + line_text(site.src) + "' by " + who + " at " + at + ": " + machine_.describe_stale(effect);
-    case SiteKind::NoFaultHandler:
-      return "page fault on page " + (page >= 0 && std::size_t(page) < module_.pages.size() ? module_.pages[std::size_t(page)].name : std::string("?")) + " in " + who +
-             " at " + at + ", and the protocol declares no 'on page_fault(p: page, write: bool)' handler";
+      if (site.src == 0 && std::size_t(site_id) == program_.cache_site) return "stale-cache: " + properties::explain(cache_read(effect));
+      return properties::explain_access(cache_read(effect), context);
+    case SiteKind::NoFaultHandler: return properties::explain_no_fault_handler(page_name, context);
   }
   return "violation";
+}
+
+// The machine's report of a stale translation, in the property's terms.
+properties::StaleUse ModelSystem::stale_use(const machine::Effect& effect, bool task_space) const {
+  properties::StaleUse use;
+  use.why = effect.stale;
+  use.frame = effect.frame;
+  use.maps = effect.other;
+  use.task_space = task_space;
+  if (effect.stale == properties::StaleTranslation::ForeignFrame) {
+    for (std::size_t m = 0; m < module_.mms.size() && effect.other > 0; ++m) {
+      if ((effect.other >> m) & 1) use.owners.push_back(module_.mms[m].name);
+    }
+  }
+  return use;
+}
+
+// The machine's report of a stale read, in the property's terms.
+properties::CacheRead ModelSystem::cache_read(const machine::Effect& effect) const {
+  properties::CacheRead read;
+  read.frame = effect.frame;
+  read.word = effect.word;
+  read.show_word = program_.machine.words > 1;
+  read.alias = effect.colour;
+  read.alias_is_kernel = effect.colour == machine_.kernel_colour();
+  read.value = effect.value;
+  read.latest = effect.other;
+  read.dirty_alias = effect.dirty_colour;
+  read.dirty_is_kernel = effect.dirty_colour == machine_.kernel_colour();
+  return read;
 }
 
 checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
@@ -978,25 +983,23 @@ std::vector<std::uint32_t> ModelSystem::involved_slots(checker::ConstStateRef be
   if (effect.frame < 0) return {};
   std::size_t f = std::size_t(effect.frame);
   switch (effect.stale) {
-    case machine::Stale::ForeignFrame: return {program_.hw.owner[f]};
-    case machine::Stale::CowWrite: return {program_.hw.maps[f]};
-    case machine::Stale::CacheStale: return {program_.hw.latest[f * std::size_t(program_.machine.words) + std::size_t(effect.word)]};
-    default: return {program_.hw.kind[f]};
+    case properties::StaleTranslation::ForeignFrame: return {program_.hw.owner[f]};
+    case properties::StaleTranslation::CowWrite: return {program_.hw.maps[f]};
+    default:
+      if (effect.stale_read) return {program_.hw.latest[f * std::size_t(program_.machine.words) + std::size_t(effect.word)]};
+      return {program_.hw.kind[f]};
   }
 }
 
 std::string ModelSystem::explain_deadlock(checker::ConstStateRef s) const {
-  std::string text = "no process can take a step: ";
-  bool first = true;
+  std::vector<properties::Blocked> blocked;
   for (const ProcessInstance& p : program_.processes) {
     std::int64_t loc = read(p.pc_slot, s.data());
     if (loc == 0) continue;
     const Instr& in = program_.code[p.locations[std::size_t(loc)]];
-    std::string in_call = in.ctx != 0 ? " in " + program_.contexts[in.ctx] : "";
-    text += std::string(first ? "" : "; ") + p.name + " on cpu" + std::to_string(p.cpu) + " is blocked" + in_call + " at " + where(in.src) + " '" + line_text(in.src) + "'";
-    first = false;
+    blocked.push_back({p.name, p.cpu, in.ctx != 0 ? program_.contexts[in.ctx] : "", where(in.src), line_text(in.src)});
   }
-  return text;
+  return properties::explain_deadlock(blocked);
 }
 
 std::string ModelSystem::terms_text(const std::vector<std::pair<std::string, std::uint32_t>>& terms, const checker::Word* st) const {
