@@ -224,7 +224,7 @@ class Lowerer {
       for (int tag = 0; tag < tags; ++tag) {
         for (int pg = 0; pg < pages; ++pg) {
           std::string key = (mc.pcid ? cm_.mms[std::size_t(tag)].name + ":" : std::string()) + cm_.pages[std::size_t(pg)].name;
-          p.hw.tlb.push_back(alloc_slot(cpu + "tlb[" + key + "]", "tlb entry", c, 0, 2 * K, TypeKind::Int));
+          p.hw.tlb.push_back(alloc_slot(cpu + "tlb[" + key + "]", "tlb entry", c, 0, machine::Pte::max(K), TypeKind::Int));
           p.slots[p.hw.tlb.back()].format = ModelSlot::Format::Entry;
           p.slots[p.hw.tlb.back()].pub.hardware = true;
         }
@@ -240,7 +240,7 @@ class Lowerer {
       for (int tag = 0; tag < tags; ++tag) {
         for (const machine::WalkKey& k : dry.walk_keys()) {
           std::string key = (mc.pcid ? cm_.mms[std::size_t(tag)].name + ":" : std::string()) + "L" + std::to_string(k.level) + ":" + std::to_string(k.prefix);
-          p.hw.walk.push_back(alloc_slot("cpu" + std::to_string(c) + ".walk[" + key + "]", "walk entry", c, 0, K, TypeKind::Int));
+          p.hw.walk.push_back(alloc_slot("cpu" + std::to_string(c) + ".walk[" + key + "]", "walk entry", c, 0, machine::WalkEntry::max(K), TypeKind::Int));
           p.slots[p.hw.walk.back()].format = ModelSlot::Format::WalkEntry;
           p.slots[p.hw.walk.back()].pub.hardware = true;
         }
@@ -258,7 +258,7 @@ class Lowerer {
         p.hw.value.push_back(alloc_slot(name, "int[0.." + std::to_string(mc.values - 1) + "]", -1, 0, mc.values - 1, TypeKind::Int));
       }
       for (int i = 0; i < mc.entries; ++i) {
-        p.hw.entry.push_back(alloc_slot(fr + "entry[" + std::to_string(i) + "]", "pt entry", -1, 0, 2 * K, TypeKind::Int));
+        p.hw.entry.push_back(alloc_slot(fr + "entry[" + std::to_string(i) + "]", "pt entry", -1, 0, machine::Pte::max(K), TypeKind::Int));
         p.slots[p.hw.entry.back()].format = ModelSlot::Format::Entry;
       }
     }
@@ -301,7 +301,7 @@ class Lowerer {
         for (std::int64_t f = 0; f < K; ++f) {
           for (int w = 0; w < mc.words; ++w) {
             std::string name = "dcache[c" + std::to_string(c) + ",frame" + std::to_string(f) + (mc.words > 1 ? "." + std::to_string(w) : "") + "]";
-            p.hw.line.push_back(alloc_slot(name, "cache line", -1, 0, 2 * mc.values, TypeKind::Int));
+            p.hw.line.push_back(alloc_slot(name, "cache line", -1, 0, machine::CacheLine::max(mc.values), TypeKind::Int));
             p.slots[p.hw.line.back()].format = ModelSlot::Format::Line;
             p.slots[p.hw.line.back()].pub.hardware = true;
           }

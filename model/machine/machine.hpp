@@ -1,16 +1,21 @@
 // The built-in machine: physical frames, multi-level page tables, per-CPU
-// TLBs and paging-structure (walk) caches, the loaded root (CR3), interrupt
-// state and pending IPIs. Everything lives in the packed state; this class
-// knows where (slot ids, laid out by the compiler) and implements the
-// hardware's semantics on a state buffer.
-//
-// Encodings (value stored in a slot, before the slot's offset):
-//   frame kind         0 free, 1 data, 2 table
-//   table entry        0 not present, else 1 + 2*frame + writable
-//   TLB entry          0 empty,       else 1 + 2*frame + writable   (per CPU and page)
-//   walk-cache entry   0 empty,       else 1 + frame                (per CPU, level and VA prefix)
-//   frame, mm          -1 is none
-//   frame owners       the set of mms that mapped it since its allocation (bit m: mm m)
+// TLBs and paging-structure (walk) caches, the loaded root (CR3), a
+// virtually indexed data cache, interrupt state and pending IPIs.
+// Everything lives in the packed state; this class knows where (slot ids,
+// laid out by the lowering: slots.hpp) and implements the hardware's
+// semantics on a state buffer. One file per feature:
+//   config.{hpp,cpp}    the `machine { }` fields
+//   encoding.{hpp,cpp}  how entries, lines and frame kinds are stored and printed
+//   builtins.{def,hpp}  the built-in functions the language offers
+//   machine.cpp         construction, slot access, page-number arithmetic
+//   frames.cpp          allocating and freeing frames
+//   page_tables.cpp     the kernel's view of the tables: pt_get, pt_put
+//   tlb.cpp             the TLB: tags (PCIDs), invalidation, a translated access
+//   page_walk.cpp       the hardware walk through the walk caches; speculation
+//   data_cache.cpp      the data cache: reads, writes, write-back, eviction
+//   interrupts.cpp      IPIs
+//   boot.cpp            the boot page tables
+// The properties that judge what the machine does are in properties/.
 //
 // Virtual pages: page number n selects entry (n / entries^(l-1)) % entries
 // at level l (1 = leaf, `levels` = root); pages that share a prefix share
@@ -26,13 +31,12 @@
 
 #include "checker/system.hpp"
 #include "model/machine/config.hpp"
+#include "model/machine/encoding.hpp"
 #include "model/machine/slots.hpp"
 #include "model/bytecode/program.hpp"
 #include "properties/stale_translation.hpp"
 
 namespace tlbcheck::model::machine {
-
-enum class FrameKind : std::int64_t { Free = 0, Data = 1, Table = 2 };
 
 // What a frame holds, in the terms of the properties that judge its use.
 inline properties::FrameState frame_state(FrameKind k) {
@@ -50,6 +54,27 @@ struct WalkKey {
 // (`runtime`).
 struct Effect {
   enum Kind : std::uint8_t { Ok, Fault, Violation } kind = Ok;
+
+  static Effect fault() {
+    Effect e;
+    e.kind = Fault;
+    return e;
+  }
+  static Effect stale_translation(properties::StaleTranslation why, std::int64_t frame, std::int64_t other = -1) {
+    Effect e;
+    e.kind = Violation;
+    e.stale = why;
+    e.frame = frame;
+    e.other = other;
+    return e;
+  }
+  static Effect runtime_error(std::string message) {
+    Effect e;
+    e.kind = Violation;
+    e.runtime = std::move(message);
+    return e;
+  }
+
   std::int64_t value = 0;  // a result (load, get-and-clear, alloc) or the offending value
   properties::StaleTranslation stale = properties::StaleTranslation::None;
   bool stale_read = false;

@@ -567,15 +567,15 @@ bool ModelSystem::hw(const Instr& in, checker::Word* st, const std::int64_t* arg
       e = machine_.pt_get(st, mm, page, level);
       if (e.kind != machine::Effect::Ok) return fail(e);
       std::int64_t raw = e.value;
-      if (b == Builtin::PtePresent || b == Builtin::PtPresent) result = raw != 0;
-      else if (b == Builtin::PteWrite) result = raw != 0 && ((raw - 1) % 2) != 0;
-      else result = raw == 0 ? -1 : (raw - 1) / 2;
+      if (b == Builtin::PtePresent || b == Builtin::PtPresent) result = machine::Pte::present(raw);
+      else if (b == Builtin::PteWrite) result = machine::Pte::writable(raw);
+      else result = machine::Pte::frame_or_none(raw);
       return true;
     }
     case Builtin::SetPte: {
       std::int64_t mm = args[0], page = args[1], f = args[2];
       bool writable = args[3] != 0;
-      e = machine_.pt_put(st, mm, page, 1, f < 0 ? -1 : 1 + 2 * f + (writable ? 1 : 0));
+      e = machine_.pt_put(st, mm, page, 1, f < 0 ? -1 : machine::Pte::make(f, writable));
       if (f < 0) return fail(runtime_error("set_pte to frame none: use pte_clear"));
       return e.kind == machine::Effect::Ok ? true : fail(e);
     }
@@ -583,7 +583,7 @@ bool ModelSystem::hw(const Instr& in, checker::Word* st, const std::int64_t* arg
       std::int64_t mm = args[0], page = args[1], f = args[3];
       int level = int(args[2]);
       if (f < 0) return fail(runtime_error("pt_set to frame none: use pt_clear"));
-      e = machine_.pt_put(st, mm, page, level, 1 + 2 * f + 1);
+      e = machine_.pt_put(st, mm, page, level, machine::Pte::make(f, true));
       return e.kind == machine::Effect::Ok ? true : fail(e);
     }
     case Builtin::PteClear: case Builtin::PteGetAndClear: case Builtin::PteWrprotect: case Builtin::PtClear: {
@@ -594,12 +594,12 @@ bool ModelSystem::hw(const Instr& in, checker::Word* st, const std::int64_t* arg
       e = machine_.pt_get(st, mm, page, level);
       if (e.kind != machine::Effect::Ok) return fail(e);
       std::int64_t raw = e.value;
-      std::int64_t next = b == Builtin::PteWrprotect ? (raw == 0 ? 0 : raw - ((raw - 1) % 2)) : 0;
+      std::int64_t next = b == Builtin::PteWrprotect ? machine::Pte::read_only(raw) : 0;
       if (raw != 0) {
         e = machine_.pt_put(st, mm, page, level, next);
         if (e.kind != machine::Effect::Ok) return fail(e);
       }
-      if (b == Builtin::PteGetAndClear) result = raw == 0 ? -1 : (raw - 1) / 2;
+      if (b == Builtin::PteGetAndClear) result = machine::Pte::frame_or_none(raw);
       return true;
     }
     case Builtin::AllocFrame: result = machine_.alloc(st, machine::FrameKind::Data).value; return true;
@@ -714,7 +714,7 @@ bool ModelSystem::hw(const Instr& in, checker::Word* st, const std::int64_t* arg
         if (only >= 0 && page != only) continue;
         e = machine_.pt_get(st, mm, page, 1);
         if (e.kind != machine::Effect::Ok) return fail(e);
-        if (e.value != 0) machine_.cache_flush(st, machine_.colour_of(page), (e.value - 1) / 2);
+        if (machine::Pte::present(e.value)) machine_.cache_flush(st, machine_.colour_of(page), machine::Pte::frame(e.value));
       }
       return true;
     }
@@ -822,9 +822,9 @@ std::optional<std::int64_t> ModelSystem::eval(std::uint32_t ip, const checker::W
         machine::Effect e = machine_.pt_get(st, mm, page, level);
         if (e.kind != machine::Effect::Ok) return std::nullopt;
         std::int64_t raw = e.value;
-        if (b == Builtin::PtePresent || b == Builtin::PtPresent) stack[sp++] = raw != 0;
-        else if (b == Builtin::PteWrite) stack[sp++] = raw != 0 && ((raw - 1) % 2) != 0;
-        else if (b == Builtin::PteFrame || b == Builtin::PtFrame) stack[sp++] = raw == 0 ? -1 : (raw - 1) / 2;
+        if (b == Builtin::PtePresent || b == Builtin::PtPresent) stack[sp++] = machine::Pte::present(raw);
+        else if (b == Builtin::PteWrite) stack[sp++] = machine::Pte::writable(raw);
+        else if (b == Builtin::PteFrame || b == Builtin::PtFrame) stack[sp++] = machine::Pte::frame_or_none(raw);
         else return std::nullopt;
         break;
       }
@@ -1037,28 +1037,12 @@ std::string ModelSystem::terms_text(const std::vector<std::pair<std::string, std
 std::string ModelSystem::format_value(std::uint32_t slot, std::int64_t v) const {
   const ModelSlot& m = program_.slots[slot];
   switch (m.format) {
-    case ModelSlot::Format::Entry:
-      return v == 0 ? "-" : "frame" + std::to_string((v - 1) / 2) + ((v - 1) % 2 ? " rw" : " ro");
-    case ModelSlot::Format::WalkEntry:
-      return v == 0 ? "-" : "frame" + std::to_string(v - 1);
-    case ModelSlot::Format::FrameKind:
-      return v == 0 ? "free" : v == 1 ? "data" : "table";
-    case ModelSlot::Format::MmSet: {
-      std::string out = "{";
-      for (std::size_t k = 0; k < module_.mms.size(); ++k) {
-        if ((v >> k) & 1) out += (out.size() > 1 ? "," : "") + module_.mms[k].name;
-      }
-      return out + "}";
-    }
-    case ModelSlot::Format::Line:
-      return v == 0 ? "-" : std::to_string((v - 1) / 2) + ((v - 1) % 2 ? " dirty" : " clean");
-    case ModelSlot::Format::IrqSet: {
-      std::string out = "{";
-      for (std::size_t h = 0; h < program_.irq_names.size(); ++h) {
-        if ((v >> h) & 1) out += (out.size() > 1 ? "," : "") + program_.irq_names[h];
-      }
-      return out + "}";
-    }
+    case ModelSlot::Format::Entry: return machine::Pte::format(v);
+    case ModelSlot::Format::WalkEntry: return machine::WalkEntry::format(v);
+    case ModelSlot::Format::FrameKind: return machine::format_frame_kind(v);
+    case ModelSlot::Format::MmSet: return machine::format_set(v, program_.mm_names);
+    case ModelSlot::Format::Line: return machine::CacheLine::format(v);
+    case ModelSlot::Format::IrqSet: return machine::format_set(v, program_.irq_names);
     case ModelSlot::Format::Plain:
       break;
   }

@@ -1,0 +1,58 @@
+// The hardware page walk, through the paging-structure (walk) caches, on a
+// TLB miss or speculatively (tlb.speculative): it fills the TLB and walk
+// caches, and stale-translation judges every root and table frame it uses.
+#include "model/machine/machine.hpp"
+
+namespace tlbcheck::model::machine {
+
+Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb, std::int64_t& raw, bool check) const {
+  const Effect fault = Effect::fault();
+  std::int64_t root = get(s, slots_.cr3[std::size_t(cpu)]);
+  // stale-translation judges the root and every table frame the walk uses
+  auto kind_of = [&](std::int64_t frame) { return frame_state(FrameKind(get(s, slots_.kind[std::size_t(frame)]))); };
+  if (root < 0) return check ? Effect::stale_translation(properties::judge_root(root, properties::FrameState::Free), -1) : fault;
+  if (check) {
+    if (auto why = properties::judge_root(root, kind_of(root)); why != properties::StaleTranslation::None) return Effect::stale_translation(why, root);
+  }
+  std::int64_t n = page_index_[std::size_t(page)];
+  std::int64_t tag = current_tag(s, cpu);
+  // a root that is no address space's (PCIDs: no tag): no table of any mm
+  if (tag < 0) return check ? Effect::stale_translation(properties::StaleTranslation::RootNotTable, root) : fault;
+  std::int64_t t = root;
+  int level = config_.levels;
+  // start below the deepest walk-cache entry that covers the page
+  for (int l = 2; l <= config_.levels && !walk_keys_.empty(); ++l) {
+    int k = walk_key(l, page);
+    std::int64_t cached = k < 0 ? 0 : get(s, walk_slot(cpu, tag, std::size_t(k)));
+    if (cached != 0) {
+      t = WalkEntry::frame(cached);
+      level = l - 1;
+      break;
+    }
+  }
+  for (;; --level) {
+    if (check) {
+      if (auto why = properties::judge_table(kind_of(t)); why != properties::StaleTranslation::None) return Effect::stale_translation(why, t);
+    }
+    std::int64_t e = get(s, slots_.entry[std::size_t(t * config_.entries + index_at(n, level))]);
+    if (e == 0) return fault;  // (a freed frame reads as all entries absent)
+    if (level == 1) {
+      raw = e;
+      if (fill_tlb) set(s, tlb_slot(cpu, tag, page), e);
+      return {};
+    }
+    std::int64_t next = Pte::frame(e);
+    if (!walk_keys_.empty()) set(s, walk_slot(cpu, tag, std::size_t(walk_key(level, page))), WalkEntry::make(next));
+    t = next;
+  }
+}
+
+Effect Machine::speculate(checker::Word* s, int cpu, std::int64_t page, bool check) const {
+  if (get(s, slots_.cr3[std::size_t(cpu)]) < 0) return {};
+  std::int64_t raw = 0;
+  Effect e = walk(s, cpu, page, true, raw, check);
+  if (e.kind == Effect::Fault) return {};  // nothing (more) to fill
+  return e;
+}
+
+}  // namespace tlbcheck::model::machine
