@@ -103,14 +103,11 @@ struct Program {
   std::vector<std::uint32_t> mm_field_stride;
   machine::Slots hw;                                   // where the machine's state lives
   std::vector<std::string> irq_names;
-  std::vector<std::vector<std::uint32_t>> ipi_args;  // [cpu * irqs + irq]: the pending IPI's arguments
   std::vector<bool> irq_device;
   std::vector<int> irq_cpu;
   std::uint32_t speculation_site = 0;  // site of a speculative walk through a stale entry
   std::uint32_t cache_site = 0;        // site of a stale read (when no statement is involved)
-  // tasks
-  std::vector<std::uint32_t> current, preempt_count;       // per CPU
-  std::vector<std::uint32_t> task_mm, task_active_mm, task_asleep, task_resume;  // per task
+  // tasks (their slots are the machine's: hw.current, hw.task_mm, ...)
   std::vector<std::uint32_t> task_process;                 // task id -> process instance
   std::vector<bool> no_preempt;                            // per instruction: inside the scheduler
 };

@@ -234,7 +234,7 @@ class Lowerer {
     machine::Slots probe;
     probe.kind.resize(std::size_t(K));
     machine::Config config = mc;
-    machine::Machine dry(config, mms, p.page_index, int(cm_.irqs.size()), probe, nullptr, nullptr);
+    machine::Machine dry(config, mms, p.page_index, p.page_kernel, int(cm_.irqs.size()), probe, nullptr, nullptr);
     for (int c = 0; c < cm_.cpus; ++c) {
       int tags = mc.pcid ? int(cm_.mms.size()) : 1;
       for (int tag = 0; tag < tags; ++tag) {
@@ -278,7 +278,7 @@ class Lowerer {
       p.mm_field_base.push_back(base);
       p.mm_field_stride.push_back(elements(field.type));
     }
-    p.ipi_args.resize(std::size_t(cm_.cpus) * cm_.irqs.size());
+    p.hw.ipi_args.resize(std::size_t(cm_.cpus) * cm_.irqs.size());
     for (int c = 0; c < cm_.cpus; ++c) {
       for (std::size_t h = 0; h < cm_.irqs.size(); ++h) {
         const BodyInfo& body = cm_.irqs[h].body;
@@ -287,7 +287,7 @@ class Lowerer {
           std::string name = "cpu" + std::to_string(c) + ".ipi." + std::string(body.decl->name) + "." + std::string(body.locals[i].name);
           std::uint32_t slot = alloc_slot(name, type_name(body.locals[i].type, cm_.enums), c, lo, hi, body.locals[i].type.kind, body.locals[i].type.enum_id);
           initial_values_.push_back({slot, lo < 0 ? -1 : std::clamp<std::int64_t>(0, lo, hi)});
-          p.ipi_args[std::size_t(c) * cm_.irqs.size() + h].push_back(slot);
+          p.hw.ipi_args[std::size_t(c) * cm_.irqs.size() + h].push_back(slot);
         }
       }
     }
@@ -320,8 +320,8 @@ class Lowerer {
     if (cm_.tasks > 0) {
       for (int c = 0; c < cm_.cpus; ++c) {
         std::string cpu = "cpu" + std::to_string(c) + ".";
-        p.current.push_back(alloc_slot(cpu + "current", "task", c, -1, cm_.tasks - 1, TypeKind::Task));
-        p.preempt_count.push_back(alloc_slot(cpu + "preempt_count", "int[0..7]", c, 0, 7, TypeKind::Int));
+        p.hw.current.push_back(alloc_slot(cpu + "current", "task", c, -1, cm_.tasks - 1, TypeKind::Task));
+        p.hw.preempt_count.push_back(alloc_slot(cpu + "preempt_count", "int[0..7]", c, 0, 7, TypeKind::Int));
         std::int64_t first = -1;
         for (const ProcessInfo& pi : cm_.processes) {
           if (!pi.task) continue;
@@ -329,7 +329,7 @@ class Lowerer {
             if (pi.cpus[k] == c && first < 0 && !pi.sleeping) first = pi.first_task_id + std::int64_t(k);
           }
         }
-        initial_values_.push_back({p.current.back(), first});
+        initial_values_.push_back({p.hw.current.back(), first});
       }
       std::int64_t lazy_mm = cm_.mms.size() > 1 ? 1 : 0;  // a kernel task starts lazy on the first mm
       struct TaskInit {
@@ -347,20 +347,20 @@ class Lowerer {
         }
       }
       std::int64_t mm_hi = std::int64_t(cm_.mms.size()) - 1;
-      p.task_resume.resize(tasks.size());
+      p.hw.task_resume.resize(tasks.size());
       p.task_process.resize(tasks.size());
       // one kind at a time, so that `t.mm` can be indexed by a task value
       for (const TaskInit& t : tasks) {
-        p.task_mm.push_back(alloc_slot(t.name + ".mm", "mm", t.cpu, -1, mm_hi, TypeKind::Mm));
-        initial_values_.push_back({p.task_mm.back(), t.mm});
+        p.hw.task_mm.push_back(alloc_slot(t.name + ".mm", "mm", t.cpu, -1, mm_hi, TypeKind::Mm));
+        initial_values_.push_back({p.hw.task_mm.back(), t.mm});
       }
       for (const TaskInit& t : tasks) {
-        p.task_active_mm.push_back(alloc_slot(t.name + ".active_mm", "mm", t.cpu, -1, mm_hi, TypeKind::Mm));
-        initial_values_.push_back({p.task_active_mm.back(), t.mm >= 0 ? t.mm : lazy_mm});
+        p.hw.task_active_mm.push_back(alloc_slot(t.name + ".active_mm", "mm", t.cpu, -1, mm_hi, TypeKind::Mm));
+        initial_values_.push_back({p.hw.task_active_mm.back(), t.mm >= 0 ? t.mm : lazy_mm});
       }
       for (const TaskInit& t : tasks) {
-        p.task_asleep.push_back(alloc_slot(t.name + ".asleep", "bool", t.cpu, 0, 1, TypeKind::Bool));
-        initial_values_.push_back({p.task_asleep.back(), t.asleep ? 1 : 0});
+        p.hw.task_asleep.push_back(alloc_slot(t.name + ".asleep", "bool", t.cpu, 0, 1, TypeKind::Bool));
+        initial_values_.push_back({p.hw.task_asleep.back(), t.asleep ? 1 : 0});
       }
     }
   }
@@ -370,7 +370,7 @@ class Lowerer {
   // every CPU: the first declared mm's, else init_mm's.
   void boot() {
     Program& p = out_.program;
-    machine::Machine machine(cm_.machine, int(cm_.mms.size()), p.page_index, int(cm_.irqs.size()), p.hw, &p.slots, &p.access);
+    machine::Machine machine(cm_.machine, int(cm_.mms.size()), p.page_index, p.page_kernel, int(cm_.irqs.size()), p.hw, &p.slots, &p.access);
     std::string error;
     if (!machine.boot(p.initial.data(), boot_maps(), error)) {
       diags_.error(DiagKind::BadMachine, m_.file, {0, 1}, error);
@@ -379,10 +379,10 @@ class Lowerer {
     std::int64_t root = cm_.mms.size() > 1 ? machine.get(p.initial.data(), p.hw.pgd[1]) : machine.get(p.initial.data(), p.hw.pgd[0]);
     for (int c = 0; c < cm_.cpus; ++c) {
       std::int64_t cpu_root = root;
-      if (!p.current.empty()) {  // the current task's (active) mm
-        std::int64_t t = machine.get(p.initial.data(), p.current[std::size_t(c)]);
+      if (!p.hw.current.empty()) {  // the current task's (active) mm
+        std::int64_t t = machine.get(p.initial.data(), p.hw.current[std::size_t(c)]);
         if (t >= 0) {
-          std::int64_t mm = machine.get(p.initial.data(), p.task_active_mm[std::size_t(t)]);
+          std::int64_t mm = machine.get(p.initial.data(), p.hw.task_active_mm[std::size_t(t)]);
           if (mm >= 0) cpu_root = machine.get(p.initial.data(), p.hw.pgd[std::size_t(mm)]);
         }
       }
@@ -680,8 +680,8 @@ class Lowerer {
     ModelSlot& pc = p.slots[pi.pc_slot];
     pc.hi = std::int64_t(pi.locations.size()) - 1;
     pc.pub.width = bits_for(std::uint64_t(pc.hi) + 1);
-    p.task_resume[std::size_t(pi.task)] = alloc_slot(pi.name + ".resume", "location", pi.cpu, 0, std::int64_t(pi.locations.size()) - 1, TypeKind::Int);
-    p.slots[p.task_resume[std::size_t(pi.task)]].pub.internal = true;
+    p.hw.task_resume[std::size_t(pi.task)] = alloc_slot(pi.name + ".resume", "location", pi.cpu, 0, std::int64_t(pi.locations.size()) - 1, TypeKind::Int);
+    p.slots[p.hw.task_resume[std::size_t(pi.task)]].pub.internal = true;
   }
 
   // Lowers a body, ends it with `terminator`, places step boundaries and
@@ -1215,7 +1215,7 @@ class Lowerer {
         a.type = e.type;
         std::uint32_t base = 0, stride = 1;
         if (e.sym == SymKind::MachineField && ObjectField(e.sym_index) != ObjectField::MmPgd) {
-          const auto& table = ObjectField(e.sym_index) == ObjectField::TaskMm ? p.task_mm : p.task_active_mm;
+          const auto& table = ObjectField(e.sym_index) == ObjectField::TaskMm ? p.hw.task_mm : p.hw.task_active_mm;
           const Expr& task = m_.at(e.args[0]);
           if (task.cval && *task.cval >= 0) {
             a.base = table[std::size_t(*task.cval)];
@@ -1283,7 +1283,7 @@ class Lowerer {
           return;
         }
         if (e.sym == SymKind::MachineField) {  // current
-          emit(Op::Load, std::int32_t(out_.program.current[std::size_t(f.cpu)]));
+          emit(Op::Load, std::int32_t(out_.program.hw.current[std::size_t(f.cpu)]));
           return;
         }
         if (e.sym == SymKind::Local && f.locals[e.sym_index] && f.locals[e.sym_index]->is_const) {

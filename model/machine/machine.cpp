@@ -6,9 +6,16 @@
 
 namespace tlbcheck::model::machine {
 
-Machine::Machine(const Config& config, int mms, std::vector<std::int64_t> page_index, int irqs, Slots slots,
+Machine::Machine(const Config& config, int mms, std::vector<std::int64_t> page_index, std::vector<bool> page_kernel, int irqs, Slots slots,
                  const std::vector<ModelSlot>* layout, const std::vector<SlotAccess>* access)
-    : config_(config), mms_(mms), irqs_(irqs), page_index_(std::move(page_index)), slots_(std::move(slots)), layout_(layout), access_(access) {
+    : config_(config),
+      mms_(mms),
+      irqs_(irqs),
+      page_index_(std::move(page_index)),
+      page_kernel_(std::move(page_kernel)),
+      slots_(std::move(slots)),
+      layout_(layout),
+      access_(access) {
   frames_ = int(slots_.kind.size());
   if (config_.words < 1) config_.words = 1;
   if (config_.walk_cache) {

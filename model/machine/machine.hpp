@@ -7,6 +7,7 @@
 //   config.{hpp,cpp}    the `machine { }` fields
 //   encoding.{hpp,cpp}  how entries, lines and frame kinds are stored and printed
 //   builtins.{def,hpp}  the built-in functions the language offers
+//   builtins.cpp        what each machine built-in does
 //   machine.cpp         construction, slot access, page-number arithmetic
 //   frames.cpp          allocating and freeing frames
 //   page_tables.cpp     the kernel's view of the tables: pt_get, pt_put
@@ -30,6 +31,7 @@
 #include <vector>
 
 #include "checker/system.hpp"
+#include "model/machine/builtins.hpp"
 #include "model/machine/config.hpp"
 #include "model/machine/encoding.hpp"
 #include "model/machine/slots.hpp"
@@ -86,11 +88,28 @@ struct Effect {
   std::string runtime;      // a runtime-error message, when not a stale translation
 };
 
+// One call of a machine built-in by a step (builtins.cpp).
+struct BuiltinCall {
+  checker::Word* state = nullptr;
+  int cpu = -1;                    // the CPU the step runs on (-1: none, in an invariant)
+  const std::int64_t* args = nullptr;  // in the order of the call; send_ipi's handler arguments first
+  int extra = 0;                   // send_ipi: the handler's arguments
+  bool mask_target = false;        // send_ipi: the target is a cpumask
+  bool check_stale_cache = true;   // kernel_load, copy_page: judge the reads (stale-cache is on)
+  std::int64_t result = 0;         // its value, if it has one
+  Effect effect;                   // on failure: what happened
+  std::int64_t offending = 0;      // on failure: the value to name
+};
+
 class Machine {
  public:
   Machine() = default;
-  Machine(const Config& config, int mms, std::vector<std::int64_t> page_index, int irqs, Slots slots,
+  Machine(const Config& config, int mms, std::vector<std::int64_t> page_index, std::vector<bool> page_kernel, int irqs, Slots slots,
           const std::vector<ModelSlot>* layout, const std::vector<SlotAccess>* access);
+
+  // Runs a machine built-in (builtins.def); false on a runtime error or a
+  // stale read (call.effect says which).
+  bool call(Builtin builtin, BuiltinCall& call) const;
 
   const Config& config() const { return config_; }
   const Slots& slots() const { return slots_; }
@@ -175,6 +194,7 @@ class Machine {
   Config config_;
   int mms_ = 0, frames_ = 0, irqs_ = 0;
   std::vector<std::int64_t> page_index_;  // page id -> virtual page number
+  std::vector<bool> page_kernel_;         // page id -> declared `kernel`
   std::vector<WalkKey> walk_keys_;
   Slots slots_;
   const std::vector<ModelSlot>* layout_ = nullptr;

@@ -23,6 +23,13 @@ struct Slots {
   // data cache: [(colour * frames + frame) * words + word]: 0 absent, else 1 + 2*value + dirty;
   // latest value per frame and word
   std::vector<std::uint32_t> line, latest;
+  // IPIs' arguments: [cpu * irqs + irq], the argument slots of the IPI pending there
+  std::vector<std::vector<std::uint32_t>> ipi_args;
+  // the scheduler: per CPU, the task running there and its preempt count
+  std::vector<std::uint32_t> current, preempt_count;
+  // per task: its mm, its active mm (borrowed by a kernel thread), whether
+  // it sleeps, and where a preempted task resumes
+  std::vector<std::uint32_t> task_mm, task_active_mm, task_asleep, task_resume;
 };
 
 }  // namespace tlbcheck::model::machine

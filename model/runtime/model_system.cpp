@@ -22,7 +22,8 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
   }
 
   if (program_.has_machine) {
-    machine_ = machine::Machine(program_.machine, int(module_.mms.size()), program_.page_index, int(module_.irqs.size()), program_.hw, &program_.slots, &program_.access);
+    machine_ = machine::Machine(program_.machine, int(module_.mms.size()), program_.page_index, program_.page_kernel, int(module_.irqs.size()), program_.hw, &program_.slots,
+                                &program_.access);
   }
   // one group per (process instance, location)
   for (std::uint32_t p = 0; p < program_.processes.size(); ++p) {

@@ -79,7 +79,6 @@ class ModelSystem final : public checker::System {
   void run_process(std::uint32_t p, checker::ConstStateRef s, Scratch& w, checker::EmitFn emit) const;
   void run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratch& w, checker::EmitFn emit) const;
   bool runnable(const ProcessInstance& p, const checker::Word* s) const;
-  bool hw(const Instr& in, checker::Word* st, const std::int64_t* args, std::int64_t& result, Scratch& w) const;
   void exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& w, int sp = 0) const;
   void start(std::uint32_t ip, checker::Word* st, Scratch& w) const;  // a step: native or interpreted
   void emit_violation(Scratch& w, std::uint32_t ip, std::int32_t site, std::int64_t value, checker::Word* st) const;

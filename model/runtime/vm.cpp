@@ -134,7 +134,7 @@ bool ModelSystem::runnable(const ProcessInstance& p, const checker::Word* s) con
   int depth = machine_.depth(s, p.cpu);
   if (p.handler) return depth == p.level;
   if (depth != 0) return false;
-  return p.task < 0 || machine_.get(s, program_.current[std::size_t(p.cpu)]) == p.task;
+  return p.task < 0 || machine_.get(s, program_.hw.current[std::size_t(p.cpu)]) == p.task;
 }
 
 void ModelSystem::next_in_group(checker::ConstStateRef s, checker::Scratch& scratch, checker::GroupId group, checker::EmitFn emit) const {
@@ -203,7 +203,7 @@ void ModelSystem::run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratc
     for (const ProcessInstance& p : program_.processes) {
       if (!p.handler || p.cpu != c || p.level != depth + 1 || p.irq != hg.index) continue;
       write(p.pc_slot, st, 1);
-      const auto& args = program_.ipi_args[std::size_t(c) * program_.irq_names.size() + std::size_t(hg.index)];
+      const auto& args = program_.hw.ipi_args[std::size_t(c) * program_.irq_names.size() + std::size_t(hg.index)];
       for (std::size_t i = 0; i < p.param_slots.size() && i < args.size(); ++i) write(p.param_slots[i], st, read(args[i], st));
     }
     emit(group, checker::ConstStateRef(st, w.words));
@@ -224,13 +224,13 @@ void ModelSystem::run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratc
     int c = hg.cpu;
     std::uint32_t pid = program_.task_process[std::size_t(hg.index)];
     const ProcessInstance& proc = program_.processes[pid];
-    if (machine_.get(s.data(), program_.current[std::size_t(c)]) != hg.index) return;
+    if (machine_.get(s.data(), program_.hw.current[std::size_t(c)]) != hg.index) return;
     if (machine_.depth(s.data(), c) != 0 || !machine_.irqs_on(s.data(), c)) return;
-    if (machine_.get(s.data(), program_.preempt_count[std::size_t(c)]) != 0) return;
+    if (machine_.get(s.data(), program_.hw.preempt_count[std::size_t(c)]) != 0) return;
     std::int64_t loc = read(proc.pc_slot, s.data());
     if (loc == 0 || loc == proc.zombie_location || program_.no_preempt[proc.locations[std::size_t(loc)]]) return;
     std::memcpy(st, s.data(), s.size_bytes());
-    write(program_.task_resume[std::size_t(hg.index)], st, loc);
+    write(program_.hw.task_resume[std::size_t(hg.index)], st, loc);
     w.group = group;
     w.process = pid;
     w.budget = kStepBudget;
@@ -429,18 +429,18 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         std::size_t t = std::size_t(in.a);
         const ProcessInstance& other = program_.processes[program_.task_process[t]];
         std::int64_t loc = read(other.pc_slot, st);
-        bool ok = machine_.get(st, program_.task_asleep[t]) == 0 && loc != 0 && loc != other.zombie_location;
+        bool ok = machine_.get(st, program_.hw.task_asleep[t]) == 0 && loc != 0 && loc != other.zombie_location;
         stack[sp++] = ok ? 1 : 0;
         ++ip;
         break;
       }
       case Op::Switch:
-        machine_.set(st, program_.current[std::size_t(proc.cpu)], stack[--sp]);
+        machine_.set(st, program_.hw.current[std::size_t(proc.cpu)], stack[--sp]);
         ++ip;
         break;
       case Op::Resume: {
         w.end_ip = ip;
-        std::uint32_t slot = program_.task_resume[std::size_t(proc.task)];
+        std::uint32_t slot = program_.hw.task_resume[std::size_t(proc.task)];
         write(proc.pc_slot, st, read(slot, st));
         write(slot, st, 0);
         (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
@@ -468,7 +468,7 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
           return;
         }
         bool check = enabled_[std::size_t(properties::BuiltinProperty::StaleTranslation)];
-        std::int64_t space = proc.task >= 0 ? machine_.get(st, program_.task_mm[std::size_t(proc.task)]) : -2;
+        std::int64_t space = proc.task >= 0 ? machine_.get(st, program_.hw.task_mm[std::size_t(proc.task)]) : -2;
         bool check_cache = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
         machine::Effect e = machine_.access(st, proc.cpu, page, kind, value, check, space >= 0 ? space : -2, check_cache, int(word));
         if (e.kind == machine::Effect::Fault) {
@@ -494,232 +494,26 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
       case Op::Hw: {
         const StackEffect effect = stack_effect(in);
         sp -= effect.pops;
-        std::int64_t result = 0;
-        if (!hw(in, st, stack + sp, result, w)) {
+        machine::BuiltinCall call;
+        call.state = st;
+        call.cpu = proc.cpu;
+        call.args = stack + sp;
+        call.extra = in.extra;
+        call.mask_target = Builtin(in.a) == Builtin::SendIpi && in.c == 1;
+        call.check_stale_cache = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
+        if (!machine_.call(Builtin(in.a), call)) {
+          w.diag_effect = std::move(call.effect);
+          w.diag_value = call.offending;
           violate(w.diag_effect.stale_read ? in.c : in.b, w.diag_value);
           return;
         }
-        if (effect.pushes != 0) stack[sp++] = result;
+        if (effect.pushes != 0) stack[sp++] = call.result;
         ++ip;
         break;
       }
       case Op::Return:
         return;  // not reached in a step
     }
-  }
-}
-
-// A machine built-in on its arguments (`args`, in the order of the call;
-// send_ipi's handler arguments first); its value, if it has one, goes to
-// `result`. Returns false on a runtime error (w.diag_effect says which).
-bool ModelSystem::hw(const Instr& in, checker::Word* st, const std::int64_t* args, std::int64_t& result, Scratch& w) const {
-  const ProcessInstance& proc = program_.processes[w.process];
-  const int cpu = proc.cpu;
-  auto fail = [&](machine::Effect e) {
-    w.diag_effect = std::move(e);
-    w.diag_value = 0;
-    return false;
-  };
-  auto page_ok = [&](std::int64_t page) { return page >= 0 && page < machine_.pages(); };
-  auto runtime_error = [](std::string message) {
-    machine::Effect e;
-    e.kind = machine::Effect::Violation;
-    e.runtime = std::move(message);
-    return e;
-  };
-  machine::Effect e;
-  switch (Builtin(in.a)) {
-    case Builtin::Pgd: {
-      std::int64_t mm = args[0];
-      if (mm < 0) return fail(runtime_error("pgd(none): no mm"));
-      result = machine_.get(st, program_.hw.pgd[std::size_t(mm)]);
-      return true;
-    }
-    case Builtin::ReadCr3: result = machine_.get(st, program_.hw.cr3[std::size_t(cpu)]); return true;
-    case Builtin::WriteCr3: {
-      machine_.set(st, program_.hw.cr3[std::size_t(cpu)], args[0]);
-      // without PCIDs a root load flushes the TLB and walk caches; with them, nothing
-      if (!program_.machine.pcid) machine_.invalidate_all(st, cpu);
-      return true;
-    }
-    case Builtin::TlbFlushAsid: {
-      std::int64_t mm = args[0];
-      if (mm < 0) return fail(runtime_error("tlb_flush_asid(none)"));
-      machine_.invalidate_all(st, cpu, program_.machine.pcid ? mm : -1);
-      return true;
-    }
-    case Builtin::PageIsKernel: {
-      std::int64_t page = args[0];
-      result = page >= 0 && std::size_t(page) < program_.page_kernel.size() && program_.page_kernel[std::size_t(page)] ? 1 : 0;
-      return true;
-    }
-    case Builtin::Cr3Of: case Builtin::CurrentOf: {
-      std::int64_t c = args[0];
-      if (c < 0 || c >= module_.cpus) return fail(runtime_error("cpu " + std::to_string(c) + " does not exist"));
-      if (Builtin(in.a) == Builtin::Cr3Of) result = machine_.get(st, program_.hw.cr3[std::size_t(c)]);
-      else result = program_.current.empty() ? -1 : machine_.get(st, program_.current[std::size_t(c)]);
-      return true;
-    }
-    case Builtin::PtePresent: case Builtin::PteWrite: case Builtin::PteFrame: case Builtin::PtPresent: case Builtin::PtFrame: {
-      Builtin b = Builtin(in.a);
-      int level = b == Builtin::PtPresent || b == Builtin::PtFrame ? int(args[2]) : 1;
-      std::int64_t mm = args[0], page = args[1];
-      e = machine_.pt_get(st, mm, page, level);
-      if (e.kind != machine::Effect::Ok) return fail(e);
-      std::int64_t raw = e.value;
-      if (b == Builtin::PtePresent || b == Builtin::PtPresent) result = machine::Pte::present(raw);
-      else if (b == Builtin::PteWrite) result = machine::Pte::writable(raw);
-      else result = machine::Pte::frame_or_none(raw);
-      return true;
-    }
-    case Builtin::SetPte: {
-      std::int64_t mm = args[0], page = args[1], f = args[2];
-      bool writable = args[3] != 0;
-      e = machine_.pt_put(st, mm, page, 1, f < 0 ? -1 : machine::Pte::make(f, writable));
-      if (f < 0) return fail(runtime_error("set_pte to frame none: use pte_clear"));
-      return e.kind == machine::Effect::Ok ? true : fail(e);
-    }
-    case Builtin::PtSet: {
-      std::int64_t mm = args[0], page = args[1], f = args[3];
-      int level = int(args[2]);
-      if (f < 0) return fail(runtime_error("pt_set to frame none: use pt_clear"));
-      e = machine_.pt_put(st, mm, page, level, machine::Pte::make(f, true));
-      return e.kind == machine::Effect::Ok ? true : fail(e);
-    }
-    case Builtin::PteClear: case Builtin::PteGetAndClear: case Builtin::PteWrprotect: case Builtin::PtClear: {
-      Builtin b = Builtin(in.a);
-      int level = b == Builtin::PtClear ? int(args[2]) : 1;
-      std::int64_t mm = args[0], page = args[1];
-      if (!page_ok(page)) return fail(runtime_error("no such page"));
-      e = machine_.pt_get(st, mm, page, level);
-      if (e.kind != machine::Effect::Ok) return fail(e);
-      std::int64_t raw = e.value;
-      std::int64_t next = b == Builtin::PteWrprotect ? machine::Pte::read_only(raw) : 0;
-      if (raw != 0) {
-        e = machine_.pt_put(st, mm, page, level, next);
-        if (e.kind != machine::Effect::Ok) return fail(e);
-      }
-      if (b == Builtin::PteGetAndClear) result = machine::Pte::frame_or_none(raw);
-      return true;
-    }
-    case Builtin::AllocFrame: result = machine_.alloc(st, machine::FrameKind::Data).value; return true;
-    case Builtin::AllocTable: result = machine_.alloc(st, machine::FrameKind::Table).value; return true;
-    case Builtin::FreeFrame: case Builtin::FreeTable: {
-      e = machine_.release(st, args[0], Builtin(in.a) == Builtin::FreeFrame ? machine::FrameKind::Data : machine::FrameKind::Table);
-      return e.kind == machine::Effect::Ok ? true : fail(e);
-    }
-    case Builtin::Invlpg: {  // with PCIDs, INVLPG drops the current address space's entries only
-      std::int64_t page = args[0];
-      std::int64_t tag = program_.machine.pcid ? machine_.current_tag(st, cpu) : -1;
-      if (!program_.machine.pcid || tag >= 0) machine_.invalidate_page(st, cpu, page, program_.machine.invlpg_drops_walk_cache, tag);
-      return true;
-    }
-    case Builtin::TlbiPage: case Builtin::TlbiPageLocal: {
-      std::int64_t page = args[0];
-      bool last_level = args[1] != 0;
-      for (int c = 0; c < module_.cpus; ++c) {
-        if (Builtin(in.a) == Builtin::TlbiPage || c == cpu) machine_.invalidate_page(st, c, page, !last_level);
-      }
-      return true;
-    }
-    case Builtin::TlbFlushLocal: machine_.invalidate_all(st, cpu); return true;
-    case Builtin::TlbiAll:
-      for (int c = 0; c < module_.cpus; ++c) machine_.invalidate_all(st, c);
-      return true;
-    case Builtin::SendIpi: {  // args: the handler's arguments, then target and handler
-      const std::size_t nargs = in.extra;
-      std::int64_t target = args[nargs];
-      int irq = int(args[nargs + 1]);
-      std::size_t nirqs = program_.irq_names.size();
-      e = machine_.send_ipi(st, target, in.c == 1, irq);
-      if (e.kind != machine::Effect::Ok) {
-        w.diag_effect = e;
-        w.diag_value = target;
-        return false;
-      }
-      for (int c = 0; c < module_.cpus && nargs > 0; ++c) {  // the arguments travel with the IPI
-        bool hit = in.c == 1 ? ((target >> c) & 1) != 0 : target == c;
-        if (!hit) continue;
-        const auto& slots = program_.ipi_args[std::size_t(c) * nirqs + std::size_t(irq)];
-        for (std::size_t i = 0; i < nargs; ++i) {
-          std::int64_t v = args[i];
-          const ModelSlot& m = program_.slots[slots[i]];
-          if (v < m.lo || v > m.hi) return fail(runtime_error("argument " + std::to_string(v) + " does not fit '" + m.pub.name + "' of type " + m.pub.type));
-          write(slots[i], st, v);
-        }
-      }
-      return true;
-    }
-    case Builtin::IrqDisable: machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], 0); return true;
-    case Builtin::IrqEnable: machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], 1); return true;
-    case Builtin::IrqSave:
-      result = machine_.irqs_on(st, cpu) ? 1 : 0;
-      machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], 0);
-      return true;
-    case Builtin::IrqRestore: machine_.set(st, program_.hw.irqs_on[std::size_t(cpu)], args[0] != 0 ? 1 : 0); return true;
-    case Builtin::IrqsDisabled: result = machine_.irqs_on(st, cpu) ? 0 : 1; return true;
-    case Builtin::WakeUp: {
-      std::int64_t t = args[0];
-      if (t < 0) return fail(runtime_error("wake_up(none)"));
-      machine_.set(st, program_.task_asleep[std::size_t(t)], 0);
-      return true;
-    }
-    case Builtin::PreemptDisable: case Builtin::PreemptEnable: {
-      std::uint32_t slot = program_.preempt_count[std::size_t(cpu)];
-      std::int64_t n = machine_.get(st, slot) + (Builtin(in.a) == Builtin::PreemptDisable ? 1 : -1);
-      if (n < 0) return fail(runtime_error("preempt_enable() without a matching preempt_disable()"));
-      if (n > 7) return fail(runtime_error("preempt_disable() nested more than 7 deep"));
-      machine_.set(st, slot, n);
-      return true;
-    }
-    case Builtin::PreemptCount: result = program_.preempt_count.empty() ? 0 : machine_.get(st, program_.preempt_count[std::size_t(cpu)]); return true;
-    case Builtin::KernelLoad: case Builtin::KernelStore: case Builtin::CopyPage: case Builtin::FlushDcachePage: {
-      Builtin b = Builtin(in.a);
-      bool check = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
-      std::int64_t f = args[0];
-      std::int64_t value = b == Builtin::KernelStore ? args[1] : 0;
-      std::int64_t src = b == Builtin::CopyPage ? args[1] : 0;
-      if (f < 0 || (b == Builtin::CopyPage && src < 0)) return fail(runtime_error("a cache operation on frame none"));
-      if (b == Builtin::CopyPage) {  // copy_page(dst, src): every word, through the kernel's mapping
-        e = machine_.copy_page(st, f, src, check);
-        if (e.kind != machine::Effect::Ok) return fail(e);
-        return true;
-      }
-      if (program_.machine.colours == 0) {  // no data cache: memory itself (word 0)
-        if (b == Builtin::KernelLoad) result = machine_.get(st, machine_.value_slot(f, 0));
-        if (b == Builtin::KernelStore) {
-          if (value < 0 || value >= program_.machine.values) return fail(runtime_error("kernel_store of a value outside 0..values-1"));
-          machine_.set(st, machine_.value_slot(f, 0), value);
-        }
-        return true;
-      }
-      int k = machine_.kernel_colour();
-      if (b == Builtin::KernelLoad) {
-        e = machine_.cache_read(st, k, f, 0, check);
-        if (e.kind != machine::Effect::Ok) return fail(e);
-        result = e.value;
-      } else if (b == Builtin::KernelStore) {
-        if (value < 0 || value >= program_.machine.values) return fail(runtime_error("kernel_store of a value outside 0..values-1"));
-        machine_.cache_write(st, k, f, 0, value);
-      } else {
-        for (int c = 0; c < program_.machine.colours; ++c) machine_.cache_flush(st, c, f);
-      }
-      return true;
-    }
-    case Builtin::FlushCachePage: case Builtin::FlushCacheMm: {
-      if (program_.machine.colours == 0) return true;  // no data cache: nothing to flush
-      std::int64_t mm = args[0];
-      std::int64_t only = Builtin(in.a) == Builtin::FlushCachePage ? args[1] : -1;
-      for (int page = 0; page < machine_.pages(); ++page) {
-        if (only >= 0 && page != only) continue;
-        e = machine_.pt_get(st, mm, page, 1);
-        if (e.kind != machine::Effect::Ok) return fail(e);
-        if (machine::Pte::present(e.value)) machine_.cache_flush(st, machine_.colour_of(page), machine::Pte::frame(e.value));
-      }
-      return true;
-    }
-    default:
-      return fail(runtime_error("not a machine built-in"));
   }
 }
 
@@ -796,36 +590,12 @@ std::optional<std::int64_t> ModelSystem::eval(std::uint32_t ip, const checker::W
       case Op::Return:
         return stack[sp - 1];
       case Op::Hw: {  // pure machine reads (allowed in invariants)
-        Builtin b = Builtin(in.a);
         sp -= stack_effect(in).pops;
-        const std::int64_t* args = stack.data() + sp;
-        if (b == Builtin::PageIsKernel) {
-          std::int64_t page = args[0];
-          stack[sp++] = page >= 0 && std::size_t(page) < program_.page_kernel.size() && program_.page_kernel[std::size_t(page)] ? 1 : 0;
-          break;
-        }
-        if (b == Builtin::Cr3Of || b == Builtin::CurrentOf) {
-          std::int64_t c = args[0];
-          if (c < 0 || c >= module_.cpus) return std::nullopt;
-          if (b == Builtin::Cr3Of) stack[sp++] = machine_.get(st, program_.hw.cr3[std::size_t(c)]);
-          else stack[sp++] = program_.current.empty() ? -1 : machine_.get(st, program_.current[std::size_t(c)]);
-          break;
-        }
-        if (b == Builtin::Pgd) {
-          std::int64_t mm = args[0];
-          if (mm < 0) return std::nullopt;
-          stack[sp++] = machine_.get(st, program_.hw.pgd[std::size_t(mm)]);
-          break;
-        }
-        int level = b == Builtin::PtPresent || b == Builtin::PtFrame ? int(args[2]) : 1;
-        std::int64_t mm = args[0], page = args[1];
-        machine::Effect e = machine_.pt_get(st, mm, page, level);
-        if (e.kind != machine::Effect::Ok) return std::nullopt;
-        std::int64_t raw = e.value;
-        if (b == Builtin::PtePresent || b == Builtin::PtPresent) stack[sp++] = machine::Pte::present(raw);
-        else if (b == Builtin::PteWrite) stack[sp++] = machine::Pte::writable(raw);
-        else if (b == Builtin::PteFrame || b == Builtin::PtFrame) stack[sp++] = machine::Pte::frame_or_none(raw);
-        else return std::nullopt;
+        machine::BuiltinCall call;
+        call.state = const_cast<checker::Word*>(st);  // a pure built-in only reads it
+        call.args = stack.data() + sp;
+        if (!builtin_info(Builtin(in.a)).pure() || !machine_.call(Builtin(in.a), call)) return std::nullopt;
+        stack[sp++] = call.result;
         break;
       }
       default:
@@ -852,7 +622,7 @@ bool ModelSystem::is_final(checker::ConstStateRef s) const {
   for (const ProcessInstance& p : program_.processes) {
     std::int64_t loc = read(p.pc_slot, s.data());
     if (loc == 0 || loc == p.zombie_location) continue;
-    if (p.task >= 0 && machine_.get(s.data(), program_.task_asleep[std::size_t(p.task)]) != 0) continue;  // never woken
+    if (p.task >= 0 && machine_.get(s.data(), program_.hw.task_asleep[std::size_t(p.task)]) != 0) continue;  // never woken
     return false;
   }
   return true;
@@ -960,7 +730,7 @@ checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef befo
   if (!record) return text;
   const Instr& in = program_.code[record->end_ip];
   if (in.op == Op::Resume) {  // the switch away from a preempted task
-    std::int64_t next = machine_.get(after.data(), program_.current[std::size_t(program_.processes[group_process_[group.v]].cpu)]);
+    std::int64_t next = machine_.get(after.data(), program_.hw.current[std::size_t(program_.processes[group_process_[group.v]].cpu)]);
     text.action = "[preempted] switch to " + (next >= 0 ? module_.task_names[std::size_t(next)] : std::string("none"));
     return text;
   }

@@ -1,0 +1,211 @@
+// The runtime of the built-ins table (builtins.def): what each machine
+// built-in does when a step calls it. Each case hands the work to the
+// feature it belongs to (page_tables.cpp, tlb.cpp, data_cache.cpp, ...).
+// The memory accesses (touch, load, store) are Op::Access and schedule() is
+// the lowering's switch code, not calls.
+#include "model/machine/machine.hpp"
+
+namespace tlbcheck::model::machine {
+
+bool Machine::call(Builtin b, BuiltinCall& call) const {
+  const int cpu = call.cpu;
+  auto fail = [&](Effect e) {
+    call.effect = std::move(e);
+    call.offending = 0;
+    return false;
+  };
+  auto page_ok = [&](std::int64_t page) { return page >= 0 && page < pages(); };
+  Effect e;
+  switch (b) {
+    case Builtin::Pgd: {
+      std::int64_t mm = call.args[0];
+      if (mm < 0) return fail(Effect::runtime_error("pgd(none): no mm"));
+      call.result = get(call.state, slots_.pgd[std::size_t(mm)]);
+      return true;
+    }
+    case Builtin::ReadCr3: call.result = get(call.state, slots_.cr3[std::size_t(cpu)]); return true;
+    case Builtin::WriteCr3: {
+      set(call.state, slots_.cr3[std::size_t(cpu)], call.args[0]);
+      // without PCIDs a root load flushes the TLB and walk caches; with them, nothing
+      if (!config_.pcid) invalidate_all(call.state, cpu);
+      return true;
+    }
+    case Builtin::TlbFlushAsid: {
+      std::int64_t mm = call.args[0];
+      if (mm < 0) return fail(Effect::runtime_error("tlb_flush_asid(none)"));
+      invalidate_all(call.state, cpu, config_.pcid ? mm : -1);
+      return true;
+    }
+    case Builtin::PageIsKernel: {
+      std::int64_t page = call.args[0];
+      call.result = page >= 0 && std::size_t(page) < page_kernel_.size() && page_kernel_[std::size_t(page)] ? 1 : 0;
+      return true;
+    }
+    case Builtin::Cr3Of: case Builtin::CurrentOf: {
+      std::int64_t c = call.args[0];
+      if (c < 0 || c >= config_.cpus) return fail(Effect::runtime_error("cpu " + std::to_string(c) + " does not exist"));
+      if (b == Builtin::Cr3Of) call.result = get(call.state, slots_.cr3[std::size_t(c)]);
+      else call.result = slots_.current.empty() ? -1 : get(call.state, slots_.current[std::size_t(c)]);
+      return true;
+    }
+    case Builtin::PtePresent: case Builtin::PteWrite: case Builtin::PteFrame: case Builtin::PtPresent: case Builtin::PtFrame: {
+      int level = b == Builtin::PtPresent || b == Builtin::PtFrame ? int(call.args[2]) : 1;
+      std::int64_t mm = call.args[0], page = call.args[1];
+      e = pt_get(call.state, mm, page, level);
+      if (e.kind != Effect::Ok) return fail(e);
+      std::int64_t raw = e.value;
+      if (b == Builtin::PtePresent || b == Builtin::PtPresent) call.result = Pte::present(raw);
+      else if (b == Builtin::PteWrite) call.result = Pte::writable(raw);
+      else call.result = Pte::frame_or_none(raw);
+      return true;
+    }
+    case Builtin::SetPte: {
+      std::int64_t mm = call.args[0], page = call.args[1], f = call.args[2];
+      bool writable = call.args[3] != 0;
+      e = pt_put(call.state, mm, page, 1, f < 0 ? -1 : Pte::make(f, writable));
+      if (f < 0) return fail(Effect::runtime_error("set_pte to frame none: use pte_clear"));
+      return e.kind == Effect::Ok ? true : fail(e);
+    }
+    case Builtin::PtSet: {
+      std::int64_t mm = call.args[0], page = call.args[1], f = call.args[3];
+      int level = int(call.args[2]);
+      if (f < 0) return fail(Effect::runtime_error("pt_set to frame none: use pt_clear"));
+      e = pt_put(call.state, mm, page, level, Pte::make(f, true));
+      return e.kind == Effect::Ok ? true : fail(e);
+    }
+    case Builtin::PteClear: case Builtin::PteGetAndClear: case Builtin::PteWrprotect: case Builtin::PtClear: {
+      int level = b == Builtin::PtClear ? int(call.args[2]) : 1;
+      std::int64_t mm = call.args[0], page = call.args[1];
+      if (!page_ok(page)) return fail(Effect::runtime_error("no such page"));
+      e = pt_get(call.state, mm, page, level);
+      if (e.kind != Effect::Ok) return fail(e);
+      std::int64_t raw = e.value;
+      std::int64_t next = b == Builtin::PteWrprotect ? Pte::read_only(raw) : 0;
+      if (raw != 0) {
+        e = pt_put(call.state, mm, page, level, next);
+        if (e.kind != Effect::Ok) return fail(e);
+      }
+      if (b == Builtin::PteGetAndClear) call.result = Pte::frame_or_none(raw);
+      return true;
+    }
+    case Builtin::AllocFrame: call.result = alloc(call.state, FrameKind::Data).value; return true;
+    case Builtin::AllocTable: call.result = alloc(call.state, FrameKind::Table).value; return true;
+    case Builtin::FreeFrame: case Builtin::FreeTable: {
+      e = release(call.state, call.args[0], b == Builtin::FreeFrame ? FrameKind::Data : FrameKind::Table);
+      return e.kind == Effect::Ok ? true : fail(e);
+    }
+    case Builtin::Invlpg: {  // with PCIDs, INVLPG drops the current address space's entries only
+      std::int64_t page = call.args[0];
+      std::int64_t tag = config_.pcid ? current_tag(call.state, cpu) : -1;
+      if (!config_.pcid || tag >= 0) invalidate_page(call.state, cpu, page, config_.invlpg_drops_walk_cache, tag);
+      return true;
+    }
+    case Builtin::TlbiPage: case Builtin::TlbiPageLocal: {
+      std::int64_t page = call.args[0];
+      bool last_level = call.args[1] != 0;
+      for (int c = 0; c < config_.cpus; ++c) {
+        if (b == Builtin::TlbiPage || c == cpu) invalidate_page(call.state, c, page, !last_level);
+      }
+      return true;
+    }
+    case Builtin::TlbFlushLocal: invalidate_all(call.state, cpu); return true;
+    case Builtin::TlbiAll:
+      for (int c = 0; c < config_.cpus; ++c) invalidate_all(call.state, c);
+      return true;
+    case Builtin::SendIpi: {  // args: the handler's arguments, then target and handler
+      const std::size_t nargs = call.extra;
+      std::int64_t target = call.args[nargs];
+      int irq = int(call.args[nargs + 1]);
+      std::size_t nirqs = std::size_t(irqs_);
+      e = send_ipi(call.state, target, call.mask_target, irq);
+      if (e.kind != Effect::Ok) {
+        call.effect = e;
+        call.offending = target;
+        return false;
+      }
+      for (int c = 0; c < config_.cpus && nargs > 0; ++c) {  // the arguments travel with the IPI
+        bool hit = call.mask_target ? ((target >> c) & 1) != 0 : target == c;
+        if (!hit) continue;
+        const auto& slots = slots_.ipi_args[std::size_t(c) * nirqs + std::size_t(irq)];
+        for (std::size_t i = 0; i < nargs; ++i) {
+          std::int64_t v = call.args[i];
+          const ModelSlot& m = (*layout_)[slots[i]];
+          if (v < m.lo || v > m.hi) return fail(Effect::runtime_error("argument " + std::to_string(v) + " does not fit '" + m.pub.name + "' of type " + m.pub.type));
+          set(call.state, slots[i], v);
+        }
+      }
+      return true;
+    }
+    case Builtin::IrqDisable: set(call.state, slots_.irqs_on[std::size_t(cpu)], 0); return true;
+    case Builtin::IrqEnable: set(call.state, slots_.irqs_on[std::size_t(cpu)], 1); return true;
+    case Builtin::IrqSave:
+      call.result = irqs_on(call.state, cpu) ? 1 : 0;
+      set(call.state, slots_.irqs_on[std::size_t(cpu)], 0);
+      return true;
+    case Builtin::IrqRestore: set(call.state, slots_.irqs_on[std::size_t(cpu)], call.args[0] != 0 ? 1 : 0); return true;
+    case Builtin::IrqsDisabled: call.result = irqs_on(call.state, cpu) ? 0 : 1; return true;
+    case Builtin::WakeUp: {
+      std::int64_t t = call.args[0];
+      if (t < 0) return fail(Effect::runtime_error("wake_up(none)"));
+      set(call.state, slots_.task_asleep[std::size_t(t)], 0);
+      return true;
+    }
+    case Builtin::PreemptDisable: case Builtin::PreemptEnable: {
+      std::uint32_t slot = slots_.preempt_count[std::size_t(cpu)];
+      std::int64_t n = get(call.state, slot) + (b == Builtin::PreemptDisable ? 1 : -1);
+      if (n < 0) return fail(Effect::runtime_error("preempt_enable() without a matching preempt_disable()"));
+      if (n > 7) return fail(Effect::runtime_error("preempt_disable() nested more than 7 deep"));
+      set(call.state, slot, n);
+      return true;
+    }
+    case Builtin::PreemptCount: call.result = slots_.preempt_count.empty() ? 0 : get(call.state, slots_.preempt_count[std::size_t(cpu)]); return true;
+    case Builtin::KernelLoad: case Builtin::KernelStore: case Builtin::CopyPage: case Builtin::FlushDcachePage: {
+      bool check = call.check_stale_cache;
+      std::int64_t f = call.args[0];
+      std::int64_t value = b == Builtin::KernelStore ? call.args[1] : 0;
+      std::int64_t src = b == Builtin::CopyPage ? call.args[1] : 0;
+      if (f < 0 || (b == Builtin::CopyPage && src < 0)) return fail(Effect::runtime_error("a cache operation on frame none"));
+      if (b == Builtin::CopyPage) {  // copy_page(dcall.state, src): every word, through the kernel's mapping
+        e = copy_page(call.state, f, src, check);
+        if (e.kind != Effect::Ok) return fail(e);
+        return true;
+      }
+      if (config_.colours == 0) {  // no data cache: memory itself (word 0)
+        if (b == Builtin::KernelLoad) call.result = get(call.state, value_slot(f, 0));
+        if (b == Builtin::KernelStore) {
+          if (value < 0 || value >= config_.values) return fail(Effect::runtime_error("kernel_store of a value outside 0..values-1"));
+          set(call.state, value_slot(f, 0), value);
+        }
+        return true;
+      }
+      int k = kernel_colour();
+      if (b == Builtin::KernelLoad) {
+        e = cache_read(call.state, k, f, 0, check);
+        if (e.kind != Effect::Ok) return fail(e);
+        call.result = e.value;
+      } else if (b == Builtin::KernelStore) {
+        if (value < 0 || value >= config_.values) return fail(Effect::runtime_error("kernel_store of a value outside 0..values-1"));
+        cache_write(call.state, k, f, 0, value);
+      } else {
+        for (int c = 0; c < config_.colours; ++c) cache_flush(call.state, c, f);
+      }
+      return true;
+    }
+    case Builtin::FlushCachePage: case Builtin::FlushCacheMm: {
+      if (config_.colours == 0) return true;  // no data cache: nothing to flush
+      std::int64_t mm = call.args[0];
+      std::int64_t only = b == Builtin::FlushCachePage ? call.args[1] : -1;
+      for (int page = 0; page < pages(); ++page) {
+        if (only >= 0 && page != only) continue;
+        e = pt_get(call.state, mm, page, 1);
+        if (e.kind != Effect::Ok) return fail(e);
+        if (Pte::present(e.value)) cache_flush(call.state, colour_of(page), Pte::frame(e.value));
+      }
+      return true;
+    }
+    default:
+      return fail(Effect::runtime_error("not a machine built-in"));
+  }
+}
+
+}  // namespace tlbcheck::model::machine
