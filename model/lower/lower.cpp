@@ -11,6 +11,7 @@
 #include <boost/graph/breadth_first_search.hpp>
 
 #include "model/bytecode/stack_check.hpp"
+#include "model/machine/layout.hpp"
 #include "model/machine/machine.hpp"
 #include "properties/catalogue.hpp"
 
@@ -206,67 +207,8 @@ class Lowerer {
       p.irq_cpu.push_back(irq.cpu);
     }
     int mms = int(cm_.mms.size());
-    const std::int64_t K = p.frames;
-    const int pages = int(cm_.pages.size());
-    for (int c = 0; c < cm_.cpus; ++c) {
-      std::string cpu = "cpu" + std::to_string(c) + ".";
-      p.hw.cr3.push_back(alloc_slot(cpu + "cr3", "frame", c, -1, K - 1, TypeKind::Frame));
-      p.hw.irqs_on.push_back(alloc_slot(cpu + "irqs_on", "bool", c, 0, 1, TypeKind::Bool));
-      initial_values_.push_back({p.hw.irqs_on.back(), 1});
-      p.hw.irq_depth.push_back(alloc_slot(cpu + "irq_depth", "int[0.." + std::to_string(mc.irq_nesting) + "]", c, 0, mc.irq_nesting, TypeKind::Int));
-      if (!cm_.irqs.empty()) {
-        p.hw.ipi_pending.push_back(alloc_slot(cpu + "ipi_pending", "irqs", c, 0, (std::int64_t(1) << cm_.irqs.size()) - 1, TypeKind::Int));
-        p.slots[p.hw.ipi_pending.back()].format = ModelSlot::Format::IrqSet;
-      } else {
-        p.hw.ipi_pending.push_back(alloc_slot(cpu + "ipi_pending", "irqs", c, 0, 0, TypeKind::Int));
-      }
-      int tags = mc.pcid ? int(cm_.mms.size()) : 1;
-      for (int tag = 0; tag < tags; ++tag) {
-        for (int pg = 0; pg < pages; ++pg) {
-          std::string key = (mc.pcid ? cm_.mms[std::size_t(tag)].name + ":" : std::string()) + cm_.pages[std::size_t(pg)].name;
-          p.hw.tlb.push_back(alloc_slot(cpu + "tlb[" + key + "]", "tlb entry", c, 0, machine::Pte::max(K), TypeKind::Int));
-          p.slots[p.hw.tlb.back()].format = ModelSlot::Format::Entry;
-          p.slots[p.hw.tlb.back()].pub.hardware = true;
-        }
-      }
-    }
-    // walk-cache keys are computed by the machine; allocate after a dry construction
-    machine::Slots probe;
-    probe.kind.resize(std::size_t(K));
-    machine::Config config = mc;
-    machine::Machine dry(config, mms, p.page_index, p.page_kernel, int(cm_.irqs.size()), probe, nullptr, nullptr);
-    for (int c = 0; c < cm_.cpus; ++c) {
-      int tags = mc.pcid ? int(cm_.mms.size()) : 1;
-      for (int tag = 0; tag < tags; ++tag) {
-        for (const machine::WalkKey& k : dry.walk_keys()) {
-          std::string key = (mc.pcid ? cm_.mms[std::size_t(tag)].name + ":" : std::string()) + "L" + std::to_string(k.level) + ":" + std::to_string(k.prefix);
-          p.hw.walk.push_back(alloc_slot("cpu" + std::to_string(c) + ".walk[" + key + "]", "walk entry", c, 0, machine::WalkEntry::max(K), TypeKind::Int));
-          p.slots[p.hw.walk.back()].format = ModelSlot::Format::WalkEntry;
-          p.slots[p.hw.walk.back()].pub.hardware = true;
-        }
-      }
-    }
-    for (std::int64_t f = 0; f < K; ++f) {
-      std::string fr = "frame" + std::to_string(f) + ".";
-      p.hw.kind.push_back(alloc_slot(fr + "kind", "frame kind", -1, 0, 2, TypeKind::Int));
-      p.slots[p.hw.kind.back()].format = ModelSlot::Format::FrameKind;
-      p.hw.owner.push_back(alloc_slot(fr + "owners", "mm set", -1, 0, (std::int64_t(1) << mms) - 1, TypeKind::Int));
-      p.slots[p.hw.owner.back()].format = ModelSlot::Format::MmSet;
-      p.hw.maps.push_back(alloc_slot(fr + "maps", "int[0..3]", -1, 0, 3, TypeKind::Int));
-      for (int w = 0; w < mc.words; ++w) {
-        std::string name = fr + "value" + (mc.words > 1 ? "[" + std::to_string(w) + "]" : "");
-        p.hw.value.push_back(alloc_slot(name, "int[0.." + std::to_string(mc.values - 1) + "]", -1, 0, mc.values - 1, TypeKind::Int));
-      }
-      for (int i = 0; i < mc.entries; ++i) {
-        p.hw.entry.push_back(alloc_slot(fr + "entry[" + std::to_string(i) + "]", "pt entry", -1, 0, machine::Pte::max(K), TypeKind::Int));
-        p.slots[p.hw.entry.back()].format = ModelSlot::Format::Entry;
-      }
-    }
-    for (int m = 0; m < mms; ++m) {
-      p.hw.pgd.push_back(alloc_slot(cm_.mms[std::size_t(m)].name + ".pgd", "frame", -1, -1, K - 1, TypeKind::Frame));
-      initial_values_.push_back({p.hw.pgd.back(), -1});
-    }
-    for (int c = 0; c < cm_.cpus; ++c) initial_values_.push_back({p.hw.cr3[std::size_t(c)], -1});
+    machine::Shape shape = machine_shape();
+    machine::lay_out_processors_and_memory(shape, slot_sink_, p.hw);
     for (std::size_t fi = 0; fi < cm_.mm_fields.size(); ++fi) {
       const MmFieldInfo& field = cm_.mm_fields[fi];
       std::uint32_t base = 0;
@@ -291,80 +233,61 @@ class Lowerer {
         }
       }
     }
-    for (std::size_t h = 0; h < cm_.irqs.size(); ++h) {
-      if (!cm_.irqs[h].device) continue;
-      p.hw.fires_left.push_back(alloc_slot(std::string(cm_.irqs[h].body.decl->name) + ".fires_left", "int", cm_.irqs[h].cpu, 0, cm_.irqs[h].fires, TypeKind::Int));
-      initial_values_.push_back({p.hw.fires_left.back(), cm_.irqs[h].fires});
-    }
-    if (mc.colours > 0) {
-      for (int c = 0; c < mc.colours; ++c) {
-        for (std::int64_t f = 0; f < K; ++f) {
-          for (int w = 0; w < mc.words; ++w) {
-            std::string name = "dcache[c" + std::to_string(c) + ",frame" + std::to_string(f) + (mc.words > 1 ? "." + std::to_string(w) : "") + "]";
-            p.hw.line.push_back(alloc_slot(name, "cache line", -1, 0, machine::CacheLine::max(mc.values), TypeKind::Int));
-            p.slots[p.hw.line.back()].format = ModelSlot::Format::Line;
-            p.slots[p.hw.line.back()].pub.hardware = true;
-          }
-        }
-      }
-      for (std::int64_t f = 0; f < K; ++f) {
-        for (int w = 0; w < mc.words; ++w) {
-          std::string name = "frame" + std::to_string(f) + ".latest" + (mc.words > 1 ? "[" + std::to_string(w) + "]" : "");
-          p.hw.latest.push_back(alloc_slot(name, "ghost value", -1, 0, mc.values - 1, TypeKind::Int));
-        }
-      }
-    }
+    machine::lay_out_devices_and_cache(shape, slot_sink_, p.hw);
     Frame none;
     p.speculation_site = add_site(SiteKind::Stale, std::uint32_t(BuiltinProperty::StaleTranslation), {}, 0, none);
     p.cache_site = add_site(SiteKind::StaleCache, std::uint32_t(BuiltinProperty::StaleCache), {}, 0, none);
     if (cm_.tasks > 0) {
-      for (int c = 0; c < cm_.cpus; ++c) {
-        std::string cpu = "cpu" + std::to_string(c) + ".";
-        p.hw.current.push_back(alloc_slot(cpu + "current", "task", c, -1, cm_.tasks - 1, TypeKind::Task));
-        p.hw.preempt_count.push_back(alloc_slot(cpu + "preempt_count", "int[0..7]", c, 0, 7, TypeKind::Int));
-        std::int64_t first = -1;
-        for (const ProcessInfo& pi : cm_.processes) {
-          if (!pi.task) continue;
-          for (std::size_t k = 0; k < pi.cpus.size(); ++k) {
-            if (pi.cpus[k] == c && first < 0 && !pi.sleeping) first = pi.first_task_id + std::int64_t(k);
-          }
-        }
-        initial_values_.push_back({p.hw.current.back(), first});
-      }
-      std::int64_t lazy_mm = cm_.mms.size() > 1 ? 1 : 0;  // a kernel task starts lazy on the first mm
-      struct TaskInit {
-        std::string name;
-        int cpu;
-        std::int64_t mm;
-        bool asleep;
-      };
-      std::vector<TaskInit> tasks(std::size_t(cm_.tasks));
+      std::vector<machine::TaskShape> tasks(std::size_t(cm_.tasks));
+      std::vector<std::int64_t> first(std::size_t(cm_.cpus), -1);  // the task each CPU starts with: its first awake one
       for (const ProcessInfo& pi : cm_.processes) {
         if (!pi.task) continue;
         for (std::size_t k = 0; k < pi.cpus.size(); ++k) {
           std::size_t id = std::size_t(pi.first_task_id) + k;
           tasks[id] = {cm_.task_names[id], pi.cpus[k], pi.mm, pi.sleeping};
+          std::int64_t& on_cpu = first[std::size_t(pi.cpus[k])];
+          if (on_cpu < 0 && !pi.sleeping) on_cpu = std::int64_t(id);
         }
       }
-      std::int64_t mm_hi = std::int64_t(cm_.mms.size()) - 1;
-      p.hw.task_resume.resize(tasks.size());
+      std::int64_t lazy_mm = cm_.mms.size() > 1 ? 1 : 0;  // a kernel task starts lazy on the first mm
+      machine::lay_out_scheduler(shape, tasks, first, lazy_mm, slot_sink_, p.hw);
       p.task_process.resize(tasks.size());
-      // one kind at a time, so that `t.mm` can be indexed by a task value
-      for (const TaskInit& t : tasks) {
-        p.hw.task_mm.push_back(alloc_slot(t.name + ".mm", "mm", t.cpu, -1, mm_hi, TypeKind::Mm));
-        initial_values_.push_back({p.hw.task_mm.back(), t.mm});
-      }
-      for (const TaskInit& t : tasks) {
-        p.hw.task_active_mm.push_back(alloc_slot(t.name + ".active_mm", "mm", t.cpu, -1, mm_hi, TypeKind::Mm));
-        initial_values_.push_back({p.hw.task_active_mm.back(), t.mm >= 0 ? t.mm : lazy_mm});
-      }
-      for (const TaskInit& t : tasks) {
-        p.hw.task_asleep.push_back(alloc_slot(t.name + ".asleep", "bool", t.cpu, 0, 1, TypeKind::Bool));
-        initial_values_.push_back({p.hw.task_asleep.back(), t.asleep ? 1 : 0});
-      }
     }
   }
 
+  // The machine as machine/layout.hpp sees the protocol.
+  machine::Shape machine_shape() const {
+    machine::Shape shape;
+    shape.config = cm_.machine;
+    shape.config.cpus = cm_.cpus;
+    shape.frames = out_.program.frames;
+    for (const PageInfo& pg : cm_.pages) {
+      shape.pages.push_back(pg.name);
+      shape.page_index.push_back(pg.index);
+    }
+    for (const MmInfo& mm : cm_.mms) shape.mms.push_back(mm.name);
+    for (const IrqInfo& irq : cm_.irqs) {
+      shape.irqs.emplace_back(irq.body.decl->name);
+      shape.device_fires.push_back(irq.device ? irq.fires : -1);
+      shape.irq_cpu.push_back(irq.cpu);
+    }
+    return shape;
+  }
+
+  // The lowering's slots, for the machine's layout.
+  struct MachineSlotSink final : machine::SlotSink {
+    Lowerer& l;
+    explicit MachineSlotSink(Lowerer& lowerer) : l(lowerer) {}
+    std::uint32_t add(machine::SlotRequest r) override {
+      std::uint32_t slot = l.alloc_slot(std::move(r.name), std::move(r.type), r.cpu, r.lo, r.hi, r.kind);
+      ModelSlot& s = l.out_.program.slots[slot];
+      s.format = r.format;
+      s.pub.hardware = r.hardware;
+      if (r.initial) l.initial_values_.push_back({slot, *r.initial});
+      return slot;
+    }
+  };
+  MachineSlotSink slot_sink_{*this};
 
   // Builds the boot page tables into the initial state and loads a root on
   // every CPU: the first declared mm's, else init_mm's.

@@ -2,7 +2,7 @@
 // files beside this one (see machine.hpp).
 #include "model/machine/machine.hpp"
 
-#include <set>
+#include "model/machine/layout.hpp"
 
 namespace tlbcheck::model::machine {
 
@@ -18,13 +18,7 @@ Machine::Machine(const Config& config, int mms, std::vector<std::int64_t> page_i
       access_(access) {
   frames_ = int(slots_.kind.size());
   if (config_.words < 1) config_.words = 1;
-  if (config_.walk_cache) {
-    std::set<std::pair<int, std::int64_t>> keys;
-    for (std::int64_t n : page_index_) {
-      for (int l = 2; l <= config_.levels; ++l) keys.insert({l, prefix_at(n, l)});
-    }
-    for (auto [l, p] : keys) walk_keys_.push_back({l, p});
-  }
+  walk_keys_ = machine::walk_keys(config_, page_index_);
 }
 
 std::int64_t Machine::get(const checker::Word* s, std::uint32_t slot) const { return (*access_)[slot].get(s); }

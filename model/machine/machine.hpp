@@ -45,11 +45,6 @@ inline properties::FrameState frame_state(FrameKind k) {
   return k == FrameKind::Free ? properties::FrameState::Free : k == FrameKind::Table ? properties::FrameState::Table : properties::FrameState::Data;
 }
 
-struct WalkKey {
-  int level;            // 2..levels: the entry at this level, which points to a level-1 lower table
-  std::int64_t prefix;  // page / entries^(level-1)
-};
-
 // What an operation did. A Violation is one of: a stale translation
 // (`stale`, judged by properties/stale_translation.hpp), a stale read
 // (`stale_read`, judged by properties/stale_cache.hpp), or a runtime error

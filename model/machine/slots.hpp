@@ -1,12 +1,18 @@
 // Where the machine's state lives in the packed state: slot ids, laid out by
-// the compiler (model/lower/lower.cpp) and read by machine::Machine and the
-// interpreter. Value encodings are described in machine.hpp.
+// the lowering with machine/layout.cpp and read by machine::Machine and the
+// runtime. Value encodings are in encoding.hpp.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 namespace tlbcheck::model::machine {
+
+// A walk-cache entry's key: the upper-level entry it caches.
+struct WalkKey {
+  int level;            // 2..levels: the entry at this level, which points to a level-1 lower table
+  std::int64_t prefix;  // page / entries^(level-1)
+};
 
 struct Slots {
   // per CPU
