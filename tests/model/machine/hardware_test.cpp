@@ -1,0 +1,233 @@
+// The machine on its own, without the front end: a machine is laid out
+// through machine/layout.hpp into a state of one word per slot, booted, and
+// driven by hand (accesses, invalidations, speculative walks, the data
+// cache, IPIs, the built-ins); each test asserts the entries it leaves.
+#include <catch2/catch.hpp>
+
+#include "model/machine/layout.hpp"
+#include "model/machine/machine.hpp"
+
+using namespace tlbcheck;
+using namespace tlbcheck::model;
+using namespace tlbcheck::model::machine;
+
+namespace {
+
+// A machine and its state: one 64-bit word per slot, so no packing is
+// involved.
+struct Bench final : SlotSink {
+  std::vector<ModelSlot> layout;
+  std::vector<SlotAccess> access;
+  std::vector<checker::Word> state;
+  Slots slots;
+  Machine m;
+
+  // mms: A (id 0) and B (id 1); pages: V at 0 and S at 1 (sharing a leaf
+  // table at two levels); A maps V and S writable, B maps V.
+  explicit Bench(Config config) {
+    Shape shape;
+    shape.config = config;
+    shape.frames = 8;
+    shape.pages = {"V", "S"};
+    shape.page_index = {0, 1};
+    shape.mms = {"A", "B"};
+    shape.irqs = {"flush"};
+    shape.device_fires = {-1};
+    shape.irq_cpu = {0};
+    lay_out_processors_and_memory(shape, *this, slots);
+    lay_out_devices_and_cache(shape, *this, slots);
+    slots.ipi_args.resize(std::size_t(config.cpus));
+    state.assign(layout.size(), 0);
+    for (std::size_t i = 0; i < initial.size(); ++i) {
+      if (initial[i]) access[i].set(state.data(), *initial[i]);
+    }
+    m = Machine(config, 2, shape.page_index, {false, false}, 1, slots, &layout, &access);
+    std::string error;
+    REQUIRE(m.boot(state.data(), {{0, 0, true}, {0, 1, true}, {1, 0, true}}, error));
+    for (int c = 0; c < config.cpus; ++c) m.set(state.data(), slots.cr3[std::size_t(c)], root(0));
+  }
+
+  std::uint32_t add(SlotRequest r) override {
+    ModelSlot s;
+    s.pub.name = r.name;
+    s.lo = r.lo;
+    s.hi = r.hi;
+    s.format = r.format;
+    layout.push_back(s);
+    SlotAccess a;
+    a.word = std::uint32_t(access.size());
+    a.mask = ~0ULL;
+    a.lo = r.lo;
+    access.push_back(a);
+    initial.push_back(r.initial);
+    return std::uint32_t(layout.size() - 1);
+  }
+
+  checker::Word* s() { return state.data(); }
+  std::int64_t get(std::uint32_t slot) { return m.get(s(), slot); }
+  std::int64_t root(int mm) { return get(slots.pgd[std::size_t(mm)]); }
+  std::int64_t tlb(int cpu, int page) { return get(slots.tlb[std::size_t(cpu * 2 + page)]); }  // without PCIDs: one tag
+  std::int64_t leaf(int mm, int page) { return m.pt_get(s(), mm, page, 1).value; }
+  bool any_walk_entry(int cpu) {
+    for (std::size_t k = 0; k < m.walk_keys().size(); ++k) {
+      if (get(slots.walk[std::size_t(cpu) * m.walk_keys().size() + k]) != 0) return true;
+    }
+    return false;
+  }
+
+  std::vector<std::optional<std::int64_t>> initial;
+};
+
+Config two_cpus(int levels = 2) {
+  Config c;
+  c.cpus = 2;
+  c.levels = levels;
+  c.entries = 2;
+  c.walk_cache = levels > 1;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("hardware: an access fills the TLB from the tables; the next one uses the TLB", "[hardware]") {
+  Bench b(two_cpus());
+  REQUIRE(Pte::present(b.leaf(0, 0)));
+  CHECK(b.tlb(0, 0) == 0);
+  Effect e = b.m.access(b.s(), 0, 0, /*store*/ 2, 1);
+  CHECK(e.kind == Effect::Ok);
+  CHECK(b.tlb(0, 0) == b.leaf(0, 0));  // filled with the leaf entry
+  CHECK(b.any_walk_entry(0));           // and the walk cached the upper level
+  CHECK(b.tlb(1, 0) == 0);              // the other CPU's TLB is its own
+  // a cached entry keeps being used after the table changes: stale until invalidated
+  b.m.pt_put(b.s(), 0, 0, 1, 0);
+  std::int64_t frame = e.frame;
+  CHECK(b.m.access(b.s(), 0, 0, 1, 0).frame == frame);
+  b.m.invalidate_page(b.s(), 0, 0, true);
+  CHECK(b.tlb(0, 0) == 0);
+  CHECK(b.m.access(b.s(), 0, 0, 1, 0).kind == Effect::Fault);  // now the walk sees the cleared entry
+}
+
+TEST_CASE("hardware: a freed frame reached through a stale TLB entry is judged stale", "[hardware]") {
+  Bench b(two_cpus());
+  REQUIRE(b.m.access(b.s(), 1, 0, 0, 0).kind == Effect::Ok);  // cpu1 caches V
+  std::int64_t frame = Pte::frame(b.tlb(1, 0));
+  b.m.pt_put(b.s(), 0, 0, 1, 0);
+  REQUIRE(b.m.release(b.s(), frame, FrameKind::Data).kind == Effect::Ok);
+  Effect e = b.m.access(b.s(), 1, 0, 0, 0);
+  CHECK(e.kind == Effect::Violation);
+  CHECK(e.stale == properties::StaleTranslation::FrameFree);
+  CHECK(e.frame == frame);
+  // with the property off the same access goes through
+  CHECK(b.m.access(b.s(), 1, 0, 0, 0, /*check*/ false).kind == Effect::Ok);
+}
+
+TEST_CASE("hardware: a walk-cache entry on a freed table is judged when a walk uses it", "[hardware]") {
+  Bench b(two_cpus());
+  REQUIRE(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Ok);  // caches V's leaf table in the walk cache
+  std::int64_t table = Pte::frame(b.m.pt_get(b.s(), 0, 0, 2).value);
+  b.m.invalidate_page(b.s(), 0, 0, /*walk_too*/ false);  // the TLB entry goes, the walk-cache entry stays
+  b.m.pt_put(b.s(), 0, 0, 1, 0);
+  b.m.pt_put(b.s(), 0, 1, 1, 0);
+  b.m.pt_put(b.s(), 0, 0, 2, 0);
+  REQUIRE(b.m.release(b.s(), table, FrameKind::Table).kind == Effect::Ok);
+  Effect e = b.m.access(b.s(), 0, 1, 0, 0);  // S shares the cached upper entry
+  CHECK(e.kind == Effect::Violation);
+  CHECK(e.stale == properties::StaleTranslation::WalkNotTable);
+  CHECK(e.frame == table);
+  // dropping the walk-cache entry too makes the same walk fault instead
+  b.m.invalidate_page(b.s(), 0, 1, /*walk_too*/ true);
+  CHECK(b.m.access(b.s(), 0, 1, 0, 0).kind == Effect::Fault);
+}
+
+TEST_CASE("hardware: a speculative walk fills the TLB without an access", "[hardware]") {
+  Bench b(two_cpus());
+  CHECK(b.tlb(1, 1) == 0);
+  CHECK(b.m.speculate(b.s(), 1, 1).kind == Effect::Ok);
+  CHECK(b.tlb(1, 1) == b.leaf(0, 1));
+  b.m.invalidate_all(b.s(), 1);
+  CHECK(b.tlb(1, 1) == 0);
+  CHECK_FALSE(b.any_walk_entry(1));
+}
+
+TEST_CASE("hardware: a write through a read-only entry faults and drops the entry", "[hardware]") {
+  Bench b(two_cpus(1));
+  std::int64_t raw = b.leaf(0, 0);
+  b.m.pt_put(b.s(), 0, 0, 1, Pte::read_only(raw));
+  REQUIRE(b.m.access(b.s(), 0, 0, 1, 0).kind == Effect::Ok);  // a read fills a read-only entry
+  CHECK_FALSE(Pte::writable(b.tlb(0, 0)));
+  CHECK(b.m.access(b.s(), 0, 0, 2, 1).kind == Effect::Fault);
+  CHECK(b.tlb(0, 0) == 0);
+}
+
+TEST_CASE("hardware: with PCIDs a root load keeps other address spaces' entries", "[hardware]") {
+  Config c = two_cpus(1);
+  c.pcid = true;
+  Bench b(c);
+  REQUIRE(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Ok);  // A's V, tagged A
+  CHECK(b.m.current_tag(b.s(), 0) == 0);
+  b.m.set(b.s(), b.slots.cr3[0], b.root(1));  // switch to B: nothing is flushed
+  CHECK(b.m.current_tag(b.s(), 0) == 1);
+  CHECK(b.get(b.slots.tlb[0]) != 0);         // A's entry (tag 0, page V) survives
+  b.m.invalidate_all(b.s(), 0, /*tag*/ 1);   // dropping B's entries leaves A's
+  CHECK(b.get(b.slots.tlb[0]) != 0);
+  b.m.invalidate_all(b.s(), 0, /*tag*/ 0);
+  CHECK(b.get(b.slots.tlb[0]) == 0);
+}
+
+TEST_CASE("hardware: the data cache keeps a dirty line per colour until written back", "[hardware]") {
+  Config c = two_cpus(1);
+  c.colours = 2;
+  c.kernel_colour = 1;
+  Bench b(c);
+  std::int64_t frame = Pte::frame(b.leaf(0, 0));
+  b.m.cache_write(b.s(), 0, frame, 0, 1);  // a user write through colour 0
+  std::uint32_t line = b.m.line_slot(0, frame, 0);
+  CHECK(CacheLine::dirty(b.get(line)));
+  CHECK(b.get(b.m.value_slot(frame, 0)) == 0);  // memory still holds the old value
+  Effect stale = b.m.cache_read(b.s(), 1, frame, 0, true);  // the kernel's alias reads memory
+  CHECK(stale.kind == Effect::Violation);
+  CHECK(stale.stale_read);
+  CHECK(stale.value == 0);
+  CHECK(stale.other == 1);
+  CHECK(stale.dirty_colour == 0);
+  CHECK(b.m.cache_writeback(b.s(), 0, frame, 0));
+  CHECK(b.get(b.m.value_slot(frame, 0)) == 1);
+  CHECK_FALSE(CacheLine::dirty(b.get(line)));
+  CHECK(b.m.cache_evict(b.s(), 1, frame, 0));  // drop the kernel's stale clean line
+  CHECK(b.m.cache_read(b.s(), 1, frame, 0, true).kind == Effect::Ok);
+}
+
+TEST_CASE("hardware: an IPI is pending on its targets; a bad target is a runtime error", "[hardware]") {
+  Bench b(two_cpus());
+  CHECK(b.m.send_ipi(b.s(), 0b10, /*mask*/ true, 0).kind == Effect::Ok);
+  CHECK(b.get(b.slots.ipi_pending[0]) == 0);
+  CHECK(b.get(b.slots.ipi_pending[1]) == 1);
+  Effect bad = b.m.send_ipi(b.s(), 5, false, 0);
+  CHECK(bad.kind == Effect::Violation);
+  CHECK(bad.runtime.find("cpu 5") != std::string::npos);
+}
+
+TEST_CASE("hardware: built-ins run through the machine with the table's arguments", "[hardware]") {
+  Bench b(two_cpus());
+  std::int64_t args[4] = {0, 0, 0, 0};
+  BuiltinCall call;
+  call.state = b.s();
+  call.cpu = 0;
+  call.args = args;
+  REQUIRE(b.m.call(Builtin::PteGetAndClear, call));  // pte_get_and_clear(A, V)
+  std::int64_t frame = call.result;
+  CHECK(frame >= 0);
+  CHECK(b.leaf(0, 0) == 0);
+  args[0] = 0;
+  args[1] = 0;
+  args[2] = frame;
+  args[3] = 0;
+  REQUIRE(b.m.call(Builtin::SetPte, call));  // set_pte(A, V, frame, false)
+  CHECK(b.leaf(0, 0) == Pte::make(frame, false));
+  args[0] = frame;
+  CHECK_FALSE(b.m.call(Builtin::FreeTable, call));  // a data frame is no table
+  CHECK(call.effect.runtime.find("use free_frame") != std::string::npos);
+  args[0] = 1;
+  REQUIRE(b.m.call(Builtin::Cr3Of, call));
+  CHECK(call.result == b.root(0));
+}
