@@ -293,7 +293,7 @@ class Lowerer {
   // every CPU: the first declared mm's, else init_mm's.
   void boot() {
     Program& p = out_.program;
-    machine::Machine machine(cm_.machine, int(cm_.mms.size()), p.page_index, p.page_kernel, int(cm_.irqs.size()), p.hw, &p.slots, &p.access);
+    machine::Machine machine(cm_.machine, int(cm_.mms.size()), p.page_index, p.page_kernel, p.irq_device, p.hw, &p.slots, &p.access);
     std::string error;
     if (!machine.boot(p.initial.data(), boot_maps(), error)) {
       diags_.error(DiagKind::BadMachine, m_.file, {0, 1}, error);

@@ -6,11 +6,11 @@
 
 namespace tlbcheck::model::machine {
 
-Machine::Machine(const Config& config, int mms, std::vector<std::int64_t> page_index, std::vector<bool> page_kernel, int irqs, Slots slots,
-                 const std::vector<ModelSlot>* layout, const std::vector<SlotAccess>* access)
+Machine::Machine(const Config& config, int mms, std::vector<std::int64_t> page_index, std::vector<bool> page_kernel, std::vector<bool> irq_device,
+                 Slots slots, const std::vector<ModelSlot>* layout, const std::vector<SlotAccess>* access)
     : config_(config),
       mms_(mms),
-      irqs_(irqs),
+      irqs_(int(irq_device.size())),
       page_index_(std::move(page_index)),
       page_kernel_(std::move(page_kernel)),
       slots_(std::move(slots)),
@@ -19,6 +19,8 @@ Machine::Machine(const Config& config, int mms, std::vector<std::int64_t> page_i
   frames_ = int(slots_.kind.size());
   if (config_.words < 1) config_.words = 1;
   walk_keys_ = machine::walk_keys(config_, page_index_);
+  int devices = 0;
+  for (bool device : irq_device) fires_index_.push_back(device ? devices++ : -1);
 }
 
 std::int64_t Machine::get(const checker::Word* s, std::uint32_t slot) const { return (*access_)[slot].get(s); }

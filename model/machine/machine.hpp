@@ -14,7 +14,8 @@
 //   tlb.cpp             the TLB: tags (PCIDs), invalidation, a translated access
 //   page_walk.cpp       the hardware walk through the walk caches; speculation
 //   data_cache.cpp      the data cache: reads, writes, write-back, eviction
-//   interrupts.cpp      IPIs
+//   interrupts.cpp      IPIs and taking an interrupt
+//   scheduler.cpp       tasks: when one can be preempted
 //   boot.cpp            the boot page tables
 // The properties that judge what the machine does are in properties/.
 //
@@ -99,7 +100,8 @@ struct BuiltinCall {
 class Machine {
  public:
   Machine() = default;
-  Machine(const Config& config, int mms, std::vector<std::int64_t> page_index, std::vector<bool> page_kernel, int irqs, Slots slots,
+  // `irq_device`: per interrupt, whether it is a device's (else an IPI)
+  Machine(const Config& config, int mms, std::vector<std::int64_t> page_index, std::vector<bool> page_kernel, std::vector<bool> irq_device, Slots slots,
           const std::vector<ModelSlot>* layout, const std::vector<SlotAccess>* access);
 
   // Runs a machine built-in (builtins.def); false on a runtime error or a
@@ -158,6 +160,27 @@ class Machine {
   bool irqs_on(const checker::Word* s, int cpu) const { return get(s, slots_.irqs_on[std::size_t(cpu)]) != 0; }
   int depth(const checker::Word* s, int cpu) const { return int(get(s, slots_.irq_depth[std::size_t(cpu)])); }
   Effect send_ipi(checker::Word* s, std::int64_t target, bool is_mask, int irq) const;
+  // Whether `cpu` can take interrupt `irq` now: interrupts on, below the
+  // nesting limit, and the IPI pending (or the device has firings left).
+  bool can_take_interrupt(const checker::Word* s, int cpu, int irq) const;
+  // Takes it: clears it (or counts the firing), disables interrupts, and
+  // nests one level deeper; returns the new nesting depth.
+  int take_interrupt(checker::Word* s, int cpu, int irq) const;
+
+  // the scheduler
+  // Whether `task`, current on `cpu`, can be preempted there now: no
+  // interrupt handler runs, interrupts are on, the preempt count is 0.
+  bool preemptible(const checker::Word* s, int cpu, std::int64_t task) const;
+
+  // The (colour, frame, word) of data-cache line `index` (in slots().line's order).
+  struct LineKey {
+    int colour;
+    std::int64_t frame;
+    int word;
+  };
+  LineKey line_key(int index) const {
+    return {index / config_.words / frames_, (index / config_.words) % frames_, index % config_.words};
+  }
 
   // Boot: the initial machine state for the given boot mappings.
   struct BootMap {
@@ -188,6 +211,7 @@ class Machine {
 
   Config config_;
   int mms_ = 0, frames_ = 0, irqs_ = 0;
+  std::vector<int> fires_index_;  // per irq: its device counter in slots_.fires_left, or -1 (an IPI)
   std::vector<std::int64_t> page_index_;  // page id -> virtual page number
   std::vector<bool> page_kernel_;         // page id -> declared `kernel`
   std::vector<WalkKey> walk_keys_;

@@ -22,7 +22,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
   }
 
   if (program_.has_machine) {
-    machine_ = machine::Machine(program_.machine, int(module_.mms.size()), program_.page_index, program_.page_kernel, int(module_.irqs.size()), program_.hw, &program_.slots,
+    machine_ = machine::Machine(program_.machine, int(module_.mms.size()), program_.page_index, program_.page_kernel, program_.irq_device, program_.hw, &program_.slots,
                                 &program_.access);
   }
   // one group per (process instance, location)

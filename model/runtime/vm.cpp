@@ -180,28 +180,13 @@ void ModelSystem::run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratc
   const HwGroup& hg = hw_groups_[g];
   checker::GroupId group{first_hw_group_ + g};
   checker::Word* st = w.buffer(0);
-  if (hg.kind == HwGroup::Deliver) {
-    int c = hg.cpu;
-    if (!machine_.irqs_on(s.data(), c)) return;
-    int depth = machine_.depth(s.data(), c);
-    if (depth >= program_.machine.irq_nesting) return;
-    bool device = program_.irq_device[std::size_t(hg.index)];
-    std::uint32_t counter = 0;
-    if (device) {
-      std::size_t k = 0;
-      for (int h = 0; h < hg.index; ++h) k += program_.irq_device[std::size_t(h)] ? 1 : 0;
-      counter = program_.hw.fires_left[k];
-      if (machine_.get(s.data(), counter) == 0) return;
-    } else if (((machine_.get(s.data(), program_.hw.ipi_pending[std::size_t(c)]) >> hg.index) & 1) == 0) {
-      return;
-    }
+  if (hg.kind == HwGroup::Deliver) {  // the CPU takes the interrupt: its handler starts
+    const int c = hg.cpu;
+    if (!machine_.can_take_interrupt(s.data(), c, hg.index)) return;
     std::memcpy(st, s.data(), s.size_bytes());
-    if (device) machine_.set(st, counter, machine_.get(st, counter) - 1);
-    else machine_.set(st, program_.hw.ipi_pending[std::size_t(c)], machine_.get(st, program_.hw.ipi_pending[std::size_t(c)]) & ~(std::int64_t(1) << hg.index));
-    machine_.set(st, program_.hw.irq_depth[std::size_t(c)], depth + 1);
-    machine_.set(st, program_.hw.irqs_on[std::size_t(c)], 0);  // interrupt gates clear IF
+    const int level = machine_.take_interrupt(st, c, hg.index);
     for (const ProcessInstance& p : program_.processes) {
-      if (!p.handler || p.cpu != c || p.level != depth + 1 || p.irq != hg.index) continue;
+      if (!p.handler || p.cpu != c || p.level != level || p.irq != hg.index) continue;
       write(p.pc_slot, st, 1);
       const auto& args = program_.hw.ipi_args[std::size_t(c) * program_.irq_names.size() + std::size_t(hg.index)];
       for (std::size_t i = 0; i < p.param_slots.size() && i < args.size(); ++i) write(p.param_slots[i], st, read(args[i], st));
@@ -210,12 +195,10 @@ void ModelSystem::run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratc
     return;
   }
   if (hg.kind == HwGroup::Writeback || hg.kind == HwGroup::Evict) {
-    int words = program_.machine.words;
-    int word = hg.index % words;
-    int colour = hg.index / words / program_.frames;
-    std::int64_t frame = (hg.index / words) % program_.frames;
+    const machine::Machine::LineKey line = machine_.line_key(hg.index);
     std::memcpy(st, s.data(), s.size_bytes());
-    bool changed = hg.kind == HwGroup::Writeback ? machine_.cache_writeback(st, colour, frame, word) : machine_.cache_evict(st, colour, frame, word);
+    bool changed = hg.kind == HwGroup::Writeback ? machine_.cache_writeback(st, line.colour, line.frame, line.word)
+                                                 : machine_.cache_evict(st, line.colour, line.frame, line.word);
     if (changed) emit(group, checker::ConstStateRef(st, w.words));
     return;
   }
@@ -224,9 +207,7 @@ void ModelSystem::run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratc
     int c = hg.cpu;
     std::uint32_t pid = program_.task_process[std::size_t(hg.index)];
     const ProcessInstance& proc = program_.processes[pid];
-    if (machine_.get(s.data(), program_.hw.current[std::size_t(c)]) != hg.index) return;
-    if (machine_.depth(s.data(), c) != 0 || !machine_.irqs_on(s.data(), c)) return;
-    if (machine_.get(s.data(), program_.hw.preempt_count[std::size_t(c)]) != 0) return;
+    if (!machine_.preemptible(s.data(), c, hg.index)) return;
     std::int64_t loc = read(proc.pc_slot, s.data());
     if (loc == 0 || loc == proc.zombie_location || program_.no_preempt[proc.locations[std::size_t(loc)]]) return;
     std::memcpy(st, s.data(), s.size_bytes());

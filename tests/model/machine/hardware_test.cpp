@@ -36,12 +36,14 @@ struct Bench final : SlotSink {
     shape.irq_cpu = {0};
     lay_out_processors_and_memory(shape, *this, slots);
     lay_out_devices_and_cache(shape, *this, slots);
+    // a task per CPU, t0 in A on cpu0 and t1 in B on cpu1
+    lay_out_scheduler(shape, {{"t0", 0, 0, false}, {"t1", 1, 1, false}}, {0, 1}, 0, *this, slots);
     slots.ipi_args.resize(std::size_t(config.cpus));
     state.assign(layout.size(), 0);
     for (std::size_t i = 0; i < initial.size(); ++i) {
       if (initial[i]) access[i].set(state.data(), *initial[i]);
     }
-    m = Machine(config, 2, shape.page_index, {false, false}, 1, slots, &layout, &access);
+    m = Machine(config, 2, shape.page_index, {false, false}, {false}, slots, &layout, &access);
     std::string error;
     REQUIRE(m.boot(state.data(), {{0, 0, true}, {0, 1, true}, {1, 0, true}}, error));
     for (int c = 0; c < config.cpus; ++c) m.set(state.data(), slots.cr3[std::size_t(c)], root(0));
@@ -197,11 +199,24 @@ TEST_CASE("hardware: the data cache keeps a dirty line per colour until written 
   CHECK(b.m.cache_read(b.s(), 1, frame, 0, true).kind == Effect::Ok);
 }
 
-TEST_CASE("hardware: an IPI is pending on its targets; a bad target is a runtime error", "[hardware]") {
+TEST_CASE("hardware: an IPI is pending on its targets until taken; a bad target is a runtime error", "[hardware]") {
   Bench b(two_cpus());
+  CHECK_FALSE(b.m.can_take_interrupt(b.s(), 1, 0));
   CHECK(b.m.send_ipi(b.s(), 0b10, /*mask*/ true, 0).kind == Effect::Ok);
   CHECK(b.get(b.slots.ipi_pending[0]) == 0);
   CHECK(b.get(b.slots.ipi_pending[1]) == 1);
+  CHECK_FALSE(b.m.can_take_interrupt(b.s(), 0, 0));
+  b.m.set(b.s(), b.slots.irqs_on[1], 0);  // not with interrupts off
+  CHECK_FALSE(b.m.can_take_interrupt(b.s(), 1, 0));
+  b.m.set(b.s(), b.slots.irqs_on[1], 1);
+  REQUIRE(b.m.can_take_interrupt(b.s(), 1, 0));
+  CHECK(b.m.take_interrupt(b.s(), 1, 0) == 1);  // one level deep, interrupts off, no longer pending
+  CHECK(b.get(b.slots.irqs_on[1]) == 0);
+  CHECK(b.get(b.slots.ipi_pending[1]) == 0);
+  CHECK(b.m.depth(b.s(), 1) == 1);
+  b.m.send_ipi(b.s(), 1, false, 0);
+  b.m.set(b.s(), b.slots.irqs_on[1], 1);
+  CHECK_FALSE(b.m.can_take_interrupt(b.s(), 1, 0));  // irq_nesting = 1: no second handler
   Effect bad = b.m.send_ipi(b.s(), 5, false, 0);
   CHECK(bad.kind == Effect::Violation);
   CHECK(bad.runtime.find("cpu 5") != std::string::npos);
@@ -230,4 +245,18 @@ TEST_CASE("hardware: built-ins run through the machine with the table's argument
   args[0] = 1;
   REQUIRE(b.m.call(Builtin::Cr3Of, call));
   CHECK(call.result == b.root(0));
+}
+
+TEST_CASE("hardware: a task is preemptible only as current, outside handlers, with interrupts on and no preempt count", "[hardware]") {
+  Bench b(two_cpus());
+  CHECK(b.m.preemptible(b.s(), 0, 0));
+  CHECK_FALSE(b.m.preemptible(b.s(), 0, 1));  // t1 is not cpu0's current task
+  b.m.set(b.s(), b.slots.preempt_count[0], 1);
+  CHECK_FALSE(b.m.preemptible(b.s(), 0, 0));
+  b.m.set(b.s(), b.slots.preempt_count[0], 0);
+  b.m.set(b.s(), b.slots.irqs_on[0], 0);
+  CHECK_FALSE(b.m.preemptible(b.s(), 0, 0));
+  b.m.set(b.s(), b.slots.irqs_on[0], 1);
+  b.m.set(b.s(), b.slots.irq_depth[0], 1);
+  CHECK_FALSE(b.m.preemptible(b.s(), 0, 0));
 }
