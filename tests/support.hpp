@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
+#include "checker/cli/driver.hpp"
+
 namespace tlbcheck::testing {
 
 inline std::string source_dir() { return TLBCHECK_SOURCE_DIR; }
@@ -64,6 +68,24 @@ inline std::string temp_dir() {
   auto dir = std::filesystem::temp_directory_path() / ("tlbcheck-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return dir.string();
+}
+
+// Checks a protocol given as text, as `tlbcheck check` would: the report
+// with its verdict, counts, property, explanation and trace. The protocol
+// must load (the test fails with its diagnostics otherwise).
+inline checker::Report check_text(const std::string& text, std::vector<model::Define> defines = {}, std::vector<std::string> only = {},
+                                  unsigned threads = 1) {
+  cli::Request request;
+  request.file = "t.tlb";
+  request.text = text;
+  request.load.defines = std::move(defines);
+  request.load.only_properties = std::move(only);
+  cli::Loaded loaded = cli::load(request);
+  INFO(loaded.result.diagnostics);
+  REQUIRE(loaded.result.system);
+  checker::ExploreOptions options;
+  options.threads = threads;
+  return cli::explore(loaded, request.file, options);
 }
 
 // `// expect: [NAME=VALUE ...] holds|violated [PROPERTY] states=N`

@@ -23,16 +23,21 @@ inline constexpr std::uint8_t kNative = 1, kPure = 2, kJump = 4, kCond = 8, kKee
 struct OpFacts {
   std::string_view name;
   std::uint8_t pops, pushes, flags;
+  std::string_view function;  // an arithmetic op's meaning in bytecode/pure_ops.hpp, else empty
 };
 
 inline constexpr OpFacts kOpFacts[] = {
-#define TLBCHECK_OP(name, pops, pushes, flags) {#name, pops, pushes, flags},
+#define TLBCHECK_OP(name, pops, pushes, flags) {#name, pops, pushes, flags, {}},
+#define TLBCHECK_UNARY(name, flags, fn) {#name, 1, 1, flags, #fn},
+#define TLBCHECK_BINARY(name, flags, fn) {#name, 2, 1, flags, #fn},
 #include "model/bytecode/ops.def"
 #undef TLBCHECK_OP
+#undef TLBCHECK_UNARY
+#undef TLBCHECK_BINARY
 };
 
-inline const OpFacts& op_facts(Op op) { return kOpFacts[std::size_t(op)]; }
-inline bool op_is(Op op, std::uint8_t flag) { return (op_facts(op).flags & flag) != 0; }
+constexpr const OpFacts& op_facts(Op op) { return kOpFacts[std::size_t(op)]; }
+constexpr bool op_is(Op op, std::uint8_t flag) { return (op_facts(op).flags & flag) != 0; }
 
 // What an Access instruction does (its operand a).
 enum class AccessKind : std::int32_t { Touch, Load, Store, LoadWord, StoreWord };

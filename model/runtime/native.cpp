@@ -12,6 +12,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "model/bytecode/pure_ops.hpp"
+
 namespace tlbcheck::model {
 
 namespace {
@@ -54,7 +56,7 @@ class Translator {
   Translator(const Program& p, int cpus) : p_(p), cpus_(cpus) {}
 
   std::string run() {
-    out_ << kPrelude;
+    out_ << kPrelude << kPureOpsC << "\n";
     out_ << "unsigned tlbc_abi = " << kNativeAbi << ";\n";
     out_ << "unsigned tlbc_count = " << p_.processes.size() << ";\n";
     out_ << "static const tlbc_slot S[] = {\n";
@@ -155,35 +157,28 @@ class Translator {
 
   // The C statement of an instruction that neither writes the state nor
   // can fail (constants, reads, arithmetic, comparisons, Pop), at stack
-  // depth s; empty for any other.
+  // depth s; empty for any other. Arithmetic calls the op's function from
+  // bytecode/pure_ops.hpp, pasted into the prelude.
   static std::string pure(const Instr& in, int s) {
-    const std::string top = s >= 1 ? reg(s - 1) : "", x = s >= 2 ? reg(s - 2) : "", y = top;
-    auto unary = [&](const std::string& expr) { return " " + top + " = " + expr + ";"; };
-    auto binop = [&](const std::string& expr) { return " " + x + " = " + expr + ";"; };
+    const std::string top = s >= 1 ? reg(s - 1) : "", below = s >= 2 ? reg(s - 2) : "";
     switch (in.op) {
       case Op::Push: return " " + reg(s) + " = " + lit(in.a) + ";";
       case Op::Load: return " " + reg(s) + " = RD(" + slot(in.a) + ");";
       case Op::Pop: return " ;";
-      case Op::Neg: return unary("(int64_t)(0 - (uint64_t)" + top + ")");
-      case Op::Not: return unary("!" + top);
-      case Op::Compl: return unary(in.a != 0 ? "~" + top + " & " + lit(in.a) : "~" + top);
-      case Op::Weight: return unary("__builtin_popcountll((uint64_t)" + top + ")");
-      case Op::Add: return binop("(int64_t)((uint64_t)" + x + " + (uint64_t)" + y + ")");
-      case Op::Sub: return binop("(int64_t)((uint64_t)" + x + " - (uint64_t)" + y + ")");
-      case Op::Mul: return binop("(int64_t)((uint64_t)" + x + " * (uint64_t)" + y + ")");
-      case Op::Shl: return binop("(" + y + " < 0 || " + y + " > 62) ? 0 : (int64_t)((uint64_t)" + x + " << " + y + ")");
-      case Op::Shr: return binop("(" + y + " < 0 || " + y + " > 62) ? (" + x + " < 0 ? -1 : 0) : (" + x + " >> " + y + ")");
-      case Op::BitAnd: return binop(x + " & " + y);
-      case Op::BitOr: return binop(x + " | " + y);
-      case Op::BitXor: return binop(x + " ^ " + y);
-      case Op::Eq: return binop(x + " == " + y);
-      case Op::Ne: return binop(x + " != " + y);
-      case Op::Lt: return binop(x + " < " + y);
-      case Op::Le: return binop(x + " <= " + y);
-      case Op::Gt: return binop(x + " > " + y);
-      case Op::Ge: return binop(x + " >= " + y);
-      default: return "";
+      default: break;
     }
+    if (!op_is(in.op, kPure)) return "";
+    return " " + apply(in, s);
+  }
+
+  // An arithmetic op's statement (bytecode/pure_ops.hpp): top = f(top, a),
+  // or below = f(below, top).
+  static std::string apply(const Instr& in, int s) {
+    const OpFacts& f = op_facts(in.op);
+    const std::string top = reg(s - 1);
+    if (f.pops == 1) return top + " = " + std::string(f.function) + "(" + top + ", " + lit(in.a) + ");";
+    const std::string below = reg(s - 2);
+    return below + " = " + std::string(f.function) + "(" + below + ", " + top + ");";
   }
 
   // A jump to label `prefix` + target; `top` is the stack's top.
@@ -312,14 +307,13 @@ class Translator {
                << lit(in.b) << ";";
           break;
         case Op::Div: case Op::Mod:
-          out_ << " if (" << top << " == 0) VIOL(" << I << ", " << in.c << ", 0, " << R << "); " << below << " = " << below << (in.op == Op::Div ? " / " : " % ") << top << ";";
+          out_ << " if (" << top << " == 0) VIOL(" << I << ", " << in.c << ", 0, " << R << "); " << apply(in, s);
           break;
         case Op::TestBit:  // mask on top, cpu below
-          out_ << " if (" << below << " < 0 || " << below << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", " << below << ", " << R << "); " << below << " = (" << top
-               << " >> " << below << ") & 1;";
+          out_ << " if (" << below << " < 0 || " << below << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", " << below << ", " << R << "); " << apply(in, s);
           break;
         case Op::MaskOf:
-          out_ << " if (" << top << " < 0 || " << top << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", " << top << ", " << R << "); " << top << " = (int64_t)1 << " << top << ";";
+          out_ << " if (" << top << " < 0 || " << top << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", " << top << ", " << R << "); " << apply(in, s);
           break;
         case Op::BitRmw:  // cpu on top, slot offset below
           out_ << " { const tlbc_slot* d = &S[" << in.a << " + " << below << "]; if (" << top << " < 0 || " << top << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", "

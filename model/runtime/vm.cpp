@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "model/runtime/model_system.hpp"
+#include "model/runtime/expression.hpp"
 #include "properties/assertion.hpp"
 #include "properties/catalogue.hpp"
 #include "properties/deadlock.hpp"
@@ -22,26 +23,6 @@ namespace {
 
 constexpr int kMaxForkDepth = kNativeMaxForkDepth;
 constexpr std::uint32_t kStepBudget = 1u << 20;  // instructions one step may run
-
-// The binary operators: 64-bit, wrapping (stores check ranges, not arithmetic).
-inline std::int64_t binary(Op op, std::int64_t x, std::int64_t y) {
-  switch (op) {
-    case Op::Add: return std::int64_t(std::uint64_t(x) + std::uint64_t(y));
-    case Op::Sub: return std::int64_t(std::uint64_t(x) - std::uint64_t(y));
-    case Op::Mul: return std::int64_t(std::uint64_t(x) * std::uint64_t(y));
-    case Op::Shl: return (y < 0 || y > 62) ? 0 : std::int64_t(std::uint64_t(x) << y);
-    case Op::Shr: return (y < 0 || y > 62) ? (x < 0 ? -1 : 0) : (x >> y);
-    case Op::BitAnd: return x & y;
-    case Op::BitOr: return x | y;
-    case Op::BitXor: return x ^ y;
-    case Op::Eq: return x == y;
-    case Op::Ne: return x != y;
-    case Op::Lt: return x < y;
-    case Op::Le: return x <= y;
-    case Op::Gt: return x > y;
-    default: return x >= y;
-  }
-}
 
 }  // namespace
 
@@ -251,15 +232,19 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
       return;
     }
     const Instr& in = code[ip];
+    std::int32_t failed_site = 0;
+    std::int64_t failed_value = 0;
+    auto read_slot = [&](std::uint32_t slot) { return read(slot, st); };
     switch (in.op) {
-      case Op::Push: stack[sp++] = in.a; ++ip; break;
-      case Op::Load: stack[sp++] = read(std::uint32_t(in.a), st); ++ip; break;
-      case Op::LoadDyn: {
-        std::int64_t off = stack[--sp];
-        stack[sp++] = read(std::uint32_t(in.a + off), st);
-        ++ip;
-        break;
-      }
+#define TLBCHECK_EVALUATE(name)                                                                          \
+  case Op::name:                                                                                         \
+    if (!expression_op<Op::name>(in, stack, sp, ip, cpus, read_slot, failed_site, failed_value)) {       \
+      violate(failed_site, failed_value);                                                                \
+      return;                                                                                            \
+    }                                                                                                    \
+    continue;
+      TLBCHECK_EVALUATING_OPS(TLBCHECK_EVALUATE)
+#undef TLBCHECK_EVALUATE
       case Op::Store:
       case Op::StoreDyn: {
         std::int64_t v = stack[--sp];
@@ -271,60 +256,6 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
           return;
         }
         write(slot, st, v);
-        ++ip;
-        break;
-      }
-      case Op::Index: {
-        std::int64_t i = stack[--sp];
-        if (i < 0 || i >= in.a) {
-          violate(in.c, i);
-          return;
-        }
-        stack[sp - 1] += i * in.b;
-        ++ip;
-        break;
-      }
-      case Op::Neg: stack[sp - 1] = -stack[sp - 1]; ++ip; break;
-      case Op::Not: stack[sp - 1] = !stack[sp - 1]; ++ip; break;
-      case Op::Compl: stack[sp - 1] = in.a != 0 ? (~stack[sp - 1] & in.a) : ~stack[sp - 1]; ++ip; break;
-      case Op::Weight: stack[sp - 1] = std::popcount(std::uint64_t(stack[sp - 1])); ++ip; break;
-      case Op::Div:
-      case Op::Mod: {
-        std::int64_t y = stack[--sp];
-        if (y == 0) {
-          violate(in.c, 0);
-          return;
-        }
-        stack[sp - 1] = in.op == Op::Div ? stack[sp - 1] / y : stack[sp - 1] % y;
-        ++ip;
-        break;
-      }
-      case Op::Add: case Op::Sub: case Op::Mul: case Op::Shl: case Op::Shr: case Op::BitAnd:
-      case Op::BitOr: case Op::BitXor: case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le:
-      case Op::Gt: case Op::Ge: {
-        std::int64_t y = stack[--sp];
-        stack[sp - 1] = binary(in.op, stack[sp - 1], y);
-        ++ip;
-        break;
-      }
-      case Op::TestBit: {
-        std::int64_t mask = stack[--sp];
-        std::int64_t c = stack[sp - 1];
-        if (c < 0 || c >= cpus) {
-          violate(in.c, c);
-          return;
-        }
-        stack[sp - 1] = (mask >> c) & 1;
-        ++ip;
-        break;
-      }
-      case Op::MaskOf: {
-        std::int64_t c = stack[sp - 1];
-        if (c < 0 || c >= cpus) {
-          violate(in.c, c);
-          return;
-        }
-        stack[sp - 1] = std::int64_t(1) << c;
         ++ip;
         break;
       }
@@ -342,24 +273,6 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         break;
       }
       case Op::Pop: --sp; ++ip; break;
-      case Op::Jmp: ip = std::uint32_t(in.a); break;
-      case Op::Jz: ip = stack[--sp] == 0 ? std::uint32_t(in.a) : ip + 1; break;
-      case Op::JzKeep:
-        if (stack[sp - 1] == 0) {
-          ip = std::uint32_t(in.a);
-        } else {
-          --sp;
-          ++ip;
-        }
-        break;
-      case Op::JnzKeep:
-        if (stack[sp - 1] != 0) {
-          ip = std::uint32_t(in.a);
-        } else {
-          --sp;
-          ++ip;
-        }
-        break;
       case Op::Fork: {
         if (depth >= kMaxForkDepth) {
           violate(std::int32_t(proc.runaway_site), 0);
@@ -494,6 +407,9 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
       }
       case Op::Return:
         return;  // not reached in a step
+      default:
+        assert(false && "every instruction is handled");
+        return;
     }
   }
 }
@@ -507,67 +423,16 @@ std::optional<std::int64_t> ModelSystem::eval(std::uint32_t ip, const checker::W
   const std::int64_t cpus = module_.cpus;
   for (std::uint32_t steps = 0; steps < kStepBudget; ++steps) {
     const Instr& in = code[ip];
+    std::int32_t site = 0;
+    std::int64_t value = 0;
+    auto read_slot = [&](std::uint32_t slot) { return read(slot, st); };
     switch (in.op) {
-      case Op::Push: stack[sp++] = in.a; break;
-      case Op::Load: stack[sp++] = read(std::uint32_t(in.a), st); break;
-      case Op::LoadDyn: {
-        std::int64_t off = stack[--sp];
-        stack[sp++] = read(std::uint32_t(in.a + off), st);
-        break;
-      }
-      case Op::Index: {
-        std::int64_t i = stack[--sp];
-        if (i < 0 || i >= in.a) return std::nullopt;
-        stack[sp - 1] += i * in.b;
-        break;
-      }
-      case Op::Neg: stack[sp - 1] = -stack[sp - 1]; break;
-      case Op::Not: stack[sp - 1] = !stack[sp - 1]; break;
-      case Op::Compl: stack[sp - 1] = in.a != 0 ? (~stack[sp - 1] & in.a) : ~stack[sp - 1]; break;
-      case Op::Weight: stack[sp - 1] = std::popcount(std::uint64_t(stack[sp - 1])); break;
-      case Op::Div:
-      case Op::Mod: {
-        std::int64_t y = stack[--sp];
-        if (y == 0) return std::nullopt;
-        stack[sp - 1] = in.op == Op::Div ? stack[sp - 1] / y : stack[sp - 1] % y;
-        break;
-      }
-      case Op::Add: case Op::Sub: case Op::Mul: case Op::Shl: case Op::Shr: case Op::BitAnd:
-      case Op::BitOr: case Op::BitXor: case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le:
-      case Op::Gt: case Op::Ge: {
-        std::int64_t y = stack[--sp];
-        stack[sp - 1] = binary(in.op, stack[sp - 1], y);
-        break;
-      }
-      case Op::TestBit: {
-        std::int64_t mask = stack[--sp];
-        std::int64_t c = stack[sp - 1];
-        if (c < 0 || c >= cpus) return std::nullopt;
-        stack[sp - 1] = (mask >> c) & 1;
-        break;
-      }
-      case Op::MaskOf: {
-        std::int64_t c = stack[sp - 1];
-        if (c < 0 || c >= cpus) return std::nullopt;
-        stack[sp - 1] = std::int64_t(1) << c;
-        break;
-      }
-      case Op::Jmp: ip = std::uint32_t(in.a); continue;
-      case Op::Jz: ip = stack[--sp] == 0 ? std::uint32_t(in.a) : ip + 1; continue;
-      case Op::JzKeep:
-        if (stack[sp - 1] == 0) {
-          ip = std::uint32_t(in.a);
-          continue;
-        }
-        --sp;
-        break;
-      case Op::JnzKeep:
-        if (stack[sp - 1] != 0) {
-          ip = std::uint32_t(in.a);
-          continue;
-        }
-        --sp;
-        break;
+#define TLBCHECK_EVALUATE(name)                                                                          \
+  case Op::name:                                                                                         \
+    if (!expression_op<Op::name>(in, stack.data(), sp, ip, cpus, read_slot, site, value)) return std::nullopt; \
+    continue;
+      TLBCHECK_EVALUATING_OPS(TLBCHECK_EVALUATE)
+#undef TLBCHECK_EVALUATE
       case Op::Return:
         return stack[sp - 1];
       case Op::Hw: {  // pure machine reads (allowed in invariants)

@@ -3,8 +3,8 @@
 // functions, per-CPU data, and the runtime checks.
 #include <catch2/catch.hpp>
 
-#include "checker/cli/driver.hpp"
 #include "model/load.hpp"
+#include "tests/support.hpp"
 
 namespace {
 
@@ -17,22 +17,8 @@ struct Run {
 };
 
 Run check(const std::string& text, std::vector<model::Define> defines = {}, std::vector<std::string> only = {}, unsigned threads = 1) {
-  cli::Request request;
-  request.file = "t.tlb";
-  request.text = text;
-  request.load.defines = std::move(defines);
-  request.load.only_properties = std::move(only);
-  cli::Loaded l = cli::load(request);
-  INFO(l.result.diagnostics);
-  REQUIRE(l.result.system);
-  checker::ExploreOptions o;
-  o.threads = threads;
-  Run r;
-  checker::Report report = cli::explore(l, "t.tlb", o);
-  r.result = report.result;
-  r.explanation = report.explanation;
-  r.property = report.property;
-  return r;
+  checker::Report report = testing::check_text(text, std::move(defines), std::move(only), threads);
+  return {report.result, report.explanation, report.property};
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // The built-in machine's semantics, one rule at a time, on tiny protocols.
 #include <catch2/catch.hpp>
 
-#include "checker/cli/driver.hpp"
 #include "model/load.hpp"
+#include "tests/support.hpp"
 
 namespace {
 
@@ -14,16 +14,7 @@ struct Run {
 };
 
 Run check(const std::string& text, std::vector<model::Define> defines = {}) {
-  cli::Request request;
-  request.file = "m.tlb";
-  request.text = text;
-  request.load.defines = std::move(defines);
-  cli::Loaded l = cli::load(request);
-  INFO(l.result.diagnostics);
-  REQUIRE(l.result.system);
-  checker::ExploreOptions o;
-  o.threads = 1;
-  checker::Report report = cli::explore(l, "m.tlb", o);
+  checker::Report report = testing::check_text(text, std::move(defines));
   return {report.result, report.property, report.explanation};
 }
 
