@@ -1,0 +1,223 @@
+// The name and type analysis (sema), as passes over one shared state:
+//   declarations.cpp  pass 1: names, enums, options, constants, the machine block
+//   options.cpp       the -D values: parsing, checking, unused ones
+//   values.cpp        pass 2: types and initial values of globals, placement
+//                     of processes and tasks, the machine's fields, constant
+//                     expressions
+//   statements.cpp    pass 3: function, process, handler and invariant bodies
+//   expressions.cpp   expressions: names, operators, calls, the machine's built-ins
+//   recursion.cpp     a cycle in the call graph is an error (Boost.Graph)
+// analysis.cpp runs them in order. Internal to model/sema/: the rest of
+// tlbcheck sees sema.hpp.
+#pragma once
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/sema/sema.hpp"
+
+namespace tlbcheck::model::sema {
+
+inline constexpr std::int64_t kIntMin = std::numeric_limits<std::int32_t>::min();
+inline constexpr std::int64_t kIntMax = std::numeric_limits<std::int32_t>::max();
+inline constexpr std::uint32_t kMaxArray = 4096;
+inline constexpr std::int64_t kMaxQuantRange = 1024;
+
+inline std::int64_t clamp_int(std::int64_t v) { return std::clamp(v, kIntMin, kIntMax); }
+
+inline Type make(TypeKind k, std::int64_t lo = 0, std::int64_t hi = 0) {
+  Type t;
+  t.kind = k;
+  t.lo = lo;
+  t.hi = hi;
+  return t;
+}
+
+inline bool int_like(const Type& t) { return t.dims.empty() && (t.kind == TypeKind::Int || t.kind == TypeKind::Cpu); }
+
+// Edit distance, for "did you mean" hints.
+std::size_t distance(std::string_view a, std::string_view b);
+
+// Where an expression stands: a call of a function or an access (which
+// may fault) must stand alone, as a statement or as the whole value of a
+// let, an assignment or a return.
+enum class Standing : std::uint8_t { Nested, Value, Statement };
+
+struct Symbol {
+  SymKind kind = SymKind::None;
+  std::uint32_t index = 0;
+  Loc loc;
+};
+
+struct Context {
+  BodyInfo* body = nullptr;       // null: a global context (invariant, constant)
+  bool has_cpu = false;           // this_cpu and per-CPU names are available
+  bool in_function = false;
+  bool in_task = false;
+  int loops = 0;                  // enclosing loops not separated by an atomic
+  int atomic = 0;
+  std::uint32_t function = UINT32_MAX;  // index when checking a function body
+  std::vector<std::vector<std::pair<std::string_view, std::uint32_t>>> scopes;
+  std::vector<std::pair<std::string_view, Type>> quants;
+};
+
+class Analysis {
+ public:
+  Analysis(Module module, const std::vector<Define>& defines, const SourceFile& defines_file, Diagnostics& diags);
+
+  AnalyzedModule run();
+
+ private:
+  Module& module() { return out_.module; }
+  Expr& node(ExprId id) { return out_.module.at(id); }
+  Stmt& node(StmtId id) { return out_.module.at(id); }
+
+  void error(DiagKind k, Loc loc, std::string msg) { diags_.error(k, file_, loc, std::move(msg)); }
+  std::string type_text(const Type& t) const { return type_name(t, out_.enums); }
+
+  // ---- pass 1: names, enums, options, constants, machine --------------------
+  void declare(std::string_view name, Loc loc, Symbol sym);
+
+  Type mm_type() const { return make(TypeKind::Mm, -1, 0); }
+
+  std::uint32_t add_const(const Type& t, std::int64_t value);
+
+  void declare_builtin_const(std::string_view name, const Type& t, std::int64_t value);
+
+  std::uint32_t add_enum(std::string name, const std::vector<std::string_view>& members, const std::vector<Loc>& locs);
+
+  void declare_all();
+
+  void machine(Decl& d);
+
+  void set_field(const machine::FieldSpec& spec, std::int64_t v);
+
+  // After the declarations: -D overrides of machine fields, and the option list.
+  void finish_machine();
+
+  // ---- -D handling ----------------------------------------------------------
+  Loc define_value_loc(std::size_t i) const;
+
+  std::optional<std::int64_t> take_define(const std::string& name, const Type& t);
+
+  void report_unused_defines();
+
+  static bool in_range(const Type& t, std::int64_t v);
+
+  std::string show_value(const Type& t, std::int64_t v) const;
+
+  // ---- pass 2: types and initial values of globals --------------------------
+  void evaluate_globals();
+
+  // The CPUs a process or task runs on: `on each cpu`, `on cpu N`, or
+  // `on cpus LO..HI` (every CPU of the range; none when it is empty).
+  bool placement(const Decl& d, std::vector<int>& cpus);
+
+  // Tasks get ids in declaration order (one per CPU for `on each cpu`) and
+  // become names of type task.
+  void number_tasks();
+
+  void evaluate_machine();
+
+  std::int64_t default_value(const Type& t) const;
+
+  Type resolve_type(const TypeSyntax& ts, const std::string& owner);
+
+  std::optional<std::int64_t> const_int(ExprId id, Context& ctx);
+
+  // ---- pass 3: bodies ---------------------------------------------------------
+  void check_bodies();
+
+  std::uint32_t declare_local(Context& ctx, std::string_view name, Loc loc, const Type& t);
+
+  void check_block(StmtId id, Context& ctx);
+
+  // A call of a user function may only stand alone: as a statement or as the
+  // whole right-hand side of a let, an assignment or a return.
+  Type check_value(ExprId value, Context& ctx, const Type* expected);
+
+  void check_stmt(StmtId id, Context& ctx);
+
+  void expect_bool(ExprId id, Context& ctx, const char* what);
+
+  // Can `value_type` be stored into `target`? Integers are checked against
+  // the target's range at run time (a violation, not a wrap-around).
+  bool assignable(const Type& target, const Type& value, Loc loc, const std::string& what);
+
+  bool lvalue(ExprId id, Context& ctx, bool mark);
+
+  // ---- expressions -------------------------------------------------------------
+  static std::optional<Builtin> builtin_of(std::string_view name) { return builtin_named(name); }
+
+  Type fail_expr(Expr& e);
+
+  Type check_expr(ExprId id, Context& ctx, const Type* expected, Standing standing = Standing::Nested);
+
+  Type check_expr_inner(Expr& e, Context& ctx, const Type* expected, Standing standing);
+
+  Type mismatch(Expr& e, const std::string& what, const Type& found);
+
+  Type check_name(Expr& e, Context& ctx, const Type* expected);
+
+  Type enumerator(Expr& e, std::uint32_t enum_id, std::uint32_t member);
+
+  Type check_binary(Expr& e, Context& ctx);
+
+  Type check_call(Expr& e, Context& ctx, Standing standing);
+
+  // The machine's built-ins, checked from their rows of the built-ins table
+  // (model/machine/builtins.def); send_ipi takes its handler's arguments too.
+  using Arg = BuiltinArg;
+  struct Signature {
+    std::vector<Arg> args;
+    TypeKind result;     // Void: a statement
+    bool needs_cpu;      // runs on "this CPU"
+    bool pure;           // reads only: allowed in invariants
+  };
+  static Signature signature(Builtin b);
+
+  Type check_machine_call(Expr& e, Context& ctx, Builtin b, Standing standing);
+
+  Type param_of_irq(std::uint32_t irq, std::size_t i, const Param& p);
+
+  Type param_type(std::uint32_t fn, std::size_t i);
+
+  Type result_type(std::uint32_t fn);
+
+  // ---- recursion: a cycle in the call graph is an error ------------------------
+  void check_recursion();
+
+  struct Call {
+    std::uint32_t caller, callee;
+    Loc loc;
+  };
+
+  const std::vector<Define>& defines_;
+  const SourceFile& defines_file_;
+  Diagnostics& diags_;
+  const SourceFile* file_ = nullptr;
+  AnalyzedModule out_;
+  std::map<std::string_view, Symbol> globals_;
+  std::map<std::string_view, std::uint32_t> types_;
+  std::map<std::string_view, std::vector<std::pair<std::uint32_t, std::uint32_t>>> enumerators_;
+  std::vector<std::pair<Type, std::int64_t>> const_values_;
+  std::set<std::string_view> process_names_, invariant_names_;
+  std::vector<bool> used_define_;
+  std::vector<Call> calls_;
+  std::map<std::pair<std::uint32_t, std::size_t>, Type> param_cache_;
+  bool machine_seen_ = false;
+  bool mm_fields_seen_ = false;
+  const Decl* mm_fields_decl_ = nullptr;
+  std::set<std::string> machine_set_;
+  std::map<std::string_view, std::uint32_t> irq_index_;
+  std::vector<const Decl*> task_decls_;
+  std::vector<ProcessInfo> pending_tasks_;
+};
+
+}  // namespace tlbcheck::model::sema
