@@ -1,0 +1,85 @@
+// Emitting instructions, the sites where a property can be violated, and
+// the ends of steps (a Yield after every statement that touches shared state).
+#include "model/lower/lowering.hpp"
+
+namespace tlbcheck::model::lowering {
+
+std::uint32_t Lowering::emit(Op op, std::int32_t a, std::int32_t b, std::int32_t c) {
+  if (code().size() >= kMaxInstructions && !gave_up_) {
+    diags_.error(DiagKind::StateTooLarge, module_.file, {cur_src_, 1},
+                 "the compiled model passes " + std::to_string(kMaxInstructions) + " instructions here: fewer calls, quantifiers or processes");
+    gave_up_ = true;
+  }
+  if (gave_up_ && code().size() >= kMaxInstructions) return here() - 1;
+  code().push_back({op, 0, a, b, c, cur_src_, cur_ctx_});
+  if (!in_snippet_) {
+    stmt_start_.push_back(mark_next_ && !generated_);
+    mark_next_ = false;
+  }
+  return here() - 1;
+}
+
+void Lowering::emit_end(Op op) {
+  std::uint32_t at = emit(op);
+  if (op_is(op, kEnds)) code()[at].extra = kBodyEnd;
+}
+
+std::uint32_t Lowering::table_base(const std::vector<std::uint32_t>& table) {
+  for (std::size_t i = 1; i < table.size(); ++i) assert(table[i] == table[0] + i && "task slots must be consecutive");
+  return table.empty() ? 0 : table[0];
+}
+
+bool Lowering::is_access(ExprId id) const {
+  const Expr& e = module_.at(id);
+  if (e.kind != ExprKind::Call || e.sym != SymKind::Builtin) return false;
+  Builtin b = Builtin(e.sym_index);
+  return b == Builtin::Touch || b == Builtin::Load || b == Builtin::Store || b == Builtin::LoadWord || b == Builtin::StoreWord;
+}
+
+std::uint32_t Lowering::add_site(SiteKind kind, std::uint32_t property, ExprId expr, std::uint32_t slot, Frame& f) {
+  Site s;
+  s.kind = kind;
+  s.property = property;
+  s.src = cur_src_;
+  s.expr = expr;
+  s.slot = slot;
+  s.process = f.process;
+  out_.program.sites.push_back(s);
+  out_.site_terms.push_back({});
+  std::uint32_t id = static_cast<std::uint32_t>(out_.program.sites.size() - 1);
+  // collecting may add sites of its own (an index inside a term)
+  if (expr.valid()) {
+    auto terms = collect_terms(expr, f);
+    out_.site_terms[id].terms = std::move(terms);
+  }
+  return id;
+}
+
+std::uint32_t Lowering::runtime_site(SiteKind kind, Frame& f, std::uint32_t slot) {
+  return add_site(kind, std::uint32_t(BuiltinProperty::RuntimeError), {}, slot, f);
+}
+
+bool Lowering::shared(ExprId id) const {
+  if (!id.valid()) return false;
+  const Expr& e = module_.at(id);
+  if (e.sym == SymKind::Global || e.sym == SymKind::Percpu) return true;
+  if (e.kind == ExprKind::Call && e.sym == SymKind::Function) return true;  // conservatively
+  if (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && builtin_is_machine(Builtin(e.sym_index))) return true;
+  if (e.kind == ExprKind::Member) return true;
+  for (ExprId a : e.args) {
+    if (shared(a)) return true;
+  }
+  return false;
+}
+
+void Lowering::yield_if(bool touched) {
+  if (!touched) return;
+  ++shared_statements_;
+  if (atomic_ > 0) {  // the atomic block's step is named after its first shared statement
+    if (atomic_first_src_ == UINT32_MAX) atomic_first_src_ = cur_src_;
+    return;
+  }
+  emit(Op::Yield, std::int32_t(here() + 1));
+}
+
+}  // namespace tlbcheck::model::lowering

@@ -1,0 +1,362 @@
+// Addresses and expressions (quantifiers unrolled), the built-ins, memory
+// accesses and the page-fault hook they run on a fault.
+#include "model/lower/lowering.hpp"
+
+namespace tlbcheck::model::lowering {
+
+Address Lowering::address(ExprId id, Frame& f) {
+  const Expr& e = module_.at(id);
+  switch (e.kind) {
+    case ExprKind::Name: {
+      Address a;
+      a.type = e.type;
+      if (e.sym == SymKind::Local) {
+        a.base = local_slot(f, e.sym_index);
+      } else if (e.sym == SymKind::Global) {
+        a.base = global_base_[e.sym_index];
+      } else {  // per-CPU: this CPU's copy
+        a.base = global_base_[e.sym_index] + std::uint32_t(f.cpu) * elements(analyzed_.globals[e.sym_index].type);
+      }
+      return a;
+    }
+    case ExprKind::Call: {  // per_cpu(x, c)
+      const Expr& var = module_.at(e.args[0]);
+      Address a;
+      a.type = var.type;
+      std::uint32_t stride = elements(analyzed_.globals[var.sym_index].type);
+      a.base = global_base_[var.sym_index];
+      const Expr& cpu = module_.at(e.args[1]);
+      if (cpu.cval && *cpu.cval >= 0 && *cpu.cval < analyzed_.cpus) {
+        a.base += std::uint32_t(*cpu.cval) * stride;
+      } else {
+        emit(Op::Push, 0);
+        emit_expr(e.args[1], f);
+        emit(Op::Index, analyzed_.cpus, std::int32_t(stride), std::int32_t(runtime_site(SiteKind::CpuRange, f)));
+        a.dynamic = true;
+      }
+      return a;
+    }
+    case ExprKind::Index: {
+      Address a = address(e.args[0], f);
+      Type elem = a.type.element();
+      std::uint32_t stride = elements(elem);
+      const Expr& idx = module_.at(e.args[1]);
+      if (idx.cval && !a.dynamic) {
+        a.base += std::uint32_t(*idx.cval) * stride;
+      } else {
+        if (!a.dynamic) emit(Op::Push, 0);
+        emit_expr(e.args[1], f);
+        emit(Op::Index, std::int32_t(a.type.dims[0]), std::int32_t(stride), std::int32_t(runtime_site(SiteKind::Index, f)));
+        a.dynamic = true;
+      }
+      a.type = elem;
+      return a;
+    }
+    case ExprKind::Member: {  // m.field, m.pgd, t.mm, t.active_mm
+      const Program& p = out_.program;
+      Address a;
+      a.type = e.type;
+      std::uint32_t base = 0, stride = 1;
+      if (e.sym == SymKind::MachineField && ObjectField(e.sym_index) != ObjectField::MmPgd) {
+        const auto& table = ObjectField(e.sym_index) == ObjectField::TaskMm ? p.hw.task_mm : p.hw.task_active_mm;
+        const Expr& task = module_.at(e.args[0]);
+        if (task.cval && *task.cval >= 0) {
+          a.base = table[std::size_t(*task.cval)];
+        } else {  // task slots of one kind are allocated apart: index through a table of slots
+          emit(Op::Push, 0);
+          emit_expr(e.args[0], f);
+          emit(Op::Index, analyzed_.tasks, 1, std::int32_t(runtime_site(SiteKind::Index, f)));
+          a.base = table_base(table);
+          a.dynamic = true;
+        }
+        return a;
+      }
+      if (e.sym == SymKind::MachineField) {
+        base = p.hw.pgd[0];
+      } else {
+        base = p.mm_field_base[e.sym_index];
+        stride = p.mm_field_stride[e.sym_index];
+      }
+      a.base = base;
+      const Expr& mm = module_.at(e.args[0]);
+      if (mm.cval && *mm.cval >= 0) {
+        a.base += std::uint32_t(*mm.cval) * stride;
+      } else {
+        emit(Op::Push, 0);
+        emit_expr(e.args[0], f);
+        emit(Op::Index, std::int32_t(analyzed_.mms.size()), std::int32_t(stride), std::int32_t(runtime_site(SiteKind::Index, f)));
+        a.dynamic = true;
+      }
+      return a;
+    }
+    default:
+      return {};
+  }
+}
+
+void Lowering::store(const Address& a, Frame& f) {
+  std::int32_t site = std::int32_t(runtime_site(SiteKind::Range, f, a.base));
+  if (a.dynamic) emit(Op::StoreDyn, std::int32_t(a.base), site);
+  else emit(Op::Store, std::int32_t(a.base), site);
+}
+
+void Lowering::load(const Address& a) {
+  if (a.dynamic) emit(Op::LoadDyn, std::int32_t(a.base));
+  else emit(Op::Load, std::int32_t(a.base));
+}
+
+void Lowering::emit_expr(ExprId id, Frame& f) {
+  if (gave_up_) return;
+  const Expr& e = module_.at(id);
+  if (e.cval && e.kind != ExprKind::Call) {
+    emit(Op::Push, std::int32_t(*e.cval));
+    return;
+  }
+  switch (e.kind) {
+    case ExprKind::Int:
+    case ExprKind::Bool:
+      emit(Op::Push, std::int32_t(e.value));
+      return;
+    case ExprKind::ThisCpu:
+      emit(Op::Push, f.cpu);
+      return;
+    case ExprKind::Name:
+      if (e.sym == SymKind::QuantVar) {
+        emit(Op::Push, std::int32_t(quant_values_[e.sym_index]));
+        return;
+      }
+      if (e.sym == SymKind::MachineField) {  // current
+        emit(Op::Load, std::int32_t(out_.program.hw.current[std::size_t(f.cpu)]));
+        return;
+      }
+      if (e.sym == SymKind::Local && f.locals[e.sym_index] && f.locals[e.sym_index]->is_const) {
+        emit(Op::Push, std::int32_t(f.locals[e.sym_index]->value));
+        return;
+      }
+      load(address(id, f));
+      return;
+    case ExprKind::Index:
+    case ExprKind::Member:
+      load(address(id, f));
+      return;
+    case ExprKind::Unary:
+      emit_expr(e.args[0], f);
+      if (e.op == Tok::Bang) emit(Op::Not);
+      else if (e.op == Tok::Minus) emit(Op::Neg);
+      else emit(Op::Compl, e.type.kind == TypeKind::Mask ? std::int32_t(e.type.hi) : 0);
+      return;
+    case ExprKind::Binary: {
+      if (e.op == Tok::AmpAmp || e.op == Tok::PipePipe) {
+        emit_expr(e.args[0], f);
+        std::uint32_t j = emit(e.op == Tok::AmpAmp ? Op::JzKeep : Op::JnzKeep);
+        emit_expr(e.args[1], f);
+        patch(j, here());
+        return;
+      }
+      emit_expr(e.args[0], f);
+      emit_expr(e.args[1], f);
+      switch (e.op) {
+        case Tok::Plus: emit(Op::Add); break;
+        case Tok::Minus: emit(Op::Sub); break;
+        case Tok::Star: emit(Op::Mul); break;
+        case Tok::Slash: emit(Op::Div, 0, 0, std::int32_t(runtime_site(SiteKind::DivZero, f))); break;
+        case Tok::Percent: emit(Op::Mod, 0, 0, std::int32_t(runtime_site(SiteKind::DivZero, f))); break;
+        case Tok::Shl: emit(Op::Shl); break;
+        case Tok::Shr: emit(Op::Shr); break;
+        case Tok::Amp: emit(Op::BitAnd); break;
+        case Tok::Pipe: emit(Op::BitOr); break;
+        case Tok::Caret: emit(Op::BitXor); break;
+        case Tok::Eq: emit(Op::Eq); break;
+        case Tok::Ne: emit(Op::Ne); break;
+        case Tok::Lt: emit(Op::Lt); break;
+        case Tok::Le: emit(Op::Le); break;
+        case Tok::Gt: emit(Op::Gt); break;
+        case Tok::Ge: emit(Op::Ge); break;
+        default: break;
+      }
+      return;
+    }
+    case ExprKind::Cond: {
+      emit_expr(e.args[0], f);
+      std::uint32_t jz = emit(Op::Jz);
+      emit_expr(e.args[1], f);
+      std::uint32_t jend = emit(Op::Jmp);
+      patch(jz, here());
+      emit_expr(e.args[2], f);
+      patch(jend, here());
+      return;
+    }
+    case ExprKind::Quant: {
+      Type vt = quant_type(e);
+      UnrollScope unroll(*this, e, vt);
+      if (!unroll.ok) return;
+      quant_values_.push_back(0);
+      bool first = true;
+      for (std::int64_t v = vt.lo; v <= vt.hi; ++v) {
+        quant_values_.back() = v;
+        emit_expr(e.args[0], f);
+        if (!first) emit(e.op == Tok::KwForall ? Op::BitAnd : e.op == Tok::KwExists ? Op::BitOr : Op::Add);
+        first = false;
+      }
+      quant_values_.pop_back();
+      return;
+    }
+    case ExprKind::Call:
+      emit_builtin(id, f);
+      return;
+  }
+}
+
+Type Lowering::quant_type(const Expr& e) const {
+  const TypeSyntax& ts = e.quant_type;
+  Type t;
+  switch (ts.base) {
+    case Tok::KwBool: t.kind = TypeKind::Bool; t.lo = 0; t.hi = 1; break;
+    case Tok::KwCpu: t.kind = TypeKind::Cpu; t.lo = 0; t.hi = analyzed_.cpus - 1; break;
+    case Tok::KwInt: t.kind = TypeKind::Int; t.lo = *module_.at(ts.lo).cval; t.hi = *module_.at(ts.hi).cval; break;
+    case Tok::Ident:
+      if (ts.name == "mm" || ts.name == "page") {
+        t.kind = TypeKind::Int;
+        t.lo = 0;
+        t.hi = std::int64_t(ts.name == "mm" ? analyzed_.mms.size() : analyzed_.pages.size()) - 1;
+        break;
+      }
+      [[fallthrough]];
+    default: {  // an enum
+      t.kind = TypeKind::Enum;
+      std::size_t n = ts.members.size();
+      if (n == 0) {
+        for (const EnumInfo& en : analyzed_.enums) {
+          if (en.name == ts.name) n = en.members.size();
+        }
+      }
+      t.lo = 0;
+      t.hi = std::int64_t(n) - 1;
+      break;
+    }
+  }
+  return t;
+}
+
+void Lowering::emit_builtin(ExprId id, Frame& f) {
+  const Expr& e = module_.at(id);
+  switch (Builtin(e.sym_index)) {
+    case Builtin::PerCpu:
+      load(address(id, f));
+      return;
+    case Builtin::TestBit:
+      emit_expr(e.args[0], f);
+      emit_expr(e.args[1], f);
+      emit(Op::TestBit, 0, 0, std::int32_t(runtime_site(SiteKind::CpuRange, f)));
+      return;
+    case Builtin::CpumaskOf:
+      emit_expr(e.args[0], f);
+      emit(Op::MaskOf, 0, 0, std::int32_t(runtime_site(SiteKind::CpuRange, f)));
+      return;
+    case Builtin::CpumaskEmpty:
+      emit_expr(e.args[0], f);
+      emit(Op::Push, 0);
+      emit(Op::Eq);
+      return;
+    case Builtin::CpumaskWeight:
+      emit_expr(e.args[0], f);
+      emit(Op::Weight);
+      return;
+    case Builtin::TestAndSetBit:
+    case Builtin::TestAndClearBit:
+    case Builtin::SetBit:
+    case Builtin::ClearBit: {
+      Address a = address(e.args[1], f);
+      if (!a.dynamic) emit(Op::Push, 0);
+      emit_expr(e.args[0], f);
+      bool set = Builtin(e.sym_index) == Builtin::TestAndSetBit || Builtin(e.sym_index) == Builtin::SetBit;
+      emit(Op::BitRmw, std::int32_t(a.base), set ? 1 : 0, std::int32_t(runtime_site(SiteKind::CpuRange, f)));
+      return;
+    }
+    case Builtin::Bug:
+      return;
+    default: {  // the machine
+      if (Builtin(e.sym_index) == Builtin::SendIpi) {  // the handler's arguments first, then target and handler
+        for (std::size_t i = 2; i < e.args.size(); ++i) emit_expr(e.args[i], f);
+        emit_expr(e.args[0], f);
+        emit_expr(e.args[1], f);
+      } else {
+        for (ExprId a : e.args) emit_expr(a, f);
+      }
+      Builtin b = Builtin(e.sym_index);
+      bool mask = b == Builtin::SendIpi && module_.at(e.args[0]).type.kind == TypeKind::Mask;
+      std::int32_t extra = mask ? 1 : 0;
+      if (b == Builtin::KernelLoad || b == Builtin::CopyPage) extra = std::int32_t(add_site(SiteKind::StaleCache, std::uint32_t(BuiltinProperty::StaleCache), {}, 0, f));
+      std::uint32_t at = emit(Op::Hw, std::int32_t(e.sym_index), std::int32_t(add_site(SiteKind::Machine, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f)), extra);
+      code()[at].extra = std::uint8_t(e.args.size() - builtin_info(b).arity());  // send_ipi's handler arguments
+      return;
+    }
+  }
+}
+
+void Lowering::lower_access(ExprId call_id, Frame& f, std::optional<Address> target) {
+  const Expr& call = module_.at(call_id);
+  Builtin b = Builtin(call.sym_index);
+  AccessKind kind = b == Builtin::Touch ? AccessKind::Touch : b == Builtin::Load ? AccessKind::Load : b == Builtin::Store ? AccessKind::Store : b == Builtin::LoadWord ? AccessKind::LoadWord : AccessKind::StoreWord;
+  std::uint32_t retry = here();
+  for (ExprId a : call.args) emit_expr(a, f);
+  std::uint32_t site = add_site(SiteKind::Stale, std::uint32_t(BuiltinProperty::StaleTranslation), {}, 0, f);
+  std::uint32_t runtime = add_site(SiteKind::Machine, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f);
+  std::uint32_t cache = add_site(SiteKind::StaleCache, std::uint32_t(BuiltinProperty::StaleCache), {}, 0, f);
+  std::uint32_t no_handler = add_site(SiteKind::NoFaultHandler, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f);
+  // site + 1, + 2, + 3: where the interpreter reports an access's runtime errors, stale reads, and a fault with no handler
+  (void)runtime, (void)cache, (void)no_handler;
+  std::uint32_t access = emit(Op::Access, std::int32_t(kind), std::int32_t(site));
+  if (kind == AccessKind::Load || kind == AccessKind::LoadWord) {
+    if (target) store(*target, f);
+    else emit(Op::Pop);
+  }
+  yield_if(true);
+  std::uint32_t done = emit(Op::Jmp);
+  if (analyzed_.page_fault_hook < 0) {
+    patch_c(access, std::uint32_t(-1));  // a fault is reported at site + 3
+  } else {
+    patch_c(access, here());
+    // Taking the fault is a step of its own: the handler starts in a
+    // later step, so an interrupt can arrive in between (a trap gate keeps
+    // interrupts on), as on the hardware.
+    if (atomic_ == 0) emit(Op::Yield, std::int32_t(here() + 1));
+    inline_hook(std::uint32_t(analyzed_.page_fault_hook), {call.args[0]}, kind == AccessKind::Store || kind == AccessKind::StoreWord, f);
+    back_edge(retry);
+  }
+  patch(done, here());
+}
+
+void Lowering::inline_hook(std::uint32_t fn, std::vector<ExprId> page_arg, bool write, Frame& caller) {
+  const BodyInfo& callee = analyzed_.functions[fn];
+  InlineScope scope(*this, "page_fault", cur_src_);
+  if (!scope.ok) return;
+  Frame f = inlined_frame(callee, caller, "page_fault");
+  std::uint32_t saved_ctx = cur_ctx_;
+  std::string text = "page fault";
+  auto& contexts = out_.program.contexts;
+  auto it = std::find(contexts.begin(), contexts.end(), text);
+  std::uint32_t ctx = static_cast<std::uint32_t>(it - contexts.begin());
+  if (it == contexts.end()) contexts.push_back(text);
+  const Expr& page = module_.at(page_arg[0]);
+  if (page.cval && !callee.locals[0].assigned) {
+    f.locals[0] = Binding{true, *page.cval, 0};
+  } else {
+    std::uint32_t slot = local_slot(f, 0);
+    emit_expr(page_arg[0], caller);
+    emit(Op::Store, std::int32_t(slot), std::int32_t(runtime_site(SiteKind::Range, f, slot)));
+  }
+  if (!callee.locals[1].assigned) {
+    f.locals[1] = Binding{true, write ? 1 : 0, 0};
+  } else {
+    std::uint32_t slot = local_slot(f, 1);
+    emit(Op::Push, write ? 1 : 0);
+    emit(Op::Store, std::int32_t(slot), std::int32_t(runtime_site(SiteKind::Range, f, slot)));
+  }
+  cur_ctx_ = ctx;
+  lower_stmt(callee.decl->body, f);
+  for (std::uint32_t j : f.return_jumps) patch(j, here());
+  cur_ctx_ = saved_ctx;
+}
+
+}  // namespace tlbcheck::model::lowering

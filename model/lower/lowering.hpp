@@ -1,0 +1,348 @@
+// The lowering: an analysed module becomes a Program (slots, packed
+// layout, initial state, bytecode), as one pass over one shared state:
+//   lower.cpp        the order of the work (run)
+//   layout.cpp       slots and their packing, the globals, the machine's
+//                    slots (machine/layout.hpp says which) and boot
+//   emission.cpp     emitting instructions, sites, step ends (yields)
+//   processes.cpp    process, task and handler instances; the scheduler's
+//                    switch code and preemption stubs; step locations
+//   statements.cpp   statements, and calls inlined
+//   expressions.cpp  addresses and expressions, built-ins, memory accesses
+//                    and the page-fault hook
+//   cfg.cpp          control-flow checks: yield-free cycles, unreachable code
+//   snippets.cpp     the code that evaluates the terms an explanation names
+//   limits.cpp       what the lowering may expand into, and the stack check
+// Internal to model/lower/: the rest of tlbcheck sees lower.hpp.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "model/bytecode/stack_check.hpp"
+#include "model/lower/lower.hpp"
+#include "model/machine/layout.hpp"
+#include "model/machine/machine.hpp"
+#include "properties/catalogue.hpp"
+
+namespace tlbcheck::model::lowering {
+
+using properties::BuiltinProperty;
+
+inline std::uint32_t bits_for(std::uint64_t values) {  // bits to store 0..values-1
+  return values <= 1 ? 0 : static_cast<std::uint32_t>(std::bit_width(values - 1));
+}
+
+struct Binding {
+  bool is_const = false;
+  std::int64_t value = 0;
+  std::uint32_t slot = 0;
+};
+
+struct LoopCtx {
+  std::uint32_t head = 0;
+  std::vector<std::uint32_t> breaks;
+};
+
+struct Frame {
+  const BodyInfo* body = nullptr;
+  std::vector<std::optional<Binding>> locals;
+  std::string prefix;  // slot-name prefix: "waiter@cpu1." / "waiter@cpu1.flush."
+  int cpu = -1;
+  std::uint32_t process = 0;
+  std::optional<std::uint32_t> result_slot;
+  std::vector<std::uint32_t> return_jumps;
+  std::vector<LoopCtx> loops;
+};
+
+// A place to read or write: a slot id known now, or a base slot plus an
+// offset computed at run time (already pushed on the stack).
+struct Address {
+  std::uint32_t base = 0;
+  bool dynamic = false;
+  Type type;
+};
+
+class Lowering {
+ public:
+  Lowering(const AnalyzedModule& cm, const std::vector<bool>& enabled, Diagnostics& diags)
+      : analyzed_(cm), module_(cm.module), enabled_(enabled), diags_(diags) {}
+
+  Lowered run();
+
+ private:
+  // ---- slots and layout -------------------------------------------------------
+  std::uint32_t alloc_slot(std::string name, std::string type, int cpu, std::int64_t lo, std::int64_t hi, TypeKind kind,
+                           std::uint32_t enum_id = 0);
+
+  // Allocates one slot per element of `t`, consecutively; returns the first.
+  std::uint32_t alloc_var(const std::string& name, const Type& t, int cpu);
+
+  static std::uint32_t elements(const Type& t);
+
+  void allocate_globals();
+
+  // ---- the machine -----------------------------------------------------------------
+  std::vector<machine::Machine::BootMap> boot_maps() const;
+
+  void count_frames();
+
+  // The stored range of a scalar type; machine objects have a none (-1).
+  std::pair<std::int64_t, std::int64_t> range_of(const Type& t) const;
+
+  void allocate_machine();
+
+  // The machine as machine/layout.hpp sees the protocol.
+  machine::Shape machine_shape() const;
+
+  // The lowering's slots, for the machine's layout.
+  struct MachineSlotSink final : machine::SlotSink {
+    Lowering& l;
+    explicit MachineSlotSink(Lowering& lowerer) : l(lowerer) {}
+    std::uint32_t add(machine::SlotRequest r) override {
+      std::uint32_t slot = l.alloc_slot(std::move(r.name), std::move(r.type), r.cpu, r.lo, r.hi, r.kind);
+      ModelSlot& s = l.out_.program.slots[slot];
+      s.format = r.format;
+      s.pub.hardware = r.hardware;
+      if (r.initial) l.initial_values_.push_back({slot, *r.initial});
+      return slot;
+    }
+  };
+  MachineSlotSink slot_sink_{*this};
+
+  // Builds the boot page tables into the initial state and loads a root on
+  // every CPU: the first declared mm's, else init_mm's.
+  void boot();
+
+  void lower_handler(std::uint32_t h, int cpu, int level);
+
+  void pack();
+
+  // ---- emission ----------------------------------------------------------------
+  std::uint32_t here() const { return static_cast<std::uint32_t>(code().size()); }
+  std::vector<Instr>& code() { return in_snippet_ ? snippet_code_ : out_.program.code; }
+  const std::vector<Instr>& code() const { return in_snippet_ ? snippet_code_ : out_.program.code; }
+
+  std::uint32_t emit(Op op, std::int32_t a = 0, std::int32_t b = 0, std::int32_t c = 0);
+
+  void patch(std::uint32_t at, std::uint32_t target) { code()[at].a = static_cast<std::int32_t>(target); }
+
+  // The end of a body (Halt, Exit, IrqReturn) that no statement ends: the
+  // step that reaches it ran only local statements, and is labelled with
+  // where it began. (A statement's own step end moved onto the terminator
+  // keeps that statement: see finish_instance.)
+  void emit_end(Op op);
+
+  // Task slots of one kind must be consecutive to be indexed by a task value.
+  std::uint32_t table_base(const std::vector<std::uint32_t>& table);
+
+  bool is_access(ExprId id) const;
+
+  std::uint32_t add_site(SiteKind kind, std::uint32_t property, ExprId expr, std::uint32_t slot, Frame& f);
+  std::uint32_t runtime_site(SiteKind kind, Frame& f, std::uint32_t slot = 0);
+
+  // Whether evaluating `id` reads or writes shared state (globals, per-CPU data).
+  bool shared(ExprId id) const;
+
+  // Ends the step here unless inside an atomic block.
+  void yield_if(bool touched);
+
+  // ---- processes ---------------------------------------------------------------
+  void lower_process(std::uint32_t index, int cpu);
+
+  // ---- tasks ------------------------------------------------------------------------
+  // The tasks another task on `cpu` could switch to.
+  std::vector<int> candidates(int cpu, int self) const;
+
+  // Picks a runnable task, runs the context-switch hook (prev = this task)
+  // and makes the choice current; the switch ends the step, and `after` is
+  // where this task goes on when it is switched back. With `none_too`, a
+  // further alternative for "nothing else can run" goes straight on.
+  // Every instruction emitted is marked non-preemptible (the scheduler runs
+  // with preemption off).
+  void emit_switch(Frame& f, bool none_too, Op after);
+
+  void inline_switch_hook(Frame& caller, int self, std::uint32_t next_slot);
+
+  // Preemption: the task is switched away at a step boundary and resumes
+  // there. The stub runs the same switch as schedule(), then Resume.
+  void lower_preempt_stub(std::uint32_t pid, Frame& f);
+
+  // Lowers a body, ends it with `terminator`, places step boundaries and
+  // numbers the locations. `initial_pc`: 1 starts at the entry, 0 idle.
+  // The frame of a body inlined into `caller`'s process; its slots are named
+  // "<caller prefix><name>.".
+  static Frame inlined_frame(const BodyInfo& callee, const Frame& caller, const std::string& name);
+
+  // Registers a process instance whose code starts here, and the frame its
+  // body is compiled in.
+  Frame add_instance(ProcessInstance inst, const BodyInfo& body, int cpu);
+
+  void finish_instance(std::uint32_t pid, Frame& f, const Decl* decl, Op terminator, std::int64_t initial_pc);
+
+  // A loop back edge closes a cycle; if some path around it has no Yield the
+  // step could run forever, so the back edge itself becomes a Yield.
+  void close_yield_free_cycles(std::uint32_t begin, std::uint32_t end);
+
+  template <typename F>
+  void for_each_successor(std::uint32_t i, F&& f, bool through_yield) const;
+
+  void warn_unreachable(std::uint32_t begin, std::uint32_t end, std::uint32_t entry);
+
+  // ---- statements ---------------------------------------------------------------
+  void lower_block(StmtId id, Frame& f) { lower_stmt(id, f); }
+
+  void lower_stmt(StmtId id, Frame& f);
+
+  // Statement starts are flagged by lower_stmt (mark_next_); kept as a hook
+  // where a statement's first instruction is emitted.
+  void mark() {}
+
+  void back_edge(std::uint32_t head);
+
+  std::uint32_t local_slot(Frame& f, std::uint32_t local);
+
+  void inline_call(ExprId call_id, Frame& caller, std::optional<std::uint32_t> result_slot);
+
+  // ---- addresses and expressions ---------------------------------------------------
+  // The root variable of an lvalue chain: its first slot, per-CPU stride and type.
+  Address address(ExprId id, Frame& f);
+
+  void store(const Address& a, Frame& f);
+
+  void load(const Address& a);
+
+  void emit_expr(ExprId id, Frame& f);
+
+  Type quant_type(const Expr& e) const;
+
+  void emit_builtin(ExprId id, Frame& f);
+
+  static bool hw_result(Builtin b) { return builtin_info(b).has_result(); }
+
+  // An access statement (touch, load, store), or `x = load(p)`: the access
+  // retries after the protocol's page-fault handler runs.
+  //   retry: <page> [<value>] Access kind site fault   ; store the result
+  //          Jmp done
+  //   fault: <the page-fault hook, inlined> ; Jmp retry (a back edge)
+  //   done:
+  void lower_access(ExprId call_id, Frame& f, std::optional<Address> target);
+
+  void patch_c(std::uint32_t at, std::uint32_t target) { code()[at].c = static_cast<std::int32_t>(target); }
+
+  // Inlines the page-fault hook with (page, write) as its arguments.
+  void inline_hook(std::uint32_t fn, std::vector<ExprId> page_arg, bool write, Frame& caller);
+
+  // ---- explanation snippets --------------------------------------------------------
+  Witness witness(ExprId id, Frame& f);
+
+  // The variables a condition mentions, each with code that evaluates it.
+  std::vector<std::pair<std::string, std::uint32_t>> collect_terms(ExprId id, Frame& f);
+
+  void collect(ExprId id, Frame& f, std::vector<std::pair<std::string, std::uint32_t>>& terms, std::set<std::string>& seen);
+
+  static bool pure_machine_read(Builtin b) { return builtin_info(b).machine() && builtin_info(b).pure(); }
+
+  bool uses_quant(ExprId id) const;
+
+  // The source text of an expression: from its leftmost to its rightmost token.
+  std::string source_text(ExprId id) const;
+  void span(ExprId id, std::uint32_t& lo, std::uint32_t& hi) const;
+
+  void append_snippets();
+
+  // ---- limits on what the lowering expands ----------------------------------
+  // Calls are inlined and quantifiers unrolled, so a few lines can ask for
+  // an exponential program (each function calling the next twice). Each
+  // limit is reported where it is crossed, and the lowering stops there.
+
+  // A call being inlined (or a hook): nests at most kMaxCallDepth deep.
+  struct InlineScope {
+    Lowering& l;
+    bool ok;
+    bool pushed = false;
+    InlineScope(Lowering& lowerer, std::string what, std::uint32_t src) : l(lowerer), ok(!lowerer.gave_up_) {
+      if (!ok) return;
+      l.inline_chain_.push_back({std::move(what), src});
+      pushed = true;
+      if (l.inline_chain_.size() > kMaxCallDepth) {
+        l.diags_.error(DiagKind::TooDeep, l.module_.file, {src, 1},
+                       "calls nest more than " + std::to_string(kMaxCallDepth) + " deep once inlined (" + l.chain_text() + ")");
+        l.gave_up_ = true;
+        ok = false;
+      }
+    }
+    ~InlineScope() {
+      if (pushed) l.inline_chain_.pop_back();
+    }
+  };
+
+  // A quantifier being unrolled: its body is copied once per value, and
+  // once more per value of every quantifier around it.
+  struct UnrollScope {
+    Lowering& l;
+    bool ok;
+    std::uint64_t saved;
+    UnrollScope(Lowering& lowerer, const Expr& e, const Type& t) : l(lowerer), ok(!lowerer.gave_up_), saved(lowerer.unrolled_) {
+      if (!ok) return;
+      std::uint64_t copies = saved * std::uint64_t(t.hi - t.lo + 1);
+      if (copies > kMaxUnrolledCopies) {
+        l.diags_.error(DiagKind::StateTooLarge, l.module_.file, {e.loc.offset, e.loc.length},
+                       "unrolling this quantifier" + std::string(saved > 1 ? " inside the ones around it" : "") + " copies its body " + std::to_string(copies) +
+                           " times, more than the limit of " + std::to_string(kMaxUnrolledCopies) + ": narrow the range of its variable");
+        l.gave_up_ = true;
+        ok = false;
+        return;
+      }
+      l.unrolled_ = copies;
+    }
+    ~UnrollScope() { l.unrolled_ = saved; }
+  };
+
+  // The calls being inlined, outermost first, as "f() > g() > page_fault".
+  std::string chain_text() const;
+
+  // A process instance grew past kMaxInlinedStatements: reported at the
+  // outermost call that leads to the statement that crossed it.
+  void give_up_statements();
+
+  // Every step, invariant and snippet must run within the interpreter's
+  // evaluation stack (kMaxStack values), whatever path it takes: computed
+  // here once for the whole program (bytecode/stack_check.hpp), so the
+  // interpreter never checks it.
+  void check_evaluation_stack();
+
+  const AnalyzedModule& analyzed_;
+  const Module& module_;
+  const std::vector<bool>& enabled_;
+  Diagnostics& diags_;
+  Lowered out_;
+  std::vector<std::uint32_t> global_base_;
+  std::vector<std::pair<std::uint32_t, std::int64_t>> initial_values_;
+  std::vector<std::uint32_t> back_edges_;
+  std::vector<bool> stmt_start_;
+  std::vector<std::int64_t> quant_values_;
+  std::map<std::string, int> inline_counts_;
+  std::set<std::uint32_t> warned_;
+  std::vector<Instr> snippet_code_;
+  std::vector<std::pair<std::string, std::uint32_t>> inline_chain_;  // calls being inlined: (text, source offset)
+  std::uint64_t unrolled_ = 1;      // copies of the expression being emitted (the quantifiers around it)
+  std::uint32_t statements_ = 0;    // statements of the instance being lowered, calls inlined
+  std::string instance_name_;       // the instance being lowered
+  bool gave_up_ = false;            // a limit was crossed: the lowering stops
+  std::uint32_t cur_src_ = 0;
+  std::uint32_t cur_ctx_ = 0;
+  std::uint32_t shared_statements_ = 0;
+  int atomic_ = 0;
+  bool in_snippet_ = false;
+  bool mark_next_ = false;
+  bool in_switch_hook_ = false;
+  bool generated_ = false;
+  bool quant_bound_ = false;  // collecting terms with the bound variables fixed
+  std::uint32_t atomic_first_src_ = UINT32_MAX;  // the first shared statement of the atomic block being lowered
+};
+
+}  // namespace tlbcheck::model::lowering

@@ -1,0 +1,134 @@
+// Explanation snippets: code that evaluates each term a violated condition
+// mentions (and each value of a forall's variable), appended after the
+// program, for the one-sentence explanations.
+#include "model/lower/lowering.hpp"
+
+namespace tlbcheck::model::lowering {
+
+Witness Lowering::witness(ExprId id, Frame& f) {
+  Witness w;
+  const Expr& e = module_.at(id);
+  if (e.kind != ExprKind::Quant || e.op != Tok::KwForall) return w;
+  w.var = std::string(e.name);
+  Type vt = quant_type(e);
+  UnrollScope unroll(*this, e, vt);
+  if (!unroll.ok) return w;
+  quant_values_.push_back(0);
+  for (std::int64_t v = vt.lo; v <= vt.hi; ++v) {
+    quant_values_.back() = v;
+    bool saved = in_snippet_;
+    in_snippet_ = true;
+    std::uint32_t entry = here();
+    emit_expr(e.args[0], f);
+    emit(Op::Return);
+    in_snippet_ = saved;
+    std::string shown = std::to_string(v);
+    if (vt.kind == TypeKind::Enum && e.quant_type.base == Tok::Ident) {
+      for (const EnumInfo& en : analyzed_.enums) {
+        if (en.name == e.quant_type.name && std::size_t(v) < en.members.size()) shown = en.members[std::size_t(v)];
+      }
+    }
+    w.values.push_back({shown, entry | 0x80000000u});
+    quant_bound_ = true;
+    w.terms.push_back(collect_terms(e.args[0], f));
+    quant_bound_ = false;
+  }
+  quant_values_.pop_back();
+  return w;
+}
+
+std::vector<std::pair<std::string, std::uint32_t>> Lowering::collect_terms(ExprId id, Frame& f) {
+  std::vector<std::pair<std::string, std::uint32_t>> terms;
+  std::set<std::string> seen;
+  collect(id, f, terms, seen);
+  return terms;
+}
+
+void Lowering::collect(ExprId id, Frame& f, std::vector<std::pair<std::string, std::uint32_t>>& terms, std::set<std::string>& seen) {
+  const Expr& e = module_.at(id);
+  bool leaf = (e.kind == ExprKind::Name && (e.sym == SymKind::Global || e.sym == SymKind::Percpu || e.sym == SymKind::Local) && !e.type.is_array()) ||
+              (e.kind == ExprKind::Index && !e.type.is_array()) || (e.kind == ExprKind::Member && !e.type.is_array()) ||
+              (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && Builtin(e.sym_index) == Builtin::PerCpu && !e.type.is_array()) ||
+              (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && pure_machine_read(Builtin(e.sym_index)));
+  if (e.kind == ExprKind::Quant) return;  // its bound variable has no value outside
+  if (leaf && (!uses_quant(id) || quant_bound_)) {
+    std::string text(module_.file->text().substr(e.loc.offset, 0));
+    text = source_text(id);
+    if (!seen.insert(text).second) return;
+    if (e.kind == ExprKind::Name && e.sym == SymKind::Local && f.locals[e.sym_index] && f.locals[e.sym_index]->is_const) return;
+    bool saved_snippet = in_snippet_;
+    in_snippet_ = true;
+    std::uint32_t entry = here();
+    emit_expr(id, f);
+    emit(Op::Return);
+    in_snippet_ = saved_snippet;
+    terms.push_back({text, entry | 0x80000000u});  // high bit: a snippet offset, relocated later
+    return;
+  }
+  for (ExprId a : e.args) collect(a, f, terms, seen);
+}
+
+bool Lowering::uses_quant(ExprId id) const {
+  const Expr& e = module_.at(id);
+  if (e.sym == SymKind::QuantVar) return true;
+  for (ExprId a : e.args) {
+    if (uses_quant(a)) return true;
+  }
+  return false;
+}
+
+std::string Lowering::source_text(ExprId id) const {
+  std::uint32_t lo = UINT32_MAX, hi = 0;
+  span(id, lo, hi);
+  return std::string(module_.file->text().substr(lo, hi - lo));
+}
+
+void Lowering::span(ExprId id, std::uint32_t& lo, std::uint32_t& hi) const {
+  const Expr& e = module_.at(id);
+  lo = std::min(lo, e.loc.offset);
+  std::uint32_t end = e.loc.offset + e.loc.length;
+  if (e.kind == ExprKind::Call) {  // up to the closing parenthesis
+    std::string_view t = module_.file->text();
+    std::uint32_t i = e.loc.offset;
+    int depth = 0;
+    while (i < t.size()) {
+      if (t[i] == '(') ++depth;
+      if (t[i] == ')' && --depth == 0) break;
+      ++i;
+    }
+    end = std::min<std::uint32_t>(i + 1, std::uint32_t(t.size()));
+  } else if (e.kind == ExprKind::Index) {
+    std::string_view t = module_.file->text();
+    std::uint32_t i = e.loc.offset;
+    int depth = 0;
+    while (i < t.size()) {
+      if (t[i] == '[') ++depth;
+      if (t[i] == ']' && --depth == 0) break;
+      ++i;
+    }
+    end = std::min<std::uint32_t>(i + 1, std::uint32_t(t.size()));
+  }
+  hi = std::max(hi, end);
+  for (ExprId a : e.args) span(a, lo, hi);
+}
+
+void Lowering::append_snippets() {
+  Program& p = out_.program;
+  std::uint32_t base = static_cast<std::uint32_t>(p.code.size());
+  for (Instr in : snippet_code_) {
+    if (in.op == Op::Jmp || in.op == Op::Jz || in.op == Op::JzKeep || in.op == Op::JnzKeep) in.a += std::int32_t(base);
+    p.code.push_back(in);
+  }
+  auto fix = [&](std::uint32_t& entry) {
+    if (entry & 0x80000000u) entry = (entry & 0x7fffffffu) + base;
+  };
+  for (SiteTerms& st : out_.site_terms) for (auto& t : st.terms) fix(t.second);
+  for (auto& list : out_.invariant_terms) for (auto& t : list) fix(t.second);
+  for (Witness& w : out_.invariant_witness) {
+    for (auto& v : w.values) fix(v.second);
+    for (auto& list : w.terms) for (auto& t : list) fix(t.second);
+  }
+  p.location_of.resize(p.code.size(), -1);
+}
+
+}  // namespace tlbcheck::model::lowering

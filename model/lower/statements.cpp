@@ -1,0 +1,305 @@
+// Statements, and function calls inlined at their call sites.
+#include "model/lower/lowering.hpp"
+
+namespace tlbcheck::model::lowering {
+
+void Lowering::lower_stmt(StmtId id, Frame& f) {
+  if (!id.valid() || gave_up_) return;
+  const Stmt& s = module_.at(id);
+  if (s.kind != StmtKind::Block) {
+    cur_src_ = s.loc.offset;
+    mark_next_ = true;
+    if (++statements_ > kMaxInlinedStatements) return give_up_statements();
+  }
+  switch (s.kind) {
+    case StmtKind::Block:
+      for (StmtId c : s.list) lower_stmt(c, f);
+      break;
+    case StmtKind::Let: {
+      const LocalInfo& local = f.body->locals[s.local];
+      if (!s.value.valid()) {
+        std::uint32_t slot = local_slot(f, s.local);
+        for (std::uint32_t k = 0; k < elements(local.type); ++k) {
+          const ModelSlot& ms = out_.program.slots[slot + k];
+          mark();
+          emit(Op::Push, std::int32_t(ms.kind == TypeKind::Int ? std::clamp<std::int64_t>(0, ms.lo, ms.hi) : ms.lo < 0 ? -1 : 0));
+          emit(Op::Store, std::int32_t(slot + k), std::int32_t(runtime_site(SiteKind::Range, f, slot + k)));
+        }
+        break;
+      }
+      const Expr& v = module_.at(s.value);
+      if (v.kind == ExprKind::Call && v.sym == SymKind::Function) {
+        std::uint32_t slot = local_slot(f, s.local);
+        inline_call(s.value, f, slot);
+        break;
+      }
+      if (is_access(s.value)) {
+        Address a;
+        a.base = local_slot(f, s.local);
+        a.type = local.type;
+        lower_access(s.value, f, a);
+        break;
+      }
+      if (v.cval && !local.assigned) {  // a constant: no slot needed
+        f.locals[s.local] = Binding{true, *v.cval, 0};
+        break;
+      }
+      std::uint32_t slot = local_slot(f, s.local);
+      mark();
+      emit_expr(s.value, f);
+      emit(Op::Store, std::int32_t(slot), std::int32_t(runtime_site(SiteKind::Range, f, slot)));
+      yield_if(shared(s.value));
+      break;
+    }
+    case StmtKind::Assign: {
+      const Expr& v = module_.at(s.value);
+      if (v.kind == ExprKind::Call && v.sym == SymKind::Function) {
+        // x = f(...): the body runs first, then its result is stored
+        auto [lo, hi] = range_of(v.type);
+        std::uint32_t tmp = alloc_slot(f.prefix + std::string(v.name) + ".result", type_name(v.type, analyzed_.enums), f.cpu, lo, hi, v.type.kind, v.type.enum_id);
+        initial_values_.push_back({tmp, out_.program.slots[tmp].lo});
+        inline_call(s.value, f, tmp);
+        cur_src_ = s.loc.offset;
+        mark();
+        Address a = address(s.target, f);
+        emit(Op::Load, std::int32_t(tmp));
+        store(a, f);
+        yield_if(shared(s.target));
+        break;
+      }
+      if (s.op == Tok::Assign && is_access(s.value)) {
+        Address a = address(s.target, f);
+        if (a.dynamic) {
+          diags_.error(DiagKind::NotAssignable, module_.file, module_.at(s.target).loc, "the result of a load needs a target with constant indices");
+          break;
+        }
+        lower_access(s.value, f, a);
+        break;
+      }
+      mark();
+      Address a = address(s.target, f);
+      if (s.op != Tok::Assign) {
+        if (a.dynamic) {
+          diags_.error(DiagKind::NotAssignable, module_.file, module_.at(s.target).loc, "'+=' and '-=' need a target with constant indices");
+          break;
+        }
+        emit(Op::Load, std::int32_t(a.base));
+        emit_expr(s.value, f);
+        emit(s.op == Tok::PlusAssign ? Op::Add : Op::Sub);
+      } else {
+        emit_expr(s.value, f);
+      }
+      store(a, f);
+      yield_if(shared(s.target) || shared(s.value));
+      break;
+    }
+    case StmtKind::Call: {
+      const Expr& call = module_.at(s.value);
+      if (call.sym == SymKind::Function) {
+        inline_call(s.value, f, std::nullopt);
+        break;
+      }
+      if (is_access(s.value)) {
+        lower_access(s.value, f, std::nullopt);
+        break;
+      }
+      if (call.sym == SymKind::Builtin && Builtin(call.sym_index) == Builtin::Schedule) {
+        if (out_.program.processes[f.process].task < 0) {
+          diags_.error(DiagKind::BadCall, module_.file, call.loc, "'schedule()' switches tasks, but it is reached from '" + out_.program.processes[f.process].name + "', which is no task");
+          break;
+        }
+        emit_switch(f, true, Op::Jmp);
+        break;
+      }
+      mark();
+      if (call.sym == SymKind::Builtin && Builtin(call.sym_index) == Builtin::Bug) {
+        if (enabled_[std::size_t(BuiltinProperty::Assertion)]) emit(Op::Fail, std::int32_t(add_site(SiteKind::Bug, 0, {}, 0, f)));
+        break;
+      }
+      emit_expr(s.value, f);
+      Builtin b = Builtin(call.sym_index);
+      if (!builtin_is_machine(b) || hw_result(b)) emit(Op::Pop);  // discard a result, if there is one
+      yield_if(shared(s.value));
+      break;
+    }
+    case StmtKind::If: {
+      if (auto c = module_.at(s.value).cval) {  // a constant condition (an option): only the branch taken
+        lower_stmt(*c ? s.body : s.else_body, f);
+        break;
+      }
+      mark();
+      emit_expr(s.value, f);
+      std::uint32_t jz = emit(Op::Jz);
+      bool touched = shared(s.value);
+      yield_if(touched);
+      lower_stmt(s.body, f);
+      cur_src_ = s.loc.offset;  // the code below belongs to the if, not to its last nested statement
+      std::uint32_t jend = emit(Op::Jmp);
+      patch(jz, here());
+      yield_if(touched);
+      if (touched) --shared_statements_;
+      lower_stmt(s.else_body, f);
+      patch(jend, here());
+      break;
+    }
+    case StmtKind::While: {
+      std::uint32_t head = here();
+      mark();
+      emit_expr(s.value, f);
+      std::uint32_t jz = emit(Op::Jz);
+      bool touched = shared(s.value);
+      yield_if(touched);
+      f.loops.push_back({head, {}});
+      lower_stmt(s.body, f);
+      cur_src_ = s.loc.offset;
+      back_edge(head);
+      patch(jz, here());
+      yield_if(touched);
+      if (touched) --shared_statements_;
+      for (std::uint32_t b : f.loops.back().breaks) patch(b, here());
+      f.loops.pop_back();
+      break;
+    }
+    case StmtKind::Loop: {
+      std::uint32_t head = here();
+      f.loops.push_back({head, {}});
+      lower_stmt(s.body, f);
+      cur_src_ = s.loc.offset;
+      back_edge(head);
+      for (std::uint32_t b : f.loops.back().breaks) patch(b, here());
+      f.loops.pop_back();
+      break;
+    }
+    case StmtKind::Break:
+      mark();
+      f.loops.back().breaks.push_back(emit(Op::Jmp));
+      break;
+    case StmtKind::Continue:
+      mark();
+      back_edge(f.loops.back().head);
+      break;
+    case StmtKind::Return: {
+      if (s.value.valid()) {
+        const Expr& v = module_.at(s.value);
+        if (v.kind == ExprKind::Call && v.sym == SymKind::Function) {
+          inline_call(s.value, f, f.result_slot);
+        } else {
+          mark();
+          emit_expr(s.value, f);
+          emit(Op::Store, std::int32_t(*f.result_slot), std::int32_t(runtime_site(SiteKind::Range, f, *f.result_slot)));
+          yield_if(shared(s.value));
+        }
+      }
+      cur_src_ = s.loc.offset;
+      mark();
+      f.return_jumps.push_back(emit(Op::Jmp));
+      break;
+    }
+    case StmtKind::Atomic: {
+      std::uint32_t before = shared_statements_;
+      std::uint32_t saved_first = atomic_first_src_;
+      if (atomic_ == 0) atomic_first_src_ = UINT32_MAX;
+      ++atomic_;
+      lower_stmt(s.body, f);
+      --atomic_;
+      cur_src_ = atomic_first_src_ != UINT32_MAX ? atomic_first_src_ : s.loc.offset;
+      if (shared_statements_ != before && atomic_ == 0) emit(Op::Yield, std::int32_t(here() + 1));
+      cur_src_ = s.loc.offset;
+      if (atomic_ == 0) atomic_first_src_ = saved_first;
+      break;
+    }
+    case StmtKind::Await:
+      mark();
+      emit_expr(s.value, f);
+      emit(Op::Await);
+      yield_if(shared(s.value));
+      break;
+    case StmtKind::Assert:
+    case StmtKind::BugOn: {
+      if (!enabled_[std::size_t(BuiltinProperty::Assertion)]) break;
+      mark();
+      emit_expr(s.value, f);
+      if (s.kind == StmtKind::BugOn) emit(Op::Not);
+      emit(Op::Check, std::int32_t(add_site(s.kind == StmtKind::Assert ? SiteKind::Assert : SiteKind::BugOn, 0, s.value, 0, f)));
+      yield_if(shared(s.value));
+      break;
+    }
+    case StmtKind::Either: {
+      mark();
+      std::uint32_t fork = emit(Op::Fork, std::int32_t(s.list.size()));
+      std::vector<std::uint32_t> jumps;
+      for (std::size_t k = 0; k < s.list.size(); ++k) jumps.push_back(emit(Op::Jmp));
+      std::vector<std::uint32_t> ends;
+      for (std::size_t k = 0; k < s.list.size(); ++k) {
+        patch(jumps[k], here());
+        lower_stmt(s.list[k], f);
+        ends.push_back(emit(Op::Jmp));
+      }
+      for (std::uint32_t e : ends) patch(e, here());
+      (void)fork;
+      break;
+    }
+    case StmtKind::Skip:
+      break;
+  }
+}
+
+void Lowering::back_edge(std::uint32_t head) {
+  std::uint32_t j = emit(Op::Jmp, std::int32_t(head));
+  if (atomic_ == 0) back_edges_.push_back(j);
+}
+
+std::uint32_t Lowering::local_slot(Frame& f, std::uint32_t local) {
+  if (f.locals[local] && !f.locals[local]->is_const) return f.locals[local]->slot;
+  const LocalInfo& info = f.body->locals[local];
+  std::uint32_t slot = alloc_var(f.prefix + std::string(info.name), info.type, f.cpu);
+  for (std::uint32_t k = 0; k < elements(info.type); ++k) {
+    const ModelSlot& ms = out_.program.slots[slot + k];
+    initial_values_.push_back({slot + k, ms.kind == TypeKind::Int ? std::clamp<std::int64_t>(0, ms.lo, ms.hi) : (ms.lo < 0 ? -1 : 0)});
+  }
+  f.locals[local] = Binding{false, 0, slot};
+  return slot;
+}
+
+void Lowering::inline_call(ExprId call_id, Frame& caller, std::optional<std::uint32_t> result_slot) {
+  const Expr& call = module_.at(call_id);
+  const BodyInfo& callee = analyzed_.functions[call.sym_index];
+  std::string fname(callee.decl->name);
+  InlineScope scope(*this, fname + "()", call.loc.offset);
+  if (!scope.ok) return;
+  int n = ++inline_counts_[fname];
+  Frame f = inlined_frame(callee, caller, fname + (n > 1 ? "#" + std::to_string(n) : ""));
+  f.result_slot = result_slot;
+  if (callee.has_result && !f.result_slot) {
+    auto [lo, hi] = range_of(callee.result);
+    f.result_slot = alloc_slot(f.prefix + "result", type_name(callee.result, analyzed_.enums), f.cpu, lo, hi, callee.result.kind, callee.result.enum_id);
+    initial_values_.push_back({*f.result_slot, out_.program.slots[*f.result_slot].lo});
+  }
+  bool touched = false;
+  mark();
+  std::uint32_t saved_ctx = cur_ctx_;
+  std::string text = source_text(call_id);
+  auto& contexts = out_.program.contexts;
+  auto it = std::find(contexts.begin(), contexts.end(), text);
+  std::uint32_t ctx = static_cast<std::uint32_t>(it - contexts.begin());
+  if (it == contexts.end()) contexts.push_back(text);
+  for (std::uint32_t i = 0; i < callee.params; ++i) {
+    ExprId arg = call.args[i];
+    const Expr& a = module_.at(arg);
+    if (a.cval && !callee.locals[i].assigned) {
+      f.locals[i] = Binding{true, *a.cval, 0};
+      continue;
+    }
+    std::uint32_t slot = local_slot(f, i);
+    emit_expr(arg, caller);
+    emit(Op::Store, std::int32_t(slot), std::int32_t(runtime_site(SiteKind::Range, f, slot)));
+    touched = touched || shared(arg);
+  }
+  yield_if(touched);
+  cur_ctx_ = ctx;
+  lower_stmt(callee.decl->body, f);
+  for (std::uint32_t j : f.return_jumps) patch(j, here());
+  cur_ctx_ = saved_ctx;
+}
+
+}  // namespace tlbcheck::model::lowering
