@@ -1,6 +1,13 @@
 // ModelSystem: a compiled protocol as a checker::System. Owns the source,
-// the checked module and the program; executes steps with the bytecode
-// interpreter (vm.cpp).
+// the analysed module and the program. Its parts:
+//   model_system.cpp  construction: the groups (one per process location,
+//                     one per hardware transition) and the properties
+//   transitions.cpp   next(), next_in_group(), check(): the steps of the
+//                     processes and of the hardware, and the verdicts
+//   vm.cpp            the bytecode interpreter (exec, eval)
+//   native.cpp        the same steps compiled to C (--native)
+//   explain.cpp       explanations and trace labels
+//   format.cpp        values and source lines for people
 //
 // Thread-safety: immutable after construction; every const member is safe to
 // call from many threads, each with its own Scratch.
@@ -12,14 +19,14 @@
 #include <vector>
 
 #include "checker/system.hpp"
-#include "model/sema/sema.hpp"
+#include "model/bytecode/program.hpp"
+#include "model/lang/source.hpp"
 #include "model/lower/lower.hpp"
 #include "model/machine/machine.hpp"
 #include "model/runtime/native.hpp"
+#include "model/sema/sema.hpp"
 #include "properties/stale_cache.hpp"
 #include "properties/stale_translation.hpp"
-#include "model/bytecode/program.hpp"
-#include "model/lang/source.hpp"
 
 namespace tlbcheck::model {
 

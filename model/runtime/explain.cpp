@@ -1,0 +1,195 @@
+// Explanations: a step re-run to find what it did, the one-sentence
+// reason a property is violated (each property's words are in
+// properties/), what a trace step is labelled with, and the slots whose
+// history explains a violation.
+#include "model/runtime/model_system.hpp"
+
+#include <algorithm>
+
+#include "model/runtime/scratch.hpp"
+#include "properties/assertion.hpp"
+#include "properties/catalogue.hpp"
+#include "properties/deadlock.hpp"
+#include "properties/invariant.hpp"
+#include "properties/runtime_error.hpp"
+#include "properties/stale_cache.hpp"
+#include "properties/stale_translation.hpp"
+
+namespace tlbcheck::model {
+
+std::optional<ModelSystem::StepRecord> ModelSystem::rerun(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
+  Scratch w(*this, program_.words);
+  std::optional<StepRecord> found;
+  next_in_group(before, w, group, [&](checker::GroupId, checker::ConstStateRef succ) {
+    if (!found && std::equal(succ.begin(), succ.end(), after.begin(), after.end())) found = StepRecord{w.end_ip, w.diag_value, w.diag_effect, w.diag_page};
+  });
+  return found;
+}
+
+std::string ModelSystem::explain_violation(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
+  std::int64_t site_id = read(program_.violation_slot, after.data());
+  if (site_id == 0) {
+    checker::Verdict v = check(after);
+    if (!v.violated) return "no property is violated";
+    std::uint32_t i = v.property.v - properties::kFirstInvariant;
+    const InvariantInfo& inv = module_.invariants[i];
+    properties::BrokenInvariant broken{std::string(inv.name), where(inv.loc.offset), "", terms_text(invariant_terms_[i], after.data())};
+    const Witness& wit = invariant_witness_[i];
+    for (std::size_t k = 0; k < wit.values.size(); ++k) {  // name the value that breaks a forall
+      auto holds = eval(wit.values[k].second, after.data());
+      if (holds && *holds != 0) continue;
+      broken.witness = wit.var + " = " + wit.values[k].first;
+      broken.values = terms_text(wit.terms[k], after.data());
+      break;
+    }
+    return properties::explain_invariant(broken);
+  }
+  const Site& site = program_.sites[std::size_t(site_id)];
+  // Re-run the step to recover the offending value.
+  const StepRecord record = rerun(before, group, after).value_or(StepRecord{});
+  const std::int64_t value = record.value, page = record.page;
+  const machine::Effect& effect = record.effect;
+  if (std::size_t(site_id) == program_.speculation_site) {
+    const HwGroup& hg = hw_groups_[group.v - first_hw_group_];
+    return properties::explain_speculation(stale_use(effect, false), module_.pages[std::size_t(hg.index)].name, hg.cpu);
+  }
+  const ProcessInstance& proc = program_.processes[site.process];
+  properties::StepContext context{line_text(site.src), proc.name + " on cpu" + std::to_string(proc.cpu), where(site.src), ""};
+  const std::string page_name = page >= 0 && std::size_t(page) < module_.pages.size() ? module_.pages[std::size_t(page)].name : std::string("?");
+  switch (site.kind) {
+    case SiteKind::Assert:
+    case SiteKind::BugOn:
+    case SiteKind::Bug:
+      context.values = terms_text(site_terms_[std::size_t(site_id)].terms, after.data());
+      return properties::explain_assertion(site.kind == SiteKind::Assert ? properties::AssertionKind::Assert
+                                           : site.kind == SiteKind::BugOn ? properties::AssertionKind::BugOn
+                                                                          : properties::AssertionKind::Bug,
+                                           context);
+    case SiteKind::Range: return properties::explain_out_of_range(value, program_.slots[site.slot].pub.name, program_.slots[site.slot].pub.type, context);
+    case SiteKind::Index: return properties::explain_bad_index(value, context);
+    case SiteKind::DivZero: return properties::explain_division_by_zero(context);
+    case SiteKind::CpuRange: return properties::explain_bad_cpu(value, module_.cpus, context);
+    case SiteKind::Runaway: return properties::explain_runaway(context);
+    case SiteKind::Stale: return properties::explain_access(stale_use(effect, proc.task >= 0), page_name, context);
+    case SiteKind::Machine: return properties::explain_machine_error(effect.runtime, context);
+    case SiteKind::StaleCache:
+      if (site.src == 0 && std::size_t(site_id) == program_.cache_site) return "stale-cache: " + properties::explain(cache_read(effect));
+      return properties::explain_access(cache_read(effect), context);
+    case SiteKind::NoFaultHandler: return properties::explain_no_fault_handler(page_name, context);
+  }
+  return "violation";
+}
+
+// The machine's report of a stale translation, in the property's terms.
+properties::StaleUse ModelSystem::stale_use(const machine::Effect& effect, bool task_space) const {
+  properties::StaleUse use;
+  use.why = effect.stale;
+  use.frame = effect.frame;
+  use.maps = effect.other;
+  use.task_space = task_space;
+  if (effect.stale == properties::StaleTranslation::ForeignFrame) {
+    for (std::size_t m = 0; m < module_.mms.size() && effect.other > 0; ++m) {
+      if ((effect.other >> m) & 1) use.owners.push_back(module_.mms[m].name);
+    }
+  }
+  return use;
+}
+
+// The machine's report of a stale read, in the property's terms.
+properties::CacheRead ModelSystem::cache_read(const machine::Effect& effect) const {
+  properties::CacheRead read;
+  read.frame = effect.frame;
+  read.word = effect.word;
+  read.show_word = program_.machine.words > 1;
+  read.alias = effect.colour;
+  read.alias_is_kernel = effect.colour == machine_.kernel_colour();
+  read.value = effect.value;
+  read.latest = effect.other;
+  read.dirty_alias = effect.dirty_colour;
+  read.dirty_is_kernel = effect.dirty_colour == machine_.kernel_colour();
+  return read;
+}
+
+checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
+  const checker::Group& g = groups_[group.v];
+  StepText text{g.action, g.loc.line};
+  if (group.v >= first_hw_group_) return text;
+  std::optional<StepRecord> record = rerun(before, group, after);
+  if (!record) return text;
+  const Instr& in = program_.code[record->end_ip];
+  if (in.op == Op::Resume) {  // the switch away from a preempted task
+    std::int64_t next = machine_.get(after.data(), program_.hw.current[std::size_t(program_.processes[group_process_[group.v]].cpu)]);
+    text.action = "[preempted] switch to " + (next >= 0 ? module_.task_names[std::size_t(next)] : std::string("none"));
+    return text;
+  }
+  // A step is labelled with the statement that ended it: the one whose
+  // effect on shared state made it a step (LANGUAGE.md, "Steps"). A step of
+  // local statements only that runs into the end of the body has none: it
+  // is labelled with where it began.
+  if (in.op != Op::Yield && op_is(in.op, kEnds) && in.extra == kBodyEnd) return text;
+  text.action = line_text(in.src);
+  if (in.ctx != 0) text.action = program_.contexts[in.ctx] + ": " + text.action;
+  text.line = file_->line_of(in.src);
+  return text;
+}
+
+std::vector<std::uint32_t> ModelSystem::involved_slots(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
+  std::int64_t site_id = read(program_.violation_slot, after.data());
+  SiteKind kind = site_id == 0 ? SiteKind::Assert : program_.sites[std::size_t(site_id)].kind;
+  if (kind != SiteKind::Stale && kind != SiteKind::StaleCache) return {};
+  const machine::Effect effect = rerun(before, group, after).value_or(StepRecord{}).effect;
+  if (effect.frame < 0) return {};
+  std::size_t f = std::size_t(effect.frame);
+  switch (effect.stale) {
+    case properties::StaleTranslation::ForeignFrame: return {program_.hw.owner[f]};
+    case properties::StaleTranslation::CowWrite: return {program_.hw.maps[f]};
+    default:
+      if (effect.stale_read) return {program_.hw.latest[f * std::size_t(program_.machine.words) + std::size_t(effect.word)]};
+      return {program_.hw.kind[f]};
+  }
+}
+
+std::string ModelSystem::explain_deadlock(checker::ConstStateRef s) const {
+  std::vector<properties::Blocked> blocked;
+  for (const ProcessInstance& p : program_.processes) {
+    std::int64_t loc = read(p.pc_slot, s.data());
+    if (loc == 0) continue;
+    const Instr& in = program_.code[p.locations[std::size_t(loc)]];
+    blocked.push_back({p.name, p.cpu, in.ctx != 0 ? program_.contexts[in.ctx] : "", where(in.src), line_text(in.src)});
+  }
+  return properties::explain_deadlock(blocked);
+}
+
+std::string ModelSystem::terms_text(const std::vector<std::pair<std::string, std::uint32_t>>& terms, const checker::Word* st) const {
+  std::string out;
+  for (const auto& [text, entry] : terms) {
+    auto v = eval(entry, st);
+    // format like the slot the term finally reads (for an element: its array's first slot)
+    std::string shown = v ? std::to_string(*v) : "?";
+    if (v) {
+      std::uint32_t j = entry;
+      for (; j < program_.code.size() && program_.code[j].op != Op::Return; ++j) {
+        const Instr& in = program_.code[j];
+        if (in.op == Op::Load || in.op == Op::LoadDyn) shown = format_value(std::uint32_t(in.a), *v);
+      }
+      const Instr& last = program_.code[j - 1];  // a machine read decides the kind of its value
+      if (j > entry && last.op == Op::Hw) {
+        switch (Builtin(last.a)) {
+          case Builtin::Cr3Of: case Builtin::Pgd: case Builtin::PteFrame: case Builtin::PtFrame:
+            shown = *v < 0 ? "none" : "frame" + std::to_string(*v);
+            break;
+          case Builtin::CurrentOf:
+            shown = *v < 0 ? "none" : module_.task_names[std::size_t(*v)];
+            break;
+          default:
+            shown = *v ? "true" : "false";
+            break;
+        }
+      }
+    }
+    out += (out.empty() ? "" : ", ") + text + " = " + shown;
+  }
+  return out;
+}
+
+}  // namespace tlbcheck::model

@@ -1,0 +1,79 @@
+// Values as people read them: slots (enums by name, frames, masks, the
+// machine's entries) and source lines.
+#include "model/runtime/model_system.hpp"
+
+namespace tlbcheck::model {
+
+std::string ModelSystem::format_value(std::uint32_t slot, std::int64_t v) const {
+  const ModelSlot& m = program_.slots[slot];
+  switch (m.format) {
+    case ModelSlot::Format::Entry: return machine::Pte::format(v);
+    case ModelSlot::Format::WalkEntry: return machine::WalkEntry::format(v);
+    case ModelSlot::Format::FrameKind: return machine::format_frame_kind(v);
+    case ModelSlot::Format::MmSet: return machine::format_set(v, program_.mm_names);
+    case ModelSlot::Format::Line: return machine::CacheLine::format(v);
+    case ModelSlot::Format::IrqSet: return machine::format_set(v, program_.irq_names);
+    case ModelSlot::Format::Plain:
+      break;
+  }
+  switch (m.kind) {
+    case TypeKind::Mm:
+      return v < 0 ? "none" : std::size_t(v) < module_.mms.size() ? module_.mms[std::size_t(v)].name : std::to_string(v);
+    case TypeKind::Frame:
+      return v < 0 ? "none" : "frame" + std::to_string(v);
+    case TypeKind::Page:
+      return std::size_t(v) < module_.pages.size() ? module_.pages[std::size_t(v)].name : std::to_string(v);
+    case TypeKind::Task:
+      return v < 0 ? "none" : std::size_t(v) < module_.task_names.size() ? module_.task_names[std::size_t(v)] : std::to_string(v);
+    case TypeKind::Bool:
+      return v ? "true" : "false";
+    case TypeKind::Enum:
+      if (v >= 0 && std::size_t(v) < module_.enums[m.enum_id].members.size()) return module_.enums[m.enum_id].members[std::size_t(v)];
+      return std::to_string(v);
+    case TypeKind::Mask: {
+      std::string s = "{";
+      bool first = true;
+      for (int c = 0; c < module_.cpus; ++c) {
+        if ((v >> c) & 1) {
+          s += (first ? "" : ",") + std::to_string(c);
+          first = false;
+        }
+      }
+      return s + "}";
+    }
+    default:
+      return std::to_string(v);
+  }
+}
+
+std::string ModelSystem::format_slot(std::uint32_t slot, checker::ConstStateRef s) const {
+  if (slot == program_.violation_slot) {
+    std::int64_t site = read(slot, s.data());
+    return site == 0 ? "none" : "site " + std::to_string(site);
+  }
+  for (const ProcessInstance& p : program_.processes) {
+    if (p.pc_slot == slot) {
+      std::int64_t loc = read(slot, s.data());
+      if (loc == 0) return "ended";
+      return where(program_.code[p.locations[std::size_t(loc)]].src);
+    }
+  }
+  return format_value(slot, read(slot, s.data()));
+}
+
+std::string ModelSystem::where(std::uint32_t src) const {
+  return file_->name() + ":" + std::to_string(file_->line_of(src));
+}
+
+std::string ModelSystem::line_text(std::uint32_t src) const {
+  std::string_view t = file_->line_text(file_->line_of(src));
+  std::size_t b = t.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return "";
+  t.remove_prefix(b);
+  std::size_t c = t.find("//");
+  if (c != std::string_view::npos) t = t.substr(0, c);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  return std::string(t);
+}
+
+}  // namespace tlbcheck::model
