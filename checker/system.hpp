@@ -84,7 +84,7 @@ struct Layout {
 struct Group {
   std::string name;     // "inc: t = counter;"
   std::string process;  // "inc@cpu0"
-  std::string context;  // "process", later "irq", "hardware", ...
+  std::string context;  // "process", "irq" (a handler) or "hardware" (the machine's own)
   std::string action;   // the source text of the step
   SourceLoc loc;
   int cpu = -1;         // the column the step prints in; -1: no CPU

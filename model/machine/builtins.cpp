@@ -154,7 +154,7 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       std::uint32_t slot = slots_.preempt_count[std::size_t(cpu)];
       std::int64_t n = get(call.state, slot) + (b == Builtin::PreemptDisable ? 1 : -1);
       if (n < 0) return fail(Effect::runtime_error("preempt_enable() without a matching preempt_disable()"));
-      if (n > 7) return fail(Effect::runtime_error("preempt_disable() nested more than 7 deep"));
+      if (n > kMaxPreemptDepth) return fail(Effect::runtime_error("preempt_disable() nested more than " + std::to_string(kMaxPreemptDepth) + " deep"));
       set(call.state, slot, n);
       return true;
     }

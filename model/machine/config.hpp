@@ -9,6 +9,9 @@
 
 namespace tlbcheck::model::machine {
 
+// How deep preempt_disable() may nest on one CPU (the preempt count's range).
+inline constexpr int kMaxPreemptDepth = 7;
+
 struct Config {
   int cpus = 1;
   int levels = 1;          // page-table levels: 1 (a single table) .. 4

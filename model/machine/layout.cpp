@@ -106,7 +106,7 @@ void lay_out_scheduler(const Shape& shape, const std::vector<TaskShape>& tasks, 
   for (int c = 0; c < shape.config.cpus; ++c) {
     const std::string cpu = "cpu" + std::to_string(c) + ".";
     slots.current.push_back(sink.add({cpu + "current", "task", c, -1, last_task, TypeKind::Task, ModelSlot::Format::Plain, false, first_on_cpu[std::size_t(c)]}));
-    slots.preempt_count.push_back(sink.add({cpu + "preempt_count", range(0, 7), c, 0, 7}));
+    slots.preempt_count.push_back(sink.add({cpu + "preempt_count", range(0, kMaxPreemptDepth), c, 0, kMaxPreemptDepth}));
   }
   slots.task_resume.resize(tasks.size());
   // one kind at a time, so that `t.mm` can be indexed by a task value
