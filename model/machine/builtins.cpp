@@ -5,6 +5,18 @@
 // the lowering's switch code, not calls.
 #include "model/machine/machine.hpp"
 
+namespace tlbcheck::model {
+
+IntRange int_result(Builtin b, const machine::Config& config, int pages, int mms) {
+  (void)pages, (void)mms;
+  switch (b) {
+    case Builtin::PreemptCount: return {0, machine::kMaxPreemptDepth};
+    default: return {0, config.values - 1};  // a word's value
+  }
+}
+
+}  // namespace tlbcheck::model
+
 namespace tlbcheck::model::machine {
 
 bool Machine::call(Builtin b, BuiltinCall& call) const {

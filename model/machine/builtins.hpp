@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "model/lang/ast.hpp"
+#include "model/machine/config.hpp"
 
 namespace tlbcheck::model {
 
@@ -70,5 +71,13 @@ inline std::optional<Builtin> builtin_named(std::string_view name) {
 // Whether a built-in touches the machine's shared state: a statement that
 // uses one is a step of its own.
 inline bool builtin_is_machine(Builtin b) { return builtin_info(b).machine(); }
+
+// The values a built-in with an Int result can return on a machine of
+// this configuration, with `pages` pages and `mms` address spaces
+// (builtins.cpp).
+struct IntRange {
+  std::int64_t lo = 0, hi = 0;
+};
+IntRange int_result(Builtin b, const machine::Config& config, int pages, int mms);
 
 }  // namespace tlbcheck::model

@@ -618,7 +618,10 @@ Type Analysis::check_machine_call(Expr& e, Context& ctx, Builtin b, Standing sta
   switch (sig.result) {
     case TypeKind::Void: return make(TypeKind::Void);
     case TypeKind::Bool: return make(TypeKind::Bool, 0, 1);
-    case TypeKind::Int: return b == Builtin::PreemptCount ? make(TypeKind::Int, 0, 7) : make(TypeKind::Int, 0, out_.machine.values - 1);
+    case TypeKind::Int: {
+      const IntRange r = int_result(b, out_.machine, int(out_.pages.size()), int(out_.mms.size()));
+      return make(TypeKind::Int, r.lo, r.hi);
+    }
     case TypeKind::Frame: return make(TypeKind::Frame, -1, 0);
     case TypeKind::Task:
       if (out_.tasks == 0) {
