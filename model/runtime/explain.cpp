@@ -172,18 +172,13 @@ std::string ModelSystem::terms_text(const std::vector<std::pair<std::string, std
         const Instr& in = program_.code[j];
         if (in.op == Op::Load || in.op == Op::LoadDyn) shown = format_value(std::uint32_t(in.a), *v);
       }
-      const Instr& last = program_.code[j - 1];  // a machine read decides the kind of its value
+      const Instr& last = program_.code[j - 1];  // a machine read: its result's type, from the built-ins table
       if (j > entry && last.op == Op::Hw) {
-        switch (Builtin(last.a)) {
-          case Builtin::Cr3Of: case Builtin::Pgd: case Builtin::PteFrame: case Builtin::PtFrame:
-            shown = *v < 0 ? "none" : "frame" + std::to_string(*v);
-            break;
-          case Builtin::CurrentOf:
-            shown = *v < 0 ? "none" : module_.task_names[std::size_t(*v)];
-            break;
-          default:
-            shown = *v ? "true" : "false";
-            break;
+        switch (builtin_info(Builtin(last.a)).result) {
+          case TypeKind::Frame: shown = *v < 0 ? "none" : "frame" + std::to_string(*v); break;
+          case TypeKind::Task: shown = *v < 0 ? "none" : module_.task_names[std::size_t(*v)]; break;
+          case TypeKind::Bool: shown = *v ? "true" : "false"; break;
+          default: shown = std::to_string(*v); break;
         }
       }
     }
