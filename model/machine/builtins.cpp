@@ -8,9 +8,9 @@
 namespace tlbcheck::model {
 
 IntRange int_result(Builtin b, const machine::Config& config, int pages, int mms) {
-  (void)pages, (void)mms;
   switch (b) {
     case Builtin::PreemptCount: return {0, machine::kMaxPreemptDepth};
+    case Builtin::TlbCount: return {0, std::int64_t(config.pcid ? mms : 1) * pages};
     default: return {0, config.values - 1};  // a word's value
   }
 }
@@ -51,6 +51,12 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
     case Builtin::PageIsKernel: {
       std::int64_t page = call.args[0];
       call.result = page >= 0 && std::size_t(page) < page_kernel_.size() && page_kernel_[std::size_t(page)] ? 1 : 0;
+      return true;
+    }
+    case Builtin::TlbCount: {
+      std::int64_t c = call.args[0];
+      if (c < 0 || c >= config_.cpus) return fail(Effect::runtime_error("cpu " + std::to_string(c) + " does not exist"));
+      call.result = tlb_count(call.state, int(c));
       return true;
     }
     case Builtin::Cr3Of: case Builtin::CurrentOf: {

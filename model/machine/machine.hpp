@@ -126,6 +126,8 @@ class Machine {
   // TLB and walk-cache invalidations; `tag` -1: every address space
   void invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too, std::int64_t tag = -1) const;
   void invalidate_all(checker::Word* s, int cpu, std::int64_t tag = -1) const;
+  // How many TLB entries `cpu` holds, of every address space.
+  int tlb_count(const checker::Word* s, int cpu) const;
   // The tag of the loaded root: the mm whose page directory it is (0 without PCIDs).
   std::int64_t current_tag(const checker::Word* s, int cpu) const;
   int tags() const { return config_.pcid ? mms_ : 1; }

@@ -97,4 +97,12 @@ Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, s
   return e;
 }
 
+int Machine::tlb_count(const checker::Word* s, int cpu) const {
+  int n = 0;
+  for (std::int64_t t = 0; t < tags(); ++t) {
+    for (int p = 0; p < pages(); ++p) n += Pte::present(get(s, tlb_slot(cpu, t, p))) ? 1 : 0;
+  }
+  return n;
+}
+
 }  // namespace tlbcheck::model::machine

@@ -260,3 +260,14 @@ TEST_CASE("hardware: a task is preemptible only as current, outside handlers, wi
   b.m.set(b.s(), b.slots.irq_depth[0], 1);
   CHECK_FALSE(b.m.preemptible(b.s(), 0, 0));
 }
+
+TEST_CASE("hardware: tlb_count counts a CPU's entries", "[hardware]") {
+  Bench b(two_cpus());
+  CHECK(b.m.tlb_count(b.s(), 0) == 0);
+  b.m.access(b.s(), 0, 0, 0, 0);
+  b.m.access(b.s(), 0, 1, 0, 0);
+  CHECK(b.m.tlb_count(b.s(), 0) == 2);
+  CHECK(b.m.tlb_count(b.s(), 1) == 0);
+  b.m.invalidate_page(b.s(), 0, 0, false);
+  CHECK(b.m.tlb_count(b.s(), 0) == 1);
+}

@@ -196,3 +196,27 @@ TEST_CASE("an IPI carries its arguments to the handler", "[machine]") {
   auto bad = model::load_text("m.tlb", "machine { cpus = 2; } irq call(n: int[0..1]) { skip; } process s on cpu 0 { send_ipi(1, call); }", lo);
   CHECK_THAT(bad.diagnostics, Catch::Contains("'send_ipi' takes 3 arguments, found 2"));
 }
+
+TEST_CASE("tlb_count reads the TLB in an invariant, and its value is explained", "[machine]") {
+  const std::string text = R"(
+    machine { cpus = 2; }
+    mm M; page V; map M.V;
+    var flushed: bool;
+    process toucher on cpu 1 { touch(V); }
+    process flusher on cpu 0 { touch(V); tlbi_all(); flushed = true; }
+    invariant flushed_means_empty: forall (c: cpu) !flushed || tlb_count(c) == 0;
+  )";
+  Run r = check(text);
+  REQUIRE(r.result.outcome == checker::Outcome::Violated);  // cpu1 can fill again after the flush
+  CHECK(r.property == "flushed_means_empty");
+  CHECK_THAT(r.explanation, Catch::Contains("does not hold for c = 1: flushed = true, tlb_count(c) = 1"));
+  // without the second toucher, nothing can refill it
+  Run ok = check(R"(
+    machine { cpus = 1; }
+    mm M; page V; map M.V;
+    var flushed: bool;
+    process flusher on cpu 0 { touch(V); tlbi_all(); flushed = true; }
+    invariant flushed_means_empty: forall (c: cpu) !flushed || tlb_count(c) == 0;
+  )");
+  CHECK(ok.result.outcome == checker::Outcome::Holds);
+}
