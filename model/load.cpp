@@ -18,7 +18,10 @@ namespace tlbcheck::model {
 namespace {
 
 // Resolves --property / --no-property against the built-in catalogue and the
-// protocol's invariants. Returns false (with a diagnostic) on an unknown name.
+// protocol's invariants: `--property NAME` checks only the properties so
+// named, `--property +NAME` adds one to the defaults (a property checked on
+// request), `--property -NAME` and `--no-property NAME` take one away.
+// Returns false (with a diagnostic) on an unknown name.
 bool select_properties(const AnalyzedModule& cm, const LoadOptions& options, std::vector<bool>& enabled, Diagnostics& diags) {
   std::vector<std::string> names;
   for (const auto& p : properties::builtin_properties()) names.emplace_back(p.name);
@@ -31,22 +34,34 @@ bool select_properties(const AnalyzedModule& cm, const LoadOptions& options, std
   };
   std::string all;
   for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-  enabled.assign(names.size(), options.only_properties.empty());
-  // an invariant `on request` is checked only when named
+  std::vector<std::string> only, added, removed = options.disabled_properties;
+  for (const std::string& n : options.only_properties) {
+    if (!n.empty() && n[0] == '+') added.push_back(n.substr(1));
+    else if (!n.empty() && n[0] == '-') removed.push_back(n.substr(1));
+    else only.push_back(n);
+  }
+  enabled.assign(names.size(), only.empty());
+  // a property checked on request (a built-in one, an invariant `on request`) only when named
+  auto builtins = properties::builtin_properties();
+  for (std::size_t i = 0; i < builtins.size(); ++i) {
+    if (!builtins[i].by_default) enabled[i] = false;
+  }
   for (std::size_t i = 0; i < cm.invariants.size(); ++i) {
     if (cm.invariants[i].on_request) enabled[properties::kFirstInvariant + i] = false;
   }
   bool ok = true;
-  for (const auto& n : options.only_properties) {
-    int i = index_of(n);
-    if (i < 0) {
-      diags.error(DiagKind::BadOption, nullptr, {}, "unknown property '" + n + "': expected one of " + all);
-      ok = false;
-    } else {
-      enabled[std::size_t(i)] = true;
+  for (const std::vector<std::string>* named : {&only, &added}) {
+    for (const auto& n : *named) {
+      int i = index_of(n);
+      if (i < 0) {
+        diags.error(DiagKind::BadOption, nullptr, {}, "unknown property '" + n + "': expected one of " + all);
+        ok = false;
+      } else {
+        enabled[std::size_t(i)] = true;
+      }
     }
   }
-  for (const auto& n : options.disabled_properties) {
+  for (const auto& n : removed) {
     int i = index_of(n);
     if (i < 0) {
       diags.error(DiagKind::BadOption, nullptr, {}, "unknown property '" + n + "': expected one of " + all);
@@ -56,11 +71,10 @@ bool select_properties(const AnalyzedModule& cm, const LoadOptions& options, std
     }
   }
   // runtime errors leave no meaningful state behind: always checked
-  auto builtins = properties::builtin_properties();
   for (std::size_t i = 0; i < builtins.size(); ++i) {
     if (!builtins[i].can_disable) {
       bool asked_off = false;
-      for (const auto& n : options.disabled_properties) asked_off = asked_off || n == builtins[i].name;
+      for (const auto& n : removed) asked_off = asked_off || n == builtins[i].name;
       if (asked_off) {
         diags.error(DiagKind::BadOption, nullptr, {}, "property '" + std::string(builtins[i].name) + "' cannot be turned off: a state that broke it has no meaning");
         ok = false;

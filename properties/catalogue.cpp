@@ -6,7 +6,7 @@ namespace tlbcheck::properties {
 
 namespace {
 
-constexpr std::array<Entry, 5> kBuiltins{{
+constexpr std::array<Entry, 6> kBuiltins{{
     {BuiltinProperty::Assertion, "assertion",
      "every assert(cond) holds, no BUG_ON(cond) fires and no BUG() is reached", true},
     {BuiltinProperty::RuntimeError, "runtime-error",
@@ -23,6 +23,7 @@ constexpr std::array<Entry, 5> kBuiltins{{
      "every read of a frame, through any alias (a user mapping's colour, the kernel's colour, memory), returns the "
      "latest value written to it",
      true},
+    {BuiltinProperty::FreedRoot, "freed-root", "no CPU keeps a page table loaded as its root once that table is freed", true, false},
 }};
 
 }  // namespace

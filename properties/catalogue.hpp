@@ -8,6 +8,7 @@
 //                          System names the property: checker::System::deadlock_property)
 //   stale_translation.hpp  the uses of roots, walk caches, tables and TLB entries
 //   stale_cache.hpp        reads through a virtually indexed cache
+//   freed_root.hpp         no CPU keeps a freed page table loaded (on request)
 //   invariant.hpp          a protocol's own invariants, which follow the built-in ones
 // The machine (model/machine/) reports what happened where the hardware
 // does it; a step that breaks a property records the violation in the
@@ -21,18 +22,19 @@
 
 namespace tlbcheck::properties {
 
-enum class BuiltinProperty : std::uint8_t { Assertion, RuntimeError, Deadlock, StaleTranslation, StaleCache };
+enum class BuiltinProperty : std::uint8_t { Assertion, RuntimeError, Deadlock, StaleTranslation, StaleCache, FreedRoot };
 
 struct Entry {
   BuiltinProperty id;
   std::string_view name;
   std::string_view meaning;
   bool can_disable;
+  bool by_default = true;  // checked unless turned off; else only on request (--property +NAME)
 };
 
 // In the order of their PropertyId: builtin i has PropertyId{i}.
 std::span<const Entry> builtin_properties();
 
-inline constexpr std::uint32_t kFirstInvariant = 5;
+inline constexpr std::uint32_t kFirstInvariant = 6;
 
 }  // namespace tlbcheck::properties

@@ -126,6 +126,10 @@ class Machine {
   // TLB and walk-cache invalidations; `tag` -1: every address space
   void invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too, std::int64_t tag = -1) const;
   void invalidate_all(checker::Word* s, int cpu, std::int64_t tag = -1) const;
+  // What a frame holds now, and the root `cpu` has loaded (-1: none).
+  FrameKind frame_kind(const checker::Word* s, std::int64_t frame) const { return FrameKind(get(s, slots_.kind[std::size_t(frame)])); }
+  std::int64_t loaded_root(const checker::Word* s, int cpu) const { return get(s, slots_.cr3[std::size_t(cpu)]); }
+
   // How many TLB entries `cpu` holds, of every address space.
   int tlb_count(const checker::Word* s, int cpu) const;
   // The tag of the loaded root: the mm whose page directory it is (0 without PCIDs).

@@ -10,6 +10,7 @@
 #include "properties/assertion.hpp"
 #include "properties/catalogue.hpp"
 #include "properties/deadlock.hpp"
+#include "properties/freed_root.hpp"
 #include "properties/invariant.hpp"
 #include "properties/runtime_error.hpp"
 #include "properties/stale_cache.hpp"
@@ -31,6 +32,11 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
   if (site_id == 0) {
     checker::Verdict v = check(after);
     if (!v.violated) return "no property is violated";
+    if (v.property.v == std::uint32_t(properties::BuiltinProperty::FreedRoot)) {
+      const int c = cpu_with_freed_root(after.data());
+      const std::int64_t root = machine_.loaded_root(after.data(), c);
+      return properties::explain_freed_root(c, root, machine::frame_state(machine_.frame_kind(after.data(), root)));
+    }
     std::uint32_t i = v.property.v - properties::kFirstInvariant;
     const InvariantInfo& inv = module_.invariants[i];
     properties::BrokenInvariant broken{std::string(inv.name), where(inv.loc.offset), "", terms_text(invariant_terms_[i], after.data())};

@@ -9,6 +9,7 @@
 
 #include "model/runtime/scratch.hpp"
 #include "properties/catalogue.hpp"
+#include "properties/freed_root.hpp"
 
 namespace tlbcheck::model {
 
@@ -115,6 +116,9 @@ void ModelSystem::run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratc
 checker::Verdict ModelSystem::check(checker::ConstStateRef s) const {
   std::int64_t site = read(program_.violation_slot, s.data());
   if (site != 0) return {true, checker::PropertyId{program_.sites[std::size_t(site)].property}};
+  if (const auto freed_root = std::size_t(properties::BuiltinProperty::FreedRoot); program_.has_machine && enabled_[freed_root]) {
+    if (cpu_with_freed_root(s.data()) >= 0) return {true, checker::PropertyId{std::uint32_t(freed_root)}};
+  }
   for (std::uint32_t i = 0; i < program_.invariant_entry.size(); ++i) {
     std::uint32_t pid = properties::kFirstInvariant + i;
     if (!enabled_[pid]) continue;
@@ -140,6 +144,15 @@ void ModelSystem::initial(checker::StateRef out) const {
 
 std::unique_ptr<checker::Scratch> ModelSystem::make_scratch() const {
   return std::make_unique<Scratch>(*this, program_.words);
+}
+
+// The first CPU whose loaded root is a freed table (freed-root), or -1.
+int ModelSystem::cpu_with_freed_root(const checker::Word* s) const {
+  for (int c = 0; c < module_.cpus; ++c) {
+    std::int64_t root = machine_.loaded_root(s, c);
+    if (root >= 0 && properties::root_was_freed(root, machine::frame_state(machine_.frame_kind(s, root)))) return c;
+  }
+  return -1;
 }
 
 }  // namespace tlbcheck::model

@@ -236,3 +236,23 @@ TEST_CASE("litmus 1's violation names the CPU, the page, the frame and the step 
   CHECK_THAT(r.output, Catch::Contains("on cpu1") && Catch::Contains("uses page V") && Catch::Contains("frame 1, which is free") &&
                            Catch::Contains("frame1.kind became free at step 6") && Catch::Contains("free_frame(old)"));
 }
+
+TEST_CASE("property selection: NAME checks only it, +NAME adds one checked on request, -NAME takes one away", "[cli]") {
+  std::string litmus = quote(source_dir() + "/examples/litmus/13_freed_root.tlb");
+  auto checked = [&](const std::string& args) {
+    RunResult r = run(quote(cli()) + " check " + litmus + " --threads 1 --format json " + args);
+    INFO(args << "\n" << r.output);
+    nlohmann::json j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+    std::vector<std::string> names;
+    for (const auto& p : j["properties"]) names.push_back(p.get<std::string>());
+    return names;
+  };
+  using List = std::vector<std::string>;
+  CHECK(checked("") == List{"assertion", "runtime-error", "deadlock", "stale-translation", "stale-cache"});
+  CHECK(checked("--property +freed-root") == List{"assertion", "runtime-error", "deadlock", "stale-translation", "stale-cache", "freed-root"});
+  CHECK(checked("--property freed-root") == List{"runtime-error", "freed-root"});  // runtime-error is always checked
+  CHECK(checked("--property -deadlock --property +freed-root") == List{"assertion", "runtime-error", "stale-translation", "stale-cache", "freed-root"});
+  RunResult unknown = run(quote(cli()) + " check " + litmus + " --property +no-such");
+  CHECK(unknown.exit == 2);
+  CHECK_THAT(unknown.output, Catch::Contains("unknown property 'no-such'"));
+}
