@@ -32,8 +32,7 @@ std::uint32_t Lowering::table_base(const std::vector<std::uint32_t>& table) {
 bool Lowering::is_access(ExprId id) const {
   const Expr& e = module_.at(id);
   if (e.kind != ExprKind::Call || e.sym != SymKind::Builtin) return false;
-  Builtin b = Builtin(e.sym_index);
-  return b == Builtin::Touch || b == Builtin::Load || b == Builtin::Store || b == Builtin::LoadWord || b == Builtin::StoreWord;
+  return builtin_info(Builtin(e.sym_index)).access();
 }
 
 std::uint32_t Lowering::add_site(SiteKind kind, std::uint32_t property, ExprId expr, std::uint32_t slot, Frame& f) {

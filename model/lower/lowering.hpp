@@ -221,7 +221,6 @@ class Lowering {
 
   void emit_builtin(ExprId id, Frame& f);
 
-  static bool hw_result(Builtin b) { return builtin_info(b).has_result(); }
 
   // An access statement (touch, load, store), or `x = load(p)`: the access
   // retries after the protocol's page-fault handler runs.
@@ -244,7 +243,6 @@ class Lowering {
 
   void collect(ExprId id, Frame& f, std::vector<std::pair<std::string, std::uint32_t>>& terms, std::set<std::string>& seen);
 
-  static bool pure_machine_read(Builtin b) { return builtin_info(b).machine() && builtin_info(b).pure(); }
 
   bool uses_quant(ExprId id) const;
 

@@ -49,7 +49,7 @@ void Lowering::collect(ExprId id, Frame& f, std::vector<std::pair<std::string, s
   bool leaf = (e.kind == ExprKind::Name && (e.sym == SymKind::Global || e.sym == SymKind::Percpu || e.sym == SymKind::Local) && !e.type.is_array()) ||
               (e.kind == ExprKind::Index && !e.type.is_array()) || (e.kind == ExprKind::Member && !e.type.is_array()) ||
               (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && Builtin(e.sym_index) == Builtin::PerCpu && !e.type.is_array()) ||
-              (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && pure_machine_read(Builtin(e.sym_index)));
+              (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && builtin_info(Builtin(e.sym_index)).machine() && builtin_info(Builtin(e.sym_index)).pure());
   if (e.kind == ExprKind::Quant) return;  // its bound variable has no value outside
   if (leaf && (!uses_quant(id) || quant_bound_)) {
     std::string text(module_.file->text().substr(e.loc.offset, 0));

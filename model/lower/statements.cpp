@@ -118,7 +118,7 @@ void Lowering::lower_stmt(StmtId id, Frame& f) {
       }
       emit_expr(s.value, f);
       Builtin b = Builtin(call.sym_index);
-      if (!builtin_is_machine(b) || hw_result(b)) emit(Op::Pop);  // discard a result, if there is one
+      if (!builtin_is_machine(b) || builtin_info(b).has_result()) emit(Op::Pop);  // discard a result, if there is one
       yield_if(shared(s.value));
       break;
     }

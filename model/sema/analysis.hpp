@@ -153,7 +153,6 @@ class Analysis {
   bool lvalue(ExprId id, Context& ctx, bool mark);
 
   // ---- expressions -------------------------------------------------------------
-  static std::optional<Builtin> builtin_of(std::string_view name) { return builtin_named(name); }
 
   Type fail_expr(Expr& e);
 

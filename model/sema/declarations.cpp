@@ -7,7 +7,7 @@ namespace tlbcheck::model::sema {
 
 void Analysis::declare(std::string_view name, Loc loc, Symbol sym) {
   if (name == "nr_cpus" || name == "this_cpu" || name == "CPU_MASK_NONE" || name == "CPU_MASK_ALL" ||
-      builtin_of(name).has_value()) {
+      builtin_named(name).has_value()) {
     error(DiagKind::Redeclared, loc, "'" + std::string(name) + "' is a built-in name and cannot be declared");
     return;
   }

@@ -372,7 +372,7 @@ Type Analysis::check_call(Expr& e, Context& ctx, Standing standing) {
     error(DiagKind::BadCall, e.loc, "'" + std::string(e.name) + "' takes " + std::to_string(n) + " argument" + (n == 1 ? "" : "s") + ", found " + std::to_string(e.args.size()));
     return false;
   };
-  if (auto b = builtin_of(e.name)) {
+  if (auto b = builtin_named(e.name)) {
     e.sym = SymKind::Builtin;
     e.sym_index = static_cast<std::uint32_t>(*b);
     const bool statement = standing == Standing::Statement;
