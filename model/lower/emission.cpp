@@ -12,7 +12,7 @@ std::uint32_t Lowering::emit(Op op, std::int32_t a, std::int32_t b, std::int32_t
   }
   if (gave_up_ && code().size() >= kMaxInstructions) return here() - 1;
   code().push_back({op, 0, a, b, c, cur_src_, cur_ctx_});
-  if (!in_snippet_) {
+  if (target_ == &out_.program.code) {  // a statement of the program, not a snippet
     stmt_start_.push_back(mark_next_ && !generated_);
     mark_next_ = false;
   }

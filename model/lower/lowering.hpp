@@ -123,8 +123,8 @@ class Lowering {
 
   // ---- emission ----------------------------------------------------------------
   std::uint32_t here() const { return static_cast<std::uint32_t>(code().size()); }
-  std::vector<Instr>& code() { return in_snippet_ ? snippet_code_ : out_.program.code; }
-  const std::vector<Instr>& code() const { return in_snippet_ ? snippet_code_ : out_.program.code; }
+  std::vector<Instr>& code() { return *target_; }
+  const std::vector<Instr>& code() const { return *target_; }
 
   std::uint32_t emit(Op op, std::int32_t a = 0, std::int32_t b = 0, std::int32_t c = 0);
 
@@ -239,9 +239,11 @@ class Lowering {
   Witness witness(ExprId id, Frame& f);
 
   // The variables a condition mentions, each with code that evaluates it.
-  std::vector<std::pair<std::string, std::uint32_t>> collect_terms(ExprId id, Frame& f);
+  // The terms a condition mentions, each with snippet code; `bound`: a forall's variable has a value
+  std::vector<std::pair<std::string, std::uint32_t>> collect_terms(ExprId id, Frame& f, bool bound = false);
+  std::uint32_t emit_snippet(ExprId id, Frame& f);
 
-  void collect(ExprId id, Frame& f, std::vector<std::pair<std::string, std::uint32_t>>& terms, std::set<std::string>& seen);
+  void collect(ExprId id, Frame& f, bool bound, std::vector<std::pair<std::string, std::uint32_t>>& terms, std::set<std::string>& seen);
 
 
   bool uses_quant(ExprId id) const;
@@ -335,11 +337,10 @@ class Lowering {
   std::uint32_t cur_ctx_ = 0;
   std::uint32_t shared_statements_ = 0;
   int atomic_ = 0;
-  bool in_snippet_ = false;
+  std::vector<Instr>* target_ = &out_.program.code;  // where code goes: the program, or the snippets
   bool mark_next_ = false;
   bool in_switch_hook_ = false;
   bool generated_ = false;
-  bool quant_bound_ = false;  // collecting terms with the bound variables fixed
   std::uint32_t atomic_first_src_ = UINT32_MAX;  // the first shared statement of the atomic block being lowered
 };
 

@@ -16,56 +16,56 @@ Witness Lowering::witness(ExprId id, Frame& f) {
   quant_values_.push_back(0);
   for (std::int64_t v = vt.lo; v <= vt.hi; ++v) {
     quant_values_.back() = v;
-    bool saved = in_snippet_;
-    in_snippet_ = true;
-    std::uint32_t entry = here();
-    emit_expr(e.args[0], f);
-    emit(Op::Return);
-    in_snippet_ = saved;
+    std::uint32_t entry = emit_snippet(e.args[0], f);
     std::string shown = std::to_string(v);
     if (vt.kind == TypeKind::Enum && e.quant_type.base == Tok::Ident) {
       for (const EnumInfo& en : analyzed_.enums) {
         if (en.name == e.quant_type.name && std::size_t(v) < en.members.size()) shown = en.members[std::size_t(v)];
       }
     }
-    w.values.push_back({shown, entry | 0x80000000u});
-    quant_bound_ = true;
-    w.terms.push_back(collect_terms(e.args[0], f));
-    quant_bound_ = false;
+    w.values.push_back({shown, entry});
+    w.terms.push_back(collect_terms(e.args[0], f, /*bound*/ true));
   }
   quant_values_.pop_back();
   return w;
 }
 
-std::vector<std::pair<std::string, std::uint32_t>> Lowering::collect_terms(ExprId id, Frame& f) {
+std::vector<std::pair<std::string, std::uint32_t>> Lowering::collect_terms(ExprId id, Frame& f, bool bound) {
   std::vector<std::pair<std::string, std::uint32_t>> terms;
   std::set<std::string> seen;
-  collect(id, f, terms, seen);
+  collect(id, f, bound, terms, seen);
   return terms;
 }
 
-void Lowering::collect(ExprId id, Frame& f, std::vector<std::pair<std::string, std::uint32_t>>& terms, std::set<std::string>& seen) {
+// Code that evaluates expression `id` and returns its value, in the
+// snippets (appended after the program): its entry, marked with the high
+// bit until append_snippets() relocates it.
+std::uint32_t Lowering::emit_snippet(ExprId id, Frame& f) {
+  std::vector<Instr>* saved = target_;
+  target_ = &snippet_code_;
+  std::uint32_t entry = here();
+  emit_expr(id, f);
+  emit(Op::Return);
+  target_ = saved;
+  return entry | 0x80000000u;
+}
+
+void Lowering::collect(ExprId id, Frame& f, bool bound, std::vector<std::pair<std::string, std::uint32_t>>& terms, std::set<std::string>& seen) {
   const Expr& e = module_.at(id);
   bool leaf = (e.kind == ExprKind::Name && (e.sym == SymKind::Global || e.sym == SymKind::Percpu || e.sym == SymKind::Local) && !e.type.is_array()) ||
               (e.kind == ExprKind::Index && !e.type.is_array()) || (e.kind == ExprKind::Member && !e.type.is_array()) ||
               (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && Builtin(e.sym_index) == Builtin::PerCpu && !e.type.is_array()) ||
               (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && builtin_info(Builtin(e.sym_index)).machine() && builtin_info(Builtin(e.sym_index)).pure());
   if (e.kind == ExprKind::Quant) return;  // its bound variable has no value outside
-  if (leaf && (!uses_quant(id) || quant_bound_)) {
+  if (leaf && (!uses_quant(id) || bound)) {
     std::string text(module_.file->text().substr(e.loc.offset, 0));
     text = source_text(id);
     if (!seen.insert(text).second) return;
     if (e.kind == ExprKind::Name && e.sym == SymKind::Local && f.locals[e.sym_index] && f.locals[e.sym_index]->is_const) return;
-    bool saved_snippet = in_snippet_;
-    in_snippet_ = true;
-    std::uint32_t entry = here();
-    emit_expr(id, f);
-    emit(Op::Return);
-    in_snippet_ = saved_snippet;
-    terms.push_back({text, entry | 0x80000000u});  // high bit: a snippet offset, relocated later
+    terms.push_back({text, emit_snippet(id, f)});
     return;
   }
-  for (ExprId a : e.args) collect(a, f, terms, seen);
+  for (ExprId a : e.args) collect(a, f, bound, terms, seen);
 }
 
 bool Lowering::uses_quant(ExprId id) const {
