@@ -106,8 +106,11 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       if (b == Builtin::PteGetAndClear) call.result = Pte::frame_or_none(raw);
       return true;
     }
-    case Builtin::AllocFrame: call.result = alloc(call.state, FrameKind::Data).value; return true;
-    case Builtin::AllocTable: call.result = alloc(call.state, FrameKind::Table).value; return true;
+    case Builtin::AllocFrame: case Builtin::AllocTable:
+      e = alloc(call.state, b == Builtin::AllocFrame ? FrameKind::Data : FrameKind::Table);
+      if (e.kind != Effect::Ok) return fail(e);
+      call.result = e.value;
+      return true;
     case Builtin::FreeFrame: case Builtin::FreeTable: {
       e = release(call.state, call.args[0], b == Builtin::FreeFrame ? FrameKind::Data : FrameKind::Table);
       return e.kind == Effect::Ok ? true : fail(e);

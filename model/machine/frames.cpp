@@ -14,7 +14,10 @@ Effect Machine::alloc(checker::Word* s, FrameKind kind) const {
     e.value = f;
     return e;
   }
-  return e;  // none free: the result is none
+  // Every frame is in use: the machine's `frames` is a bound of the model,
+  // not memory pressure the kernel could handle, so say which bound to raise.
+  return Effect::runtime_error(std::string(kind == FrameKind::Data ? "alloc_frame()" : "alloc_table()") + ": all " + std::to_string(frames_) +
+                               " frames of the machine are in use: raise its 'frames' (-D frames=" + std::to_string(frames_ + 2) + ")");
 }
 
 Effect Machine::release(checker::Word* s, std::int64_t f, FrameKind kind) const {

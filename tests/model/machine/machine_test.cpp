@@ -37,20 +37,30 @@ TEST_CASE("boot builds the page tables of every mapping", "[machine]") {
   CHECK(r.result.outcome == checker::Outcome::Holds);
 }
 
-TEST_CASE("allocation takes the lowest free frame and none when there is none", "[machine]") {
+TEST_CASE("allocation takes the lowest free frame; running out names the machine field to raise", "[machine]") {
   Run r = check(R"(
     machine { frames = 4; }
     mm M; page V; map M.V;          // frames 0 (root) and 1 (V) are taken
     process p on cpu 0 {
       let a: frame = alloc_frame();
       let b: frame = alloc_table();
-      let c: frame = alloc_frame();
-      assert(a != none && b != none && a != b && c == none);
+      assert(a != none && b != none && a != b);
       free_frame(a);
       let d: frame = alloc_frame();
       assert(d == a);
     })");
   CHECK(r.result.outcome == checker::Outcome::Holds);
+  Run full = check(R"(
+    machine { frames = 4; }
+    mm M; page V; map M.V;
+    process p on cpu 0 {
+      let a: frame = alloc_frame();
+      let b: frame = alloc_table();
+      let c: frame = alloc_frame();
+    })");
+  REQUIRE(full.result.outcome == checker::Outcome::Violated);
+  CHECK(full.property == "runtime-error");
+  CHECK_THAT(full.explanation, Catch::Contains("alloc_frame(): all 4 frames of the machine are in use: raise its 'frames' (-D frames=6)"));
 }
 
 TEST_CASE("freeing a frame twice is a runtime error", "[machine]") {
