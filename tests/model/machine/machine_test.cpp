@@ -230,3 +230,24 @@ TEST_CASE("tlb_count reads the TLB in an invariant, and its value is explained",
   )");
   CHECK(ok.result.outcome == checker::Outcome::Holds);
 }
+
+TEST_CASE("a fault inside an atomic block runs the handler within the same step", "[machine]") {
+  // the handler maps the page; the atomic block's access retries in the same
+  // step: one step from the initial state to the end, so 2 states
+  Run r = check(R"(
+    mm M; page V;
+    var done: bool;
+    on page_fault(p: page, write: bool) { let f: frame = alloc_frame(); set_pte(M, p, f, true); }
+    process p on cpu 0 { atomic { store(V, 1); done = true; } }
+  )");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+  CHECK(r.result.states == 2);
+  // outside an atomic block, taking the fault is a step of its own, then the handler's steps
+  Run split = check(R"(
+    mm M; page V;
+    var done: bool;
+    on page_fault(p: page, write: bool) { let f: frame = alloc_frame(); set_pte(M, p, f, true); }
+    process p on cpu 0 { store(V, 1); done = true; }
+  )");
+  CHECK(split.result.states > 2);
+}
