@@ -53,10 +53,14 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       call.result = page >= 0 && std::size_t(page) < page_kernel_.size() && page_kernel_[std::size_t(page)] ? 1 : 0;
       return true;
     }
-    case Builtin::TlbCount: {
+    case Builtin::TlbCount: case Builtin::TlbPresent: case Builtin::TlbFrame: case Builtin::TlbWrite: case Builtin::WalkCached: {
       std::int64_t c = call.args[0];
       if (c < 0 || c >= config_.cpus) return fail(Effect::runtime_error("cpu " + std::to_string(c) + " does not exist"));
-      call.result = tlb_count(call.state, int(c));
+      if (b == Builtin::TlbCount) call.result = tlb_count(call.state, int(c));
+      else if (b == Builtin::TlbPresent) call.result = tlb_holds(call.state, int(c), call.args[1]);
+      else if (b == Builtin::TlbFrame) call.result = Pte::frame_or_none(tlb_entry(call.state, int(c), call.args[1]));
+      else if (b == Builtin::TlbWrite) call.result = Pte::writable(tlb_entry(call.state, int(c), call.args[1]));
+      else call.result = walk_cached(call.state, int(c), call.args[1], int(call.args[2]));
       return true;
     }
     case Builtin::Cr3Of: case Builtin::CurrentOf: {

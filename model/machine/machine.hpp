@@ -132,6 +132,14 @@ class Machine {
 
   // How many TLB entries `cpu` holds, of every address space.
   int tlb_count(const checker::Word* s, int cpu) const;
+  // Whether `cpu` holds a TLB entry for `page`, of any address space.
+  bool tlb_holds(const checker::Word* s, int cpu, std::int64_t page) const;
+  // The entry for `page` that `cpu` would use now (its current address
+  // space's), or 0.
+  std::int64_t tlb_entry(const checker::Word* s, int cpu, std::int64_t page) const;
+  // Whether `cpu`'s walk cache holds the level-`level` entry covering
+  // `page` (2..levels), of any address space.
+  bool walk_cached(const checker::Word* s, int cpu, std::int64_t page, int level) const;
   // The tag of the loaded root: the mm whose page directory it is (0 without PCIDs).
   std::int64_t current_tag(const checker::Word* s, int cpu) const;
   int tags() const { return config_.pcid ? mms_ : 1; }

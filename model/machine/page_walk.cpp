@@ -55,4 +55,13 @@ Effect Machine::speculate(checker::Word* s, int cpu, std::int64_t page, bool che
   return e;
 }
 
+bool Machine::walk_cached(const checker::Word* s, int cpu, std::int64_t page, int level) const {
+  if (walk_keys_.empty() || level < 2 || level > config_.levels) return false;
+  int k = walk_key(level, page);
+  for (std::int64_t t = 0; k >= 0 && t < tags(); ++t) {
+    if (get(s, walk_slot(cpu, t, std::size_t(k))) != 0) return true;
+  }
+  return false;
+}
+
 }  // namespace tlbcheck::model::machine

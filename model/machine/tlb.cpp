@@ -105,4 +105,16 @@ int Machine::tlb_count(const checker::Word* s, int cpu) const {
   return n;
 }
 
+bool Machine::tlb_holds(const checker::Word* s, int cpu, std::int64_t page) const {
+  for (std::int64_t t = 0; t < tags(); ++t) {
+    if (Pte::present(get(s, tlb_slot(cpu, t, page)))) return true;
+  }
+  return false;
+}
+
+std::int64_t Machine::tlb_entry(const checker::Word* s, int cpu, std::int64_t page) const {
+  std::int64_t tag = current_tag(s, cpu);
+  return tag < 0 ? 0 : get(s, tlb_slot(cpu, tag, page));
+}
+
 }  // namespace tlbcheck::model::machine

@@ -271,3 +271,20 @@ TEST_CASE("hardware: tlb_count counts a CPU's entries", "[hardware]") {
   b.m.invalidate_page(b.s(), 0, 0, false);
   CHECK(b.m.tlb_count(b.s(), 0) == 1);
 }
+
+TEST_CASE("hardware: what a CPU's TLB and walk cache hold, as invariants read them", "[hardware]") {
+  Bench b(two_cpus());
+  CHECK_FALSE(b.m.tlb_holds(b.s(), 0, 0));
+  CHECK(b.m.tlb_entry(b.s(), 0, 0) == 0);
+  CHECK_FALSE(b.m.walk_cached(b.s(), 0, 0, 2));
+  b.m.access(b.s(), 0, 0, 0, 0);
+  CHECK(b.m.tlb_holds(b.s(), 0, 0));
+  CHECK(b.m.tlb_entry(b.s(), 0, 0) == b.leaf(0, 0));
+  CHECK(b.m.walk_cached(b.s(), 0, 0, 2));
+  CHECK(b.m.walk_cached(b.s(), 0, 1, 2));   // S shares the level-2 entry
+  CHECK_FALSE(b.m.walk_cached(b.s(), 0, 0, 1));  // level 1 is the TLB's, not the walk cache's
+  CHECK_FALSE(b.m.tlb_holds(b.s(), 1, 0));
+  b.m.invalidate_page(b.s(), 0, 0, false);
+  CHECK_FALSE(b.m.tlb_holds(b.s(), 0, 0));
+  CHECK(b.m.walk_cached(b.s(), 0, 0, 2));
+}
