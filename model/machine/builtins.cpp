@@ -122,7 +122,7 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
     case Builtin::Invlpg: {  // with PCIDs, INVLPG drops the current address space's entries only
       std::int64_t page = call.args[0];
       std::int64_t tag = config_.pcid ? current_tag(call.state, cpu) : -1;
-      if (!config_.pcid || tag >= 0) invalidate_page(call.state, cpu, page, config_.invlpg_drops_walk_cache, tag);
+      if (!config_.pcid || tag >= 0) invlpg(call.state, cpu, page, tag);
       return true;
     }
     case Builtin::TlbiPage: case Builtin::TlbiPageLocal: {

@@ -6,7 +6,7 @@ namespace tlbcheck::model::machine {
 
 namespace {
 
-constexpr std::array<FieldSpec, 14> kFields{{
+constexpr std::array<FieldSpec, 17> kFields{{
     {"cpus", false, 1, 32, "number of CPUs", &Config::cpus, nullptr},
     {"levels", false, 1, 4, "page-table levels (1: a single table)", &Config::levels, nullptr},
     {"entries", false, 1, 8, "entries per page-table frame", &Config::entries, nullptr},
@@ -19,6 +19,12 @@ constexpr std::array<FieldSpec, 14> kFields{{
     {"walk_cache", true, 0, 1, "CPUs cache upper-level page-table entries", nullptr, &Config::walk_cache},
     {"invlpg_drops_walk_cache", true, 0, 1, "a one-page invalidation also drops walk-cache entries (x86)", nullptr,
      &Config::invlpg_drops_walk_cache},
+    {"invlpg.walk_levels", false, 1, 4, "the walk-cache levels a one-page invalidation drops: 2 up to this one (1: none)", &Config::invlpg_walk_levels,
+     nullptr},
+    {"invlpg.any_address", true, 0, 1, "a one-page invalidation drops the walk-cache entries of every address, not only the page's (x86)", nullptr,
+     &Config::invlpg_any_address},
+    {"fault_invalidates", true, 0, 1, "a page fault drops the TLB and walk-cache entries for the faulting address (x86)", nullptr,
+     &Config::fault_invalidates},
     {"irq_nesting", false, 1, 4, "interrupt handlers active at once on one CPU", &Config::irq_nesting, nullptr},
     {"preemption", true, 0, 1, "kernel preemption at any step with preempt count 0 and interrupts on", nullptr,
      &Config::preemption},

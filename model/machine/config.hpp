@@ -22,7 +22,10 @@ struct Config {
   bool speculative = false;           // TLB and walk-cache fills at any step
   bool pcid = false;                  // entries tagged with the address space (PCID/ASID); a root load flushes nothing
   bool walk_cache = false;            // paging-structure caches
-  bool invlpg_drops_walk_cache = true;  // x86: INVLPG also drops walk-cache entries
+  bool invlpg_drops_walk_cache = true;  // x86: INVLPG also drops walk-cache entries ...
+  int invlpg_walk_levels = 4;           // ... of levels 2 up to this one (1: none) ...
+  bool invlpg_any_address = true;       // ... of the address space, whatever address they cover (x86 SDM 4.10.4.1)
+  bool fault_invalidates = true;        // x86: a page fault drops the TLB and walk-cache entries for its address
   int irq_nesting = 1;                // interrupt handlers that may be active at once on a CPU
   bool preemption = false;            // kernel preemption at any preemptible step
   int colours = 0;                    // data cache: 0 none, else a VIPT write-back cache with this many colours

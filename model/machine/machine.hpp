@@ -124,7 +124,14 @@ class Machine {
   Effect release(checker::Word* s, std::int64_t frame, FrameKind kind) const;
 
   // TLB and walk-cache invalidations; `tag` -1: every address space
-  void invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too, std::int64_t tag = -1) const;
+  // Drops `page`'s TLB entries on `cpu` and, with `walk_too`, the walk-cache
+  // entries of levels 2..walk_levels covering it (of every address with
+  // `any_address`).
+  void invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too, std::int64_t tag = -1, int walk_levels = 4,
+                       bool any_address = false) const;
+  // What the machine's one-page invalidation (x86 INVLPG) drops: the
+  // configured levels and scope (config: invlpg_*).
+  void invlpg(checker::Word* s, int cpu, std::int64_t page, std::int64_t tag) const;
   void invalidate_all(checker::Word* s, int cpu, std::int64_t tag = -1) const;
   // What a frame holds now, and the root `cpu` has loaded (-1: none).
   FrameKind frame_kind(const checker::Word* s, std::int64_t frame) const { return FrameKind(get(s, slots_.kind[std::size_t(frame)])); }

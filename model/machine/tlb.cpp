@@ -14,16 +14,22 @@ std::int64_t Machine::current_tag(const checker::Word* s, int cpu) const {
   return -1;  // a root that is no mm's page directory: nothing matches
 }
 
-void Machine::invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too, std::int64_t tag) const {
+void Machine::invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too, std::int64_t tag, int walk_levels, bool any_address) const {
   std::int64_t n = page_index_[std::size_t(page)];
   for (std::int64_t t = 0; t < tags(); ++t) {
     if (tag >= 0 && t != tag) continue;
     set(s, tlb_slot(cpu, t, page), 0);
     if (!walk_too) continue;
     for (std::size_t k = 0; k < walk_keys_.size(); ++k) {
-      if (prefix_at(n, walk_keys_[k].level) == walk_keys_[k].prefix) set(s, walk_slot(cpu, t, k), 0);
+      const WalkKey& key = walk_keys_[k];
+      if (key.level > walk_levels) continue;
+      if (any_address || prefix_at(n, key.level) == key.prefix) set(s, walk_slot(cpu, t, k), 0);
     }
   }
+}
+
+void Machine::invlpg(checker::Word* s, int cpu, std::int64_t page, std::int64_t tag) const {
+  invalidate_page(s, cpu, page, config_.invlpg_drops_walk_cache && config_.invlpg_walk_levels >= 2, tag, config_.invlpg_walk_levels, config_.invlpg_any_address);
 }
 
 void Machine::invalidate_all(checker::Word* s, int cpu, std::int64_t tag) const {
@@ -39,13 +45,20 @@ Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, s
   std::int64_t tag = current_tag(s, cpu);
   std::uint32_t entry_slot = tag < 0 ? slots_.tlb[0] : tlb_slot(cpu, tag, page);
   std::int64_t raw = tag < 0 ? 0 : get(s, entry_slot);
+  // x86 (Intel SDM 4.10.4.1): a page fault invalidates the TLB entry for the
+  // faulting page and the walk-cache entries that would be used for its
+  // address, so a retried access sees the tables as they are in memory
+  auto fault_invalidate = [&] {
+    if (config_.fault_invalidates && tag >= 0) invalidate_page(s, cpu, page, true, tag);
+  };
   if (raw == 0) {
     Effect w = walk(s, cpu, page, true, raw, check);
+    if (w.kind == Effect::Fault) fault_invalidate();
     if (w.kind != Effect::Ok) return w;
   }
   std::int64_t f = Pte::frame(raw);
   if (kind == 2 && !Pte::writable(raw)) {
-    set(s, entry_slot, 0);  // x86 drops the entry that faulted
+    fault_invalidate();
     return Effect::fault();
   }
   // the address space this access belongs to: the one whose root is loaded

@@ -27,7 +27,7 @@ struct Bench final : SlotSink {
   explicit Bench(Config config) {
     Shape shape;
     shape.config = config;
-    shape.frames = 8;
+    shape.frames = 12;
     shape.pages = {"V", "S"};
     shape.page_index = {0, 1};
     shape.mms = {"A", "B"};
@@ -287,4 +287,46 @@ TEST_CASE("hardware: what a CPU's TLB and walk cache hold, as invariants read th
   b.m.invalidate_page(b.s(), 0, 0, false);
   CHECK_FALSE(b.m.tlb_holds(b.s(), 0, 0));
   CHECK(b.m.walk_cached(b.s(), 0, 0, 2));
+}
+
+TEST_CASE("hardware: INVLPG's walk-cache scope and levels, and what a page fault drops", "[hardware]") {
+  // three levels: V (page 0) and S (page 1) share a leaf table and a level-2 table
+  Config c = two_cpus(3);
+  {
+    Bench b(c);
+    b.m.access(b.s(), 0, 0, 0, 0);
+    REQUIRE(b.m.walk_cached(b.s(), 0, 0, 2));
+    REQUIRE(b.m.walk_cached(b.s(), 0, 0, 3));
+    b.m.invlpg(b.s(), 0, 1, 0);  // S: x86 drops every walk-cache entry of the address space
+    CHECK_FALSE(b.m.walk_cached(b.s(), 0, 0, 2));
+    CHECK_FALSE(b.m.walk_cached(b.s(), 0, 0, 3));
+    CHECK(b.m.tlb_holds(b.s(), 0, 0));  // the TLB entry of another page stays
+  }
+  c.invlpg_walk_levels = 2;
+  {
+    Bench b(c);
+    b.m.access(b.s(), 0, 0, 0, 0);
+    b.m.invlpg(b.s(), 0, 0, 0);
+    CHECK_FALSE(b.m.walk_cached(b.s(), 0, 0, 2));
+    CHECK(b.m.walk_cached(b.s(), 0, 0, 3));  // level 3 is not dropped
+  }
+  c.invlpg_walk_levels = 4;
+  c.invlpg_any_address = false;
+  c.fault_invalidates = true;
+  {
+    Bench b(c);
+    b.m.access(b.s(), 0, 0, 0, 0);
+    b.m.pt_put(b.s(), 0, 1, 1, 0);  // S's leaf entry gone
+    CHECK(b.m.access(b.s(), 0, 1, 0, 0).kind == Effect::Fault);
+    CHECK_FALSE(b.m.walk_cached(b.s(), 0, 1, 2));  // the fault dropped the walk entries S's address uses
+    CHECK(b.m.tlb_holds(b.s(), 0, 0));              // but not V's TLB entry
+  }
+  c.fault_invalidates = false;
+  {
+    Bench b(c);
+    b.m.access(b.s(), 0, 0, 0, 0);
+    b.m.pt_put(b.s(), 0, 1, 1, 0);
+    CHECK(b.m.access(b.s(), 0, 1, 0, 0).kind == Effect::Fault);
+    CHECK(b.m.walk_cached(b.s(), 0, 1, 2));  // arm64 keeps them
+  }
 }
