@@ -374,10 +374,27 @@ class Parser {
         module_.decls.push_back(std::move(d));
         return;
       }
-      do {  // mm A, B;
+      do {  // mm A, B;  or  mm A = { .field = value, ... }, B;
         Decl m = d;
         m.kind = DeclKind::Mm;
         if (!name(m)) return;
+        if (accept(Tok::Assign)) {
+          if (!expect(Tok::LBrace, "'{' and the fields' initial values, as in mm A = { .asid = 1 };")) return;
+          while (ok() && !at(Tok::RBrace)) {
+            if (!expect(Tok::Dot, "'.' and a field name, as in .asid = 1")) return;
+            Param p;
+            const Token& fn = peek();
+            if (!expect(Tok::Ident, "an mm field name")) return;
+            p.name = fn.text;
+            p.loc = fn.loc;
+            if (!expect(Tok::Assign, "'=' and the field's initial value")) return;
+            p.init = expression();
+            if (!ok()) return;
+            m.params.push_back(std::move(p));
+            if (!accept(Tok::Comma)) break;
+          }
+          if (!expect(Tok::RBrace)) return;
+        }
         module_.decls.push_back(std::move(m));
       } while (accept(Tok::Comma));
       expect(Tok::Semi);

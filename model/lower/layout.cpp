@@ -117,9 +117,14 @@ void Lowering::allocate_machine() {
     const MmFieldInfo& field = analyzed_.mm_fields[fi];
     std::uint32_t base = 0;
     for (int m = 0; m < mms; ++m) {
-      std::uint32_t b = alloc_var(analyzed_.mms[std::size_t(m)].name + "." + std::string(field.name), field.type, -1);
+      const MmInfo& mm = analyzed_.mms[std::size_t(m)];
+      std::uint32_t b = alloc_var(mm.name + "." + std::string(field.name), field.type, -1);
       if (m == 0) base = b;
-      for (std::uint32_t k = 0; k < elements(field.type); ++k) initial_values_.push_back({b + k, field.init});
+      std::int64_t init = field.init;  // the mm's own value, `mm A = { .field = value }`, else the field's
+      for (const auto& [f, value] : mm.field_inits) {
+        if (f == fi) init = value;
+      }
+      for (std::uint32_t k = 0; k < elements(field.type); ++k) initial_values_.push_back({b + k, init});
     }
     p.mm_field_base.push_back(base);
     p.mm_field_stride.push_back(elements(field.type));
@@ -196,6 +201,30 @@ void Lowering::boot() {
       }
     }
     machine.set(p.initial.data(), p.hw.cr3[std::size_t(c)], cpu_root);
+  }
+  // globals that start with a read of the booted machine (`= pte_frame(M, V)`)
+  for (std::size_t i = 0; i < analyzed_.globals.size(); ++i) {
+    const GlobalInfo& g = analyzed_.globals[i];
+    if (!g.boot_init.valid()) continue;
+    const Expr& e = module_.at(g.boot_init);
+    std::vector<std::int64_t> args;
+    for (ExprId a : e.args) args.push_back(*module_.at(a).cval);
+    machine::BuiltinCall call;
+    call.state = p.initial.data();
+    call.args = args.data();
+    if (!machine.call(Builtin(e.sym_index), call)) {
+      diags_.error(DiagKind::BadMachine, module_.file, {e.loc.offset, e.loc.length}, "the initial value of '" + std::string(g.name) + "' cannot be read from the booted machine: " + call.effect.runtime);
+      continue;
+    }
+    std::uint32_t n = elements(g.type) * (g.percpu ? std::uint32_t(analyzed_.cpus) : 1u);
+    for (std::uint32_t k = 0; k < n; ++k) {
+      const ModelSlot& slot = p.slots[global_base_[i] + k];
+      if (call.result < slot.lo || call.result > slot.hi) {
+        diags_.error(DiagKind::BadRange, module_.file, {e.loc.offset, e.loc.length}, "the booted machine's value " + std::to_string(call.result) + " does not fit '" + std::string(g.name) + "'");
+        break;
+      }
+      p.access[global_base_[i] + k].set(p.initial.data(), call.result);
+    }
   }
 }
 

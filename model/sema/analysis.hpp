@@ -114,6 +114,7 @@ class Analysis {
 
   // ---- pass 2: types and initial values of globals --------------------------
   void evaluate_globals();
+  bool boot_read(ExprId id);
 
   // The CPUs a process or task runs on: `on each cpu`, `on cpu N`, or
   // `on cpus LO..HI` (every CPU of the range; none when it is empty).

@@ -30,6 +30,7 @@ struct GlobalInfo {
   bool percpu = false;
   std::int64_t init = 0;  // every element starts with this value ...
   std::vector<std::int64_t> inits;  // ... unless each has its own (`= { ... }`, flattened)
+  ExprId boot_init;  // or a machine read of the booted machine, `= pte_frame(M, V)` (evaluated after boot)
   Loc loc;
 };
 
@@ -62,6 +63,7 @@ struct ProcessInfo {
 struct MmInfo {
   std::string name;  // index 0 is init_mm, the kernel's reference tables
   Loc loc;
+  std::vector<std::pair<std::size_t, std::int64_t>> field_inits;  // (field, value) of `mm A = { .field = value }`
 };
 
 struct MmFieldInfo {

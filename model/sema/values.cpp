@@ -4,6 +4,19 @@
 
 namespace tlbcheck::model::sema {
 
+// A read of the booted machine (a pure machine built-in on constant
+// arguments, such as pte_frame(M, V) or pgd(M)): a global may start with it.
+bool Analysis::boot_read(ExprId id) {
+  const Expr& e = node(id);
+  if (e.kind != ExprKind::Call || e.sym != SymKind::Builtin) return false;
+  const BuiltinInfo& b = builtin_info(Builtin(e.sym_index));
+  if (!b.machine() || !b.pure() || b.needs_cpu()) return false;
+  for (ExprId a : e.args) {
+    if (!node(a).cval) return false;
+  }
+  return true;
+}
+
 void Analysis::evaluate_globals() {
   for (Decl& d : module().decls) {
     if (d.kind != DeclKind::Var && d.kind != DeclKind::Percpu) continue;
@@ -45,6 +58,10 @@ void Analysis::evaluate_globals() {
       scalar.dims.clear();
       Type vt = check_expr(d.value, ctx, &scalar);
       if (vt.kind == TypeKind::Error) continue;
+      if (boot_read(d.value)) {  // the booted machine's: evaluated once the boot tables exist
+        if (assignable(scalar, vt, node(d.value).loc, "'" + std::string(d.name) + "'")) g.boot_init = d.value;
+        continue;
+      }
       if (!node(d.value).cval) {
         error(DiagKind::NotConstant, node(d.value).loc, "the initial value of '" + std::string(d.name) + "' must be a constant");
         continue;
@@ -128,9 +145,42 @@ void Analysis::evaluate_machine() {
           error(DiagKind::NotConstant, node(p.init).loc, "the initial value of mm field '" + std::string(p.name) + "' must be a constant");
           continue;
         }
-        if (assignable(scalar, vt, node(p.init).loc, "mm field '" + std::string(p.name) + "'")) f.init = *node(p.init).cval;
+        if (!assignable(scalar, vt, node(p.init).loc, "mm field '" + std::string(p.name) + "'")) continue;
+        if (!in_range(scalar, *node(p.init).cval)) {
+          error(DiagKind::BadRange, node(p.init).loc, "initial value " + std::to_string(*node(p.init).cval) + " is outside '" + type_text(scalar) + "'");
+          continue;
+        }
+        f.init = *node(p.init).cval;
       }
       out_.mm_fields.push_back(f);
+    }
+  }
+  // each mm's own initial values: mm A = { .field = value, ... }
+  std::size_t next_mm = 1;  // mms[0] is init_mm
+  for (Decl& d : module().decls) {
+    if (d.kind != DeclKind::Mm || next_mm >= out_.mms.size()) continue;
+    MmInfo& info = out_.mms[next_mm++];
+    for (const Param& p : d.params) {
+      auto field = std::find_if(out_.mm_fields.begin(), out_.mm_fields.end(), [&](const MmFieldInfo& f) { return f.name == p.name; });
+      if (field == out_.mm_fields.end()) {
+        error(DiagKind::UnknownName, p.loc, "mm has no field '" + std::string(p.name) + "': declare it in mm { ... }");
+        continue;
+      }
+      Context ctx;
+      Type scalar = field->type;
+      scalar.dims.clear();
+      Type vt = check_expr(p.init, ctx, &scalar);
+      if (vt.kind == TypeKind::Error) continue;
+      if (!node(p.init).cval) {
+        error(DiagKind::NotConstant, node(p.init).loc, "the initial value of " + info.name + "." + std::string(p.name) + " must be a constant");
+        continue;
+      }
+      if (!assignable(scalar, vt, node(p.init).loc, info.name + "." + std::string(p.name))) continue;
+      if (!in_range(scalar, *node(p.init).cval)) {
+        error(DiagKind::BadRange, node(p.init).loc, "initial value " + std::to_string(*node(p.init).cval) + " is outside '" + type_text(scalar) + "'");
+        continue;
+      }
+      info.field_inits.push_back({std::size_t(field - out_.mm_fields.begin()), *node(p.init).cval});
     }
   }
   for (Decl& d : module().decls) {

@@ -251,3 +251,29 @@ TEST_CASE("a fault inside an atomic block runs the handler within the same step"
   )");
   CHECK(split.result.states > 2);
 }
+
+TEST_CASE("each mm may set its own fields' initial values, and a global may start with a read of the booted machine", "[machine]") {
+  Run r = check(R"(
+    mm { asid: int[0..3] = 0; users: int[0..2] = 1; }
+    mm A = { .asid = 2 }, B = { .asid = 3, .users = 2 };
+    page V; map A.V; map B.V;
+    var fa: frame = pte_frame(A, V);
+    var fb: frame = pte_frame(B, V);
+    var root: frame = pgd(B);
+    process p on cpu 0 {
+      assert(A.asid == 2 && B.asid == 3 && A.users == 1 && B.users == 2);
+      assert(fa != none && fa != fb && fa == pte_frame(A, V) && root == pgd(B));
+    })");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+  CHECK(r.result.states == 3);
+}
+
+TEST_CASE("per-mm initial values and boot reads are checked", "[machine]") {
+  auto diagnostics = [](const std::string& text) { return model::load_text("m.tlb", text, {}).diagnostics; };
+  CHECK_THAT(diagnostics("mm { asid: int[0..3] = 0; }\nmm A = { .asidd = 2 };\nprocess p on cpu 0 { skip; }"),
+             Catch::Contains("mm has no field 'asidd'") && Catch::Contains("[UnknownName]"));
+  CHECK_THAT(diagnostics("mm { asid: int[0..3] = 0; }\nmm A = { .asid = 9 };\nprocess p on cpu 0 { skip; }"), Catch::Contains("initial value 9 is outside 'int[0..3]'"));
+  CHECK_THAT(diagnostics("var x: int[0..1];\nmm { asid: int[0..3] = 0; }\nmm A = { .asid = x };\nprocess p on cpu 0 { skip; }"),
+             Catch::Contains("the initial value of A.asid must be a constant"));
+  CHECK_THAT(diagnostics("mm A; page V; map A.V;\nvar x: int[0..1];\nvar f: frame = read_cr3();\nprocess p on cpu 0 { skip; }"), Catch::Contains("runs on a CPU") && Catch::Contains("[BadCall]"));
+}
