@@ -6,7 +6,7 @@ namespace tlbcheck::properties {
 
 namespace {
 
-constexpr std::array<Entry, 6> kBuiltins{{
+constexpr std::array<Entry, 7> kBuiltins{{
     {BuiltinProperty::Assertion, "assertion",
      "every assert(cond) holds, no BUG_ON(cond) fires and no BUG() is reached", true},
     {BuiltinProperty::RuntimeError, "runtime-error",
@@ -24,6 +24,8 @@ constexpr std::array<Entry, 6> kBuiltins{{
      "latest value written to it",
      true},
     {BuiltinProperty::FreedRoot, "freed-root", "no CPU keeps a page table loaded as its root once that table is freed", true, false},
+    {BuiltinProperty::SwUseAfterFree, "sw-use-after-free",
+     "no software page-table walker (the kernel's lockless walkers: pt_read) reads a table frame that was freed or reused", true},
 }};
 
 }  // namespace

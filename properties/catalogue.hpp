@@ -9,6 +9,7 @@
 //   stale_translation.hpp  the uses of roots, walk caches, tables and TLB entries
 //   stale_cache.hpp        reads through a virtually indexed cache
 //   freed_root.hpp         no CPU keeps a freed page table loaded (on request)
+//   sw_use_after_free.hpp  a software page-table walker reads no freed table
 //   invariant.hpp          a protocol's own invariants, which follow the built-in ones
 // The machine (model/machine/) reports what happened where the hardware
 // does it; a step that breaks a property records the violation in the
@@ -22,7 +23,7 @@
 
 namespace tlbcheck::properties {
 
-enum class BuiltinProperty : std::uint8_t { Assertion, RuntimeError, Deadlock, StaleTranslation, StaleCache, FreedRoot };
+enum class BuiltinProperty : std::uint8_t { Assertion, RuntimeError, Deadlock, StaleTranslation, StaleCache, FreedRoot, SwUseAfterFree };
 
 struct Entry {
   BuiltinProperty id;
@@ -35,6 +36,6 @@ struct Entry {
 // In the order of their PropertyId: builtin i has PropertyId{i}.
 std::span<const Entry> builtin_properties();
 
-inline constexpr std::uint32_t kFirstInvariant = 6;
+inline constexpr std::uint32_t kFirstInvariant = 7;
 
 }  // namespace tlbcheck::properties

@@ -27,7 +27,7 @@
 
 namespace tlbcheck::model {
 
-enum class SiteKind : std::uint8_t { Assert, BugOn, Bug, Range, Index, DivZero, CpuRange, Runaway, Stale, Machine, NoFaultHandler, StaleCache };
+enum class SiteKind : std::uint8_t { Assert, BugOn, Bug, Range, Index, DivZero, CpuRange, Runaway, Stale, Machine, NoFaultHandler, StaleCache, SwUseAfterFree };
 
 // A place where a property can be violated.
 struct Site {

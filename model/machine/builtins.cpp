@@ -5,6 +5,8 @@
 // the lowering's switch code, not calls.
 #include "model/machine/machine.hpp"
 
+#include "properties/sw_use_after_free.hpp"
+
 namespace tlbcheck::model {
 
 IntRange int_result(Builtin b, const machine::Config& config, int pages, int mms) {
@@ -51,6 +53,23 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
     case Builtin::PageIsKernel: {
       std::int64_t page = call.args[0];
       call.result = page >= 0 && std::size_t(page) < page_kernel_.size() && page_kernel_[std::size_t(page)] ? 1 : 0;
+      return true;
+    }
+    case Builtin::PtRead: {  // a software walker's read of one entry of a table frame
+      std::int64_t table = call.args[0], page = call.args[1];
+      int level = int(call.args[2]);
+      if (table < 0 || table >= frames_) return fail(Effect::runtime_error("pt_read of frame none"));
+      if (!page_ok(page)) return fail(Effect::runtime_error("no such page"));
+      const FrameKind kind = frame_kind(call.state, table);
+      if (call.check_walker && properties::walker_reads_freed(frame_state(kind))) {
+        Effect uaf;
+        uaf.kind = Effect::Violation;
+        uaf.walker_use_after_free = true;
+        uaf.frame = table;
+        uaf.other = std::int64_t(kind);
+        return fail(uaf);
+      }
+      call.result = Pte::frame_or_none(get(call.state, slots_.entry[std::size_t(table * config_.entries + index_at(page_index_[std::size_t(page)], level))]));
       return true;
     }
     case Builtin::TlbCount: case Builtin::TlbPresent: case Builtin::TlbFrame: case Builtin::TlbWrite: case Builtin::WalkCached: {

@@ -25,7 +25,7 @@ enum class Builtin : std::uint8_t {
 enum class BuiltinArg : std::uint8_t { None, Mm, Page, Frame, Bool, Value, Level, CpuOrMask, Irq, Task, IpiArg };
 
 namespace builtin_flag {
-inline constexpr std::uint8_t kMachine = 1, kNeedsCpu = 2, kPure = 4, kAccess = 8;
+inline constexpr std::uint8_t kMachine = 1, kNeedsCpu = 2, kPure = 4, kAccess = 8, kReadsCache = 16, kWalksSoftware = 32;
 }
 inline constexpr std::size_t kMaxBuiltinArgs = 4;
 
@@ -40,6 +40,8 @@ struct BuiltinInfo {
   bool needs_cpu() const { return (flags & builtin_flag::kNeedsCpu) != 0; }
   bool pure() const { return (flags & builtin_flag::kPure) != 0; }
   bool access() const { return (flags & builtin_flag::kAccess) != 0; }
+  bool reads_cache() const { return (flags & builtin_flag::kReadsCache) != 0; }
+  bool walks_software() const { return (flags & builtin_flag::kWalksSoftware) != 0; }
   bool has_result() const { return result != TypeKind::Void; }
   std::uint32_t arity() const {
     std::uint32_t n = 0;

@@ -76,6 +76,10 @@ struct Effect {
   std::int64_t value = 0;  // a result (load, get-and-clear, alloc) or the offending value
   properties::StaleTranslation stale = properties::StaleTranslation::None;
   bool stale_read = false;
+  bool walker_use_after_free = false;  // a software walker read a freed table (properties/sw_use_after_free.hpp)
+  // Whether the violation is the built-in's other property's (its table row:
+  // stale-cache, sw-use-after-free) rather than runtime-error.
+  bool judged_by_other_property() const { return stale_read || walker_use_after_free; }
   std::int64_t frame = -1;  // the frame involved
   std::int64_t other = -1;  // the mms it belongs to (a mask), the mapping count, the latest value ...
   int colour = -1;          // stale-cache: the alias read
@@ -92,6 +96,7 @@ struct BuiltinCall {
   int extra = 0;                   // send_ipi: the handler's arguments
   bool mask_target = false;        // send_ipi: the target is a cpumask
   bool check_stale_cache = true;   // kernel_load, copy_page: judge the reads (stale-cache is on)
+  bool check_walker = true;        // pt_read: judge the read (sw-use-after-free is on)
   std::int64_t result = 0;         // its value, if it has one
   Effect effect;                   // on failure: what happened
   std::int64_t offending = 0;      // on failure: the value to name

@@ -15,6 +15,7 @@
 #include "properties/runtime_error.hpp"
 #include "properties/stale_cache.hpp"
 #include "properties/stale_translation.hpp"
+#include "properties/sw_use_after_free.hpp"
 
 namespace tlbcheck::model {
 
@@ -82,6 +83,7 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
       if (site.src == 0 && std::size_t(site_id) == program_.cache_site) return "stale-cache: " + properties::explain(cache_read(effect));
       return properties::explain_access(cache_read(effect), context);
     case SiteKind::NoFaultHandler: return properties::explain_no_fault_handler(page_name, context);
+    case SiteKind::SwUseAfterFree: return properties::explain_walker_read(effect.frame, machine::frame_state(machine::FrameKind(effect.other)), context);
   }
   return "violation";
 }

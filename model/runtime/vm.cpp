@@ -253,10 +253,11 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         call.extra = in.extra;
         call.mask_target = Builtin(in.a) == Builtin::SendIpi && in.c == 1;
         call.check_stale_cache = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
+        call.check_walker = enabled_[std::size_t(properties::BuiltinProperty::SwUseAfterFree)];
         if (!machine_.call(Builtin(in.a), call)) {
           w.diag_effect = std::move(call.effect);
           w.diag_value = call.offending;
-          violate(w.diag_effect.stale_read ? in.c : in.b, w.diag_value);
+          violate(w.diag_effect.judged_by_other_property() ? in.c : in.b, w.diag_value);
           return;
         }
         if (effect.pushes != 0) stack[sp++] = call.result;

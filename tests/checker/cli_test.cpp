@@ -248,10 +248,11 @@ TEST_CASE("property selection: NAME checks only it, +NAME adds one checked on re
     return names;
   };
   using List = std::vector<std::string>;
-  CHECK(checked("") == List{"assertion", "runtime-error", "deadlock", "stale-translation", "stale-cache"});
-  CHECK(checked("--property +freed-root") == List{"assertion", "runtime-error", "deadlock", "stale-translation", "stale-cache", "freed-root"});
+  CHECK(checked("") == List{"assertion", "runtime-error", "deadlock", "stale-translation", "stale-cache", "sw-use-after-free"});
+  CHECK(checked("--property +freed-root") == List{"assertion", "runtime-error", "deadlock", "stale-translation", "stale-cache", "freed-root", "sw-use-after-free"});
   CHECK(checked("--property freed-root") == List{"runtime-error", "freed-root"});  // runtime-error is always checked
-  CHECK(checked("--property -deadlock --property +freed-root") == List{"assertion", "runtime-error", "stale-translation", "stale-cache", "freed-root"});
+  CHECK(checked("--property -deadlock --property +freed-root") ==
+        List{"assertion", "runtime-error", "stale-translation", "stale-cache", "freed-root", "sw-use-after-free"});
   RunResult unknown = run(quote(cli()) + " check " + litmus + " --property +no-such");
   CHECK(unknown.exit == 2);
   CHECK_THAT(unknown.output, Catch::Contains("unknown property 'no-such'"));
