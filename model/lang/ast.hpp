@@ -25,8 +25,9 @@ struct StmtId {
 // ---- types ----------------------------------------------------------------
 
 // Mm, Frame, Page and Task are the machine's objects: small integers with a
-// `none` value one past the last (pages have no none).
-enum class TypeKind : std::uint8_t { Error, Void, Bool, Int, Enum, Cpu, Mask, Mm, Frame, Page, Task };
+// `none` value one past the last (pages have no none). Pte is a page-table
+// entry as a value (the machine's encoding, model/machine/encoding.hpp).
+enum class TypeKind : std::uint8_t { Error, Void, Bool, Int, Enum, Cpu, Mask, Mm, Frame, Page, Task, Pte };
 
 // A scalar type with optional array dimensions (outermost first).
 struct Type {
@@ -112,6 +113,8 @@ enum class DeclKind : std::uint8_t {
   Irq,       // irq NAME [fires N on cpu C] { ... }
   Task,      // task NAME: user(MM) | kernel on cpu C | on each cpu [sleeping] { ... }
   Hook,      // on page_fault(...) { ... }, on context_switch(...) { ... }
+  PteBits,   // pte_bits { NAME, ... }: software bits of page-table entries
+  SwpEntry,  // swp_entry { NAME, ... }: the types of non-present (swap) entries
 };
 
 struct Param {

@@ -79,7 +79,8 @@ class Parser {
   // reserved: they start a declaration only at the top level, so `next.mm`
   // and a variable called `page` stay possible.
   static bool machine_word(const Token& t) {
-    return t.kind == Tok::Ident && (t.text == "mm" || t.text == "page" || t.text == "map" || t.text == "irq" || t.text == "task");
+    return t.kind == Tok::Ident && (t.text == "mm" || t.text == "page" || t.text == "map" || t.text == "irq" || t.text == "task" ||
+                                    t.text == "pte_bits" || t.text == "swp_entry");
   }
   static bool starts_declaration(const Token& t) {
     switch (t.kind) {
@@ -303,7 +304,7 @@ class Parser {
         }
         [[fallthrough]];
       default:
-        fail(t, "a declaration (protocol, option, const, enum, machine, var, percpu, invariant, fn, process, mm, page, map, irq, task or on)");
+        fail(t, "a declaration (protocol, option, const, enum, machine, var, percpu, invariant, fn, process, mm, page, map, irq, task, pte_bits, swp_entry or on)");
         return;
     }
     if (ok()) module_.decls.push_back(std::move(d));
@@ -353,6 +354,15 @@ class Parser {
 
   void machine_declaration(Decl& d) {
     std::string_view w = advance().text;
+    if (w == "pte_bits" || w == "swp_entry") {  // pte_bits { protnone, numa }  swp_entry { swap, migration }
+      d.kind = w == "pte_bits" ? DeclKind::PteBits : DeclKind::SwpEntry;
+      d.name = w;
+      d.name_loc = d.loc;
+      if (!enum_members(d.members, d.member_locs)) return;
+      accept(Tok::Semi);
+      module_.decls.push_back(std::move(d));
+      return;
+    }
     if (w == "mm") {
       if (at(Tok::LBrace)) {  // the fields every mm has
         advance();

@@ -90,6 +90,7 @@ std::pair<std::int64_t, std::int64_t> Lowering::range_of(const Type& t) const {
     case TypeKind::Mm: return {-1, std::int64_t(analyzed_.mms.size()) - 1};
     case TypeKind::Frame: return {-1, std::int64_t(out_.program.frames) - 1};
     case TypeKind::Page: return {0, std::max<std::int64_t>(0, std::int64_t(analyzed_.pages.size()) - 1)};
+    case TypeKind::Pte: return {0, machine::PteFormat(analyzed_.machine, out_.program.frames).max()};
     default: return {t.lo, t.hi};
   }
 }

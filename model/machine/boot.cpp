@@ -54,10 +54,10 @@ bool Machine::boot(checker::Word* s, const std::vector<BootMap>& maps, std::stri
           error = "the machine has too few frames for the boot mappings (frames = " + std::to_string(frames_) + ")";
           return false;
         }
-        e = Pte::make(table, true);
+        e = pte_.make(table, true);
         set(s, slot, e);
       }
-      t = Pte::frame(e);
+      t = pte_.frame(e);
     }
     std::int64_t data = take(FrameKind::Data, b.mm);
     if (data < 0) {
@@ -65,7 +65,7 @@ bool Machine::boot(checker::Word* s, const std::vector<BootMap>& maps, std::stri
       return false;
     }
     set(s, slots_.maps[std::size_t(data)], 1);
-    set(s, slots_.entry[std::size_t(t * config_.entries + index_at(n, 1))], Pte::make(data, b.writable));
+    set(s, slots_.entry[std::size_t(t * config_.entries + index_at(n, 1))], pte_.make(data, leaf_flags(b.page, b.writable)));
   }
   return true;
 }

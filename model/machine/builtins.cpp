@@ -13,6 +13,9 @@ IntRange int_result(Builtin b, const machine::Config& config, int pages, int mms
   switch (b) {
     case Builtin::PreemptCount: return {0, machine::kMaxPreemptDepth};
     case Builtin::TlbCount: return {0, std::int64_t(config.pcid ? mms : 1) * pages};
+    case Builtin::PteFlags: return {0, machine::pte_flag::kAll};
+    case Builtin::SwpType: return {0, std::max<std::int64_t>(0, std::int64_t(config.swap_types.size()) - 1)};
+    case Builtin::SwpOffset: return {0, config.swap_offsets - 1};
     default: return {0, config.values - 1};  // a word's value
   }
 }
@@ -41,13 +44,13 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
     case Builtin::WriteCr3: {
       set(call.state, slots_.cr3[std::size_t(cpu)], call.args[0]);
       // without PCIDs a root load flushes the TLB and walk caches; with them, nothing
-      if (!config_.pcid) invalidate_all(call.state, cpu);
+      if (!config_.pcid) invalidate_all(call.state, cpu, -1, true);  // global entries stay
       return true;
     }
     case Builtin::TlbFlushAsid: {
       std::int64_t mm = call.args[0];
       if (mm < 0) return fail(Effect::runtime_error("tlb_flush_asid(none)"));
-      invalidate_all(call.state, cpu, config_.pcid ? mm : -1);
+      invalidate_all(call.state, cpu, config_.pcid ? mm : -1, true);
       return true;
     }
     case Builtin::PageIsKernel: {
@@ -69,16 +72,17 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
         uaf.other = std::int64_t(kind);
         return fail(uaf);
       }
-      call.result = Pte::frame_or_none(get(call.state, slots_.entry[std::size_t(table * config_.entries + index_at(page_index_[std::size_t(page)], level))]));
+      call.result = pte_.frame_or_none(get(call.state, slots_.entry[std::size_t(table * config_.entries + index_at(page_index_[std::size_t(page)], level))]));
       return true;
     }
-    case Builtin::TlbCount: case Builtin::TlbPresent: case Builtin::TlbFrame: case Builtin::TlbWrite: case Builtin::WalkCached: {
+    case Builtin::TlbCount: case Builtin::TlbPresent: case Builtin::TlbFrame: case Builtin::TlbWrite: case Builtin::WalkCached: case Builtin::TlbPte: {
       std::int64_t c = call.args[0];
       if (c < 0 || c >= config_.cpus) return fail(Effect::runtime_error("cpu " + std::to_string(c) + " does not exist"));
       if (b == Builtin::TlbCount) call.result = tlb_count(call.state, int(c));
       else if (b == Builtin::TlbPresent) call.result = tlb_holds(call.state, int(c), call.args[1]);
-      else if (b == Builtin::TlbFrame) call.result = Pte::frame_or_none(tlb_entry(call.state, int(c), call.args[1]));
-      else if (b == Builtin::TlbWrite) call.result = Pte::writable(tlb_entry(call.state, int(c), call.args[1]));
+      else if (b == Builtin::TlbFrame) call.result = pte_.frame_or_none(tlb_entry(call.state, int(c), call.args[1]));
+      else if (b == Builtin::TlbWrite) call.result = pte_.writable(tlb_entry(call.state, int(c), call.args[1]));
+      else if (b == Builtin::TlbPte) call.result = tlb_entry(call.state, int(c), call.args[1]);
       else call.result = walk_cached(call.state, int(c), call.args[1], int(call.args[2]));
       return true;
     }
@@ -95,23 +99,57 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       e = pt_get(call.state, mm, page, level);
       if (e.kind != Effect::Ok) return fail(e);
       std::int64_t raw = e.value;
-      if (b == Builtin::PtePresent || b == Builtin::PtPresent) call.result = Pte::present(raw);
-      else if (b == Builtin::PteWrite) call.result = Pte::writable(raw);
-      else call.result = Pte::frame_or_none(raw);
+      if (b == Builtin::PtePresent || b == Builtin::PtPresent) call.result = pte_.present(raw);
+      else if (b == Builtin::PteWrite) call.result = pte_.writable(raw);
+      else call.result = pte_.frame_or_none(raw);
+      return true;
+    }
+    case Builtin::PtepGet: {
+      if (!page_ok(call.args[1])) return fail(Effect::runtime_error("no such page"));
+      e = pt_get(call.state, call.args[0], call.args[1], 1);
+      if (e.kind != Effect::Ok) return fail(e);
+      call.result = e.value;
       return true;
     }
     case Builtin::SetPte: {
       std::int64_t mm = call.args[0], page = call.args[1], f = call.args[2];
       bool writable = call.args[3] != 0;
-      e = pt_put(call.state, mm, page, 1, f < 0 ? -1 : Pte::make(f, writable));
       if (f < 0) return fail(Effect::runtime_error("set_pte to frame none: use pte_clear"));
+      e = pt_put(call.state, mm, page, 1, pte_.make(f, leaf_flags(page, writable)));
       return e.kind == Effect::Ok ? true : fail(e);
+    }
+    case Builtin::SetPteAt: {
+      if (!page_ok(call.args[1])) return fail(Effect::runtime_error("no such page"));
+      e = pt_put(call.state, call.args[0], call.args[1], 1, call.args[2]);
+      return e.kind == Effect::Ok ? true : fail(e);
+    }
+    case Builtin::PtepGetAndClear: case Builtin::PtepTestAndClearYoung: case Builtin::PtepTestAndClearDirty: case Builtin::PtepSetWrprotect: {
+      // atomic read-modify-writes of one leaf entry, as the kernel's
+      // helpers do them (a locked instruction: the hardware cannot set a
+      // bit in between)
+      std::int64_t mm = call.args[0], page = call.args[1];
+      if (!page_ok(page)) return fail(Effect::runtime_error("no such page"));
+      std::int64_t bit = b == Builtin::PtepTestAndClearYoung ? pte_flag::kAccessed : b == Builtin::PtepTestAndClearDirty ? pte_flag::kDirty : 0;
+      if (bit != 0 && !pte_.carries(bit)) return fail(Effect::runtime_error(pte_.uncleared(bit)));
+      e = pt_get(call.state, mm, page, 1);
+      if (e.kind != Effect::Ok) return fail(e);
+      const std::int64_t raw = e.value;
+      std::int64_t next = raw;
+      if (b == Builtin::PtepGetAndClear) next = 0;
+      else if (b == Builtin::PtepSetWrprotect) next = pte_.read_only(raw);
+      else next = pte_.holds_frame(raw) ? pte_.with_flags(raw, pte_.flags(raw) & ~bit) : raw;
+      if (next != raw) {
+        e = pt_put(call.state, mm, page, 1, next);
+        if (e.kind != Effect::Ok) return fail(e);
+      }
+      call.result = b == Builtin::PtepGetAndClear ? raw : (pte_.holds_frame(raw) && pte_.has(raw, bit) ? 1 : 0);
+      return true;
     }
     case Builtin::PtSet: {
       std::int64_t mm = call.args[0], page = call.args[1], f = call.args[3];
       int level = int(call.args[2]);
       if (f < 0) return fail(Effect::runtime_error("pt_set to frame none: use pt_clear"));
-      e = pt_put(call.state, mm, page, level, Pte::make(f, true));
+      e = pt_put(call.state, mm, page, level, pte_.make(f, true));
       return e.kind == Effect::Ok ? true : fail(e);
     }
     case Builtin::PteClear: case Builtin::PteGetAndClear: case Builtin::PteWrprotect: case Builtin::PtClear: {
@@ -121,12 +159,12 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       e = pt_get(call.state, mm, page, level);
       if (e.kind != Effect::Ok) return fail(e);
       std::int64_t raw = e.value;
-      std::int64_t next = b == Builtin::PteWrprotect ? Pte::read_only(raw) : 0;
+      std::int64_t next = b == Builtin::PteWrprotect ? pte_.read_only(raw) : 0;
       if (raw != 0) {
         e = pt_put(call.state, mm, page, level, next);
         if (e.kind != Effect::Ok) return fail(e);
       }
-      if (b == Builtin::PteGetAndClear) call.result = Pte::frame_or_none(raw);
+      if (b == Builtin::PteGetAndClear) call.result = pte_.frame_or_none(raw);
       return true;
     }
     case Builtin::AllocFrame: case Builtin::AllocTable:
@@ -243,13 +281,75 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
         if (only >= 0 && page != only) continue;
         e = pt_get(call.state, mm, page, 1);
         if (e.kind != Effect::Ok) return fail(e);
-        if (Pte::present(e.value)) cache_flush(call.state, colour_of(page), Pte::frame(e.value));
+        if (pte_.holds_frame(e.value)) cache_flush(call.state, colour_of(page), pte_.frame(e.value));
       }
       return true;
     }
     default:
+      if (builtin_info(b).value()) return pte_value(b, call);
       return fail(Effect::runtime_error("not a machine built-in"));
   }
+}
+
+bool Machine::pte_value(Builtin b, BuiltinCall& call) const {
+  using namespace pte_flag;
+  auto fail = [&](std::string why) {
+    call.effect = Effect::runtime_error(std::string(builtin_info(b).name) + ": " + why);
+    call.offending = 0;
+    return false;
+  };
+  const std::int64_t x = call.args[0];
+  if (b == Builtin::PfnPte) {  // pfn_pte(frame, flags)
+    if (x < 0 || x >= frames_) return fail("frame none");
+    if (std::string why = pte_.unrepresentable(call.args[1], true); !why.empty()) return fail(why);
+    call.result = pte_.make(x, call.args[1]);
+    return true;
+  }
+  if (b == Builtin::SwpEntryToPte) {  // swp_entry_to_pte(type, offset)
+    if (pte_.swap_types() == 0) return fail("no swap entries: declare swp_entry { ... }");
+    if (x < 0 || x >= pte_.swap_types()) return fail("swap type " + std::to_string(x) + " is outside 0.." + std::to_string(pte_.swap_types() - 1));
+    if (call.args[1] < 0 || call.args[1] >= pte_.swap_offsets())
+      return fail("offset " + std::to_string(call.args[1]) + " is outside 0.." + std::to_string(pte_.swap_offsets() - 1) + " (machine field swap.offsets)");
+    call.result = pte_.make_swap(x, call.args[1], 0);
+    return true;
+  }
+  if (x != 0 && !pte_.holds_frame(x) && !pte_.is_swap(x)) return fail("not a page-table entry");
+  // (a bit the entries do not carry reads as its implied value)
+  const std::int64_t flags = pte_.flags(x);
+  const std::int64_t bit = b == Builtin::PteYoung ? kAccessed : kDirty;
+  switch (b) {
+    case Builtin::PteNone: call.result = x == 0; return true;
+    case Builtin::PtePresentOf: call.result = pte_.present(x); return true;
+    case Builtin::PteWriteOf: call.result = pte_.writable(x); return true;
+    case Builtin::PteYoung: case Builtin::PteDirty: call.result = (flags & bit) != 0; return true;
+    case Builtin::PtePfn: call.result = pte_.frame_or_none(x); return true;
+    case Builtin::PteFlags: call.result = flags; return true;
+    case Builtin::IsSwapPte: call.result = pte_.is_swap(x); return true;
+    case Builtin::SwpType: case Builtin::SwpOffset:
+      if (!pte_.is_swap(x)) return fail("not a swap entry");
+      call.result = b == Builtin::SwpType ? pte_.swap_type(x) : pte_.swap_offset(x);
+      return true;
+    default: break;
+  }
+  // the makers: a new value from an old one
+  std::int64_t set = 0, clear = 0;
+  switch (b) {
+    case Builtin::PteMkyoung: set = kAccessed; break;
+    case Builtin::PteMkold: clear = kAccessed; break;
+    case Builtin::PteMkdirty: set = kDirty; break;
+    case Builtin::PteMkclean: clear = kDirty; break;
+    case Builtin::PteMkwrite: set = kRw; break;
+    case Builtin::PteWrprotectOf: clear = kRw; break;
+    case Builtin::PteSetFlags: set = call.args[1]; break;
+    case Builtin::PteClearFlags: clear = call.args[1]; break;
+    default: return fail("not a pte helper");
+  }
+  if (x == 0) return fail("an empty entry (pte_none) has no bits to change");
+  if (std::string why = pte_.uncleared(clear); !why.empty()) return fail(why);
+  const std::int64_t next = (flags | set) & ~clear;
+  if (std::string why = pte_.unrepresentable(next, pte_.holds_frame(x)); !why.empty()) return fail(why);
+  call.result = pte_.with_flags(x, next);
+  return true;
 }
 
 }  // namespace tlbcheck::model::machine

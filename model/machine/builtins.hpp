@@ -22,10 +22,10 @@ enum class Builtin : std::uint8_t {
 // The kinds of argument the checks accept (model/sema/sema.cpp says what each
 // admits); None pads a signature, and IpiArg stands for one of send_ipi's
 // handler arguments (typed like the handler's parameter).
-enum class BuiltinArg : std::uint8_t { None, Mm, Page, Frame, Bool, Value, Level, CpuOrMask, Irq, Task, IpiArg };
+enum class BuiltinArg : std::uint8_t { None, Mm, Page, Frame, Bool, Value, Level, CpuOrMask, Irq, Task, IpiArg, Pte };
 
 namespace builtin_flag {
-inline constexpr std::uint8_t kMachine = 1, kNeedsCpu = 2, kPure = 4, kAccess = 8, kReadsCache = 16, kWalksSoftware = 32;
+inline constexpr std::uint8_t kMachine = 1, kNeedsCpu = 2, kPure = 4, kAccess = 8, kReadsCache = 16, kWalksSoftware = 32, kValue = 64;
 }
 inline constexpr std::size_t kMaxBuiltinArgs = 4;
 
@@ -42,6 +42,7 @@ struct BuiltinInfo {
   bool access() const { return (flags & builtin_flag::kAccess) != 0; }
   bool reads_cache() const { return (flags & builtin_flag::kReadsCache) != 0; }
   bool walks_software() const { return (flags & builtin_flag::kWalksSoftware) != 0; }
+  bool value() const { return (flags & builtin_flag::kValue) != 0; }
   bool has_result() const { return result != TypeKind::Void; }
   std::uint32_t arity() const {
     std::uint32_t n = 0;
@@ -62,17 +63,21 @@ inline constexpr BuiltinInfo kTable[] = {
 
 inline const BuiltinInfo& builtin_info(Builtin b) { return builtin_detail::kTable[std::size_t(b)]; }
 
-// The built-in called `name`, if there is one.
-inline std::optional<Builtin> builtin_named(std::string_view name) {
+// The built-in called `name`, if there is one; with `arity`, the one of
+// that name taking that many arguments if there is one (else the first).
+inline std::optional<Builtin> builtin_named(std::string_view name, std::optional<std::size_t> arity = std::nullopt) {
+  std::optional<Builtin> first;
   for (const BuiltinInfo& info : builtin_detail::kTable) {
-    if (info.name == name) return info.id;
+    if (info.name != name) continue;
+    if (!first) first = info.id;
+    if (arity && info.arity() == *arity) return info.id;
   }
-  return std::nullopt;
+  return first;
 }
 
 // Whether a built-in touches the machine's shared state: a statement that
 // uses one is a step of its own.
-inline bool builtin_is_machine(Builtin b) { return builtin_info(b).machine(); }
+inline bool builtin_is_machine(Builtin b) { return builtin_info(b).machine() && !builtin_info(b).value(); }
 
 // The values a built-in with an Int result can return on a machine of
 // this configuration, with `pages` pages and `mms` address spaces

@@ -6,7 +6,7 @@ namespace tlbcheck::model::machine {
 
 namespace {
 
-constexpr std::array<FieldSpec, 17> kFields{{
+constexpr std::array<FieldSpec, 22> kFields{{
     {"cpus", false, 1, 32, "number of CPUs", &Config::cpus, nullptr},
     {"levels", false, 1, 4, "page-table levels (1: a single table)", &Config::levels, nullptr},
     {"entries", false, 1, 8, "entries per page-table frame", &Config::entries, nullptr},
@@ -25,6 +25,15 @@ constexpr std::array<FieldSpec, 17> kFields{{
      &Config::invlpg_any_address},
     {"fault_invalidates", true, 0, 1, "a page fault drops the TLB and walk-cache entries for the faulting address (x86)", nullptr,
      &Config::fault_invalidates},
+    {"pte.accessed_dirty", true, 0, 1, "entries carry accessed (young) and dirty bits", nullptr, &Config::pte_accessed_dirty},
+    {"pte.hw_update", true, 0, 1,
+     "the hardware sets the accessed bit on a fill and the dirty bit on a first write (x86; arm64 with FEAT_HAFDBS); false: it faults instead",
+     nullptr, &Config::pte_hw_update},
+    {"pte.user", true, 0, 1, "entries carry the user bit: a user task's access to a user page through an entry without it faults", nullptr,
+     &Config::pte_user},
+    {"pte.global", true, 0, 1, "entries carry the global bit: global TLB entries survive root loads and PCID flushes and match every PCID", nullptr,
+     &Config::pte_global},
+    {"swap.offsets", false, 1, 8, "offsets a swap entry holds (swp_entry { ... }): 0 .. swap.offsets-1", &Config::swap_offsets, nullptr},
     {"irq_nesting", false, 1, 4, "interrupt handlers active at once on one CPU", &Config::irq_nesting, nullptr},
     {"preemption", true, 0, 1, "kernel preemption at any step with preempt count 0 and interrupts on", nullptr,
      &Config::preemption},

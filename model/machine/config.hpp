@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace tlbcheck::model::machine {
 
@@ -30,6 +32,15 @@ struct Config {
   bool preemption = false;            // kernel preemption at any preemptible step
   int colours = 0;                    // data cache: 0 none, else a VIPT write-back cache with this many colours
   int kernel_colour = -1;             // the colour of kernel mappings (-1: the last colour)
+  // entry attributes (encoding.hpp: PteFormat)
+  bool pte_accessed_dirty = false;    // entries carry accessed (young) and dirty bits ...
+  bool pte_hw_update = true;          // ... which the hardware sets (x86, arm64 with FEAT_HAFDBS); else it faults
+  bool pte_user = false;              // entries carry the user bit: a user task's access through one without it faults
+  bool pte_global = false;            // entries carry the global bit: global TLB entries survive root loads and match every PCID
+  int swap_offsets = 4;               // offsets a swap entry holds: 0 .. swap_offsets-1
+  // from the protocol's declarations, not fields
+  std::vector<std::string> pte_soft_bits;  // pte_bits { ... }
+  std::vector<std::string> swap_types;     // swp_entry { ... }
 };
 
 struct FieldSpec {

@@ -35,6 +35,7 @@ std::vector<WalkKey> walk_keys(const Config& config, const std::vector<std::int6
 void lay_out_processors_and_memory(const Shape& shape, SlotSink& sink, Slots& slots) {
   const Config& mc = shape.config;
   const std::int64_t K = shape.frames;
+  const PteFormat pte(mc, K);
   const int irqs = int(shape.irqs.size());
   for (int c = 0; c < mc.cpus; ++c) {
     const std::string cpu = "cpu" + std::to_string(c) + ".";
@@ -45,7 +46,7 @@ void lay_out_processors_and_memory(const Shape& shape, SlotSink& sink, Slots& sl
                                           irqs > 0 ? ModelSlot::Format::IrqSet : ModelSlot::Format::Plain}));
     for (int tag = 0; tag < tags(shape); ++tag) {
       for (const std::string& page : shape.pages) {
-        slots.tlb.push_back(sink.add({cpu + "tlb[" + tagged(shape, tag, page) + "]", "tlb entry", c, 0, Pte::max(K), TypeKind::Int, ModelSlot::Format::Entry, true}));
+        slots.tlb.push_back(sink.add({cpu + "tlb[" + tagged(shape, tag, page) + "]", "tlb entry", c, 0, pte.max_cached(), TypeKind::Int, ModelSlot::Format::Entry, true}));
       }
     }
   }
@@ -69,7 +70,7 @@ void lay_out_processors_and_memory(const Shape& shape, SlotSink& sink, Slots& sl
       slots.value.push_back(sink.add({frame + "value" + (mc.words > 1 ? "[" + std::to_string(w) + "]" : ""), range(0, mc.values - 1), -1, 0, mc.values - 1}));
     }
     for (int i = 0; i < mc.entries; ++i) {
-      slots.entry.push_back(sink.add({frame + "entry[" + std::to_string(i) + "]", "pt entry", -1, 0, Pte::max(K), TypeKind::Int, ModelSlot::Format::Entry}));
+      slots.entry.push_back(sink.add({frame + "entry[" + std::to_string(i) + "]", "pt entry", -1, 0, pte.max(), TypeKind::Int, ModelSlot::Format::Entry}));
     }
   }
   for (const std::string& mm : shape.mms) slots.pgd.push_back(sink.add({mm + ".pgd", "frame", -1, -1, K - 1, TypeKind::Frame}));

@@ -17,10 +17,16 @@ Machine::Machine(const Config& config, int mms, std::vector<std::int64_t> page_i
       layout_(layout),
       access_(access) {
   frames_ = int(slots_.kind.size());
+  pte_ = PteFormat(config_, frames_);
   if (config_.words < 1) config_.words = 1;
   walk_keys_ = machine::walk_keys(config_, page_index_);
   int devices = 0;
   for (bool device : irq_device) fires_index_.push_back(device ? devices++ : -1);
+}
+
+std::int64_t Machine::leaf_flags(std::int64_t page, bool writable) const {
+  bool kernel = page >= 0 && std::size_t(page) < page_kernel_.size() && page_kernel_[std::size_t(page)];
+  return pte_flag::kPresent | (writable ? pte_flag::kRw : 0) | pte_flag::kAccessed | (kernel ? pte_flag::kGlobal : pte_flag::kUser);
 }
 
 std::int64_t Machine::get(const checker::Word* s, std::uint32_t slot) const { return (*access_)[slot].get(s); }

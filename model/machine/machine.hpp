@@ -112,8 +112,15 @@ class Machine {
   // Runs a machine built-in (builtins.def); false on a runtime error or a
   // stale read (call.effect says which).
   bool call(Builtin builtin, BuiltinCall& call) const;
+  // The value built-ins (kValue): a pte value's bits.
+  bool pte_value(Builtin builtin, BuiltinCall& call) const;
 
   const Config& config() const { return config_; }
+  const PteFormat& pte() const { return pte_; }  // how entries are stored
+  // The flags a new leaf entry for `page` gets (set_pte, boot): present,
+  // writable as asked, accessed, and user for a user page, global for a
+  // `kernel` one (x86's PAGE_SHARED and __PAGE_KERNEL).
+  std::int64_t leaf_flags(std::int64_t page, bool writable) const;
   const Slots& slots() const { return slots_; }
   int frames() const { return frames_; }
   int pages() const { return int(page_index_.size()); }
@@ -137,7 +144,10 @@ class Machine {
   // What the machine's one-page invalidation (x86 INVLPG) drops: the
   // configured levels and scope (config: invlpg_*).
   void invlpg(checker::Word* s, int cpu, std::int64_t page, std::int64_t tag) const;
-  void invalidate_all(checker::Word* s, int cpu, std::int64_t tag = -1) const;
+  // Drops every TLB and walk-cache entry of `cpu` (of `tag`); with
+  // `keep_global`, the TLB entries whose global bit is set stay (a root
+  // load, a flush of one PCID).
+  void invalidate_all(checker::Word* s, int cpu, std::int64_t tag = -1, bool keep_global = false) const;
   // What a frame holds now, and the root `cpu` has loaded (-1: none).
   FrameKind frame_kind(const checker::Word* s, std::int64_t frame) const { return FrameKind(get(s, slots_.kind[std::size_t(frame)])); }
   std::int64_t loaded_root(const checker::Word* s, int cpu) const { return get(s, slots_.cr3[std::size_t(cpu)]); }
@@ -226,7 +236,10 @@ class Machine {
   // the table frame whose entry at `level` maps `page` in `mm`: -1 when a
   // table above is missing
   std::int64_t table_at(const checker::Word* s, std::int64_t mm, std::int64_t page, int level, Effect& e) const;
-  Effect walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb, std::int64_t& raw, bool check) const;
+  // `store`: the walk is for a store (x86 sets the dirty bit with the accessed one)
+  Effect walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb, std::int64_t& raw, bool check, bool store = false) const;
+  // The TLB entry `cpu` uses for `page` under `tag`: its own, else a global one of another tag.
+  std::int64_t tlb_lookup(const checker::Word* s, int cpu, std::int64_t tag, std::int64_t page) const;
   int walk_key(int level, std::int64_t page) const;
   std::uint32_t tlb_slot(int cpu, std::int64_t tag, std::int64_t page) const {
     return slots_.tlb[std::size_t((cpu * tags() + tag) * pages() + page)];
@@ -236,6 +249,7 @@ class Machine {
   }
 
   Config config_;
+  PteFormat pte_;
   int mms_ = 0, frames_ = 0, irqs_ = 0;
   std::vector<int> fires_index_;  // per irq: its device counter in slots_.fires_left, or -1 (an IPI)
   std::vector<std::int64_t> page_index_;  // page id -> virtual page number

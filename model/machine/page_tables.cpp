@@ -21,7 +21,7 @@ std::int64_t Machine::table_at(const checker::Word* s, std::int64_t mm, std::int
     }
     if (l == level) return t;
     std::int64_t raw = get(s, slots_.entry[std::size_t(t * config_.entries + index_at(n, l))]);
-    t = raw == 0 ? -1 : Pte::frame(raw);
+    t = pte_.present(raw) ? pte_.frame(raw) : -1;
   }
 }
 
@@ -40,8 +40,10 @@ Effect Machine::pt_put(checker::Word* s, std::int64_t mm, std::int64_t page, int
   if (t < 0) return Effect::runtime_error("no page table at level " + std::to_string(level) + " for this page: set the entry at level " + std::to_string(level + 1) + " first");
   std::uint32_t slot = slots_.entry[std::size_t(t * config_.entries + index_at(page_index_[std::size_t(page)], level))];
   std::int64_t old = get(s, slot);
-  if (raw != 0) {
-    std::int64_t f = Pte::frame(raw);
+  if (raw != 0 && !pte_.holds_frame(raw) && !pte_.is_swap(raw)) return Effect::runtime_error("not a page-table entry: " + std::to_string(raw));
+  if (pte_.is_swap(raw) && level != 1) return Effect::runtime_error("a swap entry belongs in a leaf (level 1), not at level " + std::to_string(level));
+  if (pte_.holds_frame(raw)) {
+    std::int64_t f = pte_.frame(raw);
     if (f < 0 || f >= frames_) return Effect::runtime_error("an entry must point to a frame, not none");
     FrameKind want = level == 1 ? FrameKind::Data : FrameKind::Table;
     FrameKind have = FrameKind(get(s, slots_.kind[std::size_t(f)]));
@@ -51,12 +53,12 @@ Effect Machine::pt_put(checker::Word* s, std::int64_t mm, std::int64_t page, int
     }
   }
   if (level == 1) {
-    if (old != 0) {
-      std::uint32_t maps = slots_.maps[std::size_t(Pte::frame(old))];
+    if (pte_.holds_frame(old)) {
+      std::uint32_t maps = slots_.maps[std::size_t(pte_.frame(old))];
       set(s, maps, std::max<std::int64_t>(0, get(s, maps) - 1));
     }
-    if (raw != 0) {
-      std::int64_t f = Pte::frame(raw);
+    if (pte_.holds_frame(raw)) {
+      std::int64_t f = pte_.frame(raw);
       std::uint32_t maps = slots_.maps[std::size_t(f)];
       std::int64_t n = get(s, maps);
       if (n >= (*layout_)[maps].hi) return Effect::runtime_error("frame " + std::to_string(f) + " would be mapped more than " + std::to_string(n) + " times");

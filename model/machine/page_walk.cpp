@@ -5,7 +5,7 @@
 
 namespace tlbcheck::model::machine {
 
-Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb, std::int64_t& raw, bool check) const {
+Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb, std::int64_t& raw, bool check, bool store) const {
   const Effect fault = Effect::fault();
   std::int64_t root = get(s, slots_.cr3[std::size_t(cpu)]);
   // stale-translation judges the root and every table frame the walk uses
@@ -34,14 +34,31 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
     if (check) {
       if (auto why = properties::judge_table(kind_of(t)); why != properties::StaleTranslation::None) return Effect::stale_translation(why, t);
     }
-    std::int64_t e = get(s, slots_.entry[std::size_t(t * config_.entries + index_at(n, level))]);
-    if (e == 0) return fault;  // (a freed frame reads as all entries absent)
+    const std::uint32_t entry_slot = slots_.entry[std::size_t(t * config_.entries + index_at(n, level))];
+    std::int64_t e = get(s, entry_slot);
+    // (a freed frame reads as all entries empty; a swap entry, or one
+    // whose present bit is clear, is ignored by the hardware)
+    if (!pte_.present(e)) return fault;
     if (level == 1) {
-      raw = e;
-      if (fill_tlb) set(s, tlb_slot(cpu, tag, page), e);
+      if (pte_.carries(pte_flag::kAccessed)) {
+        // the accessed bit: set by the walk (x86, and a store through a
+        // writable entry sets dirty with it), or an access-flag fault
+        // (arm64 without hardware management: nothing is cached)
+        std::int64_t want = pte_flag::kAccessed | (store && pte_.writable(e) ? pte_flag::kDirty : 0);
+        if ((pte_.flags(e) & want) != want) {
+          if (!config_.pte_hw_update) {
+            if (!pte_.has(e, pte_flag::kAccessed)) return fault;
+          } else {
+            e = pte_.with_flags(e, pte_.flags(e) | want);
+            set(s, entry_slot, e);
+          }
+        }
+      }
+      raw = pte_.cached(e);
+      if (fill_tlb) set(s, tlb_slot(cpu, tag, page), raw);
       return {};
     }
-    std::int64_t next = Pte::frame(e);
+    std::int64_t next = pte_.frame(e);
     if (!walk_keys_.empty()) set(s, walk_slot(cpu, tag, std::size_t(walk_key(level, page))), WalkEntry::make(next));
     t = next;
   }

@@ -17,7 +17,12 @@ std::int64_t Machine::current_tag(const checker::Word* s, int cpu) const {
 void Machine::invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too, std::int64_t tag, int walk_levels, bool any_address) const {
   std::int64_t n = page_index_[std::size_t(page)];
   for (std::int64_t t = 0; t < tags(); ++t) {
-    if (tag >= 0 && t != tag) continue;
+    if (tag >= 0 && t != tag) {
+      // a global entry belongs to every address space: dropped wherever it is
+      std::uint32_t slot = tlb_slot(cpu, t, page);
+      if (pte_.carries(pte_flag::kGlobal) && pte_.has(get(s, slot), pte_flag::kGlobal)) set(s, slot, 0);
+      continue;
+    }
     set(s, tlb_slot(cpu, t, page), 0);
     if (!walk_too) continue;
     for (std::size_t k = 0; k < walk_keys_.size(); ++k) {
@@ -32,35 +37,60 @@ void Machine::invlpg(checker::Word* s, int cpu, std::int64_t page, std::int64_t 
   invalidate_page(s, cpu, page, config_.invlpg_drops_walk_cache && config_.invlpg_walk_levels >= 2, tag, config_.invlpg_walk_levels, config_.invlpg_any_address);
 }
 
-void Machine::invalidate_all(checker::Word* s, int cpu, std::int64_t tag) const {
+void Machine::invalidate_all(checker::Word* s, int cpu, std::int64_t tag, bool keep_global) const {
+  keep_global = keep_global && pte_.carries(pte_flag::kGlobal);
   for (std::int64_t t = 0; t < tags(); ++t) {
     if (tag >= 0 && t != tag) continue;
-    for (int p = 0; p < pages(); ++p) set(s, tlb_slot(cpu, t, p), 0);
+    for (int p = 0; p < pages(); ++p) {
+      std::uint32_t slot = tlb_slot(cpu, t, p);
+      if (!keep_global || !pte_.has(get(s, slot), pte_flag::kGlobal)) set(s, slot, 0);
+    }
     for (std::size_t k = 0; k < walk_keys_.size(); ++k) set(s, walk_slot(cpu, t, k), 0);
   }
+}
+
+std::int64_t Machine::tlb_lookup(const checker::Word* s, int cpu, std::int64_t tag, std::int64_t page) const {
+  if (tag < 0) return 0;
+  std::int64_t raw = get(s, tlb_slot(cpu, tag, page));
+  if (raw != 0 || !pte_.carries(pte_flag::kGlobal)) return raw;
+  for (std::int64_t t = 0; t < tags(); ++t) {  // a global entry matches every PCID
+    std::int64_t other = get(s, tlb_slot(cpu, t, page));
+    if (pte_.has(other, pte_flag::kGlobal)) return other;
+  }
+  return 0;
 }
 
 Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, std::int64_t value, bool check, std::int64_t space_in,
                        bool check_cache, int word) const {
   std::int64_t tag = current_tag(s, cpu);
-  std::uint32_t entry_slot = tag < 0 ? slots_.tlb[0] : tlb_slot(cpu, tag, page);
-  std::int64_t raw = tag < 0 ? 0 : get(s, entry_slot);
+  std::int64_t raw = tlb_lookup(s, cpu, tag, page);
   // x86 (Intel SDM 4.10.4.1): a page fault invalidates the TLB entry for the
   // faulting page and the walk-cache entries that would be used for its
   // address, so a retried access sees the tables as they are in memory
-  auto fault_invalidate = [&] {
+  auto fault = [&] {
     if (config_.fault_invalidates && tag >= 0) invalidate_page(s, cpu, page, true, tag);
+    return Effect::fault();
   };
   if (raw == 0) {
-    Effect w = walk(s, cpu, page, true, raw, check);
-    if (w.kind == Effect::Fault) fault_invalidate();
+    Effect w = walk(s, cpu, page, true, raw, check, kind == 2);
+    if (w.kind == Effect::Fault) return fault();
     if (w.kind != Effect::Ok) return w;
   }
-  std::int64_t f = Pte::frame(raw);
-  if (kind == 2 && !Pte::writable(raw)) {
-    fault_invalidate();
-    return Effect::fault();
+  // a user task's access to a user page needs the user bit
+  if (pte_.carries(pte_flag::kUser) && space_in >= 0 && !page_kernel_[std::size_t(page)] && !pte_.has(raw, pte_flag::kUser)) return fault();
+  if (kind == 2 && !pte_.writable(raw)) return fault();
+  if (kind == 2 && pte_.carries(pte_flag::kDirty) && !pte_.has(raw, pte_flag::kDirty)) {
+    // a store through a clean entry: x86 walks the tables again and sets
+    // the dirty bit there (so a stale clean entry cannot write where the
+    // tables no longer allow it); arm64 without hardware dirty management
+    // takes a permission fault, and the kernel's handler decides
+    if (!config_.pte_hw_update) return fault();
+    Effect w = walk(s, cpu, page, true, raw, check, true);
+    if (w.kind == Effect::Fault) return fault();
+    if (w.kind != Effect::Ok) return w;
+    if (!pte_.writable(raw)) return fault();
   }
+  std::int64_t f = pte_.frame(raw);
   // the address space this access belongs to: the one whose root is loaded
   std::int64_t root = get(s, slots_.cr3[std::size_t(cpu)]);
   std::int64_t space = space_in >= 0 ? space_in : -1;
@@ -113,21 +143,20 @@ Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, s
 int Machine::tlb_count(const checker::Word* s, int cpu) const {
   int n = 0;
   for (std::int64_t t = 0; t < tags(); ++t) {
-    for (int p = 0; p < pages(); ++p) n += Pte::present(get(s, tlb_slot(cpu, t, p))) ? 1 : 0;
+    for (int p = 0; p < pages(); ++p) n += get(s, tlb_slot(cpu, t, p)) != 0 ? 1 : 0;
   }
   return n;
 }
 
 bool Machine::tlb_holds(const checker::Word* s, int cpu, std::int64_t page) const {
   for (std::int64_t t = 0; t < tags(); ++t) {
-    if (Pte::present(get(s, tlb_slot(cpu, t, page)))) return true;
+    if (get(s, tlb_slot(cpu, t, page)) != 0) return true;
   }
   return false;
 }
 
 std::int64_t Machine::tlb_entry(const checker::Word* s, int cpu, std::int64_t page) const {
-  std::int64_t tag = current_tag(s, cpu);
-  return tag < 0 ? 0 : get(s, tlb_slot(cpu, tag, page));
+  return tlb_lookup(s, cpu, current_tag(s, cpu), page);
 }
 
 }  // namespace tlbcheck::model::machine

@@ -186,6 +186,7 @@ std::string ModelSystem::terms_text(const std::vector<std::pair<std::string, std
           case TypeKind::Frame: shown = *v < 0 ? "none" : "frame" + std::to_string(*v); break;
           case TypeKind::Task: shown = *v < 0 ? "none" : module_.task_names[std::size_t(*v)]; break;
           case TypeKind::Bool: shown = *v ? "true" : "false"; break;
+          case TypeKind::Pte: shown = machine_.pte().format(*v); break;
           default: shown = std::to_string(*v); break;
         }
       }

@@ -7,7 +7,7 @@ namespace tlbcheck::model {
 std::string ModelSystem::format_value(std::uint32_t slot, std::int64_t v) const {
   const ModelSlot& m = program_.slots[slot];
   switch (m.format) {
-    case ModelSlot::Format::Entry: return machine::Pte::format(v);
+    case ModelSlot::Format::Entry: return machine_.pte().format(v);
     case ModelSlot::Format::WalkEntry: return machine::WalkEntry::format(v);
     case ModelSlot::Format::FrameKind: return machine::format_frame_kind(v);
     case ModelSlot::Format::MmSet: return machine::format_set(v, program_.mm_names);
@@ -27,6 +27,8 @@ std::string ModelSystem::format_value(std::uint32_t slot, std::int64_t v) const 
       return v < 0 ? "none" : std::size_t(v) < module_.task_names.size() ? module_.task_names[std::size_t(v)] : std::to_string(v);
     case TypeKind::Bool:
       return v ? "true" : "false";
+    case TypeKind::Pte:
+      return machine_.pte().format(v);
     case TypeKind::Enum:
       if (v >= 0 && std::size_t(v) < module_.enums[m.enum_id].members.size()) return module_.enums[m.enum_id].members[std::size_t(v)];
       return std::to_string(v);

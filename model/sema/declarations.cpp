@@ -3,10 +3,29 @@
 // machine block is read.
 #include "model/sema/analysis.hpp"
 
+#include "model/machine/encoding.hpp"
+
 namespace tlbcheck::model::sema {
 
+namespace {
+
+// the hardware bits of an entry, as pte_flags() and pfn_pte() name them
+// (x86's names; arm64's PTE_VALID, PTE_WRITE, PTE_USER, PTE_AF, PTE_DIRTY, !PTE_NG)
+constexpr std::pair<std::string_view, std::int64_t> kHardwareBits[] = {
+    {"_PAGE_PRESENT", machine::pte_flag::kPresent}, {"_PAGE_RW", machine::pte_flag::kRw},    {"_PAGE_USER", machine::pte_flag::kUser},
+    {"_PAGE_ACCESSED", machine::pte_flag::kAccessed}, {"_PAGE_DIRTY", machine::pte_flag::kDirty}, {"_PAGE_GLOBAL", machine::pte_flag::kGlobal}};
+
+bool hardware_pte_bit(std::string_view name) {
+  for (const auto& [bit, value] : kHardwareBits) {
+    if (bit == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void Analysis::declare(std::string_view name, Loc loc, Symbol sym) {
-  if (name == "nr_cpus" || name == "this_cpu" || name == "CPU_MASK_NONE" || name == "CPU_MASK_ALL" ||
+  if (name == "nr_cpus" || name == "this_cpu" || name == "CPU_MASK_NONE" || name == "CPU_MASK_ALL" || hardware_pte_bit(name) ||
       builtin_named(name).has_value()) {
     error(DiagKind::Redeclared, loc, "'" + std::string(name) + "' is a built-in name and cannot be declared");
     return;
@@ -51,6 +70,7 @@ std::uint32_t Analysis::add_enum(std::string name, const std::vector<std::string
 void Analysis::declare_all() {
   out_.mms.push_back({"init_mm", {}});
   declare_builtin_const("init_mm", mm_type(), 0);
+  for (const auto& [name, bit] : kHardwareBits) declare_builtin_const(name, make(TypeKind::Int, bit, bit), bit);
   bool has_machine_block = false;
   for (const Decl& d : module().decls) has_machine_block = has_machine_block || d.kind == DeclKind::Machine;
   if (!has_machine_block) finish_machine();
@@ -170,6 +190,29 @@ void Analysis::declare_all() {
         out_.uses_machine = true;
         task_decls_.push_back(&d);
         break;
+      case DeclKind::PteBits:
+      case DeclKind::SwpEntry: {
+        // software bits are flags (64, 128, ...); swap types number from 0
+        out_.uses_machine = true;
+        const bool bits = d.kind == DeclKind::PteBits;
+        std::vector<std::string>& names = bits ? out_.machine.pte_soft_bits : out_.machine.swap_types;
+        const std::size_t most = std::size_t(bits ? machine::pte_flag::kMaxSoft : machine::pte_flag::kMaxSwapTypes);
+        if (!names.empty()) {
+          error(DiagKind::Redeclared, d.loc, "'" + std::string(d.name) + "' is declared once");
+          break;
+        }
+        if (d.members.empty()) error(DiagKind::BadRange, d.loc, "'" + std::string(d.name) + "' names nothing");
+        for (std::size_t i = 0; i < d.members.size(); ++i) {
+          if (i == most) {
+            error(DiagKind::BadRange, d.member_locs[i], "at most " + std::to_string(most) + (bits ? " software bits" : " swap types"));
+            break;
+          }
+          std::int64_t v = bits ? machine::pte_flag::kSoftFirst << i : std::int64_t(i);
+          declare(d.members[i], d.member_locs[i], {SymKind::Const, add_const(make(TypeKind::Int, v, v), v), {}});
+          names.emplace_back(d.members[i]);
+        }
+        break;
+      }
       case DeclKind::Var:
       case DeclKind::Percpu: {
         GlobalInfo g;

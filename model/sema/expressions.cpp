@@ -372,7 +372,7 @@ Type Analysis::check_call(Expr& e, Context& ctx, Standing standing) {
     error(DiagKind::BadCall, e.loc, "'" + std::string(e.name) + "' takes " + std::to_string(n) + " argument" + (n == 1 ? "" : "s") + ", found " + std::to_string(e.args.size()));
     return false;
   };
-  if (auto b = builtin_named(e.name)) {
+  if (auto b = builtin_named(e.name, e.args.size())) {
     e.sym = SymKind::Builtin;
     e.sym_index = static_cast<std::uint32_t>(*b);
     const bool statement = standing == Standing::Statement;
@@ -584,6 +584,7 @@ Type Analysis::check_machine_call(Expr& e, Context& ctx, Builtin b, Standing sta
       case Arg::Frame: want = make(TypeKind::Frame, -1, 0); break;
       case Arg::Bool: want = make(TypeKind::Bool, 0, 1); break;
       case Arg::Task: want = make(TypeKind::Task, -1, 0); break;
+      case Arg::Pte: want = make(TypeKind::Pte, 0, 0); break;
       default: want = make(TypeKind::Int, 0, 0); break;
     }
     Type t = check_expr(a, ctx, &want);
@@ -593,7 +594,7 @@ Type Analysis::check_machine_call(Expr& e, Context& ctx, Builtin b, Standing sta
     }
     bool fits = false;
     switch (sig.args[i]) {
-      case Arg::Mm: case Arg::Page: case Arg::Frame: case Arg::Bool: case Arg::Task: fits = t.scalar_is(want.kind); break;
+      case Arg::Mm: case Arg::Page: case Arg::Frame: case Arg::Bool: case Arg::Task: case Arg::Pte: fits = t.scalar_is(want.kind); break;
       case Arg::Value: fits = int_like(t); break;
       case Arg::CpuOrMask: fits = int_like(t) || t.scalar_is(TypeKind::Mask); break;
       case Arg::Level: {
@@ -623,6 +624,7 @@ Type Analysis::check_machine_call(Expr& e, Context& ctx, Builtin b, Standing sta
       return make(TypeKind::Int, r.lo, r.hi);
     }
     case TypeKind::Frame: return make(TypeKind::Frame, -1, 0);
+    case TypeKind::Pte: return make(TypeKind::Pte, 0, 0);
     case TypeKind::Task:
       if (out_.tasks == 0) {
         error(DiagKind::BadCall, e.loc, "'" + name + "' needs tasks: the protocol declares none");

@@ -25,6 +25,7 @@ std::string type_name(const Type& t, const std::vector<EnumInfo>& enums) {
     case TypeKind::Frame: s = "frame"; break;
     case TypeKind::Page: s = "page"; break;
     case TypeKind::Task: s = "task"; break;
+    case TypeKind::Pte: s = "pte"; break;
   }
   for (std::uint32_t d : t.dims) s += "[" + std::to_string(d) + "]";
   return s;

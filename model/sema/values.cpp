@@ -277,12 +277,17 @@ Type Analysis::resolve_type(const TypeSyntax& ts, const std::string& owner) {
         out_.uses_machine = true;
         break;
       }
+      if (it == types_.end() && ts.name == "pte") {
+        t = make(TypeKind::Pte, 0, 0);  // the encoding is known after boot (compile)
+        out_.uses_machine = true;
+        break;
+      }
       if (it == types_.end() && ts.name == "page") {
         t = make(TypeKind::Page, 0, std::int64_t(out_.pages.size()) - 1);
         break;
       }
       if (it == types_.end()) {
-        error(DiagKind::UnknownName, ts.loc, "unknown type '" + std::string(ts.name) + "': expected bool, int[lo..hi], cpu, cpumask, mm, page, frame or an enum");
+        error(DiagKind::UnknownName, ts.loc, "unknown type '" + std::string(ts.name) + "': expected bool, int[lo..hi], cpu, cpumask, mm, page, frame, task, pte or an enum");
         return make(TypeKind::Error);
       }
       t = make(TypeKind::Enum);

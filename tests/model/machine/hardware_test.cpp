@@ -93,7 +93,7 @@ Config two_cpus(int levels = 2) {
 
 TEST_CASE("hardware: an access fills the TLB from the tables; the next one uses the TLB", "[hardware]") {
   Bench b(two_cpus());
-  REQUIRE(Pte::present(b.leaf(0, 0)));
+  REQUIRE(b.m.pte().present(b.leaf(0, 0)));
   CHECK(b.tlb(0, 0) == 0);
   Effect e = b.m.access(b.s(), 0, 0, /*store*/ 2, 1);
   CHECK(e.kind == Effect::Ok);
@@ -112,7 +112,7 @@ TEST_CASE("hardware: an access fills the TLB from the tables; the next one uses 
 TEST_CASE("hardware: a freed frame reached through a stale TLB entry is judged stale", "[hardware]") {
   Bench b(two_cpus());
   REQUIRE(b.m.access(b.s(), 1, 0, 0, 0).kind == Effect::Ok);  // cpu1 caches V
-  std::int64_t frame = Pte::frame(b.tlb(1, 0));
+  std::int64_t frame = b.m.pte().frame(b.tlb(1, 0));
   b.m.pt_put(b.s(), 0, 0, 1, 0);
   REQUIRE(b.m.release(b.s(), frame, FrameKind::Data).kind == Effect::Ok);
   Effect e = b.m.access(b.s(), 1, 0, 0, 0);
@@ -126,7 +126,7 @@ TEST_CASE("hardware: a freed frame reached through a stale TLB entry is judged s
 TEST_CASE("hardware: a walk-cache entry on a freed table is judged when a walk uses it", "[hardware]") {
   Bench b(two_cpus());
   REQUIRE(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Ok);  // caches V's leaf table in the walk cache
-  std::int64_t table = Pte::frame(b.m.pt_get(b.s(), 0, 0, 2).value);
+  std::int64_t table = b.m.pte().frame(b.m.pt_get(b.s(), 0, 0, 2).value);
   b.m.invalidate_page(b.s(), 0, 0, /*walk_too*/ false);  // the TLB entry goes, the walk-cache entry stays
   b.m.pt_put(b.s(), 0, 0, 1, 0);
   b.m.pt_put(b.s(), 0, 1, 1, 0);
@@ -154,9 +154,9 @@ TEST_CASE("hardware: a speculative walk fills the TLB without an access", "[hard
 TEST_CASE("hardware: a write through a read-only entry faults and drops the entry", "[hardware]") {
   Bench b(two_cpus(1));
   std::int64_t raw = b.leaf(0, 0);
-  b.m.pt_put(b.s(), 0, 0, 1, Pte::read_only(raw));
+  b.m.pt_put(b.s(), 0, 0, 1, b.m.pte().read_only(raw));
   REQUIRE(b.m.access(b.s(), 0, 0, 1, 0).kind == Effect::Ok);  // a read fills a read-only entry
-  CHECK_FALSE(Pte::writable(b.tlb(0, 0)));
+  CHECK_FALSE(b.m.pte().writable(b.tlb(0, 0)));
   CHECK(b.m.access(b.s(), 0, 0, 2, 1).kind == Effect::Fault);
   CHECK(b.tlb(0, 0) == 0);
 }
@@ -181,7 +181,7 @@ TEST_CASE("hardware: the data cache keeps a dirty line per colour until written 
   c.colours = 2;
   c.kernel_colour = 1;
   Bench b(c);
-  std::int64_t frame = Pte::frame(b.leaf(0, 0));
+  std::int64_t frame = b.m.pte().frame(b.leaf(0, 0));
   b.m.cache_write(b.s(), 0, frame, 0, 1);  // a user write through colour 0
   std::uint32_t line = b.m.line_slot(0, frame, 0);
   CHECK(CacheLine::dirty(b.get(line)));
@@ -238,7 +238,7 @@ TEST_CASE("hardware: built-ins run through the machine with the table's argument
   args[2] = frame;
   args[3] = 0;
   REQUIRE(b.m.call(Builtin::SetPte, call));  // set_pte(A, V, frame, false)
-  CHECK(b.leaf(0, 0) == Pte::make(frame, false));
+  CHECK(b.leaf(0, 0) == b.m.pte().make(frame, false));
   args[0] = frame;
   CHECK_FALSE(b.m.call(Builtin::FreeTable, call));  // a data frame is no table
   CHECK(call.effect.runtime.find("use free_frame") != std::string::npos);
@@ -329,4 +329,102 @@ TEST_CASE("hardware: INVLPG's walk-cache scope and levels, and what a page fault
     CHECK(b.m.access(b.s(), 0, 1, 0, 0).kind == Effect::Fault);
     CHECK(b.m.walk_cached(b.s(), 0, 1, 2));  // arm64 keeps them
   }
+}
+
+TEST_CASE("hardware: accessed and dirty bits, set by the walk or faulting without hardware updates", "[hardware]") {
+  using namespace pte_flag;
+  Config c = two_cpus();
+  c.pte_accessed_dirty = true;
+  Bench b(c);
+  const PteFormat& f = b.m.pte();
+  std::int64_t frame = f.frame(b.leaf(0, 0));
+  // boot entries are young and clean (and the user's: a machine without the user bit implies it)
+  CHECK(f.flags(b.leaf(0, 0)) == (kPresent | kRw | kAccessed | kUser));
+  b.m.pt_put(b.s(), 0, 0, 1, f.make(frame, kPresent | kRw));  // old and clean
+  REQUIRE(b.m.access(b.s(), 0, 0, 1, 0).kind == Effect::Ok);  // a load: the walk sets accessed only
+  CHECK(f.flags(b.leaf(0, 0)) == (kPresent | kRw | kAccessed | kUser));
+  CHECK(f.flags(b.tlb(0, 0)) == (kPresent | kRw | kAccessed | kUser));
+  // a store through the clean TLB entry walks again and sets dirty in memory and in the TLB
+  REQUIRE(b.m.access(b.s(), 0, 0, 2, 1).kind == Effect::Ok);
+  CHECK(f.has(b.leaf(0, 0), kDirty));
+  CHECK(f.has(b.tlb(0, 0), kDirty));
+  // the kernel cleans the PTE without a flush: the dirty TLB entry writes without touching it
+  b.m.pt_put(b.s(), 0, 0, 1, f.make(frame, kPresent | kRw | kAccessed));
+  REQUIRE(b.m.access(b.s(), 0, 0, 2, 0).kind == Effect::Ok);
+  CHECK_FALSE(f.has(b.leaf(0, 0), kDirty));
+  // a clean TLB entry whose PTE became read-only meanwhile: the re-walk faults
+  b.m.invalidate_all(b.s(), 0);
+  REQUIRE(b.m.access(b.s(), 0, 0, 1, 0).kind == Effect::Ok);
+  b.m.pt_put(b.s(), 0, 0, 1, f.make(frame, kPresent | kAccessed));
+  CHECK(b.m.access(b.s(), 0, 0, 2, 1).kind == Effect::Fault);
+
+  c.pte_hw_update = false;  // arm64 without hardware management
+  Bench a(c);
+  const PteFormat& g = a.m.pte();
+  std::int64_t af = g.frame(a.leaf(0, 0));
+  a.m.pt_put(a.s(), 0, 0, 1, g.make(af, kPresent | kRw));
+  CHECK(a.m.access(a.s(), 0, 0, 1, 0).kind == Effect::Fault);  // access-flag fault
+  CHECK(a.tlb(0, 0) == 0);                                       // nothing cached
+  CHECK(g.flags(a.leaf(0, 0)) == (kPresent | kRw | kUser));      // nothing set
+  a.m.pt_put(a.s(), 0, 0, 1, g.make(af, kPresent | kRw | kAccessed));
+  CHECK(a.m.access(a.s(), 0, 0, 2, 1).kind == Effect::Fault);  // a store to a clean entry: permission fault
+  CHECK_FALSE(g.has(a.leaf(0, 0), kDirty));
+}
+
+TEST_CASE("hardware: a global TLB entry survives a root load and matches every PCID; INVLPG drops it", "[hardware]") {
+  using namespace pte_flag;
+  Config c = two_cpus();
+  c.pte_global = true;
+  c.pcid = true;
+  Bench b(c);
+  const PteFormat& f = b.m.pte();
+  std::int64_t frame = f.frame(b.leaf(0, 0));
+  b.m.pt_put(b.s(), 0, 0, 1, f.make(frame, kPresent | kRw | kGlobal));
+  REQUIRE(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Ok);  // cpu0 in A caches V, global
+  b.m.set(b.s(), b.slots.cr3[0], b.root(1));                  // switch to B's root (PCID of B)
+  CHECK(f.frame_or_none(b.m.tlb_entry(b.s(), 0, 0)) == frame);  // A's global entry serves B
+  b.m.invalidate_all(b.s(), 0, 1, true);                       // a flush of B's PCID keeps it
+  CHECK(b.m.tlb_holds(b.s(), 0, 0));
+  b.m.invalidate_all(b.s(), 0, -1, true);                      // a root load without PCIDs keeps it too
+  CHECK(b.m.tlb_holds(b.s(), 0, 0));
+  b.m.invlpg(b.s(), 0, 0, 1);                                  // INVLPG under B drops A's global entry
+  CHECK_FALSE(b.m.tlb_holds(b.s(), 0, 0));
+}
+
+TEST_CASE("hardware: a user task's access needs the user bit; the kernel's does not", "[hardware]") {
+  using namespace pte_flag;
+  Config c = two_cpus();
+  c.pte_user = true;
+  Bench b(c);
+  const PteFormat& f = b.m.pte();
+  std::int64_t frame = f.frame(b.leaf(0, 0));
+  CHECK(f.has(b.leaf(0, 0), kUser));  // a user page boots with it
+  b.m.pt_put(b.s(), 0, 0, 1, f.make(frame, kPresent | kRw));
+  CHECK(b.m.access(b.s(), 0, 0, 1, 0, true, /*space*/ 0).kind == Effect::Fault);
+  CHECK(b.m.access(b.s(), 0, 0, 1, 0).kind == Effect::Ok);  // a kernel access (no user task)
+  // the cached entry keeps what it was filled with: the user bit, once cached, stays
+  b.m.pt_put(b.s(), 0, 0, 1, f.make(frame, kPresent | kRw | kUser));
+  b.m.invalidate_all(b.s(), 0);
+  REQUIRE(b.m.access(b.s(), 0, 0, 1, 0, true, 0).kind == Effect::Ok);
+  b.m.pt_put(b.s(), 0, 0, 1, f.make(frame, kPresent | kRw));
+  CHECK(b.m.access(b.s(), 0, 0, 1, 0, true, 0).kind == Effect::Ok);
+}
+
+TEST_CASE("hardware: an entry that keeps its frame without the present bit, and a swap entry, are ignored by the walk", "[hardware]") {
+  using namespace pte_flag;
+  Config c = two_cpus();
+  c.pte_soft_bits = {"protnone"};
+  c.swap_types = {"migration"};
+  Bench b(c);
+  const PteFormat& f = b.m.pte();
+  std::int64_t frame = f.frame(b.leaf(0, 0));
+  REQUIRE(b.m.access(b.s(), 1, 0, 0, 0).kind == Effect::Ok);  // cpu1 caches V first
+  REQUIRE(b.m.pt_put(b.s(), 0, 0, 1, f.make(frame, kRw | kSoftFirst)).kind == Effect::Ok);
+  CHECK(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Fault);  // PROT_NONE: the walk faults
+  CHECK(b.m.access(b.s(), 1, 0, 0, 0).kind == Effect::Ok);     // a TLB entry from before still works
+  CHECK(b.get(b.slots.maps[std::size_t(frame)]) == 1);          // and the entry still maps the frame
+  REQUIRE(b.m.pt_put(b.s(), 0, 0, 1, f.make_swap(0, 1, 0)).kind == Effect::Ok);
+  CHECK(b.get(b.slots.maps[std::size_t(frame)]) == 0);
+  CHECK(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Fault);
+  CHECK(b.m.pt_put(b.s(), 0, 0, 2, f.make_swap(0, 1, 0)).kind == Effect::Violation);  // not above the leaf
 }

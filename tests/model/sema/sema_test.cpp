@@ -68,3 +68,22 @@ TEST_CASE("unreachable statements are warned about, not rejected", "[check]") {
   CHECK(r.system);
   CHECK_THAT(r.diagnostics, Catch::Contains("warning: statement is never reached [Unreachable]"));
 }
+
+TEST_CASE("pte values: their own type, the kernel's helper names, declared software bits", "[check]") {
+  const std::string head = "mm M; page V; map M.V; pte_bits { _PAGE_PROTNONE } swp_entry { swap, migration }\n";
+  CHECK(errors(head + R"(process p on cpu 0 {
+      let x: pte = ptep_get(M, V);
+      if (pte_present(x) && pte_write(M, V)) { set_pte_at(M, V, pte_set_flags(pte_clear_flags(x, _PAGE_PRESENT), _PAGE_PROTNONE)); }
+      set_pte_at(M, V, swp_entry_to_pte(migration, 1));
+    })").empty());
+  // a pte is no integer, no frame, and a frame is no pte
+  CHECK_THAT(errors(head + "process p on cpu 0 { let x: int[0..3] = ptep_get(M, V); }"), Catch::Contains("cannot store a 'pte' into"));
+  CHECK_THAT(errors(head + "process p on cpu 0 { set_pte_at(M, V, pte_frame(M, V)); }"), Catch::Contains("must be a 'pte', found 'frame'"));
+  // one name, two arities: the wrong count names one of them
+  CHECK_THAT(errors(head + "process p on cpu 0 { let b = pte_write(M, V, V); }"), Catch::Contains("takes"));
+  // the hardware's bit names are the language's
+  CHECK_THAT(errors("pte_bits { _PAGE_DIRTY }"), Catch::Contains("'_PAGE_DIRTY' is a built-in name"));
+  CHECK_THAT(errors("pte_bits { a, b, c, d, e }"), Catch::Contains("at most 4 software bits"));
+  CHECK_THAT(errors("pte_bits { a } pte_bits { b }"), Catch::Contains("'pte_bits' is declared once"));
+  CHECK_THAT(errors("swp_entry { }"), Catch::Contains("'swp_entry' names nothing"));
+}
