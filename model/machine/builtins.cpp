@@ -123,7 +123,7 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       e = pt_put(call.state, call.args[0], call.args[1], 1, call.args[2]);
       return e.kind == Effect::Ok ? true : fail(e);
     }
-    case Builtin::PtepGetAndClear: case Builtin::PtepTestAndClearYoung: case Builtin::PtepTestAndClearDirty: case Builtin::PtepSetWrprotect: {
+    case Builtin::PtepGetAndClear: case Builtin::PtepTestAndClearYoung: case Builtin::PtepTestAndClearDirty: {
       // atomic read-modify-writes of one leaf entry, as the kernel's
       // helpers do them (a locked instruction: the hardware cannot set a
       // bit in between)
@@ -136,7 +136,6 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       const std::int64_t raw = e.value;
       std::int64_t next = raw;
       if (b == Builtin::PtepGetAndClear) next = 0;
-      else if (b == Builtin::PtepSetWrprotect) next = pte_.read_only(raw);
       else next = pte_.holds_frame(raw) ? pte_.with_flags(raw, pte_.flags(raw) & ~bit) : raw;
       if (next != raw) {
         e = pt_put(call.state, mm, page, 1, next);
