@@ -12,7 +12,8 @@ namespace tlbcheck::model {
 IntRange int_result(Builtin b, const machine::Config& config, int pages, int mms) {
   switch (b) {
     case Builtin::PreemptCount: return {0, machine::kMaxPreemptDepth};
-    case Builtin::TlbCount: return {0, std::int64_t(config.pcid ? mms : 1) * pages};
+    case Builtin::TlbCount: return {0, std::int64_t(machine::tag_count(config, mms)) * pages};
+    case Builtin::AsidOf: return {0, std::max(0, config.asids - 1)};
     case Builtin::PteFlags: return {0, machine::pte_flag::kAll};
     case Builtin::SwpType: return {0, std::max<std::int64_t>(0, std::int64_t(config.swap_types.size()) - 1)};
     case Builtin::SwpOffset: return {0, config.swap_offsets - 1};
@@ -43,13 +44,51 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
     case Builtin::ReadCr3: call.result = get(call.state, slots_.cr3[std::size_t(cpu)]); return true;
     case Builtin::WriteCr3: {
       set(call.state, slots_.cr3[std::size_t(cpu)], call.args[0]);
-      // without PCIDs a root load flushes the TLB and walk caches; with them, nothing
-      if (!config_.pcid) invalidate_all(call.state, cpu, -1, true);  // global entries stay
+      // without PCIDs a root load flushes the TLB and walk caches (global
+      // entries stay); with PCIDs as address spaces, nothing; with ASID
+      // values, the current ASID's (a load without NOFLUSH)
+      if (config_.asids > 0) invalidate_all(call.state, cpu, current_tag(call.state, cpu), true);
+      else if (!config_.pcid) invalidate_all(call.state, cpu, -1, true);
+      return true;
+    }
+    case Builtin::WriteCr3Pcid: case Builtin::WriteTtbr0: {  // the root and an ASID together
+      std::int64_t asid = call.args[1];
+      if (std::string why = asid_error(asid); !why.empty()) return fail(Effect::runtime_error(why));
+      set(call.state, slots_.cr3[std::size_t(cpu)], call.args[0]);
+      set(call.state, slots_.asid[std::size_t(cpu)], asid);
+      // x86: a CR3 load without NOFLUSH (bit 63) flushes that PCID's entries
+      if (b == Builtin::WriteCr3Pcid && call.args[2] == 0) invalidate_all(call.state, cpu, asid, true);
+      return true;
+    }
+    case Builtin::InvpcidSingle: case Builtin::InvpcidAddr: case Builtin::TlbiAside1is: case Builtin::TlbiVae1is: {
+      // invalidation by ASID value: INVPCID types 1 and 0 on this CPU;
+      // TLBI ASIDE1IS and VAE1IS on every CPU
+      const bool by_page = b == Builtin::InvpcidAddr || b == Builtin::TlbiVae1is;
+      std::int64_t asid = b == Builtin::TlbiVae1is ? call.args[1] : call.args[0];
+      std::int64_t page = b == Builtin::InvpcidAddr ? call.args[1] : b == Builtin::TlbiVae1is ? call.args[0] : -1;
+      if (std::string why = asid_error(asid); !why.empty()) return fail(Effect::runtime_error(why));
+      if (by_page && !page_ok(page)) return fail(Effect::runtime_error("no such page"));
+      const bool broadcast = b == Builtin::TlbiAside1is || b == Builtin::TlbiVae1is;
+      for (int c = 0; c < config_.cpus; ++c) {
+        if (!broadcast && c != cpu) continue;
+        if (!by_page) invalidate_all(call.state, c, asid, true);
+        // INVPCID type 0 drops the PCID's paging-structure caches too (SDM: "all
+        // entries in the paging-structure caches associated with the PCID")
+        else if (b == Builtin::InvpcidAddr) invalidate_page(call.state, c, page, true, asid, config_.levels, true);
+        else invalidate_page(call.state, c, page, call.args[2] == 0, asid);
+      }
+      return true;
+    }
+    case Builtin::AsidOf: {
+      std::int64_t c = call.args[0];
+      if (c < 0 || c >= config_.cpus) return fail(Effect::runtime_error("cpu " + std::to_string(c) + " does not exist"));
+      call.result = config_.asids > 0 ? get(call.state, slots_.asid[std::size_t(c)]) : 0;
       return true;
     }
     case Builtin::TlbFlushAsid: {
       std::int64_t mm = call.args[0];
       if (mm < 0) return fail(Effect::runtime_error("tlb_flush_asid(none)"));
+      if (config_.asids > 0) return fail(Effect::runtime_error("tlb_flush_asid(mm) names an address space; with tlb.asids, flush by value: invpcid_single(asid) or tlbi_aside1is(asid)"));
       invalidate_all(call.state, cpu, config_.pcid ? mm : -1, true);
       return true;
     }
@@ -177,8 +216,9 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
     }
     case Builtin::Invlpg: {  // with PCIDs, INVLPG drops the current address space's entries only
       std::int64_t page = call.args[0];
-      std::int64_t tag = config_.pcid ? current_tag(call.state, cpu) : -1;
-      if (!config_.pcid || tag >= 0) invlpg(call.state, cpu, page, tag);
+      const bool tagged = config_.pcid || config_.asids > 0;
+      std::int64_t tag = tagged ? current_tag(call.state, cpu) : -1;
+      if (!tagged || tag >= 0) invlpg(call.state, cpu, page, tag);
       return true;
     }
     case Builtin::TlbiPage: case Builtin::TlbiPageLocal: {
@@ -288,6 +328,12 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       if (builtin_info(b).value()) return pte_value(b, call);
       return fail(Effect::runtime_error("not a machine built-in"));
   }
+}
+
+std::string Machine::asid_error(std::int64_t asid) const {
+  if (config_.asids == 0) return "ASIDs as values need the machine field tlb.asids";
+  if (asid < 0 || asid >= config_.asids) return "ASID " + std::to_string(asid) + " is outside 0.." + std::to_string(config_.asids - 1) + " (tlb.asids)";
+  return "";
 }
 
 bool Machine::pte_value(Builtin b, BuiltinCall& call) const {

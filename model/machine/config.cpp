@@ -6,7 +6,7 @@ namespace tlbcheck::model::machine {
 
 namespace {
 
-constexpr std::array<FieldSpec, 22> kFields{{
+constexpr std::array<FieldSpec, 23> kFields{{
     {"cpus", false, 1, 32, "number of CPUs", &Config::cpus, nullptr},
     {"levels", false, 1, 4, "page-table levels (1: a single table)", &Config::levels, nullptr},
     {"entries", false, 1, 8, "entries per page-table frame", &Config::entries, nullptr},
@@ -16,6 +16,10 @@ constexpr std::array<FieldSpec, 22> kFields{{
     {"tlb.speculative", true, 0, 1, "TLB and walk-cache fills may happen at any step", nullptr, &Config::speculative},
     {"tlb.pcid", true, 0, 1, "TLB and walk-cache entries are tagged with their address space (PCID/ASID); a root load flushes nothing",
      nullptr, &Config::pcid},
+    {"tlb.asids", false, 0, 8,
+     "TLB and walk-cache entries are tagged with an ASID/PCID value 0..N-1, loaded with the root (write_cr3(root, pcid, noflush), "
+     "write_ttbr0(root, asid)); 0: not by value",
+     &Config::asids, nullptr},
     {"walk_cache", true, 0, 1, "CPUs cache upper-level page-table entries", nullptr, &Config::walk_cache},
     {"invlpg_drops_walk_cache", true, 0, 1, "a one-page invalidation also drops walk-cache entries (x86)", nullptr,
      &Config::invlpg_drops_walk_cache},

@@ -23,6 +23,7 @@ struct Config {
   int words = 1;           // words per data page (each word its own cache line)
   bool speculative = false;           // TLB and walk-cache fills at any step
   bool pcid = false;                  // entries tagged with the address space (PCID/ASID); a root load flushes nothing
+  int asids = 0;                      // entries tagged with an ASID/PCID value 0..asids-1 loaded with the root (0: not by value)
   bool walk_cache = false;            // paging-structure caches
   bool invlpg_drops_walk_cache = true;  // x86: INVLPG also drops walk-cache entries ...
   int invlpg_walk_levels = 4;           // ... of levels 2 up to this one (1: none) ...
@@ -42,6 +43,10 @@ struct Config {
   std::vector<std::string> pte_soft_bits;  // pte_bits { ... }
   std::vector<std::string> swap_types;     // swp_entry { ... }
 };
+
+// How many tags TLB and walk-cache entries carry: the ASID values, the
+// address spaces (tlb.pcid), or one.
+inline int tag_count(const Config& c, int mms) { return c.asids > 0 ? c.asids : c.pcid ? mms : 1; }
 
 struct FieldSpec {
   std::string_view name;

@@ -10,10 +10,13 @@ namespace {
 
 std::string range(std::int64_t lo, std::int64_t hi) { return "int[" + std::to_string(lo) + ".." + std::to_string(hi) + "]"; }
 
-// The name of a cache entry tagged with an address space, under PCIDs.
-std::string tagged(const Shape& shape, int tag, const std::string& key) { return (shape.config.pcid ? shape.mms[std::size_t(tag)] + ":" : std::string()) + key; }
+// The name of a cache entry tagged with an ASID value or an address space.
+std::string tagged(const Shape& shape, int tag, const std::string& key) {
+  if (shape.config.asids > 0) return "asid" + std::to_string(tag) + ":" + key;
+  return (shape.config.pcid ? shape.mms[std::size_t(tag)] + ":" : std::string()) + key;
+}
 
-int tags(const Shape& shape) { return shape.config.pcid ? int(shape.mms.size()) : 1; }
+int tags(const Shape& shape) { return tag_count(shape.config, int(shape.mms.size())); }
 
 }  // namespace
 
@@ -40,6 +43,7 @@ void lay_out_processors_and_memory(const Shape& shape, SlotSink& sink, Slots& sl
   for (int c = 0; c < mc.cpus; ++c) {
     const std::string cpu = "cpu" + std::to_string(c) + ".";
     slots.cr3.push_back(sink.add({cpu + "cr3", "frame", c, -1, K - 1, TypeKind::Frame}));
+    if (mc.asids > 0) slots.asid.push_back(sink.add({cpu + "asid", range(0, mc.asids - 1), c, 0, mc.asids - 1}));
     slots.irqs_on.push_back(sink.add({cpu + "irqs_on", "bool", c, 0, 1, TypeKind::Bool, ModelSlot::Format::Plain, false, 1}));
     slots.irq_depth.push_back(sink.add({cpu + "irq_depth", range(0, mc.irq_nesting), c, 0, mc.irq_nesting}));
     slots.ipi_pending.push_back(sink.add({cpu + "ipi_pending", "irqs", c, 0, irqs > 0 ? (std::int64_t(1) << irqs) - 1 : 0, TypeKind::Int,

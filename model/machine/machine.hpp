@@ -112,6 +112,8 @@ class Machine {
   // Runs a machine built-in (builtins.def); false on a runtime error or a
   // stale read (call.effect says which).
   bool call(Builtin builtin, BuiltinCall& call) const;
+  // Why `asid` is no ASID of this machine ("" if it is one).
+  std::string asid_error(std::int64_t asid) const;
   // The value built-ins (kValue): a pte value's bits.
   bool pte_value(Builtin builtin, BuiltinCall& call) const;
 
@@ -162,9 +164,10 @@ class Machine {
   // Whether `cpu`'s walk cache holds the level-`level` entry covering
   // `page` (2..levels), of any address space.
   bool walk_cached(const checker::Word* s, int cpu, std::int64_t page, int level) const;
-  // The tag of the loaded root: the mm whose page directory it is (0 without PCIDs).
+  // The tag of the loaded root: its ASID value (tlb.asids), the mm whose
+  // page directory it is (tlb.pcid; -1 if none), else 0.
   std::int64_t current_tag(const checker::Word* s, int cpu) const;
-  int tags() const { return config_.pcid ? mms_ : 1; }
+  int tags() const { return tag_count(config_, mms_); }
 
   // A translated access by `cpu`. kind: 0 touch, 1 load, 2 store.
   // `check`: apply the stale-translation checks (off when that property is).

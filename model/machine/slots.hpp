@@ -17,7 +17,9 @@ struct WalkKey {
 struct Slots {
   // per CPU
   std::vector<std::uint32_t> cr3, irqs_on, irq_depth, ipi_pending;
-  std::vector<std::uint32_t> tlb;   // [(cpu * tags + tag) * pages + page]; tags = mms with PCIDs, else 1
+  std::vector<std::uint32_t> asid;  // the ASID/PCID loaded with the root (tlb.asids > 0 only)
+  // [(cpu * tags + tag) * pages + page]; tags: the ASID values with tlb.asids, the mms with tlb.pcid, else 1
+  std::vector<std::uint32_t> tlb;
   std::vector<std::uint32_t> walk;  // [(cpu * tags + tag) * walk_keys + key]
   // per frame (value: per frame and word, [frame * words + word])
   std::vector<std::uint32_t> kind, owner, maps, value;

@@ -6,6 +6,7 @@
 namespace tlbcheck::model::machine {
 
 std::int64_t Machine::current_tag(const checker::Word* s, int cpu) const {
+  if (config_.asids > 0) return get(s, slots_.asid[std::size_t(cpu)]);
   if (!config_.pcid) return 0;
   std::int64_t root = get(s, slots_.cr3[std::size_t(cpu)]);
   for (int m = 0; m < mms_ && root >= 0; ++m) {

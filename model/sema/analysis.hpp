@@ -212,6 +212,7 @@ class Analysis {
   std::vector<Call> calls_;
   std::map<std::pair<std::uint32_t, std::size_t>, Type> param_cache_;
   bool machine_seen_ = false;
+  Loc machine_loc_{0, 1};  // the machine block, for errors about its fields together
   bool mm_fields_seen_ = false;
   const Decl* mm_fields_decl_ = nullptr;
   std::set<std::string> machine_set_;

@@ -243,6 +243,7 @@ void Analysis::machine(Decl& d) {
     return;
   }
   machine_seen_ = true;
+  machine_loc_ = d.loc;
   for (MachineField& f : d.fields) {
     const machine::FieldSpec* spec = nullptr;
     for (const machine::FieldSpec& fs : machine::fields()) {
@@ -298,6 +299,9 @@ void Analysis::finish_machine() {
       machine_set_.insert(std::string(spec.name));
     }
     if (spec.name != "cpus" && machine_set_.count(std::string(spec.name)) == 0) continue;
+    if (spec.name == "tlb.asids" && out_.machine.asids > 0 && out_.machine.pcid) {
+      error(DiagKind::BadMachine, machine_loc_, "tlb.pcid tags entries with address spaces and tlb.asids with ASID values: set one of them");
+    }
     std::int64_t v = spec.boolean ? (out_.machine.*(spec.bool_field) ? 1 : 0) : out_.machine.*(spec.int_field);
     out_.options.push_back({std::string(spec.name), t, v, show_value(t, v)});
   }

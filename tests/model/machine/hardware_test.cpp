@@ -428,3 +428,39 @@ TEST_CASE("hardware: an entry that keeps its frame without the present bit, and 
   CHECK(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Fault);
   CHECK(b.m.pt_put(b.s(), 0, 0, 2, f.make_swap(0, 1, 0)).kind == Effect::Violation);  // not above the leaf
 }
+
+TEST_CASE("hardware: entries tagged with ASID values: loaded with the root, flushed by value", "[hardware]") {
+  Config c = two_cpus();
+  c.asids = 2;
+  Bench b(c);
+  auto call = [&](Builtin builtin, std::vector<std::int64_t> args, int cpu = 0) {
+    BuiltinCall k;
+    k.state = b.s();
+    k.cpu = cpu;
+    k.args = args.data();
+    bool ok = b.m.call(builtin, k);
+    return ok ? std::string() : k.effect.runtime;
+  };
+  const std::uint32_t tlb_v_asid1 = b.slots.tlb[std::size_t((0 * 2 + 1) * 2 + 0)];  // cpu0, ASID 1, page V
+  // (mm 0 counts as the kernel's, whose frames every address space may reach: B first)
+  CHECK(call(Builtin::WriteTtbr0, {b.root(1), 1}).empty());
+  REQUIRE(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Ok);
+  CHECK(b.get(tlb_v_asid1) != 0);
+  // A loaded with the same ASID, no flush: B's entry serves A (a foreign frame)
+  CHECK(call(Builtin::WriteCr3Pcid, {b.root(0), 1, /*noflush*/ 1}).empty());
+  Effect e = b.m.access(b.s(), 0, 0, 0, 0);
+  CHECK(e.stale == properties::StaleTranslation::ForeignFrame);
+  // a load without NOFLUSH flushes that PCID
+  CHECK(call(Builtin::WriteCr3Pcid, {b.root(0), 1, 0}).empty());
+  CHECK(b.get(tlb_v_asid1) == 0);
+  // INVPCID and TLBI by value drop that ASID's entries only
+  CHECK(call(Builtin::WriteTtbr0, {b.root(0), 0}).empty());
+  REQUIRE(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Ok);
+  CHECK(call(Builtin::InvpcidSingle, {1}).empty());
+  CHECK(b.m.tlb_holds(b.s(), 0, 0));
+  CHECK(call(Builtin::TlbiVae1is, {0, 0, 1}, 1).empty());  // from cpu1, broadcast
+  CHECK_FALSE(b.m.tlb_holds(b.s(), 0, 0));
+  CHECK(call(Builtin::AsidOf, {0}).empty());
+  CHECK(call(Builtin::WriteTtbr0, {b.root(0), 2}) == "ASID 2 is outside 0..1 (tlb.asids)");
+  CHECK(call(Builtin::TlbFlushAsid, {0}).find("flush by value") != std::string::npos);
+}

@@ -87,3 +87,12 @@ TEST_CASE("pte values: their own type, the kernel's helper names, declared softw
   CHECK_THAT(errors("pte_bits { a } pte_bits { b }"), Catch::Contains("'pte_bits' is declared once"));
   CHECK_THAT(errors("swp_entry { }"), Catch::Contains("'swp_entry' names nothing"));
 }
+
+TEST_CASE("ASIDs as values: one tagging scheme at a time, the root and its ASID together", "[check]") {
+  const std::string head = "mm M; page V; map M.V;\n";
+  CHECK(errors("machine { tlb.asids = 2; }\n" + head + "process p on cpu 0 { write_ttbr0(pgd(M), 1); write_cr3(pgd(M), 0, true); invpcid_addr(1, V); tlbi_vae1is(V, 0, false); }").empty());
+  CHECK_THAT(errors("machine { tlb.pcid = true; tlb.asids = 2; }\n" + head), Catch::Contains("set one of them"));
+  CHECK_THAT(errors("machine { tlb.asids = 9; }\n" + head), Catch::Contains("tlb.asids"));
+  // write_cr3 takes the root alone, or the root, a PCID and NOFLUSH
+  CHECK_THAT(errors("machine { tlb.asids = 2; }\n" + head + "process p on cpu 0 { write_cr3(pgd(M), 1); }"), Catch::Contains("takes"));
+}
