@@ -201,7 +201,7 @@ void Lowering::boot() {
         if (mm >= 0) cpu_root = machine.get(p.initial.data(), p.hw.pgd[std::size_t(mm)]);
       }
     }
-    machine.set(p.initial.data(), p.hw.cr3[std::size_t(c)], cpu_root);
+    machine.load_root(p.initial.data(), c, cpu_root);
   }
   // globals that start with a read of the booted machine (`= pte_frame(M, V)`)
   for (std::size_t i = 0; i < analyzed_.globals.size(); ++i) {

@@ -43,7 +43,7 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
     }
     case Builtin::ReadCr3: call.result = get(call.state, slots_.cr3[std::size_t(cpu)]); return true;
     case Builtin::WriteCr3: {
-      set(call.state, slots_.cr3[std::size_t(cpu)], call.args[0]);
+      load_root(call.state, cpu, call.args[0]);
       // without PCIDs a root load flushes the TLB and walk caches (global
       // entries stay); with PCIDs as address spaces, nothing; with ASID
       // values, the current ASID's (a load without NOFLUSH)
@@ -54,7 +54,7 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
     case Builtin::WriteCr3Pcid: case Builtin::WriteTtbr0: {  // the root and an ASID together
       std::int64_t asid = call.args[1];
       if (std::string why = asid_error(asid); !why.empty()) return fail(Effect::runtime_error(why));
-      set(call.state, slots_.cr3[std::size_t(cpu)], call.args[0]);
+      load_root(call.state, cpu, call.args[0]);
       set(call.state, slots_.asid[std::size_t(cpu)], asid);
       // x86: a CR3 load without NOFLUSH (bit 63) flushes that PCID's entries
       if (b == Builtin::WriteCr3Pcid && call.args[2] == 0) invalidate_all(call.state, cpu, asid, true);
@@ -114,14 +114,16 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       call.result = pte_.frame_or_none(get(call.state, slots_.entry[std::size_t(table * config_.entries + index_at(page_index_[std::size_t(page)], level))]));
       return true;
     }
-    case Builtin::TlbCount: case Builtin::TlbPresent: case Builtin::TlbFrame: case Builtin::TlbWrite: case Builtin::WalkCached: case Builtin::TlbPte: {
+    case Builtin::TlbCount: case Builtin::TlbPresent: case Builtin::TlbFrame: case Builtin::TlbWrite: case Builtin::WalkCached: case Builtin::TlbPte: case Builtin::PdpteOf: {
       std::int64_t c = call.args[0];
       if (c < 0 || c >= config_.cpus) return fail(Effect::runtime_error("cpu " + std::to_string(c) + " does not exist"));
+      if (b == Builtin::PdpteOf && !config_.pae) return fail(Effect::runtime_error("pdpte() reads PAE's PDPTE registers: set the machine field pae"));
       if (b == Builtin::TlbCount) call.result = tlb_count(call.state, int(c));
       else if (b == Builtin::TlbPresent) call.result = tlb_holds(call.state, int(c), call.args[1]);
       else if (b == Builtin::TlbFrame) call.result = pte_.frame_or_none(tlb_entry(call.state, int(c), call.args[1]));
       else if (b == Builtin::TlbWrite) call.result = pte_.writable(tlb_entry(call.state, int(c), call.args[1]));
       else if (b == Builtin::TlbPte) call.result = tlb_entry(call.state, int(c), call.args[1]);
+      else if (b == Builtin::PdpteOf) call.result = pdpte(call.state, int(c), call.args[1]);
       else call.result = walk_cached(call.state, int(c), call.args[1], int(call.args[2]));
       return true;
     }

@@ -28,11 +28,20 @@ std::vector<WalkKey> walk_keys(const Config& config, const std::vector<std::int6
     std::int64_t prefix = n;
     for (int l = 2; l <= config.levels; ++l) {
       prefix /= config.entries;
-      seen.insert({l, prefix});
+      if (!(config.pae && l == config.levels)) seen.insert({l, prefix});
     }
   }
   for (auto [l, p] : seen) keys.push_back({l, p});
   return keys;
+}
+
+std::vector<std::int64_t> pdpte_indices(const Config& config, const std::vector<std::int64_t>& page_index) {
+  std::set<std::int64_t> seen;
+  if (!config.pae) return {};
+  std::int64_t div = 1;
+  for (int l = 1; l < config.levels; ++l) div *= config.entries;
+  for (std::int64_t n : page_index) seen.insert((n / div) % config.entries);
+  return {seen.begin(), seen.end()};
 }
 
 void lay_out_processors_and_memory(const Shape& shape, SlotSink& sink, Slots& slots) {
@@ -44,6 +53,9 @@ void lay_out_processors_and_memory(const Shape& shape, SlotSink& sink, Slots& sl
     const std::string cpu = "cpu" + std::to_string(c) + ".";
     slots.cr3.push_back(sink.add({cpu + "cr3", "frame", c, -1, K - 1, TypeKind::Frame}));
     if (mc.asids > 0) slots.asid.push_back(sink.add({cpu + "asid", range(0, mc.asids - 1), c, 0, mc.asids - 1}));
+    for (std::int64_t i : pdpte_indices(mc, shape.page_index)) {
+      slots.pdpte.push_back(sink.add({cpu + "pdpte[" + std::to_string(i) + "]", "frame", c, -1, K - 1, TypeKind::Frame}));
+    }
     slots.irqs_on.push_back(sink.add({cpu + "irqs_on", "bool", c, 0, 1, TypeKind::Bool, ModelSlot::Format::Plain, false, 1}));
     slots.irq_depth.push_back(sink.add({cpu + "irq_depth", range(0, mc.irq_nesting), c, 0, mc.irq_nesting}));
     slots.ipi_pending.push_back(sink.add({cpu + "ipi_pending", "irqs", c, 0, irqs > 0 ? (std::int64_t(1) << irqs) - 1 : 0, TypeKind::Int,

@@ -63,7 +63,11 @@ struct TaskShape {
 void lay_out_scheduler(const Shape& shape, const std::vector<TaskShape>& tasks, const std::vector<std::int64_t>& first_on_cpu, std::int64_t lazy_mm,
                        SlotSink& sink, Slots& slots);
 
-// The walk-cache entries a machine has: one per (level, prefix) the pages use.
+// The walk-cache entries a machine has: one per (level, prefix) the pages use
+// (none for the top level under PAE: the PDPTE registers stand in for it).
 std::vector<WalkKey> walk_keys(const Config& config, const std::vector<std::int64_t>& page_index);
+// Under PAE, the top-level entry indices the pages use, ascending: one PDPTE
+// register per CPU for each (empty without PAE).
+std::vector<std::int64_t> pdpte_indices(const Config& config, const std::vector<std::int64_t>& page_index);
 
 }  // namespace tlbcheck::model::machine

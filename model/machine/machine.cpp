@@ -20,6 +20,7 @@ Machine::Machine(const Config& config, int mms, std::vector<std::int64_t> page_i
   pte_ = PteFormat(config_, frames_);
   if (config_.words < 1) config_.words = 1;
   walk_keys_ = machine::walk_keys(config_, page_index_);
+  pdpte_indices_ = machine::pdpte_indices(config_, page_index_);
   int devices = 0;
   for (bool device : irq_device) fires_index_.push_back(device ? devices++ : -1);
 }

@@ -153,6 +153,11 @@ class Machine {
   // What a frame holds now, and the root `cpu` has loaded (-1: none).
   FrameKind frame_kind(const checker::Word* s, std::int64_t frame) const { return FrameKind(get(s, slots_.kind[std::size_t(frame)])); }
   std::int64_t loaded_root(const checker::Word* s, int cpu) const { return get(s, slots_.cr3[std::size_t(cpu)]); }
+  // Loads `root` on `cpu` (CR3, TTBR0): under PAE it latches the root's
+  // top-level entries into the CPU's PDPTE registers.
+  void load_root(checker::Word* s, int cpu, std::int64_t root) const;
+  // Under PAE, the table `cpu`'s PDPTE register for `page` holds (-1: not present).
+  std::int64_t pdpte(const checker::Word* s, int cpu, std::int64_t page) const;
 
   // How many TLB entries `cpu` holds, of every address space.
   int tlb_count(const checker::Word* s, int cpu) const;
@@ -258,6 +263,7 @@ class Machine {
   std::vector<std::int64_t> page_index_;  // page id -> virtual page number
   std::vector<bool> page_kernel_;         // page id -> declared `kernel`
   std::vector<WalkKey> walk_keys_;
+  std::vector<std::int64_t> pdpte_indices_;  // pae: the top-level indices with a PDPTE register
   Slots slots_;
   const std::vector<ModelSlot>* layout_ = nullptr;
   const std::vector<SlotAccess>* access_ = nullptr;

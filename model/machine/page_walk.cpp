@@ -31,6 +31,14 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
     }
   }
   for (;; --level) {
+    if (config_.pae && level == config_.levels) {
+      // PAE: the top-level entry comes from the PDPTE register latched at
+      // the last root load, not from memory
+      std::int64_t next = pdpte(s, cpu, page);
+      if (next < 0) return fault;
+      t = next;
+      continue;
+    }
     if (check) {
       if (auto why = properties::judge_table(kind_of(t)); why != properties::StaleTranslation::None) return Effect::stale_translation(why, t);
     }

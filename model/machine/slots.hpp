@@ -18,6 +18,7 @@ struct Slots {
   // per CPU
   std::vector<std::uint32_t> cr3, irqs_on, irq_depth, ipi_pending;
   std::vector<std::uint32_t> asid;  // the ASID/PCID loaded with the root (tlb.asids > 0 only)
+  std::vector<std::uint32_t> pdpte;  // pae: [cpu * top_indices + i], the latched top-level entry's table (or none)
   // [(cpu * tags + tag) * pages + page]; tags: the ASID values with tlb.asids, the mms with tlb.pcid, else 1
   std::vector<std::uint32_t> tlb;
   std::vector<std::uint32_t> walk;  // [(cpu * tags + tag) * walk_keys + key]

@@ -299,6 +299,9 @@ void Analysis::finish_machine() {
       machine_set_.insert(std::string(spec.name));
     }
     if (spec.name != "cpus" && machine_set_.count(std::string(spec.name)) == 0) continue;
+    if (spec.name == "pae" && out_.machine.pae && out_.machine.levels < 2) {
+      error(DiagKind::BadMachine, machine_loc_, "pae latches the top-level entries of a multi-level table: it needs levels >= 2 (x86 PAE: levels = 3)");
+    }
     if (spec.name == "tlb.asids" && out_.machine.asids > 0 && out_.machine.pcid) {
       error(DiagKind::BadMachine, machine_loc_, "tlb.pcid tags entries with address spaces and tlb.asids with ASID values: set one of them");
     }

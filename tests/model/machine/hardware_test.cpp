@@ -46,7 +46,7 @@ struct Bench final : SlotSink {
     m = Machine(config, 2, shape.page_index, {false, false}, {false}, slots, &layout, &access);
     std::string error;
     REQUIRE(m.boot(state.data(), {{0, 0, true}, {0, 1, true}, {1, 0, true}}, error));
-    for (int c = 0; c < config.cpus; ++c) m.set(state.data(), slots.cr3[std::size_t(c)], root(0));
+    for (int c = 0; c < config.cpus; ++c) m.load_root(state.data(), c, root(0));
   }
 
   std::uint32_t add(SlotRequest r) override {
@@ -463,4 +463,27 @@ TEST_CASE("hardware: entries tagged with ASID values: loaded with the root, flus
   CHECK(call(Builtin::AsidOf, {0}).empty());
   CHECK(call(Builtin::WriteTtbr0, {b.root(0), 2}) == "ASID 2 is outside 0..1 (tlb.asids)");
   CHECK(call(Builtin::TlbFlushAsid, {0}).find("flush by value") != std::string::npos);
+}
+
+TEST_CASE("hardware: PAE latches the top-level entries at a root load; INVLPG does not refresh them", "[hardware]") {
+  Config c = two_cpus(3);
+  c.pae = true;
+  Bench b(c);
+  REQUIRE(b.slots.pdpte.size() == 2);  // V and S share top-level entry 0: one register per CPU
+  const std::int64_t pmd = b.m.pdpte(b.s(), 0, 0);
+  REQUIRE(pmd >= 0);
+  REQUIRE(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Ok);
+  CHECK_FALSE(b.m.walk_cached(b.s(), 0, 0, 3));  // no walk-cache entry for the top level: the register is it
+  CHECK(b.m.walk_cached(b.s(), 0, 0, 2));
+  // the kernel clears the top-level entry in memory and flushes the page
+  REQUIRE(b.m.pt_put(b.s(), 0, 0, 3, 0).kind == Effect::Ok);
+  b.m.invlpg(b.s(), 0, 0, -1);
+  CHECK(b.m.pdpte(b.s(), 0, 0) == pmd);
+  CHECK(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Ok);  // the walk starts from the register
+  // a root load reloads the registers: now the walk sees the cleared entry
+  b.m.load_root(b.s(), 0, b.root(0));
+  CHECK(b.m.pdpte(b.s(), 0, 0) == -1);
+  b.m.invlpg(b.s(), 0, 0, -1);
+  CHECK(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Fault);
+  CHECK(b.m.pdpte(b.s(), 1, 0) == pmd);  // the other CPU keeps its own
 }

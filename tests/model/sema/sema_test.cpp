@@ -96,3 +96,8 @@ TEST_CASE("ASIDs as values: one tagging scheme at a time, the root and its ASID 
   // write_cr3 takes the root alone, or the root, a PCID and NOFLUSH
   CHECK_THAT(errors("machine { tlb.asids = 2; }\n" + head + "process p on cpu 0 { write_cr3(pgd(M), 1); }"), Catch::Contains("takes"));
 }
+
+TEST_CASE("PAE needs a multi-level table", "[check]") {
+  CHECK(errors("machine { levels = 3; pae = true; }\nmm M; page V; map M.V; invariant latched: pdpte(0, V) != none; process p on cpu 0 { touch(V); }").empty());
+  CHECK_THAT(errors("machine { levels = 1; pae = true; }\nmm M; page V; map M.V;"), Catch::Contains("needs levels >= 2"));
+}
