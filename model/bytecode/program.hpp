@@ -101,6 +101,8 @@ struct Program {
   std::vector<bool> page_kernel;                  // declared `kernel`
   std::vector<std::uint32_t> mm_field_base;       // slot of field f of mm 0; mms follow with stride `mm_field_stride[f]`
   std::vector<std::uint32_t> mm_field_stride;
+  std::vector<std::uint32_t> frame_field_base;    // slot of field f of frame 0; frames follow with stride `frame_field_stride[f]`
+  std::vector<std::uint32_t> frame_field_stride;
   machine::Slots hw;                                   // where the machine's state lives
   std::vector<std::string> irq_names;
   std::vector<bool> irq_device;

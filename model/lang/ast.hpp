@@ -62,6 +62,7 @@ enum class ExprKind : std::uint8_t { Int, Bool, Name, ThisCpu, Index, Unary, Bin
 enum class SymKind : std::uint8_t {
   None, Const, Global, Percpu, Local, QuantVar, Enumerator, Function, Builtin,
   MmField,      // Member: a declared per-mm field (sym_index: which)
+  FrameField,   // Member: a declared per-frame field (sym_index: which)
   MachineField, // Member: a built-in field of a machine object (sym_index: ObjectField)
 };
 
@@ -108,6 +109,7 @@ enum class DeclKind : std::uint8_t {
   Protocol, Option, Const, Enum, Machine, Var, Percpu, Invariant, Fn, Process,
   Mm,        // mm NAME;
   MmFields,  // mm { FIELD: TYPE [= INIT]; ... }
+  FrameFields,  // frame { FIELD: TYPE [= INIT]; ... }
   Page,      // page NAME [at N] [kernel];
   Map,       // map MM.PAGE [readonly];
   Irq,       // irq NAME [fires N on cpu C] { ... }
@@ -121,7 +123,7 @@ struct Param {
   std::string_view name;
   Loc loc;
   TypeSyntax type;
-  ExprId init;  // MmFields: the initial value
+  ExprId init;  // MmFields, FrameFields: the initial value
 };
 
 struct MachineField {

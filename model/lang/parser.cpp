@@ -80,7 +80,7 @@ class Parser {
   // and a variable called `page` stay possible.
   static bool machine_word(const Token& t) {
     return t.kind == Tok::Ident && (t.text == "mm" || t.text == "page" || t.text == "map" || t.text == "irq" || t.text == "task" ||
-                                    t.text == "pte_bits" || t.text == "swp_entry");
+                                    t.text == "pte_bits" || t.text == "swp_entry" || t.text == "frame");
   }
   static bool starts_declaration(const Token& t) {
     switch (t.kind) {
@@ -304,7 +304,7 @@ class Parser {
         }
         [[fallthrough]];
       default:
-        fail(t, "a declaration (protocol, option, const, enum, machine, var, percpu, invariant, fn, process, mm, page, map, irq, task, pte_bits, swp_entry or on)");
+        fail(t, "a declaration (protocol, option, const, enum, machine, var, percpu, invariant, fn, process, mm, frame, page, map, irq, task, pte_bits, swp_entry or on)");
         return;
     }
     if (ok()) module_.decls.push_back(std::move(d));
@@ -363,14 +363,18 @@ class Parser {
       module_.decls.push_back(std::move(d));
       return;
     }
-    if (w == "mm") {
-      if (at(Tok::LBrace)) {  // the fields every mm has
+    if (w == "frame" && !at(Tok::LBrace)) {
+      fail(peek(), "'{' and the fields every frame has (frame { mapcount: int[0..2] = 0; dirty: bool; })");
+      return;
+    }
+    if (w == "mm" || w == "frame") {
+      if (at(Tok::LBrace)) {  // the fields every mm (every frame) has
         advance();
-        d.kind = DeclKind::MmFields;
+        d.kind = w == "mm" ? DeclKind::MmFields : DeclKind::FrameFields;
         while (ok() && !at(Tok::RBrace) && !at(Tok::End)) {
           Param p;
           const Token& pn = peek();
-          if (!expect(Tok::Ident, "an mm field name")) return;
+          if (!expect(Tok::Ident, w == "mm" ? "an mm field name" : "a frame field name")) return;
           p.name = pn.text;
           p.loc = pn.loc;
           if (!expect(Tok::Colon, "':' and the field's type")) return;

@@ -71,6 +71,20 @@ Address Lowering::address(ExprId id, Frame& f) {
         }
         return a;
       }
+      if (e.sym == SymKind::FrameField) {  // f.field: indexed by the frame
+        a.base = p.frame_field_base[e.sym_index];
+        stride = p.frame_field_stride[e.sym_index];
+        const Expr& frame = module_.at(e.args[0]);
+        if (frame.cval && *frame.cval >= 0) {
+          a.base += std::uint32_t(*frame.cval) * stride;
+        } else {
+          emit(Op::Push, 0);
+          emit_expr(e.args[0], f);
+          emit(Op::Index, std::int32_t(p.hw.kind.size()), std::int32_t(stride), std::int32_t(runtime_site(SiteKind::Index, f)));
+          a.dynamic = true;
+        }
+        return a;
+      }
       if (e.sym == SymKind::MachineField) {
         base = p.hw.pgd[0];
       } else {

@@ -130,6 +130,28 @@ void Lowering::allocate_machine() {
     p.mm_field_base.push_back(base);
     p.mm_field_stride.push_back(elements(field.type));
   }
+  // frame { ... }: every frame's fields, which the machine resets when it is freed
+  const int frames = int(p.hw.kind.size());
+  p.hw.frame_field_count = 0;
+  for (const MmFieldInfo& field : analyzed_.frame_fields) p.hw.frame_field_count += elements(field.type);
+  p.hw.frame_field.assign(std::size_t(frames) * p.hw.frame_field_count, 0);
+  p.hw.frame_field_init.assign(p.hw.frame_field.size(), 0);
+  std::uint32_t offset = 0;
+  for (const MmFieldInfo& field : analyzed_.frame_fields) {
+    std::uint32_t base = 0;
+    for (int k = 0; k < frames; ++k) {
+      std::uint32_t b = alloc_var("frame" + std::to_string(k) + "." + std::string(field.name), field.type, -1);
+      if (k == 0) base = b;
+      for (std::uint32_t i = 0; i < elements(field.type); ++i) {
+        initial_values_.push_back({b + i, field.init});
+        p.hw.frame_field[std::size_t(k) * p.hw.frame_field_count + offset + i] = b + i;
+        p.hw.frame_field_init[std::size_t(k) * p.hw.frame_field_count + offset + i] = field.init;
+      }
+    }
+    p.frame_field_base.push_back(base);
+    p.frame_field_stride.push_back(elements(field.type));
+    offset += elements(field.type);
+  }
   p.hw.ipi_args.resize(std::size_t(analyzed_.cpus) * analyzed_.irqs.size());
   for (int c = 0; c < analyzed_.cpus; ++c) {
     for (std::size_t h = 0; h < analyzed_.irqs.size(); ++h) {

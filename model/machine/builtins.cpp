@@ -282,6 +282,36 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       return true;
     }
     case Builtin::PreemptCount: call.result = slots_.preempt_count.empty() ? 0 : get(call.state, slots_.preempt_count[std::size_t(cpu)]); return true;
+    case Builtin::DiskWrite: case Builtin::DiskRead: case Builtin::DiskValue: case Builtin::DiskWord: {
+      // DMA between a frame and a page's disk copy: memory, never the data
+      // cache (a dirty line the kernel did not write back is not on disk;
+      // a line left over from before a read shadows what the disk brought)
+      if (!config_.disk) return fail(Effect::runtime_error("the backing store needs the machine field disk"));
+      const bool to_disk = b == Builtin::DiskWrite;
+      std::int64_t page = to_disk || b == Builtin::DiskValue || b == Builtin::DiskWord ? call.args[0] : call.args[1];
+      if (!page_ok(page)) return fail(Effect::runtime_error("no such page"));
+      auto disk = [&](int w) { return slots_.disk[std::size_t(page * config_.words + w)]; };
+      if (b == Builtin::DiskValue || b == Builtin::DiskWord) {
+        std::int64_t w = b == Builtin::DiskWord ? call.args[1] : 0;
+        if (w < 0 || w >= config_.words) return fail(Effect::runtime_error("word " + std::to_string(w) + " is outside 0.." + std::to_string(config_.words - 1) + " (words)"));
+        call.result = get(call.state, disk(int(w)));
+        return true;
+      }
+      std::int64_t f = to_disk ? call.args[1] : call.args[0];
+      if (f < 0 || f >= frames_ || FrameKind(get(call.state, slots_.kind[std::size_t(f)])) != FrameKind::Data) {
+        return fail(Effect::runtime_error(std::string(to_disk ? "disk_write from" : "disk_read into") + " frame " + (f < 0 ? std::string("none") : std::to_string(f)) + ", which is no data frame"));
+      }
+      for (int w = 0; w < config_.words; ++w) {
+        if (to_disk) {
+          set(call.state, disk(w), get(call.state, value_slot(f, w)));
+        } else {
+          std::int64_t v = get(call.state, disk(w));
+          set(call.state, value_slot(f, w), v);
+          if (config_.colours > 0) set(call.state, latest_slot(f, w), v);  // the newest contents
+        }
+      }
+      return true;
+    }
     case Builtin::KernelLoad: case Builtin::KernelStore: case Builtin::CopyPage: case Builtin::FlushDcachePage: {
       bool check = call.check_stale_cache;
       std::int64_t f = call.args[0];

@@ -31,6 +31,11 @@ Effect Machine::release(checker::Word* s, std::int64_t f, FrameKind kind) const 
   set(s, slots_.owner[std::size_t(f)], 0);
   set(s, slots_.maps[std::size_t(f)], 0);
   for (int w = 0; w < config_.words; ++w) set(s, value_slot(f, w), 0);
+  // the page allocator hands out a clean struct page: the frame's declared fields start over
+  for (std::uint32_t i = 0; i < slots_.frame_field_count; ++i) {
+    const std::size_t k = std::size_t(f) * slots_.frame_field_count + i;
+    set(s, slots_.frame_field[k], slots_.frame_field_init[k]);
+  }
   for (int i = 0; i < config_.entries; ++i) set(s, slots_.entry[std::size_t(f * config_.entries + i)], 0);
   if (config_.colours > 0) {  // a freed frame's lines are dropped (the allocator's clean page)
     for (int w = 0; w < config_.words; ++w) {

@@ -89,6 +89,13 @@ void lay_out_processors_and_memory(const Shape& shape, SlotSink& sink, Slots& sl
       slots.entry.push_back(sink.add({frame + "entry[" + std::to_string(i) + "]", "pt entry", -1, 0, pte.max(), TypeKind::Int, ModelSlot::Format::Entry}));
     }
   }
+  if (mc.disk) {  // the backing store: a copy of each page
+    for (const std::string& page : shape.pages) {
+      for (int w = 0; w < mc.words; ++w) {
+        slots.disk.push_back(sink.add({"disk[" + page + "]" + (mc.words > 1 ? "[" + std::to_string(w) + "]" : ""), range(0, mc.values - 1), -1, 0, mc.values - 1}));
+      }
+    }
+  }
   for (const std::string& mm : shape.mms) slots.pgd.push_back(sink.add({mm + ".pgd", "frame", -1, -1, K - 1, TypeKind::Frame}));
 }
 

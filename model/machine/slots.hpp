@@ -24,6 +24,12 @@ struct Slots {
   std::vector<std::uint32_t> walk;  // [(cpu * tags + tag) * walk_keys + key]
   // per frame (value: per frame and word, [frame * words + word])
   std::vector<std::uint32_t> kind, owner, maps, value;
+  // frame { ... }: [frame * frame_field_count + i], each field element's slot and initial value
+  std::vector<std::uint32_t> frame_field;
+  std::vector<std::int64_t> frame_field_init;
+  // per page (disk): its disk copy, [page * words + word]
+  std::vector<std::uint32_t> disk;
+  std::uint32_t frame_field_count = 0;
   std::vector<std::uint32_t> entry;  // [frame * entries + index]
   // per mm
   std::vector<std::uint32_t> pgd;

@@ -215,6 +215,9 @@ class Analysis {
   Loc machine_loc_{0, 1};  // the machine block, for errors about its fields together
   bool mm_fields_seen_ = false;
   const Decl* mm_fields_decl_ = nullptr;
+  const Decl* frame_fields_decl_ = nullptr;
+  // The fields of `mm { ... }` or `frame { ... }` (`what`), with their initial values.
+  void evaluate_fields(const Decl& d, std::string_view what, std::vector<MmFieldInfo>& out);
   std::set<std::string> machine_set_;
   std::map<std::string_view, std::uint32_t> irq_index_;
   std::vector<const Decl*> task_decls_;

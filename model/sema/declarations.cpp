@@ -127,6 +127,13 @@ void Analysis::declare_all() {
         declare(d.name, d.name_loc, {SymKind::Const, add_const(mm_type(), std::int64_t(out_.mms.size())), {}});
         out_.mms.push_back({std::string(d.name), d.name_loc});
         break;
+      case DeclKind::FrameFields:
+        if (frame_fields_decl_ != nullptr) {
+          error(DiagKind::Redeclared, d.loc, "the fields of frame are declared once");
+          break;
+        }
+        frame_fields_decl_ = &d;
+        break;
       case DeclKind::MmFields:
         if (mm_fields_seen_) {
           error(DiagKind::Redeclared, d.loc, "the fields of mm are declared once");

@@ -128,6 +128,20 @@ Type Analysis::check_expr_inner(Expr& e, Context& ctx, const Type* expected, Sta
         error(DiagKind::UnknownName, e.loc, "an mm has no field '" + std::string(e.name) + "': expected one of " + known);
         return make(TypeKind::Error);
       }
+      if (base.scalar_is(TypeKind::Frame)) {  // frame { ... }: the kernel's struct page
+        for (std::size_t i = 0; i < out_.frame_fields.size(); ++i) {
+          if (out_.frame_fields[i].name == e.name) {
+            e.sym = SymKind::FrameField;
+            e.sym_index = static_cast<std::uint32_t>(i);
+            return out_.frame_fields[i].type;
+          }
+        }
+        std::string known;
+        for (const MmFieldInfo& f : out_.frame_fields) known += (known.empty() ? "" : ", ") + std::string(f.name);
+        error(DiagKind::UnknownName, e.loc,
+              "a frame has no field '" + std::string(e.name) + "': " + (known.empty() ? "declare the fields every frame has in frame { ... }" : "expected one of " + known));
+        return make(TypeKind::Error);
+      }
       if (base.scalar_is(TypeKind::Task)) {
         if (e.name == "mm" || e.name == "active_mm") {
           e.sym = SymKind::MachineField;
@@ -137,7 +151,7 @@ Type Analysis::check_expr_inner(Expr& e, Context& ctx, const Type* expected, Sta
         error(DiagKind::UnknownName, e.loc, "a task has no field '" + std::string(e.name) + "': expected mm or active_mm");
         return make(TypeKind::Error);
       }
-      error(DiagKind::TypeMismatch, e.loc, "a '" + type_text(base) + "' has no fields: '." + std::string(e.name) + "' needs an mm or a task");
+      error(DiagKind::TypeMismatch, e.loc, "a '" + type_text(base) + "' has no fields: '." + std::string(e.name) + "' needs an mm, a frame or a task");
       return make(TypeKind::Error);
     }
   }

@@ -127,6 +127,7 @@ struct AnalyzedModule {
   machine::Config machine;
   std::vector<MmInfo> mms;           // [0] = init_mm
   std::vector<MmFieldInfo> mm_fields;
+  std::vector<MmFieldInfo> frame_fields;  // frame { ... }: every frame's (reset when it is freed)
   std::vector<PageInfo> pages;
   std::vector<MapInfo> maps;
   std::vector<IrqInfo> irqs;

@@ -121,40 +121,44 @@ void Analysis::number_tasks() {
   }
 }
 
-void Analysis::evaluate_machine() {
-  number_tasks();
-  if (mm_fields_decl_ != nullptr) {
-    std::set<std::string_view> seen;
-    for (const Param& p : mm_fields_decl_->params) {
-      if (!seen.insert(p.name).second || p.name == "pgd") {
-        error(DiagKind::Redeclared, p.loc, "mm field '" + std::string(p.name) + "' is already declared");
+void Analysis::evaluate_fields(const Decl& d, std::string_view what, std::vector<MmFieldInfo>& out) {
+  const std::string kind(what);
+  std::set<std::string_view> seen;
+  for (const Param& p : d.params) {
+    if (!seen.insert(p.name).second || (kind == "mm" && p.name == "pgd")) {
+      error(DiagKind::Redeclared, p.loc, kind + " field '" + std::string(p.name) + "' is already declared");
+      continue;
+    }
+    MmFieldInfo f;
+    f.name = p.name;
+    f.loc = p.loc;
+    f.type = resolve_type(p.type, kind + "." + std::string(p.name));
+    f.init = default_value(f.type);
+    if (p.init.valid() && f.type.kind != TypeKind::Error) {
+      Context ctx;
+      Type scalar = f.type;
+      scalar.dims.clear();
+      Type vt = check_expr(p.init, ctx, &scalar);
+      if (vt.kind == TypeKind::Error) continue;
+      if (!node(p.init).cval) {
+        error(DiagKind::NotConstant, node(p.init).loc, "the initial value of " + kind + " field '" + std::string(p.name) + "' must be a constant");
         continue;
       }
-      MmFieldInfo f;
-      f.name = p.name;
-      f.loc = p.loc;
-      f.type = resolve_type(p.type, "mm." + std::string(p.name));
-      f.init = default_value(f.type);
-      if (p.init.valid() && f.type.kind != TypeKind::Error) {
-        Context ctx;
-        Type scalar = f.type;
-        scalar.dims.clear();
-        Type vt = check_expr(p.init, ctx, &scalar);
-        if (vt.kind == TypeKind::Error) continue;
-        if (!node(p.init).cval) {
-          error(DiagKind::NotConstant, node(p.init).loc, "the initial value of mm field '" + std::string(p.name) + "' must be a constant");
-          continue;
-        }
-        if (!assignable(scalar, vt, node(p.init).loc, "mm field '" + std::string(p.name) + "'")) continue;
-        if (!in_range(scalar, *node(p.init).cval)) {
-          error(DiagKind::BadRange, node(p.init).loc, "initial value " + std::to_string(*node(p.init).cval) + " is outside '" + type_text(scalar) + "'");
-          continue;
-        }
-        f.init = *node(p.init).cval;
+      if (!assignable(scalar, vt, node(p.init).loc, kind + " field '" + std::string(p.name) + "'")) continue;
+      if (!in_range(scalar, *node(p.init).cval)) {
+        error(DiagKind::BadRange, node(p.init).loc, "initial value " + std::to_string(*node(p.init).cval) + " is outside '" + type_text(scalar) + "'");
+        continue;
       }
-      out_.mm_fields.push_back(f);
+      f.init = *node(p.init).cval;
     }
+    out.push_back(f);
   }
+}
+
+void Analysis::evaluate_machine() {
+  number_tasks();
+  if (mm_fields_decl_ != nullptr) evaluate_fields(*mm_fields_decl_, "mm", out_.mm_fields);
+  if (frame_fields_decl_ != nullptr) evaluate_fields(*frame_fields_decl_, "frame", out_.frame_fields);
   // each mm's own initial values: mm A = { .field = value, ... }
   std::size_t next_mm = 1;  // mms[0] is init_mm
   for (Decl& d : module().decls) {

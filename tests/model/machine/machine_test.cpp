@@ -277,3 +277,59 @@ TEST_CASE("per-mm initial values and boot reads are checked", "[machine]") {
              Catch::Contains("the initial value of A.asid must be a constant"));
   CHECK_THAT(diagnostics("mm A; page V; map A.V;\nvar x: int[0..1];\nvar f: frame = read_cr3();\nprocess p on cpu 0 { skip; }"), Catch::Contains("runs on a CPU") && Catch::Contains("[BadCall]"));
 }
+
+TEST_CASE("frame fields: every frame has them, a freed frame's start over", "[machine]") {
+  // a field set on frame f is gone when f is freed and handed out again
+  Run r = check(R"(
+    machine { frames = 4; }
+    frame { mapcount: int[0..2] = 1; dirty: bool; }
+    mm M; page V; map M.V;
+    process p on cpu 0 {
+      let f: frame = alloc_frame();
+      assert(f.mapcount == 1 && !f.dirty);
+      f.dirty = true;
+      f.mapcount = 2;
+      let g: frame = pte_frame(M, V);
+      assert(!g.dirty);                       // fields are per frame
+      free_frame(f);
+      let h: frame = alloc_frame();
+      assert(h == f && h.mapcount == 1 && !h.dirty);
+    })");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+  // a field of frame none is an error, not a silent read
+  Run none = check(R"(
+    frame { dirty: bool; }
+    mm M; page V; map M.V;
+    var f: frame;
+    process p on cpu 0 { f.dirty = true; })");
+  CHECK(none.property == "runtime-error");
+  auto diagnostics = [](const std::string& text) { return model::load_text("m.tlb", text, {}).diagnostics; };
+  CHECK_THAT(diagnostics("frame { dirty: bool; }\nmm M; page V; map M.V;\nprocess p on cpu 0 { let f: frame = pte_frame(M, V); f.dirtty = true; }"),
+             Catch::Contains("a frame has no field 'dirtty': expected one of dirty"));
+  CHECK_THAT(diagnostics("mm M; page V; map M.V;\nprocess p on cpu 0 { let f: frame = pte_frame(M, V); f.dirty = true; }"),
+             Catch::Contains("declare the fields every frame has in frame { ... }"));
+  CHECK_THAT(diagnostics("frame { dirty: bool; }\nframe { x: bool; }\nprocess p on cpu 0 { skip; }"), Catch::Contains("the fields of frame are declared once"));
+  CHECK_THAT(diagnostics("frame;\nprocess p on cpu 0 { skip; }"), Catch::Contains("'{' and the fields every frame has"));
+}
+
+TEST_CASE("the backing store: DMA between a frame and a page's disk copy", "[machine]") {
+  Run r = check(R"(
+    machine { disk = true; values = 3; words = 2; }
+    mm M; page V; map M.V;
+    process p on cpu 0 {
+      let f: frame = pte_frame(M, V);
+      store(V, 2);
+      store_word(V, 1, 1);
+      assert(disk_value(V) == 0);
+      disk_write(V, f);
+      assert(disk_value(V) == 2 && disk_value(V, 1) == 1);
+      let g: frame = alloc_frame();
+      disk_read(g, V);
+      assert(kernel_load(g) == 2);
+    })");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+  Run off = check("mm M; page V; map M.V;\nprocess p on cpu 0 { disk_write(V, pte_frame(M, V)); }");
+  CHECK(off.explanation.find("needs the machine field disk") != std::string::npos);
+  Run freed = check("machine { disk = true; frames = 4; }\nmm M; page V; map M.V;\nprocess p on cpu 0 { let f: frame = alloc_frame(); free_frame(f); disk_read(f, V); }");
+  CHECK(freed.explanation.find("disk_read into frame 2, which is no data frame") != std::string::npos);
+}
