@@ -6,7 +6,7 @@ namespace tlbcheck::properties {
 
 namespace {
 
-constexpr std::array<Entry, 7> kBuiltins{{
+constexpr std::array<Entry, 8> kBuiltins{{
     {BuiltinProperty::Assertion, "assertion",
      "every assert(cond) holds, no BUG_ON(cond) fires and no BUG() is reached", true},
     {BuiltinProperty::RuntimeError, "runtime-error",
@@ -26,6 +26,10 @@ constexpr std::array<Entry, 7> kBuiltins{{
     {BuiltinProperty::FreedRoot, "freed-root", "no CPU keeps a page table loaded as its root once that table is freed", true, false},
     {BuiltinProperty::SwUseAfterFree, "sw-use-after-free",
      "no software page-table walker (the kernel's lockless walkers: pt_read) reads a table frame that was freed or reused", true},
+    {BuiltinProperty::BreakBeforeMake, "break-before-make",
+     "no page-table entry changes from one translation to another (output address, or block and table) while it is valid, or while a TLB or walk "
+     "cache still holds the old one (Arm's break-before-make)",
+     true, false},
 }};
 
 }  // namespace

@@ -27,7 +27,7 @@
 
 namespace tlbcheck::model {
 
-enum class SiteKind : std::uint8_t { Assert, BugOn, Bug, Range, Index, DivZero, CpuRange, Runaway, Stale, Machine, NoFaultHandler, StaleCache, SwUseAfterFree };
+enum class SiteKind : std::uint8_t { Assert, BugOn, Bug, Range, Index, DivZero, CpuRange, Runaway, Stale, Machine, NoFaultHandler, StaleCache, SwUseAfterFree, BreakBeforeMake };
 
 // A place where a property can be violated.
 struct Site {

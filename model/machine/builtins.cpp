@@ -32,6 +32,14 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
     call.offending = 0;
     return false;
   };
+  // a write that makes an entry valid, judged by break-before-make when it is on
+  auto put = [&](std::int64_t mm, std::int64_t page, int level, std::int64_t raw) {
+    if (call.check_bbm) {
+      Effect judged = judge_entry_write(call.state, mm, page, level, raw);
+      if (judged.kind != Effect::Ok) return judged;
+    }
+    return pt_put(call.state, mm, page, level, raw);
+  };
   auto page_ok = [&](std::int64_t page) { return page >= 0 && page < pages(); };
   Effect e;
   switch (b) {
@@ -143,6 +151,8 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       if (b == Builtin::PtePresent || b == Builtin::PtPresent) call.result = pte_.present(raw);
       else if (b == Builtin::PteWrite) call.result = pte_.writable(raw);
       else call.result = pte_.frame_or_none(raw);
+      // a block: the frame p's address lands in (pmd_page() + the page's offset)
+      if (b == Builtin::PtFrame && pte_.block_level(raw) > 0) call.result += page_index_[std::size_t(page)] % block_span(level);
       return true;
     }
     case Builtin::PtepGet: {
@@ -156,12 +166,12 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       std::int64_t mm = call.args[0], page = call.args[1], f = call.args[2];
       bool writable = call.args[3] != 0;
       if (f < 0) return fail(Effect::runtime_error("set_pte to frame none: use pte_clear"));
-      e = pt_put(call.state, mm, page, 1, pte_.make(f, leaf_flags(page, writable)));
+      e = put(mm, page, 1, pte_.make(f, leaf_flags(page, writable)));
       return e.kind == Effect::Ok ? true : fail(e);
     }
     case Builtin::SetPteAt: {
       if (!page_ok(call.args[1])) return fail(Effect::runtime_error("no such page"));
-      e = pt_put(call.state, call.args[0], call.args[1], 1, call.args[2]);
+      e = put(call.args[0], call.args[1], 1, call.args[2]);
       return e.kind == Effect::Ok ? true : fail(e);
     }
     case Builtin::PtepGetAndClear: case Builtin::PtepTestAndClearYoung: case Builtin::PtepTestAndClearDirty: {
@@ -185,11 +195,61 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       call.result = b == Builtin::PtepGetAndClear ? raw : (pte_.holds_frame(raw) && pte_.has(raw, bit) ? 1 : 0);
       return true;
     }
+    case Builtin::AllocBlock: case Builtin::FreeBlock: case Builtin::SetBlock: case Builtin::PtIsBlock: case Builtin::TableSet: {
+      if (!config_.huge) return fail(Effect::runtime_error("blocks need the machine field huge"));
+      const int level = int(call.args[b == Builtin::AllocBlock ? 0 : b == Builtin::FreeBlock ? 1 : 2]);
+      if (b != Builtin::TableSet && level < 2) return fail(Effect::runtime_error("a block maps an upper-level entry: level 2.." + std::to_string(config_.levels)));
+      const std::int64_t span = block_span(level);
+      if (b == Builtin::AllocBlock) {
+        e = alloc_run(call.state, span);
+        if (e.kind != Effect::Ok) return fail(e);
+        call.result = e.value;
+        return true;
+      }
+      if (b == Builtin::FreeBlock) {
+        std::int64_t f = call.args[0];
+        if (f < 0 || f % span != 0 || f + span > frames_) return fail(Effect::runtime_error("free_block(" + std::to_string(f) + ", " + std::to_string(level) + "): not the first frame of a level-" + std::to_string(level) + " block"));
+        for (std::int64_t g = f; g < f + span; ++g) {
+          e = release(call.state, g, FrameKind::Data);
+          if (e.kind != Effect::Ok) return fail(e);
+        }
+        return true;
+      }
+      if (b == Builtin::PtIsBlock) {
+        e = pt_get(call.state, call.args[0], call.args[1], level);
+        if (e.kind != Effect::Ok) return fail(e);
+        call.result = pte_.present(e.value) && pte_.block_level(e.value) > 0;
+        return true;
+      }
+      if (b == Builtin::SetBlock) {
+        std::int64_t f = call.args[3];
+        if (f < 0 || f % span != 0) return fail(Effect::runtime_error("a level-" + std::to_string(level) + " block starts at a frame that is a multiple of " + std::to_string(span)));
+        e = put(call.args[0], call.args[1], level, pte_.with_block(pte_.make(f, leaf_flags(call.args[1], true)), level));
+        return e.kind == Effect::Ok ? true : fail(e);
+      }
+      // table_set(t, p, l, f): the level-l entry covering p in table frame t,
+      // not linked into any mm yet (a table being filled before it is
+      // populated, as a block is split)
+      std::int64_t t = call.args[0], page = call.args[1], f = call.args[3];
+      if (t < 0 || t >= frames_ || FrameKind(get(call.state, slots_.kind[std::size_t(t)])) != FrameKind::Table) return fail(Effect::runtime_error("table_set: frame " + (t < 0 ? std::string("none") : std::to_string(t)) + " is no page table"));
+      if (!page_ok(page)) return fail(Effect::runtime_error("no such page"));
+      const FrameKind want = level == 1 ? FrameKind::Data : FrameKind::Table;
+      if (f < 0 || f >= frames_ || FrameKind(get(call.state, slots_.kind[std::size_t(f)])) != want) return fail(Effect::runtime_error(std::string("table_set: a level-") + std::to_string(level) + " entry must point to a " + (level == 1 ? "data frame" : "page-table frame")));
+      const std::uint32_t slot = slots_.entry[std::size_t(t * config_.entries + index_at(page_index_[std::size_t(page)], level))];
+      if (level == 1) {
+        std::uint32_t maps = slots_.maps[std::size_t(f)];
+        if (get(call.state, maps) >= (*layout_)[maps].hi) return fail(Effect::runtime_error("frame " + std::to_string(f) + " would be mapped too many times"));
+        if (pte_.holds_frame(get(call.state, slot))) return fail(Effect::runtime_error("table_set: the entry is in use: it fills a new table"));
+        set(call.state, maps, get(call.state, maps) + 1);
+      }
+      set(call.state, slot, level == 1 ? pte_.make(f, leaf_flags(page, true)) : pte_.make(f, true));
+      return true;
+    }
     case Builtin::PtSet: {
       std::int64_t mm = call.args[0], page = call.args[1], f = call.args[3];
       int level = int(call.args[2]);
       if (f < 0) return fail(Effect::runtime_error("pt_set to frame none: use pt_clear"));
-      e = pt_put(call.state, mm, page, level, pte_.make(f, true));
+      e = put(mm, page, level, pte_.make(f, true));
       return e.kind == Effect::Ok ? true : fail(e);
     }
     case Builtin::PteClear: case Builtin::PteGetAndClear: case Builtin::PteWrprotect: case Builtin::PtClear: {

@@ -25,7 +25,7 @@ enum class Builtin : std::uint8_t {
 enum class BuiltinArg : std::uint8_t { None, Mm, Page, Frame, Bool, Value, Level, CpuOrMask, Irq, Task, IpiArg, Pte };
 
 namespace builtin_flag {
-inline constexpr std::uint8_t kMachine = 1, kNeedsCpu = 2, kPure = 4, kAccess = 8, kReadsCache = 16, kWalksSoftware = 32, kValue = 64;
+inline constexpr std::uint8_t kMachine = 1, kNeedsCpu = 2, kPure = 4, kAccess = 8, kReadsCache = 16, kWalksSoftware = 32, kValue = 64, kWritesTables = 128;
 }
 inline constexpr std::size_t kMaxBuiltinArgs = 4;
 
@@ -42,6 +42,7 @@ struct BuiltinInfo {
   bool access() const { return (flags & builtin_flag::kAccess) != 0; }
   bool reads_cache() const { return (flags & builtin_flag::kReadsCache) != 0; }
   bool walks_software() const { return (flags & builtin_flag::kWalksSoftware) != 0; }
+  bool writes_tables() const { return (flags & builtin_flag::kWritesTables) != 0; }  // judged by break-before-make
   bool value() const { return (flags & builtin_flag::kValue) != 0; }
   bool has_result() const { return result != TypeKind::Void; }
   std::uint32_t arity() const {

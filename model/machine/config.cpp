@@ -6,7 +6,7 @@ namespace tlbcheck::model::machine {
 
 namespace {
 
-constexpr std::array<FieldSpec, 25> kFields{{
+constexpr std::array<FieldSpec, 26> kFields{{
     {"cpus", false, 1, 32, "number of CPUs", &Config::cpus, nullptr},
     {"levels", false, 1, 4, "page-table levels (1: a single table)", &Config::levels, nullptr},
     {"entries", false, 1, 8, "entries per page-table frame", &Config::entries, nullptr},
@@ -21,6 +21,9 @@ constexpr std::array<FieldSpec, 25> kFields{{
      "write_ttbr0(root, asid)); 0: not by value",
      &Config::asids, nullptr},
     {"walk_cache", true, 0, 1, "CPUs cache upper-level page-table entries", nullptr, &Config::walk_cache},
+    {"huge", true, 0, 1,
+     "an upper-level entry may map a block of pages (x86 2 MiB / 1 GiB pages, arm64 block descriptors) instead of a table; TLBs cache block translations",
+     nullptr, &Config::huge},
     {"disk", true, 0, 1, "a backing store: each page has a disk copy that disk_write and disk_read move to and from a frame (DMA)", nullptr,
      &Config::disk},
     {"pae", true, 0, 1,

@@ -25,6 +25,7 @@ struct Config {
   bool pcid = false;                  // entries tagged with the address space (PCID/ASID); a root load flushes nothing
   int asids = 0;                      // entries tagged with an ASID/PCID value 0..asids-1 loaded with the root (0: not by value)
   bool walk_cache = false;            // paging-structure caches
+  bool huge = false;                  // upper-level entries may map blocks (huge pages)
   bool disk = false;                  // a backing store: a copy of each page's contents on disk
   bool pae = false;                   // x86 PAE: the top-level entries are latched per CPU at a root load
   bool invlpg_drops_walk_cache = true;  // x86: INVLPG also drops walk-cache entries ...

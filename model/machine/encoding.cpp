@@ -24,6 +24,10 @@ PteFormat::PteFormat(const Config& config, std::int64_t frames) : soft_names_(co
   }
   if (config.pte_global) give(5);
   for (int j = 0; j < soft_; ++j) give(6 + j);
+  if (config.huge) {  // the level of a block: 2 bits, last, so that a machine without blocks pays nothing
+    block_pos_ = next;
+    next += 2;
+  }
   bits_ = next;
   for (int i = 0; i < int(pos_.size()); ++i) carried_ |= pos_[std::size_t(i)] >= 0 ? std::int64_t(1) << i : 0;
   // a machine without a bit behaves as if every entry that holds a frame
@@ -77,7 +81,7 @@ std::int64_t PteFormat::flags(std::int64_t raw) const {
 }
 
 std::int64_t PteFormat::with_flags(std::int64_t raw, std::int64_t flags) const {
-  if (holds_frame(raw)) return make(frame(raw), flags);
+  if (holds_frame(raw)) return with_block(make(frame(raw), flags), block_level(raw));
   if (is_swap(raw)) return make_swap(swap_type(raw), swap_offset(raw), flags);
   return raw;
 }
@@ -103,6 +107,7 @@ std::string PteFormat::format(std::int64_t raw) const {
   for (int j = 0; j < soft_; ++j) {
     if ((f >> (6 + j)) & 1) out += " " + soft_names_[std::size_t(j)];
   }
+  if (block_level(raw) > 0) out += " block" + std::to_string(block_level(raw));
   if (holds_frame(raw) && (f & pte_flag::kPresent) == 0) out += " (not present)";
   return out;
 }

@@ -77,8 +77,26 @@ class PteFormat {
   // The same frame (or swap entry) with other flags.
   std::int64_t with_flags(std::int64_t raw, std::int64_t flags) const;
   std::int64_t read_only(std::int64_t raw) const { return holds_frame(raw) ? with_flags(raw, flags(raw) & ~pte_flag::kRw) : raw; }
-  // What a TLB caches of an entry: its hardware bits, present.
-  std::int64_t cached(std::int64_t raw) const { return make(frame(raw), (flags(raw) & pte_flag::kHardware) | pte_flag::kPresent); }
+  // What a TLB caches of an entry: its hardware bits, present (and the
+  // level of the block it came from).
+  std::int64_t cached(std::int64_t raw) const {
+    return with_block(make(frame(raw), (flags(raw) & pte_flag::kHardware) | pte_flag::kPresent), block_level(raw));
+  }
+  // Blocks (machine field huge): an upper-level entry that maps
+  // entries^(level-1) frames from `frame` on, and a TLB entry filled from
+  // one. 0: no block (always, without huge).
+  int block_level(std::int64_t raw) const {
+    if (block_pos_ < 0 || !holds_frame(raw)) return 0;
+    const int v = int(((raw - 1) >> block_pos_) & 3);
+    return v == 0 ? 0 : v + 1;
+  }
+  std::int64_t with_block(std::int64_t raw, int level) const {
+    if (block_pos_ < 0 || !holds_frame(raw)) return raw;
+    const std::int64_t mask = std::int64_t(3) << block_pos_;
+    return 1 + (((raw - 1) & ~mask) | (std::int64_t(level > 1 ? level - 1 : 0) << block_pos_));
+  }
+  // The same entry for another frame.
+  std::int64_t with_frame(std::int64_t raw, std::int64_t frame) const { return 1 + ((frame << bits_) | ((raw - 1) & ((std::int64_t(1) << bits_) - 1))); }
   // whether the entries carry `flag` (present: whether a frame can be kept without it)
   bool carries(std::int64_t flag) const { return (carried_ & flag) == flag; }
 
@@ -99,7 +117,7 @@ class PteFormat {
   // the encoded attribute bit of language flag i (0 present .. 5 global, 6.. software), -1 absent
   bool bit(std::int64_t raw, int i) const { return (((raw - 1) >> pos_[std::size_t(i)]) & 1) != 0; }
 
-  int bits_ = 1, soft_ = 0, swap_offsets_ = 1;
+  int bits_ = 1, soft_ = 0, swap_offsets_ = 1, block_pos_ = -1;
   std::array<int, 6 + pte_flag::kMaxSoft> pos_{};
   std::int64_t carried_ = 0, implied_ = 0, frame_top_ = 0, max_ = 0;
   std::vector<std::string> soft_names_, swap_names_;

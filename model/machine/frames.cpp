@@ -20,6 +20,23 @@ Effect Machine::alloc(checker::Word* s, FrameKind kind) const {
                                " frames of the machine are in use: raise its 'frames' (-D frames=" + std::to_string(frames_ + 2) + ")");
 }
 
+Effect Machine::alloc_run(checker::Word* s, std::int64_t span) const {
+  Effect e;
+  for (std::int64_t f = 0; f + span <= frames_; f += span) {
+    bool free = true;
+    for (std::int64_t g = f; g < f + span && free; ++g) free = FrameKind(get(s, slots_.kind[std::size_t(g)])) == FrameKind::Free;
+    if (!free) continue;
+    for (std::int64_t g = f; g < f + span; ++g) {
+      set(s, slots_.kind[std::size_t(g)], std::int64_t(FrameKind::Data));
+      set(s, slots_.owner[std::size_t(g)], 0);
+    }
+    e.value = f;
+    return e;
+  }
+  return Effect::runtime_error("alloc_block(): no " + std::to_string(span) + " free frames in a row (aligned) among the machine's " + std::to_string(frames_) +
+                               ": raise its 'frames'");
+}
+
 Effect Machine::release(checker::Word* s, std::int64_t f, FrameKind kind) const {
   if (f < 0 || f >= frames_) return Effect::runtime_error("cannot free frame none");
   FrameKind have = FrameKind(get(s, slots_.kind[std::size_t(f)]));

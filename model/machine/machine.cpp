@@ -40,6 +40,12 @@ std::int64_t Machine::index_at(std::int64_t n, int level) const {
   return (n / div) % config_.entries;
 }
 
+std::int64_t Machine::block_span(int level) const {
+  std::int64_t span = 1;
+  for (int l = 1; l < level; ++l) span *= config_.entries;
+  return span;
+}
+
 std::int64_t Machine::prefix_at(std::int64_t n, int level) const {
   std::int64_t div = 1;
   for (int l = 1; l < level; ++l) div *= config_.entries;

@@ -37,6 +37,7 @@
 #include "model/machine/encoding.hpp"
 #include "model/machine/slots.hpp"
 #include "model/bytecode/program.hpp"
+#include "properties/break_before_make.hpp"
 #include "properties/stale_translation.hpp"
 
 namespace tlbcheck::model::machine {
@@ -77,9 +78,12 @@ struct Effect {
   properties::StaleTranslation stale = properties::StaleTranslation::None;
   bool stale_read = false;
   bool walker_use_after_free = false;  // a software walker read a freed table (properties/sw_use_after_free.hpp)
+  bool break_before_make = false;      // an entry changed without break-before-make (bbm says how)
+  properties::BrokenBreakBeforeMake bbm;
+  std::int64_t bbm_page = -1;          // the page bbm names (its name is the program's)
   // Whether the violation is the built-in's other property's (its table row:
-  // stale-cache, sw-use-after-free) rather than runtime-error.
-  bool judged_by_other_property() const { return stale_read || walker_use_after_free; }
+  // stale-cache, sw-use-after-free, break-before-make) rather than runtime-error.
+  bool judged_by_other_property() const { return stale_read || walker_use_after_free || break_before_make; }
   std::int64_t frame = -1;  // the frame involved
   std::int64_t other = -1;  // the mms it belongs to (a mask), the mapping count, the latest value ...
   int colour = -1;          // stale-cache: the alias read
@@ -97,6 +101,7 @@ struct BuiltinCall {
   bool mask_target = false;        // send_ipi: the target is a cpumask
   bool check_stale_cache = true;   // kernel_load, copy_page: judge the reads (stale-cache is on)
   bool check_walker = true;        // pt_read: judge the read (sw-use-after-free is on)
+  bool check_bbm = false;          // writes of entries: judge them (break-before-make is on)
   std::int64_t result = 0;         // its value, if it has one
   Effect effect;                   // on failure: what happened
   std::int64_t offending = 0;      // on failure: the value to name
@@ -134,7 +139,13 @@ class Machine {
   // software page-table operations (level 1 = leaf)
   Effect pt_get(const checker::Word* s, std::int64_t mm, std::int64_t page, int level) const;  // value: raw entry
   Effect pt_put(checker::Word* s, std::int64_t mm, std::int64_t page, int level, std::int64_t raw) const;
+  // break-before-make: whether writing `raw` over the level-`level` entry of
+  // `page` in `mm` changes a translation the hardware may hold (a
+  // Violation) or not (Ok).
+  Effect judge_entry_write(const checker::Word* s, std::int64_t mm, std::int64_t page, int level, std::int64_t raw) const;
   Effect alloc(checker::Word* s, FrameKind kind) const;
+  // `span` free data frames in a row, the first a multiple of `span` (a block's)
+  Effect alloc_run(checker::Word* s, std::int64_t span) const;
   Effect release(checker::Word* s, std::int64_t frame, FrameKind kind) const;
 
   // TLB and walk-cache invalidations; `tag` -1: every address space
@@ -238,6 +249,8 @@ class Machine {
   static int boot_frames(const Config& config, int mms, const std::vector<std::int64_t>& page_index, const std::vector<BootMap>& maps);
 
   std::int64_t index_at(std::int64_t page, int level) const;  // entry index of `page` at `level`
+  // The pages (and frames) a level-`level` block maps: entries^(level-1).
+  std::int64_t block_span(int level) const;
   std::int64_t prefix_at(std::int64_t page, int level) const;
 
  private:

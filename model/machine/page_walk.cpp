@@ -47,7 +47,7 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
     // (a freed frame reads as all entries empty; a swap entry, or one
     // whose present bit is clear, is ignored by the hardware)
     if (!pte_.present(e)) return fault;
-    if (level == 1) {
+    if (level == 1 || pte_.block_level(e) > 0) {  // a leaf: a page, or a block of pages
       if (pte_.carries(pte_flag::kAccessed)) {
         // the accessed bit: set by the walk (x86, and a store through a
         // writable entry sets dirty with it), or an access-flag fault
@@ -63,6 +63,7 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
         }
       }
       raw = pte_.cached(e);
+      if (level > 1) raw = pte_.with_frame(raw, pte_.frame(e) + n % block_span(level));  // the page's frame in the block
       if (fill_tlb) set(s, tlb_slot(cpu, tag, page), raw);
       return {};
     }

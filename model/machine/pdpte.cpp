@@ -14,7 +14,7 @@ void Machine::load_root(checker::Word* s, int cpu, std::int64_t root) const {
     std::int64_t table = -1;
     if (root >= 0 && FrameKind(get(s, slots_.kind[std::size_t(root)])) == FrameKind::Table) {
       std::int64_t e = get(s, slots_.entry[std::size_t(root * config_.entries + pdpte_indices_[i])]);
-      if (pte_.present(e)) table = pte_.frame(e);
+      if (pte_.present(e) && pte_.block_level(e) == 0) table = pte_.frame(e);
     }
     set(s, slots_.pdpte[cpu * pdpte_indices_.size() + i], table);
   }

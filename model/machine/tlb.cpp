@@ -18,13 +18,23 @@ std::int64_t Machine::current_tag(const checker::Word* s, int cpu) const {
 void Machine::invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too, std::int64_t tag, int walk_levels, bool any_address) const {
   std::int64_t n = page_index_[std::size_t(page)];
   for (std::int64_t t = 0; t < tags(); ++t) {
-    if (tag >= 0 && t != tag) {
-      // a global entry belongs to every address space: dropped wherever it is
-      std::uint32_t slot = tlb_slot(cpu, t, page);
-      if (pte_.carries(pte_flag::kGlobal) && pte_.has(get(s, slot), pte_flag::kGlobal)) set(s, slot, 0);
-      continue;
+    const bool own = tag < 0 || t == tag;
+    // a global entry belongs to every address space: dropped wherever it is
+    auto drop = [&](std::int64_t p) {
+      std::uint32_t slot = tlb_slot(cpu, t, p);
+      if (own || (pte_.carries(pte_flag::kGlobal) && pte_.has(get(s, slot), pte_flag::kGlobal))) set(s, slot, 0);
+    };
+    drop(page);
+    if (config_.huge) {
+      // a block's translation is one TLB entry (SDM 4.10.4.1: INVLPG drops
+      // the entry for the large page that contains the address): the
+      // block-filled entries of the other pages it covers go with it
+      for (std::int64_t q = 0; q < pages(); ++q) {
+        const int b = pte_.block_level(get(s, tlb_slot(cpu, t, q)));
+        if (q != page && b > 0 && prefix_at(page_index_[std::size_t(q)], b) == prefix_at(n, b)) drop(q);
+      }
     }
-    set(s, tlb_slot(cpu, t, page), 0);
+    if (!own) continue;
     if (!walk_too) continue;
     for (std::size_t k = 0; k < walk_keys_.size(); ++k) {
       const WalkKey& key = walk_keys_[k];

@@ -16,6 +16,7 @@
 #include "properties/stale_cache.hpp"
 #include "properties/stale_translation.hpp"
 #include "properties/sw_use_after_free.hpp"
+#include "properties/break_before_make.hpp"
 
 namespace tlbcheck::model {
 
@@ -84,6 +85,11 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
       return properties::explain_access(cache_read(effect), context);
     case SiteKind::NoFaultHandler: return properties::explain_no_fault_handler(page_name, context);
     case SiteKind::SwUseAfterFree: return properties::explain_walker_read(effect.frame, machine::frame_state(machine::FrameKind(effect.other)), context);
+    case SiteKind::BreakBeforeMake: {
+      properties::BrokenBreakBeforeMake broken = effect.bbm;
+      if (effect.bbm_page >= 0 && std::size_t(effect.bbm_page) < module_.pages.size()) broken.page = module_.pages[std::size_t(effect.bbm_page)].name;
+      return properties::explain_break_before_make(broken, context);
+    }
   }
   return "violation";
 }

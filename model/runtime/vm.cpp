@@ -254,6 +254,7 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         call.mask_target = Builtin(in.a) == Builtin::SendIpi && in.c == 1;
         call.check_stale_cache = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
         call.check_walker = enabled_[std::size_t(properties::BuiltinProperty::SwUseAfterFree)];
+        call.check_bbm = enabled_[std::size_t(properties::BuiltinProperty::BreakBeforeMake)];
         if (!machine_.call(Builtin(in.a), call)) {
           w.diag_effect = std::move(call.effect);
           w.diag_value = call.offending;

@@ -487,3 +487,52 @@ TEST_CASE("hardware: PAE latches the top-level entries at a root load; INVLPG do
   CHECK(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Fault);
   CHECK(b.m.pdpte(b.s(), 1, 0) == pmd);  // the other CPU keeps its own
 }
+
+TEST_CASE("hardware: a block entry maps a run of frames; its TLB entries go together; break-before-make judges entry writes", "[hardware]") {
+  Config c = two_cpus();
+  c.huge = true;
+  Bench b(c);
+  auto call = [&](Builtin builtin, std::vector<std::int64_t> args, bool bbm = false) {
+    BuiltinCall k;
+    k.state = b.s();
+    k.cpu = 0;
+    k.args = args.data();
+    k.check_bbm = bbm;
+    bool ok = b.m.call(builtin, k);
+    return std::make_pair(ok ? k.result : -1, k.effect);
+  };
+  const std::int64_t table = b.m.pt_get(b.s(), 0, 0, 2).value;
+  const std::int64_t huge = call(Builtin::AllocBlock, {2}).first;
+  REQUIRE(huge >= 0);
+  CHECK(huge % 2 == 0);
+  // writing the block over the live table entry breaks break-before-make (when judged)
+  auto [r, direct] = call(Builtin::SetBlock, {0, 0, 2, huge}, true);
+  CHECK(direct.break_before_make);
+  CHECK(direct.bbm.kind == properties::BrokenBreakBeforeMake::ValidToValid);
+  // break: clear it; make: the block, but cpu0 still caches V's old translation
+  REQUIRE(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Ok);
+  REQUIRE(b.m.pt_put(b.s(), 0, 0, 2, 0).kind == Effect::Ok);
+  auto [r2, no_flush] = call(Builtin::SetBlock, {0, 0, 2, huge}, true);
+  CHECK(no_flush.bbm.kind == properties::BrokenBreakBeforeMake::TlbStillHolds);
+  CHECK(no_flush.bbm.cached_frame >= 0);
+  CHECK(no_flush.bbm.cached_frame != huge);
+  // after the invalidation the make is fine
+  b.m.invlpg(b.s(), 0, 0, -1);
+  b.m.invlpg(b.s(), 1, 0, -1);
+  CHECK(call(Builtin::SetBlock, {0, 0, 2, huge}, true).second.kind == Effect::Ok);
+  (void)table;
+  // a walk through the block: each page its own frame of the run, filled as a block entry
+  REQUIRE(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Ok);
+  REQUIRE(b.m.access(b.s(), 0, 1, 0, 0).kind == Effect::Ok);
+  CHECK(b.m.pte().frame(b.tlb(0, 0)) == huge);
+  CHECK(b.m.pte().frame(b.tlb(0, 1)) == huge + 1);
+  CHECK(b.m.pte().block_level(b.tlb(0, 1)) == 2);
+  CHECK(call(Builtin::PtIsBlock, {0, 0, 2}).first == 1);
+  CHECK(b.m.pt_get(b.s(), 0, 1, 1).value == 0);  // no table below a block
+  // invalidating one page of the block drops the block's entry: every page's
+  b.m.invlpg(b.s(), 0, 0, -1);
+  CHECK(b.tlb(0, 0) == 0);
+  CHECK(b.tlb(0, 1) == 0);
+  // a block must start at an aligned run of data frames
+  CHECK(call(Builtin::SetBlock, {0, 0, 2, huge + 1}).second.runtime.find("multiple of 2") != std::string::npos);
+}
