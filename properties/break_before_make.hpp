@@ -21,20 +21,20 @@
 
 namespace tlbcheck::properties {
 
+// What the machine reports (plain values: it travels in every step's effect).
 struct BrokenBreakBeforeMake {
   enum Kind : std::uint8_t { ValidToValid, TlbStillHolds, WalkCacheStillHolds } kind = ValidToValid;
-  int level = 1;              // the entry written
-  std::string page;           // a page it covers
-  std::int64_t old_frame = -1, new_frame = -1;
   bool old_block = false, new_block = false, new_table = false;
-  int cpu = -1;               // TlbStillHolds, WalkCacheStillHolds: whose cache
-  std::int64_t cached_frame = -1;
   bool cached_block = false;  // the cached translation came from a block
+  std::int8_t level = 1;      // the entry written
+  std::int16_t cpu = -1;      // TlbStillHolds, WalkCacheStillHolds: whose cache
+  std::int32_t page = -1;     // a page it covers (its id; the explanation is given its name)
+  std::int32_t old_frame = -1, new_frame = -1, cached_frame = -1;
 };
 
 // "break-before-make: 'set_block(M, V, 2, f);' by khugepaged on cpu0 at
 // t.tlb:40 makes the level-2 entry covering V a block (frame 4) while
 // cpu1's TLB still holds a translation of V to frame 2: ..."
-std::string explain_break_before_make(const BrokenBreakBeforeMake& broken, const StepContext& where);
+std::string explain_break_before_make(const BrokenBreakBeforeMake& broken, const std::string& page, const StepContext& where);
 
 }  // namespace tlbcheck::properties

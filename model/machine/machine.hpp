@@ -80,7 +80,6 @@ struct Effect {
   bool walker_use_after_free = false;  // a software walker read a freed table (properties/sw_use_after_free.hpp)
   bool break_before_make = false;      // an entry changed without break-before-make (bbm says how)
   properties::BrokenBreakBeforeMake bbm;
-  std::int64_t bbm_page = -1;          // the page bbm names (its name is the program's)
   // Whether the violation is the built-in's other property's (its table row:
   // stale-cache, sw-use-after-free, break-before-make) rather than runtime-error.
   bool judged_by_other_property() const { return stale_read || walker_use_after_free || break_before_make; }
@@ -182,7 +181,8 @@ class Machine {
   bool walk_cached(const checker::Word* s, int cpu, std::int64_t page, int level) const;
   // The tag of the loaded root: its ASID value (tlb.asids), the mm whose
   // page directory it is (tlb.pcid; -1 if none), else 0.
-  std::int64_t current_tag(const checker::Word* s, int cpu) const;
+  std::int64_t current_tag(const checker::Word* s, int cpu) const { return tags() == 1 && !config_.pcid ? 0 : tag_of_root(s, cpu); }
+  std::int64_t tag_of_root(const checker::Word* s, int cpu) const;  // with PCIDs or ASID values
   int tags() const { return tag_count(config_, mms_); }
 
   // A translated access by `cpu`. kind: 0 touch, 1 load, 2 store.

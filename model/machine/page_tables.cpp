@@ -92,8 +92,8 @@ Effect Machine::judge_entry_write(const checker::Word* s, std::int64_t mm, std::
   const std::int64_t n = page_index_[std::size_t(page)];
   const bool new_leaf = level == 1 || pte_.block_level(raw) > 0;
   properties::BrokenBreakBeforeMake b;
-  b.level = level;
-  b.new_frame = pte_.frame(raw);
+  b.level = std::int8_t(level);
+  b.new_frame = std::int32_t(pte_.frame(raw));
   b.new_block = level > 1 && new_leaf;
   b.new_table = !new_leaf;
   auto violation = [&](std::int64_t on_page) {
@@ -101,12 +101,12 @@ Effect Machine::judge_entry_write(const checker::Word* s, std::int64_t mm, std::
     v.kind = Effect::Violation;
     v.break_before_make = true;
     v.bbm = b;
-    v.bbm_page = on_page;
+    v.bbm.page = std::int32_t(on_page);
     return v;
   };
   if (pte_.present(old) && (pte_.frame(old) != pte_.frame(raw) || pte_.block_level(old) != pte_.block_level(raw))) {
     b.kind = properties::BrokenBreakBeforeMake::ValidToValid;
-    b.old_frame = pte_.frame(old);
+    b.old_frame = std::int32_t(pte_.frame(old));
     b.old_block = pte_.block_level(old) > 0;
     return violation(page);
   }
@@ -117,7 +117,7 @@ Effect Machine::judge_entry_write(const checker::Word* s, std::int64_t mm, std::
     if (get(s, slots_.cr3[std::size_t(c)]) != root) continue;
     const std::int64_t tag = current_tag(s, c);
     if (tag < 0) continue;
-    b.cpu = c;
+    b.cpu = std::int16_t(c);
     for (std::int64_t q = 0; q < pages(); ++q) {
       const std::int64_t nq = page_index_[std::size_t(q)];
       if (prefix_at(nq, level) != prefix_at(n, level)) continue;
@@ -129,7 +129,7 @@ Effect Machine::judge_entry_write(const checker::Word* s, std::int64_t mm, std::
       else conflict = pte_.frame(te) != pte_.frame(raw) + nq % block_span(level) || pte_.block_level(te) != level;
       if (conflict) {
         b.kind = properties::BrokenBreakBeforeMake::TlbStillHolds;
-        b.cached_frame = pte_.frame(te);
+        b.cached_frame = std::int32_t(pte_.frame(te));
         b.cached_block = pte_.block_level(te) > 0;
         return violation(q);
       }
@@ -139,7 +139,7 @@ Effect Machine::judge_entry_write(const checker::Word* s, std::int64_t mm, std::
       const std::int64_t we = k < 0 ? 0 : get(s, walk_slot(c, tag, std::size_t(k)));
       if (we != 0 && WalkEntry::frame(we) != pte_.frame(raw)) {
         b.kind = properties::BrokenBreakBeforeMake::WalkCacheStillHolds;
-        b.cached_frame = WalkEntry::frame(we);
+        b.cached_frame = std::int32_t(WalkEntry::frame(we));
         return violation(page);
       }
     }

@@ -30,8 +30,9 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
       break;
     }
   }
+  const bool pae = config_.pae, blocks = config_.huge;
   for (;; --level) {
-    if (config_.pae && level == config_.levels) {
+    if (pae && level == config_.levels) {
       // PAE: the top-level entry comes from the PDPTE register latched at
       // the last root load, not from memory
       std::int64_t next = pdpte(s, cpu, page);
@@ -47,7 +48,7 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
     // (a freed frame reads as all entries empty; a swap entry, or one
     // whose present bit is clear, is ignored by the hardware)
     if (!pte_.present(e)) return fault;
-    if (level == 1 || pte_.block_level(e) > 0) {  // a leaf: a page, or a block of pages
+    if (level == 1 || (blocks && pte_.block_level(e) > 0)) {  // a leaf: a page, or a block of pages
       if (pte_.carries(pte_flag::kAccessed)) {
         // the accessed bit: set by the walk (x86, and a store through a
         // writable entry sets dirty with it), or an access-flag fault

@@ -5,7 +5,7 @@
 
 namespace tlbcheck::model::machine {
 
-std::int64_t Machine::current_tag(const checker::Word* s, int cpu) const {
+std::int64_t Machine::tag_of_root(const checker::Word* s, int cpu) const {
   if (config_.asids > 0) return get(s, slots_.asid[std::size_t(cpu)]);
   if (!config_.pcid) return 0;
   std::int64_t root = get(s, slots_.cr3[std::size_t(cpu)]);
@@ -24,7 +24,6 @@ void Machine::invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool
       std::uint32_t slot = tlb_slot(cpu, t, p);
       if (own || (pte_.carries(pte_flag::kGlobal) && pte_.has(get(s, slot), pte_flag::kGlobal))) set(s, slot, 0);
     };
-    drop(page);
     if (config_.huge) {
       // a block's translation is one TLB entry (SDM 4.10.4.1: INVLPG drops
       // the entry for the large page that contains the address): the
@@ -34,7 +33,11 @@ void Machine::invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool
         if (q != page && b > 0 && prefix_at(page_index_[std::size_t(q)], b) == prefix_at(n, b)) drop(q);
       }
     }
-    if (!own) continue;
+    if (!own) {
+      drop(page);
+      continue;
+    }
+    set(s, tlb_slot(cpu, t, page), 0);
     if (!walk_too) continue;
     for (std::size_t k = 0; k < walk_keys_.size(); ++k) {
       const WalkKey& key = walk_keys_[k];

@@ -86,9 +86,8 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
     case SiteKind::NoFaultHandler: return properties::explain_no_fault_handler(page_name, context);
     case SiteKind::SwUseAfterFree: return properties::explain_walker_read(effect.frame, machine::frame_state(machine::FrameKind(effect.other)), context);
     case SiteKind::BreakBeforeMake: {
-      properties::BrokenBreakBeforeMake broken = effect.bbm;
-      if (effect.bbm_page >= 0 && std::size_t(effect.bbm_page) < module_.pages.size()) broken.page = module_.pages[std::size_t(effect.bbm_page)].name;
-      return properties::explain_break_before_make(broken, context);
+      const std::int32_t p = effect.bbm.page;
+      return properties::explain_break_before_make(effect.bbm, p >= 0 && std::size_t(p) < module_.pages.size() ? module_.pages[std::size_t(p)].name : "?", context);
     }
   }
   return "violation";
