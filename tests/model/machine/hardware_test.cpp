@@ -70,6 +70,21 @@ struct Bench final : SlotSink {
   std::int64_t root(int mm) { return get(slots.pgd[std::size_t(mm)]); }
   std::int64_t tlb(int cpu, int page) { return get(slots.tlb[std::size_t(cpu * 2 + page)]); }  // without PCIDs: one tag
   std::int64_t leaf(int mm, int page) { return m.pt_get(s(), mm, page, 1).value; }
+  // Runs a machine built-in on `cpu` as a step would (judging
+  // break-before-make if `bbm`): its result, -1 if it failed, and its effect.
+  struct Called {
+    std::int64_t result;
+    Effect effect;
+  };
+  Called call(Builtin builtin, std::vector<std::int64_t> args, int cpu = 0, bool bbm = false) {
+    BuiltinCall k;
+    k.state = s();
+    k.cpu = cpu;
+    k.args = args.data();
+    k.check_bbm = bbm;
+    bool ok = m.call(builtin, k);
+    return {ok ? k.result : -1, k.effect};
+  }
   bool any_walk_entry(int cpu) {
     for (std::size_t k = 0; k < m.walk_keys().size(); ++k) {
       if (get(slots.walk[std::size_t(cpu) * m.walk_keys().size() + k]) != 0) return true;
@@ -433,14 +448,7 @@ TEST_CASE("hardware: entries tagged with ASID values: loaded with the root, flus
   Config c = two_cpus();
   c.asids = 2;
   Bench b(c);
-  auto call = [&](Builtin builtin, std::vector<std::int64_t> args, int cpu = 0) {
-    BuiltinCall k;
-    k.state = b.s();
-    k.cpu = cpu;
-    k.args = args.data();
-    bool ok = b.m.call(builtin, k);
-    return ok ? std::string() : k.effect.runtime;
-  };
+  auto call = [&](Builtin builtin, std::vector<std::int64_t> args, int cpu = 0) { return b.call(builtin, std::move(args), cpu).effect.runtime; };
   const std::uint32_t tlb_v_asid1 = b.slots.tlb[std::size_t((0 * 2 + 1) * 2 + 0)];  // cpu0, ASID 1, page V
   // (mm 0 counts as the kernel's, whose frames every address space may reach: B first)
   CHECK(call(Builtin::WriteTtbr0, {b.root(1), 1}).empty());
@@ -493,13 +501,8 @@ TEST_CASE("hardware: a block entry maps a run of frames; its TLB entries go toge
   c.huge = true;
   Bench b(c);
   auto call = [&](Builtin builtin, std::vector<std::int64_t> args, bool bbm = false) {
-    BuiltinCall k;
-    k.state = b.s();
-    k.cpu = 0;
-    k.args = args.data();
-    k.check_bbm = bbm;
-    bool ok = b.m.call(builtin, k);
-    return std::make_pair(ok ? k.result : -1, k.effect);
+    auto [result, effect] = b.call(builtin, std::move(args), 0, bbm);
+    return std::make_pair(result, effect);
   };
   const std::int64_t table = b.m.pt_get(b.s(), 0, 0, 2).value;
   const std::int64_t huge = call(Builtin::AllocBlock, {2}).first;
