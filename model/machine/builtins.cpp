@@ -82,7 +82,8 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
         if (!by_page) invalidate_all(call.state, c, asid, true);
         // INVPCID type 0 drops the PCID's paging-structure caches too (SDM: "all
         // entries in the paging-structure caches associated with the PCID")
-        else if (b == Builtin::InvpcidAddr) invalidate_page(call.state, c, page, true, asid, config_.levels, true);
+        // (and, SDM vol. 2A INVPCID: "except global translations" for type 0)
+        else if (b == Builtin::InvpcidAddr) invalidate_page(call.state, c, page, true, asid, config_.levels, true, true);
         else invalidate_page(call.state, c, page, call.args[2] == 0, asid);
       }
       return true;

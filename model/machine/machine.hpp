@@ -150,9 +150,10 @@ class Machine {
   // TLB and walk-cache invalidations; `tag` -1: every address space
   // Drops `page`'s TLB entries on `cpu` and, with `walk_too`, the walk-cache
   // entries of levels 2..walk_levels covering it (of every address with
-  // `any_address`).
+  // `any_address`); with `keep_global`, the address space's global entries
+  // stay (INVPCID's individual-address type promises no more).
   void invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too, std::int64_t tag = -1, int walk_levels = 4,
-                       bool any_address = false) const;
+                       bool any_address = false, bool keep_global = false) const;
   // What the machine's one-page invalidation (x86 INVLPG) drops: the
   // configured levels and scope (config: invlpg_*).
   void invlpg(checker::Word* s, int cpu, std::int64_t page, std::int64_t tag) const;

@@ -114,9 +114,14 @@ Effect Machine::judge_entry_write(const checker::Word* s, std::int64_t mm, std::
   // different translation for an address it covers
   const std::int64_t root = get(s, slots_.pgd[std::size_t(mm)]);
   for (int c = 0; c < config_.cpus; ++c) {
-    if (get(s, slots_.cr3[std::size_t(c)]) != root) continue;
-    const std::int64_t tag = current_tag(s, c);
-    if (tag < 0) continue;
+    // with PCIDs, the mm's entries on every CPU (a switch back uses them);
+    // else the CPUs that have its root loaded
+    std::int64_t tag = mm;
+    if (!config_.pcid) {
+      if (get(s, slots_.cr3[std::size_t(c)]) != root) continue;
+      tag = current_tag(s, c);
+      if (tag < 0) continue;
+    }
     b.cpu = std::int16_t(c);
     for (std::int64_t q = 0; q < pages(); ++q) {
       const std::int64_t nq = page_index_[std::size_t(q)];
@@ -134,10 +139,10 @@ Effect Machine::judge_entry_write(const checker::Word* s, std::int64_t mm, std::
         return violation(q);
       }
     }
-    if (!new_leaf && !walk_keys_.empty()) {
+    if (level > 1 && !walk_keys_.empty()) {  // a cached pointer to another table, or any when a block replaces it
       const int k = walk_key(level, page);
       const std::int64_t we = k < 0 ? 0 : get(s, walk_slot(c, tag, std::size_t(k)));
-      if (we != 0 && WalkEntry::frame(we) != pte_.frame(raw)) {
+      if (we != 0 && (new_leaf || WalkEntry::frame(we) != pte_.frame(raw))) {
         b.kind = properties::BrokenBreakBeforeMake::WalkCacheStillHolds;
         b.cached_frame = std::int32_t(WalkEntry::frame(we));
         return violation(page);

@@ -11,7 +11,9 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
   // stale-translation judges the root and every table frame the walk uses
   auto kind_of = [&](std::int64_t frame) { return frame_state(FrameKind(get(s, slots_.kind[std::size_t(frame)]))); };
   if (root < 0) return check ? Effect::stale_translation(properties::judge_root(root, properties::FrameState::Free), -1) : fault;
-  if (check) {
+  // (under PAE the walk reads the PDPTE registers, not the root table: a
+  // freed root is freed-root's to judge)
+  if (check && !config_.pae) {
     if (auto why = properties::judge_root(root, kind_of(root)); why != properties::StaleTranslation::None) return Effect::stale_translation(why, root);
   }
   std::int64_t n = page_index_[std::size_t(page)];
@@ -64,7 +66,20 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
         }
       }
       raw = pte_.cached(e);
-      if (level > 1) raw = pte_.with_frame(raw, pte_.frame(e) + n % block_span(level));  // the page's frame in the block
+      if (level > 1) {
+        // a block: the page's frame in it; the one large-page entry the
+        // walk fills translates every page of the block (as this machine
+        // keeps a slot per page, it fills each empty one)
+        const std::int64_t span = block_span(level);
+        if (fill_tlb) {
+          for (std::int64_t q = 0; q < pages(); ++q) {
+            const std::int64_t nq = page_index_[std::size_t(q)];
+            std::uint32_t slot = tlb_slot(cpu, tag, q);
+            if (q != page && nq / span == n / span && get(s, slot) == 0) set(s, slot, pte_.with_frame(raw, pte_.frame(e) + nq % span));
+          }
+        }
+        raw = pte_.with_frame(raw, pte_.frame(e) + n % span);
+      }
       if (fill_tlb) set(s, tlb_slot(cpu, tag, page), raw);
       return {};
     }

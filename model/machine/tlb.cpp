@@ -15,14 +15,15 @@ std::int64_t Machine::tag_of_root(const checker::Word* s, int cpu) const {
   return -1;  // a root that is no mm's page directory: nothing matches
 }
 
-void Machine::invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too, std::int64_t tag, int walk_levels, bool any_address) const {
+void Machine::invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool walk_too, std::int64_t tag, int walk_levels, bool any_address, bool keep_global) const {
   std::int64_t n = page_index_[std::size_t(page)];
   for (std::int64_t t = 0; t < tags(); ++t) {
     const bool own = tag < 0 || t == tag;
     // a global entry belongs to every address space: dropped wherever it is
     auto drop = [&](std::int64_t p) {
       std::uint32_t slot = tlb_slot(cpu, t, p);
-      if (own || (pte_.carries(pte_flag::kGlobal) && pte_.has(get(s, slot), pte_flag::kGlobal))) set(s, slot, 0);
+      const bool global = pte_.carries(pte_flag::kGlobal) && pte_.has(get(s, slot), pte_flag::kGlobal);
+      if (keep_global ? own && !global : own || global) set(s, slot, 0);
     };
     if (config_.huge) {
       // a block's translation is one TLB entry (SDM 4.10.4.1: INVLPG drops
@@ -33,11 +34,12 @@ void Machine::invalidate_page(checker::Word* s, int cpu, std::int64_t page, bool
         if (q != page && b > 0 && prefix_at(page_index_[std::size_t(q)], b) == prefix_at(n, b)) drop(q);
       }
     }
-    if (!own) {
+    if (!own || keep_global) {
       drop(page);
-      continue;
+      if (!own) continue;
+    } else {
+      set(s, tlb_slot(cpu, t, page), 0);
     }
-    set(s, tlb_slot(cpu, t, page), 0);
     if (!walk_too) continue;
     for (std::size_t k = 0; k < walk_keys_.size(); ++k) {
       const WalkKey& key = walk_keys_[k];

@@ -524,8 +524,10 @@ TEST_CASE("hardware: a block entry maps a run of frames; its TLB entries go toge
   b.m.invlpg(b.s(), 1, 0, -1);
   CHECK(call(Builtin::SetBlock, {0, 0, 2, huge}, true).second.kind == Effect::Ok);
   (void)table;
-  // a walk through the block: each page its own frame of the run, filled as a block entry
+  // a walk through the block: each page its own frame of the run, filled as
+  // one block entry that already translates S too
   REQUIRE(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Ok);
+  CHECK(b.m.pte().frame(b.tlb(0, 1)) == huge + 1);
   REQUIRE(b.m.access(b.s(), 0, 1, 0, 0).kind == Effect::Ok);
   CHECK(b.m.pte().frame(b.tlb(0, 0)) == huge);
   CHECK(b.m.pte().frame(b.tlb(0, 1)) == huge + 1);
@@ -538,4 +540,34 @@ TEST_CASE("hardware: a block entry maps a run of frames; its TLB entries go toge
   CHECK(b.tlb(0, 1) == 0);
   // a block must start at an aligned run of data frames
   CHECK(call(Builtin::SetBlock, {0, 0, 2, huge + 1}).second.runtime.find("multiple of 2") != std::string::npos);
+}
+
+TEST_CASE("hardware: INVPCID of one address keeps global entries; break-before-make sees a cached table pointer under a new block", "[hardware]") {
+  {
+    Config c = two_cpus(1);
+    c.asids = 2;
+    c.pte_global = true;
+    Bench b(c);
+    // make V's entry global, cache it, and invalidate it by address: it stays (SDM: "except global translations")
+    const std::int64_t raw = b.leaf(0, 0);
+    REQUIRE(b.m.pt_put(b.s(), 0, 0, 1, b.m.pte().with_flags(raw, b.m.pte().flags(raw) | pte_flag::kGlobal)).kind == Effect::Ok);
+    REQUIRE(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Ok);
+    CHECK(b.call(Builtin::InvpcidAddr, {0, 0}).effect.runtime.empty());
+    CHECK(b.m.tlb_holds(b.s(), 0, 0));
+  }
+  {
+    Config c = two_cpus();
+    c.huge = true;
+    Bench b(c);
+    REQUIRE(b.m.access(b.s(), 0, 0, 0, 0).kind == Effect::Ok);  // caches the level-2 pointer to the table
+    REQUIRE(b.m.walk_cached(b.s(), 0, 0, 2));
+    REQUIRE(b.m.pt_put(b.s(), 0, 0, 2, 0).kind == Effect::Ok);
+    b.m.invalidate_page(b.s(), 0, 0, false);                    // a last-level invalidation: the pointer stays
+    b.m.invalidate_page(b.s(), 0, 1, false);
+    const std::int64_t huge = b.call(Builtin::AllocBlock, {2}).result;
+    REQUIRE(huge >= 0);
+    Effect e = b.call(Builtin::SetBlock, {0, 0, 2, huge}, 0, true).effect;
+    CHECK(e.break_before_make);
+    CHECK(e.bbm.kind == properties::BrokenBreakBeforeMake::WalkCacheStillHolds);
+  }
 }
