@@ -44,6 +44,7 @@ struct Report {
   std::uint32_t state_bytes = 0;
   std::string engine = "interpreter";  // how steps ran: "interpreter" or "native" (compiled C)
   bool show_hw = false;  // list the machine's caches (TLB, walk cache, data cache) after each step
+  std::vector<std::string> checked;  // the properties that were checked, for the closing line (empty: not known)
 };
 
 // Fills property, meaning, explanation and steps from report.result.

@@ -118,8 +118,13 @@ std::string render_text(const System& system, const Report& report) {
   out += "\n";
   switch (r.outcome) {
     case Outcome::Holds:
-      out += std::string("verdict: holds -- every property was checked on every reachable state") +
-             (r.compact ? " (but for the fingerprint odds below)\n" : "\n");
+      if (report.checked.empty()) {
+        out += "verdict: holds -- every property was checked on every reachable state";
+      } else {  // name them: a selection (--property NAME) may have left the built-in ones out
+        out += "verdict: holds -- on every reachable state:";
+        for (std::size_t i = 0; i < report.checked.size(); ++i) out += (i == 0 ? " " : ", ") + report.checked[i];
+      }
+      out += r.compact ? " (but for the fingerprint odds below)\n" : "\n";
       break;
     case Outcome::Violated:
       out += "verdict: violated (" + report.property + ")\n";

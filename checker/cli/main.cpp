@@ -170,12 +170,11 @@ int run_check(const Options& o) {
   report.peak_rss_bytes = peak_rss();
   report.show_hw = o.show_hw;
 
-  nlohmann::json json = checker::render_json(system, report);
-  nlohmann::json enabled = nlohmann::json::array();
   for (std::size_t i = 0; i < system.properties().size(); ++i) {
-    if (system.enabled()[i]) enabled.push_back(system.properties()[i].name);
+    if (system.enabled()[i]) report.checked.push_back(system.properties()[i].name);
   }
-  json["properties"] = enabled;
+  nlohmann::json json = checker::render_json(system, report);
+  json["properties"] = report.checked;
   if (!o.trace_out.empty()) {
     std::ofstream out(o.trace_out);
     if (!out) {
