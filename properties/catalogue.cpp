@@ -6,7 +6,7 @@ namespace tlbcheck::properties {
 
 namespace {
 
-constexpr std::array<Entry, 8> kBuiltins{{
+constexpr std::array<Entry, 9> kBuiltins{{
     {BuiltinProperty::Assertion, "assertion",
      "every assert(cond) holds, no BUG_ON(cond) fires and no BUG() is reached", true},
     {BuiltinProperty::RuntimeError, "runtime-error",
@@ -30,6 +30,8 @@ constexpr std::array<Entry, 8> kBuiltins{{
      "no page-table entry changes from one translation to another (output address, or block and table) while it is valid, or while a TLB or walk "
      "cache still holds the old one (Arm's break-before-make)",
      true, false},
+    {BuiltinProperty::AsidAlias, "asid-alias",
+     "no CPU runs an address space under an ASID value whose TLB entries still translate for another address space (tlb.asids)", true},
 }};
 
 }  // namespace

@@ -11,6 +11,7 @@
 //   freed_root.hpp         no CPU keeps a freed page table loaded (on request)
 //   sw_use_after_free.hpp  a software page-table walker reads no freed table
 //   break_before_make.hpp  no entry goes from one translation to another in one write (on request)
+//   asid_alias.hpp         no CPU runs an mm under an ASID that still translates for another
 //   invariant.hpp          a protocol's own invariants, which follow the built-in ones
 // The machine (model/machine/) reports what happened where the hardware
 // does it; a step that breaks a property records the violation in the
@@ -24,7 +25,7 @@
 
 namespace tlbcheck::properties {
 
-enum class BuiltinProperty : std::uint8_t { Assertion, RuntimeError, Deadlock, StaleTranslation, StaleCache, FreedRoot, SwUseAfterFree, BreakBeforeMake };
+enum class BuiltinProperty : std::uint8_t { Assertion, RuntimeError, Deadlock, StaleTranslation, StaleCache, FreedRoot, SwUseAfterFree, BreakBeforeMake, AsidAlias };
 
 struct Entry {
   BuiltinProperty id;
@@ -37,6 +38,6 @@ struct Entry {
 // In the order of their PropertyId: builtin i has PropertyId{i}.
 std::span<const Entry> builtin_properties();
 
-inline constexpr std::uint32_t kFirstInvariant = 8;
+inline constexpr std::uint32_t kFirstInvariant = 9;
 
 }  // namespace tlbcheck::properties

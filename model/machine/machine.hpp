@@ -164,6 +164,13 @@ class Machine {
   // What a frame holds now, and the root `cpu` has loaded (-1: none).
   FrameKind frame_kind(const checker::Word* s, std::int64_t frame) const { return FrameKind(get(s, slots_.kind[std::size_t(frame)])); }
   std::int64_t loaded_root(const checker::Word* s, int cpu) const { return get(s, slots_.cr3[std::size_t(cpu)]); }
+  // asid-alias (tlb.asids): the first CPU that runs an mm under an ASID with
+  // a non-global TLB entry to a data frame only other mms have mapped.
+  struct AsidAliasAt {
+    int cpu = -1;  // -1: none
+    std::int64_t asid = 0, mm = -1, page = -1, frame = -1, owners = 0;
+  };
+  AsidAliasAt asid_alias(const checker::Word* s) const;
   // Loads `root` on `cpu` (CR3, TTBR0): under PAE it latches the root's
   // top-level entries into the CPU's PDPTE registers.
   void load_root(checker::Word* s, int cpu, std::int64_t root) const;

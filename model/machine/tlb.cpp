@@ -3,6 +3,8 @@
 // frame the translation leads to, which stale-translation judges).
 #include "model/machine/machine.hpp"
 
+#include "properties/asid_alias.hpp"
+
 namespace tlbcheck::model::machine {
 
 std::int64_t Machine::tag_of_root(const checker::Word* s, int cpu) const {
@@ -173,6 +175,34 @@ bool Machine::tlb_holds(const checker::Word* s, int cpu, std::int64_t page) cons
 
 std::int64_t Machine::tlb_entry(const checker::Word* s, int cpu, std::int64_t page) const {
   return tlb_lookup(s, cpu, current_tag(s, cpu), page);
+}
+
+}  // namespace tlbcheck::model::machine
+
+namespace tlbcheck::model::machine {
+
+Machine::AsidAliasAt Machine::asid_alias(const checker::Word* s) const {
+  AsidAliasAt at;
+  if (config_.asids == 0) return at;
+  for (int c = 0; c < config_.cpus; ++c) {
+    const std::int64_t root = get(s, slots_.cr3[std::size_t(c)]);
+    std::int64_t mm = -1;
+    for (int m = 0; m < mms_ && root >= 0; ++m) {
+      if (get(s, slots_.pgd[std::size_t(m)]) == root) mm = m;
+    }
+    if (mm < 0) continue;
+    const std::int64_t asid = get(s, slots_.asid[std::size_t(c)]);
+    for (std::int64_t p = 0; p < pages(); ++p) {
+      const std::int64_t raw = get(s, tlb_slot(c, asid, p));
+      if (!pte_.holds_frame(raw) || (pte_.carries(pte_flag::kGlobal) && pte_.has(raw, pte_flag::kGlobal))) continue;
+      const std::int64_t f = pte_.frame(raw);
+      if (FrameKind(get(s, slots_.kind[std::size_t(f)])) != FrameKind::Data) continue;
+      const std::int64_t owners = get(s, slots_.owner[std::size_t(f)]);
+      if (!properties::is_asid_alias(owners, mm)) continue;
+      return {c, asid, mm, p, f, owners};
+    }
+  }
+  return at;
 }
 
 }  // namespace tlbcheck::model::machine

@@ -11,6 +11,7 @@
 #include "properties/catalogue.hpp"
 #include "properties/deadlock.hpp"
 #include "properties/freed_root.hpp"
+#include "properties/asid_alias.hpp"
 #include "properties/invariant.hpp"
 #include "properties/runtime_error.hpp"
 #include "properties/stale_cache.hpp"
@@ -38,6 +39,19 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
       const int c = cpu_with_freed_root(after.data());
       const std::int64_t root = machine_.loaded_root(after.data(), c);
       return properties::explain_freed_root(c, root, machine::frame_state(machine_.frame_kind(after.data(), root)));
+    }
+    if (v.property.v == std::uint32_t(properties::BuiltinProperty::AsidAlias)) {
+      const machine::Machine::AsidAliasAt at = machine_.asid_alias(after.data());
+      properties::AsidAlias alias;
+      alias.cpu = at.cpu;
+      alias.asid = at.asid;
+      alias.mm = module_.mms[std::size_t(at.mm)].name;
+      alias.page = module_.pages[std::size_t(at.page)].name;
+      alias.frame = at.frame;
+      for (std::size_t m = 0; m < module_.mms.size(); ++m) {
+        if ((at.owners >> m) & 1) alias.owner += (alias.owner.empty() ? "" : " and ") + module_.mms[m].name;
+      }
+      return "asid-alias: " + properties::explain_asid_alias(alias);
     }
     std::uint32_t i = v.property.v - properties::kFirstInvariant;
     const InvariantInfo& inv = module_.invariants[i];

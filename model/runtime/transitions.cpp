@@ -119,6 +119,9 @@ checker::Verdict ModelSystem::check(checker::ConstStateRef s) const {
   if (const auto freed_root = std::size_t(properties::BuiltinProperty::FreedRoot); program_.has_machine && enabled_[freed_root]) {
     if (cpu_with_freed_root(s.data()) >= 0) return {true, checker::PropertyId{std::uint32_t(freed_root)}};
   }
+  if (const auto alias = std::size_t(properties::BuiltinProperty::AsidAlias); program_.has_machine && enabled_[alias]) {
+    if (machine_.asid_alias(s.data()).cpu >= 0) return {true, checker::PropertyId{std::uint32_t(alias)}};
+  }
   for (std::uint32_t i = 0; i < program_.invariant_entry.size(); ++i) {
     std::uint32_t pid = properties::kFirstInvariant + i;
     if (!enabled_[pid]) continue;
