@@ -71,34 +71,26 @@ Address Lowering::address(ExprId id, Frame& f) {
         }
         return a;
       }
-      if (e.sym == SymKind::FrameField) {  // f.field: indexed by the frame
-        a.base = p.frame_field_base[e.sym_index];
-        stride = p.frame_field_stride[e.sym_index];
-        const Expr& frame = module_.at(e.args[0]);
-        if (frame.cval && *frame.cval >= 0) {
-          a.base += std::uint32_t(*frame.cval) * stride;
-        } else {
-          emit(Op::Push, 0);
-          emit_expr(e.args[0], f);
-          emit(Op::Index, std::int32_t(p.hw.kind.size()), std::int32_t(stride), std::int32_t(runtime_site(SiteKind::Index, f)));
-          a.dynamic = true;
-        }
-        return a;
-      }
+      // m.pgd, m.field, f.field: a slot per object, `stride` apart, indexed by the object
+      std::int32_t count = std::int32_t(analyzed_.mms.size());
       if (e.sym == SymKind::MachineField) {
         base = p.hw.pgd[0];
+      } else if (e.sym == SymKind::FrameField) {
+        base = p.frame_field_base[e.sym_index];
+        stride = p.frame_field_stride[e.sym_index];
+        count = std::int32_t(p.hw.kind.size());
       } else {
         base = p.mm_field_base[e.sym_index];
         stride = p.mm_field_stride[e.sym_index];
       }
       a.base = base;
-      const Expr& mm = module_.at(e.args[0]);
-      if (mm.cval && *mm.cval >= 0) {
-        a.base += std::uint32_t(*mm.cval) * stride;
+      const Expr& object = module_.at(e.args[0]);
+      if (object.cval && *object.cval >= 0) {
+        a.base += std::uint32_t(*object.cval) * stride;
       } else {
         emit(Op::Push, 0);
         emit_expr(e.args[0], f);
-        emit(Op::Index, std::int32_t(analyzed_.mms.size()), std::int32_t(stride), std::int32_t(runtime_site(SiteKind::Index, f)));
+        emit(Op::Index, count, std::int32_t(stride), std::int32_t(runtime_site(SiteKind::Index, f)));
         a.dynamic = true;
       }
       return a;
