@@ -6,7 +6,7 @@ namespace tlbcheck::properties {
 
 namespace {
 
-constexpr std::array<Entry, 9> kBuiltins{{
+constexpr std::array<Entry, 12> kBuiltins{{
     {BuiltinProperty::Assertion, "assertion",
      "every assert(cond) holds, no BUG_ON(cond) fires and no BUG() is reached", true},
     {BuiltinProperty::RuntimeError, "runtime-error",
@@ -32,6 +32,15 @@ constexpr std::array<Entry, 9> kBuiltins{{
      true, false},
     {BuiltinProperty::AsidAlias, "asid-alias",
      "no CPU runs an address space under an ASID value whose TLB entries still translate for another address space (tlb.asids)", true},
+    {BuiltinProperty::StalePermission, "stale-permission",
+     "once a function marked sync has returned, no access goes through a TLB entry that grants more than the page tables do "
+     "(a write the tables forbid, a user access, a page they no longer map there)",
+     true},
+    {BuiltinProperty::LostWrite, "lost-write",
+     "no write lands in a frame after the kernel copied it elsewhere (copy_page, disk_write) when no page table let it be written", true},
+    {BuiltinProperty::DirtyDropped, "dirty-dropped",
+     "no page is written back while a CPU can still dirty it unseen, and no write lands in it afterwards with no mapping left to mark it dirty",
+     true},
 }};
 
 }  // namespace

@@ -12,6 +12,9 @@
 //   sw_use_after_free.hpp  a software page-table walker reads no freed table
 //   break_before_make.hpp  no entry goes from one translation to another in one write (on request)
 //   asid_alias.hpp         no CPU runs an mm under an ASID that still translates for another
+//   stale_permission.hpp   no access uses more than the tables grant once a `sync` function returned
+//   lost_write.hpp         no write lands in a frame the kernel copied when no table let it be written
+//   dirty_dropped.hpp      no write-back while a CPU can dirty the page unseen
 //   invariant.hpp          a protocol's own invariants, which follow the built-in ones
 // The machine (model/machine/) reports what happened where the hardware
 // does it; a step that breaks a property records the violation in the
@@ -25,7 +28,7 @@
 
 namespace tlbcheck::properties {
 
-enum class BuiltinProperty : std::uint8_t { Assertion, RuntimeError, Deadlock, StaleTranslation, StaleCache, FreedRoot, SwUseAfterFree, BreakBeforeMake, AsidAlias };
+enum class BuiltinProperty : std::uint8_t { Assertion, RuntimeError, Deadlock, StaleTranslation, StaleCache, FreedRoot, SwUseAfterFree, BreakBeforeMake, AsidAlias, StalePermission, LostWrite, DirtyDropped };
 
 struct Entry {
   BuiltinProperty id;
@@ -38,6 +41,6 @@ struct Entry {
 // In the order of their PropertyId: builtin i has PropertyId{i}.
 std::span<const Entry> builtin_properties();
 
-inline constexpr std::uint32_t kFirstInvariant = 9;
+inline constexpr std::uint32_t kFirstInvariant = 12;
 
 }  // namespace tlbcheck::properties

@@ -27,7 +27,8 @@
 
 namespace tlbcheck::model {
 
-enum class SiteKind : std::uint8_t { Assert, BugOn, Bug, Range, Index, DivZero, CpuRange, Runaway, Stale, Machine, NoFaultHandler, StaleCache, SwUseAfterFree, BreakBeforeMake };
+enum class SiteKind : std::uint8_t { Assert, BugOn, Bug, Range, Index, DivZero, CpuRange, Runaway, Stale, Machine, NoFaultHandler, StaleCache, SwUseAfterFree, BreakBeforeMake,
+                                     StalePermission, LostWrite, DirtyDropped };
 
 // A place where a property can be violated.
 struct Site {
@@ -40,7 +41,7 @@ struct Site {
 };
 
 struct ModelSlot {
-  enum class Format : std::uint8_t { Plain, Entry, WalkEntry, FrameKind, IrqSet, Line, MmSet };
+  enum class Format : std::uint8_t { Plain, Entry, WalkEntry, FrameKind, IrqSet, Line, MmSet, Narrowing, CopyMark };
   checker::Slot pub;
   std::int64_t lo = 0, hi = 0;  // stored as value - lo
   TypeKind kind = TypeKind::Int;
@@ -107,6 +108,15 @@ struct Program {
   std::vector<std::string> irq_names;
   std::vector<bool> irq_device;
   std::vector<int> irq_cpu;
+  // The records of the kernel's claims the machine keeps (slots in hw):
+  // stale-permission's (a function is marked `sync`), lost-write's (copy_page
+  // or disk_write is used). An access has a site for each claim it can break,
+  // after its four (stale-translation, runtime-error, stale-cache, no handler).
+  bool permission_record = false, copy_record = false;
+  std::uint32_t access_claim_site(SiteKind kind) const {
+    const std::uint32_t first = 4, lost = first + (permission_record ? 1 : 0);
+    return kind == SiteKind::StalePermission ? first : kind == SiteKind::LostWrite ? lost : lost + 1;
+  }
   std::uint32_t speculation_site = 0;  // site of a speculative walk through a stale entry
   std::uint32_t cache_site = 0;        // site of a stale read (when no statement is involved)
   // tasks (their slots are the machine's: hw.current, hw.task_mm, ...)

@@ -155,6 +155,7 @@ struct Decl {
   ExprId at;                        // Page: `at N`; Irq: `fires N`
   bool flag = false;                // Page: kernel; Map: readonly; Task: sleeping
   bool kernel_task = false;         // Task: kernel
+  bool sync = false;                // Fn: `sync`, its return declares its narrowings complete
 };
 
 struct Module {

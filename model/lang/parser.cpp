@@ -278,6 +278,10 @@ class Parser {
           d.has_type = true;
           d.type = type();
         }
+        if (at(Tok::Ident) && peek().text == "sync") {  // (a word of its own only here)
+          advance();
+          d.sync = true;
+        }
         d.body = block();
         break;
       }

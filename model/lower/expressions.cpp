@@ -296,6 +296,7 @@ void Lowering::emit_builtin(ExprId id, Frame& f) {
       if (builtin_info(b).reads_cache()) extra = std::int32_t(add_site(SiteKind::StaleCache, std::uint32_t(BuiltinProperty::StaleCache), {}, 0, f));
       if (builtin_info(b).walks_software()) extra = std::int32_t(add_site(SiteKind::SwUseAfterFree, std::uint32_t(BuiltinProperty::SwUseAfterFree), {}, 0, f));
       if (builtin_info(b).writes_tables()) extra = std::int32_t(add_site(SiteKind::BreakBeforeMake, std::uint32_t(BuiltinProperty::BreakBeforeMake), {}, 0, f));
+      if (builtin_info(b).writes_back()) extra = std::int32_t(add_site(SiteKind::DirtyDropped, std::uint32_t(BuiltinProperty::DirtyDropped), {}, 0, f));
       std::uint32_t at = emit(Op::Hw, std::int32_t(e.sym_index), std::int32_t(add_site(SiteKind::Machine, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f)), extra);
       code()[at].extra = std::uint8_t(e.args.size() - builtin_info(b).arity());  // send_ipi's handler arguments
       return;
@@ -313,8 +314,14 @@ void Lowering::lower_access(ExprId call_id, Frame& f, std::optional<Address> tar
   std::uint32_t runtime = add_site(SiteKind::Machine, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f);
   std::uint32_t cache = add_site(SiteKind::StaleCache, std::uint32_t(BuiltinProperty::StaleCache), {}, 0, f);
   std::uint32_t no_handler = add_site(SiteKind::NoFaultHandler, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f);
-  // site + 1, + 2, + 3: where the interpreter reports an access's runtime errors, stale reads, and a fault with no handler
+  // site + 1, + 2, + 3: where the interpreter reports an access's runtime errors, stale reads, and a fault with no handler;
+  // then the kernel's claims it can break, where the machine keeps their records (Program::access_claim_site)
   (void)runtime, (void)cache, (void)no_handler;
+  if (out_.program.permission_record) add_site(SiteKind::StalePermission, std::uint32_t(BuiltinProperty::StalePermission), {}, 0, f);
+  if (out_.program.copy_record) {
+    add_site(SiteKind::LostWrite, std::uint32_t(BuiltinProperty::LostWrite), {}, 0, f);
+    add_site(SiteKind::DirtyDropped, std::uint32_t(BuiltinProperty::DirtyDropped), {}, 0, f);
+  }
   std::uint32_t access = emit(Op::Access, std::int32_t(kind), std::int32_t(site));
   if (kind == AccessKind::Load || kind == AccessKind::LoadWord) {
     if (target) store(*target, f);

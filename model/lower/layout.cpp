@@ -114,6 +114,8 @@ void Lowering::allocate_machine() {
   int mms = int(analyzed_.mms.size());
   machine::Shape shape = machine_shape();
   machine::lay_out_processors_and_memory(shape, slot_sink_, p.hw);
+  p.permission_record = shape.sync;
+  p.copy_record = shape.copies;
   for (std::size_t fi = 0; fi < analyzed_.mm_fields.size(); ++fi) {
     const MmFieldInfo& field = analyzed_.mm_fields[fi];
     std::uint32_t base = 0;
@@ -201,6 +203,11 @@ machine::Shape Lowering::machine_shape() const {
     shape.irqs.emplace_back(irq.body.decl->name);
     shape.device_fires.push_back(irq.device ? irq.fires : -1);
     shape.irq_cpu.push_back(irq.cpu);
+  }
+  for (const Decl& d : module_.decls) shape.sync = shape.sync || (d.kind == DeclKind::Fn && d.sync);
+  for (const Expr& e : module_.exprs) {
+    const bool copy = e.kind == ExprKind::Call && e.sym == SymKind::Builtin && (Builtin(e.sym_index) == Builtin::CopyPage || Builtin(e.sym_index) == Builtin::DiskWrite);
+    shape.copies = shape.copies || copy;
   }
   return shape;
 }

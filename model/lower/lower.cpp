@@ -31,6 +31,11 @@ Lowered Lowering::run() {
     out_.invariant_terms.push_back(collect_terms(inv.expr, f));
     out_.invariant_witness.push_back(witness(inv.expr, f));
   }
+  // stale-permission's record names a process instance: its range is known now
+  for (std::uint32_t slot : p.hw.narrowing) {
+    p.slots[slot].hi = machine::narrowing_range(p.processes.size());
+    p.slots[slot].pub.width = bits_for(std::uint64_t(p.slots[slot].hi - p.slots[slot].lo) + 1);
+  }
   append_snippets();
   if (!diags_.has_errors()) check_evaluation_stack();
   out_.program.no_preempt.resize(out_.program.code.size(), false);

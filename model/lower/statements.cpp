@@ -299,6 +299,12 @@ void Lowering::inline_call(ExprId call_id, Frame& caller, std::optional<std::uin
   cur_ctx_ = ctx;
   lower_stmt(callee.decl->body, f);
   for (std::uint32_t j : f.return_jumps) patch(j, here());
+  if (callee.decl->sync && out_.program.permission_record) {
+    // the function returns: what this process instance narrowed is declared
+    // complete (stale-permission); part of the step that returns, as it
+    // changes nothing another CPU can see
+    emit(Op::Hw, std::int32_t(Builtin::SyncReturn), std::int32_t(add_site(SiteKind::Machine, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f)), 0);
+  }
   cur_ctx_ = saved_ctx;
 }
 

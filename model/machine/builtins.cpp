@@ -25,7 +25,7 @@ IntRange int_result(Builtin b, const machine::Config& config, int pages, int mms
 
 namespace tlbcheck::model::machine {
 
-bool Machine::call(Builtin b, BuiltinCall& call) const {
+bool Machine::perform(Builtin b, BuiltinCall& call) const {
   const int cpu = call.cpu;
   auto fail = [&](Effect e) {
     call.effect = std::move(e);
@@ -242,6 +242,7 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
         if (get(call.state, maps) >= (*layout_)[maps].hi) return fail(Effect::runtime_error("frame " + std::to_string(f) + " would be mapped too many times"));
         if (pte_.holds_frame(get(call.state, slot))) return fail(Effect::runtime_error("table_set: the entry is in use: it fills a new table"));
         set(call.state, maps, get(call.state, maps) + 1);
+        if (!slots_.copied.empty()) set(call.state, slots_.copied[std::size_t(f)], 0);  // a writable mapping again (lost-write)
       }
       set(call.state, slot, level == 1 ? pte_.make(f, leaf_flags(page, true)) : pte_.make(f, true));
       return true;
@@ -362,6 +363,11 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       if (f < 0 || f >= frames_ || FrameKind(get(call.state, slots_.kind[std::size_t(f)])) != FrameKind::Data) {
         return fail(Effect::runtime_error(std::string(to_disk ? "disk_write from" : "disk_read into") + " frame " + (f < 0 ? std::string("none") : std::to_string(f)) + ", which is no data frame"));
       }
+      if (to_disk && call.check_dirty) {  // the page is treated as clean from here on
+        e = judge_writeback(call.state, f);
+        if (e.kind != Effect::Ok) return fail(e);
+      }
+      if (to_disk && call.mark_writebacks) mark_copy(call.state, f, true);
       for (int w = 0; w < config_.words; ++w) {
         if (to_disk) {
           set(call.state, disk(w), get(call.state, value_slot(f, w)));
@@ -382,6 +388,7 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       if (b == Builtin::CopyPage) {  // copy_page(dcall.state, src): every word, through the kernel's mapping
         e = copy_page(call.state, f, src, check);
         if (e.kind != Effect::Ok) return fail(e);
+        if (call.mark_copies) mark_copy(call.state, src, false);
         return true;
       }
       if (config_.colours == 0) {  // no data cache: memory itself (word 0)
@@ -417,6 +424,7 @@ bool Machine::call(Builtin b, BuiltinCall& call) const {
       }
       return true;
     }
+    case Builtin::SyncReturn: return true;  // (call() keeps the record)
     default:
       if (builtin_info(b).value()) return pte_value(b, call);
       return fail(Effect::runtime_error("not a machine built-in"));

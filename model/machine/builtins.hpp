@@ -25,7 +25,8 @@ enum class Builtin : std::uint8_t {
 enum class BuiltinArg : std::uint8_t { None, Mm, Page, Frame, Bool, Value, Level, CpuOrMask, Irq, Task, IpiArg, Pte };
 
 namespace builtin_flag {
-inline constexpr std::uint8_t kMachine = 1, kNeedsCpu = 2, kPure = 4, kAccess = 8, kReadsCache = 16, kWalksSoftware = 32, kValue = 64, kWritesTables = 128;
+inline constexpr std::uint16_t kMachine = 1, kNeedsCpu = 2, kPure = 4, kAccess = 8, kReadsCache = 16, kWalksSoftware = 32, kValue = 64, kWritesTables = 128,
+                                kWritesBack = 256;
 }
 inline constexpr std::size_t kMaxBuiltinArgs = 4;
 
@@ -33,7 +34,7 @@ struct BuiltinInfo {
   Builtin id;
   std::string_view name;
   TypeKind result;  // Void: used as a statement only
-  std::uint8_t flags;
+  std::uint16_t flags;
   std::array<BuiltinArg, kMaxBuiltinArgs> args;
 
   bool machine() const { return (flags & builtin_flag::kMachine) != 0; }
@@ -43,6 +44,7 @@ struct BuiltinInfo {
   bool reads_cache() const { return (flags & builtin_flag::kReadsCache) != 0; }
   bool walks_software() const { return (flags & builtin_flag::kWalksSoftware) != 0; }
   bool writes_tables() const { return (flags & builtin_flag::kWritesTables) != 0; }  // judged by break-before-make
+  bool writes_back() const { return (flags & builtin_flag::kWritesBack) != 0; }    // judged by dirty-dropped
   bool value() const { return (flags & builtin_flag::kValue) != 0; }
   bool has_result() const { return result != TypeKind::Void; }
   std::uint32_t arity() const {

@@ -128,3 +128,16 @@ std::string format_set(std::int64_t bits, const std::vector<std::string>& names)
 }
 
 }  // namespace tlbcheck::model::machine
+
+namespace tlbcheck::model::machine {
+
+std::string Narrowing::format(std::int64_t raw, std::int64_t complete, const std::vector<std::string>& processes) {
+  if (raw == 0) return "-";
+  if (raw >= complete) return "complete";
+  const std::size_t p = std::size_t(raw - 1);
+  return "pending (" + (p < processes.size() ? processes[p] : std::to_string(p)) + ")";
+}
+
+std::string format_copy_mark(std::int64_t mark) { return mark == 0 ? "-" : mark == 1 ? "copied" : "written back"; }
+
+}  // namespace tlbcheck::model::machine

@@ -143,6 +143,18 @@ struct CacheLine {
   static std::string format(std::int64_t raw);  // "1 dirty", "0 clean", "-"
 };
 
+// stale-permission's record of a leaf entry (per mm and page): 0 nothing
+// to declare; 1 + p narrowed by process instance p and not yet declared
+// complete; `complete` (the slot's top value, the number of process
+// instances + 1) declared complete by a `sync` function's return.
+struct Narrowing {
+  static std::int64_t pending(std::int64_t process) { return 1 + process; }
+  // "-", "pending (t1)", "complete"
+  static std::string format(std::int64_t raw, std::int64_t complete, const std::vector<std::string>& processes);
+};
+// lost-write's mark of a frame (properties::FrameCopy): "-", "copied", "written back"
+std::string format_copy_mark(std::int64_t mark);
+
 std::string format_frame_kind(std::int64_t kind);  // "free", "data", "table"
 // A set as the names of its members: "{A,B}"
 std::string format_set(std::int64_t bits, const std::vector<std::string>& names);

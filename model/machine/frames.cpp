@@ -47,6 +47,7 @@ Effect Machine::release(checker::Word* s, std::int64_t f, FrameKind kind) const 
   set(s, slots_.kind[std::size_t(f)], std::int64_t(FrameKind::Free));
   set(s, slots_.owner[std::size_t(f)], 0);
   set(s, slots_.maps[std::size_t(f)], 0);
+  if (!slots_.copied.empty()) set(s, slots_.copied[std::size_t(f)], 0);
   for (int w = 0; w < config_.words; ++w) set(s, value_slot(f, w), 0);
   // the page allocator hands out a clean struct page: the frame's declared fields start over
   for (std::uint32_t i = 0; i < slots_.frame_field_count; ++i) {

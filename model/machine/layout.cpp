@@ -97,6 +97,18 @@ void lay_out_processors_and_memory(const Shape& shape, SlotSink& sink, Slots& sl
     }
   }
   for (const std::string& mm : shape.mms) slots.pgd.push_back(sink.add({mm + ".pgd", "frame", -1, -1, K - 1, TypeKind::Frame}));
+  if (shape.sync) {  // stale-permission: its range is set once the process instances are known
+    for (const std::string& mm : shape.mms) {
+      for (const std::string& page : shape.pages) {
+        slots.narrowing.push_back(sink.add({mm + "." + page + ".narrowing", "narrowing", -1, 0, 1, TypeKind::Int, ModelSlot::Format::Narrowing}));
+      }
+    }
+  }
+  if (shape.copies) {
+    for (std::int64_t f = 0; f < K; ++f) {
+      slots.copied.push_back(sink.add({"frame" + std::to_string(f) + ".copied", "copy mark", -1, 0, 2, TypeKind::Int, ModelSlot::Format::CopyMark}));
+    }
+  }
 }
 
 void lay_out_devices_and_cache(const Shape& shape, SlotSink& sink, Slots& slots) {

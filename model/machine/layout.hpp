@@ -44,10 +44,18 @@ struct Shape {
   std::vector<std::string> irqs;          // by irq id
   std::vector<int> device_fires;          // per irq: how often a device irq fires; -1: an IPI
   std::vector<int> irq_cpu;               // per irq: a device irq's CPU
+  bool sync = false;                      // a function is marked `sync` (stale-permission's record)
+  bool copies = false;                    // copy_page or disk_write is used (lost-write's marks)
 };
 
-// The CPUs' registers, TLBs and walk caches, the frames, the mms' roots.
+// The CPUs' registers, TLBs and walk caches, the frames, the mms' roots,
+// and the records the properties keep of the kernel's claims (narrowed
+// entries, copied frames). The narrowing slots' range depends on the
+// number of process instances, known only after the lowering: see
+// narrowing_range().
 void lay_out_processors_and_memory(const Shape& shape, SlotSink& sink, Slots& slots);
+// The range of a narrowing slot for `processes` process instances.
+inline std::int64_t narrowing_range(std::size_t processes) { return std::int64_t(processes) + 1; }
 // The device interrupts' counters and the data cache's lines.
 void lay_out_devices_and_cache(const Shape& shape, SlotSink& sink, Slots& slots);
 

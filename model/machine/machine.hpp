@@ -38,6 +38,9 @@
 #include "model/machine/slots.hpp"
 #include "model/bytecode/program.hpp"
 #include "properties/break_before_make.hpp"
+#include "properties/dirty_dropped.hpp"
+#include "properties/lost_write.hpp"
+#include "properties/stale_permission.hpp"
 #include "properties/stale_translation.hpp"
 
 namespace tlbcheck::model::machine {
@@ -80,9 +83,15 @@ struct Effect {
   bool walker_use_after_free = false;  // a software walker read a freed table (properties/sw_use_after_free.hpp)
   bool break_before_make = false;      // an entry changed without break-before-make (bbm says how)
   properties::BrokenBreakBeforeMake bbm;
+  bool stale_permission = false;       // an access used more than the tables grant (perm says what)
+  properties::StalePermissionUse perm;
+  bool lost_write = false;             // a store landed in a copied frame (lost says which)
+  properties::LostWriteUse lost;
+  bool dirty_dropped = false;          // a write-back while a CPU can dirty the page unseen (dirt), or a store after it (lost)
+  properties::DroppedDirt dirt;
   // Whether the violation is the built-in's other property's (its table row:
-  // stale-cache, sw-use-after-free, break-before-make) rather than runtime-error.
-  bool judged_by_other_property() const { return stale_read || walker_use_after_free || break_before_make; }
+  // stale-cache, sw-use-after-free, break-before-make, dirty-dropped) rather than runtime-error.
+  bool judged_by_other_property() const { return stale_read || walker_use_after_free || break_before_make || dirty_dropped; }
   std::int64_t frame = -1;  // the frame involved
   std::int64_t other = -1;  // the mms it belongs to (a mask), the mapping count, the latest value ...
   int colour = -1;          // stale-cache: the alias read
@@ -101,6 +110,11 @@ struct BuiltinCall {
   bool check_stale_cache = true;   // kernel_load, copy_page: judge the reads (stale-cache is on)
   bool check_walker = true;        // pt_read: judge the read (sw-use-after-free is on)
   bool check_bbm = false;          // writes of entries: judge them (break-before-make is on)
+  bool check_dirty = false;        // write-backs: judge them (dirty-dropped is on)
+  bool track_narrowing = false;    // keep stale-permission's record (that property is on)
+  bool mark_copies = false;        // keep lost-write's marks of copy_page (lost-write is on)
+  bool mark_writebacks = false;    // and of disk_write (lost-write or dirty-dropped is on)
+  int process = -1;                // the process instance the step runs (stale-permission's record)
   std::int64_t result = 0;         // its value, if it has one
   Effect effect;                   // on failure: what happened
   std::int64_t offending = 0;      // on failure: the value to name
@@ -114,8 +128,34 @@ class Machine {
           const std::vector<ModelSlot>* layout, const std::vector<SlotAccess>* access);
 
   // Runs a machine built-in (builtins.def); false on a runtime error or a
-  // stale read (call.effect says which).
+  // stale read (call.effect says which). With call.track_narrowing, it
+  // records the leaf entries the built-in narrowed (permissions.cpp).
   bool call(Builtin builtin, BuiltinCall& call) const;
+
+  // stale-permission's record (permissions.cpp)
+  // The translation m's tables give `page` now, as a TLB would cache it
+  // (0: none), read the way the kernel reads them (memory, not the PDPTEs).
+  std::int64_t translation(const checker::Word* s, std::int64_t mm, std::int64_t page) const;
+  properties::Grant grant(std::int64_t raw) const;
+  // The slot of the entry where m's tables end for `page`: its leaf entry,
+  // or the upper-level entry that is empty or a block (-1: no root).
+  std::int64_t entry_slot(const checker::Word* s, std::int64_t mm, std::int64_t page) const;
+  // Every process instance's narrowings are declared complete when it
+  // returns from a `sync` function.
+  void declare_complete(checker::Word* s, int process) const;
+  // An access through TLB entry `raw` after the narrowing was declared complete.
+  Effect judge_permission(const checker::Word* s, std::int64_t mm, std::int64_t page, std::int64_t raw, bool write, bool user_access) const;
+
+  // lost-write's and dirty-dropped's marks (copies.cpp)
+  // A copy of data frame f (disk_write if `writeback`): marks it when a CPU
+  // can still write it and no table lets anyone.
+  void mark_copy(checker::Word* s, std::int64_t f, bool writeback) const;
+  // A write-back of f (dirty-dropped): a Violation if a CPU can dirty it unseen.
+  Effect judge_writeback(const checker::Word* s, std::int64_t f) const;
+  // A store that landed in f.
+  Effect judge_store(const checker::Word* s, std::int64_t f, std::int64_t page, unsigned claims) const;
+  // Whether a page-table entry (of any table) lets a CPU write f.
+  bool tables_allow_write(const checker::Word* s, std::int64_t f) const;
   // Why `asid` is no ASID of this machine ("" if it is one).
   std::string asid_error(std::int64_t asid) const;
   // The value built-ins (kValue): a pte value's bits.
@@ -193,12 +233,16 @@ class Machine {
   std::int64_t tag_of_root(const checker::Word* s, int cpu) const;  // with PCIDs or ASID values
   int tags() const { return tag_count(config_, mms_); }
 
+  // The kernel's claims an access is judged against (a mask): a narrowing
+  // declared complete (stale-permission), a frame copied (lost-write), a
+  // frame written back (dirty-dropped). Each needs its record's slots too.
+  enum Claims : unsigned { kClaimPermission = 1, kClaimCopy = 2, kClaimWriteback = 4, kAllClaims = 7 };
   // A translated access by `cpu`. kind: 0 touch, 1 load, 2 store.
   // `check`: apply the stale-translation checks (off when that property is).
   // `space`: the address space the access belongs to (a user task's mm), or
   // -2 to take the one whose root is loaded.
   Effect access(checker::Word* s, int cpu, std::int64_t page, int kind, std::int64_t value, bool check = true, std::int64_t space = -2,
-                bool check_cache = true, int word = 0) const;
+                bool check_cache = true, int word = 0, unsigned claims = kAllClaims) const;
   // A speculative walk: fills the TLB and walk cache where the tables allow.
   // Returns Violation when the walk goes through a frame that is no table.
   Effect speculate(checker::Word* s, int cpu, std::int64_t page, bool check = true) const;
@@ -262,6 +306,7 @@ class Machine {
   std::int64_t prefix_at(std::int64_t page, int level) const;
 
  private:
+  bool perform(Builtin builtin, BuiltinCall& call) const;  // call(), without the record
   // the table frame whose entry at `level` maps `page` in `mm`: -1 when a
   // table above is missing
   std::int64_t table_at(const checker::Word* s, std::int64_t mm, std::int64_t page, int level, Effect& e) const;

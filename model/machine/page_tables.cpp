@@ -74,6 +74,8 @@ Effect Machine::pt_put(checker::Word* s, std::int64_t mm, std::int64_t page, int
       std::uint32_t owners = slots_.owner[std::size_t(f)];
       set(s, owners, get(s, owners) | (std::int64_t(1) << mm));  // mm has mapped it since its allocation
       set(s, maps, n + 1);
+      // a mapping that lets a CPU write it again: a copy taken before is no longer the truth (lost-write)
+      if (!slots_.copied.empty() && pte_.present(raw) && pte_.writable(raw)) set(s, slots_.copied[std::size_t(f)], 0);
     }
   }
   set(s, slot, raw);

@@ -33,6 +33,13 @@ struct Slots {
   std::vector<std::uint32_t> entry;  // [frame * entries + index]
   // per mm
   std::vector<std::uint32_t> pgd;
+  // stale-permission (a function is marked `sync`): per mm and page,
+  // [mm * pages + page], who last narrowed the leaf entry and whether it
+  // was declared complete (encoding.hpp: Narrowing)
+  std::vector<std::uint32_t> narrowing;
+  // lost-write, dirty-dropped (copy_page or disk_write is used): per
+  // frame, the mark a copy left (properties::FrameCopy)
+  std::vector<std::uint32_t> copied;
   // device interrupts: firings left
   std::vector<std::uint32_t> fires_left;
   // data cache: [(colour * frames + frame) * words + word]: 0 absent, else 1 + 2*value + dirty;

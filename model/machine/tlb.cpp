@@ -79,9 +79,10 @@ std::int64_t Machine::tlb_lookup(const checker::Word* s, int cpu, std::int64_t t
 }
 
 Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, std::int64_t value, bool check, std::int64_t space_in,
-                       bool check_cache, int word) const {
+                       bool check_cache, int word, unsigned claims) const {
   std::int64_t tag = current_tag(s, cpu);
   std::int64_t raw = tlb_lookup(s, cpu, tag, page);
+  bool hit = raw != 0;  // the TLB's entry is used, not the tables' (stale-permission)
   // x86 (Intel SDM 4.10.4.1): a page fault invalidates the TLB entry for the
   // faulting page and the walk-cache entries that would be used for its
   // address, so a retried access sees the tables as they are in memory
@@ -103,6 +104,7 @@ Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, s
     // tables no longer allow it); arm64 without hardware dirty management
     // takes a permission fault, and the kernel's handler decides
     if (!config_.pte_hw_update) return fault();
+    hit = false;
     Effect w = walk(s, cpu, page, true, raw, check, true);
     if (w.kind == Effect::Fault) return fault();
     if (w.kind != Effect::Ok) return w;
@@ -119,6 +121,28 @@ Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, s
     }
   }
   FrameKind k = FrameKind(get(s, slots_.kind[std::size_t(f)]));
+  properties::Reached reached;
+  reached.state = frame_state(k);
+  if (k == FrameKind::Data) {  // (a free or reused frame has no owners to speak of)
+    reached.owners = std::uint64_t(get(s, slots_.owner[std::size_t(f)]));
+    reached.maps = get(s, slots_.maps[std::size_t(f)]);
+  }
+  reached.space = space;
+  reached.write = kind == 2;
+  if (check) {
+    if (auto why = properties::judge_frame(reached); why != properties::StaleTranslation::None) {
+      using properties::StaleTranslation;
+      return Effect::stale_translation(why, f, why == StaleTranslation::ForeignFrame ? std::int64_t(reached.owners) : why == StaleTranslation::CowWrite ? reached.maps : -1);
+    }
+  }
+  // the kernel's claims: a narrowing declared complete, a frame copied or written back
+  if (hit && (claims & kClaimPermission) != 0) {
+    const bool user_access = pte_.carries(pte_flag::kUser) && space_in >= 0 && !page_kernel_[std::size_t(page)];
+    if (Effect judged = judge_permission(s, space, page, raw, kind == 2, user_access); judged.kind != Effect::Ok) return judged;
+  }
+  if (kind == 2 && k == FrameKind::Data) {
+    if (Effect judged = judge_store(s, f, page, claims); judged.kind != Effect::Ok) return judged;
+  }
   if (!check) {
     Effect e;
     e.frame = f;
@@ -130,18 +154,6 @@ Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, s
     if (kind == 1) e.value = k == FrameKind::Data ? get(s, value_slot(f, word)) : 0;
     if (kind == 2 && k == FrameKind::Data && value >= 0 && value < config_.values) set(s, value_slot(f, word), value);
     return e;
-  }
-  properties::Reached reached;
-  reached.state = frame_state(k);
-  if (k == FrameKind::Data) {  // (a free or reused frame has no owners to speak of)
-    reached.owners = std::uint64_t(get(s, slots_.owner[std::size_t(f)]));
-    reached.maps = get(s, slots_.maps[std::size_t(f)]);
-  }
-  reached.space = space;
-  reached.write = kind == 2;
-  if (auto why = properties::judge_frame(reached); why != properties::StaleTranslation::None) {
-    using properties::StaleTranslation;
-    return Effect::stale_translation(why, f, why == StaleTranslation::ForeignFrame ? std::int64_t(reached.owners) : why == StaleTranslation::CowWrite ? reached.maps : -1);
   }
   Effect e;
   e.frame = f;

@@ -18,6 +18,9 @@
 #include "properties/stale_translation.hpp"
 #include "properties/sw_use_after_free.hpp"
 #include "properties/break_before_make.hpp"
+#include "properties/dirty_dropped.hpp"
+#include "properties/lost_write.hpp"
+#include "properties/stale_permission.hpp"
 
 namespace tlbcheck::model {
 
@@ -99,6 +102,14 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
       return properties::explain_access(cache_read(effect), context);
     case SiteKind::NoFaultHandler: return properties::explain_no_fault_handler(page_name, context);
     case SiteKind::SwUseAfterFree: return properties::explain_walker_read(effect.frame, machine::frame_state(machine::FrameKind(effect.other)), context);
+    case SiteKind::StalePermission: {
+      const properties::StalePermissionUse& use = effect.perm;
+      return properties::explain_stale_permission(use, module_.mms[std::size_t(use.mm)].name, module_.pages[std::size_t(use.page)].name, context);
+    }
+    case SiteKind::LostWrite: return properties::explain_lost_write(effect.lost, page_name, context);
+    case SiteKind::DirtyDropped:
+      if (effect.lost.mark != properties::FrameCopy::None) return properties::explain_store_after_writeback(effect.frame, page_name, context);
+      return properties::explain_dropped_dirt(effect.dirt, module_.pages[std::size_t(effect.dirt.page)].name, context);
     case SiteKind::BreakBeforeMake: {
       const std::int32_t p = effect.bbm.page;
       return properties::explain_break_before_make(effect.bbm, p >= 0 && std::size_t(p) < module_.pages.size() ? module_.pages[std::size_t(p)].name : "?", context);
@@ -163,10 +174,21 @@ checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef befo
 std::vector<std::uint32_t> ModelSystem::involved_slots(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
   std::int64_t site_id = read(program_.violation_slot, after.data());
   SiteKind kind = site_id == 0 ? SiteKind::Assert : program_.sites[std::size_t(site_id)].kind;
-  if (kind != SiteKind::Stale && kind != SiteKind::StaleCache) return {};
+  if (kind != SiteKind::Stale && kind != SiteKind::StaleCache && kind != SiteKind::StalePermission && kind != SiteKind::LostWrite && kind != SiteKind::DirtyDropped) return {};
   const machine::Effect effect = rerun(before, group, after).value_or(StepRecord{}).effect;
   if (effect.frame < 0) return {};
   std::size_t f = std::size_t(effect.frame);
+  if (effect.stale_permission) {
+    // when the entry changed, and when the change was declared complete
+    const std::size_t i = std::size_t(effect.perm.mm) * module_.pages.size() + std::size_t(effect.perm.page);
+    std::vector<std::uint32_t> slots;
+    const std::int64_t leaf = machine_.entry_slot(after.data(), effect.perm.mm, effect.perm.page);
+    if (leaf >= 0) slots.push_back(std::uint32_t(leaf));
+    slots.push_back(program_.hw.narrowing[i]);
+    return slots;
+  }
+  if (effect.lost.mark != properties::FrameCopy::None) return {program_.hw.copied[f]};  // when it was copied
+  if (effect.dirty_dropped) return {};
   switch (effect.stale) {
     case properties::StaleTranslation::ForeignFrame: return {program_.hw.owner[f]};
     case properties::StaleTranslation::CowWrite: return {program_.hw.maps[f]};

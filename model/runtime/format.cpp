@@ -13,6 +13,12 @@ std::string ModelSystem::format_value(std::uint32_t slot, std::int64_t v) const 
     case ModelSlot::Format::MmSet: return machine::format_set(v, program_.mm_names);
     case ModelSlot::Format::Line: return machine::CacheLine::format(v);
     case ModelSlot::Format::IrqSet: return machine::format_set(v, program_.irq_names);
+    case ModelSlot::Format::Narrowing: {
+      std::vector<std::string> names;
+      for (const ProcessInstance& proc : program_.processes) names.push_back(proc.name);
+      return machine::Narrowing::format(v, m.hi, names);
+    }
+    case ModelSlot::Format::CopyMark: return machine::format_copy_mark(v);
     case ModelSlot::Format::Plain:
       break;
   }

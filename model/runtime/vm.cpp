@@ -222,7 +222,11 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         bool check = enabled_[std::size_t(properties::BuiltinProperty::StaleTranslation)];
         std::int64_t space = proc.task >= 0 ? machine_.get(st, program_.hw.task_mm[std::size_t(proc.task)]) : -2;
         bool check_cache = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
-        machine::Effect e = machine_.access(st, proc.cpu, page, kind, value, check, space >= 0 ? space : -2, check_cache, int(word));
+        using BP = properties::BuiltinProperty;
+        const unsigned claims = (enabled_[std::size_t(BP::StalePermission)] ? machine::Machine::kClaimPermission : 0u) |
+                                (enabled_[std::size_t(BP::LostWrite)] ? machine::Machine::kClaimCopy : 0u) |
+                                (enabled_[std::size_t(BP::DirtyDropped)] ? machine::Machine::kClaimWriteback : 0u);
+        machine::Effect e = machine_.access(st, proc.cpu, page, kind, value, check, space >= 0 ? space : -2, check_cache, int(word), claims);
         if (e.kind == machine::Effect::Fault) {
           if (in.c < 0) {  // no page-fault handler
             w.diag_page = page;
@@ -235,8 +239,15 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         if (e.kind == machine::Effect::Violation) {
           w.diag_effect = e;
           w.diag_page = page;
-          // b + 1, b + 2: the access's runtime-error and stale-cache sites
-          violate(!e.runtime.empty() ? in.b + 1 : e.stale_read ? in.b + 2 : in.b, value);
+          // b + 1, b + 2: the access's runtime-error and stale-cache sites;
+          // then those of the kernel's claims (Program::access_claim_site)
+          violate(!e.runtime.empty()      ? in.b + 1
+                  : e.stale_read          ? in.b + 2
+                  : e.stale_permission    ? in.b + program_.access_claim_site(SiteKind::StalePermission)
+                  : e.lost_write          ? in.b + program_.access_claim_site(SiteKind::LostWrite)
+                  : e.dirty_dropped       ? in.b + program_.access_claim_site(SiteKind::DirtyDropped)
+                                          : in.b,
+                  value);
           return;
         }
         if (kind == 1) stack[sp++] = e.value;
@@ -255,6 +266,11 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         call.check_stale_cache = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
         call.check_walker = enabled_[std::size_t(properties::BuiltinProperty::SwUseAfterFree)];
         call.check_bbm = enabled_[std::size_t(properties::BuiltinProperty::BreakBeforeMake)];
+        call.check_dirty = enabled_[std::size_t(properties::BuiltinProperty::DirtyDropped)];
+        call.mark_copies = enabled_[std::size_t(properties::BuiltinProperty::LostWrite)];
+        call.mark_writebacks = call.mark_copies || call.check_dirty;
+        call.track_narrowing = enabled_[std::size_t(properties::BuiltinProperty::StalePermission)];
+        call.process = int(w.process);
         if (!machine_.call(Builtin(in.a), call)) {
           w.diag_effect = std::move(call.effect);
           w.diag_value = call.offending;

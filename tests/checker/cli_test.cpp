@@ -248,11 +248,17 @@ TEST_CASE("property selection: NAME checks only it, +NAME adds one checked on re
     return names;
   };
   using List = std::vector<std::string>;
-  CHECK(checked("") == List{"assertion", "runtime-error", "deadlock", "stale-translation", "stale-cache", "sw-use-after-free", "asid-alias"});
-  CHECK(checked("--property +freed-root") == List{"assertion", "runtime-error", "deadlock", "stale-translation", "stale-cache", "freed-root", "sw-use-after-free", "asid-alias"});
+  const List claims{"stale-permission", "lost-write", "dirty-dropped"};
+  auto with_claims = [&](List l) {
+    l.insert(l.end(), claims.begin(), claims.end());
+    return l;
+  };
+  CHECK(checked("") == with_claims({"assertion", "runtime-error", "deadlock", "stale-translation", "stale-cache", "sw-use-after-free", "asid-alias"}));
+  CHECK(checked("--property +freed-root") ==
+        with_claims({"assertion", "runtime-error", "deadlock", "stale-translation", "stale-cache", "freed-root", "sw-use-after-free", "asid-alias"}));
   CHECK(checked("--property freed-root") == List{"runtime-error", "freed-root"});  // runtime-error is always checked
-  CHECK(checked("--property -deadlock --property +freed-root") ==
-        List{"assertion", "runtime-error", "stale-translation", "stale-cache", "freed-root", "sw-use-after-free", "asid-alias"});
+  CHECK(checked("--property -deadlock --property +freed-root --property -lost-write") ==
+        List{"assertion", "runtime-error", "stale-translation", "stale-cache", "freed-root", "sw-use-after-free", "asid-alias", "stale-permission", "dirty-dropped"});
   RunResult unknown = run(quote(cli()) + " check " + litmus + " --property +no-such");
   CHECK(unknown.exit == 2);
   CHECK_THAT(unknown.output, Catch::Contains("unknown property 'no-such'"));
@@ -262,7 +268,8 @@ TEST_CASE("cli: the closing line of a verdict of holds names the properties that
   const std::string file = quote(source_dir() + "/examples/litmus/14_hardware_in_invariants.tlb");
   RunResult all = run(quote(cli()) + " check " + file);
   CHECK_THAT(all.output, Catch::Contains("verdict: holds -- on every reachable state: assertion, runtime-error, deadlock, stale-translation, stale-cache, "
-                                         "sw-use-after-free, asid-alias, flushed_means_no_tlb_entry, flushed_means_no_walk_entry\n"));
+                                         "sw-use-after-free, asid-alias, stale-permission, lost-write, dirty-dropped, flushed_means_no_tlb_entry, "
+                                         "flushed_means_no_walk_entry\n"));
   // a selection of one invariant leaves the built-in ones out (runtime-error always stays), and says so
   RunResult one = run(quote(cli()) + " check " + file + " --property flushed_means_no_tlb_entry");
   CHECK_THAT(one.output, Catch::Contains("verdict: holds -- on every reachable state: runtime-error, flushed_means_no_tlb_entry\n"));

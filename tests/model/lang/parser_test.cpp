@@ -69,3 +69,20 @@ TEST_CASE("nesting beyond the limit is an error, not a crash", "[parser]") {
   REQUIRE(p.diags.has_errors());
   CHECK(p.diags.all()[0].kind == DiagKind::TooDeep);
 }
+
+TEST_CASE("a function marked sync: the word after the signature, and still a name everywhere else", "[parser]") {
+  Parsed p = parse_text(R"(
+    option sync: bool = true
+    fn mprotect(m: mm) sync { }
+    fn total() -> int[0..3] sync { return 1; }
+    fn plain() { }
+  )");
+  REQUIRE_FALSE(p.diags.has_errors());
+  REQUIRE(p.module.decls.size() == 4);
+  CHECK(p.module.decls[1].sync);
+  CHECK(p.module.decls[2].sync);
+  CHECK(p.module.decls[2].has_type);
+  CHECK_FALSE(p.module.decls[3].sync);
+  Parsed bad = parse_text("fn f() synk { }\n");
+  CHECK(bad.diags.has_errors());
+}

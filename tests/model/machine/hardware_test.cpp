@@ -24,9 +24,12 @@ struct Bench final : SlotSink {
 
   // mms: A (id 0) and B (id 1); pages: V at 0 and S at 1 (sharing a leaf
   // table at two levels); A maps V and S writable, B maps V.
-  explicit Bench(Config config) {
+  // `records`: the properties' records of the kernel's claims too (a
+  // `sync` function, copies), for two process instances
+  explicit Bench(Config config, bool records = false) {
     Shape shape;
     shape.config = config;
+    shape.sync = shape.copies = records;
     shape.frames = 12;
     shape.pages = {"V", "S"};
     shape.page_index = {0, 1};
@@ -39,6 +42,7 @@ struct Bench final : SlotSink {
     // a task per CPU, t0 in A on cpu0 and t1 in B on cpu1
     lay_out_scheduler(shape, {{"t0", 0, 0, false}, {"t1", 1, 1, false}}, {0, 1}, 0, *this, slots);
     slots.ipi_args.resize(std::size_t(config.cpus));
+    for (std::uint32_t slot : slots.narrowing) layout[slot].hi = narrowing_range(2);
     state.assign(layout.size(), 0);
     for (std::size_t i = 0; i < initial.size(); ++i) {
       if (initial[i]) access[i].set(state.data(), *initial[i]);
@@ -76,12 +80,15 @@ struct Bench final : SlotSink {
     std::int64_t result;
     Effect effect;
   };
-  Called call(Builtin builtin, std::vector<std::int64_t> args, int cpu = 0, bool bbm = false) {
+  // With `records`, as process instance `process` with every property on.
+  Called call(Builtin builtin, std::vector<std::int64_t> args, int cpu = 0, bool bbm = false, int process = -1) {
     BuiltinCall k;
     k.state = s();
     k.cpu = cpu;
     k.args = args.data();
     k.check_bbm = bbm;
+    k.process = process;
+    k.track_narrowing = k.check_dirty = k.mark_copies = k.mark_writebacks = process >= 0;
     bool ok = m.call(builtin, k);
     return {ok ? k.result : -1, k.effect};
   }
@@ -570,4 +577,80 @@ TEST_CASE("hardware: INVPCID of one address keeps global entries; break-before-m
     CHECK(e.break_before_make);
     CHECK(e.bbm.kind == properties::BrokenBreakBeforeMake::WalkCacheStillHolds);
   }
+}
+
+TEST_CASE("hardware: stale-permission: a narrowing is judged once the process that made it declares it complete", "[hardware][properties]") {
+  Bench b(two_cpus(), true);
+  const int narrower = 0, other = 1;
+  REQUIRE(b.m.access(b.s(), 1, 0, 2, 1).kind == Effect::Ok);  // cpu1 caches A's V writable
+  REQUIRE(b.call(Builtin::PteWrprotect, {0, 0}, 0, false, narrower).result == 0);
+  CHECK(b.m.get(b.s(), b.slots.narrowing[0]) == Narrowing::pending(narrower));
+  // just outside: the change is not declared complete yet (a racing write is the program's own race)
+  CHECK(b.m.access(b.s(), 1, 0, 2, 1).kind == Effect::Ok);
+  // nor by another process instance's return
+  b.call(Builtin::SyncReturn, {}, 0, false, other);
+  CHECK(b.m.access(b.s(), 1, 0, 2, 1).kind == Effect::Ok);
+  b.call(Builtin::SyncReturn, {}, 0, false, narrower);
+  // just outside: a read needs nothing the tables took away
+  CHECK(b.m.access(b.s(), 1, 0, 1, 0).kind == Effect::Ok);
+  // just inside: a write through the writable entry
+  Effect e = b.m.access(b.s(), 1, 0, 2, 1);
+  REQUIRE(e.kind == Effect::Violation);
+  CHECK(e.stale_permission);
+  CHECK(e.perm.why == properties::WiderGrant::Write);
+  CHECK(e.perm.mm == 0);
+  CHECK(e.perm.page == 0);
+  // judged only with the property on
+  CHECK(b.m.access(b.s(), 1, 0, 2, 1, true, -2, true, 0, Machine::kAllClaims & ~Machine::kClaimPermission).kind == Effect::Ok);
+  // after the flush the write walks, faults on the read-only entry: nothing stale
+  b.m.invlpg(b.s(), 1, 0, -1);
+  CHECK(b.m.access(b.s(), 1, 0, 2, 1).kind == Effect::Fault);
+}
+
+TEST_CASE("hardware: lost-write: a store into a frame copied while only a stale entry could write it", "[hardware][properties]") {
+  Bench b(two_cpus(), true);
+  const std::int64_t old = b.m.pte().frame(b.leaf(0, 0));
+  REQUIRE(b.m.access(b.s(), 1, 0, 2, 1).kind == Effect::Ok);  // cpu1 caches A's V writable
+  const std::int64_t copy = b.call(Builtin::AllocFrame, {}).result;
+  // just outside: a copy while the tables still let A write the frame (a snapshot) leaves no mark
+  REQUIRE(b.call(Builtin::CopyPage, {copy, old}, 0, false, 0).effect.kind == Effect::Ok);
+  CHECK(b.m.get(b.s(), b.slots.copied[std::size_t(old)]) == 0);
+  CHECK(b.m.access(b.s(), 1, 0, 2, 1).kind == Effect::Ok);
+  // a COW break: A's entry read-only, the copy taken, A moved to the copy
+  b.call(Builtin::PteWrprotect, {0, 0}, 0, false, 0);
+  REQUIRE(b.call(Builtin::CopyPage, {copy, old}, 0, false, 0).effect.kind == Effect::Ok);
+  CHECK(b.m.get(b.s(), b.slots.copied[std::size_t(old)]) == std::int64_t(properties::FrameCopy::Copied));
+  b.call(Builtin::SetPte, {0, 0, copy, 1}, 0, false, 0);
+  // just inside: cpu1's stale writable entry stores into the old frame
+  Effect e = b.m.access(b.s(), 1, 0, 2, 1);
+  REQUIRE(e.kind == Effect::Violation);
+  CHECK(e.lost_write);
+  CHECK(e.lost.frame == old);
+  // a mapping that lets a CPU write the old frame again makes the copy no longer the truth
+  b.call(Builtin::SetPte, {0, 1, old, 1}, 0, false, 0);
+  CHECK(b.m.get(b.s(), b.slots.copied[std::size_t(old)]) == 0);
+  CHECK(b.m.access(b.s(), 1, 0, 2, 1).kind == Effect::Ok);
+}
+
+TEST_CASE("hardware: dirty-dropped: a write-back while a CPU holds a dirty writable entry no table shows dirty", "[hardware][properties]") {
+  Config c = two_cpus();
+  c.disk = true;
+  c.pte_accessed_dirty = true;
+  Bench b(c, true);
+  const std::int64_t f = b.m.pte().frame(b.leaf(0, 0));
+  REQUIRE(b.m.access(b.s(), 1, 0, 2, 1).kind == Effect::Ok);  // cpu1's entry: writable and dirty
+  // just outside: the PTE is still dirty, so the kernel sees the page as dirty
+  CHECK(b.call(Builtin::DiskWrite, {0, f}, 0, false, 0).effect.kind == Effect::Ok);
+  // the kernel cleans the PTE (clear_page_dirty_for_io) and writes the page back without a flush
+  REQUIRE(b.call(Builtin::PtepTestAndClearDirty, {0, 0}, 0, false, 0).result == 1);
+  Bench::Called wb = b.call(Builtin::DiskWrite, {0, f}, 0, false, 0);
+  REQUIRE(wb.effect.kind == Effect::Violation);
+  CHECK(wb.effect.dirty_dropped);
+  CHECK(wb.effect.dirt.cpu == 1);
+  CHECK(wb.effect.dirt.page == 0);
+  // just outside: once cpu1 flushed, its next store walks and marks the PTE dirty again
+  b.m.invlpg(b.s(), 1, 0, -1);
+  CHECK(b.call(Builtin::DiskWrite, {0, f}, 0, false, 0).effect.kind == Effect::Ok);
+  CHECK(b.m.access(b.s(), 1, 0, 2, 1).kind == Effect::Ok);
+  CHECK(b.m.pte().has(b.leaf(0, 0), pte_flag::kDirty));
 }
