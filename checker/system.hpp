@@ -93,6 +93,7 @@ struct Group {
 struct PropertyInfo {
   std::string name;     // "assertion", "deadlock", an invariant's name, ...
   std::string meaning;  // one line
+  bool model_error = false;  // a violation is the model's fault (a bound too small), not a finding
 };
 
 // Result of check(): the first property the state violates, if any.

@@ -32,6 +32,7 @@ void describe(const System& system, Report& report) {
   if (r.property.v < props.size()) {
     report.property = props[r.property.v].name;
     report.meaning = props[r.property.v].meaning;
+    report.model_error = props[r.property.v].model_error;
   }
   const Trace& t = r.trace;
   auto scratch = system.make_scratch();

@@ -38,6 +38,7 @@ struct Report {
   ExploreResult result;
   std::string property;     // the violated property's name
   std::string meaning;      // its one-line meaning
+  bool model_error = false; // the violated property says the model is too small (exit 2), not the protocol wrong
   std::string explanation;  // one sentence with the values involved
   std::vector<Step> steps;
   std::uint64_t peak_rss_bytes = 0;

@@ -10,7 +10,7 @@ nlohmann::json render_json(const System& system, const Report& report) {
   nlohmann::json options = nlohmann::json::object();
   for (const auto& [name, value] : report.options) options[name] = value;
   j["options"] = options;
-  j["verdict"] = outcome_name(r.outcome);
+  j["verdict"] = r.outcome == Outcome::Violated && report.model_error ? std::string("model-error") : outcome_name(r.outcome);
   j["property"] = r.outcome == Outcome::Violated ? nlohmann::json(report.property) : nlohmann::json(nullptr);
   j["explanation"] = r.outcome == Outcome::Violated ? nlohmann::json(report.explanation) : nlohmann::json(nullptr);
   j["deadlock"] = r.deadlock;

@@ -127,7 +127,11 @@ std::string render_text(const System& system, const Report& report) {
       out += r.compact ? " (but for the fingerprint odds below)\n" : "\n";
       break;
     case Outcome::Violated:
-      out += "verdict: violated (" + report.property + ")\n";
+      if (report.model_error) {
+        out += "verdict: model error (" + report.property + ") -- the model is too small for this configuration; nothing is said about the protocol\n";
+      } else {
+        out += "verdict: violated (" + report.property + ")\n";
+      }
       break;
     case Outcome::Incomplete:
       out += "verdict: incomplete -- stopped by " + r.stopped_by + " before every state was explored; nothing is proved\n";

@@ -6,12 +6,12 @@ namespace tlbcheck::properties {
 
 namespace {
 
-constexpr std::array<Entry, 12> kBuiltins{{
+constexpr std::array<Entry, 13> kBuiltins{{
     {BuiltinProperty::Assertion, "assertion",
      "every assert(cond) holds, no BUG_ON(cond) fires and no BUG() is reached", true},
     {BuiltinProperty::RuntimeError, "runtime-error",
-     "no value leaves its type's range, no index leaves its array, no division by zero, "
-     "no cpu number outside the machine, and every atomic block ends",
+     "no index leaves its array, no division by zero, no cpu number outside the machine, no machine built-in is misused, "
+     "and every atomic block ends",
      false},
     {BuiltinProperty::Deadlock, "deadlock",
      "some process can always take a step until every process has run to its end", true},
@@ -41,6 +41,10 @@ constexpr std::array<Entry, 12> kBuiltins{{
     {BuiltinProperty::DirtyDropped, "dirty-dropped",
      "no page is written back while a CPU can still dirty it unseen, and no write lands in it afterwards with no mapping left to mark it dirty",
      true},
+    {BuiltinProperty::ModelBound, "model-bound",
+     "no value leaves the range its declaration gives it: a bound of the model, too small for this configuration, reported as an error of the "
+     "model (exit 2) rather than a finding about the protocol",
+     false, true, true},
 }};
 
 }  // namespace

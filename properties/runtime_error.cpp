@@ -2,10 +2,6 @@
 
 namespace tlbcheck::properties {
 
-std::string explain_out_of_range(std::int64_t value, const std::string& variable, const std::string& type, const StepContext& where) {
-  return "value " + std::to_string(value) + " does not fit '" + variable + "' of type " + type + " in " + where.who + " at " + where.at;
-}
-
 std::string explain_bad_index(std::int64_t index, const StepContext& where) {
   return "index " + std::to_string(index) + " is outside its array in " + where.who + " at " + where.at + " ('" + where.statement + "')";
 }

@@ -1,8 +1,8 @@
 // The `runtime-error` property, always checked: a state that broke it has
-// no meaning. The bytecode checks each case where it can happen (a store's
-// range, an index, a divisor, a CPU number, a step's instruction budget, a
-// machine operation, a page fault without a handler); this file says why in
-// one sentence.
+// no meaning. The bytecode checks each case where it can happen (an index,
+// a divisor, a CPU number, a step's instruction budget, a machine
+// operation, a page fault without a handler); this file says why in one
+// sentence. A store's range is model-bound's (model_bound.hpp).
 #pragma once
 
 #include <cstdint>
@@ -12,8 +12,6 @@
 
 namespace tlbcheck::properties {
 
-// "value 4 does not fit 'counter' of type int[0..3] in inc@cpu1 at t.tlb:5"
-std::string explain_out_of_range(std::int64_t value, const std::string& variable, const std::string& type, const StepContext& where);
 std::string explain_bad_index(std::int64_t index, const StepContext& where);
 std::string explain_division_by_zero(const StepContext& where);
 std::string explain_bad_cpu(std::int64_t cpu, int cpus, const StepContext& where);

@@ -7,7 +7,8 @@
 //   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]...
 //
 // Exit status: 0 every property holds (exhaustively), 1 a violation was found
-// (or a replay confirmed it), 2 bad usage or bad input, 3 incomplete.
+// (or a replay confirmed it), 2 bad usage or bad input (a model whose bound
+// is too small included: model-bound), 3 incomplete.
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -190,7 +191,7 @@ int run_check(const Options& o) {
   }
   switch (report.result.outcome) {
     case checker::Outcome::Holds: return kExitHolds;
-    case checker::Outcome::Violated: return kExitViolated;
+    case checker::Outcome::Violated: return report.model_error ? kExitBadInput : kExitViolated;
     case checker::Outcome::Incomplete: return kExitIncomplete;
   }
   return kExitBadInput;

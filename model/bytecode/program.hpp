@@ -47,6 +47,7 @@ struct ModelSlot {
   TypeKind kind = TypeKind::Int;
   std::uint32_t enum_id = 0;
   Format format = Format::Plain;
+  std::uint32_t decl_src = 0;   // where the variable is declared (a source offset; 0: not a declared variable)
 };
 
 // How to read and write one slot: what the hot path needs of a ModelSlot,

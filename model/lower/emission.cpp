@@ -55,7 +55,9 @@ std::uint32_t Lowering::add_site(SiteKind kind, std::uint32_t property, ExprId e
 }
 
 std::uint32_t Lowering::runtime_site(SiteKind kind, Frame& f, std::uint32_t slot) {
-  return add_site(kind, std::uint32_t(BuiltinProperty::RuntimeError), {}, slot, f);
+  // a value outside its declared range: the model's bound is too small, not the kernel wrong
+  const BuiltinProperty property = kind == SiteKind::Range ? BuiltinProperty::ModelBound : BuiltinProperty::RuntimeError;
+  return add_site(kind, std::uint32_t(property), {}, slot, f);
 }
 
 bool Lowering::shared(ExprId id) const {

@@ -14,6 +14,7 @@ std::uint32_t Lowering::alloc_slot(std::string name, std::string type, int cpu, 
   s.hi = hi;
   s.kind = kind;
   s.enum_id = enum_id;
+  s.decl_src = decl_src_;
   s.pub.width = bits_for(std::uint64_t(hi - lo) + 1);
   out_.program.slots.push_back(std::move(s));
   return static_cast<std::uint32_t>(out_.program.slots.size() - 1);
@@ -50,6 +51,7 @@ void Lowering::allocate_globals() {
   global_base_.resize(analyzed_.globals.size());
   for (std::size_t i = 0; i < analyzed_.globals.size(); ++i) {
     const GlobalInfo& g = analyzed_.globals[i];
+    const DeclaredAt declared(*this, g.loc.offset);
     if (g.percpu) {
       for (int c = 0; c < analyzed_.cpus; ++c) {
         std::uint32_t b = alloc_var("cpu" + std::to_string(c) + "." + std::string(g.name), g.type, c);
@@ -118,6 +120,7 @@ void Lowering::allocate_machine() {
   p.copy_record = shape.copies;
   for (std::size_t fi = 0; fi < analyzed_.mm_fields.size(); ++fi) {
     const MmFieldInfo& field = analyzed_.mm_fields[fi];
+    const DeclaredAt declared(*this, field.loc.offset);
     std::uint32_t base = 0;
     for (int m = 0; m < mms; ++m) {
       const MmInfo& mm = analyzed_.mms[std::size_t(m)];
@@ -140,6 +143,7 @@ void Lowering::allocate_machine() {
   p.hw.frame_field_init.assign(p.hw.frame_field.size(), 0);
   std::uint32_t offset = 0;
   for (const MmFieldInfo& field : analyzed_.frame_fields) {
+    const DeclaredAt declared(*this, field.loc.offset);
     std::uint32_t base = 0;
     for (int k = 0; k < frames; ++k) {
       std::uint32_t b = alloc_var("frame" + std::to_string(k) + "." + std::string(field.name), field.type, -1);
@@ -160,6 +164,7 @@ void Lowering::allocate_machine() {
       const BodyInfo& body = analyzed_.irqs[h].body;
       for (std::uint32_t i = 0; i < body.params; ++i) {
         auto [lo, hi] = range_of(body.locals[i].type);
+        const DeclaredAt declared(*this, body.locals[i].loc.offset);
         std::string name = "cpu" + std::to_string(c) + ".ipi." + std::string(body.decl->name) + "." + std::string(body.locals[i].name);
         std::uint32_t slot = alloc_slot(name, type_name(body.locals[i].type, analyzed_.enums), c, lo, hi, body.locals[i].type.kind, body.locals[i].type.enum_id);
         initial_values_.push_back({slot, lo < 0 ? -1 : std::clamp<std::int64_t>(0, lo, hi)});

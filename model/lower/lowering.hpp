@@ -75,6 +75,17 @@ class Lowering {
 
  private:
   // ---- slots and layout -------------------------------------------------------
+  // While one lives, the slots allocated are those of the variable declared
+  // at `src` (model-bound names the declaration to widen).
+  struct DeclaredAt {
+    DeclaredAt(Lowering& l, std::uint32_t src) : lowering(l), saved(l.decl_src_) { l.decl_src_ = src; }
+    ~DeclaredAt() { lowering.decl_src_ = saved; }
+    DeclaredAt(const DeclaredAt&) = delete;
+    DeclaredAt& operator=(const DeclaredAt&) = delete;
+    Lowering& lowering;
+    std::uint32_t saved;
+  };
+  std::uint32_t decl_src_ = 0;
   std::uint32_t alloc_slot(std::string name, std::string type, int cpu, std::int64_t lo, std::int64_t hi, TypeKind kind,
                            std::uint32_t enum_id = 0);
 

@@ -252,6 +252,7 @@ void Lowering::back_edge(std::uint32_t head) {
 std::uint32_t Lowering::local_slot(Frame& f, std::uint32_t local) {
   if (f.locals[local] && !f.locals[local]->is_const) return f.locals[local]->slot;
   const LocalInfo& info = f.body->locals[local];
+  const DeclaredAt declared(*this, info.loc.offset);
   std::uint32_t slot = alloc_var(f.prefix + std::string(info.name), info.type, f.cpu);
   for (std::uint32_t k = 0; k < elements(info.type); ++k) {
     const ModelSlot& ms = out_.program.slots[slot + k];
@@ -272,6 +273,7 @@ void Lowering::inline_call(ExprId call_id, Frame& caller, std::optional<std::uin
   f.result_slot = result_slot;
   if (callee.has_result && !f.result_slot) {
     auto [lo, hi] = range_of(callee.result);
+    const DeclaredAt declared(*this, callee.decl->type.loc.offset);
     f.result_slot = alloc_slot(f.prefix + "result", type_name(callee.result, analyzed_.enums), f.cpu, lo, hi, callee.result.kind, callee.result.enum_id);
     initial_values_.push_back({*f.result_slot, out_.program.slots[*f.result_slot].lo});
   }

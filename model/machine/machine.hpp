@@ -17,6 +17,8 @@
 //   interrupts.cpp      IPIs and taking an interrupt
 //   scheduler.cpp       tasks: when one can be preempted
 //   boot.cpp            the boot page tables
+//   permissions.cpp     stale-permission's record: narrowed entries, `sync` returns
+//   copies.cpp          lost-write's and dirty-dropped's: copied frames, write-backs
 // The properties that judge what the machine does are in properties/.
 //
 // Virtual pages: page number n selects entry (n / entries^(l-1)) % entries

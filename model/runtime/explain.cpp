@@ -20,6 +20,7 @@
 #include "properties/break_before_make.hpp"
 #include "properties/dirty_dropped.hpp"
 #include "properties/lost_write.hpp"
+#include "properties/model_bound.hpp"
 #include "properties/stale_permission.hpp"
 
 namespace tlbcheck::model {
@@ -90,7 +91,10 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
                                            : site.kind == SiteKind::BugOn ? properties::AssertionKind::BugOn
                                                                           : properties::AssertionKind::Bug,
                                            context);
-    case SiteKind::Range: return properties::explain_out_of_range(value, program_.slots[site.slot].pub.name, program_.slots[site.slot].pub.type, context);
+    case SiteKind::Range: {
+      const ModelSlot& slot = program_.slots[site.slot];
+      return properties::explain_model_bound(value, slot.pub.name, slot.pub.type, slot.decl_src != 0 ? where(slot.decl_src) : "", context);
+    }
     case SiteKind::Index: return properties::explain_bad_index(value, context);
     case SiteKind::DivZero: return properties::explain_division_by_zero(context);
     case SiteKind::CpuRange: return properties::explain_bad_cpu(value, module_.cpus, context);

@@ -16,10 +16,26 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
   layout_.bits = program_.bits;
   for (const ModelSlot& s : program_.slots) layout_.slots.push_back(s.pub);
 
-  for (const auto& p : properties::builtin_properties()) properties_.push_back({std::string(p.name), std::string(p.meaning)});
+  for (const auto& p : properties::builtin_properties()) properties_.push_back({std::string(p.name), std::string(p.meaning), p.model_error});
   for (const InvariantInfo& inv : module_.invariants) {
     properties_.push_back({std::string(inv.name), "the invariant at " + where(inv.loc.offset) + " holds in every reachable state"});
   }
+
+  // A property that cannot fire in this model is not checked, so that a
+  // verdict of holds does not claim it: the machine's without a machine,
+  // stale-cache without a data cache, asid-alias without ASID values, the
+  // kernel's claims without their records (no `sync` function; no copy).
+  using BP = properties::BuiltinProperty;
+  auto vacuous = [&](BP p, bool when) {
+    if (when) enabled_[std::size_t(p)] = false;
+  };
+  const bool hw = program_.has_machine;
+  for (BP p : {BP::StaleTranslation, BP::FreedRoot, BP::SwUseAfterFree, BP::BreakBeforeMake}) vacuous(p, !hw);
+  vacuous(BP::StaleCache, !hw || program_.machine.colours == 0);
+  vacuous(BP::AsidAlias, !hw || program_.machine.asids == 0);
+  vacuous(BP::StalePermission, !program_.permission_record);
+  vacuous(BP::LostWrite, !program_.copy_record);
+  vacuous(BP::DirtyDropped, !program_.copy_record);
 
   if (program_.has_machine) {
     machine_ = machine::Machine(program_.machine, int(module_.mms.size()), program_.page_index, program_.page_kernel, program_.irq_device, program_.hw, &program_.slots,

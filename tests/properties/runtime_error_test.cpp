@@ -7,7 +7,6 @@ using namespace tlbcheck::properties;
 
 TEST_CASE("runtime-error: each kind explained", "[properties]") {
   StepContext where{"a[i] = 1;", "p on cpu1", "t.tlb:4", ""};
-  CHECK(explain_out_of_range(4, "x", "int[0..3]", where) == "value 4 does not fit 'x' of type int[0..3] in p on cpu1 at t.tlb:4");
   CHECK(explain_bad_index(5, where) == "index 5 is outside its array in p on cpu1 at t.tlb:4 ('a[i] = 1;')");
   CHECK(explain_division_by_zero(where) == "division by zero in p on cpu1 at t.tlb:4 ('a[i] = 1;')");
   CHECK(explain_bad_cpu(3, 2, where) == "cpu 3 does not exist (the machine has cpus 0..1) in p on cpu1 at t.tlb:4");

@@ -103,7 +103,7 @@ TEST_CASE("options and the number of cpus can be overridden with -D", "[compile]
   CHECK(check(text, {{"cpus", "3"}}).result.states == 8);
   Run over = check(text, {{"cpus", "3"}, {"n", "2"}});
   CHECK(over.result.outcome == checker::Outcome::Violated);
-  CHECK(over.property == "runtime-error");
+  CHECK(over.property == "model-bound");  // x: int[0..3] is the model's bound, too small for n=2
 }
 
 TEST_CASE("functions are inlined with parameters by value and a result", "[compile]") {
@@ -132,10 +132,10 @@ TEST_CASE("return leaves the function early", "[compile]") {
   CHECK(r.result.outcome == checker::Outcome::Holds);
 }
 
-TEST_CASE("overflow is a runtime-error violation, not a wrap-around", "[compile]") {
+TEST_CASE("overflow is a model-bound error, not a wrap-around", "[compile]") {
   Run r = check("var x: int[0..2] = 2; process p on cpu 0 { x += 1; }");
   REQUIRE(r.result.outcome == checker::Outcome::Violated);
-  CHECK(r.property == "runtime-error");
+  CHECK(r.property == "model-bound");
   CHECK_THAT(r.explanation, Catch::Contains("value 3 does not fit 'x'"));
 }
 
