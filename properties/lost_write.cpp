@@ -2,9 +2,8 @@
 
 namespace tlbcheck::properties {
 
-FrameCopy mark_after_copy(bool writeback, bool cpu_can_write, bool tables_allow_write) {
-  if (!cpu_can_write || tables_allow_write) return FrameCopy::None;
-  return writeback ? FrameCopy::WrittenBack : FrameCopy::Copied;
+FrameCopy mark_after_copy(bool cpu_can_write, bool tables_allow_write) {
+  return cpu_can_write && !tables_allow_write ? FrameCopy::Copied : FrameCopy::None;
 }
 
 std::string explain_lost_write(const LostWriteUse& use, const std::string& page, const StepContext& where) {

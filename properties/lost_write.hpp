@@ -7,13 +7,15 @@
 // copy is what the address space sees, and the write is gone.
 //
 // "Copied" needs no annotation: the machine marks the source of copy_page
-// and disk_write when, at that moment, some CPU's TLB holds a writable
-// entry to it while no page table allows a write to it (without such an
-// entry no write can follow, so nothing is marked). The mark goes when an
-// entry that allows a write to the frame is written (the kernel reuses
-// the page: do_wp_page's reuse, a new mapping) or the frame is freed.
-// A write that lands in a marked frame is a lost write; one in a frame
-// written back is reported by dirty-dropped when that property is on.
+// when, at that moment, some CPU's TLB holds a writable entry to it while
+// no page table allows a write to it (without such an entry no write can
+// follow, so nothing is marked). The mark goes when an entry that allows a
+// write to the frame is written (the kernel reuses the page: do_wp_page's
+// reuse, a new mapping) or the frame is freed. A write that lands in a
+// marked frame is a lost write. A disk_write marks its frame too
+// (dirty_dropped.hpp); a write that lands there while no table lets anyone
+// write the frame is a lost write as well, when dirty-dropped does not
+// report it first.
 //
 // Not a lost write: a write through a stale entry to a frame no one
 // copied (an munmap racing with the program's own store: the data goes
@@ -30,10 +32,10 @@ namespace tlbcheck::properties {
 
 enum class FrameCopy : std::uint8_t { None, Copied, WrittenBack };
 
-// The mark a copy of a frame leaves: `writeback` for disk_write; whether a
-// CPU's TLB holds a writable entry to the frame; whether a page table
-// allows a write to it.
-FrameCopy mark_after_copy(bool writeback, bool cpu_can_write, bool tables_allow_write);
+// The mark a copy_page of a frame leaves: whether a CPU's TLB holds a
+// writable entry to the frame; whether a page table allows a write to it.
+// (A disk_write's is dirty-dropped's: mark_after_writeback.)
+FrameCopy mark_after_copy(bool cpu_can_write, bool tables_allow_write);
 
 // What the machine reports of a write into a marked frame.
 struct LostWriteUse {

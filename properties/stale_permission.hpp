@@ -6,13 +6,13 @@
 //
 // How the kernel declares it, without ghost code: by returning from a
 // function marked `sync` (`fn change_protection(...) sync { ... }`), the
-// contract that kernel's own comments state for flush_tlb_range(),
-// mprotect() and the like ("when this returns, no CPU uses the old
-// permissions"). The machine remembers, per address space and page, who
-// last narrowed the entry (a process instance: a task, a process, a
-// handler) and whether that instance has since returned from a `sync`
-// function; an entry narrowed by someone whose flush is still under way
-// may be used, as the kernel allows (a lazy CPU, a racing access).
+// contract the kernel states for mprotect() and the like ("when this
+// returns, no CPU uses the old permissions"). The machine remembers, per
+// address space and page, who last narrowed the entry inside a `sync`
+// function (a process instance: a task, a process, a handler) and whether
+// the outermost `sync` function of that instance has returned since; an
+// entry narrowed by someone whose flush is still under way may be used, as
+// the kernel allows (a racing access).
 //
 // This file holds the comparison of a TLB entry with the tables and the
 // explanation; the machine (model/machine/permissions.cpp) keeps the
@@ -31,7 +31,7 @@ struct Grant {
   bool present = false;
   std::int64_t frame = -1;
   bool writable = false;
-  bool user = true;  // without the machine field pte.user every entry is the user's
+  bool user = false;  // _PAGE_USER (the machine reports it set on every entry without pte.user)
 };
 
 // What an access used that the tables no longer grant.

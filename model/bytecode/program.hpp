@@ -123,6 +123,7 @@ struct Program {
   // tasks (their slots are the machine's: hw.current, hw.task_mm, ...)
   std::vector<std::uint32_t> task_process;                 // task id -> process instance
   std::vector<bool> no_preempt;                            // per instruction: inside the scheduler
+  std::vector<bool> in_sync;                               // per instruction: inside a function marked `sync` (inlined)
 };
 
 }  // namespace tlbcheck::model

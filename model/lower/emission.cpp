@@ -15,6 +15,10 @@ std::uint32_t Lowering::emit(Op op, std::int32_t a, std::int32_t b, std::int32_t
   if (target_ == &out_.program.code) {  // a statement of the program, not a snippet
     stmt_start_.push_back(mark_next_ && !generated_);
     mark_next_ = false;
+    if (sync_depth_ > 0) {
+      out_.program.in_sync.resize(code().size(), false);
+      out_.program.in_sync.back() = true;
+    }
   }
   return here() - 1;
 }

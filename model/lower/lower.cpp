@@ -39,6 +39,7 @@ Lowered Lowering::run() {
   append_snippets();
   if (!diags_.has_errors()) check_evaluation_stack();
   out_.program.no_preempt.resize(out_.program.code.size(), false);
+  out_.program.in_sync.resize(out_.program.code.size(), false);
   p.violation_slot = alloc_slot("violation", "site", -1, 0, std::int64_t(p.sites.size()) - 1, TypeKind::Int);
   p.slots[p.violation_slot].pub.internal = true;
   pack();

@@ -86,6 +86,7 @@ class Lowering {
     std::uint32_t saved;
   };
   std::uint32_t decl_src_ = 0;
+  int sync_depth_ = 0;  // functions marked `sync` being inlined around the code emitted now
   std::uint32_t alloc_slot(std::string name, std::string type, int cpu, std::int64_t lo, std::int64_t hi, TypeKind kind,
                            std::uint32_t enum_id = 0);
 

@@ -299,12 +299,16 @@ void Lowering::inline_call(ExprId call_id, Frame& caller, std::optional<std::uin
   }
   yield_if(touched);
   cur_ctx_ = ctx;
+  // stale-permission: what a `sync` function narrows, nested ones included,
+  // is declared complete when the outermost one returns
+  const bool sync = callee.decl->sync && out_.program.permission_record;
+  sync_depth_ += sync ? 1 : 0;
   lower_stmt(callee.decl->body, f);
   for (std::uint32_t j : f.return_jumps) patch(j, here());
-  if (callee.decl->sync && out_.program.permission_record) {
-    // the function returns: what this process instance narrowed is declared
-    // complete (stale-permission); part of the step that returns, as it
-    // changes nothing another CPU can see
+  sync_depth_ -= sync ? 1 : 0;
+  if (sync && sync_depth_ == 0) {
+    // it changes nothing another CPU can see, so it needs no step of its
+    // own: it runs with whatever statement the process takes next
     emit(Op::Hw, std::int32_t(Builtin::SyncReturn), std::int32_t(add_site(SiteKind::Machine, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f)), 0);
   }
   cur_ctx_ = saved_ctx;

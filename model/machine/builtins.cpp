@@ -25,6 +25,15 @@ IntRange int_result(Builtin b, const machine::Config& config, int pages, int mms
 
 namespace tlbcheck::model::machine {
 
+bool Machine::call(Builtin b, BuiltinCall& call) const {
+  const bool record = call.track_narrowing && !slots_.narrowing.empty() && call.process >= 0;
+  if (b == Builtin::SyncReturn) {  // the outermost `sync` function returns
+    if (record) declare_complete(call.state, call.process);
+    return true;
+  }
+  return record && builtin_info(b).changes_entries() ? perform_recording_narrowing(b, call) : perform(b, call);
+}
+
 bool Machine::perform(Builtin b, BuiltinCall& call) const {
   const int cpu = call.cpu;
   auto fail = [&](Effect e) {
@@ -363,11 +372,7 @@ bool Machine::perform(Builtin b, BuiltinCall& call) const {
       if (f < 0 || f >= frames_ || FrameKind(get(call.state, slots_.kind[std::size_t(f)])) != FrameKind::Data) {
         return fail(Effect::runtime_error(std::string(to_disk ? "disk_write from" : "disk_read into") + " frame " + (f < 0 ? std::string("none") : std::to_string(f)) + ", which is no data frame"));
       }
-      if (to_disk && call.check_dirty) {  // the page is treated as clean from here on
-        e = judge_writeback(call.state, f);
-        if (e.kind != Effect::Ok) return fail(e);
-      }
-      if (to_disk && call.mark_writebacks) mark_copy(call.state, f, true);
+      if (to_disk && call.mark_writebacks) mark_copy(call.state, f, true);  // the page is treated as clean from here on
       for (int w = 0; w < config_.words; ++w) {
         if (to_disk) {
           set(call.state, disk(w), get(call.state, value_slot(f, w)));

@@ -26,7 +26,7 @@ enum class BuiltinArg : std::uint8_t { None, Mm, Page, Frame, Bool, Value, Level
 
 namespace builtin_flag {
 inline constexpr std::uint16_t kMachine = 1, kNeedsCpu = 2, kPure = 4, kAccess = 8, kReadsCache = 16, kWalksSoftware = 32, kValue = 64, kWritesTables = 128,
-                                kWritesBack = 256;
+                                kChangesEntries = 256;
 }
 inline constexpr std::size_t kMaxBuiltinArgs = 4;
 
@@ -44,7 +44,7 @@ struct BuiltinInfo {
   bool reads_cache() const { return (flags & builtin_flag::kReadsCache) != 0; }
   bool walks_software() const { return (flags & builtin_flag::kWalksSoftware) != 0; }
   bool writes_tables() const { return (flags & builtin_flag::kWritesTables) != 0; }  // judged by break-before-make
-  bool writes_back() const { return (flags & builtin_flag::kWritesBack) != 0; }    // judged by dirty-dropped
+  bool changes_entries() const { return (flags & builtin_flag::kChangesEntries) != 0; }  // stale-permission's record
   bool value() const { return (flags & builtin_flag::kValue) != 0; }
   bool has_result() const { return result != TypeKind::Void; }
   std::uint32_t arity() const {

@@ -127,10 +127,6 @@ std::string format_set(std::int64_t bits, const std::vector<std::string>& names)
   return out + "}";
 }
 
-}  // namespace tlbcheck::model::machine
-
-namespace tlbcheck::model::machine {
-
 std::string Narrowing::format(std::int64_t raw, std::int64_t complete, const std::vector<std::string>& processes) {
   if (raw == 0) return "-";
   if (raw >= complete) return "complete";

@@ -89,11 +89,10 @@ struct Effect {
   properties::StalePermissionUse perm;
   bool lost_write = false;             // a store landed in a copied frame (lost says which)
   properties::LostWriteUse lost;
-  bool dirty_dropped = false;          // a write-back while a CPU can dirty the page unseen (dirt), or a store after it (lost)
-  properties::DroppedDirt dirt;
+  bool dirty_dropped = false;          // a store after a write-back, unseen (lost says which frame)
   // Whether the violation is the built-in's other property's (its table row:
-  // stale-cache, sw-use-after-free, break-before-make, dirty-dropped) rather than runtime-error.
-  bool judged_by_other_property() const { return stale_read || walker_use_after_free || break_before_make || dirty_dropped; }
+  // stale-cache, sw-use-after-free, break-before-make) rather than runtime-error.
+  bool judged_by_other_property() const { return stale_read || walker_use_after_free || break_before_make; }
   std::int64_t frame = -1;  // the frame involved
   std::int64_t other = -1;  // the mms it belongs to (a mask), the mapping count, the latest value ...
   int colour = -1;          // stale-cache: the alias read
@@ -112,11 +111,11 @@ struct BuiltinCall {
   bool check_stale_cache = true;   // kernel_load, copy_page: judge the reads (stale-cache is on)
   bool check_walker = true;        // pt_read: judge the read (sw-use-after-free is on)
   bool check_bbm = false;          // writes of entries: judge them (break-before-make is on)
-  bool check_dirty = false;        // write-backs: judge them (dirty-dropped is on)
   bool track_narrowing = false;    // keep stale-permission's record (that property is on)
   bool mark_copies = false;        // keep lost-write's marks of copy_page (lost-write is on)
   bool mark_writebacks = false;    // and of disk_write (lost-write or dirty-dropped is on)
   int process = -1;                // the process instance the step runs (stale-permission's record)
+  bool in_sync = false;            // the call is inside a function marked `sync`
   std::int64_t result = 0;         // its value, if it has one
   Effect effect;                   // on failure: what happened
   std::int64_t offending = 0;      // on failure: the value to name
@@ -129,9 +128,11 @@ class Machine {
   Machine(const Config& config, int mms, std::vector<std::int64_t> page_index, std::vector<bool> page_kernel, std::vector<bool> irq_device, Slots slots,
           const std::vector<ModelSlot>* layout, const std::vector<SlotAccess>* access);
 
-  // Runs a machine built-in (builtins.def); false on a runtime error or a
-  // stale read (call.effect says which). With call.track_narrowing, it
-  // records the leaf entries the built-in narrowed (permissions.cpp).
+  // Runs a machine built-in (builtins.def); false on a violation
+  // (call.effect says which: a runtime error, a stale read, a software
+  // walker's use after free, a broken break-before-make). With
+  // call.track_narrowing, it records the leaf entries the built-in narrowed
+  // (permissions.cpp).
   bool call(Builtin builtin, BuiltinCall& call) const;
 
   // stale-permission's record (permissions.cpp)
@@ -139,9 +140,13 @@ class Machine {
   // (0: none), read the way the kernel reads them (memory, not the PDPTEs).
   std::int64_t translation(const checker::Word* s, std::int64_t mm, std::int64_t page) const;
   properties::Grant grant(std::int64_t raw) const;
-  // The slot of the entry where m's tables end for `page`: its leaf entry,
-  // or the upper-level entry that is empty or a block (-1: no root).
-  std::int64_t entry_slot(const checker::Word* s, std::int64_t mm, std::int64_t page) const;
+  // The entry where m's tables end for `page`: its leaf entry, or the
+  // upper-level entry that is empty or a block (slot -1: no table on the way).
+  struct EntryAt {
+    std::int64_t slot = -1;
+    int level = 0;
+  };
+  EntryAt entry_at(const checker::Word* s, std::int64_t mm, std::int64_t page) const;
   // Every process instance's narrowings are declared complete when it
   // returns from a `sync` function.
   void declare_complete(checker::Word* s, int process) const;
@@ -149,15 +154,16 @@ class Machine {
   Effect judge_permission(const checker::Word* s, std::int64_t mm, std::int64_t page, std::int64_t raw, bool write, bool user_access) const;
 
   // lost-write's and dirty-dropped's marks (copies.cpp)
-  // A copy of data frame f (disk_write if `writeback`): marks it when a CPU
-  // can still write it and no table lets anyone.
+  // A copy of data frame f (copy_page; a disk_write if `writeback`): marks
+  // it when a CPU can still write it unseen.
   void mark_copy(checker::Word* s, std::int64_t f, bool writeback) const;
-  // A write-back of f (dirty-dropped): a Violation if a CPU can dirty it unseen.
-  Effect judge_writeback(const checker::Word* s, std::int64_t f) const;
   // A store that landed in f.
   Effect judge_store(const checker::Word* s, std::int64_t f, std::int64_t page, unsigned claims) const;
-  // Whether a page-table entry (of any table) lets a CPU write f.
+  // Whether a page-table entry (of any table) lets a CPU write f / shows f dirty.
   bool tables_allow_write(const checker::Word* s, std::int64_t f) const;
+  bool tables_show_dirty(const checker::Word* s, std::int64_t f) const;
+  // Whether a CPU can store through TLB entry `raw` without a walk.
+  bool silent_store_possible(std::int64_t raw) const;
   // Why `asid` is no ASID of this machine ("" if it is one).
   std::string asid_error(std::int64_t asid) const;
   // The value built-ins (kValue): a pte value's bits.
@@ -308,7 +314,13 @@ class Machine {
   std::int64_t prefix_at(std::int64_t page, int level) const;
 
  private:
-  bool perform(Builtin builtin, BuiltinCall& call) const;  // call(), without the record
+  bool perform(Builtin builtin, BuiltinCall& call) const;  // call(), without stale-permission's record
+  bool perform_recording_narrowing(Builtin builtin, BuiltinCall& call) const;  // call(), with it
+  // Whether some table entry / TLB entry to frame f satisfies `entry` (given the raw entry).
+  template <typename Entry>
+  bool any_table_entry_to(const checker::Word* s, std::int64_t f, Entry&& entry) const;
+  template <typename Entry>
+  bool any_tlb_entry_to(const checker::Word* s, std::int64_t f, Entry&& entry) const;
   // the table frame whose entry at `level` maps `page` in `mm`: -1 when a
   // table above is missing
   std::int64_t table_at(const checker::Word* s, std::int64_t mm, std::int64_t page, int level, Effect& e) const;

@@ -111,9 +111,7 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
       return properties::explain_stale_permission(use, module_.mms[std::size_t(use.mm)].name, module_.pages[std::size_t(use.page)].name, context);
     }
     case SiteKind::LostWrite: return properties::explain_lost_write(effect.lost, page_name, context);
-    case SiteKind::DirtyDropped:
-      if (effect.lost.mark != properties::FrameCopy::None) return properties::explain_store_after_writeback(effect.frame, page_name, context);
-      return properties::explain_dropped_dirt(effect.dirt, module_.pages[std::size_t(effect.dirt.page)].name, context);
+    case SiteKind::DirtyDropped: return properties::explain_store_after_writeback(effect.frame, page_name, context);
     case SiteKind::BreakBeforeMake: {
       const std::int32_t p = effect.bbm.page;
       return properties::explain_break_before_make(effect.bbm, p >= 0 && std::size_t(p) < module_.pages.size() ? module_.pages[std::size_t(p)].name : "?", context);
@@ -186,13 +184,12 @@ std::vector<std::uint32_t> ModelSystem::involved_slots(checker::ConstStateRef be
     // when the entry changed, and when the change was declared complete
     const std::size_t i = std::size_t(effect.perm.mm) * module_.pages.size() + std::size_t(effect.perm.page);
     std::vector<std::uint32_t> slots;
-    const std::int64_t leaf = machine_.entry_slot(after.data(), effect.perm.mm, effect.perm.page);
+    const std::int64_t leaf = machine_.entry_at(after.data(), effect.perm.mm, effect.perm.page).slot;
     if (leaf >= 0) slots.push_back(std::uint32_t(leaf));
     slots.push_back(program_.hw.narrowing[i]);
     return slots;
   }
   if (effect.lost.mark != properties::FrameCopy::None) return {program_.hw.copied[f]};  // when it was copied
-  if (effect.dirty_dropped) return {};
   switch (effect.stale) {
     case properties::StaleTranslation::ForeignFrame: return {program_.hw.owner[f]};
     case properties::StaleTranslation::CowWrite: return {program_.hw.maps[f]};

@@ -266,11 +266,11 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         call.check_stale_cache = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
         call.check_walker = enabled_[std::size_t(properties::BuiltinProperty::SwUseAfterFree)];
         call.check_bbm = enabled_[std::size_t(properties::BuiltinProperty::BreakBeforeMake)];
-        call.check_dirty = enabled_[std::size_t(properties::BuiltinProperty::DirtyDropped)];
         call.mark_copies = enabled_[std::size_t(properties::BuiltinProperty::LostWrite)];
-        call.mark_writebacks = call.mark_copies || call.check_dirty;
+        call.mark_writebacks = call.mark_copies || enabled_[std::size_t(properties::BuiltinProperty::DirtyDropped)];
         call.track_narrowing = enabled_[std::size_t(properties::BuiltinProperty::StalePermission)];
         call.process = int(w.process);
+        call.in_sync = program_.in_sync[ip];
         if (!machine_.call(Builtin(in.a), call)) {
           w.diag_effect = std::move(call.effect);
           w.diag_value = call.offending;

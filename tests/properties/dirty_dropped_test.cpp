@@ -1,22 +1,18 @@
-// dirty-dropped's judgement and explanations on hand-made write-backs.
+// dirty-dropped's mark and explanation on hand-made write-backs.
 #include <catch2/catch.hpp>
 
 #include "properties/dirty_dropped.hpp"
 
 using namespace tlbcheck::properties;
 
-TEST_CASE("dirty-dropped: a write-back drops dirt when a CPU can store unseen and no table shows it", "[properties]") {
-  CHECK(writeback_drops_dirt(/*silent store*/ true, /*tables show*/ false));
-  // just outside, either way: the tables still show the entry dirty, or the CPU's next store walks them
-  CHECK_FALSE(writeback_drops_dirt(true, true));
-  CHECK_FALSE(writeback_drops_dirt(false, false));
+TEST_CASE("dirty-dropped: a write-back marks the frame when a CPU can store unseen and no table shows it dirty", "[properties]") {
+  CHECK(mark_after_writeback(/*silent store*/ true, /*tables show dirty*/ false) == FrameCopy::WrittenBack);
+  // just outside, either way: the tables still show the frame dirty, or every CPU's next store walks them
+  CHECK(mark_after_writeback(true, true) == FrameCopy::None);
+  CHECK(mark_after_writeback(false, false) == FrameCopy::None);
 }
 
-TEST_CASE("dirty-dropped: the explanations name the write-back or the store, the CPU and the frame", "[properties]") {
-  const StepContext where{"disk_write(V, page);", "kswapd on cpu0", "t.tlb:40", ""};
-  CHECK(explain_dropped_dirt({2, 1, 0}, "V", where) ==
-        "dirty-dropped: 'disk_write(V, page);' by kswapd on cpu0 at t.tlb:40 writes frame 2 back while cpu1's TLB holds a writable, dirty entry for V "
-        "to it that no page table shows dirty: a store through it dirties the frame unseen");
+TEST_CASE("dirty-dropped: the explanation names the store, the frame and the write-back", "[properties]") {
   const StepContext store{"store(V, 2);", "user on cpu1", "t.tlb:30", ""};
   CHECK(explain_store_after_writeback(2, "V", store) ==
         "dirty-dropped: 'store(V, 2);' by user on cpu1 at t.tlb:30 writes frame 2 through its TLB entry for V after the frame was written back, with no "

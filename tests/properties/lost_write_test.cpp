@@ -7,11 +7,10 @@ using namespace tlbcheck::properties;
 
 TEST_CASE("lost-write: a copy marks its source only while a CPU can write it and no table lets anyone", "[properties]") {
   // just inside: a CPU holds a writable entry, the tables allow no write
-  CHECK(mark_after_copy(false, true, false) == FrameCopy::Copied);
-  CHECK(mark_after_copy(true, true, false) == FrameCopy::WrittenBack);
+  CHECK(mark_after_copy(true, false) == FrameCopy::Copied);
   // just outside: the tables still allow a write (a snapshot of a live page), or no CPU can write
-  CHECK(mark_after_copy(false, true, true) == FrameCopy::None);
-  CHECK(mark_after_copy(false, false, false) == FrameCopy::None);
+  CHECK(mark_after_copy(true, true) == FrameCopy::None);
+  CHECK(mark_after_copy(false, false) == FrameCopy::None);
 }
 
 TEST_CASE("lost-write: the explanation names the store, the frame and the copy", "[properties]") {
