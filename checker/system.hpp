@@ -179,6 +179,7 @@ class System {
   struct StepText {
     std::string action;
     std::uint32_t line = 0;
+    std::string file;  // the file the line is in, when not the protocol's own (an imported one)
   };
   virtual StepText describe_step(ConstStateRef before, GroupId group, ConstStateRef after) const {
     (void)before, (void)after;

@@ -46,6 +46,7 @@ void describe(const System& system, Report& report) {
     System::StepText text = system.describe_step(t.states[i], step.group, t.states[i + 1]);
     step.action = text.action;
     step.line = text.line;
+    step.file = text.file;
     report.steps.push_back(std::move(step));
   }
   if (r.deadlock) {
@@ -63,7 +64,7 @@ void describe(const System& system, Report& report) {
         const Group& g = system.groups()[t.groups[i].v];
         System::StepText text = system.describe_step(t.states[i], t.groups[i], t.states[i + 1]);
         report.explanation += "; " + layout.slots[slot].name + " became " + system.format_slot(slot, t.states[i + 1]) + " at step " + std::to_string(i + 1) +
-                              " (" + g.process + ", line " + std::to_string(text.line) + ": " + text.action + ")";
+                              " (" + g.process + ", " + (text.file.empty() ? "line " : text.file + ":") + std::to_string(text.line) + ": " + text.action + ")";
         break;
       }
     }

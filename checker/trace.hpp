@@ -28,6 +28,7 @@ struct Step {
   std::uint32_t choice = 0;  // which of the group's successors (for nondeterministic steps)
   std::string action;        // what the step did (the statement it ended at)
   std::uint32_t line = 0;
+  std::string file;          // the line's file when it is an imported one (else empty: the protocol's)
   std::vector<Change> changes;
 };
 

@@ -70,7 +70,7 @@ std::string render_text(const System& system, const Report& report) {
     for (const Step& s : report.steps) {
       const Group& g = groups[s.group.v];
       std::vector<std::string> lines;
-      std::string head = "[" + std::to_string(s.line) + "] ";
+      std::string head = "[" + (s.file.empty() ? "" : s.file + ":") + std::to_string(s.line) + "] ";
       bool several = g.cpu >= 0 && processes_of_cpu[g.cpu].size() > 1;
       if (several || g.cpu < 0) head += g.process + ": ";
       head += s.action;

@@ -2,10 +2,12 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 
 #include "model/lower/lower.hpp"
@@ -125,9 +127,92 @@ void with_front_end_stack(const std::function<void()>& work) {
   if (call.error) std::rethrow_exception(call.error);
 }
 
+// The files a protocol imports, each once, in an order where a file comes
+// after every file it imports; the protocol itself last. An import is
+// looked up in the importing file's folder, then in the bundled
+// protocols/ folder (so `import "lib/spinlock.tlb"` finds protocols/lib/).
+class Imports {
+ public:
+  std::vector<std::pair<std::string, std::string>> files;  // (name, text)
+  std::string rendered;                                     // the diagnostics, when it failed
+  std::vector<Diagnostic> list;
+
+  bool gather(const std::string& name, const std::string& text) {
+    namespace fs = std::filesystem;
+    const std::string key = fs::weakly_canonical(fs::path(name)).string();
+    stack_.push_back(key);
+    SourceFile file(name, text);
+    Diagnostics diags;
+    std::vector<Token> tokens = lex(file, diags);
+    Module module = parse(file, tokens, diags);
+    bool ok = !diags.has_errors();
+    for (const Decl& d : module.decls) {
+      if (!ok) break;
+      if (d.kind != DeclKind::Import) continue;
+      const std::string wanted(d.text);
+      std::string found;
+      for (const fs::path& dir : {fs::path(name).parent_path(), fs::path(TLBCHECK_PROTOCOLS_DIR)}) {
+        std::error_code ec;
+        if (found.empty() && fs::is_regular_file(dir / wanted, ec)) found = (dir / wanted).lexically_normal().string();
+      }
+      if (found.empty()) {
+        diags.error(DiagKind::BadImport, &file, d.name_loc,
+                    "cannot find '" + wanted + "': looked in '" + (fs::path(name).parent_path() / "").string() + "' and in the bundled '" + TLBCHECK_PROTOCOLS_DIR + "/'");
+        ok = false;
+        break;
+      }
+      const std::string found_key = fs::weakly_canonical(fs::path(found)).string();
+      if (auto at = std::find(stack_.begin(), stack_.end(), found_key); at != stack_.end()) {
+        std::string chain;
+        for (auto it = at; it != stack_.end(); ++it) chain += fs::path(*it).filename().string() + " -> ";
+        diags.error(DiagKind::ImportCycle, &file, d.name_loc, "import cycle: " + chain + fs::path(found_key).filename().string());
+        ok = false;
+        break;
+      }
+      if (done_.count(found_key) != 0) continue;  // imported once
+      std::ifstream in(found, std::ios::binary);
+      std::ostringstream contents;
+      contents << in.rdbuf();
+      if (!in) {
+        diags.error(DiagKind::BadImport, &file, d.name_loc, "cannot read '" + found + "'");
+        ok = false;
+        break;
+      }
+      if (!gather(found, contents.str())) {
+        stack_.pop_back();
+        return false;
+      }
+    }
+    if (!ok) {
+      rendered += diags.render();
+      for (Diagnostic diag : diags.all()) {
+        diag.file = nullptr;  // (the file does not outlive this call)
+        list.push_back(diag);
+      }
+      stack_.pop_back();
+      return false;
+    }
+    stack_.pop_back();
+    done_.insert(key);
+    files.emplace_back(name, text);
+    return true;
+  }
+
+ private:
+  std::vector<std::string> stack_;
+  std::set<std::string> done_;
+};
+
 LoadResult load_on_this_stack(std::string name, std::string text, const LoadOptions& options) {
   LoadResult result;
-  auto file = std::make_unique<SourceFile>(std::move(name), std::move(text));
+  Imports imports;
+  if (!imports.gather(name, text)) {
+    result.diagnostics = imports.rendered;
+    result.list = imports.list;
+    return result;
+  }
+  auto file = imports.files.size() == 1 ? std::make_unique<SourceFile>(std::move(name), std::move(text))
+                                        : std::make_unique<SourceFile>(SourceFile::joined(imports.files));
   SourceFile defines_file("<command line>", defines_text(options.defines));
   Diagnostics diags;
   std::vector<Token> tokens = lex(*file, diags);

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -50,6 +51,24 @@ inline std::string quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
+}
+
+// Every bundled protocol: the .tlb files under examples/ and protocols/,
+// relative to the source folder, sorted; not protocols/lib/, which holds
+// pieces protocols import (their importers test them).
+inline std::vector<std::string> bundled_protocols() {
+  std::vector<std::string> out;
+  for (const char* dir : {"examples", "protocols"}) {
+    std::filesystem::path root = std::filesystem::path(source_dir()) / dir;
+    if (!std::filesystem::exists(root)) continue;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+      if (e.path().extension() == ".tlb" && e.path().parent_path().filename() != "lib") {
+        out.push_back(std::filesystem::relative(e.path(), source_dir()).string());
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 inline std::string read_file(const std::string& path) {

@@ -117,6 +117,7 @@ enum class DeclKind : std::uint8_t {
   Hook,      // on page_fault(...) { ... }, on context_switch(...) { ... }
   PteBits,   // pte_bits { NAME, ... }: software bits of page-table entries
   SwpEntry,  // swp_entry { NAME, ... }: the types of non-present (swap) entries
+  Import,    // import "PATH": another file's declarations (text: the path; the loader joins the files)
 };
 
 struct Param {

@@ -54,11 +54,11 @@ std::string render(const Diagnostic& d) {
   if (d.file != nullptr) {
     std::uint32_t line = d.file->line_of(d.loc.offset);
     std::uint32_t col = d.file->column_of(d.loc.offset);
-    out += d.file->name() + ":" + std::to_string(line) + ":" + std::to_string(col) + ": ";
+    out += d.file->name_at(d.loc.offset) + ":" + std::to_string(line) + ":" + std::to_string(col) + ": ";
     out += std::string(sev) + ": " + d.message;
     if (d.severity != Severity::Note) out += " [" + std::string(diag_kind_name(d.kind)) + "]";
     out += "\n";
-    std::string text = printable(d.file->line_text(line));
+    std::string text = printable(d.file->line_text_at(d.loc.offset));
     if (text.size() > 200) text = text.substr(0, 200);
     out += "  " + text + "\n";
     std::uint32_t width = std::max<std::uint32_t>(1, d.loc.length);

@@ -80,7 +80,7 @@ class Parser {
   // and a variable called `page` stay possible.
   static bool machine_word(const Token& t) {
     return t.kind == Tok::Ident && (t.text == "mm" || t.text == "page" || t.text == "map" || t.text == "irq" || t.text == "task" ||
-                                    t.text == "pte_bits" || t.text == "swp_entry" || t.text == "frame");
+                                    t.text == "pte_bits" || t.text == "swp_entry" || t.text == "frame" || t.text == "import");
   }
   static bool starts_declaration(const Token& t) {
     switch (t.kind) {
@@ -358,6 +358,16 @@ class Parser {
 
   void machine_declaration(Decl& d) {
     std::string_view w = advance().text;
+    if (w == "import") {  // import "lib/spinlock.tlb"
+      d.kind = DeclKind::Import;
+      const Token& s = peek();
+      if (!expect(Tok::String, "a quoted file name, as in import \"lib/spinlock.tlb\"")) return;
+      d.text = s.text.size() >= 2 ? s.text.substr(1, s.text.size() - 2) : s.text;
+      d.name_loc = s.loc;
+      accept(Tok::Semi);
+      module_.decls.push_back(std::move(d));
+      return;
+    }
     if (w == "pte_bits" || w == "swp_entry") {  // pte_bits { protnone, numa }  swp_entry { swap, migration }
       d.kind = w == "pte_bits" ? DeclKind::PteBits : DeclKind::SwpEntry;
       d.name = w;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "model/lang/ast.hpp"
 #include "model/machine/config.hpp"
@@ -66,9 +67,22 @@ inline constexpr BuiltinInfo kTable[] = {
 
 inline const BuiltinInfo& builtin_info(Builtin b) { return builtin_detail::kTable[std::size_t(b)]; }
 
+// The kernel's cpumask helpers (include/linux/cpumask.h), which are the
+// bit operations on a cpumask with the same arguments in the same order.
+inline constexpr std::pair<std::string_view, std::string_view> kBuiltinAliases[] = {
+    {"cpumask_set_cpu", "set_bit"},
+    {"cpumask_clear_cpu", "clear_bit"},
+    {"cpumask_test_cpu", "test_bit"},
+    {"cpumask_test_and_set_cpu", "test_and_set_bit"},
+    {"cpumask_test_and_clear_cpu", "test_and_clear_bit"},
+};
+
 // The built-in called `name`, if there is one; with `arity`, the one of
 // that name taking that many arguments if there is one (else the first).
 inline std::optional<Builtin> builtin_named(std::string_view name, std::optional<std::size_t> arity = std::nullopt) {
+  for (const auto& [alias, builtin] : kBuiltinAliases) {
+    if (name == alias) name = builtin;
+  }
   std::optional<Builtin> first;
   for (const BuiltinInfo& info : builtin_detail::kTable) {
     if (info.name != name) continue;

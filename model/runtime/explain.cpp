@@ -5,6 +5,7 @@
 #include "model/runtime/model_system.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "model/runtime/scratch.hpp"
 #include "properties/assertion.hpp"
@@ -170,6 +171,7 @@ checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef befo
   text.action = line_text(in.src);
   if (in.ctx != 0) text.action = program_.contexts[in.ctx] + ": " + text.action;
   text.line = file_->line_of(in.src);
+  if (file_->imported(in.src)) text.file = std::filesystem::path(file_->name_at(in.src)).filename().string();
   return text;
 }
 

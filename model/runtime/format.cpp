@@ -70,11 +70,11 @@ std::string ModelSystem::format_slot(std::uint32_t slot, checker::ConstStateRef 
 }
 
 std::string ModelSystem::where(std::uint32_t src) const {
-  return file_->name() + ":" + std::to_string(file_->line_of(src));
+  return file_->name_at(src) + ":" + std::to_string(file_->line_of(src));
 }
 
 std::string ModelSystem::line_text(std::uint32_t src) const {
-  std::string_view t = file_->line_text(file_->line_of(src));
+  std::string_view t = file_->line_text_at(src);
   std::size_t b = t.find_first_not_of(" \t");
   if (b == std::string_view::npos) return "";
   t.remove_prefix(b);

@@ -53,7 +53,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
       g.action = in.op == Op::Halt ? "(end of " + proc.name + ")" : line_text(in.src);
       if (in.ctx != 0 && in.op != Op::Halt) g.action = program_.contexts[in.ctx] + ": " + g.action;
       g.name = proc.name + ": " + g.action;
-      g.loc = {file_->name(), file_->line_of(in.src), file_->column_of(in.src)};
+      g.loc = {file_->name_at(in.src), file_->line_of(in.src), file_->column_of(in.src)};
       g.cpu = proc.cpu;
       groups_.push_back(std::move(g));
       group_process_.push_back(p);
@@ -92,7 +92,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
         g.context = "hardware";
         g.action = std::string(module_.irqs[h].device ? "[irq] " : "[ipi] ") + std::string(d.name);
         g.name = g.process + ": " + g.action;
-        g.loc = {file_->name(), file_->line_of(d.loc.offset), file_->column_of(d.loc.offset)};
+        g.loc = {file_->name_at(d.loc.offset), file_->line_of(d.loc.offset), file_->column_of(d.loc.offset)};
         g.cpu = c;
         groups_.push_back(std::move(g));
         group_process_.push_back(0);
@@ -106,7 +106,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
         g.context = "hardware";
         g.action = "[preempted]";
         g.name = proc.name + ": " + g.action;
-        g.loc = {file_->name(), file_->line_of(program_.code[proc.entry].src), 1};
+        g.loc = {file_->name_at(program_.code[proc.entry].src), file_->line_of(program_.code[proc.entry].src), 1};
         g.cpu = c;
         groups_.push_back(std::move(g));
         group_process_.push_back(program_.task_process[std::size_t(t)]);
@@ -119,7 +119,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
         g.context = "hardware";
         g.action = "[speculative walk] " + module_.pages[pg].name;
         g.name = g.process + ": " + g.action;
-        g.loc = {file_->name(), file_->line_of(module_.pages[pg].loc.offset), file_->column_of(module_.pages[pg].loc.offset)};
+        g.loc = {file_->name_at(module_.pages[pg].loc.offset), file_->line_of(module_.pages[pg].loc.offset), file_->column_of(module_.pages[pg].loc.offset)};
         g.cpu = c;
         groups_.push_back(std::move(g));
         group_process_.push_back(0);
