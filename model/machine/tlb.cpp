@@ -136,12 +136,14 @@ Effect Machine::access(checker::Word* s, int cpu, std::int64_t page, int kind, s
     }
   }
   // the kernel's claims: a narrowing declared complete, a frame copied or written back
-  if (hit && (claims & kClaimPermission) != 0) {
-    const bool user_access = pte_.carries(pte_flag::kUser) && space_in >= 0 && !page_kernel_[std::size_t(page)];
-    if (Effect judged = judge_permission(s, space, page, raw, kind == 2, user_access); judged.kind != Effect::Ok) return judged;
-  }
-  if (kind == 2 && k == FrameKind::Data) {
-    if (Effect judged = judge_store(s, f, page, claims); judged.kind != Effect::Ok) return judged;
+  if (claims != 0) {
+    if (hit && (claims & kClaimPermission) != 0) {
+      const bool user_access = pte_.carries(pte_flag::kUser) && space_in >= 0 && !page_kernel_[std::size_t(page)];
+      if (Effect judged = judge_permission(s, space, page, raw, kind == 2, user_access); judged.kind != Effect::Ok) return judged;
+    }
+    if (kind == 2 && k == FrameKind::Data) {
+      if (Effect judged = judge_store(s, f, page, claims); judged.kind != Effect::Ok) return judged;
+    }
   }
   if (!check) {
     Effect e;

@@ -36,6 +36,9 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
   vacuous(BP::StalePermission, !program_.permission_record);
   vacuous(BP::LostWrite, !program_.copy_record);
   vacuous(BP::DirtyDropped, !program_.copy_record);
+  access_claims_ = (enabled_[std::size_t(BP::StalePermission)] ? machine::Machine::kClaimPermission : 0u) |
+                   (enabled_[std::size_t(BP::LostWrite)] ? machine::Machine::kClaimCopy : 0u) |
+                   (enabled_[std::size_t(BP::DirtyDropped)] ? machine::Machine::kClaimWriteback : 0u);
 
   if (program_.has_machine) {
     machine_ = machine::Machine(program_.machine, int(module_.mms.size()), program_.page_index, program_.page_kernel, program_.irq_device, program_.hw, &program_.slots,

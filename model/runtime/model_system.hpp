@@ -106,6 +106,7 @@ class ModelSystem final : public checker::System {
   std::vector<std::vector<std::pair<std::string, std::uint32_t>>> invariant_terms_;
   std::vector<Witness> invariant_witness_;
   std::vector<bool> enabled_;
+  unsigned access_claims_ = 0;  // the kernel's claims an access is judged against (machine::Machine::Claims), once
   checker::Layout layout_;
   std::vector<checker::Group> groups_;
   std::vector<std::uint32_t> group_process_;

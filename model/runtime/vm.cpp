@@ -222,11 +222,7 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
         bool check = enabled_[std::size_t(properties::BuiltinProperty::StaleTranslation)];
         std::int64_t space = proc.task >= 0 ? machine_.get(st, program_.hw.task_mm[std::size_t(proc.task)]) : -2;
         bool check_cache = enabled_[std::size_t(properties::BuiltinProperty::StaleCache)];
-        using BP = properties::BuiltinProperty;
-        const unsigned claims = (enabled_[std::size_t(BP::StalePermission)] ? machine::Machine::kClaimPermission : 0u) |
-                                (enabled_[std::size_t(BP::LostWrite)] ? machine::Machine::kClaimCopy : 0u) |
-                                (enabled_[std::size_t(BP::DirtyDropped)] ? machine::Machine::kClaimWriteback : 0u);
-        machine::Effect e = machine_.access(st, proc.cpu, page, kind, value, check, space >= 0 ? space : -2, check_cache, int(word), claims);
+        machine::Effect e = machine_.access(st, proc.cpu, page, kind, value, check, space >= 0 ? space : -2, check_cache, int(word), access_claims_);
         if (e.kind == machine::Effect::Fault) {
           if (in.c < 0) {  // no page-fault handler
             w.diag_page = page;
