@@ -6,11 +6,12 @@
 namespace tlbcheck::model::machine {
 
 Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb, std::int64_t& raw, bool check, bool store) const {
-  const Effect fault = Effect::fault();
+  // (made where it is returned: an Effect is not free to build, and most walks succeed)
+  auto fault = [] { return Effect::fault(); };
   std::int64_t root = get(s, slots_.cr3[std::size_t(cpu)]);
   // stale-translation judges the root and every table frame the walk uses
   auto kind_of = [&](std::int64_t frame) { return frame_state(FrameKind(get(s, slots_.kind[std::size_t(frame)]))); };
-  if (root < 0) return check ? Effect::stale_translation(properties::judge_root(root, properties::FrameState::Free), -1) : fault;
+  if (root < 0) return check ? Effect::stale_translation(properties::judge_root(root, properties::FrameState::Free), -1) : fault();
   // (under PAE the walk reads the PDPTE registers, not the root table: a
   // freed root is freed-root's to judge)
   if (check && !config_.pae) {
@@ -19,7 +20,7 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
   std::int64_t n = page_index_[std::size_t(page)];
   std::int64_t tag = current_tag(s, cpu);
   // a root that is no address space's (PCIDs: no tag): no table of any mm
-  if (tag < 0) return check ? Effect::stale_translation(properties::StaleTranslation::RootNotTable, root) : fault;
+  if (tag < 0) return check ? Effect::stale_translation(properties::StaleTranslation::RootNotTable, root) : fault();
   std::int64_t t = root;
   int level = config_.levels;
   // start below the deepest walk-cache entry that covers the page
@@ -38,7 +39,7 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
       // PAE: the top-level entry comes from the PDPTE register latched at
       // the last root load, not from memory
       std::int64_t next = pdpte(s, cpu, page);
-      if (next < 0) return fault;
+      if (next < 0) return fault();
       t = next;
       continue;
     }
@@ -49,7 +50,7 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
     std::int64_t e = get(s, entry_slot);
     // (a freed frame reads as all entries empty; a swap entry, or one
     // whose present bit is clear, is ignored by the hardware)
-    if (!pte_.present(e)) return fault;
+    if (!pte_.present(e)) return fault();
     if (level == 1 || (blocks && pte_.block_level(e) > 0)) {  // a leaf: a page, or a block of pages
       if (pte_.carries(pte_flag::kAccessed)) {
         // the accessed bit: set by the walk (x86, and a store through a
@@ -58,7 +59,7 @@ Effect Machine::walk(checker::Word* s, int cpu, std::int64_t page, bool fill_tlb
         std::int64_t want = pte_flag::kAccessed | (store && pte_.writable(e) ? pte_flag::kDirty : 0);
         if ((pte_.flags(e) & want) != want) {
           if (!config_.pte_hw_update) {
-            if (!pte_.has(e, pte_flag::kAccessed)) return fault;
+            if (!pte_.has(e, pte_flag::kAccessed)) return fault();
           } else {
             e = pte_.with_flags(e, pte_.flags(e) | want);
             set(s, entry_slot, e);
