@@ -89,7 +89,7 @@ std::string render_text(const System& system, const Report& report) {
       cells.push_back(std::move(lines));
     }
     width = std::min(width, max_column(columns));
-    out += "\nviolated: " + report.property + " -- " + report.meaning + "\n";
+    out += std::string(report.model_error ? "\nmodel error: " : "\nviolated: ") + report.property + " -- " + report.meaning + "\n";
     out += "counterexample: " + std::to_string(report.steps.size()) + " step" + (report.steps.size() == 1 ? "" : "s") + "\n\n";
     std::string header = " step ";
     std::string rule = "------";

@@ -151,13 +151,14 @@ class Imports {
       if (d.kind != DeclKind::Import) continue;
       const std::string wanted(d.text);
       std::string found;
-      for (const fs::path& dir : {fs::path(name).parent_path(), fs::path(TLBCHECK_PROTOCOLS_DIR)}) {
+      const fs::path here = fs::path(name).parent_path().empty() ? fs::path(".") : fs::path(name).parent_path();
+      for (const fs::path& dir : {here, fs::path(TLBCHECK_PROTOCOLS_DIR)}) {
         std::error_code ec;
         if (found.empty() && fs::is_regular_file(dir / wanted, ec)) found = (dir / wanted).lexically_normal().string();
       }
       if (found.empty()) {
         diags.error(DiagKind::BadImport, &file, d.name_loc,
-                    "cannot find '" + wanted + "': looked in '" + (fs::path(name).parent_path() / "").string() + "' and in the bundled '" + TLBCHECK_PROTOCOLS_DIR + "/'");
+                    "cannot find '" + wanted + "': looked in '" + (here / "").string() + "' and in the bundled '" + TLBCHECK_PROTOCOLS_DIR + "/'");
         ok = false;
         break;
       }

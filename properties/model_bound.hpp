@@ -17,7 +17,7 @@ namespace tlbcheck::properties {
 
 // "model-bound: value 4 does not fit 'readers' of type int[0..3] in p on
 // cpu1 at t.tlb:5: a bound of the model is too small for this
-// configuration; widen the declaration at t.tlb:2 (for example int[0..nr_cpus])"
+// configuration; widen the declaration at t.tlb:2"
 std::string explain_model_bound(std::int64_t value, const std::string& variable, const std::string& type, const std::string& declared_at,
                                 const StepContext& where);
 

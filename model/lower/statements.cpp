@@ -273,7 +273,7 @@ void Lowering::inline_call(ExprId call_id, Frame& caller, std::optional<std::uin
   f.result_slot = result_slot;
   if (callee.has_result && !f.result_slot) {
     auto [lo, hi] = range_of(callee.result);
-    const DeclaredAt declared(*this, callee.decl->type.loc.offset);
+    const DeclaredAt declared(*this, callee.decl->type.loc.offset != 0 ? callee.decl->type.loc.offset : callee.decl->loc.offset);
     f.result_slot = alloc_slot(f.prefix + "result", type_name(callee.result, analyzed_.enums), f.cpu, lo, hi, callee.result.kind, callee.result.enum_id);
     initial_values_.push_back({*f.result_slot, out_.program.slots[*f.result_slot].lo});
   }
@@ -288,7 +288,9 @@ void Lowering::inline_call(ExprId call_id, Frame& caller, std::optional<std::uin
   for (std::uint32_t i = 0; i < callee.params; ++i) {
     ExprId arg = call.args[i];
     const Expr& a = module_.at(arg);
-    if (a.cval && !callee.locals[i].assigned) {
+    const auto [lo, hi] = range_of(callee.locals[i].type);
+    const bool fits = callee.locals[i].type.is_array() || (a.cval && *a.cval >= lo && *a.cval <= hi);
+    if (a.cval && !callee.locals[i].assigned && fits) {  // (one that does not fit is stored, and model-bound says so)
       f.locals[i] = Binding{true, *a.cval, 0};
       continue;
     }

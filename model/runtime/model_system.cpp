@@ -1,5 +1,7 @@
 #include "model/runtime/model_system.hpp"
 
+#include <algorithm>
+
 #include "properties/catalogue.hpp"
 
 namespace tlbcheck::model {
@@ -23,19 +25,24 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
 
   // A property that cannot fire in this model is not checked, so that a
   // verdict of holds does not claim it: the machine's without a machine,
-  // stale-cache without a data cache, asid-alias without ASID values, the
-  // kernel's claims without their records (no `sync` function; no copy).
+  // stale-cache without a data cache, asid-alias without ASID values,
+  // sw-use-after-free without a software walker, the kernel's claims
+  // without what makes them (a `sync` function; a copy; a write-back).
   using BP = properties::BuiltinProperty;
   auto vacuous = [&](BP p, bool when) {
     if (when) enabled_[std::size_t(p)] = false;
   };
+  auto calls = [&](Builtin b) {
+    return std::any_of(program_.code.begin(), program_.code.end(), [&](const Instr& in) { return in.op == Op::Hw && Builtin(in.a) == b; });
+  };
   const bool hw = program_.has_machine;
-  for (BP p : {BP::StaleTranslation, BP::FreedRoot, BP::SwUseAfterFree, BP::BreakBeforeMake}) vacuous(p, !hw);
+  for (BP p : {BP::StaleTranslation, BP::FreedRoot, BP::BreakBeforeMake}) vacuous(p, !hw);
+  vacuous(BP::SwUseAfterFree, !calls(Builtin::PtRead));
   vacuous(BP::StaleCache, !hw || program_.machine.colours == 0);
   vacuous(BP::AsidAlias, !hw || program_.machine.asids == 0);
   vacuous(BP::StalePermission, !program_.permission_record);
-  vacuous(BP::LostWrite, !program_.copy_record);
-  vacuous(BP::DirtyDropped, !program_.copy_record);
+  vacuous(BP::LostWrite, !calls(Builtin::CopyPage) && !calls(Builtin::DiskWrite));
+  vacuous(BP::DirtyDropped, !calls(Builtin::DiskWrite));
   access_claims_ = (enabled_[std::size_t(BP::StalePermission)] ? machine::Machine::kClaimPermission : 0u) |
                    (enabled_[std::size_t(BP::LostWrite)] ? machine::Machine::kClaimCopy : 0u) |
                    (enabled_[std::size_t(BP::DirtyDropped)] ? machine::Machine::kClaimWriteback : 0u);

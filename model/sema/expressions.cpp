@@ -467,6 +467,8 @@ Type Analysis::check_call(Expr& e, Context& ctx, Standing standing) {
   auto it = globals_.find(e.name);
   if (it == globals_.end() || it->second.kind != SymKind::Function) {
     std::string msg = it == globals_.end() ? "unknown function '" + std::string(e.name) + "'" : "'" + std::string(e.name) + "' is not a function";
+    // an imported file may call a function its importer is to define (a library's hook)
+    if (it == globals_.end() && file_ != nullptr && file_->imported(e.loc.offset)) msg += ": this imported file expects the importing protocol to define it";
     error(DiagKind::UnknownName, e.loc, msg);
     for (ExprId a : e.args) check_expr(a, ctx, nullptr);
     return make(TypeKind::Error);

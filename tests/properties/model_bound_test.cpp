@@ -11,8 +11,8 @@ TEST_CASE("model-bound: the explanation names the value, the variable and the de
   const StepContext where{"x = x + 1;", "p on cpu1", "t.tlb:4", ""};
   CHECK(explain_model_bound(4, "x", "int[0..3]", "t.tlb:2", where) ==
         "model-bound: value 4 does not fit 'x' of type int[0..3] in p on cpu1 at t.tlb:4: a bound of the model is too small for this configuration; "
-        "widen the declaration at t.tlb:2 (for example int[0..nr_cpus])");
-  CHECK(explain_model_bound(4, "x", "int[0..3]", "", where).find("widen its declaration (") != std::string::npos);
+        "widen the declaration at t.tlb:2");
+  CHECK(explain_model_bound(4, "x", "int[0..3]", "", where).find("widen its declaration") != std::string::npos);
 }
 
 TEST_CASE("model-bound: a counter one past its declared bound is an error of the model, exit 2, just inside it holds", "[properties][cli]") {

@@ -132,6 +132,14 @@ TEST_CASE("return leaves the function early", "[compile]") {
   CHECK(r.result.outcome == checker::Outcome::Holds);
 }
 
+TEST_CASE("a constant argument outside its parameter's range is a model-bound error, as a variable's is", "[compile]") {
+  Run r = check("var v: int[0..9]; const K = 7; fn f(x: int[0..3]) { v = x; } process p on cpu 0 { f(K); }");
+  REQUIRE(r.result.outcome == checker::Outcome::Violated);
+  CHECK(r.property == "model-bound");
+  CHECK_THAT(r.explanation, Catch::Contains("value 7 does not fit"));
+  CHECK(check("var v: int[0..9]; const K = 3; fn f(x: int[0..3]) { v = x; } process p on cpu 0 { f(K); }").result.outcome == checker::Outcome::Holds);
+}
+
 TEST_CASE("overflow is a model-bound error, not a wrap-around", "[compile]") {
   Run r = check("var x: int[0..2] = 2; process p on cpu 0 { x += 1; }");
   REQUIRE(r.result.outcome == checker::Outcome::Violated);
