@@ -27,17 +27,20 @@ struct StmtId {
 // Mm, Frame, Page and Task are the machine's objects: small integers with a
 // `none` value one past the last (pages have no none). Pte is a page-table
 // entry as a value (the machine's encoding, model/machine/encoding.hpp).
-enum class TypeKind : std::uint8_t { Error, Void, Bool, Int, Enum, Cpu, Mask, Mm, Frame, Page, Task, Pte };
+// Record is a `struct`: its fields' slots, one after another.
+enum class TypeKind : std::uint8_t { Error, Void, Bool, Int, Enum, Cpu, Mask, Mm, Frame, Page, Task, Pte, Record };
 
 // A scalar type with optional array dimensions (outermost first).
 struct Type {
   TypeKind kind = TypeKind::Error;
   std::int64_t lo = 0, hi = 0;  // Int: the range; Cpu: 0..cpus-1
-  std::uint32_t enum_id = 0;    // Enum
+  std::uint32_t enum_id = 0;    // Enum: which enum; Record: which struct
   std::vector<std::uint32_t> dims;
 
   bool is_array() const { return !dims.empty(); }
   bool scalar_is(TypeKind k) const { return kind == k && dims.empty(); }
+  // Several slots: an array or a struct (copied and compared slot by slot).
+  bool is_aggregate() const { return !dims.empty() || kind == TypeKind::Record; }
   Type element() const {
     Type t = *this;
     t.dims.erase(t.dims.begin());
@@ -53,6 +56,7 @@ struct TypeSyntax {
   std::vector<std::string_view> members;  // inline enum
   std::vector<Loc> member_locs;
   std::vector<ExprId> dims;
+  bool reference = false;            // `&T`: a parameter that aliases the caller's variable
 };
 
 // ---- expressions -----------------------------------------------------------
@@ -64,12 +68,14 @@ enum class SymKind : std::uint8_t {
   MmField,      // Member: a declared per-mm field (sym_index: which)
   FrameField,   // Member: a declared per-frame field (sym_index: which)
   MachineField, // Member: a built-in field of a machine object (sym_index: ObjectField)
+  RecordField,  // Member: a field of a struct (sym_index: which field of the base's struct)
 };
 
 struct Expr {
   ExprKind kind = ExprKind::Int;
   Loc loc;
-  Tok op = Tok::End;          // Unary/Binary operator; Quant: KwForall/KwExists/KwCount
+  Tok op = Tok::End;          // Unary/Binary operator (Unary Amp: `&x`, a reference argument);
+                              // Quant: KwForall/KwExists/KwCount; Member: Dot or Arrow
   std::int64_t value = 0;     // Int, Bool
   std::string_view name;      // Name, Call (callee), Quant (bound variable), Member (field)
   std::vector<ExprId> args;   // operands, index base+index, call arguments, cond c/a/b, member base
@@ -118,13 +124,14 @@ enum class DeclKind : std::uint8_t {
   PteBits,   // pte_bits { NAME, ... }: software bits of page-table entries
   SwpEntry,  // swp_entry { NAME, ... }: the types of non-present (swap) entries
   Import,    // import "PATH": another file's declarations (text: the path; the loader joins the files)
+  Struct,    // struct NAME { FIELD: TYPE [= INIT]; ... } (params: the fields)
 };
 
 struct Param {
   std::string_view name;
   Loc loc;
   TypeSyntax type;
-  ExprId init;  // MmFields, FrameFields: the initial value
+  ExprId init;  // MmFields, FrameFields, Struct: the initial value
 };
 
 struct MachineField {

@@ -80,7 +80,8 @@ class Parser {
   // and a variable called `page` stay possible.
   static bool machine_word(const Token& t) {
     return t.kind == Tok::Ident && (t.text == "mm" || t.text == "page" || t.text == "map" || t.text == "irq" || t.text == "task" ||
-                                    t.text == "pte_bits" || t.text == "swp_entry" || t.text == "frame" || t.text == "import");
+                                    t.text == "pte_bits" || t.text == "swp_entry" || t.text == "frame" || t.text == "import" ||
+                                    t.text == "struct");
   }
   static bool starts_declaration(const Token& t) {
     switch (t.kind) {
@@ -377,6 +378,27 @@ class Parser {
       module_.decls.push_back(std::move(d));
       return;
     }
+    if (w == "struct") {  // struct NAME { FIELD: TYPE [= INIT]; ... }
+      d.kind = DeclKind::Struct;
+      if (!name(d)) return;
+      if (!expect(Tok::LBrace, "'{' and the struct's fields, as in struct mmu_gather { start: int[0..3]; fullmm: bool; }")) return;
+      while (ok() && !at(Tok::RBrace) && !at(Tok::End)) {
+        Param p;
+        const Token& pn = peek();
+        if (!expect(Tok::Ident, "a field name")) return;
+        p.name = pn.text;
+        p.loc = pn.loc;
+        if (!expect(Tok::Colon, "':' and the field's type")) return;
+        p.type = type();
+        if (accept(Tok::Assign)) p.init = expression();
+        if (!ok() || !expect(Tok::Semi)) return;
+        d.params.push_back(std::move(p));
+      }
+      if (!expect(Tok::RBrace)) return;
+      accept(Tok::Semi);
+      module_.decls.push_back(std::move(d));
+      return;
+    }
     if (w == "frame" && !at(Tok::LBrace)) {
       fail(peek(), "'{' and the fields every frame has (frame { mapcount: int[0..2] = 0; dirty: bool; })");
       return;
@@ -505,6 +527,7 @@ class Parser {
     t.loc = peek().loc;
     DepthGuard guard(*this);
     if (!guard.ok) return t;
+    if (accept(Tok::Amp)) t.reference = true;  // (allowed on parameters only: the analysis says so)
     const Token& b = peek();
     t.base = b.kind;
     switch (b.kind) {
@@ -530,7 +553,7 @@ class Parser {
         t.name = b.text;
         break;
       default:
-        fail(b, "a type (bool, int[lo..hi], cpu, cpumask, enum { ... } or an enum's name)");
+        fail(b, "a type (bool, int[lo..hi], cpu, cpumask, enum { ... }, or the name of an enum or a struct)");
         return t;
     }
     while (ok() && at(Tok::LBracket)) {
@@ -734,7 +757,7 @@ class Parser {
 
   ExprId unary() {
     const Token& t = peek();
-    if (t.kind == Tok::Bang || t.kind == Tok::Minus || t.kind == Tok::Tilde) {
+    if (t.kind == Tok::Bang || t.kind == Tok::Minus || t.kind == Tok::Tilde || t.kind == Tok::Amp) {
       advance();
       DepthGuard guard(*this);
       if (!guard.ok) return {};
@@ -750,12 +773,13 @@ class Parser {
 
   ExprId postfix() {
     ExprId base = primary();
-    while (ok() && (at(Tok::LBracket) || at(Tok::Dot))) {
+    while (ok() && (at(Tok::LBracket) || at(Tok::Dot) || at(Tok::Arrow))) {
       Expr e;
       e.loc = peek().loc;
-      if (accept(Tok::Dot)) {
+      if (at(Tok::Dot) || at(Tok::Arrow)) {  // tlb.start, or tlb->start through a reference
+        e.op = advance().kind;
         const Token& field = peek();
-        if (!expect(Tok::Ident, "a field name after '.'")) return {};
+        if (!expect(Tok::Ident, e.op == Tok::Arrow ? "a field name after '->'" : "a field name after '.'")) return {};
         e.kind = ExprKind::Member;
         e.name = field.text;
         e.loc = field.loc;

@@ -64,17 +64,41 @@ std::uint32_t Lowering::runtime_site(SiteKind kind, Frame& f, std::uint32_t slot
   return add_site(kind, std::uint32_t(property), {}, slot, f);
 }
 
-bool Lowering::shared(ExprId id) const {
+bool Lowering::shared(ExprId id, const Frame& f) const {
   if (!id.valid()) return false;
   const Expr& e = module_.at(id);
   if (e.sym == SymKind::Global || e.sym == SymKind::Percpu) return true;
+  if (e.kind == ExprKind::Name && e.sym == SymKind::Local) {
+    const auto& b = f.locals[e.sym_index];
+    return b && b->reference && b->shared;
+  }
   if (e.kind == ExprKind::Call && e.sym == SymKind::Function) return true;  // conservatively
   if (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && builtin_is_machine(Builtin(e.sym_index))) return true;
-  if (e.kind == ExprKind::Member) return true;
+  if (e.kind == ExprKind::Member && e.sym != SymKind::RecordField) return true;
   for (ExprId a : e.args) {
-    if (shared(a)) return true;
+    if (shared(a, f)) return true;
   }
   return false;
+}
+
+bool Lowering::shared_address(ExprId id, const Frame& f) const {
+  const Expr& e = module_.at(id);
+  switch (e.kind) {
+    case ExprKind::Index: return shared_address(e.args[0], f) || shared(e.args[1], f);
+    case ExprKind::Member: return e.sym == SymKind::RecordField ? shared_address(e.args[0], f) : shared(e.args[0], f);
+    case ExprKind::Call: return shared(e.args[1], f);  // per_cpu(x, c)
+    default: return false;
+  }
+}
+
+bool Lowering::shared_root(ExprId id, const Frame& f) const {
+  const Expr& e = module_.at(id);
+  switch (e.kind) {
+    case ExprKind::Name: return shared(id, f);
+    case ExprKind::Index: return shared_root(e.args[0], f);
+    case ExprKind::Member: return e.sym == SymKind::RecordField ? shared_root(e.args[0], f) : true;
+    default: return true;  // per_cpu(x, c)
+  }
 }
 
 void Lowering::yield_if(bool touched) {

@@ -10,7 +10,18 @@ Address Lowering::address(ExprId id, Frame& f) {
     case ExprKind::Name: {
       Address a;
       a.type = e.type;
+      a.extent = elements(e.type);
       if (e.sym == SymKind::Local) {
+        const auto& b = f.locals[e.sym_index];
+        if (b && b->reference) {  // the caller's variable
+          a.base = b->slot;
+          if (b->offset_slot) {
+            emit(Op::Load, std::int32_t(*b->offset_slot));
+            a.dynamic = true;
+            a.extent = b->extent;
+          }
+          return a;
+        }
         a.base = local_slot(f, e.sym_index);
       } else if (e.sym == SymKind::Global) {
         a.base = global_base_[e.sym_index];
@@ -25,6 +36,7 @@ Address Lowering::address(ExprId id, Frame& f) {
       a.type = var.type;
       std::uint32_t stride = elements(analyzed_.globals[var.sym_index].type);
       a.base = global_base_[var.sym_index];
+      a.extent = std::uint32_t(analyzed_.cpus) * stride;
       const Expr& cpu = module_.at(e.args[1]);
       if (cpu.cval && *cpu.cval >= 0 && *cpu.cval < analyzed_.cpus) {
         a.base += std::uint32_t(*cpu.cval) * stride;
@@ -52,7 +64,13 @@ Address Lowering::address(ExprId id, Frame& f) {
       a.type = elem;
       return a;
     }
-    case ExprKind::Member: {  // m.field, m.pgd, t.mm, t.active_mm
+    case ExprKind::Member: {  // r.field; m.field, m.pgd, t.mm, t.active_mm
+      if (e.sym == SymKind::RecordField) {  // the field's slots within the record's
+        Address a = address(e.args[0], f);
+        a.base += analyzed_.records[a.type.enum_id].fields[e.sym_index].offset;
+        a.type = e.type;
+        return a;
+      }
       const Program& p = out_.program;
       Address a;
       a.type = e.type;
@@ -68,6 +86,7 @@ Address Lowering::address(ExprId id, Frame& f) {
           emit(Op::Index, analyzed_.tasks, 1, std::int32_t(runtime_site(SiteKind::Index, f)));
           a.base = table_base(table);
           a.dynamic = true;
+          a.extent = std::uint32_t(analyzed_.tasks);
         }
         return a;
       }
@@ -84,6 +103,7 @@ Address Lowering::address(ExprId id, Frame& f) {
         stride = p.mm_field_stride[e.sym_index];
       }
       a.base = base;
+      a.extent = std::uint32_t(count) * stride;
       const Expr& object = module_.at(e.args[0]);
       if (object.cval && *object.cval >= 0) {
         a.base += std::uint32_t(*object.cval) * stride;
@@ -97,6 +117,60 @@ Address Lowering::address(ExprId id, Frame& f) {
     }
     default:
       return {};
+  }
+}
+
+void Lowering::load_element(ExprId id, Frame& f, std::uint32_t k) {
+  Address a = address(id, f);
+  if (a.dynamic) emit(Op::LoadDyn, std::int32_t(a.base + k));
+  else emit(Op::Load, std::int32_t(a.base + k));
+}
+
+std::uint32_t Lowering::scratch_slot(Frame& f, int which, std::uint32_t extent) {
+  auto [it, fresh] = scratch_slots_.try_emplace({f.process, which}, 0);
+  if (fresh) {
+    const DeclaredAt declared(*this, cur_src_);
+    it->second = alloc_slot(out_.program.processes[f.process].name + ".offset" + std::to_string(which), "offset", f.cpu, 0, 0, TypeKind::Int);
+    out_.program.slots[it->second].pub.internal = true;
+  }
+  ModelSlot& s = out_.program.slots[it->second];
+  if (s.hi < std::int64_t(extent) - 1) {  // widened before the slots are packed
+    s.hi = std::int64_t(extent) - 1;
+    s.pub.width = bits_for(std::uint64_t(s.hi - s.lo) + 1);
+  }
+  return it->second;
+}
+
+void Lowering::copy_whole(std::optional<ExprId> target, std::uint32_t target_slot, Frame& tf, ExprId source, Frame& sf) {
+  Address src = address(source, sf);
+  std::optional<std::uint32_t> src_offset, dst_offset;
+  if (src.dynamic) {
+    src_offset = scratch_slot(tf, 0, src.extent);
+    emit(Op::Store, std::int32_t(*src_offset), std::int32_t(runtime_site(SiteKind::Range, tf, *src_offset)));
+  }
+  Address dst;
+  dst.base = target_slot;
+  if (target) dst = address(*target, tf);
+  if (dst.dynamic) {
+    dst_offset = scratch_slot(tf, 1, dst.extent);
+    emit(Op::Store, std::int32_t(*dst_offset), std::int32_t(runtime_site(SiteKind::Range, tf, *dst_offset)));
+  }
+  const std::uint32_t n = elements(src.type);
+  for (std::uint32_t k = 0; k < n; ++k) {
+    if (dst_offset) emit(Op::Load, std::int32_t(*dst_offset));
+    if (src_offset) {
+      emit(Op::Load, std::int32_t(*src_offset));
+      emit(Op::LoadDyn, std::int32_t(src.base + k));
+    } else {
+      emit(Op::Load, std::int32_t(src.base + k));
+    }
+    const std::int32_t site = std::int32_t(runtime_site(SiteKind::Range, tf, dst.base + k));
+    emit(dst_offset ? Op::StoreDyn : Op::Store, std::int32_t(dst.base + k), site);
+  }
+  for (auto slot : {src_offset, dst_offset}) {
+    if (!slot) continue;
+    emit(Op::Push, 0);
+    emit(Op::Store, std::int32_t(*slot), std::int32_t(runtime_site(SiteKind::Range, tf, *slot)));
   }
 }
 
@@ -157,6 +231,17 @@ void Lowering::emit_expr(ExprId id, Frame& f) {
         std::uint32_t j = emit(e.op == Tok::AmpAmp ? Op::JzKeep : Op::JnzKeep);
         emit_expr(e.args[1], f);
         patch(j, here());
+        return;
+      }
+      if (module_.at(e.args[0]).type.is_aggregate()) {  // equal when every slot is
+        const std::uint32_t n = elements(module_.at(e.args[0]).type);
+        for (std::uint32_t k = 0; k < n; ++k) {
+          load_element(e.args[0], f, k);
+          load_element(e.args[1], f, k);
+          emit(Op::Eq);
+          if (k > 0) emit(Op::BitAnd);
+        }
+        if (e.op == Tok::Ne) emit(Op::Not);
         return;
       }
       emit_expr(e.args[0], f);

@@ -21,30 +21,24 @@ std::uint32_t Lowering::alloc_slot(std::string name, std::string type, int cpu, 
 }
 
 std::uint32_t Lowering::alloc_var(const std::string& name, const Type& t, int cpu) {
-  Type scalar = t;
-  scalar.dims.clear();
-  std::uint32_t count = 1;
-  for (std::uint32_t d : t.dims) count *= d;
   std::uint32_t first = static_cast<std::uint32_t>(out_.program.slots.size());
-  for (std::uint32_t i = 0; i < count; ++i) {
-    std::string n = name;
-    std::uint32_t rest = i;
-    std::vector<std::uint32_t> idx(t.dims.size());
-    for (std::size_t k = t.dims.size(); k-- > 0;) {
-      idx[k] = rest % t.dims[k];
-      rest /= t.dims[k];
-    }
-    for (std::uint32_t k : idx) n += "[" + std::to_string(k) + "]";
-    auto [lo, hi] = range_of(scalar);
-    alloc_slot(n, type_name(scalar, analyzed_.enums), cpu, lo, hi, scalar.kind, scalar.enum_id);
+  for (const Leaf& leaf : analyzed_.leaves(t, 0)) {
+    auto [lo, hi] = range_of(leaf.type);
+    alloc_slot(name + leaf.path, type_name(leaf.type, analyzed_.enums), cpu, lo, hi, leaf.type.kind, leaf.type.enum_id);
   }
   return first;
 }
 
-std::uint32_t Lowering::elements(const Type& t) {
-  std::uint32_t n = 1;
-  for (std::uint32_t d : t.dims) n *= d;
-  return n;
+std::vector<std::int64_t> Lowering::initial_of(const Type& t, std::optional<std::int64_t> init) const {
+  Type scalar = t;
+  scalar.dims.clear();
+  std::int64_t v = 0;
+  if (init) v = *init;
+  else if (scalar.kind == TypeKind::Mm || scalar.kind == TypeKind::Frame || scalar.kind == TypeKind::Task) v = -1;  // none
+  else if (scalar.kind == TypeKind::Int) v = std::clamp<std::int64_t>(0, scalar.lo, scalar.hi);
+  std::vector<std::int64_t> out;
+  for (const Leaf& leaf : analyzed_.leaves(t, v)) out.push_back(leaf.init);
+  return out;
 }
 
 void Lowering::allocate_globals() {
@@ -62,10 +56,8 @@ void Lowering::allocate_globals() {
     }
     std::uint32_t per = elements(g.type);
     std::uint32_t n = per * (g.percpu ? analyzed_.cpus : 1);
-    for (std::uint32_t k = 0; k < n; ++k) {
-      std::int64_t v = g.inits.size() == per ? g.inits[k % per] : g.init;
-      initial_values_.push_back({global_base_[i] + k, v});
-    }
+    const std::vector<std::int64_t> inits = g.inits.size() == per ? g.inits : initial_of(g.type, g.init);
+    for (std::uint32_t k = 0; k < n; ++k) initial_values_.push_back({global_base_[i] + k, inits[k % per]});
   }
 }
 
@@ -130,7 +122,8 @@ void Lowering::allocate_machine() {
       for (const auto& [f, value] : mm.field_inits) {
         if (f == fi) init = value;
       }
-      for (std::uint32_t k = 0; k < elements(field.type); ++k) initial_values_.push_back({b + k, init});
+      const std::vector<std::int64_t> inits = initial_of(field.type, init);
+      for (std::uint32_t k = 0; k < elements(field.type); ++k) initial_values_.push_back({b + k, inits[k]});
     }
     p.mm_field_base.push_back(base);
     p.mm_field_stride.push_back(elements(field.type));
@@ -148,10 +141,11 @@ void Lowering::allocate_machine() {
     for (int k = 0; k < frames; ++k) {
       std::uint32_t b = alloc_var("frame" + std::to_string(k) + "." + std::string(field.name), field.type, -1);
       if (k == 0) base = b;
+      const std::vector<std::int64_t> inits = initial_of(field.type, field.init);
       for (std::uint32_t i = 0; i < elements(field.type); ++i) {
-        initial_values_.push_back({b + i, field.init});
+        initial_values_.push_back({b + i, inits[i]});
         p.hw.frame_field[std::size_t(k) * p.hw.frame_field_count + offset + i] = b + i;
-        p.hw.frame_field_init[std::size_t(k) * p.hw.frame_field_count + offset + i] = field.init;
+        p.hw.frame_field_init[std::size_t(k) * p.hw.frame_field_count + offset + i] = inits[i];
       }
     }
     p.frame_field_base.push_back(base);

@@ -36,10 +36,17 @@ inline std::uint32_t bits_for(std::uint64_t values) {  // bits to store 0..value
   return values <= 1 ? 0 : static_cast<std::uint32_t>(std::bit_width(values - 1));
 }
 
+// What a local stands for in one inlined call: a constant, its own slots,
+// or (a reference parameter) the caller's variable.
 struct Binding {
   bool is_const = false;
   std::int64_t value = 0;
-  std::uint32_t slot = 0;
+  std::uint32_t slot = 0;  // the first slot (a reference: the caller's variable's)
+  // a reference parameter
+  bool reference = false;
+  bool shared = false;                      // the variable it names is shared state
+  std::optional<std::uint32_t> offset_slot; // the caller's variable was indexed at run time: its offset from `slot`
+  std::uint32_t extent = 0;                 // then: how many slots the offset ranges over
 };
 
 struct LoopCtx {
@@ -64,6 +71,7 @@ struct Address {
   std::uint32_t base = 0;
   bool dynamic = false;
   Type type;
+  std::uint32_t extent = 1;  // the slots of the root variable from `base`: the offset is below it
 };
 
 class Lowering {
@@ -93,7 +101,12 @@ class Lowering {
   // Allocates one slot per element of `t`, consecutively; returns the first.
   std::uint32_t alloc_var(const std::string& name, const Type& t, int cpu);
 
-  static std::uint32_t elements(const Type& t);
+  std::uint32_t elements(const Type& t) const { return analyzed_.slots_of(t); }
+
+  // The initial value of each slot of a variable of type `t`: `init` for
+  // its scalars outside structs (by default the type's: 0, or none for a
+  // machine object), a struct's fields as it declares.
+  std::vector<std::int64_t> initial_of(const Type& t, std::optional<std::int64_t> init = std::nullopt) const;
 
   void allocate_globals();
 
@@ -156,8 +169,14 @@ class Lowering {
   std::uint32_t add_site(SiteKind kind, std::uint32_t property, ExprId expr, std::uint32_t slot, Frame& f);
   std::uint32_t runtime_site(SiteKind kind, Frame& f, std::uint32_t slot = 0);
 
-  // Whether evaluating `id` reads or writes shared state (globals, per-CPU data).
-  bool shared(ExprId id) const;
+  // Whether evaluating `id` reads or writes shared state (globals, per-CPU
+  // data, and references bound to them).
+  bool shared(ExprId id, const Frame& f) const;
+  // Whether computing where the lvalue `id` lies reads shared state (an
+  // index or an object that is).
+  bool shared_address(ExprId id, const Frame& f) const;
+  // Whether the variable the lvalue `id` names is shared state.
+  bool shared_root(ExprId id, const Frame& f) const;
 
   // Ends the step here unless inside an atomic block.
   void yield_if(bool touched);
@@ -218,6 +237,24 @@ class Lowering {
   std::uint32_t local_slot(Frame& f, std::uint32_t local);
 
   void inline_call(ExprId call_id, Frame& caller, std::optional<std::uint32_t> result_slot);
+
+  // A reference parameter bound to the argument `&x` (or to a reference
+  // passed on): its Binding in the callee.
+  Binding bind_reference(ExprId arg, Frame& caller, Frame& callee, std::uint32_t local);
+
+  // Copies a whole array or struct, slot by slot: from the lvalue `source`
+  // (in `sf`) to the lvalue `target` (in `tf`), or to the slots from
+  // `target_slot`. Where each lies is computed once, before the first
+  // store (a per-process scratch slot holds a run-time offset).
+  void copy_whole(std::optional<ExprId> target, std::uint32_t target_slot, Frame& tf, ExprId source, Frame& sf);
+
+  // A per-process slot that holds an offset within one statement (0 again
+  // when it ends, so it never tells states apart); `which`: 0 or 1.
+  std::uint32_t scratch_slot(Frame& f, int which, std::uint32_t extent);
+  std::map<std::pair<std::uint32_t, int>, std::uint32_t> scratch_slots_;
+
+  // Pushes element k of an lvalue's slots (its address computed anew).
+  void load_element(ExprId id, Frame& f, std::uint32_t k);
 
   // ---- addresses and expressions ---------------------------------------------------
   // The root variable of an lvalue chain: its first slot, per-CPU stride and type.

@@ -52,14 +52,31 @@ std::uint32_t Lowering::emit_snippet(ExprId id, Frame& f) {
 
 void Lowering::collect(ExprId id, Frame& f, bool bound, std::vector<std::pair<std::string, std::uint32_t>>& terms, std::set<std::string>& seen) {
   const Expr& e = module_.at(id);
-  bool leaf = (e.kind == ExprKind::Name && (e.sym == SymKind::Global || e.sym == SymKind::Percpu || e.sym == SymKind::Local) && !e.type.is_array()) ||
-              (e.kind == ExprKind::Index && !e.type.is_array()) || (e.kind == ExprKind::Member && !e.type.is_array()) ||
-              (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && Builtin(e.sym_index) == Builtin::PerCpu && !e.type.is_array()) ||
+  const bool variable = (e.kind == ExprKind::Name && (e.sym == SymKind::Global || e.sym == SymKind::Percpu || e.sym == SymKind::Local)) ||
+                        e.kind == ExprKind::Index || e.kind == ExprKind::Member ||
+                        (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && Builtin(e.sym_index) == Builtin::PerCpu);
+  bool leaf = (variable && !e.type.is_array()) ||
               (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && builtin_info(Builtin(e.sym_index)).machine() && builtin_info(Builtin(e.sym_index)).pure());
   if (e.kind == ExprKind::Quant) return;  // its bound variable has no value outside
+  if (variable && e.type.is_aggregate() && (!uses_quant(id) || bound)) {  // a struct or array compared whole: its first scalars
+    constexpr std::size_t kShown = 8;
+    const std::string text = source_text(id);
+    if (!seen.insert(text).second) return;
+    const std::vector<Leaf> leaves = analyzed_.leaves(e.type, 0);
+    for (std::uint32_t k = 0; k < leaves.size() && k < kShown; ++k) {
+      if (!seen.insert(text + leaves[k].path).second) continue;
+      std::vector<Instr>* saved = target_;
+      target_ = &snippet_code_;
+      const std::uint32_t entry = here();
+      load_element(id, f, k);
+      emit(Op::Return);
+      target_ = saved;
+      terms.push_back({text + leaves[k].path, entry | 0x80000000u});
+    }
+    return;
+  }
   if (leaf && (!uses_quant(id) || bound)) {
-    std::string text(module_.file->text().substr(e.loc.offset, 0));
-    text = source_text(id);
+    const std::string text = source_text(id);
     if (!seen.insert(text).second) return;
     if (e.kind == ExprKind::Name && e.sym == SymKind::Local && f.locals[e.sym_index] && f.locals[e.sym_index]->is_const) return;
     terms.push_back({text, emit_snippet(id, f)});

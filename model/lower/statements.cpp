@@ -19,15 +19,21 @@ void Lowering::lower_stmt(StmtId id, Frame& f) {
       const LocalInfo& local = f.body->locals[s.local];
       if (!s.value.valid()) {
         std::uint32_t slot = local_slot(f, s.local);
+        const std::vector<std::int64_t> inits = initial_of(local.type);
         for (std::uint32_t k = 0; k < elements(local.type); ++k) {
-          const ModelSlot& ms = out_.program.slots[slot + k];
           mark();
-          emit(Op::Push, std::int32_t(ms.kind == TypeKind::Int ? std::clamp<std::int64_t>(0, ms.lo, ms.hi) : ms.lo < 0 ? -1 : 0));
+          emit(Op::Push, std::int32_t(inits[k]));
           emit(Op::Store, std::int32_t(slot + k), std::int32_t(runtime_site(SiteKind::Range, f, slot + k)));
         }
         break;
       }
       const Expr& v = module_.at(s.value);
+      if (local.type.is_aggregate()) {  // a copy of a whole array or struct
+        mark();
+        copy_whole(std::nullopt, local_slot(f, s.local), f, s.value, f);
+        yield_if(shared(s.value, f));
+        break;
+      }
       if (v.kind == ExprKind::Call && v.sym == SymKind::Function) {
         std::uint32_t slot = local_slot(f, s.local);
         inline_call(s.value, f, slot);
@@ -48,7 +54,7 @@ void Lowering::lower_stmt(StmtId id, Frame& f) {
       mark();
       emit_expr(s.value, f);
       emit(Op::Store, std::int32_t(slot), std::int32_t(runtime_site(SiteKind::Range, f, slot)));
-      yield_if(shared(s.value));
+      yield_if(shared(s.value, f));
       break;
     }
     case StmtKind::Assign: {
@@ -64,7 +70,7 @@ void Lowering::lower_stmt(StmtId id, Frame& f) {
         Address a = address(s.target, f);
         emit(Op::Load, std::int32_t(tmp));
         store(a, f);
-        yield_if(shared(s.target));
+        yield_if(shared(s.target, f));
         break;
       }
       if (s.op == Tok::Assign && is_access(s.value)) {
@@ -77,20 +83,33 @@ void Lowering::lower_stmt(StmtId id, Frame& f) {
         break;
       }
       mark();
+      if (module_.at(s.target).type.is_aggregate()) {
+        copy_whole(s.target, 0, f, s.value, f);
+        yield_if(shared(s.target, f) || shared(s.value, f));
+        break;
+      }
       Address a = address(s.target, f);
       if (s.op != Tok::Assign) {
-        if (a.dynamic) {
-          diags_.error(DiagKind::NotAssignable, module_.file, module_.at(s.target).loc, "'+=' and '-=' need a target with constant indices");
-          break;
+        std::optional<std::uint32_t> offset;
+        if (a.dynamic) {  // the target's offset, computed once: read, then written
+          offset = scratch_slot(f, 0, a.extent);
+          emit(Op::Store, std::int32_t(*offset), std::int32_t(runtime_site(SiteKind::Range, f, *offset)));
+          emit(Op::Load, std::int32_t(*offset));
+          emit(Op::Load, std::int32_t(*offset));
         }
-        emit(Op::Load, std::int32_t(a.base));
+        load(a);
         emit_expr(s.value, f);
         emit(s.op == Tok::PlusAssign ? Op::Add : Op::Sub);
+        store(a, f);
+        if (offset) {
+          emit(Op::Push, 0);
+          emit(Op::Store, std::int32_t(*offset), std::int32_t(runtime_site(SiteKind::Range, f, *offset)));
+        }
       } else {
         emit_expr(s.value, f);
+        store(a, f);
       }
-      store(a, f);
-      yield_if(shared(s.target) || shared(s.value));
+      yield_if(shared(s.target, f) || shared(s.value, f));
       break;
     }
     case StmtKind::Call: {
@@ -119,7 +138,7 @@ void Lowering::lower_stmt(StmtId id, Frame& f) {
       emit_expr(s.value, f);
       Builtin b = Builtin(call.sym_index);
       if (!builtin_is_machine(b) || builtin_info(b).has_result()) emit(Op::Pop);  // discard a result, if there is one
-      yield_if(shared(s.value));
+      yield_if(shared(s.value, f));
       break;
     }
     case StmtKind::If: {
@@ -130,7 +149,7 @@ void Lowering::lower_stmt(StmtId id, Frame& f) {
       mark();
       emit_expr(s.value, f);
       std::uint32_t jz = emit(Op::Jz);
-      bool touched = shared(s.value);
+      bool touched = shared(s.value, f);
       yield_if(touched);
       lower_stmt(s.body, f);
       cur_src_ = s.loc.offset;  // the code below belongs to the if, not to its last nested statement
@@ -147,7 +166,7 @@ void Lowering::lower_stmt(StmtId id, Frame& f) {
       mark();
       emit_expr(s.value, f);
       std::uint32_t jz = emit(Op::Jz);
-      bool touched = shared(s.value);
+      bool touched = shared(s.value, f);
       yield_if(touched);
       f.loops.push_back({head, {}});
       lower_stmt(s.body, f);
@@ -187,7 +206,7 @@ void Lowering::lower_stmt(StmtId id, Frame& f) {
           mark();
           emit_expr(s.value, f);
           emit(Op::Store, std::int32_t(*f.result_slot), std::int32_t(runtime_site(SiteKind::Range, f, *f.result_slot)));
-          yield_if(shared(s.value));
+          yield_if(shared(s.value, f));
         }
       }
       cur_src_ = s.loc.offset;
@@ -212,7 +231,7 @@ void Lowering::lower_stmt(StmtId id, Frame& f) {
       mark();
       emit_expr(s.value, f);
       emit(Op::Await);
-      yield_if(shared(s.value));
+      yield_if(shared(s.value, f));
       break;
     case StmtKind::Assert:
     case StmtKind::BugOn: {
@@ -221,7 +240,7 @@ void Lowering::lower_stmt(StmtId id, Frame& f) {
       emit_expr(s.value, f);
       if (s.kind == StmtKind::BugOn) emit(Op::Not);
       emit(Op::Check, std::int32_t(add_site(s.kind == StmtKind::Assert ? SiteKind::Assert : SiteKind::BugOn, 0, s.value, 0, f)));
-      yield_if(shared(s.value));
+      yield_if(shared(s.value, f));
       break;
     }
     case StmtKind::Either: {
@@ -254,12 +273,31 @@ std::uint32_t Lowering::local_slot(Frame& f, std::uint32_t local) {
   const LocalInfo& info = f.body->locals[local];
   const DeclaredAt declared(*this, info.loc.offset);
   std::uint32_t slot = alloc_var(f.prefix + std::string(info.name), info.type, f.cpu);
-  for (std::uint32_t k = 0; k < elements(info.type); ++k) {
-    const ModelSlot& ms = out_.program.slots[slot + k];
-    initial_values_.push_back({slot + k, ms.kind == TypeKind::Int ? std::clamp<std::int64_t>(0, ms.lo, ms.hi) : (ms.lo < 0 ? -1 : 0)});
-  }
+  const std::vector<std::int64_t> inits = initial_of(info.type);
+  for (std::uint32_t k = 0; k < elements(info.type); ++k) initial_values_.push_back({slot + k, inits[k]});
   f.locals[local] = Binding{false, 0, slot};
   return slot;
+}
+
+Binding Lowering::bind_reference(ExprId arg, Frame& caller, Frame& callee, std::uint32_t local) {
+  const Expr& a = module_.at(arg);
+  if (a.kind == ExprKind::Name) return *caller.locals[a.sym_index];  // a reference passed on: the same variable
+  const ExprId target = a.args[0];  // &target
+  Binding b;
+  b.reference = true;
+  b.shared = shared_root(target, caller);
+  Address at = address(target, caller);
+  b.slot = at.base;
+  if (at.dynamic) {  // where it lies is fixed at the call, as a pointer is
+    const LocalInfo& info = callee.body->locals[local];
+    const DeclaredAt declared(*this, info.loc.offset);
+    b.offset_slot = alloc_slot(callee.prefix + std::string(info.name) + ".offset", "offset", callee.cpu, 0, std::int64_t(at.extent) - 1, TypeKind::Int);
+    out_.program.slots[*b.offset_slot].pub.internal = true;  // the call's text says what it names
+    initial_values_.push_back({*b.offset_slot, 0});
+    b.extent = at.extent;
+    emit(Op::Store, std::int32_t(*b.offset_slot), std::int32_t(runtime_site(SiteKind::Range, callee, *b.offset_slot)));
+  }
+  return b;
 }
 
 void Lowering::inline_call(ExprId call_id, Frame& caller, std::optional<std::uint32_t> result_slot) {
@@ -285,19 +323,36 @@ void Lowering::inline_call(ExprId call_id, Frame& caller, std::optional<std::uin
   auto it = std::find(contexts.begin(), contexts.end(), text);
   std::uint32_t ctx = static_cast<std::uint32_t>(it - contexts.begin());
   if (it == contexts.end()) contexts.push_back(text);
+  std::vector<std::uint32_t> offsets;  // the references' offset slots, reset when the call returns
   for (std::uint32_t i = 0; i < callee.params; ++i) {
     ExprId arg = call.args[i];
     const Expr& a = module_.at(arg);
+    if (callee.locals[i].reference) {
+      const Expr& target = a.kind == ExprKind::Unary && a.op == Tok::Amp ? module_.at(a.args[0]) : a;
+      const bool passed_on = &target == &a;  // a reference parameter passed on keeps its offset slot
+      f.locals[i] = bind_reference(arg, caller, f, i);
+      if (f.locals[i]->offset_slot && !passed_on) offsets.push_back(*f.locals[i]->offset_slot);
+      touched = touched || shared_address(a.kind == ExprKind::Unary ? a.args[0] : arg, caller);
+      continue;
+    }
+    if (callee.locals[i].type.is_aggregate()) {  // a struct or an array by value: a copy
+      copy_whole(std::nullopt, local_slot(f, i), f, arg, caller);
+      touched = touched || shared(arg, caller);
+      continue;
+    }
     const auto [lo, hi] = range_of(callee.locals[i].type);
-    const bool fits = callee.locals[i].type.is_array() || (a.cval && *a.cval >= lo && *a.cval <= hi);
-    if (a.cval && !callee.locals[i].assigned && fits) {  // (one that does not fit is stored, and model-bound says so)
-      f.locals[i] = Binding{true, *a.cval, 0};
+    // known now: a constant, or this_cpu (every instance is lowered for its own CPU)
+    std::optional<std::int64_t> known = a.cval;
+    if (!known && a.kind == ExprKind::ThisCpu && caller.cpu >= 0) known = caller.cpu;
+    const bool fits = known && *known >= lo && *known <= hi;
+    if (known && !callee.locals[i].assigned && fits) {  // (one that does not fit is stored, and model-bound says so)
+      f.locals[i] = Binding{true, *known, 0};
       continue;
     }
     std::uint32_t slot = local_slot(f, i);
     emit_expr(arg, caller);
     emit(Op::Store, std::int32_t(slot), std::int32_t(runtime_site(SiteKind::Range, f, slot)));
-    touched = touched || shared(arg);
+    touched = touched || shared(arg, caller);
   }
   yield_if(touched);
   cur_ctx_ = ctx;
@@ -307,6 +362,10 @@ void Lowering::inline_call(ExprId call_id, Frame& caller, std::optional<std::uin
   sync_depth_ += sync ? 1 : 0;
   lower_stmt(callee.decl->body, f);
   for (std::uint32_t j : f.return_jumps) patch(j, here());
+  for (std::uint32_t slot : offsets) {  // a dead offset would tell states apart
+    emit(Op::Push, 0);
+    emit(Op::Store, std::int32_t(slot), std::int32_t(runtime_site(SiteKind::Range, f, slot)));
+  }
   sync_depth_ -= sync ? 1 : 0;
   if (sync && sync_depth_ == 0) {
     // it changes nothing another CPU can see, so it needs no step of its

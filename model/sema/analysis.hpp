@@ -79,7 +79,7 @@ class Analysis {
   Stmt& node(StmtId id) { return out_.module.at(id); }
 
   void error(DiagKind k, Loc loc, std::string msg) { diags_.error(k, file_, loc, std::move(msg)); }
-  std::string type_text(const Type& t) const { return type_name(t, out_.enums); }
+  std::string type_text(const Type& t) const { return type_name(t, out_.enums, &out_.records); }
 
   // ---- pass 1: names, enums, options, constants, machine --------------------
   void declare(std::string_view name, Loc loc, Symbol sym);
@@ -129,6 +129,18 @@ class Analysis {
   std::int64_t default_value(const Type& t) const;
 
   Type resolve_type(const TypeSyntax& ts, const std::string& owner);
+
+  // A struct's fields, offsets and initial values; false if it cannot be
+  // laid out (an unknown type, or it contains itself).
+  bool resolve_record(std::uint32_t id);
+
+  // Whether a value of `value` can be copied into `target` whole (two
+  // arrays of the same shape, or two records of one struct).
+  bool same_shape(const Type& target, const Type& value) const;
+
+  // An argument for a reference parameter: `&lvalue`, or a reference
+  // parameter passed on.
+  bool reference_argument(ExprId arg, const Type& param, const std::string& what, Context& ctx);
 
   std::optional<std::int64_t> const_int(ExprId id, Context& ctx);
 
@@ -204,7 +216,9 @@ class Analysis {
   const SourceFile* file_ = nullptr;
   AnalyzedModule out_;
   std::map<std::string_view, Symbol> globals_;
-  std::map<std::string_view, std::uint32_t> types_;
+  std::map<std::string_view, std::uint32_t> types_;    // enums
+  std::map<std::string_view, std::uint32_t> records_;  // structs
+  bool allow_reference_ = false;  // resolving a function's parameter: `&T` is allowed
   std::map<std::string_view, std::vector<std::pair<std::uint32_t, std::uint32_t>>> enumerators_;
   std::vector<std::pair<Type, std::int64_t>> const_values_;
   std::set<std::string_view> process_names_, invariant_names_;

@@ -80,8 +80,21 @@ void Analysis::declare_all() {
       case DeclKind::Protocol:
         out_.protocol = std::string(d.text);
         break;
+      case DeclKind::Struct: {
+        if (types_.count(d.name) != 0 || records_.count(d.name) != 0) {
+          error(DiagKind::Redeclared, d.name_loc, "type '" + std::string(d.name) + "' is already declared");
+          break;
+        }
+        records_[d.name] = static_cast<std::uint32_t>(out_.records.size());
+        RecordInfo r;
+        r.name = std::string(d.name);
+        r.loc = d.name_loc;
+        r.decl = &d;
+        out_.records.push_back(std::move(r));
+        break;
+      }
       case DeclKind::Enum: {
-        if (types_.count(d.name) != 0) {
+        if (types_.count(d.name) != 0 || records_.count(d.name) != 0) {
           error(DiagKind::Redeclared, d.name_loc, "type '" + std::string(d.name) + "' is already declared");
           break;
         }
@@ -123,7 +136,8 @@ void Analysis::declare_all() {
         machine(d);
         finish_machine();
         break;
-      case DeclKind::Mm:
+      case DeclKind::Mm:  // an mm (and its fields) is the machine's
+        out_.uses_machine = true;
         declare(d.name, d.name_loc, {SymKind::Const, add_const(mm_type(), std::int64_t(out_.mms.size())), {}});
         out_.mms.push_back({std::string(d.name), d.name_loc});
         break;

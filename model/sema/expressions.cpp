@@ -52,6 +52,11 @@ Type Analysis::check_expr_inner(Expr& e, Context& ctx, const Type* expected, Sta
       return base.element();
     }
     case ExprKind::Unary: {
+      if (e.op == Tok::Amp) {  // (check_call takes `&x` where a reference parameter wants it)
+        check_expr(e.args[0], ctx, nullptr);
+        error(DiagKind::TypeMismatch, e.loc, "'&' passes a variable by reference: it stands only as the argument of a reference parameter (fn f(x: &T))");
+        return make(TypeKind::Error);
+      }
       Type a = check_expr(e.args[0], ctx, expected);
       if (a.kind == TypeKind::Error) return a;
       auto c = node(e.args[0]).cval;
@@ -83,7 +88,11 @@ Type Analysis::check_expr_inner(Expr& e, Context& ctx, const Type* expected, Sta
       auto c = node(e.args[0]).cval;
       if (c) e.cval = *c ? node(e.args[1]).cval : node(e.args[2]).cval;
       if (int_like(a) && int_like(b)) return make(TypeKind::Int, std::min(a.lo, b.lo), std::max(a.hi, b.hi));
-      if (a.is_array() || b.is_array() || a.kind != b.kind || (a.kind == TypeKind::Enum && a.enum_id != b.enum_id)) {
+      if (a.is_aggregate() || b.is_aggregate()) {
+        error(DiagKind::TypeMismatch, e.loc, "'?:' chooses between scalars, not '" + type_text(a.is_aggregate() ? a : b) + "': use an if");
+        return make(TypeKind::Error);
+      }
+      if (a.kind != b.kind || (a.kind == TypeKind::Enum && a.enum_id != b.enum_id)) {
         error(DiagKind::TypeMismatch, e.loc, "the two branches of '?:' have different types '" + type_text(a) + "' and '" + type_text(b) + "'");
         return make(TypeKind::Error);
       }
@@ -92,7 +101,7 @@ Type Analysis::check_expr_inner(Expr& e, Context& ctx, const Type* expected, Sta
     case ExprKind::Quant: {
       Type vt = resolve_type(e.quant_type, std::string(e.name));
       if (vt.kind == TypeKind::Error) return vt;
-      if (vt.is_array() || vt.kind == TypeKind::Mask || vt.hi - vt.lo + 1 > kMaxQuantRange) {
+      if (vt.is_aggregate() || vt.kind == TypeKind::Mask || vt.hi - vt.lo + 1 > kMaxQuantRange) {
         error(DiagKind::TypeMismatch, e.quant_type.loc, "a bound variable needs a small scalar type (bool, cpu, an enum or an int range of at most 1024 values)");
         return make(TypeKind::Error);
       }
@@ -109,6 +118,30 @@ Type Analysis::check_expr_inner(Expr& e, Context& ctx, const Type* expected, Sta
     case ExprKind::Member: {
       Type base = check_expr(e.args[0], ctx, nullptr);
       if (base.kind == TypeKind::Error) return base;
+      if (base.scalar_is(TypeKind::Record)) {
+        const Expr& b = node(e.args[0]);
+        const bool through_reference = b.kind == ExprKind::Name && b.sym == SymKind::Local && ctx.body->locals[b.sym_index].reference;
+        if (e.op == Tok::Arrow && !through_reference) {
+          error(DiagKind::TypeMismatch, e.loc, "'->' follows a reference parameter (x: &T) or an mm, a frame or a task: write '." + std::string(e.name) + "' for a field of this struct");
+          return make(TypeKind::Error);
+        }
+        const RecordInfo& r = out_.records[base.enum_id];
+        for (std::size_t i = 0; i < r.fields.size(); ++i) {
+          if (r.fields[i].name == e.name) {
+            e.sym = SymKind::RecordField;
+            e.sym_index = static_cast<std::uint32_t>(i);
+            return r.fields[i].type;
+          }
+        }
+        std::string known;
+        for (const RecordField& f : r.fields) known += (known.empty() ? "" : ", ") + std::string(f.name);
+        error(DiagKind::UnknownName, e.loc, "struct '" + r.name + "' has no field '" + std::string(e.name) + "': expected one of " + known);
+        return make(TypeKind::Error);
+      }
+      if (e.op == Tok::Arrow && !base.scalar_is(TypeKind::Mm) && !base.scalar_is(TypeKind::Frame) && !base.scalar_is(TypeKind::Task)) {
+        error(DiagKind::TypeMismatch, e.loc, "'->' follows a reference parameter (x: &T) or an mm, a frame or a task, not a '" + type_text(base) + "'");
+        return make(TypeKind::Error);
+      }
       if (base.scalar_is(TypeKind::Mm)) {
         if (ctx.body == nullptr && !ctx.quants.empty() && false) return make(TypeKind::Error);
         if (e.name == "pgd") {
@@ -151,7 +184,7 @@ Type Analysis::check_expr_inner(Expr& e, Context& ctx, const Type* expected, Sta
         error(DiagKind::UnknownName, e.loc, "a task has no field '" + std::string(e.name) + "': expected mm or active_mm");
         return make(TypeKind::Error);
       }
-      error(DiagKind::TypeMismatch, e.loc, "a '" + type_text(base) + "' has no fields: '." + std::string(e.name) + "' needs an mm, a frame or a task");
+      error(DiagKind::TypeMismatch, e.loc, "a '" + type_text(base) + "' has no fields: '." + std::string(e.name) + "' needs a struct, an mm, a frame or a task");
       return make(TypeKind::Error);
     }
   }
@@ -287,8 +320,11 @@ Type Analysis::check_binary(Expr& e, Context& ctx) {
       return make(TypeKind::Error);
     }
   }
-  if (a.is_array() || b.is_array()) {
-    error(DiagKind::TypeMismatch, e.loc, "operator " + std::string(tok_spelling(op)) + " cannot take an array");
+  if (a.is_aggregate() || b.is_aggregate()) {  // two arrays or structs: equal when every element is
+    if ((op == Tok::Eq || op == Tok::Ne) && same_shape(a, b)) return make(TypeKind::Bool, 0, 1);
+    error(DiagKind::TypeMismatch, e.loc,
+          op == Tok::Eq || op == Tok::Ne ? "cannot compare '" + type_text(a) + "' with '" + type_text(b) + "'"
+                                         : "operator " + std::string(tok_spelling(op)) + " cannot take '" + type_text(a.is_aggregate() ? a : b) + "'");
     return make(TypeKind::Error);
   }
   auto ca = node(e.args[0]).cval, cb = node(e.args[1]).cval;
@@ -498,6 +534,10 @@ Type Analysis::check_call(Expr& e, Context& ctx, Standing standing) {
     // parameter types are resolved when the callee's body is checked; resolve
     // them here too if the callee comes later in the file
     Type pt = param_type(e.sym_index, i);
+    if (callee.params[i].type.reference) {
+      if (!reference_argument(e.args[i], pt, "parameter '" + std::string(callee.params[i].name) + "'", ctx)) ok = false;
+      continue;
+    }
     Type at = check_expr(e.args[i], ctx, pt.kind == TypeKind::Error ? nullptr : &pt);
     if (at.kind == TypeKind::Error || pt.kind == TypeKind::Error) {
       ok = false;
@@ -509,6 +549,37 @@ Type Analysis::check_call(Expr& e, Context& ctx, Standing standing) {
   const BodyInfo& b = out_.functions[e.sym_index];
   if (callee.has_type) return b.has_result ? b.result : result_type(e.sym_index);
   return make(TypeKind::Void);
+}
+
+bool Analysis::reference_argument(ExprId arg, const Type& param, const std::string& what, Context& ctx) {
+  Expr& a = node(arg);
+  ExprId target = arg;
+  if (a.kind == ExprKind::Unary && a.op == Tok::Amp) {
+    target = a.args[0];
+  } else {
+    Type t = check_expr(arg, ctx, nullptr);
+    if (t.kind == TypeKind::Error) return false;
+    if (a.kind != ExprKind::Name || a.sym != SymKind::Local || !ctx.body->locals[a.sym_index].reference) {
+      error(DiagKind::TypeMismatch, a.loc, what + " is a reference: pass a variable with '&' in front" + (a.kind == ExprKind::Name ? ", as in &" + std::string(a.name) : std::string()));
+      return false;
+    }
+  }
+  Type t = target.v == arg.v ? node(arg).type : check_expr(target, ctx, nullptr);
+  if (t.kind == TypeKind::Error || param.kind == TypeKind::Error) return false;
+  if (!lvalue(target, ctx, true)) return false;
+  const Expr& x = node(target);
+  if (x.kind == ExprKind::Member && x.sym == SymKind::MachineField) {
+    error(DiagKind::NotAssignable, x.loc, "'" + std::string(x.name) + "' is the machine's: it cannot be passed by reference");
+    return false;
+  }
+  // the callee reads and writes the caller's slots: the types must be the same
+  const bool same = same_shape(param, t) && ((param.kind != TypeKind::Int && param.kind != TypeKind::Cpu) || (param.kind == t.kind && param.lo == t.lo && param.hi == t.hi));
+  if (!same) {
+    error(DiagKind::TypeMismatch, node(arg).loc, what + " is a reference to '" + type_text(param) + "', but this is a '" + type_text(t) + "': a reference needs exactly its type");
+    return false;
+  }
+  node(arg).type = t;
+  return true;
 }
 
 Analysis::Signature Analysis::signature(Builtin b) {

@@ -11,7 +11,7 @@ std::string defines_text(const std::vector<Define>& defines) {
   return text;
 }
 
-std::string type_name(const Type& t, const std::vector<EnumInfo>& enums) {
+std::string type_name(const Type& t, const std::vector<EnumInfo>& enums, const std::vector<RecordInfo>* records) {
   std::string s;
   switch (t.kind) {
     case TypeKind::Error: s = "<error>"; break;
@@ -26,9 +26,38 @@ std::string type_name(const Type& t, const std::vector<EnumInfo>& enums) {
     case TypeKind::Page: s = "page"; break;
     case TypeKind::Task: s = "task"; break;
     case TypeKind::Pte: s = "pte"; break;
+    case TypeKind::Record: s = records != nullptr && t.enum_id < records->size() ? "struct " + (*records)[t.enum_id].name : "struct"; break;
   }
   for (std::uint32_t d : t.dims) s += "[" + std::to_string(d) + "]";
   return s;
+}
+
+std::uint32_t AnalyzedModule::slots_of(const Type& t) const {
+  std::uint32_t n = t.kind == TypeKind::Record ? records[t.enum_id].slots : 1;
+  for (std::uint32_t d : t.dims) n *= d;
+  return n;
+}
+
+namespace {
+void add_leaves(const AnalyzedModule& m, const Type& t, std::size_t dim, std::int64_t init, const std::string& path, std::vector<Leaf>& out) {
+  if (dim < t.dims.size()) {
+    for (std::uint32_t i = 0; i < t.dims[dim]; ++i) add_leaves(m, t, dim + 1, init, path + "[" + std::to_string(i) + "]", out);
+    return;
+  }
+  Type scalar = t;
+  scalar.dims.clear();
+  if (scalar.kind != TypeKind::Record) {
+    out.push_back({path, scalar, init});
+    return;
+  }
+  for (const RecordField& f : m.records[scalar.enum_id].fields) add_leaves(m, f.type, 0, f.init, path + "." + std::string(f.name), out);
+}
+}  // namespace
+
+std::vector<Leaf> AnalyzedModule::leaves(const Type& t, std::int64_t init) const {
+  std::vector<Leaf> out;
+  add_leaves(*this, t, 0, init, "", out);
+  return out;
 }
 
 AnalyzedModule analyze(Module module, const std::vector<Define>& defines, const SourceFile& defines_file, Diagnostics& diags) {

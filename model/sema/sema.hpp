@@ -24,6 +24,33 @@ struct EnumInfo {
   std::vector<std::string> members;
 };
 
+// struct NAME { FIELD: TYPE [= INIT]; ... }: its fields lie one after
+// another, each `offset` slots from the record's first.
+struct RecordField {
+  std::string_view name;
+  Type type;
+  std::int64_t init = 0;   // the initial value of each of the field's scalars (a struct field: its own fields')
+  std::uint32_t offset = 0;
+  Loc loc;
+};
+
+struct RecordInfo {
+  std::string name;
+  std::vector<RecordField> fields;
+  std::uint32_t slots = 0;  // the scalars of one record, nested structs and arrays flattened
+  Loc loc;
+  const Decl* decl = nullptr;
+  enum class State : std::uint8_t { Declared, Resolving, Resolved } state = State::Declared;
+};
+
+// One scalar of a variable: its path below the variable (".start",
+// "[1].fullmm"), its type and its initial value.
+struct Leaf {
+  std::string path;
+  Type type;
+  std::int64_t init = 0;
+};
+
 struct GlobalInfo {
   std::string_view name;
   Type type;
@@ -39,6 +66,7 @@ struct LocalInfo {
   Type type;
   Loc loc;
   bool assigned = false;  // written after its declaration (parameters: ever)
+  bool reference = false; // a parameter `NAME: &TYPE`: it aliases the caller's variable
 };
 
 // A function or process body: its locals (parameters first).
@@ -119,6 +147,7 @@ struct AnalyzedModule {
   std::string protocol;  // from `protocol "..."`, else the file name
   int cpus = 1;
   std::vector<EnumInfo> enums;
+  std::vector<RecordInfo> records;   // the structs, indexed by Type::enum_id of a Record
   std::vector<GlobalInfo> globals;
   std::vector<BodyInfo> functions;   // indexed like Expr::sym_index for SymKind::Function
   std::vector<ProcessInfo> processes;
@@ -137,6 +166,13 @@ struct AnalyzedModule {
   std::vector<std::string> task_names;
   std::vector<int> task_cpu;
   bool uses_machine = false;         // any page, map, irq or machine built-in
+
+  // The scalars a value of type `t` occupies: one per array element and
+  // struct field, nested ones flattened, in the order of their slots.
+  std::uint32_t slots_of(const Type& t) const;
+  // Each of those scalars; the ones outside any struct start as `init`,
+  // a struct's fields as the struct declares.
+  std::vector<Leaf> leaves(const Type& t, std::int64_t init) const;
 };
 
 // Built-in fields of machine objects (SymKind::MachineField).
@@ -149,6 +185,6 @@ AnalyzedModule analyze(Module module, const std::vector<Define>& defines,
 // The text a SourceFile for the defines holds: one "-D NAME=VALUE" per line.
 std::string defines_text(const std::vector<Define>& defines);
 
-std::string type_name(const Type& t, const std::vector<EnumInfo>& enums);
+std::string type_name(const Type& t, const std::vector<EnumInfo>& enums, const std::vector<RecordInfo>* records = nullptr);
 
 }  // namespace tlbcheck::model

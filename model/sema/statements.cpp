@@ -16,15 +16,19 @@ void Analysis::check_bodies() {
     ctx.function = i;
     ctx.scopes.emplace_back();
     for (const Param& p : d.params) {
+      allow_reference_ = d.kind == DeclKind::Fn;  // (not the hooks': the machine calls them)
       Type t = resolve_type(p.type, std::string(d.name) + "." + std::string(p.name));
-      if (t.is_array()) error(DiagKind::TypeMismatch, p.type.loc, "parameters must have scalar types, not '" + type_text(t) + "'");
-      declare_local(ctx, p.name, p.loc, t);
+      allow_reference_ = false;
+      std::uint32_t local = declare_local(ctx, p.name, p.loc, t);
+      b.locals[local].reference = p.type.reference;
     }
     b.params = static_cast<std::uint32_t>(d.params.size());
     if (d.has_type) {
       b.has_result = true;
       b.result = resolve_type(d.type, std::string(d.name));
-      if (b.result.is_array()) error(DiagKind::TypeMismatch, d.type.loc, "functions must return scalar types");
+      if (b.result.is_aggregate()) {
+        error(DiagKind::TypeMismatch, d.type.loc, "functions return scalars: give back '" + type_text(b.result) + "' through a reference parameter (fn f(out: &T))");
+      }
     }
     check_stmt(d.body, ctx);
   }
@@ -142,18 +146,13 @@ void Analysis::check_stmt(StmtId id, Context& ctx) {
       if (s.value.valid()) {
         Type vt = check_value(s.value, ctx, s.has_type ? &declared : nullptr);
         if (s.has_type) {
-          if (declared.is_array() && vt.kind != TypeKind::Error) {
-            error(DiagKind::TypeMismatch, node(s.value).loc, "an array cannot be initialized from a value; declare it without '='");
-          } else if (vt.kind != TypeKind::Error && declared.kind != TypeKind::Error) {
+          if (vt.kind != TypeKind::Error && declared.kind != TypeKind::Error) {
             assignable(declared, vt, node(s.value).loc, "'" + std::string(s.name) + "'");
           }
         } else {
           t = vt;
           if (vt.kind == TypeKind::Void) {
             error(DiagKind::TypeMismatch, node(s.value).loc, "this call returns no value");
-            t = make(TypeKind::Error);
-          } else if (vt.is_array()) {
-            error(DiagKind::TypeMismatch, node(s.value).loc, "cannot copy an array into a local");
             t = make(TypeKind::Error);
           }
         }
@@ -165,10 +164,6 @@ void Analysis::check_stmt(StmtId id, Context& ctx) {
       Type tt = check_expr(s.target, ctx, nullptr);
       if (tt.kind == TypeKind::Error) break;
       if (!lvalue(s.target, ctx, true)) break;
-      if (tt.is_array()) {
-        error(DiagKind::NotAssignable, node(s.target).loc, "cannot assign a whole array: assign its elements");
-        break;
-      }
       if (s.op != Tok::Assign && !int_like(tt)) {
         error(DiagKind::TypeMismatch, s.loc, "'+=' and '-=' need an integer target, found '" + type_text(tt) + "'");
         break;
@@ -260,10 +255,18 @@ void Analysis::expect_bool(ExprId id, Context& ctx, const char* what) {
   }
 }
 
+bool Analysis::same_shape(const Type& target, const Type& value) const {
+  if (target.dims != value.dims) return false;
+  if (target.kind == TypeKind::Record || value.kind == TypeKind::Record) return target.kind == value.kind && target.enum_id == value.enum_id;
+  if (target.kind == TypeKind::Int || target.kind == TypeKind::Cpu) return value.kind == TypeKind::Int || value.kind == TypeKind::Cpu;
+  if (target.kind == TypeKind::Enum) return value.kind == TypeKind::Enum && value.enum_id == target.enum_id;
+  return target.kind == value.kind;
+}
+
 bool Analysis::assignable(const Type& target, const Type& value, Loc loc, const std::string& what) {
   if (target.kind == TypeKind::Error || value.kind == TypeKind::Error) return false;
   bool ok = false;
-  if (target.is_array() || value.is_array()) ok = false;
+  if (target.is_aggregate() || value.is_aggregate()) ok = same_shape(target, value);  // copied whole, element by element
   else if (target.kind == TypeKind::Int || target.kind == TypeKind::Cpu) ok = int_like(value);
   else if (target.kind == TypeKind::Enum) ok = value.kind == TypeKind::Enum && value.enum_id == target.enum_id;
   else ok = target.kind == value.kind;
@@ -284,6 +287,7 @@ bool Analysis::lvalue(ExprId id, Context& ctx, bool mark) {
     case ExprKind::Index:
       return lvalue(e.args[0], ctx, mark);
     case ExprKind::Member:
+      if (e.sym == SymKind::RecordField) return lvalue(e.args[0], ctx, mark);
       if (ctx.body != nullptr) return true;
       break;
     case ExprKind::Call:

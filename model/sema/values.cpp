@@ -17,7 +17,83 @@ bool Analysis::boot_read(ExprId id) {
   return true;
 }
 
+bool Analysis::resolve_record(std::uint32_t id) {
+  RecordInfo& r = out_.records[id];
+  if (r.state == RecordInfo::State::Resolved) return r.slots > 0;
+  if (r.state == RecordInfo::State::Resolving) {
+    error(DiagKind::TypeMismatch, r.loc, "struct '" + r.name + "' contains itself: a field of it has its type, directly or through another struct");
+    return false;
+  }
+  r.state = RecordInfo::State::Resolving;
+  std::vector<RecordField> fields;
+  std::set<std::string_view> seen;
+  std::uint32_t offset = 0;
+  bool ok = true;
+  for (const Param& p : r.decl->params) {
+    if (!seen.insert(p.name).second) {
+      error(DiagKind::Redeclared, p.loc, "struct '" + r.name + "' already has a field '" + std::string(p.name) + "'");
+      ok = false;
+      continue;
+    }
+    RecordField f;
+    f.name = p.name;
+    f.loc = p.loc;
+    f.type = resolve_type(p.type, r.name + "." + std::string(p.name));
+    if (f.type.kind == TypeKind::Error) {
+      ok = false;
+      continue;
+    }
+    f.init = default_value(f.type);
+    if (p.init.valid()) {
+      Type scalar = f.type;
+      scalar.dims.clear();
+      if (scalar.kind == TypeKind::Record) {
+        error(DiagKind::TypeMismatch, node(p.init).loc, "field '" + std::string(p.name) + "' is a struct: it starts with the initial values its own fields declare");
+        ok = false;
+        continue;
+      }
+      Context ctx;
+      Type vt = check_expr(p.init, ctx, &scalar);
+      if (vt.kind == TypeKind::Error) {
+        ok = false;
+        continue;
+      }
+      if (!node(p.init).cval) {
+        error(DiagKind::NotConstant, node(p.init).loc, "the initial value of field '" + std::string(p.name) + "' must be a constant");
+        ok = false;
+        continue;
+      }
+      if (!assignable(scalar, vt, node(p.init).loc, "field '" + std::string(p.name) + "'")) {
+        ok = false;
+        continue;
+      }
+      if (!in_range(scalar, *node(p.init).cval)) {
+        error(DiagKind::BadRange, node(p.init).loc, "initial value " + std::to_string(*node(p.init).cval) + " is outside '" + type_text(scalar) + "'");
+        ok = false;
+        continue;
+      }
+      f.init = *node(p.init).cval;
+    }
+    f.offset = offset;
+    offset += out_.slots_of(f.type);
+    fields.push_back(f);
+  }
+  if (ok && fields.empty()) {
+    error(DiagKind::TypeMismatch, r.loc, "struct '" + r.name + "' has no fields");
+    ok = false;
+  }
+  if (ok && offset > kMaxArray) {
+    error(DiagKind::BadRange, r.loc, "struct '" + r.name + "' has " + std::to_string(offset) + " scalars: at most " + std::to_string(kMaxArray));
+    ok = false;
+  }
+  r.fields = std::move(fields);
+  r.slots = ok ? offset : 0;
+  r.state = RecordInfo::State::Resolved;
+  return ok;
+}
+
 void Analysis::evaluate_globals() {
+  for (std::uint32_t id = 0; id < out_.records.size(); ++id) resolve_record(id);  // with its errors, once
   for (Decl& d : module().decls) {
     if (d.kind != DeclKind::Var && d.kind != DeclKind::Percpu) continue;
     auto it = globals_.find(d.name);
@@ -26,6 +102,11 @@ void Analysis::evaluate_globals() {
     if (g.loc.offset != d.name_loc.offset) continue;  // a redeclaration, already reported
     g.type = resolve_type(d.type, std::string(d.name));
     g.init = default_value(g.type);
+    if (g.type.kind == TypeKind::Record && (!d.inits.empty() || d.value.valid())) {
+      error(DiagKind::TypeMismatch, node(d.inits.empty() ? d.value : d.inits[0]).loc,
+            "'" + std::string(d.name) + "' is a struct: it starts with the initial values its struct declares");
+      continue;
+    }
     if (!d.inits.empty()) {
       std::size_t count = 1;
       for (std::uint32_t n : g.type.dims) count *= n;
@@ -134,6 +215,10 @@ void Analysis::evaluate_fields(const Decl& d, std::string_view what, std::vector
     f.loc = p.loc;
     f.type = resolve_type(p.type, kind + "." + std::string(p.name));
     f.init = default_value(f.type);
+    if (p.init.valid() && f.type.kind == TypeKind::Record) {
+      error(DiagKind::TypeMismatch, node(p.init).loc, kind + " field '" + std::string(p.name) + "' is a struct: it starts with the initial values its struct declares");
+      continue;
+    }
     if (p.init.valid() && f.type.kind != TypeKind::Error) {
       Context ctx;
       Type scalar = f.type;
@@ -265,6 +350,12 @@ Type Analysis::resolve_type(const TypeSyntax& ts, const std::string& owner) {
       t.hi = static_cast<std::int64_t>(out_.enums[t.enum_id].members.size()) - 1;
       break;
     case Tok::Ident: {
+      if (auto r = records_.find(ts.name); r != records_.end()) {
+        if (!resolve_record(r->second)) return make(TypeKind::Error);
+        t = make(TypeKind::Record);
+        t.enum_id = r->second;
+        break;
+      }
       auto it = types_.find(ts.name);
       if (it == types_.end() && ts.name == "mm") {
         t = make(TypeKind::Mm, -1, std::int64_t(out_.mms.size()) - 1);
@@ -291,7 +382,7 @@ Type Analysis::resolve_type(const TypeSyntax& ts, const std::string& owner) {
         break;
       }
       if (it == types_.end()) {
-        error(DiagKind::UnknownName, ts.loc, "unknown type '" + std::string(ts.name) + "': expected bool, int[lo..hi], cpu, cpumask, mm, page, frame, task, pte or an enum");
+        error(DiagKind::UnknownName, ts.loc, "unknown type '" + std::string(ts.name) + "': expected bool, int[lo..hi], cpu, cpumask, mm, page, frame, task, pte, an enum or a struct");
         return make(TypeKind::Error);
       }
       t = make(TypeKind::Enum);
@@ -317,6 +408,13 @@ Type Analysis::resolve_type(const TypeSyntax& ts, const std::string& owner) {
   if (total > kMaxArray) {
     error(DiagKind::BadRange, ts.loc, "array of " + std::to_string(total) + " elements: at most " + std::to_string(kMaxArray));
     return make(TypeKind::Error);
+  }
+  if (t.kind == TypeKind::Record && out_.slots_of(t) > kMaxArray) {
+    error(DiagKind::BadRange, ts.loc, "'" + type_text(t) + "' has " + std::to_string(out_.slots_of(t)) + " scalars: at most " + std::to_string(kMaxArray));
+    return make(TypeKind::Error);
+  }
+  if (ts.reference && !allow_reference_) {
+    error(DiagKind::TypeMismatch, ts.loc, "'&' makes a reference parameter (fn f(x: &T)): only a function's parameters can be references");
   }
   return t;
 }
