@@ -4,6 +4,14 @@
 
 namespace tlbcheck::model::lowering {
 
+std::optional<std::int64_t> Lowering::known(ExprId id, const Frame& f) const {
+  const Expr& e = module_.at(id);
+  if (e.cval) return e.cval;
+  if (e.kind == ExprKind::ThisCpu && f.cpu >= 0) return f.cpu;
+  if (e.kind == ExprKind::Name && e.sym == SymKind::Local && f.locals[e.sym_index] && f.locals[e.sym_index]->is_const) return f.locals[e.sym_index]->value;
+  return std::nullopt;
+}
+
 Address Lowering::address(ExprId id, Frame& f) {
   const Expr& e = module_.at(id);
   switch (e.kind) {
@@ -37,9 +45,9 @@ Address Lowering::address(ExprId id, Frame& f) {
       std::uint32_t stride = elements(analyzed_.globals[var.sym_index].type);
       a.base = global_base_[var.sym_index];
       a.extent = std::uint32_t(analyzed_.cpus) * stride;
-      const Expr& cpu = module_.at(e.args[1]);
-      if (cpu.cval && *cpu.cval >= 0 && *cpu.cval < analyzed_.cpus) {
-        a.base += std::uint32_t(*cpu.cval) * stride;
+      const auto cpu = known(e.args[1], f);
+      if (cpu && *cpu >= 0 && *cpu < analyzed_.cpus) {
+        a.base += std::uint32_t(*cpu) * stride;
       } else {
         emit(Op::Push, 0);
         emit_expr(e.args[1], f);
@@ -52,9 +60,9 @@ Address Lowering::address(ExprId id, Frame& f) {
       Address a = address(e.args[0], f);
       Type elem = a.type.element();
       std::uint32_t stride = elements(elem);
-      const Expr& idx = module_.at(e.args[1]);
-      if (idx.cval && !a.dynamic) {
-        a.base += std::uint32_t(*idx.cval) * stride;
+      const auto idx = known(e.args[1], f);
+      if (idx && *idx >= 0 && *idx < std::int64_t(a.type.dims[0]) && !a.dynamic) {
+        a.base += std::uint32_t(*idx) * stride;
       } else {
         if (!a.dynamic) emit(Op::Push, 0);
         emit_expr(e.args[1], f);
@@ -77,9 +85,9 @@ Address Lowering::address(ExprId id, Frame& f) {
       std::uint32_t base = 0, stride = 1;
       if (e.sym == SymKind::MachineField && ObjectField(e.sym_index) != ObjectField::MmPgd) {
         const auto& table = ObjectField(e.sym_index) == ObjectField::TaskMm ? p.hw.task_mm : p.hw.task_active_mm;
-        const Expr& task = module_.at(e.args[0]);
-        if (task.cval && *task.cval >= 0) {
-          a.base = table[std::size_t(*task.cval)];
+        const auto task = known(e.args[0], f);
+        if (task && *task >= 0 && *task < std::int64_t(table.size())) {
+          a.base = table[std::size_t(*task)];
         } else {  // task slots of one kind are allocated apart: index through a table of slots
           emit(Op::Push, 0);
           emit_expr(e.args[0], f);
@@ -104,9 +112,9 @@ Address Lowering::address(ExprId id, Frame& f) {
       }
       a.base = base;
       a.extent = std::uint32_t(count) * stride;
-      const Expr& object = module_.at(e.args[0]);
-      if (object.cval && *object.cval >= 0) {
-        a.base += std::uint32_t(*object.cval) * stride;
+      const auto object = known(e.args[0], f);
+      if (object && *object >= 0 && *object < count) {
+        a.base += std::uint32_t(*object) * stride;
       } else {
         emit(Op::Push, 0);
         emit_expr(e.args[0], f);

@@ -257,6 +257,10 @@ class Lowering {
   void load_element(ExprId id, Frame& f, std::uint32_t k);
 
   // ---- addresses and expressions ---------------------------------------------------
+  // A value known while lowering: a constant, this_cpu (each instance is
+  // lowered for its CPU), or a parameter bound to a constant.
+  std::optional<std::int64_t> known(ExprId id, const Frame& f) const;
+
   // The root variable of an lvalue chain: its first slot, per-CPU stride and type.
   Address address(ExprId id, Frame& f);
 
