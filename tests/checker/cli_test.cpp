@@ -300,7 +300,7 @@ TEST_CASE("imports: a file's declarations once, errors located in the file that 
   CHECK(cycle.exit == 2);
   CHECK_THAT(cycle.output, Catch::Contains("y.tlb:1:8: error: import cycle: x.tlb -> y.tlb -> x.tlb [ImportCycle]"));
   // the bundled protocols/lib/ is found from anywhere
-  write("bundled.tlb", "import \"lib/mmap_lock.tlb\"\nprocess p on each cpu { mmap_read_lock(); mmap_read_unlock(); }\n");
+  write("bundled.tlb", "import \"lib/mmap_lock.tlb\"\nmm { mmap_lock: rw_semaphore; }\nmm M;\nprocess p on each cpu { mmap_read_lock(M); mmap_read_unlock(M); }\n");
   RunResult bundled = run(quote(cli()) + " check " + quote(dir + "/bundled.tlb") + " -D cpus=3");
   CHECK(bundled.exit == 0);
 }
