@@ -48,6 +48,7 @@ struct Local {
   std::uint64_t inserted = 0;
   std::uint64_t transitions = 0;
   std::uint64_t max_successors = 0;
+  std::uint64_t not_expanded = 0;  // states outside the System's constraint
   bool ordinal_overflow = false;
 };
 
@@ -61,6 +62,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   result.threads = std::max(1u, options.threads);
   const std::optional<PropertyId> deadlock = system.deadlock_property();
   const bool check_deadlock = deadlock.has_value();
+  const bool constrained = !system.constraint().empty();
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   // runs f, adding its time to `seconds`
   auto timed = [](double& seconds, auto&& f) {
@@ -202,6 +204,10 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
             store.begin_run(local.cursor);  // these parents' successors: no other thread's keys lie among theirs
             for (std::uint64_t canon = range.begin(); canon != range.end(); ++canon) {
               const Word* s = state_of(canon, level_begin);
+              if (constrained && !system.expand(ConstStateRef(s, words))) {  // checked, not expanded, no deadlock
+                ++local.not_expanded;
+                continue;
+              }
               std::uint64_t ordinal = 0;
               system.next(ConstStateRef(s, words), *local.scratch, [&](GroupId, ConstStateRef succ) {
                 if (ordinal > kOrdinalMask) {
@@ -242,6 +248,8 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
         l.inserted = 0;
         transitions += l.transitions;
         l.transitions = 0;
+        result.not_expanded += l.not_expanded;
+        l.not_expanded = 0;
         max_successors = std::max(max_successors, l.max_successors);
         if (l.ordinal_overflow) {
           result.stopped_by = "a state with more than 16 million successors";

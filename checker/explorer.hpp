@@ -69,6 +69,7 @@ struct ExploreResult {
   // never explored: n(n-1)/2 pairs of n states, each colliding with odds 2^-63
   // (a fingerprint is 63 bits of the state's hash).
   double omission_probability = 0;
+  std::uint64_t not_expanded = 0;  // states that broke the System's constraint: checked, successors not explored
   Trace trace;                     // for a violation
 };
 

@@ -187,6 +187,15 @@ class System {
     return {g.action, g.loc.line};
   }
 
+  // State constraints (TLC's CONSTRAINT): a state that breaks one is checked
+  // but its successors are not explored, and it is no deadlock. `constraint()`
+  // names them ("'small'", "'a', 'b'"); empty: none, and expand() is never asked.
+  virtual std::string constraint() const { return {}; }
+  virtual bool expand(ConstStateRef s) const {
+    (void)s;
+    return true;
+  }
+
   // The slots whose history explains a violation (e.g. the frame a stale
   // translation leads to): the trace says at which step each last changed.
   virtual std::vector<std::uint32_t> involved_slots(ConstStateRef before, GroupId group, ConstStateRef after) const {

@@ -11,6 +11,10 @@ nlohmann::json render_json(const System& system, const Report& report) {
   for (const auto& [name, value] : report.options) options[name] = value;
   j["options"] = options;
   j["verdict"] = r.outcome == Outcome::Violated && report.model_error ? std::string("model-error") : outcome_name(r.outcome);
+  if (!system.constraint().empty()) {
+    j["constraint"] = system.constraint();
+    j["not_expanded"] = r.not_expanded;
+  }
   j["property"] = r.outcome == Outcome::Violated ? nlohmann::json(report.property) : nlohmann::json(nullptr);
   j["explanation"] = r.outcome == Outcome::Violated ? nlohmann::json(report.explanation) : nlohmann::json(nullptr);
   j["deadlock"] = r.deadlock;

@@ -118,7 +118,12 @@ std::string render_text(const System& system, const Report& report) {
   out += "\n";
   switch (r.outcome) {
     case Outcome::Holds:
-      if (report.checked.empty()) {
+      if (!system.constraint().empty()) {  // not every reachable state: say where the search stopped
+        out += "verdict: holds -- within the constraint " + system.constraint() + " (" + with_commas(r.not_expanded) +
+               " states break it: checked, their successors not explored), on every state it allows";
+        out += report.checked.empty() ? "" : ":";
+        for (std::size_t i = 0; i < report.checked.size(); ++i) out += (i == 0 ? " " : ", ") + report.checked[i];
+      } else if (report.checked.empty()) {
         out += "verdict: holds -- every property was checked on every reachable state";
       } else {  // name them: a selection (--property NAME) may have left the built-in ones out
         out += "verdict: holds -- on every reachable state:";

@@ -87,6 +87,8 @@ struct Program {
   std::vector<Site> sites;  // site 0 is "no violation"
   std::vector<ProcessInstance> processes;
   std::vector<std::uint32_t> invariant_entry;  // per invariant: first instruction
+  std::vector<std::uint32_t> constraint_entry; // per constraint: first instruction (false: the state is not expanded)
+  std::vector<std::string> constraint_names;
   std::vector<std::int32_t> location_of;       // instruction -> location index, or -1
   std::vector<std::string> contexts{""};        // call texts, "spin_lock(B)"; 0: none
   std::uint32_t violation_slot = 0;

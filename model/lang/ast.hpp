@@ -61,7 +61,8 @@ struct TypeSyntax {
 
 // ---- expressions -----------------------------------------------------------
 
-enum class ExprKind : std::uint8_t { Int, Bool, Name, ThisCpu, Index, Unary, Binary, Call, Quant, Cond, Member };
+// Let: `let NAME = VALUE in BODY` (args: value, body).
+enum class ExprKind : std::uint8_t { Int, Bool, Name, ThisCpu, Index, Unary, Binary, Call, Quant, Cond, Member, Let };
 
 enum class SymKind : std::uint8_t {
   None, Const, Global, Percpu, Local, QuantVar, Enumerator, Function, Builtin,
@@ -69,6 +70,8 @@ enum class SymKind : std::uint8_t {
   FrameField,   // Member: a declared per-frame field (sym_index: which)
   MachineField, // Member: a built-in field of a machine object (sym_index: ObjectField)
   RecordField,  // Member: a field of a struct (sym_index: which field of the base's struct)
+  LetVar,       // Name: bound by `let ... in` (sym_index: the Let expression's id)
+  At,           // Call at(PROCESS, LABEL): sym_index into AnalyzedModule::at_predicates
 };
 
 struct Expr {
@@ -93,6 +96,8 @@ struct Expr {
 enum class StmtKind : std::uint8_t {
   Let, Assign, Call, If, While, Loop, Break, Continue, Return, Atomic, Await, Assert,
   BugOn, Either, Skip, Block,
+  For,     // for (NAME: TYPE) BODY: the body once per value (name, type, body)
+  Choose,  // choose NAME in LO..HI; / choose NAME: TYPE; one value, any of them (name, type)
 };
 
 struct Stmt {
@@ -106,7 +111,9 @@ struct Stmt {
   ExprId target, value;       // Assign: target = value; Let/Return/Await/Assert/If/While: value
   StmtId body, else_body;     // If/While/Loop/Atomic: body; If: else
   std::vector<StmtId> list;   // Block: statements; Either: alternatives
-  std::uint32_t local = 0;    // Let: the local's index in its function (checker)
+  std::uint32_t local = 0;    // Let, For, Choose: the local's index in its function (checker)
+  std::string_view label;     // `LABEL: statement`, for at(PROCESS, LABEL)
+  Loc label_loc;
 };
 
 // ---- declarations ----------------------------------------------------------
@@ -125,6 +132,7 @@ enum class DeclKind : std::uint8_t {
   SwpEntry,  // swp_entry { NAME, ... }: the types of non-present (swap) entries
   Import,    // import "PATH": another file's declarations (text: the path; the loader joins the files)
   Struct,    // struct NAME { FIELD: TYPE [= INIT]; ... } (params: the fields)
+  Constraint,  // constraint [NAME:] EXPR; states that break it are checked but not expanded
 };
 
 struct Param {

@@ -81,7 +81,7 @@ class Parser {
   static bool machine_word(const Token& t) {
     return t.kind == Tok::Ident && (t.text == "mm" || t.text == "page" || t.text == "map" || t.text == "irq" || t.text == "task" ||
                                     t.text == "pte_bits" || t.text == "swp_entry" || t.text == "frame" || t.text == "import" ||
-                                    t.text == "struct");
+                                    t.text == "struct" || t.text == "constraint");
   }
   static bool starts_declaration(const Token& t) {
     switch (t.kind) {
@@ -378,6 +378,17 @@ class Parser {
       module_.decls.push_back(std::move(d));
       return;
     }
+    if (w == "constraint") {  // constraint [NAME:] EXPR;
+      d.kind = DeclKind::Constraint;
+      if (at(Tok::Ident) && peek(1).kind == Tok::Colon) {
+        if (!name(d)) return;
+        advance();
+      }
+      d.value = expression();
+      if (!ok() || !expect(Tok::Semi)) return;
+      module_.decls.push_back(std::move(d));
+      return;
+    }
     if (w == "struct") {  // struct NAME { FIELD: TYPE [= INIT]; ... }
       d.kind = DeclKind::Struct;
       if (!name(d)) return;
@@ -583,9 +594,58 @@ class Parser {
   StmtId statement() {
     DepthGuard guard(*this);
     if (!guard.ok) return {};
+    if (at(Tok::Ident) && peek(1).kind == Tok::Colon) {  // LABEL: statement
+      const Token& label = advance();
+      advance();
+      StmtId labelled = statement();
+      if (!labelled.valid()) return {};
+      if (!module_.at(labelled).label.empty()) {
+        fail(label, "one label per statement");
+        return {};
+      }
+      module_.at(labelled).label = label.text;
+      module_.at(labelled).label_loc = label.loc;
+      return labelled;
+    }
     const Token& t = peek();
     Stmt s;
     s.loc = t.loc;
+    // for (NAME: TYPE) BODY; choose NAME in LO..HI; choose NAME: TYPE; (words of their own only here)
+    if (t.kind == Tok::Ident && t.text == "for" && peek(1).kind == Tok::LParen && peek(2).kind == Tok::Ident && peek(3).kind == Tok::Colon) {
+      advance();
+      advance();
+      s.kind = StmtKind::For;
+      const Token& n = advance();
+      s.name = n.text;
+      s.name_loc = n.loc;
+      advance();
+      s.has_type = true;
+      s.type = type();
+      if (!ok() || !expect(Tok::RParen)) return {};
+      s.body = block();
+      return ok() ? add(std::move(s)) : StmtId{};
+    }
+    if (t.kind == Tok::Ident && t.text == "choose" && peek(1).kind == Tok::Ident &&
+        (peek(2).kind == Tok::Colon || (peek(2).kind == Tok::Ident && peek(2).text == "in"))) {
+      advance();
+      s.kind = StmtKind::Choose;
+      const Token& n = advance();
+      s.name = n.text;
+      s.name_loc = n.loc;
+      s.has_type = true;
+      if (accept(Tok::Colon)) {
+        s.type = type();
+      } else {  // in LO..HI: an int range
+        advance();
+        s.type.loc = peek().loc;
+        s.type.base = Tok::KwInt;
+        s.type.lo = expression();
+        if (!ok() || !expect(Tok::DotDot, "'..' and the last value, as in choose t in 1..3;")) return {};
+        s.type.hi = expression();
+      }
+      if (!ok() || !expect(Tok::Semi)) return {};
+      return add(std::move(s));
+    }
     switch (t.kind) {
       case Tok::LBrace:
         return block();
@@ -818,6 +878,23 @@ class Parser {
         ExprId inner = expression();
         if (!ok() || !expect(Tok::RParen)) return {};
         return inner;
+      }
+      case Tok::KwLet: {  // let NAME = VALUE in BODY
+        advance();
+        e.kind = ExprKind::Let;
+        const Token& v = peek();
+        if (!expect(Tok::Ident, "a name, as in let m = M.cpu_vm_mask in ...")) return {};
+        e.name = v.text;
+        if (!expect(Tok::Assign, "'=' and the value it names")) return {};
+        ExprId value = expression();
+        if (!ok()) return {};
+        if (!(at(Tok::Ident) && peek().text == "in")) {
+          fail(peek(), "'in' and the expression that uses it");
+          return {};
+        }
+        advance();
+        e.args = {value, expression()};  // the body extends as far right as possible
+        return ok() ? add(std::move(e)) : ExprId{};
       }
       case Tok::KwForall:
       case Tok::KwExists:

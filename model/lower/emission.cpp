@@ -72,13 +72,41 @@ bool Lowering::shared(ExprId id, const Frame& f) const {
     const auto& b = f.locals[e.sym_index];
     return b && b->reference && b->shared;
   }
-  if (e.kind == ExprKind::Call && e.sym == SymKind::Function) return true;  // conservatively
+  if (e.kind == ExprKind::Call && e.sym == SymKind::Function) {
+    // a call inside an expression is an expression: shared if its arguments
+    // or what its body reads are (a call standing alone is not asked here)
+    for (ExprId a : e.args) {
+      if (shared(a, f)) return true;
+    }
+    return body_reads_shared(e.sym_index);
+  }
   if (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && builtin_is_machine(Builtin(e.sym_index))) return true;
   if (e.kind == ExprKind::Member && e.sym != SymKind::RecordField) return true;
   for (ExprId a : e.args) {
     if (shared(a, f)) return true;
   }
   return false;
+}
+
+bool Lowering::body_reads_shared(std::uint32_t fn) const {
+  if (auto it = reads_shared_.find(fn); it != reads_shared_.end()) return it->second;
+  reads_shared_[fn] = true;  // (no recursion: the analysis rejects it)
+  const BodyInfo& callee = analyzed_.functions[fn];
+  Frame none;  // its parameters stand for the arguments, asked about separately
+  none.locals.resize(callee.locals.size());
+  std::function<bool(StmtId)> reads = [&](StmtId id) -> bool {
+    if (!id.valid()) return false;
+    const Stmt& s = module_.at(id);
+    if (s.value.valid() && shared(s.value, none)) return true;
+    if (s.target.valid() && shared(s.target, none)) return true;
+    for (StmtId c : s.list) {
+      if (reads(c)) return true;
+    }
+    return reads(s.body) || reads(s.else_body);
+  };
+  const bool r = reads(callee.decl->body);
+  reads_shared_[fn] = r;
+  return r;
 }
 
 bool Lowering::shared_address(ExprId id, const Frame& f) const {

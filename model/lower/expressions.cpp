@@ -208,7 +208,33 @@ void Lowering::emit_expr(ExprId id, Frame& f) {
     case ExprKind::ThisCpu:
       emit(Op::Push, f.cpu);
       return;
+    case ExprKind::Let: {  // the body, with NAME standing for VALUE where it is used
+      Binding b;
+      b.expr = e.args[0];
+      b.expr_frame = &f;
+      b.expr_quants = quant_values_;
+      let_bindings_[id.v] = std::move(b);
+      emit_expr(e.args[1], f);
+      let_bindings_.erase(id.v);
+      return;
+    }
     case ExprKind::Name:
+      if (e.sym == SymKind::LetVar) {
+        const Binding& b = let_bindings_.at(e.sym_index);
+        std::vector<std::int64_t> saved = std::move(quant_values_);
+        quant_values_ = b.expr_quants;
+        emit_expr(*b.expr, *b.expr_frame);
+        quant_values_ = std::move(saved);
+        return;
+      }
+      if (e.sym == SymKind::Local && f.locals[e.sym_index] && f.locals[e.sym_index]->expr) {  // a parameter of a function called in an expression
+        const Binding& b = *f.locals[e.sym_index];
+        std::vector<std::int64_t> saved = std::move(quant_values_);
+        quant_values_ = b.expr_quants;
+        emit_expr(*b.expr, *b.expr_frame);
+        quant_values_ = std::move(saved);
+        return;
+      }
       if (e.sym == SymKind::QuantVar) {
         emit(Op::Push, std::int32_t(quant_values_[e.sym_index]));
         return;
@@ -301,9 +327,113 @@ void Lowering::emit_expr(ExprId id, Frame& f) {
       return;
     }
     case ExprKind::Call:
+      if (e.sym == SymKind::Function) return emit_expression_call(id, f);
+      if (e.sym == SymKind::At) return emit_at(e, f);
       emit_builtin(id, f);
       return;
   }
+}
+
+void Lowering::emit_expression_call(ExprId call_id, Frame& caller) {
+  const Expr& call = module_.at(call_id);
+  const BodyInfo& callee = analyzed_.functions[call.sym_index];
+  InlineScope scope(*this, std::string(callee.decl->name) + "()", call.loc.offset);
+  if (!scope.ok) return;
+  Frame f = inlined_frame(callee, caller, std::string(callee.decl->name));
+  for (std::uint32_t i = 0; i < callee.params; ++i) {  // each parameter stands for its argument
+    Binding b;
+    b.expr = call.args[i];
+    b.expr_frame = &caller;
+    b.expr_quants = quant_values_;
+    f.locals[i] = std::move(b);
+  }
+  // the callee's own quantifiers count from 0
+  std::vector<std::int64_t> saved = std::move(quant_values_);
+  quant_values_.clear();
+  std::vector<std::uint32_t> ends;
+  emit_expression_body(module_.at(callee.decl->body).list, 0, f, ends);
+  for (std::uint32_t j : ends) patch(j, here());
+  quant_values_ = std::move(saved);
+}
+
+void Lowering::emit_expression_body(const std::vector<StmtId>& list, std::size_t i, Frame& f, std::vector<std::uint32_t>& ends) {
+  for (; i < list.size() && !gave_up_; ++i) {
+    const Stmt& s = module_.at(list[i]);
+    switch (s.kind) {
+      case StmtKind::Let: {
+        Binding b;
+        b.expr = s.value;
+        b.expr_frame = &f;
+        b.expr_quants = quant_values_;
+        f.locals[s.local] = std::move(b);
+        break;
+      }
+      case StmtKind::Return:
+        emit_expr(s.value, f);
+        ends.push_back(emit(Op::Jmp));
+        return;
+      case StmtKind::If: {
+        emit_expr(s.value, f);
+        const std::uint32_t jz = emit(Op::Jz);
+        emit_expression_body(module_.at(s.body).list, 0, f, ends);
+        patch(jz, here());
+        if (s.else_body.valid()) {
+          const Stmt& alt = module_.at(s.else_body);
+          const std::vector<StmtId> one{s.else_body};
+          emit_expression_body(alt.kind == StmtKind::Block ? alt.list : one, 0, f, ends);
+          return;
+        }
+        break;  // the rest of the body is the else
+      }
+      default:  // skip (the analysis allows nothing else)
+        break;
+    }
+  }
+}
+
+void Lowering::emit_at(const Expr& e, Frame& f) {
+  const AtPredicate& at = analyzed_.at_predicates[e.sym_index];
+  const Program& p = out_.program;
+  std::vector<std::uint32_t> ranges_of_labels;
+  bool any = false;
+  for (std::uint32_t pid = 0; pid < p.processes.size(); ++pid) {
+    if (instance_decl_[pid] != at.process) continue;
+    // the instance's locations whose steps begin inside the label or function
+    std::vector<CodeRange> ranges;
+    for (StmtId s : at.labelled) {
+      if (auto it = label_ranges_.find(s.v); it != label_ranges_.end()) ranges.insert(ranges.end(), it->second.begin(), it->second.end());
+    }
+    if (at.function >= 0) {
+      if (auto it = function_ranges_.find(std::uint32_t(at.function)); it != function_ranges_.end()) ranges.insert(ranges.end(), it->second.begin(), it->second.end());
+    }
+    std::vector<std::uint32_t> locations;
+    const ProcessInstance& inst = p.processes[pid];
+    for (std::uint32_t l = 1; l < inst.locations.size(); ++l) {
+      for (const CodeRange& r : ranges) {
+        if (r.process == pid && inst.locations[l] >= r.begin && inst.locations[l] < r.end) {
+          locations.push_back(l);
+          break;
+        }
+      }
+    }
+    // (pc is one of them) [&& the instance is on the CPU asked for]
+    emit(Op::Push, 0);
+    for (std::uint32_t l : locations) {
+      emit(Op::Load, std::int32_t(inst.pc_slot));
+      emit(Op::Push, std::int32_t(l));
+      emit(Op::Eq);
+      emit(Op::BitOr);
+    }
+    if (at.cpu.valid()) {
+      emit_expr(at.cpu, f);
+      emit(Op::Push, inst.cpu);
+      emit(Op::Eq);
+      emit(Op::BitAnd);
+    }
+    if (any) emit(Op::BitOr);
+    any = true;
+  }
+  if (!any) emit(Op::Push, 0);
 }
 
 Type Lowering::quant_type(const Expr& e) const {

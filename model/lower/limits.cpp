@@ -36,6 +36,7 @@ void Lowering::check_evaluation_stack() {
     if (proc.zombie_entry != 0) entries.push_back(proc.zombie_entry);
   }
   entries.insert(entries.end(), p.invariant_entry.begin(), p.invariant_entry.end());
+  entries.insert(entries.end(), p.constraint_entry.begin(), p.constraint_entry.end());
   auto terms = [&](const std::vector<std::pair<std::string, std::uint32_t>>& list) {
     for (const auto& t : list) entries.push_back(t.second);
   };

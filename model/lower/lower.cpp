@@ -31,6 +31,14 @@ Lowered Lowering::run() {
     out_.invariant_terms.push_back(collect_terms(inv.expr, f));
     out_.invariant_witness.push_back(witness(inv.expr, f));
   }
+  for (const InvariantInfo& c : analyzed_.constraints) {
+    Frame f;
+    cur_src_ = c.loc.offset;
+    p.constraint_entry.push_back(static_cast<std::uint32_t>(p.code.size()));
+    p.constraint_names.emplace_back(c.name);
+    emit_expr(c.expr, f);
+    emit(Op::Return);
+  }
   // stale-permission's record names a process instance: its range is known now
   for (std::uint32_t slot : p.hw.narrowing) {
     p.slots[slot].hi = machine::narrowing_range(p.processes.size());

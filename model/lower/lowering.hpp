@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <bit>
 #include <cassert>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -36,6 +37,8 @@ inline std::uint32_t bits_for(std::uint64_t values) {  // bits to store 0..value
   return values <= 1 ? 0 : static_cast<std::uint32_t>(std::bit_width(values - 1));
 }
 
+struct Frame;
+
 // What a local stands for in one inlined call: a constant, its own slots,
 // or (a reference parameter) the caller's variable.
 struct Binding {
@@ -47,11 +50,19 @@ struct Binding {
   bool shared = false;                      // the variable it names is shared state
   std::optional<std::uint32_t> offset_slot; // the caller's variable was indexed at run time: its offset from `slot`
   std::uint32_t extent = 0;                 // then: how many slots the offset ranges over
+  // a parameter or `let` of a function called inside an expression: the
+  // expression it names, evaluated where it is used, in the caller's frame
+  // and with the caller's quantifier values
+  std::optional<ExprId> expr;
+  Frame* expr_frame = nullptr;
+  std::vector<std::int64_t> expr_quants;
 };
 
 struct LoopCtx {
   std::uint32_t head = 0;
   std::vector<std::uint32_t> breaks;
+  bool unrolled = false;                 // a `for`: continue jumps on to the next copy
+  std::vector<std::uint32_t> continues;
 };
 
 struct Frame {
@@ -177,6 +188,9 @@ class Lowering {
   bool shared_address(ExprId id, const Frame& f) const;
   // Whether the variable the lvalue `id` names is shared state.
   bool shared_root(ExprId id, const Frame& f) const;
+  // Whether a function's body reads shared state (for a call inside an expression).
+  bool body_reads_shared(std::uint32_t fn) const;
+  mutable std::map<std::uint32_t, bool> reads_shared_;
 
   // Ends the step here unless inside an atomic block.
   void yield_if(bool touched);
@@ -227,6 +241,7 @@ class Lowering {
   void lower_block(StmtId id, Frame& f) { lower_stmt(id, f); }
 
   void lower_stmt(StmtId id, Frame& f);
+  void lower_unlabelled(StmtId id, Frame& f);
 
   // Statement starts are flagged by lower_stmt (mark_next_); kept as a hook
   // where a statement's first instruction is emitted.
@@ -255,6 +270,23 @@ class Lowering {
 
   // Pushes element k of an lvalue's slots (its address computed anew).
   void load_element(ExprId id, Frame& f, std::uint32_t k);
+
+  // A function called inside an expression: its body (lets, ifs, returns;
+  // sema checked) inlined as an expression that leaves the result.
+  void emit_expression_call(ExprId call_id, Frame& caller);
+  void emit_expression_body(const std::vector<StmtId>& list, std::size_t i, Frame& f, std::vector<std::uint32_t>& ends);
+  // `let NAME = VALUE in BODY`: the Let expression -> where VALUE is evaluated
+  std::map<std::uint32_t, Binding> let_bindings_;
+
+  // at(PROCESS, LABEL): the code each instance has for a labelled statement
+  // or an inlined function, and the instances' declarations
+  struct CodeRange {
+    std::uint32_t process, begin, end;
+  };
+  std::map<std::uint32_t, std::vector<CodeRange>> label_ranges_;     // by StmtId
+  std::map<std::uint32_t, std::vector<CodeRange>> function_ranges_;  // by function index
+  std::vector<const Decl*> instance_decl_;
+  void emit_at(const Expr& e, Frame& f);
 
   // ---- addresses and expressions ---------------------------------------------------
   // A value known while lowering: a constant, this_cpu (each instance is

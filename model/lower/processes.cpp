@@ -154,6 +154,7 @@ Frame Lowering::add_instance(ProcessInstance inst, const BodyInfo& body, int cpu
   f.cpu = cpu;
   f.process = static_cast<std::uint32_t>(out_.program.processes.size());
   out_.program.processes.push_back(std::move(inst));
+  instance_decl_.push_back(body.decl);
   return f;
 }
 

@@ -6,6 +6,20 @@ namespace tlbcheck::model::lowering {
 void Lowering::lower_stmt(StmtId id, Frame& f) {
   if (!id.valid() || gave_up_) return;
   const Stmt& s = module_.at(id);
+  if (!s.label.empty()) {  // at(p, LABEL): the code of this statement, in this instance
+    const std::uint32_t begin = here();
+    const std::size_t slot = label_ranges_[id.v].size();
+    label_ranges_[id.v].push_back({f.process, begin, begin});
+    lower_unlabelled(id, f);
+    // a statement with no code of its own (skip) labels the step that begins where it stands
+    label_ranges_[id.v][slot].end = std::max(here(), begin + 1);
+    return;
+  }
+  lower_unlabelled(id, f);
+}
+
+void Lowering::lower_unlabelled(StmtId id, Frame& f) {
+  const Stmt& s = module_.at(id);
   if (s.kind != StmtKind::Block) {
     cur_src_ = s.loc.offset;
     mark_next_ = true;
@@ -195,7 +209,8 @@ void Lowering::lower_stmt(StmtId id, Frame& f) {
       break;
     case StmtKind::Continue:
       mark();
-      back_edge(f.loops.back().head);
+      if (f.loops.back().unrolled) f.loops.back().continues.push_back(emit(Op::Jmp));
+      else back_edge(f.loops.back().head);
       break;
     case StmtKind::Return: {
       if (s.value.valid()) {
@@ -260,6 +275,42 @@ void Lowering::lower_stmt(StmtId id, Frame& f) {
     }
     case StmtKind::Skip:
       break;
+    case StmtKind::For: {  // the body once per value, the variable a constant in each copy
+      const LocalInfo& var = f.body->locals[s.local];
+      const Type t = var.type;
+      const auto [lo, hi] = range_of(t);
+      f.loops.push_back({here(), {}, true, {}});
+      const bool object = t.kind == TypeKind::Mm || t.kind == TypeKind::Task || t.kind == TypeKind::Frame;  // not none
+      for (std::int64_t v = object ? 0 : lo; v <= hi && !gave_up_; ++v) {
+        f.locals[s.local] = Binding{true, v, 0};
+        lower_stmt(s.body, f);
+        for (std::uint32_t c : f.loops.back().continues) patch(c, here());
+        f.loops.back().continues.clear();
+      }
+      for (std::uint32_t b : f.loops.back().breaks) patch(b, here());
+      f.loops.pop_back();
+      f.locals[s.local].reset();
+      break;
+    }
+    case StmtKind::Choose: {  // one successor per value, within this step
+      const LocalInfo& var = f.body->locals[s.local];
+      const auto [lo, hi] = range_of(var.type);
+      const bool object = var.type.kind == TypeKind::Mm || var.type.kind == TypeKind::Task || var.type.kind == TypeKind::Frame;  // not none
+      const std::int64_t first = object ? 0 : lo;
+      const std::uint32_t slot = local_slot(f, s.local);
+      mark();
+      emit(Op::Fork, std::int32_t(hi - first + 1));
+      std::vector<std::uint32_t> jumps, ends;
+      for (std::int64_t v = first; v <= hi; ++v) jumps.push_back(emit(Op::Jmp));
+      for (std::int64_t v = first; v <= hi; ++v) {
+        patch(jumps[std::size_t(v - first)], here());
+        emit(Op::Push, std::int32_t(v));
+        emit(Op::Store, std::int32_t(slot), std::int32_t(runtime_site(SiteKind::Range, f, slot)));
+        ends.push_back(emit(Op::Jmp));
+      }
+      for (std::uint32_t e : ends) patch(e, here());
+      break;
+    }
   }
 }
 
@@ -360,8 +411,10 @@ void Lowering::inline_call(ExprId call_id, Frame& caller, std::optional<std::uin
   // is declared complete when the outermost one returns
   const bool sync = callee.decl->sync && out_.program.permission_record;
   sync_depth_ += sync ? 1 : 0;
+  const std::uint32_t body_begin = here();
   lower_stmt(callee.decl->body, f);
   for (std::uint32_t j : f.return_jumps) patch(j, here());
+  function_ranges_[call.sym_index].push_back({caller.process, body_begin, here()});
   for (std::uint32_t slot : offsets) {  // a dead offset would tell states apart
     emit(Op::Push, 0);
     emit(Op::Store, std::int32_t(slot), std::int32_t(runtime_site(SiteKind::Range, f, slot)));

@@ -46,6 +46,8 @@ class ModelSystem final : public checker::System {
   std::optional<checker::PropertyId> deadlock_property() const override;
   checker::Verdict check(checker::ConstStateRef s) const override;
   bool is_final(checker::ConstStateRef s) const override;
+  std::string constraint() const override;
+  bool expand(checker::ConstStateRef s) const override;
   std::string format_slot(std::uint32_t slot, checker::ConstStateRef s) const override;
   std::string explain_violation(checker::ConstStateRef before, checker::GroupId group,
                                 checker::ConstStateRef after) const override;

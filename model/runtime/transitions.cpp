@@ -131,6 +131,20 @@ checker::Verdict ModelSystem::check(checker::ConstStateRef s) const {
   return {};
 }
 
+std::string ModelSystem::constraint() const {
+  std::string names;
+  for (const std::string& n : program_.constraint_names) names += (names.empty() ? "'" : ", '") + n + "'";
+  return names;
+}
+
+bool ModelSystem::expand(checker::ConstStateRef s) const {
+  for (std::uint32_t entry : program_.constraint_entry) {
+    auto v = eval(entry, s.data());
+    if (!v || *v == 0) return false;
+  }
+  return true;
+}
+
 bool ModelSystem::is_final(checker::ConstStateRef s) const {
   for (const ProcessInstance& p : program_.processes) {
     std::int64_t loc = read(p.pc_slot, s.data());

@@ -65,6 +65,13 @@ struct Context {
   std::uint32_t function = UINT32_MAX;  // index when checking a function body
   std::vector<std::vector<std::pair<std::string_view, std::uint32_t>>> scopes;
   std::vector<std::pair<std::string_view, Type>> quants;
+  struct LetBinding {
+    std::string_view name;
+    std::uint32_t expr;  // the Let expression
+    Type type;
+  };
+  std::vector<LetBinding> lets;  // `let NAME = VALUE in ...` around the expression
+  const Decl* owner = nullptr;   // the declaration whose body this is (labels belong to it)
 };
 
 class Analysis {
@@ -201,6 +208,27 @@ class Analysis {
   Type param_type(std::uint32_t fn, std::size_t i);
 
   Type result_type(std::uint32_t fn);
+
+  // ---- functions called inside expressions, at() ---------------------------------
+  // A function called inside an expression (or an invariant) is inlined as
+  // an expression: its body may only name values (`let`), choose (`if`) and
+  // `return`, and read state. Checked once every body is.
+  struct ExpressionCall {
+    std::uint32_t fn;
+    Loc loc;
+    bool in_invariant;
+  };
+  std::vector<ExpressionCall> expression_calls_;
+  // Whether `fn`'s body is of that form; `why` says what is not.
+  bool expression_function(std::uint32_t fn, bool in_invariant, std::string& why, int depth = 0);
+  bool pure_expression(ExprId id, bool in_invariant, std::string& why, int depth);
+  bool pure_statements(const std::vector<StmtId>& list, bool in_invariant, std::string& why, int depth);
+  void check_expression_calls();
+
+  Type check_at(Expr& e, Context& ctx);
+  void resolve_at_predicates();
+  // a small scalar type a variable can take every value of (for, choose, quantifiers)
+  bool enumerable(const Type& t) const { return !t.is_aggregate() && t.kind != TypeKind::Mask && t.kind != TypeKind::Error && t.hi - t.lo + 1 <= kMaxQuantRange; }
 
   // ---- recursion: a cycle in the call graph is an error ------------------------
   void check_recursion();

@@ -253,6 +253,7 @@ void Analysis::declare_all() {
       }
       case DeclKind::Process:
       case DeclKind::Invariant:
+      case DeclKind::Constraint:
       case DeclKind::Import:  // (the loader has joined the imported files)
         break;
     }

@@ -115,6 +115,23 @@ Type Analysis::check_expr_inner(Expr& e, Context& ctx, const Type* expected, Sta
     }
     case ExprKind::Call:
       return check_call(e, ctx, standing);
+    case ExprKind::Let: {  // let NAME = VALUE in BODY
+      Type vt = check_expr(e.args[0], ctx, nullptr);
+      if (vt.kind == TypeKind::Error) return vt;
+      if (vt.is_aggregate() || vt.kind == TypeKind::Void) return mismatch(e, "'let ... in' names a scalar value", vt);
+      for (const auto& l : ctx.lets) {
+        if (l.name == e.name) {
+          error(DiagKind::Redeclared, e.loc, "'" + std::string(e.name) + "' is already named by a 'let' around this one");
+          return make(TypeKind::Error);
+        }
+      }
+      const std::uint32_t self = static_cast<std::uint32_t>(&e - &out_.module.exprs[0]);
+      ctx.lets.push_back({e.name, self, vt});
+      Type body = check_expr(e.args[1], ctx, expected);
+      ctx.lets.pop_back();
+      node(ExprId{self}).cval = node(node(ExprId{self}).args[1]).cval;
+      return body;
+    }
     case ExprKind::Member: {
       Type base = check_expr(e.args[0], ctx, nullptr);
       if (base.kind == TypeKind::Error) return base;
@@ -197,6 +214,14 @@ Type Analysis::mismatch(Expr& e, const std::string& what, const Type& found) {
 }
 
 Type Analysis::check_name(Expr& e, Context& ctx, const Type* expected) {
+  for (std::size_t i = ctx.lets.size(); i-- > 0;) {  // `let ... in`, innermost first
+    if (ctx.lets[i].name == e.name) {
+      e.sym = SymKind::LetVar;
+      e.sym_index = ctx.lets[i].expr;
+      e.cval = node(node(ExprId{ctx.lets[i].expr}).args[0]).cval;
+      return ctx.lets[i].type;
+    }
+  }
   // locals, innermost scope first
   for (auto scope = ctx.scopes.rbegin(); scope != ctx.scopes.rend(); ++scope) {
     for (auto it = scope->rbegin(); it != scope->rend(); ++it) {
@@ -501,6 +526,7 @@ Type Analysis::check_call(Expr& e, Context& ctx, Standing standing) {
     }
   }
   auto it = globals_.find(e.name);
+  if (e.name == "at" && (it == globals_.end() || it->second.kind != SymKind::Function)) return check_at(e, ctx);
   if (it == globals_.end() || it->second.kind != SymKind::Function) {
     std::string msg = it == globals_.end() ? "unknown function '" + std::string(e.name) + "'" : "'" + std::string(e.name) + "' is not a function";
     // an imported file may call a function its importer is to define (a library's hook)
@@ -511,13 +537,14 @@ Type Analysis::check_call(Expr& e, Context& ctx, Standing standing) {
   }
   e.sym = SymKind::Function;
   e.sym_index = it->second.index;
-  if (ctx.body == nullptr) {
-    error(DiagKind::BadCall, e.loc, "function '" + std::string(e.name) + "' cannot be called here: only processes and functions call functions");
-    return make(TypeKind::Error);
-  }
-  if (standing == Standing::Nested) {
-    error(DiagKind::BadCall, e.loc, "a call of function '" + std::string(e.name) + "' must stand alone: as a statement or as the whole value of a let, an assignment or a return");
-    return make(TypeKind::Error);
+  if (ctx.body == nullptr || standing == Standing::Nested) {
+    // inside an expression or an invariant: inlined as an expression (checked
+    // once every body is: check_expression_calls)
+    expression_calls_.push_back({e.sym_index, e.loc, ctx.body == nullptr});
+    if (!out_.functions[e.sym_index].decl->has_type) {
+      error(DiagKind::BadCall, e.loc, "function '" + std::string(e.name) + "' returns no value: it cannot stand inside an expression");
+      return make(TypeKind::Error);
+    }
   }
   if (ctx.atomic > 0) {
     // fine: the body is inlined into the atomic block
@@ -529,6 +556,14 @@ Type Analysis::check_call(Expr& e, Context& ctx, Standing standing) {
     return make(TypeKind::Error);
   }
   if (ctx.function != UINT32_MAX) calls_.push_back({ctx.function, e.sym_index, e.loc});
+  if (callee.params.size() > 0 && (ctx.body == nullptr || standing == Standing::Nested)) {
+    for (const Param& p : callee.params) {
+      if (p.type.reference) {
+        error(DiagKind::BadCall, e.loc, "function '" + std::string(e.name) + "' takes a reference ('" + std::string(p.name) + "'): it cannot stand inside an expression");
+        return make(TypeKind::Error);
+      }
+    }
+  }
   bool ok = true;
   for (std::size_t i = 0; i < e.args.size(); ++i) {
     // parameter types are resolved when the callee's body is checked; resolve
@@ -549,6 +584,176 @@ Type Analysis::check_call(Expr& e, Context& ctx, Standing standing) {
   const BodyInfo& b = out_.functions[e.sym_index];
   if (callee.has_type) return b.has_result ? b.result : result_type(e.sym_index);
   return make(TypeKind::Void);
+}
+
+bool Analysis::pure_expression(ExprId id, bool in_invariant, std::string& why, int depth) {
+  const Expr& e = node(id);
+  if (e.kind == ExprKind::ThisCpu && in_invariant) {
+    why = "it uses this_cpu, which an invariant does not have";
+    return false;
+  }
+  if (e.kind == ExprKind::Name && in_invariant && e.sym == SymKind::Percpu) {
+    why = "it names per-CPU '" + std::string(e.name) + "' without per_cpu(), which needs a CPU an invariant does not have";
+    return false;
+  }
+  if (e.kind == ExprKind::Name && in_invariant && e.sym == SymKind::MachineField) {
+    why = "it names 'current', which needs a CPU an invariant does not have";
+    return false;
+  }
+  if (e.kind == ExprKind::Call && e.sym == SymKind::Function) {
+    if (!expression_function(e.sym_index, in_invariant, why, depth + 1)) return false;
+  }
+  if (e.kind == ExprKind::Call && e.sym == SymKind::Builtin) {
+    const Builtin b = Builtin(e.sym_index);
+    const BuiltinInfo& info = builtin_info(b);
+    const bool changes = b == Builtin::TestAndSetBit || b == Builtin::TestAndClearBit || b == Builtin::SetBit || b == Builtin::ClearBit || b == Builtin::Bug ||
+                         (info.machine() && !info.pure());
+    if (changes) {
+      why = "it calls '" + std::string(e.name) + "', which changes state";
+      return false;
+    }
+    if (in_invariant && info.machine() && info.needs_cpu()) {
+      why = "it calls '" + std::string(e.name) + "', which needs a CPU an invariant does not have";
+      return false;
+    }
+  }
+  for (ExprId a : e.args) {
+    if (a.valid() && !pure_expression(a, in_invariant, why, depth)) return false;
+  }
+  return true;
+}
+
+bool Analysis::pure_statements(const std::vector<StmtId>& list, bool in_invariant, std::string& why, int depth) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Stmt& s = node(list[i]);
+    const bool last = i + 1 == list.size();
+    switch (s.kind) {
+      case StmtKind::Let:
+        if (!s.value.valid()) {
+          why = "'let " + std::string(s.name) + "' has no value";
+          return false;
+        }
+        if (!pure_expression(s.value, in_invariant, why, depth)) return false;
+        break;
+      case StmtKind::Return:
+        if (!pure_expression(s.value, in_invariant, why, depth)) return false;
+        return true;  // (what follows is never reached)
+      case StmtKind::If: {
+        if (!pure_expression(s.value, in_invariant, why, depth)) return false;
+        if (!pure_statements(node(s.body).list, in_invariant, why, depth)) return false;
+        if (s.else_body.valid()) {
+          const Stmt& alt = node(s.else_body);
+          const std::vector<StmtId> one{s.else_body};
+          if (!pure_statements(alt.kind == StmtKind::Block ? alt.list : one, in_invariant, why, depth)) return false;
+          return true;  // both branches returned
+        }
+        break;
+      }
+      case StmtKind::Skip:
+        break;
+      default:
+        why = "its body has a statement other than 'let', 'if' and 'return' (line " + std::to_string(file_->line_of(s.loc.offset)) + ")";
+        return false;
+    }
+    if (last) {
+      why = "a path through its body ends without 'return'";
+      return false;
+    }
+  }
+  why = "a path through its body ends without 'return'";
+  return false;
+}
+
+bool Analysis::expression_function(std::uint32_t fn, bool in_invariant, std::string& why, int depth) {
+  if (depth > 16) {
+    why = "functions called inside expressions nest too deep";
+    return false;
+  }
+  const Decl& d = *out_.functions[fn].decl;
+  for (const Param& p : d.params) {
+    if (p.type.reference) {
+      why = "it takes a reference ('" + std::string(p.name) + "')";
+      return false;
+    }
+  }
+  if (!d.body.valid()) return true;  // (reported elsewhere)
+  std::string inner;
+  if (!pure_statements(node(d.body).list, in_invariant, inner, depth)) {
+    why = "'" + std::string(d.name) + "': " + inner;
+    return false;
+  }
+  return true;
+}
+
+void Analysis::check_expression_calls() {
+  for (const ExpressionCall& c : expression_calls_) {
+    std::string why;
+    if (expression_function(c.fn, c.in_invariant, why)) continue;
+    error(DiagKind::BadCall, c.loc,
+          "a function called inside " + std::string(c.in_invariant ? "an invariant" : "an expression") +
+              " must be one that only names values ('let'), chooses ('if') and returns, reading state: " + why +
+              (c.in_invariant ? "" : ". Call it as a statement or as the whole value of a let, an assignment or a return instead"));
+  }
+  expression_calls_.clear();
+}
+
+Type Analysis::check_at(Expr& e, Context& ctx) {
+  if (ctx.body != nullptr) {
+    error(DiagKind::BadCall, e.loc, "at() says where a process is: it stands in invariants and constraints");
+    return make(TypeKind::Error);
+  }
+  if (e.args.size() != 2 && e.args.size() != 3) {
+    error(DiagKind::BadCall, e.loc, "at() takes a process or task, a label or a function, and optionally a CPU: at(p, label), at(p, label, c)");
+    return make(TypeKind::Error);
+  }
+  Expr& proc = node(e.args[0]);
+  Expr& target = node(e.args[1]);
+  AtPredicate at;
+  if (proc.kind == ExprKind::Name) {
+    for (const Decl& d : module().decls) {
+      if ((d.kind == DeclKind::Process || d.kind == DeclKind::Task) && d.name == proc.name) at.process = &d;
+    }
+  }
+  if (at.process == nullptr) {
+    error(DiagKind::UnknownName, proc.loc, "at() needs the name of a process or a task here");
+    return make(TypeKind::Error);
+  }
+  if (target.kind != ExprKind::Name) {
+    error(DiagKind::UnknownName, target.loc, "at() needs a statement label or a function's name here");
+    return make(TypeKind::Error);
+  }
+  proc.type = make(TypeKind::Void);
+  target.type = make(TypeKind::Void);
+  at.target = target.name;
+  if (e.args.size() == 3) {
+    at.cpu = e.args[2];
+    Type t = check_expr(e.args[2], ctx, nullptr);
+    if (t.kind == TypeKind::Error) return t;
+    if (!int_like(t)) return mismatch(node(e.args[2]), "the third argument of at() is a CPU", t);
+  }
+  e.sym = SymKind::At;
+  e.sym_index = static_cast<std::uint32_t>(out_.at_predicates.size());
+  out_.at_predicates.push_back(at);
+  return make(TypeKind::Bool, 0, 1);
+}
+
+void Analysis::resolve_at_predicates() {
+  for (std::size_t i = 0; i < out_.at_predicates.size(); ++i) {
+    AtPredicate& at = out_.at_predicates[i];
+    for (const LabelInfo& l : out_.labels) {
+      if (l.name == at.target) at.labelled.push_back(l.stmt);
+    }
+    if (auto it = globals_.find(at.target); it != globals_.end() && it->second.kind == SymKind::Function) at.function = int(it->second.index);
+    if (at.labelled.empty() && at.function < 0) {
+      // find the call's location: the predicate's target name
+      for (const Expr& x : out_.module.exprs) {
+        if (x.kind == ExprKind::Call && x.sym == SymKind::At && x.sym_index == i) {
+          error(DiagKind::UnknownName, node(x.args[1]).loc, "no statement is labelled '" + std::string(at.target) + "' and no function has that name");
+          break;
+        }
+      }
+    }
+  }
 }
 
 bool Analysis::reference_argument(ExprId arg, const Type& param, const std::string& what, Context& ctx) {

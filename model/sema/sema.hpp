@@ -67,6 +67,7 @@ struct LocalInfo {
   Loc loc;
   bool assigned = false;  // written after its declaration (parameters: ever)
   bool reference = false; // a parameter `NAME: &TYPE`: it aliases the caller's variable
+  bool loop_var = false;  // the variable of a `for`: a constant in each copy of the body
 };
 
 // A function or process body: its locals (parameters first).
@@ -121,6 +122,23 @@ struct IrqInfo {
   int cpu = 0;
 };
 
+// at(PROCESS, LABEL[, CPU]): the process's next step begins inside the
+// labelled statement, or inside a call of the named function.
+struct AtPredicate {
+  const Decl* process = nullptr;       // a process or task declaration
+  std::string_view target;             // the label or the function
+  std::vector<StmtId> labelled;        // the statements with that label in any body
+  int function = -1;                   // or the function
+  ExprId cpu;                          // the instance on that CPU; invalid: any instance
+};
+
+// A statement label, `LABEL: statement`.
+struct LabelInfo {
+  std::string_view name;
+  StmtId stmt;
+  const Decl* owner = nullptr;  // the function, process, task or handler it is in
+};
+
 struct InvariantInfo {
   std::string_view name;
   ExprId expr;
@@ -152,6 +170,9 @@ struct AnalyzedModule {
   std::vector<BodyInfo> functions;   // indexed like Expr::sym_index for SymKind::Function
   std::vector<ProcessInfo> processes;
   std::vector<InvariantInfo> invariants;
+  std::vector<InvariantInfo> constraints;   // constraint [NAME:] EXPR: states that break one are not expanded
+  std::vector<AtPredicate> at_predicates;
+  std::vector<LabelInfo> labels;
   std::vector<OptionInfo> options;   // options and machine fields, in declaration order
   machine::Config machine;
   std::vector<MmInfo> mms;           // [0] = init_mm

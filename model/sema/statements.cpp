@@ -14,6 +14,7 @@ void Analysis::check_bodies() {
     ctx.has_cpu = true;
     ctx.in_function = true;
     ctx.function = i;
+    ctx.owner = &d;
     ctx.scopes.emplace_back();
     for (const Param& p : d.params) {
       allow_reference_ = d.kind == DeclKind::Fn;  // (not the hooks': the machine calls them)
@@ -39,6 +40,7 @@ void Analysis::check_bodies() {
     ctx.has_cpu = true;
     ctx.scopes.emplace_back();
     const Decl& d = *irq.body.decl;
+    ctx.owner = &d;
     if (irq.device && !d.params.empty()) error(DiagKind::BadCall, d.params[0].loc, "a device interrupt takes no arguments: only IPIs do");
     for (const Param& p : d.params) {
       Type t = resolve_type(p.type, std::string(d.name) + "." + std::string(p.name));
@@ -55,6 +57,7 @@ void Analysis::check_bodies() {
     ProcessInfo& stored = out_.processes.back();
     Context ctx;
     ctx.body = &stored.body;
+    ctx.owner = stored.body.decl;
     ctx.has_cpu = true;
     ctx.in_task = true;
     ctx.scopes.emplace_back();
@@ -87,9 +90,19 @@ void Analysis::check_bodies() {
       ProcessInfo& stored = out_.processes.back();
       Context ctx;
       ctx.body = &stored.body;
+      ctx.owner = &d;
       ctx.has_cpu = true;
       ctx.scopes.emplace_back();
       check_stmt(d.body, ctx);
+    } else if (d.kind == DeclKind::Constraint) {
+      Context ctx;
+      Type t = check_expr(d.value, ctx, nullptr);
+      if (t.kind != TypeKind::Error && !t.scalar_is(TypeKind::Bool)) {
+        error(DiagKind::TypeMismatch, node(d.value).loc, "a constraint must be a bool, found '" + type_text(t) + "'");
+        continue;
+      }
+      std::string_view name = d.name.empty() ? std::string_view("constraint") : d.name;
+      out_.constraints.push_back({name, d.value, d.name.empty() ? d.loc : d.name_loc, false});
     } else if (d.kind == DeclKind::Invariant) {
       if (invariant_names_.count(d.name) != 0 || globals_.count(d.name) != 0) {
         error(DiagKind::Redeclared, d.name_loc, "'" + std::string(d.name) + "' is already declared");
@@ -105,6 +118,8 @@ void Analysis::check_bodies() {
       out_.invariants.push_back({d.name, d.value, d.name_loc, d.flag});
     }
   }
+  check_expression_calls();
+  resolve_at_predicates();
 }
 
 std::uint32_t Analysis::declare_local(Context& ctx, std::string_view name, Loc loc, const Type& t) {
@@ -133,7 +148,41 @@ Type Analysis::check_value(ExprId value, Context& ctx, const Type* expected) {
 void Analysis::check_stmt(StmtId id, Context& ctx) {
   if (!id.valid() || diags_.saturated()) return;
   Stmt& s = node(id);
+  if (!s.label.empty()) {
+    for (const LabelInfo& l : out_.labels) {
+      if (l.name == s.label && l.owner == ctx.owner) {
+        error(DiagKind::Redeclared, s.label_loc, "label '" + std::string(s.label) + "' is already used in this body");
+        break;
+      }
+    }
+    out_.labels.push_back({s.label, id, ctx.owner});
+  }
   switch (s.kind) {
+    case StmtKind::For: {
+      Type t = resolve_type(s.type, std::string(s.name));
+      if (t.kind != TypeKind::Error && !enumerable(t)) {
+        error(DiagKind::TypeMismatch, s.type.loc, "a for variable needs a small scalar type (bool, cpu, an enum or an int range of at most 1024 values), not '" + type_text(t) + "'");
+        t = make(TypeKind::Error);
+      }
+      ctx.scopes.emplace_back();
+      s.local = declare_local(ctx, s.name, s.name_loc, t);
+      ctx.body->locals[s.local].loop_var = true;
+      ++ctx.loops;
+      check_block(s.body, ctx);
+      --ctx.loops;
+      ctx.scopes.pop_back();
+      break;
+    }
+    case StmtKind::Choose: {
+      Type t = resolve_type(s.type, std::string(s.name));
+      if (t.kind != TypeKind::Error && !enumerable(t)) {
+        error(DiagKind::TypeMismatch, s.type.loc, "choose takes a value of a small scalar type (bool, cpu, an enum or an int range of at most 1024 values), not '" + type_text(t) + "'");
+        t = make(TypeKind::Error);
+      }
+      s.local = declare_local(ctx, s.name, s.name_loc, t);
+      ctx.body->locals[s.local].assigned = true;  // a value the step picks
+      break;
+    }
     case StmtKind::Block:
       ctx.scopes.emplace_back();
       for (StmtId c : s.list) check_stmt(c, ctx);
@@ -280,6 +329,10 @@ bool Analysis::lvalue(ExprId id, Context& ctx, bool mark) {
     case ExprKind::Name:
       if (e.sym == SymKind::Global || e.sym == SymKind::Percpu) return true;
       if (e.sym == SymKind::Local) {
+        if (ctx.body->locals[e.sym_index].loop_var) {
+          error(DiagKind::NotAssignable, e.loc, "'" + std::string(e.name) + "' is the variable of a for: each copy of the body has its own value");
+          return false;
+        }
         if (mark) ctx.body->locals[e.sym_index].assigned = true;
         return true;
       }

@@ -288,3 +288,60 @@ TEST_CASE("two references to one variable see each other's stores", "[compile]")
   Run r = check("fn f(a: &int[0..3], b: &int[0..3]) { a = 2; b += 1; } var x: int[0..3]; process p on cpu 0 { f(&x, &x); assert(x == 3); }");
   CHECK(r.result.outcome == checker::Outcome::Holds);
 }
+
+TEST_CASE("choose: one successor per value, in the step of the statement that uses it", "[compile]") {
+  // x = t is the one step: initial, then x in {1, 2, 3}
+  Run r = check("var x: int[0..3]; process p on cpu 0 { choose t in 1..3; x = t; }");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+  CHECK(r.result.states == 4);
+  CHECK(r.result.transitions == 3);
+  // a typed choice: bool
+  Run b = check("var x: bool; var y: int[0..3]; process p on cpu 0 { choose c: bool; x = c; y = 1; }");
+  CHECK(b.result.states == 5);  // initial; x=false or x=true; then y=1 from each
+}
+
+TEST_CASE("for: the body once per value, break and continue", "[compile]") {
+  // seen[0] and seen[2] are set, one step each (initial, seen[0], seen[2]); c == 1 continues,
+  // and i == 2 breaks out before seen is read again
+  Run r = check("var seen: bool[3]; var n: int[0..3]; process p on cpu 0 { "
+                "for (c: cpu) { if (c == 1) { continue; } seen[c] = true; } "
+                "for (i: int[0..3]) { if (i == 2) { break; } n += 1; } "
+                "assert(seen[0] && !seen[1] && seen[2] && n == 2); }",
+                {{"cpus", "3"}});
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+  // initial, seen[0], seen[2], n=1, n=2, the assert
+  CHECK(r.result.states == 6);
+}
+
+TEST_CASE("a constraint: states that break it are checked, not expanded, and are no deadlock", "[compile]") {
+  // n counts 0, 1, 2, ...: n == 3 breaks the constraint and is the last state explored
+  Run r = check("var n: int[0..9]; process p on cpu 0 { loop { n = (n + 1) % 9; } } constraint small: n < 3;");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+  CHECK(r.result.states == 4);
+  CHECK(r.result.not_expanded == 1);
+  // a state that breaks it is still checked
+  Run v = check("var n: int[0..9]; process p on cpu 0 { loop { n = (n + 1) % 9; } } constraint small: n < 3; invariant two: n != 3;");
+  CHECK(v.result.outcome == checker::Outcome::Violated);
+  CHECK(v.property == "two");
+}
+
+TEST_CASE("at(p, label) and at(p, function): where a process's next step begins", "[compile]") {
+  const std::string body = "var x: int[0..3]; fn set(v: int[0..3]) { x = v; x = v + 0; } "
+                           "process p on cpu 0 { x = 1; second: x = 2; set(3); x = 0; } ";
+  CHECK(check(body + "invariant a: !at(p, second) || x == 1;").result.outcome == checker::Outcome::Holds);
+  Run in_set = check(body + "invariant b: !at(p, set);");
+  CHECK(in_set.result.outcome == checker::Outcome::Violated);  // after x = 2, p is about to run set()
+  // after x = 1 the step that begins is `second`: x == 1 there, and only there
+  CHECK(check(body + "invariant c: at(p, second) == (x == 1);").result.outcome == checker::Outcome::Holds);
+}
+
+TEST_CASE("let ... in and functions inside expressions and invariants", "[compile]") {
+  Run r = check("var x: int[0..3]; fn twice(v: int[0..3]) -> int[0..6] { let w = v + v; return w; } "
+                "fn clamp(v: int[0..6]) -> int[0..3] { if (v > 3) { return 3; } return v; } "
+                "process p on cpu 0 { x = clamp(twice(2)); x = clamp(twice(1)) - 1; } "
+                "invariant i: let d = twice(x) in d <= 6 && clamp(d) <= 3;");
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+  CHECK(r.result.states == 3);  // x: 0, 3, 1
+  Run v = check("var x: int[0..3]; fn twice(v: int[0..3]) -> int[0..6] { return v + v; } process p on cpu 0 { x = 3; } invariant i: let d = twice(x) in d < 6;");
+  CHECK(v.result.outcome == checker::Outcome::Violated);
+}
