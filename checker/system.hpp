@@ -180,6 +180,9 @@ class System {
     std::string action;
     std::uint32_t line = 0;
     std::string file;  // the file the line is in, when not the protocol's own (an imported one)
+    // calls the step also ran, besides the one its statement is in (local
+    // statements merge into the next step: "__tlb_reset_range(tlb)")
+    std::vector<std::string> also_ran;
   };
   virtual StepText describe_step(ConstStateRef before, GroupId group, ConstStateRef after) const {
     (void)before, (void)after;

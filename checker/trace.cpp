@@ -47,6 +47,7 @@ void describe(const System& system, Report& report) {
     step.action = text.action;
     step.line = text.line;
     step.file = text.file;
+    step.also_ran = std::move(text.also_ran);
     report.steps.push_back(std::move(step));
   }
   if (r.deadlock) {

@@ -29,6 +29,7 @@ struct Step {
   std::string action;        // what the step did (the statement it ended at)
   std::uint32_t line = 0;
   std::string file;          // the line's file when it is an imported one (else empty: the protocol's)
+  std::vector<std::string> also_ran;  // calls the step ran before the statement it is named after
   std::vector<Change> changes;
 };
 

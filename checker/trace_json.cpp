@@ -41,6 +41,7 @@ nlohmann::json render_json(const System& system, const Report& report) {
     step["task"] = g.process;
     step["context"] = g.context;
     step["action"] = s.action;
+    if (!s.also_ran.empty()) step["also_ran"] = s.also_ran;
     step["file"] = std::string(g.loc.file);
     step["line"] = s.line;
     step["group"] = s.group.v;

@@ -75,6 +75,11 @@ std::string render_text(const System& system, const Report& report) {
       if (several || g.cpu < 0) head += g.process + ": ";
       head += s.action;
       lines.push_back(head);
+      if (!s.also_ran.empty()) {  // local code that merged into this step, in calls of its own
+        std::string ran = "     (ran ";
+        for (std::size_t k = 0; k < s.also_ran.size(); ++k) ran += (k == 0 ? "" : ", ") + s.also_ran[k];
+        lines.push_back(ran + " first)");
+      }
       for (const Change& c : s.changes) lines.push_back("     " + c.slot + ": " + c.before + " -> " + c.after);
       if (report.show_hw) {  // the caches of this CPU (and the shared ones) after the step
         ConstStateRef after = r.trace.states[s.number];

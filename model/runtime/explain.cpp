@@ -28,9 +28,11 @@ namespace tlbcheck::model {
 
 std::optional<ModelSystem::StepRecord> ModelSystem::rerun(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
   Scratch w(*this, program_.words);
+  std::vector<std::uint32_t> trail;
+  w.trail = &trail;
   std::optional<StepRecord> found;
   next_in_group(before, w, group, [&](checker::GroupId, checker::ConstStateRef succ) {
-    if (!found && std::equal(succ.begin(), succ.end(), after.begin(), after.end())) found = StepRecord{w.end_ip, w.diag_value, w.diag_effect, w.diag_page};
+    if (!found && std::equal(succ.begin(), succ.end(), after.begin(), after.end())) found = StepRecord{w.end_ip, w.diag_value, w.diag_effect, w.diag_page, trail};
   });
   return found;
 }
@@ -170,6 +172,18 @@ checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef befo
   if (in.op != Op::Yield && op_is(in.op, kEnds) && in.extra == kBodyEnd) return text;
   text.action = line_text(in.src);
   if (in.ctx != 0) text.action = program_.contexts[in.ctx] + ": " + text.action;
+  // the other functions whose code the step ran (a call's local statements
+  // merge into the step of the next shared one), each named once, in order
+  const auto function_of = [&](std::uint32_t ctx) {
+    const std::string& call = program_.contexts[ctx];
+    return call.substr(0, call.find('('));
+  };
+  for (std::uint32_t ctx : record->calls) {
+    if (ctx == 0 || ctx == in.ctx) continue;
+    const std::string fn = function_of(ctx);
+    if (in.ctx != 0 && fn == function_of(in.ctx)) continue;
+    if (std::find(text.also_ran.begin(), text.also_ran.end(), fn) == text.also_ran.end()) text.also_ran.push_back(fn);
+  }
   text.line = file_->line_of(in.src);
   if (file_->imported(in.src)) text.file = std::filesystem::path(file_->name_at(in.src)).filename().string();
   return text;

@@ -76,6 +76,7 @@ class ModelSystem final : public checker::System {
     std::int64_t value = 0;
     machine::Effect effect;
     std::int64_t page = -1;
+    std::vector<std::uint32_t> calls;  // the calls it ran through (Program::contexts), in order
   };
   // The run of a step of `group` from `before` that leads to `after`, if one does.
   std::optional<StepRecord> rerun(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const;
@@ -90,6 +91,8 @@ class ModelSystem final : public checker::System {
   void run_hardware(std::uint32_t g, checker::ConstStateRef s, Scratch& w, checker::EmitFn emit) const;
   bool runnable(const ProcessInstance& p, const checker::Word* s) const;
   void exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& w, int sp = 0) const;
+  template <bool kTrail>
+  void exec_steps(std::uint32_t ip, checker::Word* st, int depth, Scratch& w, int sp) const;
   void start(std::uint32_t ip, checker::Word* st, Scratch& w) const;  // a step: native or interpreted
   void emit_violation(Scratch& w, std::uint32_t ip, std::int32_t site, std::int64_t value, checker::Word* st) const;
   static void native_end(const NativeEnv* env, std::uint32_t ip, std::uint64_t* st);

@@ -37,7 +37,7 @@ void ModelSystem::run_process(std::uint32_t p, checker::ConstStateRef s, Scratch
 // A step from `ip` (w.process, w.group, w.emit and w.budget set): compiled
 // when native code is loaded, interpreted otherwise.
 void ModelSystem::start(std::uint32_t ip, checker::Word* st, Scratch& w) const {
-  if (!native_) {
+  if (!native_ || w.trail != nullptr) {  // (a re-run that records its calls: interpreted)
     exec(ip, st, 0, w);
     return;
   }
@@ -77,6 +77,12 @@ bool ModelSystem::use_native(std::string& error) {
 
 // Executes from `ip` until the step ends; emits the successor (if any).
 void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& w, int sp) const {
+  if (w.trail != nullptr) exec_steps<true>(ip, st, depth, w, sp);
+  else exec_steps<false>(ip, st, depth, w, sp);
+}
+
+template <bool kTrail>
+void ModelSystem::exec_steps(std::uint32_t ip, checker::Word* st, int depth, Scratch& w, int sp) const {
   std::int64_t* stack = w.stack.data();
   const Instr* code = program_.code.data();
   const ProcessInstance& proc = program_.processes[w.process];
@@ -90,6 +96,9 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
       return;
     }
     const Instr& in = code[ip];
+    if constexpr (kTrail) {
+      if (w.trail->empty() || w.trail->back() != in.ctx) w.trail->push_back(in.ctx);
+    }
     std::int32_t failed_site = 0;
     std::int64_t failed_value = 0;
     auto read_slot = [&](std::uint32_t slot) { return read(slot, st); };
@@ -137,11 +146,13 @@ void ModelSystem::exec(std::uint32_t ip, checker::Word* st, int depth, Scratch& 
           return;
         }
         // alternatives 1..n-1 on copies, the last one in place
+        const std::size_t trail_at = kTrail ? w.trail->size() : 0;
         for (std::int32_t k = 1; k < in.a; ++k) {
           checker::Word* copy = w.buffer(depth + 1);
           std::memcpy(copy, st, std::size_t(w.words) * sizeof(checker::Word));
           exec(std::uint32_t(code[ip + std::uint32_t(k)].a), copy, depth + 1, w);
           if (w.budget == 0) return;
+          if constexpr (kTrail) w.trail->resize(trail_at);
         }
         ip = std::uint32_t(code[ip + std::uint32_t(in.a)].a);
         break;

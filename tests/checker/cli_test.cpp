@@ -304,3 +304,23 @@ TEST_CASE("imports: a file's declarations once, errors located in the file that 
   RunResult bundled = run(quote(cli()) + " check " + quote(dir + "/bundled.tlb") + " -D cpus=3");
   CHECK(bundled.exit == 0);
 }
+
+TEST_CASE("a step that ran other functions' local code first names them", "[cli][trace]") {
+  const std::string dir = temp_dir() + "/also_ran";
+  std::filesystem::create_directories(dir);
+  // reset() and adjust() touch only the caller's local: they merge into publish()'s step
+  std::ofstream(dir + "/merged.tlb") << "struct range { start: int[0..3]; end: int[0..3]; }\n"
+                                        "var shared_end: int[0..3];\n"
+                                        "fn reset(r: &range) { r->start = 3; r->end = 0; }\n"
+                                        "fn adjust(r: &range, a: int[0..3]) { if (a > r->end) { r->end = a; } }\n"
+                                        "fn publish(r: &range) { shared_end = r->end; }\n"
+                                        "process p on cpu 0 { let r: range; reset(&r); adjust(&r, 2); publish(&r); }\n"
+                                        "invariant never: shared_end != 2;\n";
+  RunResult r = run(quote(cli()) + " check " + quote(dir + "/merged.tlb") + " --threads 1");
+  INFO(r.output);
+  CHECK(r.exit == 1);
+  CHECK_THAT(r.output, Catch::Contains("publish(&r): fn publish(r: &range) { shared_end = r->end; }"));
+  CHECK_THAT(r.output, Catch::Contains("(ran reset, adjust first)"));
+  RunResult j = run(quote(cli()) + " check " + quote(dir + "/merged.tlb") + " --threads 1 --format json");
+  CHECK_THAT(j.output, Catch::Contains("\"also_ran\""));
+}
