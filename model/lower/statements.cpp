@@ -391,10 +391,11 @@ void Lowering::inline_call(ExprId call_id, Frame& caller, std::optional<std::uin
       touched = touched || shared(arg, caller);
       continue;
     }
+    if (!callee.locals[i].named) continue;  // a parameter its body never names: no slot, nothing to evaluate
     const auto [lo, hi] = range_of(callee.locals[i].type);
-    // known now: a constant, or this_cpu (every instance is lowered for its own CPU)
-    std::optional<std::int64_t> known = a.cval;
-    if (!known && a.kind == ExprKind::ThisCpu && caller.cpu >= 0) known = caller.cpu;
+    // known now: a constant, this_cpu (every instance is lowered for its own
+    // CPU), or a parameter of the caller that is one of those
+    const std::optional<std::int64_t> known = this->known(arg, caller);
     const bool fits = known && *known >= lo && *known <= hi;
     if (known && !callee.locals[i].assigned && fits) {  // (one that does not fit is stored, and model-bound says so)
       f.locals[i] = Binding{true, *known, 0};

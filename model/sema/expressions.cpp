@@ -228,6 +228,7 @@ Type Analysis::check_name(Expr& e, Context& ctx, const Type* expected) {
       if (it->first == e.name) {
         e.sym = SymKind::Local;
         e.sym_index = it->second;
+        ctx.body->locals[it->second].named = true;
         return ctx.body->locals[it->second].type;
       }
     }

@@ -68,6 +68,7 @@ struct LocalInfo {
   bool assigned = false;  // written after its declaration (parameters: ever)
   bool reference = false; // a parameter `NAME: &TYPE`: it aliases the caller's variable
   bool loop_var = false;  // the variable of a `for`: a constant in each copy of the body
+  bool named = false;     // its name appears in the body (a parameter that is never named needs no slot)
 };
 
 // A function or process body: its locals (parameters first).
