@@ -76,3 +76,40 @@ TEST_CASE("every bundled protocol meets its expectations", "[golden]") {
     }
   }
 }
+
+// The seed protocols are written in the kernel's shape: the counterexample of
+// the unfixed kernel passes through the kernel functions the seed mail and the
+// fix touch, by name (a step in the function, or local code of it that ran
+// first in a step: the (ran ...) line).
+TEST_CASE("the seed protocols' counterexamples name the kernel's functions", "[golden][kernel-shape]") {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> seeds = {
+      {"protocols/lazy_tlb_2_4.tlb", {"flush_tlb_others", "smp_invalidate_interrupt", "leave_mm", "switch_mm", "enter_lazy_tlb"}},
+      {"protocols/mmu_gather_nested.tlb",
+       {"tlb_gather_mmu", "tlb_finish_mmu", "__tlb_reset_range", "__tlb_adjust_range", "tlb_flush", "free_pgtables", "mm_tlb_flush_nested"}},
+      {"protocols/vipt_fork_cow.tlb", {"copy_one_pte", "ptep_set_wrprotect", "flush_cache_mm", "copy_user_page"}},
+      {"protocols/flush_tlb_preempt.tlb", {"__flush_tlb", "switch_mm", "context_switch"}},
+      {"protocols/vmalloc_fault.tlb", {"do_page_fault", "vmalloc_fault"}},
+  };
+  for (const auto& [rel, names] : seeds) {
+    INFO(rel);
+    cli::Request request;
+    request.file = rel;
+    request.text = read_file(source_dir() + "/" + rel);
+    cli::Loaded l = cli::load(request);
+    REQUIRE(l.result.system);
+    checker::ExploreOptions o;
+    o.threads = 1;
+    checker::Report report = cli::explore(l, rel, o);
+    REQUIRE(report.result.outcome == checker::Outcome::Violated);
+    std::string steps;  // what each step did and what it ran first, uncut
+    for (const checker::Step& s : report.steps) {
+      steps += s.action + "\n";
+      for (const std::string& f : s.also_ran) steps += "(ran " + f + ")\n";
+    }
+    INFO(steps);
+    for (const std::string& name : names) {
+      INFO(name);
+      CHECK(steps.find(name) != std::string::npos);
+    }
+  }
+}
