@@ -340,12 +340,7 @@ Type Analysis::check_binary(Expr& e, Context& ctx) {
   bool contextual = a.kind == TypeKind::Enum || a.kind == TypeKind::Mm || a.kind == TypeKind::Frame || a.kind == TypeKind::Task;
   Type b = check_expr(e.args[1], ctx, contextual ? &a : nullptr);
   if (a.kind == TypeKind::Error || b.kind == TypeKind::Error) return make(TypeKind::Error);
-  if (op == Tok::AmpAmp || op == Tok::PipePipe) {
-    if (node(e.args[1]).kind == ExprKind::Call && node(e.args[1]).sym == SymKind::Function) {
-      error(DiagKind::BadCall, node(e.args[1]).loc, "a function call cannot stand on the right of '&&' or '||': use an if");
-      return make(TypeKind::Error);
-    }
-  }
+  // (a call inside an expression is an expression call: pure, so && and || may skip it)
   if (a.is_aggregate() || b.is_aggregate()) {  // two arrays or structs: equal when every element is
     if ((op == Tok::Eq || op == Tok::Ne) && same_shape(a, b)) return make(TypeKind::Bool, 0, 1);
     error(DiagKind::TypeMismatch, e.loc,
