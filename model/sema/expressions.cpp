@@ -536,11 +536,11 @@ Type Analysis::check_call(Expr& e, Context& ctx, Standing standing) {
   if (ctx.body == nullptr || standing == Standing::Nested) {
     // inside an expression or an invariant: inlined as an expression (checked
     // once every body is: check_expression_calls)
-    expression_calls_.push_back({e.sym_index, e.loc, ctx.body == nullptr});
     if (!out_.functions[e.sym_index].decl->has_type) {
       error(DiagKind::BadCall, e.loc, "function '" + std::string(e.name) + "' returns no value: it cannot stand inside an expression");
       return make(TypeKind::Error);
     }
+    expression_calls_.push_back({e.sym_index, e.loc, ctx.body == nullptr});
   }
   if (ctx.atomic > 0) {
     // fine: the body is inlined into the atomic block
