@@ -4,6 +4,18 @@
 
 namespace tlbcheck::model::lowering {
 
+bool Lowering::harmless(ExprId id) const {
+  const Expr& e = module_.at(id);
+  if (e.cval) return true;
+  switch (e.kind) {
+    case ExprKind::Int: case ExprKind::Bool: case ExprKind::ThisCpu: return true;
+    case ExprKind::Name: return e.sym != SymKind::LetVar;
+    case ExprKind::Unary: return e.op != Tok::Amp && harmless(e.args[0]);
+    case ExprKind::Binary: return e.op != Tok::Slash && e.op != Tok::Percent && harmless(e.args[0]) && harmless(e.args[1]);
+    default: return false;  // an index, a field of an object, a call: may fail at run time
+  }
+}
+
 std::optional<std::int64_t> Lowering::known(ExprId id, const Frame& f) const {
   const Expr& e = module_.at(id);
   if (e.cval) return e.cval;
@@ -19,6 +31,16 @@ Address Lowering::address(ExprId id, Frame& f) {
       Address a;
       a.type = e.type;
       a.extent = elements(e.type);
+      if (e.sym == SymKind::LetVar || (e.sym == SymKind::Local && f.locals[e.sym_index] && f.locals[e.sym_index]->expr)) {
+        // a name inside a function called in an expression (or a let ... in):
+        // where the expression it stands for lies, in its own frame
+        const Binding b = e.sym == SymKind::LetVar ? let_bindings_.at(e.sym_index).back() : *f.locals[e.sym_index];  // (a copy: the stack may grow)
+        std::vector<std::int64_t> saved = std::move(quant_values_);
+        quant_values_ = b.expr_quants;
+        Address bound = address(*b.expr, *b.expr_frame);
+        quant_values_ = std::move(saved);
+        return bound;
+      }
       if (e.sym == SymKind::Local) {
         const auto& b = f.locals[e.sym_index];
         if (b && b->reference) {  // the caller's variable
@@ -213,26 +235,27 @@ void Lowering::emit_expr(ExprId id, Frame& f) {
       b.expr = e.args[0];
       b.expr_frame = &f;
       b.expr_quants = quant_values_;
-      let_bindings_[id.v] = std::move(b);
+      let_bindings_[id.v].push_back(std::move(b));
       emit_expr(e.args[1], f);
-      let_bindings_.erase(id.v);
+      let_bindings_[id.v].pop_back();
       return;
     }
     case ExprKind::Name:
       if (e.sym == SymKind::LetVar) {
-        const Binding& b = let_bindings_.at(e.sym_index);
+        const Binding b = let_bindings_.at(e.sym_index).back();  // (a copy: the stack may grow)
         std::vector<std::int64_t> saved = std::move(quant_values_);
         quant_values_ = b.expr_quants;
         emit_expr(*b.expr, *b.expr_frame);
         quant_values_ = std::move(saved);
         return;
       }
-      if (e.sym == SymKind::Local && f.locals[e.sym_index] && f.locals[e.sym_index]->expr) {  // a parameter of a function called in an expression
-        const Binding& b = *f.locals[e.sym_index];
+      if (e.sym == SymKind::Local && f.locals[e.sym_index] && f.locals[e.sym_index]->expr) {  // a parameter or let of a function called in an expression
+        const Binding b = *f.locals[e.sym_index];
         std::vector<std::int64_t> saved = std::move(quant_values_);
         quant_values_ = b.expr_quants;
         emit_expr(*b.expr, *b.expr_frame);
         quant_values_ = std::move(saved);
+        emit_range_check(b);
         return;
       }
       if (e.sym == SymKind::QuantVar) {
@@ -340,11 +363,18 @@ void Lowering::emit_expression_call(ExprId call_id, Frame& caller) {
   InlineScope scope(*this, std::string(callee.decl->name) + "()", call.loc.offset);
   if (!scope.ok) return;
   Frame f = inlined_frame(callee, caller, std::string(callee.decl->name));
+  for (ExprId arg : call.args) {  // an argument that can fail is evaluated once, used or not, as C would
+    if (harmless(arg)) continue;
+    emit_expr(arg, caller);
+    emit(Op::Pop);
+  }
   for (std::uint32_t i = 0; i < callee.params; ++i) {  // each parameter stands for its argument
     Binding b;
     b.expr = call.args[i];
     b.expr_frame = &caller;
     b.expr_quants = quant_values_;
+    const LocalInfo& param = callee.locals[i];
+    range_check(b, param.type, module_.at(call.args[i]).type, f.prefix + std::string(param.name), param.loc.offset, caller);
     f.locals[i] = std::move(b);
   }
   // the callee's own quantifiers count from 0
@@ -365,13 +395,20 @@ void Lowering::emit_expression_body(const std::vector<StmtId>& list, std::size_t
         b.expr = s.value;
         b.expr_frame = &f;
         b.expr_quants = quant_values_;
+        const LocalInfo& local = f.body->locals[s.local];
+        if (s.has_type) range_check(b, local.type, module_.at(s.value).type, f.prefix + std::string(local.name), local.loc.offset, f);
         f.locals[s.local] = std::move(b);
         break;
       }
-      case StmtKind::Return:
+      case StmtKind::Return: {
         emit_expr(s.value, f);
+        Binding result;
+        range_check(result, f.body->result, module_.at(s.value).type, f.prefix + "result",
+                    f.body->decl->type.loc.offset != 0 ? f.body->decl->type.loc.offset : f.body->decl->loc.offset, f);
+        emit_range_check(result);
         ends.push_back(emit(Op::Jmp));
         return;
+      }
       case StmtKind::If: {
         emit_expr(s.value, f);
         const std::uint32_t jz = emit(Op::Jz);
@@ -391,11 +428,23 @@ void Lowering::emit_expression_body(const std::vector<StmtId>& list, std::size_t
   }
 }
 
+void Lowering::range_check(Binding& b, const Type& declared, const Type& value, const std::string& what, std::uint32_t decl_src, Frame& f) {
+  const bool ints = (declared.kind == TypeKind::Int || declared.kind == TypeKind::Cpu) && declared.dims.empty() &&
+                    (value.kind == TypeKind::Int || value.kind == TypeKind::Cpu) && value.dims.empty();
+  if (!ints || (value.lo >= declared.lo && value.hi <= declared.hi)) return;  // fits by its type
+  const DeclaredAt declared_at(*this, decl_src);
+  const std::uint32_t slot = alloc_slot(what, type_name(declared, analyzed_.enums), f.cpu, 0, 0, TypeKind::Int);
+  out_.program.slots[slot].pub.internal = true;  // (no bits: it names the value for model-bound)
+  b.checked = true;
+  b.lo = declared.lo;
+  b.hi = declared.hi;
+  b.site = std::int32_t(runtime_site(SiteKind::Range, f, slot));
+}
+
 void Lowering::emit_at(const Expr& e, Frame& f) {
   const AtPredicate& at = analyzed_.at_predicates[e.sym_index];
   const Program& p = out_.program;
-  std::vector<std::uint32_t> ranges_of_labels;
-  bool any = false;
+  bool any = false, found = false;
   for (std::uint32_t pid = 0; pid < p.processes.size(); ++pid) {
     if (instance_decl_[pid] != at.process) continue;
     // the instance's locations whose steps begin inside the label or function
@@ -432,8 +481,13 @@ void Lowering::emit_at(const Expr& e, Frame& f) {
     }
     if (any) emit(Op::BitOr);
     any = true;
+    found = found || !locations.empty();
   }
   if (!any) emit(Op::Push, 0);
+  if (!found && warned_.insert(e.loc.offset).second) {
+    diags_.warning(DiagKind::Unreachable, module_.file, e.loc,
+                   "at(" + std::string(at.process->name) + ", " + std::string(at.target) + ") is never true: no step of " + std::string(at.process->name) + " begins inside it");
+  }
 }
 
 Type Lowering::quant_type(const Expr& e) const {

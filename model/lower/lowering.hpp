@@ -56,6 +56,11 @@ struct Binding {
   std::optional<ExprId> expr;
   Frame* expr_frame = nullptr;
   std::vector<std::int64_t> expr_quants;
+  // the declared range the value must lie in where it is used (nothing is
+  // stored, so nothing else checks it), and the model-bound site that says so
+  bool checked = false;
+  std::int64_t lo = 0, hi = 0;
+  std::int32_t site = 0;
 };
 
 struct LoopCtx {
@@ -275,8 +280,15 @@ class Lowering {
   // sema checked) inlined as an expression that leaves the result.
   void emit_expression_call(ExprId call_id, Frame& caller);
   void emit_expression_body(const std::vector<StmtId>& list, std::size_t i, Frame& f, std::vector<std::uint32_t>& ends);
+  // A value of type `value` bound to a name (or a result) declared `declared`:
+  // when the declaration is narrower, the range check its use needs, and a
+  // model-bound site naming `what` (a slot of no width says what it is).
+  void range_check(Binding& b, const Type& declared, const Type& value, const std::string& what, std::uint32_t decl_src, Frame& f);
+  void emit_range_check(const Binding& b) {
+    if (b.checked) emit(Op::CheckRange, std::int32_t(b.lo), std::int32_t(b.hi), b.site);
+  }
   // `let NAME = VALUE in BODY`: the Let expression -> where VALUE is evaluated
-  std::map<std::uint32_t, Binding> let_bindings_;
+  std::map<std::uint32_t, std::vector<Binding>> let_bindings_;  // a stack: a function may call itself inside an argument
 
   // at(PROCESS, LABEL): the code each instance has for a labelled statement
   // or an inlined function, and the instances' declarations
@@ -292,6 +304,9 @@ class Lowering {
   // A value known while lowering: a constant, this_cpu (each instance is
   // lowered for its CPU), or a parameter bound to a constant.
   std::optional<std::int64_t> known(ExprId id, const Frame& f) const;
+  // Whether evaluating `id` can neither fail nor change anything (so an
+  // argument nobody reads need not run).
+  bool harmless(ExprId id) const;
 
   // The root variable of an lvalue chain: its first slot, per-CPU stride and type.
   Address address(ExprId id, Frame& f);

@@ -58,6 +58,17 @@ void Lowering::collect(ExprId id, Frame& f, bool bound, std::vector<std::pair<st
   bool leaf = (variable && !e.type.is_array()) ||
               (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && builtin_info(Builtin(e.sym_index)).machine() && builtin_info(Builtin(e.sym_index)).pure());
   if (e.kind == ExprKind::Quant) return;  // its bound variable has no value outside
+  if (e.kind == ExprKind::Let) {  // the terms of its body, with the name bound as it is there
+    collect(e.args[0], f, bound, terms, seen);
+    Binding b;
+    b.expr = e.args[0];
+    b.expr_frame = &f;
+    b.expr_quants = quant_values_;
+    let_bindings_[id.v].push_back(std::move(b));
+    collect(e.args[1], f, bound, terms, seen);
+    let_bindings_[id.v].pop_back();
+    return;
+  }
   if (variable && e.type.is_aggregate() && (!uses_quant(id) || bound)) {  // a struct or array compared whole: its first scalars
     constexpr std::size_t kShown = 8;
     const std::string text = source_text(id);
@@ -88,6 +99,7 @@ void Lowering::collect(ExprId id, Frame& f, bool bound, std::vector<std::pair<st
 bool Lowering::uses_quant(ExprId id) const {
   const Expr& e = module_.at(id);
   if (e.sym == SymKind::QuantVar) return true;
+  if (e.kind == ExprKind::Name && e.sym == SymKind::LetVar) return uses_quant(module_.at(ExprId{e.sym_index}).args[0]);  // what it names
   for (ExprId a : e.args) {
     if (uses_quant(a)) return true;
   }

@@ -391,7 +391,14 @@ void Lowering::inline_call(ExprId call_id, Frame& caller, std::optional<std::uin
       touched = touched || shared(arg, caller);
       continue;
     }
-    if (!callee.locals[i].named) continue;  // a parameter its body never names: no slot, nothing to evaluate
+    if (!callee.locals[i].named) {  // a parameter its body never names: no slot, but its argument runs
+      if (!harmless(arg)) {
+        emit_expr(arg, caller);
+        emit(Op::Pop);
+        touched = touched || shared(arg, caller);
+      }
+      continue;
+    }
     const auto [lo, hi] = range_of(callee.locals[i].type);
     // known now: a constant, this_cpu (every instance is lowered for its own
     // CPU), or a parameter of the caller that is one of those

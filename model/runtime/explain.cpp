@@ -47,6 +47,12 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
       const std::int64_t root = machine_.loaded_root(after.data(), c);
       return properties::explain_freed_root(c, root, machine::frame_state(machine_.frame_kind(after.data(), root)));
     }
+    if (v.property.v == std::uint32_t(properties::BuiltinProperty::RuntimeError)) {  // (only a constraint fails this way)
+      const int i = failing_constraint(after.data());
+      const InvariantInfo& c = module_.constraints[std::size_t(std::max(i, 0))];
+      return "runtime-error: the constraint '" + std::string(c.name) + "' (" + where(c.loc.offset) +
+             ") cannot be evaluated in this state: a division by zero, an index outside its array or a cpu outside the machine";
+    }
     if (v.property.v == std::uint32_t(properties::BuiltinProperty::AsidAlias)) {
       const machine::Machine::AsidAliasAt at = machine_.asid_alias(after.data());
       properties::AsidAlias alias;

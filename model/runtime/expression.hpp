@@ -47,19 +47,19 @@ inline std::int64_t binary(Op op, std::int64_t x, std::int64_t y) {
 // switch, so every instruction costs one dispatch.
 #define TLBCHECK_EVALUATING_OPS(X)                                                                                        \
   X(Push) X(Load) X(LoadDyn) X(Index) X(Neg) X(Not) X(Compl) X(Weight) X(MaskOf) X(Add) X(Sub) X(Mul) X(Div) X(Mod) X(Shl) \
-  X(Shr) X(BitAnd) X(BitOr) X(BitXor) X(Eq) X(Ne) X(Lt) X(Le) X(Gt) X(Ge) X(TestBit) X(Jmp) X(Jz) X(JzKeep) X(JnzKeep)
+  X(Shr) X(BitAnd) X(BitOr) X(BitXor) X(Eq) X(Ne) X(Lt) X(Le) X(Gt) X(Ge) X(TestBit) X(Jmp) X(Jz) X(JzKeep) X(JnzKeep) X(CheckRange) X(Pop)
 
 namespace detail {
 #define TLBCHECK_COUNT(name) +1
 inline constexpr int kEvaluatingOps = 0 TLBCHECK_EVALUATING_OPS(TLBCHECK_COUNT);
 #undef TLBCHECK_COUNT
-// every op with a meaning in pure_ops.hpp is in the list (and 8 more)
+// every op with a meaning in pure_ops.hpp is in the list (and 10 more)
 constexpr int arithmetic_ops() {
   int n = 0;
   for (const OpFacts& f : kOpFacts) n += f.function.empty() ? 0 : 1;
   return n;
 }
-static_assert(kEvaluatingOps == arithmetic_ops() + 8, "TLBCHECK_EVALUATING_OPS must list every arithmetic op of ops.def");
+static_assert(kEvaluatingOps == arithmetic_ops() + 10, "TLBCHECK_EVALUATING_OPS must list every arithmetic op of ops.def");
 }  // namespace detail
 
 // Runs evaluating instruction `op` (at ip) on the stack: ip moves on (or
@@ -85,6 +85,10 @@ template <Op op, class Read>
     std::int64_t i = stack[--sp];
     if (i < 0 || i >= in.a) return fail(i);
     stack[sp - 1] += i * in.b;
+  } else if constexpr (op == Op::Pop) {  // an argument evaluated for its checks alone
+    --sp;
+  } else if constexpr (op == Op::CheckRange) {
+    if (stack[sp - 1] < in.a || stack[sp - 1] > in.b) return fail(stack[sp - 1]);
   } else if constexpr (op == Op::Jmp) {
     ip = std::uint32_t(in.a);
     return true;

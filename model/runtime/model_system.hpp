@@ -84,6 +84,7 @@ class ModelSystem final : public checker::System {
   properties::StaleUse stale_use(const machine::Effect& effect, bool task_space) const;
   properties::CacheRead cache_read(const machine::Effect& effect) const;
   int cpu_with_freed_root(const checker::Word* s) const;  // freed-root: the first such CPU, or -1
+  int failing_constraint(const checker::Word* s) const;   // a constraint that cannot be evaluated here, or -1
 
   std::int64_t read(std::uint32_t slot, const checker::Word* s) const;
   void write(std::uint32_t slot, checker::Word* s, std::int64_t v) const;

@@ -309,6 +309,9 @@ class Translator {
         case Op::Div: case Op::Mod:
           out_ << " if (" << top << " == 0) VIOL(" << I << ", " << in.c << ", 0, " << R << "); " << apply(in, s);
           break;
+        case Op::CheckRange:
+          out_ << " if (" << top << " < " << lit(in.a) << " || " << top << " > " << lit(in.b) << ") VIOL(" << I << ", " << in.c << ", " << top << ", " << R << ");";
+          break;
         case Op::TestBit:  // mask on top, cpu below
           out_ << " if (" << below << " < 0 || " << below << " >= " << cpus_ << ") VIOL(" << I << ", " << in.c << ", " << below << ", " << R << "); " << apply(in, s);
           break;

@@ -128,6 +128,11 @@ checker::Verdict ModelSystem::check(checker::ConstStateRef s) const {
     auto v = eval(program_.invariant_entry[i], s.data());
     if (!v || *v == 0) return {true, checker::PropertyId{pid}};
   }
+  // a constraint that cannot be evaluated (a division by zero, an index out
+  // of range) says nothing about whether to go on: a runtime-error, not a cut
+  if (const auto rt = std::size_t(properties::BuiltinProperty::RuntimeError); enabled_[rt] && failing_constraint(s.data()) >= 0) {
+    return {true, checker::PropertyId{std::uint32_t(rt)}};
+  }
   return {};
 }
 
@@ -135,6 +140,13 @@ std::string ModelSystem::constraint() const {
   std::string names;
   for (const std::string& n : program_.constraint_names) names += (names.empty() ? "'" : ", '") + n + "'";
   return names;
+}
+
+int ModelSystem::failing_constraint(const checker::Word* s) const {
+  for (std::uint32_t i = 0; i < program_.constraint_entry.size(); ++i) {
+    if (!eval(program_.constraint_entry[i], s)) return int(i);
+  }
+  return -1;
 }
 
 bool ModelSystem::expand(checker::ConstStateRef s) const {

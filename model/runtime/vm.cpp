@@ -139,7 +139,6 @@ void ModelSystem::exec_steps(std::uint32_t ip, checker::Word* st, int depth, Scr
         ++ip;
         break;
       }
-      case Op::Pop: --sp; ++ip; break;
       case Op::Fork: {
         if (depth >= kMaxForkDepth) {
           violate(std::int32_t(proc.runaway_site), 0);

@@ -105,6 +105,12 @@ Type Analysis::check_expr_inner(Expr& e, Context& ctx, const Type* expected, Sta
         error(DiagKind::TypeMismatch, e.quant_type.loc, "a bound variable needs a small scalar type (bool, cpu, an enum or an int range of at most 1024 values)");
         return make(TypeKind::Error);
       }
+      for (const auto& l : ctx.lets) {
+        if (l.name == e.name) {
+          error(DiagKind::Redeclared, e.loc, "'" + std::string(e.name) + "' is already named by a 'let' around this quantifier: choose another name");
+          return make(TypeKind::Error);
+        }
+      }
       ctx.quants.push_back({e.name, vt});
       Type body = check_expr(e.args[0], ctx, nullptr);
       ctx.quants.pop_back();
@@ -122,6 +128,12 @@ Type Analysis::check_expr_inner(Expr& e, Context& ctx, const Type* expected, Sta
       for (const auto& l : ctx.lets) {
         if (l.name == e.name) {
           error(DiagKind::Redeclared, e.loc, "'" + std::string(e.name) + "' is already named by a 'let' around this one");
+          return make(TypeKind::Error);
+        }
+      }
+      for (const auto& q : ctx.quants) {
+        if (q.first == e.name) {
+          error(DiagKind::Redeclared, e.loc, "'" + std::string(e.name) + "' is already the variable of a quantifier around this 'let': choose another name");
           return make(TypeKind::Error);
         }
       }
@@ -574,7 +586,17 @@ Type Analysis::check_call(Expr& e, Context& ctx, Standing standing) {
       ok = false;
       continue;
     }
-    if (!assignable(pt, at, node(e.args[i]).loc, "parameter '" + std::string(callee.params[i].name) + "'")) ok = false;
+    if (!assignable(pt, at, node(e.args[i]).loc, "parameter '" + std::string(callee.params[i].name) + "'")) {
+      ok = false;
+    } else if (ctx.body == nullptr || standing == Standing::Nested) {
+      // the argument stands for the parameter wherever the body names it, so
+      // it must not change state
+      std::string why;
+      if (!pure_expression(e.args[i], false, why, 0)) {
+        error(DiagKind::BadCall, node(e.args[i]).loc, "an argument of a function called inside an expression must not change state: " + why);
+        ok = false;
+      }
+    }
   }
   if (!ok) return make(TypeKind::Error);
   const BodyInfo& b = out_.functions[e.sym_index];
@@ -595,6 +617,9 @@ bool Analysis::pure_expression(ExprId id, bool in_invariant, std::string& why, i
   if (e.kind == ExprKind::Name && in_invariant && e.sym == SymKind::MachineField) {
     why = "it names 'current', which needs a CPU an invariant does not have";
     return false;
+  }
+  if (e.kind == ExprKind::Call && e.sym == SymKind::Builtin && Builtin(e.sym_index) == Builtin::PerCpu) {
+    return pure_expression(e.args[1], in_invariant, why, depth);  // per_cpu(v, c) names v's copies: no CPU needed
   }
   if (e.kind == ExprKind::Call && e.sym == SymKind::Function) {
     if (!expression_function(e.sym_index, in_invariant, why, depth + 1)) return false;
@@ -619,7 +644,8 @@ bool Analysis::pure_expression(ExprId id, bool in_invariant, std::string& why, i
   return true;
 }
 
-bool Analysis::pure_statements(const std::vector<StmtId>& list, bool in_invariant, std::string& why, int depth) {
+bool Analysis::pure_statements(const std::vector<StmtId>& list, bool in_invariant, std::string& why, int depth, const BodyInfo& body) {
+  (void)body;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const Stmt& s = node(list[i]);
     const bool last = i + 1 == list.size();
@@ -636,11 +662,11 @@ bool Analysis::pure_statements(const std::vector<StmtId>& list, bool in_invarian
         return true;  // (what follows is never reached)
       case StmtKind::If: {
         if (!pure_expression(s.value, in_invariant, why, depth)) return false;
-        if (!pure_statements(node(s.body).list, in_invariant, why, depth)) return false;
+        if (!pure_statements(node(s.body).list, in_invariant, why, depth, body)) return false;
         if (s.else_body.valid()) {
           const Stmt& alt = node(s.else_body);
           const std::vector<StmtId> one{s.else_body};
-          if (!pure_statements(alt.kind == StmtKind::Block ? alt.list : one, in_invariant, why, depth)) return false;
+          if (!pure_statements(alt.kind == StmtKind::Block ? alt.list : one, in_invariant, why, depth, body)) return false;
           return true;  // both branches returned
         }
         break;
@@ -674,7 +700,7 @@ bool Analysis::expression_function(std::uint32_t fn, bool in_invariant, std::str
   }
   if (!d.body.valid()) return true;  // (reported elsewhere)
   std::string inner;
-  if (!pure_statements(node(d.body).list, in_invariant, inner, depth)) {
+  if (!pure_statements(node(d.body).list, in_invariant, inner, depth, out_.functions[fn])) {
     why = "'" + std::string(d.name) + "': " + inner;
     return false;
   }
@@ -726,6 +752,10 @@ Type Analysis::check_at(Expr& e, Context& ctx) {
     Type t = check_expr(e.args[2], ctx, nullptr);
     if (t.kind == TypeKind::Error) return t;
     if (!int_like(t)) return mismatch(node(e.args[2]), "the third argument of at() is a CPU", t);
+    if (auto c = node(e.args[2]).cval; c && (*c < 0 || *c >= out_.cpus)) {
+      error(DiagKind::BadRange, node(e.args[2]).loc, "cpu " + std::to_string(*c) + " does not exist: the machine has cpus 0.." + std::to_string(out_.cpus - 1));
+      return make(TypeKind::Error);
+    }
   }
   e.sym = SymKind::At;
   e.sym_index = static_cast<std::uint32_t>(out_.at_predicates.size());

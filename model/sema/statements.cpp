@@ -102,6 +102,12 @@ void Analysis::check_bodies() {
         continue;
       }
       std::string_view name = d.name.empty() ? std::string_view("constraint") : d.name;
+      bool again = false;
+      for (const InvariantInfo& c : out_.constraints) again = again || c.name == name;
+      if (again && !d.name.empty()) {
+        error(DiagKind::Redeclared, d.name_loc, "constraint '" + std::string(name) + "' is already declared");
+        continue;
+      }
       out_.constraints.push_back({name, d.value, d.name.empty() ? d.loc : d.name_loc, false});
     } else if (d.kind == DeclKind::Invariant) {
       if (invariant_names_.count(d.name) != 0 || globals_.count(d.name) != 0) {
@@ -177,6 +183,9 @@ void Analysis::check_stmt(StmtId id, Context& ctx) {
       Type t = resolve_type(s.type, std::string(s.name));
       if (t.kind != TypeKind::Error && !enumerable(t)) {
         error(DiagKind::TypeMismatch, s.type.loc, "choose takes a value of a small scalar type (bool, cpu, an enum or an int range of at most 1024 values), not '" + type_text(t) + "'");
+        t = make(TypeKind::Error);
+      } else if (t.kind != TypeKind::Error && (t.kind == TypeKind::Mm || t.kind == TypeKind::Task || t.kind == TypeKind::Frame ? t.hi < 0 : t.hi < t.lo)) {
+        error(DiagKind::BadRange, s.type.loc, "choose has no value to take: '" + type_text(t) + "' has none here (none itself is not chosen)");
         t = make(TypeKind::Error);
       }
       s.local = declare_local(ctx, s.name, s.name_loc, t);

@@ -345,3 +345,46 @@ TEST_CASE("let ... in and functions inside expressions and invariants", "[compil
   Run v = check("var x: int[0..3]; fn twice(v: int[0..3]) -> int[0..6] { return v + v; } process p on cpu 0 { x = 3; } invariant i: let d = twice(x) in d < 6;");
   CHECK(v.result.outcome == checker::Outcome::Violated);
 }
+
+TEST_CASE("functions inside expressions: struct parameters, arguments nobody reads, lets in nested calls", "[compile]") {
+  // a struct parameter names the argument's own slots
+  CHECK(check("struct S { a: int[0..3]; b: bool; } var first: int[0..3] = 3; var g: S; fn geta(s: S) -> int[0..3] { return s.a; } "
+              "process p on cpu 0 { skip; } invariant wrong: geta(g) == 3;")
+            .result.outcome == checker::Outcome::Violated);
+  // the argument of a parameter the body never names still runs
+  Run unread = check("var m: cpumask; fn h(x: bool) { skip; } process p on each cpu { h(test_and_set_bit(0, m)); } invariant i: !test_bit(0, m);",
+                     {{"cpus", "2"}});
+  CHECK(unread.result.outcome == checker::Outcome::Violated);
+  CHECK(unread.property == "i");
+  // a function that calls itself in an argument keeps each call's lets apart
+  Run nested = check("var p: int[0..3]; var q: int[0..3]; var r: int[0..3]; "
+                     "fn max(a: int[0..3], b: int[0..3]) -> int[0..3] { return let x = a in let y = b in x > y ? x : y; } "
+                     "process w on cpu 0 { p = 3; } invariant i: max(max(p, q), r) <= 2;");
+  CHECK(nested.result.outcome == checker::Outcome::Violated);
+  // a let ... in inside a forall, in the explanation's terms too
+  Run terms = check("var v: int[0..1][2]; var m: bool[2][2] = { false, false, false, true }; process p on each cpu { v[this_cpu] = 1; } "
+                    "invariant a: forall (c: cpu) let w = v[c] in !m[w][c];",
+                    {{"cpus", "2"}});
+  CHECK(terms.result.outcome == checker::Outcome::Violated);
+}
+
+TEST_CASE("a constraint that cannot be evaluated is a runtime-error, not a cut", "[compile]") {
+  Run r = check("var x: int[0..3] = 0; process p on cpu 0 { x = 1; x = 2; } constraint c: 10 / (x - 1) > 0 || x == 0;");
+  CHECK(r.result.outcome == checker::Outcome::Violated);
+  CHECK(r.property == "runtime-error");
+  CHECK_THAT(r.explanation, Catch::Contains("the constraint 'c'"));
+}
+
+TEST_CASE("a function inside an expression checks its parameters, lets and result against their ranges", "[compile]") {
+  Run param = check("var g: int[0..7] = 5; fn f(x: int[0..3]) -> int[0..3] { return x; } process p on cpu 0 { let y: int[0..7] = f(g) + 0; }");
+  CHECK(param.result.outcome == checker::Outcome::Violated);
+  CHECK(param.property == "model-bound");
+  CHECK_THAT(param.explanation, Catch::Contains("'p.f.x'"));
+  Run result = check("var g: int[0..7] = 2; fn f(x: int[0..3]) -> int[0..3] { return x + 2; } process p on cpu 0 { g = f(g) + 0; }");
+  CHECK(result.property == "model-bound");
+  CHECK_THAT(result.explanation, Catch::Contains("'p.f.result'"));
+  // a value the code keeps in range passes: clamp's return v is reached only with v <= 3
+  CHECK(check("var x: int[0..6] = 6; var y: int[0..3]; fn clamp(v: int[0..6]) -> int[0..3] { if (v > 3) { return 3; } return v; } "
+              "process p on cpu 0 { y = clamp(x) + 0; x = 2; y = clamp(x) + 0; }")
+            .result.outcome == checker::Outcome::Holds);
+}
