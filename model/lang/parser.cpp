@@ -393,20 +393,7 @@ class Parser {
       d.kind = DeclKind::Struct;
       if (!name(d)) return;
       if (!expect(Tok::LBrace, "'{' and the struct's fields, as in struct mmu_gather { start: int[0..3]; fullmm: bool; }")) return;
-      while (ok() && !at(Tok::RBrace) && !at(Tok::End)) {
-        Param p;
-        const Token& pn = peek();
-        if (!expect(Tok::Ident, "a field name")) return;
-        p.name = pn.text;
-        p.loc = pn.loc;
-        if (!expect(Tok::Colon, "':' and the field's type")) return;
-        p.type = type();
-        if (accept(Tok::Assign)) p.init = expression();
-        if (!ok() || !expect(Tok::Semi)) return;
-        d.params.push_back(std::move(p));
-      }
-      if (!expect(Tok::RBrace)) return;
-      accept(Tok::Semi);
+      if (!fields(d, "a field name")) return;
       module_.decls.push_back(std::move(d));
       return;
     }
@@ -418,20 +405,7 @@ class Parser {
       if (at(Tok::LBrace)) {  // the fields every mm (every frame) has
         advance();
         d.kind = w == "mm" ? DeclKind::MmFields : DeclKind::FrameFields;
-        while (ok() && !at(Tok::RBrace) && !at(Tok::End)) {
-          Param p;
-          const Token& pn = peek();
-          if (!expect(Tok::Ident, w == "mm" ? "an mm field name" : "a frame field name")) return;
-          p.name = pn.text;
-          p.loc = pn.loc;
-          if (!expect(Tok::Colon, "':' and the field's type")) return;
-          p.type = type();
-          if (accept(Tok::Assign)) p.init = expression();
-          if (!ok() || !expect(Tok::Semi)) return;
-          d.params.push_back(std::move(p));
-        }
-        if (!expect(Tok::RBrace)) return;
-        accept(Tok::Semi);
+        if (!fields(d, w == "mm" ? "an mm field name" : "a frame field name")) return;
         module_.decls.push_back(std::move(d));
         return;
       }
@@ -531,6 +505,26 @@ class Parser {
       locs.push_back(m.loc);
     } while (accept(Tok::Comma));
     return expect(Tok::RBrace);
+  }
+
+  // `FIELD: TYPE [= INIT]; ... }` after the '{' of a struct, mm or frame
+  // declaration, into d.params; false after an error.
+  bool fields(Decl& d, const char* what) {
+    while (ok() && !at(Tok::RBrace) && !at(Tok::End)) {
+      Param p;
+      const Token& pn = peek();
+      if (!expect(Tok::Ident, what)) return false;
+      p.name = pn.text;
+      p.loc = pn.loc;
+      if (!expect(Tok::Colon, "':' and the field's type")) return false;
+      p.type = type();
+      if (accept(Tok::Assign)) p.init = expression();
+      if (!ok() || !expect(Tok::Semi)) return false;
+      d.params.push_back(std::move(p));
+    }
+    if (!expect(Tok::RBrace)) return false;
+    accept(Tok::Semi);
+    return true;
   }
 
   TypeSyntax type() {
