@@ -222,7 +222,7 @@ class Analysis {
   // Whether `fn`'s body is of that form; `why` says what is not.
   bool expression_function(std::uint32_t fn, bool in_invariant, std::string& why, int depth = 0);
   bool pure_expression(ExprId id, bool in_invariant, std::string& why, int depth);
-  bool pure_statements(const std::vector<StmtId>& list, bool in_invariant, std::string& why, int depth, const BodyInfo& body);
+  bool pure_statements(const std::vector<StmtId>& list, bool in_invariant, std::string& why, int depth);
   void check_expression_calls();
 
   Type check_at(Expr& e, Context& ctx);

@@ -644,8 +644,7 @@ bool Analysis::pure_expression(ExprId id, bool in_invariant, std::string& why, i
   return true;
 }
 
-bool Analysis::pure_statements(const std::vector<StmtId>& list, bool in_invariant, std::string& why, int depth, const BodyInfo& body) {
-  (void)body;
+bool Analysis::pure_statements(const std::vector<StmtId>& list, bool in_invariant, std::string& why, int depth) {
   for (std::size_t i = 0; i < list.size(); ++i) {
     const Stmt& s = node(list[i]);
     const bool last = i + 1 == list.size();
@@ -662,11 +661,11 @@ bool Analysis::pure_statements(const std::vector<StmtId>& list, bool in_invarian
         return true;  // (what follows is never reached)
       case StmtKind::If: {
         if (!pure_expression(s.value, in_invariant, why, depth)) return false;
-        if (!pure_statements(node(s.body).list, in_invariant, why, depth, body)) return false;
+        if (!pure_statements(node(s.body).list, in_invariant, why, depth)) return false;
         if (s.else_body.valid()) {
           const Stmt& alt = node(s.else_body);
           const std::vector<StmtId> one{s.else_body};
-          if (!pure_statements(alt.kind == StmtKind::Block ? alt.list : one, in_invariant, why, depth, body)) return false;
+          if (!pure_statements(alt.kind == StmtKind::Block ? alt.list : one, in_invariant, why, depth)) return false;
           return true;  // both branches returned
         }
         break;
@@ -700,7 +699,7 @@ bool Analysis::expression_function(std::uint32_t fn, bool in_invariant, std::str
   }
   if (!d.body.valid()) return true;  // (reported elsewhere)
   std::string inner;
-  if (!pure_statements(node(d.body).list, in_invariant, inner, depth, out_.functions[fn])) {
+  if (!pure_statements(node(d.body).list, in_invariant, inner, depth)) {
     why = "'" + std::string(d.name) + "': " + inner;
     return false;
   }
