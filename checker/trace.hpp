@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,7 +31,31 @@ struct Step {
   std::uint32_t line = 0;
   std::string file;          // the line's file when it is an imported one (else empty: the protocol's)
   std::vector<std::string> also_ran;  // calls the step ran before the statement it is named after
+  // the calls the statement is in, outermost first ("tlb_finish_mmu(tlb)", "__tlb_reset_range(tlb)")
+  std::vector<std::string> calls;
+  // a step that tested a condition (if, while, await): whether it held; empty for other steps
+  std::optional<bool> branch;
+  // the further statements of the step when it ran several (an atomic block), after `action`
+  std::vector<std::string> more;
   std::vector<Change> changes;
+};
+
+// One link of a violation's cause chain: a step and what it did to the
+// state the violation depends on ("cpu1's TLB entry for V was filled with
+// frame1 rw", "invlpg(V) on cpu0 did not reach cpu1").
+struct Cause {
+  std::uint32_t step = 0;  // 1-based; 0: the initial state
+  std::string text;
+};
+
+// The violation as structured fields, besides the sentence.
+struct Violation {
+  int cpu = -1;           // the CPU whose step broke the property (-1: none)
+  std::string task;       // the task or handler that ran it
+  std::string page;       // the virtual page involved, when there is one
+  std::string frame;      // the frame involved, when there is one
+  std::uint32_t step = 0; // the violating step (0: the initial state)
+  std::vector<Cause> cause;  // how the state came to be, in step order
 };
 
 struct Report {
@@ -42,6 +67,7 @@ struct Report {
   std::string meaning;      // its one-line meaning
   bool model_error = false; // the violated property says the model is too small (exit 2), not the protocol wrong
   std::string explanation;  // one sentence with the values involved
+  Violation violation;      // the same as fields (for a violation)
   std::vector<Step> steps;
   std::uint64_t peak_rss_bytes = 0;
   std::uint32_t state_bytes = 0;
