@@ -183,11 +183,39 @@ class System {
     // calls the step also ran, besides the one its statement is in (local
     // statements merge into the next step: "__tlb_reset_range(tlb)")
     std::vector<std::string> also_ran;
+    // the calls the statement is in, outermost first ("tlb_finish_mmu(&tlb)",
+    // "__tlb_reset_range(tlb)"); empty at a process's top level and for the hardware
+    std::vector<std::string> calls;
+    std::optional<bool> branch;     // the step ended at a condition (if, while): whether it held
+    std::vector<std::string> more;  // the further statements of an atomic block the step ran
   };
   virtual StepText describe_step(ConstStateRef before, GroupId group, ConstStateRef after) const {
     (void)before, (void)after;
     const Group& g = groups()[group.v];
     return {g.action, g.loc.line};
+  }
+
+  // The machine's state for one CPU (-1: what no CPU owns, such as a shared
+  // data cache), as people read it: the loaded root and ASID, then every
+  // non-empty cache entry, each with a note when it is stale ("stale: V is
+  // unmapped in M"). The default lists the hardware slots of that CPU.
+  struct HardwareLine {
+    std::string name;   // "tlb[V]", "root"
+    std::string value;  // "frame1 rw"
+    std::string note;   // "" or why the entry no longer agrees with memory
+    std::uint32_t slot = UINT32_MAX;  // the slot it shows, if one
+  };
+  virtual std::vector<HardwareLine> hardware_view(ConstStateRef s, int cpu) const {
+    std::vector<HardwareLine> out;
+    const Layout& l = layout();
+    for (std::uint32_t k = 0; k < l.slots.size(); ++k) {
+      const Slot& slot = l.slots[k];
+      if (!slot.hardware || slot.cpu != cpu || slot.width == 0) continue;
+      const std::uint64_t mask = slot.width >= 64 ? ~0ULL : ((1ULL << slot.width) - 1);
+      if (((s[slot.word] >> slot.shift) & mask) == 0) continue;
+      out.push_back({slot.name, format_slot(k, s), "", k});
+    }
+    return out;
   }
 
   // State constraints (TLC's CONSTRAINT): a state that breaks one is checked
@@ -197,6 +225,26 @@ class System {
   virtual bool expand(ConstStateRef s) const {
     (void)s;
     return true;
+  }
+
+  // The violation as fields, and the slots whose history is its cause:
+  // the cache entry the offending access went through (a TLB entry), the
+  // page-table entry it no longer agrees with, and what happened to the
+  // frame (involved_slots). Empty where the property has none of them.
+  struct ViolationFacts {
+    int cpu = -1;
+    std::string task, page, frame;
+    std::vector<std::uint32_t> cached, table, memory;
+  };
+  virtual ViolationFacts violation_facts(ConstStateRef before, GroupId group, ConstStateRef after) const {
+    const Group& g = groups()[group.v];
+    return {g.cpu, g.process, "", "", {}, {}, involved_slots(before, group, after)};
+  }
+  // The TLB or walk-cache invalidations a step ran, as people read them
+  // ("invlpg on cpu0", "tlbi_page (every CPU)").
+  virtual std::vector<std::string> invalidations(ConstStateRef before, GroupId group, ConstStateRef after) const {
+    (void)before, (void)group, (void)after;
+    return {};
   }
 
   // The slots whose history explains a violation (e.g. the frame a stale

@@ -2,6 +2,8 @@
 
 #include "checker/successors.hpp"
 
+#include <algorithm>
+
 namespace tlbcheck::checker {
 
 std::string outcome_name(Outcome o) {
@@ -24,6 +26,79 @@ std::vector<Change> changes_between(const System& system, ConstStateRef before, 
   }
   return out;
 }
+
+namespace {
+
+// How the violating state came to be, from the history of the slots the
+// violation names: when the cache entry it went through was filled, every
+// change of the page-table entry since, the invalidations that ran and the
+// interrupts its CPU took without losing the entry, what happened to the
+// frame, and the violating step.
+void cause_chain(const System& system, Report& report) {
+  const Trace& t = report.result.trace;
+  const Layout& layout = system.layout();
+  const std::size_t n = t.groups.size();
+  ConstStateRef before = t.states[n - 1], after = t.states[n];
+  const System::ViolationFacts facts = system.violation_facts(before, t.groups.back(), after);
+  Violation& v = report.violation;
+  v.cpu = facts.cpu;
+  v.task = facts.task;
+  v.page = facts.page;
+  v.frame = facts.frame;
+  v.step = std::uint32_t(n);
+  const auto changed = [&](std::uint32_t slot, std::size_t i) {  // at step i (1-based)
+    return slot_bits(layout.slots[slot], t.states[i - 1]) != slot_bits(layout.slots[slot], t.states[i]);
+  };
+  const auto who = [&](std::size_t i) {
+    const Group& g = system.groups()[t.groups[i - 1].v];
+    System::StepText text = system.describe_step(t.states[i - 1], t.groups[i - 1], t.states[i]);
+    return "(" + g.process + ": " + text.action + ")";
+  };
+  const auto change = [&](std::uint32_t slot, std::size_t i) {
+    return layout.slots[slot].name + ": " + system.format_slot(slot, t.states[i - 1]) + " -> " + system.format_slot(slot, t.states[i]);
+  };
+  std::vector<Cause> chain;
+  std::size_t filled = 0;  // the step that filled the entry the access went through
+  for (std::uint32_t slot : facts.cached) {
+    for (std::size_t i = n; i-- > 1;) {
+      if (!changed(slot, i)) continue;
+      filled = std::max(filled, i);
+      chain.push_back({std::uint32_t(i), "the entry was filled, " + change(slot, i) + " " + who(i)});
+      break;
+    }
+  }
+  for (std::uint32_t slot : facts.table) {
+    for (std::size_t i = filled + 1; i < n; ++i) {
+      if (changed(slot, i)) chain.push_back({std::uint32_t(i), "the page table changed, " + change(slot, i) + " " + who(i)});
+    }
+  }
+  if (!facts.cached.empty()) {
+    const std::string entry = layout.slots[facts.cached.front()].name;
+    for (std::size_t i = filled + 1; i < n; ++i) {
+      const Group& g = system.groups()[t.groups[i - 1].v];
+      for (const std::string& inv : system.invalidations(t.states[i - 1], t.groups[i - 1], t.states[i])) {
+        chain.push_back({std::uint32_t(i), inv + " ran " + who(i) + ": " + entry + " survived it"});
+      }
+      if (g.context == "hardware" && g.cpu == facts.cpu) {
+        System::StepText text = system.describe_step(t.states[i - 1], t.groups[i - 1], t.states[i]);
+        if (text.action.rfind("takes the", 0) == 0) chain.push_back({std::uint32_t(i), "cpu" + std::to_string(g.cpu) + " " + text.action + "; " + entry + " survived its handler"});
+      }
+    }
+  }
+  for (std::uint32_t slot : facts.memory) {
+    for (std::size_t i = n; i-- > 1;) {
+      if (!changed(slot, i)) continue;
+      chain.push_back({std::uint32_t(i), layout.slots[slot].name + " became " + system.format_slot(slot, t.states[i]) + " " + who(i)});
+      break;
+    }
+  }
+  std::stable_sort(chain.begin(), chain.end(), [](const Cause& a, const Cause& b) { return a.step < b.step; });
+  chain.push_back({std::uint32_t(n), "the violating step " + who(n) + (facts.page.empty() ? "" : ", on page " + facts.page) +
+                                         (facts.frame.empty() ? "" : ", " + facts.frame)});
+  v.cause = std::move(chain);
+}
+
+}  // namespace
 
 void describe(const System& system, Report& report) {
   const ExploreResult& r = report.result;
@@ -48,8 +123,12 @@ void describe(const System& system, Report& report) {
     step.line = text.line;
     step.file = text.file;
     step.also_ran = std::move(text.also_ran);
+    step.calls = std::move(text.calls);
+    step.branch = text.branch;
+    step.more = std::move(text.more);
     report.steps.push_back(std::move(step));
   }
+  if (!r.deadlock && !t.groups.empty()) cause_chain(system, report);
   if (r.deadlock) {
     report.explanation = system.explain_deadlock(t.states.back());
   } else if (t.groups.empty()) {

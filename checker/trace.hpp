@@ -72,7 +72,13 @@ struct Report {
   std::uint64_t peak_rss_bytes = 0;
   std::uint32_t state_bytes = 0;
   std::string engine = "interpreter";  // how steps ran: "interpreter" or "native" (compiled C)
-  bool show_hw = false;  // list the machine's caches (TLB, walk cache, data cache) after each step
+  // --show-hw: each CPU's hardware (root, ASID, TLB, walk cache; the data
+  // cache) in its column, what changed at each step or, with show_hw_all,
+  // all of it after every step; stale entries marked
+  bool show_hw = false;
+  bool show_hw_all = false;
+  bool initial_state = false;  // a row 0 with the initial values
+  std::uint32_t width = 0;     // of the text report's table, in characters; 0: 160
   std::vector<std::string> checked;  // the properties that were checked, for the closing line (empty: not known)
 };
 
@@ -83,6 +89,9 @@ void describe(const System& system, Report& report);
 std::vector<Change> changes_between(const System& system, ConstStateRef before, ConstStateRef after);
 
 std::string render_text(const System& system, const Report& report);
+// A line of a text cell broken into lines of at most `width` characters
+// (at spaces where it can), continuation lines indented; nothing is cut.
+std::vector<std::string> wrap(const std::string& line, std::size_t width);
 nlohmann::json render_json(const System& system, const Report& report);
 
 // A JSON report as text, indented. Anything that is not UTF-8 (a file name

@@ -15,13 +15,8 @@ namespace tlbcheck::checker {
 
 namespace {
 
-// Columns share a line of about 160 characters, each between 30 and 70 wide.
-std::size_t max_column(int columns) { return std::clamp<std::size_t>((160 - 7) / std::size_t(std::max(columns, 1)) - 3, 30, 70); }
-
-std::string fit(const std::string& s, std::size_t width) {
-  if (s.size() <= width) return s + std::string(width - s.size(), ' ');
-  return s.substr(0, width - 3) + "...";
-}
+// A cell padded to its column's width (wrap() made it fit).
+std::string fit(const std::string& s, std::size_t width) { return s.size() >= width ? s : s + std::string(width - s.size(), ' '); }
 
 std::string number(double v, int precision) {
   char buf[64];
@@ -43,6 +38,49 @@ std::string bytes(std::uint64_t b) {
 
 }  // namespace
 
+// A cell's line wrapped to `width`: broken at a space where one is near
+// the end, else inside a word; continuation lines indented past the line's
+// own indent, so a value is never cut.
+std::vector<std::string> wrap(const std::string& line, std::size_t width) {
+  std::vector<std::string> out;
+  width = std::max<std::size_t>(width, 12);
+  const std::size_t indent = std::min(line.find_first_not_of(' ') == std::string::npos ? 0 : line.find_first_not_of(' '), width / 2);
+  const std::string cont(indent + 4 < width / 2 ? indent + 4 : indent, ' ');
+  std::string rest = line;
+  bool first = true;
+  while (true) {
+    const std::string lead = first ? "" : cont;
+    const std::size_t room = width - lead.size();
+    if (rest.size() <= room) {
+      out.push_back(lead + rest);
+      break;
+    }
+    std::size_t cut = rest.rfind(' ', room);
+    if (cut == std::string::npos || cut < room / 2 || cut == 0) cut = room;  // no space near the end: break the word
+    out.push_back(lead + rest.substr(0, cut));
+    rest = rest.substr(cut);
+    while (!rest.empty() && rest.front() == ' ') rest.erase(0, 1);
+    first = false;
+    if (rest.empty()) break;
+  }
+  return out;
+}
+
+namespace {
+
+// "invalidate_interrupt@cpu1" in cpu1's column is "invalidate_interrupt"
+std::string process_in_column(const std::string& process, int cpu) {
+  const std::string suffix = "@cpu" + std::to_string(cpu);
+  if (process.size() > suffix.size() && process.compare(process.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    return process.substr(0, process.size() - suffix.size());
+  }
+  return process;
+}
+
+std::string hardware_text(const System::HardwareLine& h) { return h.name + ": " + h.value + (h.note.empty() ? "" : "  <-- " + h.note); }
+
+}  // namespace
+
 std::string render_text(const System& system, const Report& report) {
   const ExploreResult& r = report.result;
   std::string out;
@@ -55,69 +93,161 @@ std::string render_text(const System& system, const Report& report) {
 
   if (r.outcome == Outcome::Violated) {
     auto groups = system.groups();
+    const Layout& layout = system.layout();
     int columns = 1;
-    std::set<std::string> processes_of_cpu[64];
-    for (const Step& s : report.steps) {
-      const Group& g = groups[s.group.v];
-      columns = std::max(columns, g.cpu + 1);
-      if (g.cpu >= 0 && g.cpu < 64) processes_of_cpu[g.cpu].insert(g.process);
-    }
     for (const Group& g : groups) columns = std::max(columns, g.cpu + 1);
     columns = std::min(columns, 64);
-    // cells: per step, the lines in the acting CPU's column
-    std::vector<std::vector<std::string>> cells;
-    std::size_t width = 12;
+    // who ran on each CPU in this trace: its tasks (and handlers), in order of first appearance
+    std::vector<std::vector<std::string>> ran(static_cast<std::size_t>(columns));
     for (const Step& s : report.steps) {
       const Group& g = groups[s.group.v];
-      std::vector<std::string> lines;
-      std::string head = "[" + (s.file.empty() ? "" : s.file + ":") + std::to_string(s.line) + "] ";
-      bool several = g.cpu >= 0 && processes_of_cpu[g.cpu].size() > 1;
-      if (several || g.cpu < 0) head += g.process + ": ";
+      if (g.cpu < 0 || g.cpu >= columns || g.context == "hardware") continue;
+      const std::string name = process_in_column(g.process, g.cpu);
+      auto& list = ran[std::size_t(g.cpu)];
+      if (std::find(list.begin(), list.end(), name) == list.end()) list.push_back(name);
+    }
+    const std::size_t total = report.width != 0 ? report.width : 160;
+    // columns as wide as their longest line, or as the width allows (then lines wrap)
+    std::size_t width = std::max<std::size_t>(20, (total > 7 ? total - 7 : 0) / std::size_t(columns) - 3);
+
+    // rows: a label (the step number) and, per column, its logical lines
+    struct Row {
+      std::string label;
+      std::vector<std::vector<std::string>> cells;
+    };
+    std::vector<Row> rows;
+    const auto hardware_of = [&](ConstStateRef s) {
+      std::vector<std::vector<System::HardwareLine>> hw(std::size_t(columns) + 1);  // the last: no CPU's
+      for (int c = 0; c < columns; ++c) hw[std::size_t(c)] = system.hardware_view(s, c);
+      hw[std::size_t(columns)] = system.hardware_view(s, -1);
+      return hw;
+    };
+    if (report.initial_state && !r.trace.states.empty()) {
+      Row row{"0", std::vector<std::vector<std::string>>(std::size_t(columns))};
+      ConstStateRef init = r.trace.states[0];
+      std::string shared;
+      for (std::uint32_t k = 0; k < layout.slots.size(); ++k) {
+        const Slot& slot = layout.slots[k];
+        if (slot.internal || slot.width == 0 || slot.hardware) continue;
+        const std::string text = slot.name + " = " + system.format_slot(k, init);
+        if (slot.cpu >= 0 && slot.cpu < columns) row.cells[std::size_t(slot.cpu)].push_back(text);
+        else shared += (shared.empty() ? "" : ", ") + text;
+      }
+      auto hw = hardware_of(init);
+      for (int c = 0; c < columns; ++c) {
+        for (const auto& h : hw[std::size_t(c)]) row.cells[std::size_t(c)].push_back("= " + hardware_text(h));
+      }
+      for (const auto& h : hw[std::size_t(columns)]) shared += (shared.empty() ? "" : ", ") + hardware_text(h);
+      out += "\ninitial state: " + shared + "\n";
+      rows.push_back(std::move(row));
+    }
+    for (const Step& s : report.steps) {
+      const Group& g = groups[s.group.v];
+      const int cpu = std::clamp(g.cpu, 0, columns - 1);
+      Row row{std::to_string(s.number), std::vector<std::vector<std::string>>(std::size_t(columns))};
+      std::vector<std::string>& lines = row.cells[std::size_t(cpu)];
+      std::string head = g.context == "hardware" ? "[hw] " : "[" + (s.file.empty() ? "" : s.file + ":") + std::to_string(s.line) + "] ";
+      const bool several = g.cpu >= 0 && ran[std::size_t(cpu)].size() > 1;
+      if (g.context != "hardware" && (several || g.cpu < 0)) head += process_in_column(g.process, g.cpu) + ": ";
+      if (g.cpu < 0 && g.context == "hardware") head += g.process + ": ";
+      for (std::size_t k = 0; k < s.calls.size(); ++k) {  // outer calls by name, the innermost with its arguments
+        head += k + 1 < s.calls.size() ? s.calls[k].substr(0, s.calls[k].find('(')) + " > " : s.calls[k] + ": ";
+      }
       head += s.action;
+      if (s.branch) head += *s.branch ? "  => true" : "  => false";
       lines.push_back(head);
+      for (const std::string& m : s.more) lines.push_back("      " + m);
       if (!s.also_ran.empty()) {  // local code that merged into this step, in calls of its own
-        std::string ran = "     (ran ";
-        for (std::size_t k = 0; k < s.also_ran.size(); ++k) ran += (k == 0 ? "" : ", ") + s.also_ran[k];
-        lines.push_back(ran + " first)");
+        std::string also = "     (ran ";
+        for (std::size_t k = 0; k < s.also_ran.size(); ++k) also += (k == 0 ? "" : ", ") + s.also_ran[k];
+        lines.push_back(also + " first)");
       }
       for (const Change& c : s.changes) lines.push_back("     " + c.slot + ": " + c.before + " -> " + c.after);
-      if (report.show_hw) {  // the caches of this CPU (and the shared ones) after the step
-        ConstStateRef after = r.trace.states[s.number];
-        const Layout& layout = system.layout();
-        for (std::uint32_t k = 0; k < layout.slots.size(); ++k) {
-          const Slot& slot = layout.slots[k];
-          if (!slot.hardware || (slot.cpu >= 0 && slot.cpu != g.cpu) || slot_bits(slot, after) == 0) continue;
-          lines.push_back("     = " + slot.name + ": " + system.format_slot(k, after));
+      if (report.show_hw) {  // each CPU's hardware in its own column: what changed, or all of it
+        auto before = hardware_of(r.trace.states[s.number - 1]);
+        auto after = hardware_of(r.trace.states[s.number]);
+        for (int c = 0; c <= columns; ++c) {
+          std::vector<std::string>& into = c == columns ? lines : row.cells[std::size_t(c)];
+          const std::string lead = c == columns ? "     = memory " : "     = ";
+          for (const auto& h : after[std::size_t(c)]) {
+            const bool same = std::any_of(before[std::size_t(c)].begin(), before[std::size_t(c)].end(), [&](const System::HardwareLine& b) {
+              return b.name == h.name && b.value == h.value && b.note == h.note;
+            });
+            const bool listed = c == cpu && h.note.empty() &&
+                                std::any_of(s.changes.begin(), s.changes.end(), [&](const Change& ch) { return h.slot < layout.slots.size() && ch.slot == layout.slots[h.slot].name; });
+            if (report.show_hw_all || (!same && !listed)) into.push_back(lead + hardware_text(h));
+          }
+          if (report.show_hw_all) continue;
+          for (const auto& b : before[std::size_t(c)]) {  // entries that went away
+            const bool kept = std::any_of(after[std::size_t(c)].begin(), after[std::size_t(c)].end(), [&](const System::HardwareLine& h) { return h.name == b.name; });
+            if (!kept) into.push_back(lead + b.name + ": -");
+          }
         }
       }
-      for (const std::string& l : lines) width = std::max(width, l.size());
-      cells.push_back(std::move(lines));
+      rows.push_back(std::move(row));
     }
-    width = std::min(width, max_column(columns));
-    out += std::string(report.model_error ? "\nmodel error: " : "\nviolated: ") + report.property + " -- " + report.meaning + "\n";
-    out += "counterexample: " + std::to_string(report.steps.size()) + " step" + (report.steps.size() == 1 ? "" : "s") + "\n\n";
-    std::string header = " step ";
-    std::string rule = "------";
-    for (int c = 0; c < columns; ++c) {
-      std::string title = "cpu" + std::to_string(c);
-      if (processes_of_cpu[c].size() == 1) title += " (" + *processes_of_cpu[c].begin() + ")";
-      header += "| " + fit(title, width) + " ";
-      rule += "+" + std::string(width + 2, '-');
-    }
-    while (!header.empty() && header.back() == ' ') header.pop_back();
-    out += header + "\n" + rule + "\n";
-    for (std::size_t i = 0; i < report.steps.size(); ++i) {
-      int cpu = std::max(0, groups[report.steps[i].group.v].cpu);
-      for (std::size_t l = 0; l < cells[i].size(); ++l) {
-        char num[16];
-        std::snprintf(num, sizeof num, "%5s ", l == 0 ? std::to_string(i + 1).c_str() : "");
-        std::string row = num;
-        for (int c = 0; c < columns; ++c) row += "| " + fit(c == cpu ? cells[i][l] : "", width) + " ";
-        while (!row.empty() && row.back() == ' ') row.pop_back();
-        out += row + "\n";
+    std::size_t longest = 12;
+    for (const Row& row : rows) {
+      for (const auto& cell : row.cells) {
+        for (const std::string& l : cell) longest = std::max(longest, l.size());
       }
     }
-    out += "\n" + report.explanation + "\n";
+    for (int c = 0; c < columns; ++c) {
+      std::string title = "cpu" + std::to_string(c) + " ()";
+      for (const std::string& name : ran[std::size_t(c)]) title += ", " + name;  // (as long as the header below)
+      longest = std::max(longest, title.size());
+    }
+    width = std::min(width, longest);
+    out += std::string(report.model_error ? "\nmodel error: " : "\nviolated: ") + report.property + " -- " + report.meaning + "\n";
+    out += "counterexample: " + std::to_string(report.steps.size()) + " step" + (report.steps.size() == 1 ? "" : "s") + "\n\n";
+    // the header: each CPU and the tasks (and handlers) it ran, wrapped like a cell
+    std::vector<std::vector<std::string>> titles(static_cast<std::size_t>(columns));
+    std::string rule = "------";
+    std::size_t title_lines = 1;
+    for (int c = 0; c < columns; ++c) {
+      std::string title = "cpu" + std::to_string(c);
+      const auto& list = ran[std::size_t(c)];
+      for (std::size_t k = 0; k < list.size(); ++k) title += (k == 0 ? " (" : ", ") + list[k] + (k + 1 == list.size() ? ")" : "");
+      titles[std::size_t(c)] = wrap(title, width);
+      title_lines = std::max(title_lines, titles[std::size_t(c)].size());
+      rule += "+" + std::string(width + 2, '-');
+    }
+    for (std::size_t l = 0; l < title_lines; ++l) {
+      std::string header = l == 0 ? " step " : "      ";
+      for (int c = 0; c < columns; ++c) header += "| " + fit(l < titles[std::size_t(c)].size() ? titles[std::size_t(c)][l] : "", width) + " ";
+      while (!header.empty() && header.back() == ' ') header.pop_back();
+      out += header + "\n";
+    }
+    out += rule + "\n";
+    for (const Row& row : rows) {
+      std::vector<std::vector<std::string>> wrapped(static_cast<std::size_t>(columns));
+      std::size_t height = 0;
+      for (int c = 0; c < columns; ++c) {
+        for (const std::string& l : row.cells[std::size_t(c)]) {
+          for (std::string& w : wrap(l, width)) wrapped[std::size_t(c)].push_back(std::move(w));
+        }
+        height = std::max(height, wrapped[std::size_t(c)].size());
+      }
+      for (std::size_t l = 0; l < height; ++l) {
+        char num[16];
+        std::snprintf(num, sizeof num, "%5s ", l == 0 ? row.label.c_str() : "");
+        std::string line = num;
+        for (int c = 0; c < columns; ++c) line += "| " + fit(l < wrapped[std::size_t(c)].size() ? wrapped[std::size_t(c)][l] : "", width) + " ";
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out += line + "\n";
+      }
+    }
+    out += "\n";
+    out += report.explanation + "\n";  // (one line, as tools and people grep it)
+    if (report.violation.cause.size() > 1) {  // (the violating step alone says nothing new)
+      out += "how it came to this:\n";
+      for (const Cause& c : report.violation.cause) {
+        char num[32];
+        std::snprintf(num, sizeof num, "  step %-4u ", c.step);
+        const std::vector<std::string> lines = wrap(c.text, std::max<std::size_t>(total, 40) - 13);
+        for (std::size_t k = 0; k < lines.size(); ++k) out += (k == 0 ? std::string(num) : std::string(13, ' ')) + lines[k] + "\n";
+      }
+    }
   }
 
   out += "\n";

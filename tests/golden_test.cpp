@@ -5,6 +5,7 @@
 // diff.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 
@@ -22,6 +23,51 @@ std::string golden_name(const std::string& rel, const Expectation& e) {
   for (const auto& [k, v] : e.defines) name += "__" + k + "-" + v;
   for (const auto& p : e.properties) name += "__property-" + p;
   return source_dir() + "/tests/golden/" + name + ".trace";
+}
+
+// Rendered narrow, every change of every step is still there in full in
+// its CPU's column: cells wrap, they are never cut.
+void no_cell_is_cut(const checker::System& system, checker::Report report) {
+  report.width = 70;
+  const std::string text = checker::render_text(system, report);
+  int columns = 0;
+  for (const checker::Group& g : system.groups()) columns = std::max(columns, g.cpu + 1);
+  columns = std::max(columns, 1);
+  // the column's width, from the header's rule ("------+-----...-+")
+  const std::size_t rule = text.find("\n------+");
+  REQUIRE(rule != std::string::npos);
+  const std::size_t next = text.find('+', rule + 8);
+  const std::size_t width = (next == std::string::npos || text.find('\n', rule + 1) < next ? text.find('\n', rule + 1) : next) - (rule + 8) - 2;
+  std::vector<std::string> column(static_cast<std::size_t>(columns));  // each column's text, spaces left out
+  std::istringstream lines(text);
+  std::string line;
+  bool table = false;
+  while (std::getline(lines, line)) {
+    if (line.rfind("------+", 0) == 0) {
+      table = true;
+      continue;
+    }
+    if (table && line.empty()) break;
+    if (!table) continue;
+    for (int c = 0; c < columns; ++c) {
+      const std::size_t at = 7 + std::size_t(c) * (width + 3) + 1;
+      if (at >= line.size()) continue;
+      for (char ch : line.substr(at, width)) {
+        if (ch != ' ') column[std::size_t(c)] += ch;
+      }
+    }
+  }
+  for (const checker::Step& s : report.steps) {
+    const int cpu = std::clamp(system.groups()[s.group.v].cpu, 0, columns - 1);
+    for (const checker::Change& ch : s.changes) {
+      std::string want;
+      for (char x : ch.slot + ":" + ch.before + "->" + ch.after) {
+        if (x != ' ') want += x;
+      }
+      INFO("step " << s.number << ": " << want);
+      CHECK(column[std::size_t(cpu)].find(want) != std::string::npos);
+    }
+  }
 }
 
 }  // namespace
@@ -65,6 +111,7 @@ TEST_CASE("every bundled protocol meets its expectations", "[golden]") {
         if (threads == 1) first_text = now;
         else CHECK(now == first_text);
         if (threads != 1 || report.result.outcome != checker::Outcome::Violated) continue;
+        no_cell_is_cut(*l.result.system, report);
         std::string golden = golden_name(rel, e);
         if (update || !std::filesystem::exists(golden)) {
           if (!update) FAIL("missing golden trace " << golden << ": run the tests with TLBCHECK_UPDATE_GOLDEN=1 and review it");
@@ -79,8 +126,8 @@ TEST_CASE("every bundled protocol meets its expectations", "[golden]") {
 
 // The seed protocols are written in the kernel's shape: the counterexample of
 // the unfixed kernel passes through the kernel functions the seed mail and the
-// fix touch, by name (a step in the function, or local code of it that ran
-// first in a step: the (ran ...) line).
+// fix touch, by name (a step in the function or in a call it made, or local
+// code of it that ran first in a step: the (ran ...) line).
 TEST_CASE("the seed protocols' counterexamples name the kernel's functions", "[golden][kernel-shape]") {
   const std::vector<std::pair<std::string, std::vector<std::string>>> seeds = {
       {"protocols/lazy_tlb_2_4.tlb", {"flush_tlb_others", "smp_invalidate_interrupt", "leave_mm", "switch_mm", "enter_lazy_tlb"}},
@@ -103,6 +150,7 @@ TEST_CASE("the seed protocols' counterexamples name the kernel's functions", "[g
     REQUIRE(report.result.outcome == checker::Outcome::Violated);
     std::string steps;  // what each step did and what it ran first, uncut
     for (const checker::Step& s : report.steps) {
+      for (const std::string& c : s.calls) steps += c + " > ";
       steps += s.action + "\n";
       for (const std::string& f : s.also_ran) steps += "(ran " + f + ")\n";
     }

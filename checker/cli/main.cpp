@@ -10,12 +10,14 @@
 // (or a replay confirmed it), 2 bad usage or bad input (a model whose bound
 // is too small included: model-bound), 3 incomplete.
 #include <malloc.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -55,7 +57,9 @@ struct Options {
   std::vector<std::string> properties;
   std::vector<std::string> no_properties;
   bool show_layout = false;
-  bool show_hw = false;
+  std::string show_hw;  // "", "changes" or "all"
+  std::uint32_t width = 0;
+  bool initial_state = false;
   bool quiet = false;
   bool compact = false;
   bool native = false;
@@ -91,6 +95,18 @@ std::uint64_t peak_rss() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return std::uint64_t(u.ru_maxrss) * 1024;
+}
+
+// The text report's width: $COLUMNS, else the terminal's, else 160.
+std::uint32_t terminal_width() {
+  if (const char* env = std::getenv("COLUMNS"); env != nullptr) {
+    char* end = nullptr;
+    const unsigned long v = std::strtoul(env, &end, 10);
+    if (end != env && *end == '\0' && v >= 40 && v <= 100000) return std::uint32_t(v);
+  }
+  winsize ws{};
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
+  return 160;
 }
 
 bool parse_defines(const std::vector<std::string>& raw, std::vector<model::Define>& out) {
@@ -169,7 +185,10 @@ int run_check(const Options& o) {
   std::signal(SIGINT, SIG_DFL);
   if (progress && report.result.seconds >= 1.0) std::fprintf(stderr, "\r%90s\r", "");
   report.peak_rss_bytes = peak_rss();
-  report.show_hw = o.show_hw;
+  report.show_hw = !o.show_hw.empty();
+  report.show_hw_all = o.show_hw == "all";
+  report.initial_state = o.initial_state;
+  report.width = o.width != 0 ? o.width : terminal_width();
 
   for (std::size_t i = 0; i < system.properties().size(); ++i) {
     if (system.enabled()[i]) report.checked.push_back(system.properties()[i].name);
@@ -258,7 +277,13 @@ int main(int argc, char** argv) {
   check->add_option("--property", o.properties, "check only these properties (repeatable)")->allow_extra_args(false);
   check->add_option("--no-property", o.no_properties, "do not check this property (repeatable)")->allow_extra_args(false);
   check->add_flag("--show-layout", o.show_layout, "print the packed state layout first");
-  check->add_flag("--show-hw", o.show_hw, "in a counterexample, list the TLB, walk-cache and data-cache contents after each step");
+  check->add_flag("--show-hw{changes}", o.show_hw,
+                  "in a counterexample, show each CPU's root, ASID, TLB and walk cache (and the data cache) in its column, stale entries marked: "
+                  "what changed at each step, or everything after every step with --show-hw=all")
+      ->check(CLI::IsMember({"changes", "all"}));
+  check->add_option("--width", o.width, "width of the counterexample's table in characters (default: $COLUMNS, else the terminal's, else 160)")
+      ->check(CLI::Range(40u, 100000u));
+  check->add_flag("--initial-state", o.initial_state, "in a counterexample, a row 0 with the initial value of every variable and the machine's state");
   check->add_flag("-q,--quiet", o.quiet, "no progress line");
   check->add_flag("--native", o.native, "compile the steps to C with the system's C compiler (cached) instead of interpreting them");
   check->add_flag("--compact", o.compact, "store 63-bit fingerprints instead of whole states (prints the odds that a state was omitted)");

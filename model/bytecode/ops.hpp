@@ -46,7 +46,8 @@ struct Instr {
   Op op = Op::Halt;
   // Hw: arguments beyond the built-in's signature (send_ipi's handler
   // arguments); Halt, Exit, IrqReturn: kBodyEnd at the end of a body, where
-  // no statement ends the step
+  // no statement ends the step; Yield: what ended the step, for traces
+  // (kBranchTrue, kBranchFalse, kAtomicEnd)
   std::uint8_t extra = 0;
   std::int32_t a = 0, b = 0, c = 0;
   std::uint32_t src = 0;  // source offset of the statement it belongs to
@@ -54,6 +55,11 @@ struct Instr {
 };
 
 inline constexpr std::uint8_t kBodyEnd = 1;
+// Yield: the step ended at a condition (if, while) that held / did not;
+// or at the end of an atomic block (c: the block's source offset)
+inline constexpr std::uint8_t kBranchTrue = 2;
+inline constexpr std::uint8_t kBranchFalse = 3;
+inline constexpr std::uint8_t kAtomicEnd = 4;
 
 struct StackEffect {
   int pops = 0;

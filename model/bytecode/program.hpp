@@ -91,6 +91,7 @@ struct Program {
   std::vector<std::string> constraint_names;
   std::vector<std::int32_t> location_of;       // instruction -> location index, or -1
   std::vector<std::string> contexts{""};        // call texts, "spin_lock(B)"; 0: none
+  std::vector<std::uint32_t> context_parent{0};  // the call each context's call was made in (0: none)
   std::uint32_t violation_slot = 0;
   std::uint32_t words = 0;
   std::uint32_t bits = 0;

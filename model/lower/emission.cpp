@@ -129,14 +129,24 @@ bool Lowering::shared_root(ExprId id, const Frame& f) const {
   }
 }
 
-void Lowering::yield_if(bool touched) {
+std::uint32_t Lowering::context(const std::string& text) {
+  Program& p = out_.program;
+  for (std::uint32_t i = 1; i < p.contexts.size(); ++i) {
+    if (p.contexts[i] == text && p.context_parent[i] == cur_ctx_) return i;
+  }
+  p.contexts.push_back(text);
+  p.context_parent.push_back(cur_ctx_);
+  return std::uint32_t(p.contexts.size() - 1);
+}
+
+void Lowering::yield_if(bool touched, std::uint8_t mark) {
   if (!touched) return;
   ++shared_statements_;
   if (atomic_ > 0) {  // the atomic block's step is named after its first shared statement
     if (atomic_first_src_ == UINT32_MAX) atomic_first_src_ = cur_src_;
     return;
   }
-  emit(Op::Yield, std::int32_t(here() + 1));
+  code()[emit(Op::Yield, std::int32_t(here() + 1))].extra = mark;
 }
 
 }  // namespace tlbcheck::model::lowering

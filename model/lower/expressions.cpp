@@ -625,11 +625,7 @@ void Lowering::inline_hook(std::uint32_t fn, std::vector<ExprId> page_arg, bool 
   if (!scope.ok) return;
   Frame f = inlined_frame(callee, caller, "page_fault");
   std::uint32_t saved_ctx = cur_ctx_;
-  std::string text = "page fault";
-  auto& contexts = out_.program.contexts;
-  auto it = std::find(contexts.begin(), contexts.end(), text);
-  std::uint32_t ctx = static_cast<std::uint32_t>(it - contexts.begin());
-  if (it == contexts.end()) contexts.push_back(text);
+  const std::uint32_t ctx = context("page fault");
   const Expr& page = module_.at(page_arg[0]);
   if (page.cval && !callee.locals[0].assigned) {
     f.locals[0] = Binding{true, *page.cval, 0};

@@ -198,7 +198,13 @@ class Lowering {
   mutable std::map<std::uint32_t, bool> reads_shared_;
 
   // Ends the step here unless inside an atomic block.
-  void yield_if(bool touched);
+  // Ends the step here if the statement touched shared state (outside an
+  // atomic block). `mark` labels the yield for traces (kBranchTrue, ...).
+  void yield_if(bool touched, std::uint8_t mark = 0);
+  // The context (Program::contexts) of a call with this text made where
+  // the code being lowered runs now: one per (text, caller's context), so a
+  // trace can name the chain of calls a statement runs in.
+  std::uint32_t context(const std::string& text);
 
   // ---- processes ---------------------------------------------------------------
   void lower_process(std::uint32_t index, int cpu);

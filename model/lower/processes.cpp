@@ -93,11 +93,7 @@ void Lowering::inline_switch_hook(Frame& caller, int self, std::uint32_t next_sl
     emit(Op::Store, std::int32_t(slot), std::int32_t(runtime_site(SiteKind::Range, f, slot)));
   }
   std::uint32_t saved_ctx = cur_ctx_;
-  std::string text = "context_switch";
-  auto& contexts = out_.program.contexts;
-  auto it = std::find(contexts.begin(), contexts.end(), text);
-  cur_ctx_ = static_cast<std::uint32_t>(it - contexts.begin());
-  if (it == contexts.end()) contexts.push_back(text);
+  cur_ctx_ = context("context_switch");
   std::uint32_t saved_src = cur_src_;
   lower_stmt(callee.decl->body, f);
   for (std::uint32_t j : f.return_jumps) patch(j, here());

@@ -164,12 +164,12 @@ void Lowering::lower_unlabelled(StmtId id, Frame& f) {
       emit_expr(s.value, f);
       std::uint32_t jz = emit(Op::Jz);
       bool touched = shared(s.value, f);
-      yield_if(touched);
+      yield_if(touched, kBranchTrue);
       lower_stmt(s.body, f);
       cur_src_ = s.loc.offset;  // the code below belongs to the if, not to its last nested statement
       std::uint32_t jend = emit(Op::Jmp);
       patch(jz, here());
-      yield_if(touched);
+      yield_if(touched, kBranchFalse);
       if (touched) --shared_statements_;
       lower_stmt(s.else_body, f);
       patch(jend, here());
@@ -181,13 +181,13 @@ void Lowering::lower_unlabelled(StmtId id, Frame& f) {
       emit_expr(s.value, f);
       std::uint32_t jz = emit(Op::Jz);
       bool touched = shared(s.value, f);
-      yield_if(touched);
+      yield_if(touched, kBranchTrue);
       f.loops.push_back({head, {}});
       lower_stmt(s.body, f);
       cur_src_ = s.loc.offset;
       back_edge(head);
       patch(jz, here());
-      yield_if(touched);
+      yield_if(touched, kBranchFalse);
       if (touched) --shared_statements_;
       for (std::uint32_t b : f.loops.back().breaks) patch(b, here());
       f.loops.pop_back();
@@ -237,7 +237,11 @@ void Lowering::lower_unlabelled(StmtId id, Frame& f) {
       lower_stmt(s.body, f);
       --atomic_;
       cur_src_ = atomic_first_src_ != UINT32_MAX ? atomic_first_src_ : s.loc.offset;
-      if (shared_statements_ != before && atomic_ == 0) emit(Op::Yield, std::int32_t(here() + 1));
+      if (shared_statements_ != before && atomic_ == 0) {
+        Instr& end = code()[emit(Op::Yield, std::int32_t(here() + 1))];
+        end.extra = kAtomicEnd;
+        end.c = std::int32_t(s.loc.offset);
+      }
       cur_src_ = s.loc.offset;
       if (atomic_ == 0) atomic_first_src_ = saved_first;
       break;
@@ -369,11 +373,7 @@ void Lowering::inline_call(ExprId call_id, Frame& caller, std::optional<std::uin
   bool touched = false;
   mark();
   std::uint32_t saved_ctx = cur_ctx_;
-  std::string text = source_text(call_id);
-  auto& contexts = out_.program.contexts;
-  auto it = std::find(contexts.begin(), contexts.end(), text);
-  std::uint32_t ctx = static_cast<std::uint32_t>(it - contexts.begin());
-  if (it == contexts.end()) contexts.push_back(text);
+  const std::uint32_t ctx = context(source_text(call_id));
   std::vector<std::uint32_t> offsets;  // the references' offset slots, reset when the call returns
   for (std::uint32_t i = 0; i < callee.params; ++i) {
     ExprId arg = call.args[i];

@@ -28,7 +28,7 @@ namespace tlbcheck::model {
 
 std::optional<ModelSystem::StepRecord> ModelSystem::rerun(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
   Scratch w(*this, program_.words);
-  std::vector<std::uint32_t> trail;
+  std::vector<Ran> trail;
   w.trail = &trail;
   std::optional<StepRecord> found;
   next_in_group(before, w, group, [&](checker::GroupId, checker::ConstStateRef succ) {
@@ -162,7 +162,27 @@ properties::CacheRead ModelSystem::cache_read(const machine::Effect& effect) con
 checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
   const checker::Group& g = groups_[group.v];
   StepText text{g.action, g.loc.line};
-  if (group.v >= first_hw_group_) return text;
+  if (group.v >= first_hw_group_) {  // what the hardware did, not where something was declared
+    const HwGroup& hg = hw_groups_[group.v - first_hw_group_];
+    text.line = 0;
+    switch (hg.kind) {
+      case HwGroup::Speculate: text.action = "speculative page walk of " + module_.pages[std::size_t(hg.index)].name; break;
+      case HwGroup::Deliver:
+        text.action = std::string(module_.irqs[std::size_t(hg.index)].device ? "takes the interrupt " : "takes the IPI ") +
+                      std::string(module_.irqs[std::size_t(hg.index)].body.decl->name);
+        break;
+      case HwGroup::Preempt: text.action = "timer interrupt: preempts " + module_.task_names[std::size_t(hg.index)]; break;
+      case HwGroup::Writeback:
+      case HwGroup::Evict: {
+        const int words = program_.machine.words, line = hg.index / words, word = hg.index % words;
+        text.action = std::string(hg.kind == HwGroup::Writeback ? "data cache writes back" : "data cache evicts") + " frame" +
+                      std::to_string(line % program_.frames) + (words > 1 ? " word " + std::to_string(word) : "") + " (colour " +
+                      std::to_string(line / program_.frames) + ")";
+        break;
+      }
+    }
+    return text;
+  }
   std::optional<StepRecord> record = rerun(before, group, after);
   if (!record) return text;
   const Instr& in = program_.code[record->end_ip];
@@ -176,18 +196,35 @@ checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef befo
   // local statements only that runs into the end of the body has none: it
   // is labelled with where it began.
   if (in.op != Op::Yield && op_is(in.op, kEnds) && in.extra == kBodyEnd) return text;
-  text.action = line_text(in.src);
-  if (in.ctx != 0) text.action = program_.contexts[in.ctx] + ": " + text.action;
+  text.action = statement_text(in.src);
+  text.calls = call_chain(in.ctx);
+  if (in.extra == kBranchTrue || in.extra == kBranchFalse) text.branch = in.extra == kBranchTrue;
+  if (in.extra == kAtomicEnd) {  // every statement of the block, in the order they ran, each once
+    std::vector<Ran> shown;
+    bool inside = false;
+    for (const Ran& r : record->ran) {
+      inside = inside || (r.ctx == in.ctx && r.src > std::uint32_t(in.c));
+      if (!inside || r.builtin >= 0 || std::find(shown.begin(), shown.end(), r) != shown.end()) continue;
+      shown.push_back(r);
+    }
+    for (std::size_t k = 0; k < shown.size(); ++k) {
+      std::string s = statement_text(shown[k].src);
+      if (shown[k].ctx != in.ctx) s = program_.contexts[shown[k].ctx] + ": " + s;
+      if (k == 0) text.action = s;
+      else text.more.push_back(s);
+    }
+  }
   // the other functions whose code the step ran (a call's local statements
   // merge into the step of the next shared one), each named once, in order
   const auto function_of = [&](std::uint32_t ctx) {
     const std::string& call = program_.contexts[ctx];
     return call.substr(0, call.find('('));
   };
-  for (std::uint32_t ctx : record->calls) {
-    if (ctx == 0 || ctx == in.ctx) continue;
-    const std::string fn = function_of(ctx);
+  for (const Ran& r : record->ran) {
+    if (r.ctx == 0 || r.ctx == in.ctx) continue;
+    const std::string fn = function_of(r.ctx);
     if (in.ctx != 0 && fn == function_of(in.ctx)) continue;
+    if (std::find(text.calls.begin(), text.calls.end(), program_.contexts[r.ctx]) != text.calls.end()) continue;  // (named in the chain)
     if (std::find(text.also_ran.begin(), text.also_ran.end(), fn) == text.also_ran.end()) text.also_ran.push_back(fn);
   }
   text.line = file_->line_of(in.src);
@@ -256,6 +293,113 @@ std::string ModelSystem::terms_text(const std::vector<std::pair<std::string, std
       }
     }
     out += (out.empty() ? "" : ", ") + text + " = " + shown;
+  }
+  return out;
+}
+
+}  // namespace tlbcheck::model
+
+namespace tlbcheck::model {
+
+std::vector<checker::System::HardwareLine> ModelSystem::hardware_view(checker::ConstStateRef s, int cpu) const {
+  std::vector<HardwareLine> out = checker::System::hardware_view(s, cpu);
+  if (!program_.has_machine || cpu < 0) return out;
+  const machine::Slots& ms = machine_.slots();
+  const checker::Word* st = s.data();
+  // the mm whose page directory a root is
+  const auto mm_of_root = [&](std::int64_t root) -> int {
+    for (std::size_t m = 0; m < module_.mms.size() && root >= 0; ++m) {
+      if (machine_.get(st, ms.pgd[m]) == root) return int(m);
+    }
+    return -1;
+  };
+  const std::int64_t root = machine_.loaded_root(st, cpu);
+  const int root_mm = mm_of_root(root);
+  std::vector<HardwareLine> head;
+  head.push_back({"root", root < 0 ? "none" : "frame" + std::to_string(root) + (root_mm >= 0 ? " (" + module_.mms[std::size_t(root_mm)].name + ".pgd)" : ""), "",
+                  ms.cr3[std::size_t(cpu)]});
+  if (machine_.tags() > 1 || machine_.config().asids > 0) head.push_back({machine_.config().asids > 0 ? "asid" : "pcid", std::to_string(machine_.current_tag(st, cpu)), "", UINT32_MAX});
+  // a TLB entry is stale when its frame is free, or the page table it was
+  // filled from (the loaded one, or the mm its PCID names) no longer gives it
+  const std::int64_t tags = machine_.tags(), pages = machine_.pages();
+  for (HardwareLine& line : out) {
+    const std::string prefix = "cpu" + std::to_string(cpu) + ".";
+    if (line.name.rfind(prefix, 0) == 0) line.name = line.name.substr(prefix.size());
+    for (std::int64_t tag = 0; tag < tags; ++tag) {
+      for (std::int64_t page = 0; page < pages; ++page) {
+        if (ms.tlb[std::size_t((cpu * tags + tag) * pages + page)] != line.slot) continue;
+        const std::int64_t raw = machine_.get(st, line.slot);
+        if (!machine_.pte().holds_frame(raw)) continue;
+        const std::int64_t frame = machine_.pte().frame(raw);
+        const std::string& page_name = module_.pages[std::size_t(page)].name;
+        if (machine_.frame_kind(st, frame) == machine::FrameKind::Free) {
+          line.note = "stale: frame" + std::to_string(frame) + " is free";
+          continue;
+        }
+        int mm = -1;
+        if (machine_.config().asids > 0) mm = tag == machine_.current_tag(st, cpu) ? root_mm : -1;
+        else if (machine_.config().pcid && tags > 1) mm = int(tag);
+        else mm = root_mm;
+        if (mm < 0) continue;
+        const std::int64_t now = machine_.translation(st, mm, page);
+        const std::string& mm_name = module_.mms[std::size_t(mm)].name;
+        if (!machine_.pte().present(now)) line.note = "stale: " + page_name + " is unmapped in " + mm_name;
+        else if (machine_.pte().frame(now) != frame) line.note = "stale: " + mm_name + " maps " + page_name + " to frame" + std::to_string(machine_.pte().frame(now)) + " now";
+        else if (machine_.pte().writable(raw) && !machine_.pte().writable(now)) line.note = "stale: " + page_name + " is read-only in " + mm_name + " now";
+      }
+    }
+  }
+  head.insert(head.end(), out.begin(), out.end());
+  return head;
+}
+
+}  // namespace tlbcheck::model
+
+namespace tlbcheck::model {
+
+checker::System::ViolationFacts ModelSystem::violation_facts(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
+  ViolationFacts f = checker::System::violation_facts(before, group, after);
+  const std::int64_t site_id = read(program_.violation_slot, after.data());
+  if (site_id == 0 || !program_.has_machine) return f;
+  const StepRecord record = rerun(before, group, after).value_or(StepRecord{});
+  std::int64_t page = record.page;
+  if (std::size_t(site_id) == program_.speculation_site && group.v >= first_hw_group_) page = hw_groups_[group.v - first_hw_group_].index;
+  if (record.effect.frame >= 0) f.frame = "frame" + std::to_string(record.effect.frame);
+  if (page < 0 || std::size_t(page) >= module_.pages.size()) return f;
+  f.page = module_.pages[std::size_t(page)].name;
+  const int cpu = f.cpu;
+  if (cpu < 0) return f;
+  const machine::Slots& ms = machine_.slots();
+  const checker::Word* st = before.data();
+  // the TLB entry the access went through, if it held one
+  const std::int64_t tag = machine_.current_tag(st, cpu), tags = machine_.tags(), pages = machine_.pages();
+  if (tag >= 0 && tag < tags) {
+    const std::uint32_t slot = ms.tlb[std::size_t((cpu * tags + tag) * pages + page)];
+    if (machine_.pte().holds_frame(machine_.get(st, slot))) f.cached.push_back(slot);
+  }
+  // the page-table entry of the address space loaded on that CPU
+  const std::int64_t root = machine_.loaded_root(st, cpu);
+  for (std::size_t m = 0; m < module_.mms.size() && root >= 0; ++m) {
+    if (machine_.get(st, ms.pgd[m]) != root) continue;
+    const machine::Machine::EntryAt at = machine_.entry_at(st, std::int64_t(m), page);
+    if (at.slot >= 0) f.table.push_back(std::uint32_t(at.slot));
+    break;
+  }
+  return f;
+}
+
+std::vector<std::string> ModelSystem::invalidations(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
+  std::vector<std::string> out;
+  if (group.v >= first_hw_group_) return out;
+  const std::optional<StepRecord> record = rerun(before, group, after);
+  if (!record) return out;
+  const int cpu = program_.processes[group_process_[group.v]].cpu;
+  for (const Ran& r : record->ran) {
+    if (r.builtin < 0) continue;
+    const BuiltinInfo& info = builtin_info(Builtin(r.builtin));
+    if ((info.flags & builtin_flag::kInvalidates) == 0) continue;
+    std::string text = std::string(info.name) + (info.needs_cpu() ? " on cpu" + std::to_string(cpu) + " only" : " (every CPU)");
+    if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(std::move(text));
   }
   return out;
 }

@@ -2,6 +2,8 @@
 // machine's entries) and source lines.
 #include "model/runtime/model_system.hpp"
 
+#include <algorithm>
+
 namespace tlbcheck::model {
 
 std::string ModelSystem::format_value(std::uint32_t slot, std::int64_t v) const {
@@ -71,6 +73,43 @@ std::string ModelSystem::format_slot(std::uint32_t slot, checker::ConstStateRef 
 
 std::string ModelSystem::where(std::uint32_t src) const {
   return file_->name_at(src) + ":" + std::to_string(file_->line_of(src));
+}
+
+std::string ModelSystem::statement_text(std::uint32_t src) const {
+  const std::string_view text = file_->text();
+  std::string out;
+  int depth = 0;
+  const auto keyword = [&](std::string_view k) {
+    if (text.substr(src, k.size()) != k || src + k.size() >= text.size()) return false;
+    const char next = text[src + k.size()];
+    return next == ' ' || next == '(' || next == '\t';
+  };
+  const bool condition = keyword("if") || keyword("while");
+  for (std::size_t i = src; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {  // a comment: to the end of its line
+      while (i < text.size() && text[i] != '\n') ++i;
+      c = ' ';
+    }
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    if (c == '{' && depth == 0) break;
+    out += c;
+    if (c == '(' || c == '[') ++depth;
+    if ((c == ')' || c == ']') && --depth == 0 && condition) break;
+    if (c == ';' && depth == 0) break;
+    if (c == '}' && depth == 0) break;
+    if (out.size() > 400) break;  // (an unterminated statement cannot reach here: the parser took it)
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::vector<std::string> ModelSystem::call_chain(std::uint32_t ctx) const {
+  std::vector<std::string> chain;
+  for (std::uint32_t c = ctx; c != 0 && chain.size() < program_.contexts.size(); c = program_.context_parent[c]) chain.push_back(program_.contexts[c]);
+  std::reverse(chain.begin(), chain.end());
+  return chain;
 }
 
 std::string ModelSystem::line_text(std::uint32_t src) const {

@@ -30,6 +30,14 @@
 
 namespace tlbcheck::model {
 
+// A statement a re-run step ran, in the call it ran in (Program::contexts).
+struct Ran {
+  std::uint32_t ctx = 0;
+  std::uint32_t src = 0;  // the statement's source offset
+  std::int32_t builtin = -1;  // a machine built-in it called (Builtin), or -1
+  friend bool operator==(Ran, Ran) = default;
+};
+
 class ModelSystem final : public checker::System {
  public:
   ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module, Lowered compiled, std::vector<bool> enabled);
@@ -53,6 +61,9 @@ class ModelSystem final : public checker::System {
                                 checker::ConstStateRef after) const override;
   std::string explain_deadlock(checker::ConstStateRef s) const override;
   StepText describe_step(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const override;
+  std::vector<HardwareLine> hardware_view(checker::ConstStateRef s, int cpu) const override;
+  ViolationFacts violation_facts(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const override;
+  std::vector<std::string> invalidations(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const override;
   std::vector<std::uint32_t> involved_slots(checker::ConstStateRef before, checker::GroupId group,
                                             checker::ConstStateRef after) const override;
 
@@ -76,7 +87,7 @@ class ModelSystem final : public checker::System {
     std::int64_t value = 0;
     machine::Effect effect;
     std::int64_t page = -1;
-    std::vector<std::uint32_t> calls;  // the calls it ran through (Program::contexts), in order
+    std::vector<Ran> ran;  // the statements it ran, in order (each once in a row)
   };
   // The run of a step of `group` from `before` that leads to `after`, if one does.
   std::optional<StepRecord> rerun(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const;
@@ -102,6 +113,10 @@ class ModelSystem final : public checker::System {
   std::optional<std::int64_t> eval(std::uint32_t entry, const checker::Word* st) const;
   std::string where(std::uint32_t src) const;      // "file.tlb:12"
   std::string line_text(std::uint32_t src) const;  // the trimmed source line
+  // The statement that begins at `src`, on one line, comments left out: up
+  // to its `;`, or an if's or while's condition, or a block's `{`.
+  std::string statement_text(std::uint32_t src) const;
+  std::vector<std::string> call_chain(std::uint32_t ctx) const;  // outermost first
   std::string terms_text(const std::vector<std::pair<std::string, std::uint32_t>>& terms, const checker::Word* st) const;
   std::string format_value(std::uint32_t slot, std::int64_t v) const;
 

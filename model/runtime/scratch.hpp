@@ -36,10 +36,10 @@ struct ModelSystem::Scratch final : checker::Scratch {
   machine::Effect diag_effect;
   std::int64_t diag_page = -1;
   std::uint32_t end_ip = 0;  // the instruction that ended the step last emitted
-  // A step re-run to explain it: the calls its instructions belonged to, in
-  // the order it ran them (Program::contexts; each once in a row). Null in
-  // the search: only the interpreter records it, and only when asked.
-  std::vector<std::uint32_t>* trail = nullptr;
+  // A step re-run to explain it: the statements its instructions belonged
+  // to, with their calls, in the order it ran them (each once in a row).
+  // Null in the search: only the interpreter records it, and only when asked.
+  std::vector<Ran>* trail = nullptr;
   NativeEnv env{};           // native steps' view of this scratch
 };
 

@@ -97,7 +97,8 @@ void ModelSystem::exec_steps(std::uint32_t ip, checker::Word* st, int depth, Scr
     }
     const Instr& in = code[ip];
     if constexpr (kTrail) {
-      if (w.trail->empty() || w.trail->back() != in.ctx) w.trail->push_back(in.ctx);
+      const Ran ran{in.ctx, in.src};
+      if (w.trail->empty() || w.trail->back() != ran) w.trail->push_back(ran);
     }
     std::int32_t failed_site = 0;
     std::int64_t failed_value = 0;
@@ -261,6 +262,7 @@ void ModelSystem::exec_steps(std::uint32_t ip, checker::Word* st, int depth, Scr
         break;
       }
       case Op::Hw: {
+        if constexpr (kTrail) w.trail->push_back(Ran{in.ctx, in.src, in.a});
         const StackEffect effect = stack_effect(in);
         sp -= effect.pops;
         machine::BuiltinCall call;

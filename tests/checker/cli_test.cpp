@@ -225,7 +225,7 @@ TEST_CASE("the packed state layout is printed with --show-layout", "[cli]") {
 TEST_CASE("the text counterexample has one column per CPU and the explanation", "[cli]") {
   RunResult r = run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --threads 2");
   CHECK(r.exit == 1);
-  CHECK_THAT(r.output, Catch::Contains("| cpu0") && Catch::Contains("| cpu1 (inc@cpu1)") && Catch::Contains("counter: 0 -> 1") &&
+  CHECK_THAT(r.output, Catch::Contains("| cpu0") && Catch::Contains("| cpu1 (inc)") && Catch::Contains("counter: 0 -> 1") &&
                            Catch::Contains("with counter = 1"));
 }
 
@@ -319,7 +319,7 @@ TEST_CASE("a step that ran other functions' local code first names them", "[cli]
   RunResult r = run(quote(cli()) + " check " + quote(dir + "/merged.tlb") + " --threads 1");
   INFO(r.output);
   CHECK(r.exit == 1);
-  CHECK_THAT(r.output, Catch::Contains("publish(&r): fn publish(r: &range) { shared_end = r->end; }"));
+  CHECK_THAT(r.output, Catch::Contains("publish(&r): shared_end = r->end;"));
   CHECK_THAT(r.output, Catch::Contains("(ran reset, adjust first)"));
   RunResult j = run(quote(cli()) + " check " + quote(dir + "/merged.tlb") + " --threads 1 --format json");
   CHECK_THAT(j.output, Catch::Contains("\"also_ran\""));
