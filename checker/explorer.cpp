@@ -54,6 +54,18 @@ struct Local {
 
 }  // namespace
 
+std::string stop_code(StopReason reason) {
+  switch (reason) {
+    case StopReason::None: return "";
+    case StopReason::MaxStates: return "max-states";
+    case StopReason::MemoryLimit: return "memory-limit";
+    case StopReason::Interrupted: return "interrupted";
+    case StopReason::SuccessorLimit: return "successor-limit";
+    case StopReason::StoreLimit: return "store-limit";
+  }
+  return "";
+}
+
 ExploreResult explore(const System& system, const ExploreOptions& options) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
@@ -193,6 +205,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
           timed(result.grow_seconds, [&] { arena.execute([&] { store.grow(slots); }); });
         } else if (needed * 100 > store.capacity() * kFillUnderLimit) {
           result.stopped_by = "the memory limit";
+          result.stop_reason = StopReason::MemoryLimit;
           result.depth = depth;
           return finish(Outcome::Incomplete);
         }
@@ -253,6 +266,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
         max_successors = std::max(max_successors, l.max_successors);
         if (l.ordinal_overflow) {
           result.stopped_by = "a state with more than 16 million successors";
+          result.stop_reason = StopReason::SuccessorLimit;
           return finish(Outcome::Incomplete);
         }
       }
@@ -273,16 +287,19 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
       if (violations_found && !check_deadlock) break;
       if (options.stop != nullptr && options.stop->load()) {
         result.stopped_by = "an interrupt";
+        result.stop_reason = StopReason::Interrupted;
         result.depth = depth;
         return finish(Outcome::Incomplete);
       }
       if (options.max_states != 0 && states >= options.max_states) {
         result.stopped_by = "the state limit (--max-states)";
+        result.stop_reason = StopReason::MaxStates;
         result.depth = depth;
         return finish(Outcome::Incomplete);
       }
       if (options.memory_limit != 0 && result.memory_bytes > options.memory_limit) {
         result.stopped_by = "the memory limit";
+        result.stop_reason = StopReason::MemoryLimit;
         result.depth = depth;
         return finish(Outcome::Incomplete);
       }
@@ -315,6 +332,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     timed(result.seal_seconds, [&] { arena.execute([&] { sealed = seal(); }); });
     if (!sealed) {
       result.stopped_by = "the store's limit of " + std::to_string(StateStore::kMaxRows) + " states (--compact has none)";
+      result.stop_reason = StopReason::StoreLimit;
       result.depth = depth;
       return finish(Outcome::Incomplete);
     }

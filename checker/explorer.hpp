@@ -44,6 +44,19 @@ struct ExploreOptions {
 
 enum class Outcome { Holds, Violated, Incomplete };
 
+// Why an incomplete run stopped; stop_code() names each for reports.
+enum class StopReason {
+  None,            // the run was not stopped
+  MaxStates,       // "max-states": --max-states was reached
+  MemoryLimit,     // "memory-limit": the store would outgrow --memory-limit
+  Interrupted,     // "interrupted": ExploreOptions::stop was set (SIGINT)
+  SuccessorLimit,  // "successor-limit": a state has more successors than a parent link can number
+  StoreLimit,      // "store-limit": the full store's row limit (--compact has none)
+};
+
+// The stable name of a stop reason ("max-states", ...), "" for None.
+std::string stop_code(StopReason reason);
+
 struct Trace {
   std::vector<std::vector<Word>> states;  // states[0] is the initial state
   std::vector<GroupId> groups;            // groups[i] leads from states[i] to states[i+1]
@@ -62,7 +75,8 @@ struct ExploreResult {
   double expand_seconds = 0, seal_seconds = 0, grow_seconds = 0;
   unsigned threads = 1;
   std::uint64_t memory_bytes = 0;  // the store's peak footprint
-  std::string stopped_by;          // why an incomplete run stopped
+  std::string stopped_by;          // why an incomplete run stopped, as a phrase ("the memory limit")
+  StopReason stop_reason = StopReason::None;  // the same as a code
   bool compact = false;
   // Compact mode: an upper bound on the probability that two distinct states
   // shared a fingerprint, so that one of them (and what only it leads to) was

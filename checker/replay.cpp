@@ -25,6 +25,11 @@ class ShapeCheck {
   bool object(const Json& v, const std::string& path) { return expect(v.is_object(), v, path, "an object"); }
   bool array(const Json& v, const std::string& path) { return expect(v.is_array(), v, path, "a list"); }
   bool string(const Json& v, const std::string& path) { return expect(v.is_string(), v, path, "a string"); }
+  bool boolean(const Json& v, const std::string& path) { return expect(v.is_boolean(), v, path, "true or false"); }
+  // an option's value: a string (any schema), an integer or a boolean (schema 1)
+  bool option(const Json& v, const std::string& path) {
+    return expect(v.is_string() || v.is_boolean() || v.is_number_integer(), v, path, "a string, an integer or a boolean");
+  }
 
   // An integer in [lo, hi] (5.0 and 1e30 are not integers).
   bool integer(const Json& v, const std::string& path, std::int64_t lo, std::uint64_t hi, const std::string& what) {
@@ -78,6 +83,18 @@ std::string trace_shape_error(const Json& doc) {
   auto number = [&](const char* what, std::int64_t lo = 0) {
     return [&c, what, lo](const Json& v, const std::string& p) { return c.integer(v, p, lo, kU32, what); };
   };
+  auto texts = [&](const Json& v, const std::string& p) { return c.each(v, p, text); };
+  auto entry = [&](const Json& v, const std::string& p) {
+    return c.object(v, p) && c.required(v, "slot", p, text) && c.required(v, "value", p, text);
+  };
+  // {"cpu0": [{slot, value}], ..., "shared": [...]}
+  auto hardware = [&](const Json& v, const std::string& p) {
+    if (!c.object(v, p)) return false;
+    for (const auto& [key, list] : v.items()) {
+      if (!c.each(list, p + "." + key, entry)) return false;
+    }
+    return true;
+  };
   auto change = [&](const Json& v, const std::string& p) {
     return c.object(v, p) && c.required(v, "slot", p, text) && c.required(v, "to", p, text) && c.optional(v, "from", p, text);
   };
@@ -86,18 +103,28 @@ std::string trace_shape_error(const Json& doc) {
            c.optional(s, "step", p, number("a step number")) && c.optional(s, "line", p, number("a line number")) &&
            c.optional(s, "cpu", p, number("a CPU number or -1", -1)) && c.optional(s, "task", p, text) && c.optional(s, "context", p, text) &&
            c.optional(s, "action", p, text) && c.optional(s, "file", p, text) &&
-           c.optional(s, "changes", p, [&](const Json& v, const std::string& q) { return c.each(v, q, change); });
+           c.optional(s, "changes", p, [&](const Json& v, const std::string& q) { return c.each(v, q, change); }) &&
+           c.optional(s, "also_ran", p, texts) && c.optional(s, "calls", p, texts) && c.optional(s, "more", p, texts) &&
+           c.optional(s, "branch", p, [&](const Json& v, const std::string& q) { return c.boolean(v, q); }) &&
+           c.optional(s, "hardware", p, hardware);
   };
   if (!c.object(doc, "")) return c.error;
   c.optional(doc, "options", "", [&](const Json& options, const std::string& p) {
     if (!c.object(options, p)) return false;
     for (const auto& [name, value] : options.items()) {
-      if (!c.string(value, p + "." + name)) return false;
+      if (!c.option(value, p + "." + name)) return false;
     }
     return true;
-  }) && c.optional(doc, "properties", "", [&](const Json& v, const std::string& p) { return c.each(v, p, text); }) &&
+  }) && c.optional(doc, "properties", "", texts) && c.optional(doc, "protocol", "", text) && c.optional(doc, "file", "", text) &&
+      c.optional(doc, "verdict", "", text) && c.optional(doc, "explanation", "", text) && c.optional(doc, "initial_hardware", "", hardware) &&
       c.required(doc, "trace", "", [&](const Json& v, const std::string& p) { return c.each(v, p, step); });
   return c.error;
+}
+
+std::string option_text(const Json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  return value.dump();
 }
 
 ReplayResult replay(const System& system, const nlohmann::json& doc) {

@@ -24,6 +24,12 @@ struct ReplayResult {
 // 0 to 4294967295), found 1e+30"), or an empty string.
 std::string trace_shape_error(const nlohmann::json& doc);
 
+// The -D text of an option's value in a report: a string as it is, an
+// integer in decimal, a boolean as true or false (schema 1 types the values;
+// reports before it wrote every value as a string). Call it on a document
+// trace_shape_error() accepted.
+std::string option_text(const nlohmann::json& value);
+
 // A state without successors counts as a violation when the System checks
 // deadlocks. A document that fails trace_shape_error() is not replayed.
 ReplayResult replay(const System& system, const nlohmann::json& trace);

@@ -62,6 +62,7 @@ struct Report {
   std::string protocol;
   std::string file;
   std::vector<std::pair<std::string, std::string>> options;
+  std::vector<nlohmann::json> option_values;  // options' values as the model types them (integer, boolean, enum name); empty: not known
   ExploreResult result;
   std::string property;     // the violated property's name
   std::string meaning;      // its one-line meaning

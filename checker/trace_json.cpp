@@ -1,22 +1,87 @@
+// The JSON report, schema version 1. checker/report.schema.json describes
+// every field; a change to a field here changes the schema, and a change
+// that breaks a reader raises kSchemaVersion.
+#include <algorithm>
+
 #include "checker/trace.hpp"
 
 namespace tlbcheck::checker {
 
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int kSchemaVersion = 1;
+
+Json text_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+
+// How many CPU columns a report has: every CPU a group or a slot names.
+int cpu_count(const System& system) {
+  int cpus = 0;
+  for (const Group& g : system.groups()) cpus = std::max(cpus, g.cpu + 1);
+  for (const Slot& s : system.layout().slots) cpus = std::max(cpus, s.cpu + 1);
+  return cpus;
+}
+
+// The machine's caches in one state: per CPU ("cpu0", ...) and "shared",
+// the hardware slots that are not empty (not all zero bits), in layout order.
+Json hardware(const System& system, ConstStateRef state, int cpus) {
+  Json out = Json::object();
+  for (int c = 0; c < cpus; ++c) out["cpu" + std::to_string(c)] = Json::array();
+  out["shared"] = Json::array();
+  const Layout& layout = system.layout();
+  for (std::uint32_t k = 0; k < layout.slots.size(); ++k) {
+    const Slot& slot = layout.slots[k];
+    if (!slot.hardware || slot.width == 0 || slot_bits(slot, state) == 0) continue;
+    std::string key = slot.cpu >= 0 ? "cpu" + std::to_string(slot.cpu) : "shared";
+    out[key].push_back({{"slot", slot.name}, {"value", system.format_slot(k, state)}});
+  }
+  return out;
+}
+
+Json violation(const Report& report) {
+  const Violation& v = report.violation;
+  Json j;
+  j["property"] = report.property;
+  j["meaning"] = report.meaning;
+  j["sentence"] = report.explanation;
+  j["model_error"] = report.model_error;
+  j["deadlock"] = report.result.deadlock;
+  j["cpu"] = v.cpu >= 0 ? Json(v.cpu) : Json(nullptr);
+  j["task"] = text_or_null(v.task);
+  j["page"] = text_or_null(v.page);
+  j["frame"] = text_or_null(v.frame);
+  j["step"] = v.step;
+  Json cause = Json::array();
+  for (const Cause& c : v.cause) cause.push_back({{"step", c.step}, {"text", c.text}});
+  j["cause"] = cause;
+  return j;
+}
+
+}  // namespace
+
 nlohmann::json render_json(const System& system, const Report& report) {
   const ExploreResult& r = report.result;
-  nlohmann::json j;
+  Json j;
+  j["schema_version"] = kSchemaVersion;
   j["protocol"] = report.protocol;
   j["file"] = report.file;
-  nlohmann::json options = nlohmann::json::object();
-  for (const auto& [name, value] : report.options) options[name] = value;
+  Json options = Json::object();
+  for (std::size_t i = 0; i < report.options.size(); ++i) {
+    const auto& [name, value] = report.options[i];
+    options[name] = i < report.option_values.size() ? report.option_values[i] : Json(value);
+  }
   j["options"] = options;
-  j["verdict"] = r.outcome == Outcome::Violated && report.model_error ? std::string("model-error") : outcome_name(r.outcome);
+  j["properties"] = report.checked;
+  bool violated = r.outcome == Outcome::Violated;
+  j["verdict"] = violated && report.model_error ? std::string("model-error") : outcome_name(r.outcome);
   if (!system.constraint().empty()) {
     j["constraint"] = system.constraint();
     j["not_expanded"] = r.not_expanded;
   }
-  j["property"] = r.outcome == Outcome::Violated ? nlohmann::json(report.property) : nlohmann::json(nullptr);
-  j["explanation"] = r.outcome == Outcome::Violated ? nlohmann::json(report.explanation) : nlohmann::json(nullptr);
+  j["property"] = violated ? Json(report.property) : Json(nullptr);
+  j["explanation"] = violated ? Json(report.explanation) : Json(nullptr);
+  j["violation"] = violated ? violation(report) : Json(nullptr);
   j["deadlock"] = r.deadlock;
   j["states"] = r.states;
   j["transitions"] = r.transitions;
@@ -28,30 +93,56 @@ nlohmann::json render_json(const System& system, const Report& report) {
   j["peak_rss_bytes"] = report.peak_rss_bytes;
   j["state_bytes"] = report.state_bytes;
   j["engine"] = report.engine;
-  if (r.outcome == Outcome::Incomplete) j["stopped_by"] = r.stopped_by;
+  j["stopped_by"] = nullptr;
+  if (r.outcome == Outcome::Incomplete) {
+    j["stopped_by"] = {{"code", stop_code(r.stop_reason)},
+                       {"sentence", "stopped by " + r.stopped_by + " before every state was explored; nothing is proved"}};
+  }
   j["compact"] = r.compact;
   if (r.compact) j["omission_probability"] = r.omission_probability;
-  nlohmann::json trace = nlohmann::json::array();
+
+  const int cpus = cpu_count(system);
+  const std::vector<std::vector<Word>>& states = r.trace.states;
+  j["initial_hardware"] = violated && !states.empty() ? hardware(system, states[0], cpus) : Json(nullptr);
+  Json trace = Json::array();
+  Json schedule = Json::array();
+  // per CPU column (and one for steps of no CPU, last): its tasks and steps
+  std::vector<Json> lane_tasks(std::size_t(cpus) + 1, Json::array()), lane_steps(std::size_t(cpus) + 1, Json::array());
   auto groups = system.groups();
   for (const Step& s : report.steps) {
     const Group& g = groups[s.group.v];
-    nlohmann::json step;
+    Json step;
     step["step"] = s.number;
     step["cpu"] = g.cpu;
     step["task"] = g.process;
     step["context"] = g.context;
     step["action"] = s.action;
     if (!s.also_ran.empty()) step["also_ran"] = s.also_ran;
-    step["file"] = std::string(g.loc.file);
+    if (!s.calls.empty()) step["calls"] = s.calls;
+    if (s.branch) step["branch"] = *s.branch;
+    if (!s.more.empty()) step["more"] = s.more;
+    step["file"] = s.file.empty() ? std::string(g.loc.file) : s.file;
     step["line"] = s.line;
     step["group"] = s.group.v;
     step["choice"] = s.choice;
-    nlohmann::json changes = nlohmann::json::array();
+    Json changes = Json::array();
     for (const Change& c : s.changes) changes.push_back({{"slot", c.slot}, {"from", c.before}, {"to", c.after}});
     step["changes"] = changes;
+    step["hardware"] = s.number < states.size() ? hardware(system, states[s.number], cpus) : Json(nullptr);
     trace.push_back(step);
+    schedule.push_back({{"step", s.number}, {"cpu", g.cpu}, {"task", g.process}, {"group", s.group.v}, {"choice", s.choice}});
+    std::size_t lane = g.cpu >= 0 && g.cpu < cpus ? std::size_t(g.cpu) : std::size_t(cpus);
+    if (std::find(lane_tasks[lane].begin(), lane_tasks[lane].end(), Json(g.process)) == lane_tasks[lane].end()) lane_tasks[lane].push_back(g.process);
+    lane_steps[lane].push_back(s.number);
   }
   j["trace"] = trace;
+  j["schedule"] = schedule;
+  Json lanes = Json::array();
+  for (int c = 0; c <= cpus; ++c) {
+    if (c == cpus && lane_steps[std::size_t(c)].empty()) break;  // no step of no CPU: no such lane
+    lanes.push_back({{"cpu", c == cpus ? -1 : c}, {"tasks", lane_tasks[std::size_t(c)]}, {"steps", lane_steps[std::size_t(c)]}});
+  }
+  j["cpus"] = lanes;
   return j;
 }
 

@@ -19,7 +19,15 @@ checker::Report explore(const Loaded& loaded, const std::string& file, const che
   report.result = checker::explore(system, options);
   report.protocol = std::string(system.name());
   report.file = file;
-  for (const auto& opt : system.options()) report.options.push_back({opt.name, opt.shown});
+  for (const auto& opt : system.options()) {
+    report.options.push_back({opt.name, opt.shown});
+    // typed by the option's declared type: a bool is a JSON boolean, an enum
+    // its member's name, any other scalar (int, cpu, frame, ...) the integer
+    // `shown` spells in decimal
+    if (opt.type.kind == model::TypeKind::Bool) report.option_values.push_back(opt.value != 0);
+    else if (opt.type.kind == model::TypeKind::Enum) report.option_values.push_back(opt.shown);
+    else report.option_values.push_back(opt.value);
+  }
   report.state_bytes = system.layout().words * 8;
   report.engine = loaded.engine;
   checker::describe(system, report);

@@ -2,9 +2,10 @@
 // (model/) and the back end (checker/) and wires them together.
 //
 //   tlbcheck check FILE [-D NAME=VALUE]... [--threads N] [--format text|json]
-//                       [--max-states N] [--memory-limit SIZE] [--trace-out FILE]
+//                       [--max-states N] [--memory-limit SIZE] [--trace-out FILE] [--html FILE]
 //                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet] [--compact] [--native]
 //   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]...
+//   tlbcheck show TRACE.json --html FILE
 //
 // Exit status: 0 every property holds (exhaustively), 1 a violation was found
 // (or a replay confirmed it), 2 bad usage or bad input (a model whose bound
@@ -31,6 +32,7 @@
 
 #include "checker/cli/driver.hpp"
 #include "checker/replay.hpp"
+#include "checker/trace_html.hpp"
 
 namespace {
 
@@ -54,6 +56,7 @@ struct Options {
   std::uint64_t max_states = 0;
   std::string memory_limit;
   std::string trace_out;
+  std::string html;
   std::vector<std::string> properties;
   std::vector<std::string> no_properties;
   bool show_layout = false;
@@ -143,6 +146,13 @@ void print_layout(const checker::System& system) {
   std::printf("\n");
 }
 
+bool write_html(const std::string& path, const nlohmann::json& report) {
+  std::ofstream out(path, std::ios::binary);
+  if (out << checker::render_html(report)) return true;
+  std::cerr << "tlbcheck: error: cannot write '" << path << "' [UnreadableFile]\n";
+  return false;
+}
+
 int run_check(const Options& o) {
   std::vector<model::Define> defines;
   if (!parse_defines(o.defines, defines)) return kExitBadInput;
@@ -194,7 +204,6 @@ int run_check(const Options& o) {
     if (system.enabled()[i]) report.checked.push_back(system.properties()[i].name);
   }
   nlohmann::json json = checker::render_json(system, report);
-  json["properties"] = report.checked;
   if (!o.trace_out.empty()) {
     std::ofstream out(o.trace_out);
     if (!out) {
@@ -203,6 +212,7 @@ int run_check(const Options& o) {
     }
     out << checker::json_text(json) << "\n";
   }
+  if (!o.html.empty() && !write_html(o.html, json)) return kExitBadInput;
   if (o.format == "json") {
     std::cout << checker::json_text(json) << "\n";
   } else {
@@ -214,6 +224,25 @@ int run_check(const Options& o) {
     case checker::Outcome::Incomplete: return kExitIncomplete;
   }
   return kExitBadInput;
+}
+
+// A saved JSON report as an HTML page.
+int run_show(const Options& o) {
+  std::ifstream in(o.trace_file);
+  if (!in) {
+    std::cerr << "tlbcheck: error: cannot read '" << o.trace_file << "' [UnreadableFile]\n";
+    return kExitBadInput;
+  }
+  nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    std::cerr << "tlbcheck: error: '" << o.trace_file << "' is not a JSON report (expected the output of 'tlbcheck check --format json') [Expected]\n";
+    return kExitBadInput;
+  }
+  if (std::string shape = checker::trace_shape_error(doc); !shape.empty()) {
+    std::cerr << "tlbcheck: error: '" << o.trace_file << "' is not a report of 'tlbcheck check': " << shape << " [Expected]\n";
+    return kExitBadInput;
+  }
+  return write_html(o.html, doc) ? 0 : kExitBadInput;
 }
 
 int run_replay(Options o) {
@@ -237,7 +266,7 @@ int run_replay(Options o) {
   if (doc.contains("options") && doc["options"].is_object()) {
     for (auto& [name, value] : doc["options"].items()) {
       bool overridden = std::any_of(defines.begin(), defines.end(), [&](const model::Define& d) { return d.name == name; });
-      if (!overridden) defines.push_back({name, value.get<std::string>()});
+      if (!overridden) defines.push_back({name, checker::option_text(value)});
     }
   }
   if (o.properties.empty() && doc.contains("properties") && doc["properties"].is_array()) {
@@ -274,6 +303,7 @@ int main(int argc, char** argv) {
   check->add_option("--max-states", o.max_states, "stop (exit 3) once this many states are stored");
   check->add_option("--memory-limit", o.memory_limit, "stop (exit 3) beyond this much memory, e.g. 4G (default: 3/4 of RAM)");
   check->add_option("--trace-out", o.trace_out, "write the JSON report with the trace to this file");
+  check->add_option("--html", o.html, "write the report as one self-contained HTML page to this file");
   check->add_option("--property", o.properties, "check only these properties (repeatable)")->allow_extra_args(false);
   check->add_option("--no-property", o.no_properties, "do not check this property (repeatable)")->allow_extra_args(false);
   check->add_flag("--show-layout", o.show_layout, "print the packed state layout first");
@@ -293,6 +323,10 @@ int main(int argc, char** argv) {
   replay->add_option("TRACE", o.trace_file, "a JSON trace from 'check --format json' or --trace-out")->required();
   replay->add_option("-D,--define", o.defines, "override an option the trace was made with: NAME=VALUE")->allow_extra_args(false);
 
+  CLI::App* show = app.add_subcommand("show", "turn a saved JSON report into a self-contained HTML page");
+  show->add_option("TRACE", o.trace_file, "a JSON report from 'check --format json' or --trace-out")->required();
+  show->add_option("--html", o.html, "the HTML file to write")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -301,6 +335,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*check) return run_check(o);
+    if (*show) return run_show(o);
     return run_replay(o);
   } catch (const std::bad_alloc&) {
     std::cerr << "tlbcheck: error: out of memory; lower --memory-limit or use fewer CPUs\n";

@@ -239,6 +239,8 @@ TEST_CASE("a state limit stops at a batch boundary with the same numbers for any
   CHECK(one.outcome == Outcome::Incomplete);
   CHECK(one.states >= 1000);
   CHECK(one.stopped_by.find("state limit") != std::string::npos);
+  CHECK(one.stop_reason == StopReason::MaxStates);
+  CHECK(stop_code(one.stop_reason) == "max-states");
   ExploreResult two = run(g, 2, 50, 1000);
   CHECK(two.states == one.states);
   CHECK(two.transitions == one.transitions);
@@ -253,6 +255,7 @@ TEST_CASE("a stop request ends the run as incomplete", "[explorer]") {
   ExploreResult r = explore(g, o);
   CHECK(r.outcome == Outcome::Incomplete);
   CHECK(r.stopped_by == "an interrupt");
+  CHECK(stop_code(r.stop_reason) == "interrupted");
 }
 
 TEST_CASE("compact storage explores the same states and finds the same trace", "[explorer]") {
@@ -310,6 +313,7 @@ TEST_CASE("under a memory limit the table fills up to 9/10 instead of growing, t
   ExploreResult over = limited(chain(62000), limit);
   CHECK(over.outcome == Outcome::Incomplete);
   CHECK(over.stopped_by == "the memory limit");
+  CHECK(stop_code(over.stop_reason) == "memory-limit");
   CHECK(over.states > 56000);
   CHECK(over.states <= 58982 - 8 + 1);
   CHECK(limited(chain(62000), 0).states == 62000);

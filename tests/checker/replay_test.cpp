@@ -11,20 +11,24 @@ using Json = nlohmann::json;
 namespace {
 
 Json good() {
-  return Json::parse(R"({
+  return Json::parse(R"json({
     "options": {"cpus": "2", "fix": "none"},
     "properties": ["assertion", "deadlock"],
     "trace": [
       {"step": 1, "cpu": 0, "task": "a", "context": "", "action": "x = 1;", "file": "t.tlb", "line": 3, "group": 0, "choice": 0,
-       "changes": [{"slot": "x", "from": "0", "to": "1"}]},
+       "changes": [{"slot": "x", "from": "0", "to": "1"}], "calls": ["f()"], "branch": true, "more": ["y = 2;"],
+       "hardware": {"cpu0": [], "cpu1": [{"slot": "cpu1.tlb[V]", "value": "frame1 rw"}], "shared": [{"slot": "dcache", "value": "x"}]}},
       {"step": 2, "cpu": -1, "task": "hw", "line": 0, "group": 7, "choice": 2, "changes": []}
-    ]})");
+    ]})json");
 }
 
 }  // namespace
 
 TEST_CASE("replay: a trace as tlbcheck writes it has the right shape", "[replay]") {
   CHECK(trace_shape_error(good()) == "");
+  Json typed = good();  // schema 1: option values typed
+  typed["options"] = {{"cpus", 2}, {"fix", "none"}, {"tlb.speculative", true}};
+  CHECK(trace_shape_error(typed) == "");
   Json minimal = Json::parse(R"({"trace": [{"group": 0, "choice": 0}]})");
   CHECK(trace_shape_error(minimal) == "");
   Json nulls = good();  // null stands for an absent optional field
@@ -53,7 +57,13 @@ TEST_CASE("replay: the first malformed field is named by its path", "[replay]") 
       {"/trace/0/changes", Json::object(), ".trace[0].changes: expected a list, found {}"},
       {"/trace/0/changes/0/slot", Json(7), ".trace[0].changes[0].slot: expected a string, found 7"},
       {"/trace/0/changes/0/to", Json(true), ".trace[0].changes[0].to: expected a string, found true"},
-      {"/options/cpus", Json(2), ".options.cpus: expected a string, found 2"},
+      {"/options/cpus", Json(2.5), ".options.cpus: expected a string, an integer or a boolean, found 2.5"},
+      {"/options/cpus", Json::array(), ".options.cpus: expected a string, an integer or a boolean, found []"},
+      {"/trace/0/calls", Json("f()"), ".trace[0].calls: expected a list, found \"f()\""},
+      {"/trace/0/more/0", Json(1), ".trace[0].more[0]: expected a string, found 1"},
+      {"/trace/0/branch", Json("yes"), ".trace[0].branch: expected true or false, found \"yes\""},
+      {"/trace/0/hardware/cpu1", Json("x"), ".trace[0].hardware.cpu1: expected a list, found \"x\""},
+      {"/trace/0/hardware/shared/0/value", Json(3), ".trace[0].hardware.shared[0].value: expected a string, found 3"},
       {"/options", Json::array(), ".options: expected an object, found []"},
       {"/properties", Json("assertion"), ".properties: expected a list, found \"assertion\""},
       {"/properties/1", Json(1), ".properties[1]: expected a string, found 1"},

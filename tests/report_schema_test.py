@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Validates `tlbcheck check --format json` against checker/report.schema.json.
+
+Runs every golden configuration (each bundled protocol and example with the
+options of each of its `// expect:` lines, enumerated as tests/golden_test.cpp
+does), plus a run that stops early (--max-states), a compact run and a
+constraint run, and validates each report. First it makes sure the schema
+itself rejects an extra field, a missing one and a mistyped one, so a schema
+that accepts anything fails the test.
+
+usage: report_schema_test.py TLBCHECK SOURCE_DIR
+Exit status 77 (ctest's SKIP_RETURN_CODE) when python3-jsonschema is not
+installed.
+"""
+import copy
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+try:
+    import jsonschema
+except ImportError:
+    print("SKIP: python3-jsonschema is not installed (apt-get install python3-jsonschema)")
+    sys.exit(77)
+
+TLBCHECK, SOURCE = sys.argv[1], sys.argv[2]
+
+
+def bundled_protocols():
+    """The .tlb files under examples/ and protocols/, not protocols/lib/."""
+    out = []
+    for top in ("examples", "protocols"):
+        for root, _, files in os.walk(os.path.join(SOURCE, top)):
+            if os.path.basename(root) == "lib":
+                continue
+            out += [os.path.relpath(os.path.join(root, f), SOURCE) for f in files if f.endswith(".tlb")]
+    return sorted(out)
+
+
+def expectations(path):
+    """The command-line arguments of each `// expect:` line."""
+    runs = []
+    with open(os.path.join(SOURCE, path), encoding="utf-8") as f:
+        for line in f:
+            if not line.startswith("// expect:"):
+                continue
+            args = []
+            for word in line[len("// expect:"):].split():
+                if word.startswith("states="):
+                    continue
+                if word.startswith("property="):
+                    args += ["--property", word[len("property="):]]
+                elif "=" in word:
+                    args += ["-D", word]
+            runs.append((line.strip(), args))
+    return runs
+
+
+def check(path, args):
+    r = subprocess.run([TLBCHECK, "check", path, "--format", "json", "-q", "--threads", "1"] + args,
+                       cwd=SOURCE, capture_output=True, text=True, timeout=600)
+    if r.returncode not in (0, 1, 2, 3):
+        return None, f"exit {r.returncode}: {r.stderr.strip()}"
+    try:
+        return json.loads(r.stdout), None
+    except json.JSONDecodeError as e:
+        return None, f"not JSON ({e}), exit {r.returncode}: {r.stderr.strip()}"
+
+
+def main():
+    with open(os.path.join(SOURCE, "checker", "report.schema.json"), encoding="utf-8") as f:
+        schema = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+
+    runs = []
+    for path in bundled_protocols():
+        for line, args in expectations(path):
+            runs.append((f"{path} [{line}]", path, args))
+    if len(runs) < 20:
+        print(f"FAIL: only {len(runs)} golden configurations found under {SOURCE}")
+        return 1
+    runs += [
+        ("holds: peterson", "examples/textbook/peterson.tlb", []),
+        ("incomplete: --max-states 50", "protocols/lazy_tlb_2_4.tlb", ["--max-states", "50"]),
+        ("compact", "protocols/lazy_tlb_2_4.tlb", ["--compact"]),
+    ]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda r: (r[0],) + check(r[1], r[2]), runs))
+
+    failures = 0
+    seen = {"verdicts": set(), "step_fields": set(), "stopped_by": set(), "option_types": set()}
+    for name, doc, error in results:
+        if error:
+            print(f"FAIL {name}: {error}")
+            failures += 1
+            continue
+        errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+        for e in errors[:5]:
+            print(f"FAIL {name}: at /{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}")
+        failures += bool(errors)
+        seen["verdicts"].add(doc.get("verdict"))
+        if isinstance(doc.get("stopped_by"), dict):
+            seen["stopped_by"].add(doc["stopped_by"].get("code"))
+        for v in (doc.get("options") or {}).values():
+            seen["option_types"].add(type(v).__name__)
+        for s in doc.get("trace") or []:
+            seen["step_fields"].update(s.keys())
+    # the runs must have covered the schema's kinds of report
+    for key, wanted in (("verdicts", {"holds", "violated", "incomplete"}), ("stopped_by", {"max-states"}),
+                        ("option_types", {"int", "bool", "str"}), ("step_fields", {"hardware", "changes"})):
+        if not wanted <= seen[key]:
+            print(f"FAIL: the reports never had {key} {sorted(wanted - seen[key])} (saw {sorted(map(str, seen[key]))})")
+            failures += 1
+
+    # the schema must catch an extra, a missing and a mistyped field
+    violated = next(doc for _, doc, err in results if not err and doc.get("verdict") == "violated" and doc["trace"])
+    incomplete = next(doc for _, doc, err in results if not err and doc.get("verdict") == "incomplete")
+    broken = []
+    for where, base, change in (
+        ("an extra top-level field", violated, lambda d: d.__setitem__("extra", 1)),
+        ("an extra step field", violated, lambda d: d["trace"][0].__setitem__("extra", 1)),
+        ("an extra violation field", violated, lambda d: d["violation"].__setitem__("extra", 1)),
+        ("a missing top-level field", violated, lambda d: d.pop("states")),
+        ("a missing step field", violated, lambda d: d["trace"][0].pop("choice")),
+        ("a mistyped option", violated, lambda d: d["options"].__setitem__("cpus", 2.5)),
+        ("a mistyped line", violated, lambda d: d["trace"][0].__setitem__("line", "12")),
+        ("a mistyped hardware entry", violated, lambda d: d["trace"][0]["hardware"].__setitem__("cpu0", [{"slot": "x", "value": 1}])),
+        ("a stop code outside the set", incomplete, lambda d: d["stopped_by"].__setitem__("code", "tired")),
+        ("a violation in an incomplete report", incomplete, lambda d: d.__setitem__("violation", violated["violation"])),
+    ):
+        doc = copy.deepcopy(base)
+        change(doc)
+        if validator.is_valid(doc):
+            broken.append(where)
+    for where in broken:
+        print(f"FAIL: the schema accepts a report with {where}")
+    failures += len(broken)
+
+    print(f"{len(results)} reports validated against checker/report.schema.json, {failures} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
