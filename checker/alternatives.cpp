@@ -67,9 +67,19 @@ std::string writer_lanes(const std::vector<std::pair<int, std::uint32_t>>& write
   return out;
 }
 
-// How kind `b` differs from kind `a` (the first counterexample's), first in
-// this order: property, violating step, steps, values, order.
-std::string difference(const System& system, const Kind& a, const Kind& b) {
+// How much of kind `b` kind `a` shares: 4 all but the order of conflicting
+// steps, 3 the steps, 2 the violating step, 1 the property, 0 nothing.
+int likeness(const Kind& a, const Kind& b) {
+  if (a.property != b.property || a.deadlock != b.deadlock) return 0;
+  if (a.violating_group != b.violating_group) return 1;
+  if (a.lane_groups != b.lane_groups) return 2;
+  if (a.lane_writes != b.lane_writes) return 3;
+  return 4;
+}
+
+// How kind `b` differs from kind `a` (counterexample `n`'s), first in this
+// order: property, violating step, steps, values, order.
+std::string difference(const System& system, const Kind& a, const Kind& b, std::size_t n) {
   auto groups = system.groups();
   auto properties = system.properties();
   if (a.property != b.property || a.deadlock != b.deadlock) {
@@ -102,7 +112,7 @@ std::string difference(const System& system, const Kind& a, const Kind& b) {
     auto it = a.writers.find(slot);
     if (it != a.writers.end() && it->second == writers) continue;
     std::string text = "a different order of conflicting steps: " + layout.slots[slot].name + " changed by " + writer_lanes(writers) +
-                       (it == a.writers.end() ? std::string() : " (in counterexample 1: " + writer_lanes(it->second) + ")");
+                       (it == a.writers.end() ? std::string() : ", in " + std::to_string(n) + " by " + writer_lanes(it->second));
     if (!layout.slots[slot].internal) return text;
     if (internal.empty()) internal = text;
   }
@@ -116,8 +126,8 @@ Alternatives distinct_counterexamples(const System& system, const StateGraph& gr
   out.asked = k;
   out.stopped_by = graph.stopped_by();
   out.found.push_back(first);
-  const Kind first_kind = kind_of(system, first);
-  std::set<Kind> seen{first_kind};
+  std::vector<Kind> kinds{kind_of(system, first)};  // of out.found
+  std::set<Kind> seen{kinds[0]};
   if (k <= 1) return out;
 
   // the edges of shortest paths into each state, as linked lists in edge
@@ -172,8 +182,14 @@ Alternatives distinct_counterexamples(const System& system, const StateGraph& gr
       Counterexample c{graph.trace_of(path), graph.property(goal), graph.deadlock(goal), {}};
       Kind kind = kind_of(system, c);
       if (seen.insert(kind).second) {
-        c.differs = difference(system, first_kind, kind);
+        std::size_t like = 0;  // the earliest of the most alike
+        for (std::size_t i = 1; i < kinds.size(); ++i) {
+          if (likeness(kinds[i], kind) > likeness(kinds[like], kind)) like = i;
+        }
+        c.against = like + 1;
+        c.differs = difference(system, kinds[like], kind, like + 1);
         out.found.push_back(std::move(c));
+        kinds.push_back(std::move(kind));
       }
       return out.found.size() < k;
     });
@@ -279,7 +295,7 @@ namespace {
 
 std::string closing(const Alternatives& a) {
   const std::size_t n = a.found.size();
-  std::string out = "counterexamples: " + std::to_string(n) + " of different kinds";
+  std::string out = "counterexamples: " + std::to_string(n) + (n == 1 ? " kind" : " kinds");
   if (n >= a.asked) return out + " (--traces " + std::to_string(a.asked) + ")\n";
   out += ", fewer than the " + std::to_string(a.asked) + " asked for: ";
   if (!a.stopped_by.empty()) {
@@ -301,7 +317,7 @@ std::string alternatives_text(const System& system, const Report& base, const Al
   const std::size_t n = alternatives.found.size();
   for (std::size_t i = 1; i < n; ++i) {
     const Counterexample& c = alternatives.found[i];
-    out += "=== counterexample " + std::to_string(i + 1) + " of " + std::to_string(n) + ": " + c.differs + " ===\n";
+    out += "=== counterexample " + std::to_string(i + 1) + " of " + std::to_string(n) + " (against " + std::to_string(c.against) + ": " + c.differs + ") ===\n";
     out += counterexample_text(system, report_for(system, base, c)) + "\n";
   }
   return out + closing(alternatives) + "\n";
@@ -319,6 +335,7 @@ void add_alternatives_json(const System& system, const Report& base, const Alter
     entry["explanation"] = j["explanation"];
     entry["steps"] = c.trace.groups.size();
     entry["differs"] = i == 0 ? nlohmann::json(nullptr) : nlohmann::json(c.differs);
+    entry["against"] = i == 0 ? nlohmann::json(nullptr) : nlohmann::json(c.against);
     entry["trace"] = j["trace"];
     list.push_back(entry);
   }

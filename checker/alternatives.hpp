@@ -20,7 +20,9 @@
 //   fixes the violating state and the length, so every counterexample of a
 //   kind has the same length. The search takes the violating states in
 //   breadth-first order and, for each, the shortest paths that reach it (at
-//   most kPathsPerState of them), and keeps each path of a new kind.
+//   most kPathsPerState of them), and keeps each path of a new kind. Each
+//   new one says how it differs from the earlier one it is most like (the
+//   same property, violating step, steps and values, in that order).
 // - fewest_switches(): a counterexample with the fewest context switches
 //   (context_switches()), the fewest steps among those.
 //
@@ -43,7 +45,8 @@ struct Counterexample {
   Trace trace;
   PropertyId property;
   bool deadlock = false;
-  std::string differs;  // how it differs from the first one ("" for the first)
+  std::string differs;  // how it differs from counterexample `against` ("" for the first)
+  std::size_t against = 0;  // 1-based: the earlier counterexample it is most like
 };
 
 struct Alternatives {

@@ -309,11 +309,13 @@ process b on cpu 1 {
   StateGraph graph(system, StateGraphOptions{});
   Alternatives all = distinct_counterexamples(system, graph, {shortest.trace, shortest.property, false, {}}, 50);
   std::set<std::string> reasons;
-  for (std::size_t i = 1; i < all.found.size(); ++i) reasons.insert(all.found[i].differs.substr(0, all.found[i].differs.find(':')));
+  for (std::size_t i = 1; i < all.found.size(); ++i) reasons.insert(all.found[i].differs);
   INFO(all.found.size());
-  CHECK(reasons.count("a different violating step") == 1);
+  CHECK(all.found.size() == 7);
+  CHECK(reasons.count("a different violating step: a: assert(false);") == 1);
   // x = 1 and x = 2 write the same values in either order: only the order differs
-  CHECK(reasons.count("a different order of conflicting steps") == 1);
+  CHECK(reasons.count("a different order of conflicting steps: x changed by cpu1 then cpu0, in 2 by cpu0 then cpu1") == 1);
+  CHECK(all.found[2].against == 2);
 }
 
 // ---- the command line: --traces, --fewest-switches, --dot ----
@@ -352,9 +354,9 @@ TEST_CASE("cli --traces: the report of plain check first, then the other kinds, 
   // everything before the verdict is plain check's, word for word; the others follow it
   const std::string before_verdict = untimed(plain.output).substr(0, untimed(plain.output).rfind("\nverdict: ") + 1);
   CHECK(untimed(three.output).rfind(before_verdict, 0) == 0);
-  CHECK(three.output.find("=== counterexample 2 of 3: ") != std::string::npos);
-  CHECK(three.output.find("=== counterexample 3 of 3: ") != std::string::npos);
-  CHECK(three.output.find("counterexamples: 3 of different kinds (--traces 3)") != std::string::npos);
+  CHECK(three.output.find("=== counterexample 2 of 3 (against ") != std::string::npos);
+  CHECK(three.output.find("=== counterexample 3 of 3 (against ") != std::string::npos);
+  CHECK(three.output.find("counterexamples: 3 kinds (--traces 3)") != std::string::npos);
   CHECK(untimed(three.output).substr(untimed(three.output).rfind("\nverdict: ")) == untimed(plain.output).substr(untimed(plain.output).rfind("\nverdict: ")));
 
   testing::RunResult ten = run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --traces 10 --format json");
@@ -373,7 +375,7 @@ TEST_CASE("cli --traces: the report of plain check first, then the other kinds, 
   CHECK(j["counterexample_kinds"]["found"] == 4);
   CHECK(j["counterexample_kinds"]["complete"] == true);
   CHECK(j["counterexample_kinds"]["summary"] ==
-        "counterexamples: 4 of different kinds, fewer than the 10 asked for: these are all the kinds among the shortest paths to the 1 violating state");
+        "counterexamples: 4 kinds, fewer than the 10 asked for: these are all the kinds among the shortest paths to the 1 violating state");
   // a model that holds has none to list, and the option changes nothing
   testing::RunResult holds = run(quote(cli()) + " check " + textbook("peterson.tlb") + " --traces 3 --format json");
   CHECK(holds.exit == 0);
@@ -388,10 +390,15 @@ TEST_CASE("cli --traces under a state limit: exit 3 before the first, a note whe
   testing::RunResult none = run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --traces 3 --max-states 5");
   CHECK(none.exit == 3);
   CHECK(none.output.find("counterexamples:") == std::string::npos);
-  testing::RunResult capped = run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --traces 10 --max-states 34");
+  // the first counterexample of two_reads is found within 30 states, its whole graph has more
+  const std::string dir = testing::temp_dir() + "/capped";
+  std::filesystem::create_directories(dir);
+  testing::write_file(dir + "/two_reads.tlb", kTwoReads);
+  testing::RunResult capped = run(quote(cli()) + " check " + quote(dir + "/two_reads.tlb") + " --traces 10 --max-states 30");
   CHECK(capped.exit == 1);
   INFO(capped.output);
-  CHECK(capped.output.find("the search stopped at its cap of 34 states, so there may be more") != std::string::npos);
+  CHECK(capped.output.find("counterexamples: 1 kind, fewer than the 10 asked for: the search stopped at its cap of 30 states, so there may be more") !=
+        std::string::npos);
 }
 
 TEST_CASE("cli --fewest-switches: the counterexample with the fewest switches, replayable, with both counts", "[alternatives][cli]") {
@@ -458,7 +465,7 @@ TEST_CASE("cli --dot: the explored graph with its counts, the counterexample hig
 
   // above 2,000 states: a warning, no file, the verdict as without --dot
   const std::string big = dir + "/lazy.dot";
-  testing::RunResult refused = run(quote(cli()) + " check " + quote(testing::source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream --dot " + quote(big));
+  testing::RunResult refused = run(quote(cli()) + " check " + quote(testing::source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream -D cpus=3 --dot " + quote(big));
   INFO(refused.output);
   CHECK(refused.exit == 0);
   CHECK(refused.output.find("--dot: the state graph has more than 2000 states") != std::string::npos);
