@@ -4,6 +4,7 @@
 //   tlbcheck check FILE [-D NAME=VALUE]... [--threads N] [--format text|json]
 //                       [--max-states N] [--memory-limit SIZE] [--trace-out FILE] [--html FILE]
 //                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet] [--compact] [--native]
+//                       [--traces K | --fewest-switches] [--dot FILE]
 //   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]...
 //   tlbcheck show TRACE.json --html FILE
 //
@@ -22,14 +23,17 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "checker/alternatives.hpp"
 #include "checker/cli/driver.hpp"
 #include "checker/replay.hpp"
 #include "checker/trace_html.hpp"
@@ -66,7 +70,13 @@ struct Options {
   bool quiet = false;
   bool compact = false;
   bool native = false;
+  unsigned traces = 0;
+  bool fewest_switches = false;
+  std::string dot;
 };
+
+// --dot draws graphs of at most this many states (a picture of more is unreadable)
+constexpr std::uint64_t kDotLimit = 2000;
 
 // "512M", "4G", "1.5GiB", "1000000" (bytes) -> bytes; 0 on a malformed size.
 std::uint64_t parse_size(const std::string& text) {
@@ -192,6 +202,46 @@ int run_check(const Options& o) {
   }
   std::signal(SIGINT, on_interrupt);
   checker::Report report = cli::explore(loaded, o.file, eo);
+  // the searches on the explicit state graph (checker/alternatives.hpp): after explore(), which found the shortest counterexample
+  const bool violated = report.result.outcome == checker::Outcome::Violated;
+  const checker::Counterexample shortest{report.result.trace, report.result.property, report.result.deadlock, {}};
+  std::optional<checker::Alternatives> alternatives;
+  std::optional<std::pair<unsigned, unsigned>> switches;  // (this counterexample's, the shortest's)
+  if (violated && o.traces == 1) alternatives = checker::Alternatives{{shortest}, 1};
+  if (violated && (o.traces > 1 || o.fewest_switches)) {
+    checker::StateGraphOptions go;
+    if (o.max_states != 0) go.max_states = o.max_states;
+    go.stop = &g_interrupted;
+    checker::StateGraph graph(system, go);
+    if (o.traces > 1) alternatives = checker::distinct_counterexamples(system, graph, shortest, o.traces);
+    if (o.fewest_switches) {
+      const unsigned before = checker::context_switches(system, shortest.trace);
+      std::optional<checker::Counterexample> fewest = checker::fewest_switches(system, graph);
+      if (fewest && checker::context_switches(system, fewest->trace) < before) report = checker::report_for(system, report, *fewest);
+      switches = {checker::context_switches(system, report.result.trace), before};
+      if (!graph.complete()) std::cerr << "tlbcheck: warning: --fewest-switches: the search stopped at " << graph.stopped_by() << "; fewer switches may exist\n";
+    }
+  }
+  if (!o.dot.empty()) {
+    checker::StateGraphOptions go;
+    go.max_states = kDotLimit + 1;
+    go.stop_at_first_violation = true;
+    go.stop = &g_interrupted;
+    checker::StateGraph graph(system, go);
+    if (graph.size() > kDotLimit) {
+      std::cerr << "tlbcheck: warning: --dot: the state graph has more than " << kDotLimit << " states (the limit for --dot; this run stored "
+                << report.result.states << "); no file written\n";
+    } else if (!graph.complete()) {
+      std::cerr << "tlbcheck: warning: --dot: stopped by " << graph.stopped_by() << "; no file written\n";
+    } else {
+      std::ofstream out(o.dot);
+      if (!out) {
+        std::cerr << "tlbcheck: error: cannot write '" << o.dot << "' [UnreadableFile]\n";
+        return kExitBadInput;
+      }
+      checker::write_dot(system, graph, violated ? &shortest.trace : nullptr, out);
+    }
+  }
   std::signal(SIGINT, SIG_DFL);
   if (progress && report.result.seconds >= 1.0) std::fprintf(stderr, "\r%90s\r", "");
   report.peak_rss_bytes = peak_rss();
@@ -204,6 +254,11 @@ int run_check(const Options& o) {
     if (system.enabled()[i]) report.checked.push_back(system.properties()[i].name);
   }
   nlohmann::json json = checker::render_json(system, report);
+  if (alternatives) checker::add_alternatives_json(system, report, *alternatives, json);
+  if (switches) {
+    json["context_switches"] = switches->first;
+    json["shortest_context_switches"] = switches->second;
+  }
   if (!o.trace_out.empty()) {
     std::ofstream out(o.trace_out);
     if (!out) {
@@ -216,7 +271,13 @@ int run_check(const Options& o) {
   if (o.format == "json") {
     std::cout << checker::json_text(json) << "\n";
   } else {
-    std::cout << checker::render_text(system, report);
+    std::string text = checker::render_text(system, report);
+    if (alternatives) text = checker::insert_before_verdict(text, checker::alternatives_text(system, report, *alternatives));
+    if (switches) {
+      text = checker::insert_before_verdict(text, "context switches: " + std::to_string(switches->first) + " (the shortest counterexample has " +
+                                                      std::to_string(switches->second) + ")\n\n");
+    }
+    std::cout << text;
   }
   switch (report.result.outcome) {
     case checker::Outcome::Holds: return kExitHolds;
@@ -317,6 +378,10 @@ int main(int argc, char** argv) {
   check->add_flag("-q,--quiet", o.quiet, "no progress line");
   check->add_flag("--native", o.native, "compile the steps to C with the system's C compiler (cached) instead of interpreting them");
   check->add_flag("--compact", o.compact, "store 63-bit fingerprints instead of whole states (prints the odds that a state was omitted)");
+  CLI::Option* traces = check->add_option("--traces", o.traces, "print up to K counterexamples of different kinds, each the shortest of its kind")
+                            ->check(CLI::Range(1u, 1000u));
+  check->add_flag("--fewest-switches", o.fewest_switches, "print a counterexample with the fewest context switches between CPUs")->excludes(traces);
+  check->add_option("--dot", o.dot, "write the explored state graph (at most " + std::to_string(kDotLimit) + " states) in Graphviz DOT to FILE");
 
   CLI::App* replay = app.add_subcommand("replay", "re-execute a saved trace step by step and confirm its violation");
   replay->add_option("FILE", o.file, "the protocol description (.tlb)")->required();
