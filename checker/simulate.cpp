@@ -208,8 +208,8 @@ namespace {
 // One interactive session: the path taken so far and the moves from its end.
 class Session {
  public:
-  Session(const System& system, const Report& header, std::istream& in, std::ostream& out)
-      : system_(system), header_(header), in_(in), out_(out), scratch_(system.make_scratch()) {
+  Session(const System& system, const Report& header, std::istream& in, std::ostream& out, bool echo)
+      : system_(system), header_(header), in_(in), out_(out), echo_(echo), scratch_(system.make_scratch()) {
     moves_.words = system.layout().words;
     std::vector<Word> init(moves_.words, 0);
     system.initial(init);
@@ -229,6 +229,7 @@ class Session {
         out_ << "\nend of input: quitting after " << plural(steps(), "step", "steps") << "\n" << std::flush;
         return Outcome::Holds;
       }
+      if (echo_) out_ << line << "\n";
       std::string command = trim(line);
       if (command.empty()) {
         show = true;
@@ -275,10 +276,11 @@ class Session {
     return std::stoul(s);
   }
 
-  // "cpu1 idle@cpu1", "cpu0 hardware (hardware)": who takes a step of `g`
+  // "cpu1 idle", "cpu0 (hardware)", "cpu1 flush_ipi (irq)": who takes a step of `g`
   std::string who(GroupId g) const {
     const Group& group = system_.groups()[g.v];
-    std::string w = (group.cpu >= 0 ? "cpu" + std::to_string(group.cpu) : std::string("-")) + " " + group.process;
+    const std::string cpu = group.cpu >= 0 ? "cpu" + std::to_string(group.cpu) : std::string("-");
+    std::string w = group.process == cpu ? cpu : cpu + " " + group.process;  // the machine's own steps are named after the CPU
     if (!group.context.empty() && group.context != "process") w += " (" + group.context + ")";
     return w;
   }
@@ -433,6 +435,7 @@ class Session {
   const Report& header_;
   std::istream& in_;
   std::ostream& out_;
+  bool echo_;
   std::unique_ptr<Scratch> scratch_;
   Trace path_;
   Moves moves_;
@@ -440,6 +443,8 @@ class Session {
 
 }  // namespace
 
-Outcome interact(const System& system, const Report& header, std::istream& in, std::ostream& out) { return Session(system, header, in, out).run(); }
+Outcome interact(const System& system, const Report& header, std::istream& in, std::ostream& out, bool echo) {
+  return Session(system, header, in, out, echo).run();
+}
 
 }  // namespace tlbcheck::checker

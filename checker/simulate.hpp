@@ -81,8 +81,10 @@ nlohmann::json render_simulation_json(const System& system, const Report& report
 // that move, `u` undoes the last step, `s` prints the state, `t` the trace
 // so far, `h` or `?` the commands, `q` or end of input quits. `header`
 // gives the protocol, file and options for the counterexample printed when
-// a property breaks. Returns Violated when one did (the counterexample has
+// a property breaks. `echo`: write each line read after the prompt, so that
+// a transcript made from a pipe reads like one from a terminal (where the
+// terminal echoes). Returns Violated when one did (the counterexample has
 // been printed), Holds when the person quit.
-Outcome interact(const System& system, const Report& header, std::istream& in, std::ostream& out);
+Outcome interact(const System& system, const Report& header, std::istream& in, std::ostream& out, bool echo = false);
 
 }  // namespace tlbcheck::checker

@@ -251,7 +251,7 @@ int run_simulate(const Options& o) {
   checker::Report report = cli::report_header(loaded, o.file);
   report.show_hw = o.show_hw;
   if (o.interactive) {
-    return checker::interact(system, report, std::cin, std::cout) == checker::Outcome::Violated ? kExitViolated : kExitHolds;
+    return checker::interact(system, report, std::cin, std::cout, !isatty(STDIN_FILENO)) == checker::Outcome::Violated ? kExitViolated : kExitHolds;
   }
   checker::SimulateOptions so;
   so.seed = o.seed;
