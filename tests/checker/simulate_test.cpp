@@ -32,7 +32,7 @@ namespace {
 // its own group (its process runs on cpu0); node `bad` violates property 0,
 // a node without edges outside `final_nodes` is a deadlock (property 1);
 // with a `bound`, nodes at or past it break the constraint.
-class Graph final : public System {
+class Graph : public System {
  public:
   Graph(std::size_t nodes, std::vector<std::pair<std::uint32_t, std::uint32_t>> edges, std::set<std::uint32_t> bad = {},
         std::set<std::uint32_t> final_nodes = {}, std::uint32_t bound = 0)
@@ -67,13 +67,29 @@ class Graph final : public System {
   std::string constraint() const override { return bound_ == 0 ? "" : "'small'"; }
   bool expand(ConstStateRef s) const override { return s[0] < bound_; }
 
- private:
+ protected:
   std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> adj_;
+
+ private:
   std::set<std::uint32_t> bad_, final_;
   std::uint32_t bound_;
   Layout layout_;
   std::vector<Group> groups_;
   std::vector<PropertyInfo> props_;
+};
+
+// The same graph, but all edges out of a node are one step with several
+// outcomes (a nondeterministic choice): the group of the node's first edge.
+class Choices final : public Graph {
+ public:
+  using Graph::Graph;
+  void next(ConstStateRef s, Scratch&, EmitFn emit) const override {
+    const auto& out = adj_[s[0]];
+    for (auto [to, id] : out) {
+      Word w = to;
+      emit(GroupId{out.front().second}, ConstStateRef(&w, 1));
+    }
+  }
 };
 
 SimulateResult sim(const System& s, std::uint64_t seed, std::uint64_t runs, std::uint32_t depth = 1000) {
@@ -294,16 +310,16 @@ TEST_CASE("simulate: a seed names the same runs", "[simulate]") {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
   for (int i = 0; i < 600; ++i) edges.push_back({std::uint32_t(rng() % 200), std::uint32_t(rng() % 200)});
   Graph g(200, edges, {199, 150}, {});
-  std::set<std::uint64_t> found_in;
+  std::set<std::uint64_t> steps_taken;
   for (std::uint64_t seed : {1, 2, 3, 4}) {
     SimulateResult a = sim(g, seed, 500, 50), b = sim(g, seed, 500, 50);
     CHECK(a.result.outcome == b.result.outcome);
     CHECK(a.found_in_run == b.found_in_run);
     CHECK(a.result.transitions == b.result.transitions);
     CHECK(a.result.trace.states == b.result.trace.states);
-    found_in.insert(a.result.transitions);
+    steps_taken.insert(a.result.transitions);
   }
-  CHECK(found_in.size() > 1);  // and different seeds different runs
+  CHECK(steps_taken.size() > 1);  // and different seeds different runs
 }
 
 TEST_CASE("simulate finds the lazy_tlb_2_4 bug at seed 1 and the trace replays", "[simulate]") {
@@ -367,6 +383,20 @@ TEST_CASE("interactive: the toy's menu, undo, state, trace and a deadlock", "[si
   CHECK(text.find("violated: deadlock") != std::string::npos);
   CHECK(text.find("stuck node") != std::string::npos);
   CHECK(text.find("interactive: 'deadlock' broke at step 2") != std::string::npos);
+}
+
+TEST_CASE("interactive: a step with several outcomes lists each with what it changes", "[simulate]") {
+  Choices g(4, {{0, 1}, {0, 2}, {2, 3}}, {3}, {1});
+  Report header;
+  std::istringstream in("2\n1\n");
+  std::ostringstream out;
+  CHECK(interact(g, header, in, out) == Outcome::Violated);
+  INFO(out.str());
+  CHECK(out.str().find("step 1: 2 moves\n   1  - p0  [0] go 1\n       choice 1 of 2: node: 0 -> 1\n   2  - p0  [0] go 1\n       choice 2 of 2: node: 0 -> 2\n") !=
+        std::string::npos);
+  CHECK(out.str().find("step 2: 1 move\n   1  - p2  [0] go 3\nstep 2> ") != std::string::npos);  // one outcome: no choice line
+  CHECK(out.str().find("violated: bad") != std::string::npos);
+  CHECK(out.str().find("interactive: 'bad' broke at step 2") != std::string::npos);
 }
 
 TEST_CASE("interactive: end of input and q quit cleanly", "[simulate]") {
