@@ -34,6 +34,20 @@ checker::Report explore(const Loaded& loaded, const std::string& file, const che
   return report;
 }
 
+checker::Report report_header(const Loaded& loaded, const std::string& file) {
+  const model::ModelSystem& system = *loaded.result.system;
+  checker::Report report;
+  report.protocol = std::string(system.name());
+  report.file = file;
+  for (const auto& opt : system.options()) report.options.push_back({opt.name, opt.shown});
+  report.state_bytes = system.layout().words * 8;
+  report.engine = loaded.engine;
+  for (std::size_t i = 0; i < system.properties().size(); ++i) {
+    if (system.enabled()[i]) report.checked.push_back(system.properties()[i].name);
+  }
+  return report;
+}
+
 std::string stable_text(const checker::System& system, const checker::Report& report) {
   std::istringstream in(checker::render_text(system, report));
   std::string line, out;

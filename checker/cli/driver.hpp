@@ -35,6 +35,10 @@ Loaded load(const Request& request);
 // protocol, options, verdict, numbers and, for a violation, the steps.
 checker::Report explore(const Loaded& loaded, const std::string& file, const checker::ExploreOptions& options);
 
+// A Report with the protocol, file, options, state size and engine of a
+// loaded protocol and nothing explored yet (simulations fill the rest).
+checker::Report report_header(const Loaded& loaded, const std::string& file);
+
 // The text report without its timing line, which differs run to run (for
 // comparing reports).
 std::string stable_text(const checker::System& system, const checker::Report& report);

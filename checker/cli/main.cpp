@@ -7,10 +7,13 @@
 //                       [--traces K | --fewest-switches] [--dot FILE]
 //   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]...
 //   tlbcheck show TRACE.json --html FILE
+//   tlbcheck simulate FILE [-D NAME=VALUE]... [--seed N] [--depth N] [--runs K] [--format text|json]
+//                          [--trace-out FILE] [--property NAME]... [--no-property NAME]... [--show-hw] [--interactive]
 //
-// Exit status: 0 every property holds (exhaustively), 1 a violation was found
-// (or a replay confirmed it), 2 bad usage or bad input (a model whose bound
-// is too small included: model-bound), 3 incomplete.
+// Exit status: 0 every property holds (exhaustively; for simulate: no run
+// found a violation, or the person quit), 1 a violation was found (or a
+// replay confirmed it), 2 bad usage or bad input (a model whose bound is too
+// small included: model-bound), 3 incomplete.
 #include <malloc.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -37,6 +40,7 @@
 #include "checker/cli/driver.hpp"
 #include "checker/replay.hpp"
 #include "checker/trace_html.hpp"
+#include "checker/simulate.hpp"
 
 namespace {
 
@@ -73,6 +77,10 @@ struct Options {
   unsigned traces = 0;
   bool fewest_switches = false;
   std::string dot;
+  std::uint64_t seed = 1;        // simulate
+  std::uint32_t depth = 1000;    // simulate
+  std::uint64_t runs = 1000;     // simulate
+  bool interactive = false;      // simulate
 };
 
 // --dot draws graphs of at most this many states (a picture of more is unreadable)
@@ -342,6 +350,52 @@ int run_replay(Options o) {
   return r.confirmed ? kExitViolated : kExitHolds;
 }
 
+int run_simulate(const Options& o) {
+  std::vector<model::Define> defines;
+  if (!parse_defines(o.defines, defines)) return kExitBadInput;
+  cli::Loaded loaded = cli::load(request(o, defines));
+  std::cerr << loaded.result.diagnostics;
+  if (!loaded.result.system) return kExitBadInput;
+  const model::ModelSystem& system = *loaded.result.system;
+  checker::Report report = cli::report_header(loaded, o.file);
+  report.show_hw = o.show_hw;
+  if (o.interactive) {
+    return checker::interact(system, report, std::cin, std::cout, !isatty(STDIN_FILENO)) == checker::Outcome::Violated ? kExitViolated : kExitHolds;
+  }
+  checker::SimulateOptions so;
+  so.seed = o.seed;
+  so.depth = o.depth;
+  so.runs = o.runs;
+  so.stop = &g_interrupted;
+  std::signal(SIGINT, on_interrupt);
+  checker::SimulateResult sim = checker::simulate(system, so);
+  std::signal(SIGINT, SIG_DFL);
+  report.result = sim.result;
+  checker::describe(system, report);
+  report.peak_rss_bytes = peak_rss();
+  nlohmann::json json = checker::render_simulation_json(system, report, sim);
+  json["properties"] = report.checked;
+  if (!o.trace_out.empty()) {
+    std::ofstream out(o.trace_out);
+    if (!out) {
+      std::cerr << "tlbcheck: error: cannot write '" << o.trace_out << "' [UnreadableFile]\n";
+      return kExitBadInput;
+    }
+    out << checker::json_text(json) << "\n";
+  }
+  if (o.format == "json") {
+    std::cout << checker::json_text(json) << "\n";
+  } else {
+    std::cout << checker::render_simulation_text(system, report, sim);
+  }
+  switch (sim.result.outcome) {
+    case checker::Outcome::Holds: return kExitHolds;
+    case checker::Outcome::Violated: return report.model_error ? kExitBadInput : kExitViolated;
+    case checker::Outcome::Incomplete: return kExitIncomplete;
+  }
+  return kExitBadInput;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -391,6 +445,19 @@ int main(int argc, char** argv) {
   CLI::App* show = app.add_subcommand("show", "turn a saved JSON report into a self-contained HTML page");
   show->add_option("TRACE", o.trace_file, "a JSON report from 'check --format json' or --trace-out")->required();
   show->add_option("--html", o.html, "the HTML file to write")->required();
+  CLI::App* simulate = app.add_subcommand("simulate", "follow random interleavings (or choose each step: --interactive) and check every state on the way");
+  simulate->add_option("FILE", o.file, "the protocol description (.tlb)")->required();
+  simulate->add_option("-D,--define", o.defines, "set an option or machine field: NAME=VALUE")->allow_extra_args(false);
+  CLI::Option* seed = simulate->add_option("--seed", o.seed, "seed of the random choices (default 1): the same seed takes the same runs");
+  CLI::Option* depth = simulate->add_option("--depth", o.depth, "steps per run at most (default 1000)")->check(CLI::Range(1u, 100000000u));
+  CLI::Option* runs = simulate->add_option("--runs", o.runs, "runs at most (default 1000); the first violation stops")->check(CLI::Range(std::uint64_t(1), std::uint64_t(1) << 40));
+  CLI::Option* format = simulate->add_option("--format", o.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  CLI::Option* trace_out = simulate->add_option("--trace-out", o.trace_out, "write the JSON report (with the trace, for replay) to this file");
+  simulate->add_option("--property", o.properties, "check only these properties (repeatable)")->allow_extra_args(false);
+  simulate->add_option("--no-property", o.no_properties, "do not check this property (repeatable)")->allow_extra_args(false);
+  simulate->add_flag("--show-hw", o.show_hw, "in a counterexample, list the TLB, walk-cache and data-cache contents after each step");
+  simulate->add_flag("--interactive", o.interactive, "choose each step from a numbered list of the enabled moves (reads stdin)")
+      ->excludes(seed)->excludes(depth)->excludes(runs)->excludes(format)->excludes(trace_out);
 
   try {
     app.parse(argc, argv);
@@ -401,6 +468,7 @@ int main(int argc, char** argv) {
   try {
     if (*check) return run_check(o);
     if (*show) return run_show(o);
+    if (*simulate) return run_simulate(o);
     return run_replay(o);
   } catch (const std::bad_alloc&) {
     std::cerr << "tlbcheck: error: out of memory; lower --memory-limit or use fewer CPUs\n";
