@@ -333,7 +333,7 @@ class Session {
     out_ << "step " << steps() + 1 << ": " << plural(moves_.size(), "move", "moves") << "\n";
     const std::string pad(7, ' ');
     for (std::size_t i = 0; i < moves_.size(); ++i) {
-      char num[16];
+      char num[32];
       std::snprintf(num, sizeof num, "%4zu  ", i + 1);
       out_ << num << whos[i] << std::string(width - whos[i].size() + 2, ' ') << whats[i] << "\n";
       // a nondeterministic step: say what each of the group's choices does
@@ -393,7 +393,7 @@ class Session {
     }
     out_ << "trace: " << plural(steps(), "step", "steps") << "\n";
     for (std::size_t i = 0; i < path_.groups.size(); ++i) {
-      char num[16];
+      char num[32];
       std::snprintf(num, sizeof num, "%5zu  ", i + 1);
       out_ << num << who(path_.groups[i]) << "  " << what(path_.states[i], path_.groups[i], path_.states[i + 1]) << "\n";
       for (const Change& c : changes_between(system_, path_.states[i], path_.states[i + 1])) {

@@ -130,6 +130,24 @@ std::uint32_t terminal_width() {
   return 160;
 }
 
+// How a counterexample is drawn: the same options for check and simulate.
+void add_trace_options(CLI::App* app, Options& o) {
+  app->add_flag("--show-hw{changes}", o.show_hw,
+                "in a counterexample, show each CPU's root, ASID, TLB and walk cache (and the data cache) in its column, stale entries marked: "
+                "what changed at each step, or everything after every step with --show-hw=all")
+      ->check(CLI::IsMember({"changes", "all"}));
+  app->add_option("--width", o.width, "width of the counterexample's table in characters (default: $COLUMNS, else the terminal's, else 160)")
+      ->check(CLI::Range(40u, 100000u));
+  app->add_flag("--initial-state", o.initial_state, "in a counterexample, a row 0 with the initial value of every variable and the machine's state");
+}
+
+void apply_trace_options(const Options& o, checker::Report& report) {
+  report.show_hw = !o.show_hw.empty();
+  report.show_hw_all = o.show_hw == "all";
+  report.initial_state = o.initial_state;
+  report.width = o.width != 0 ? o.width : terminal_width();
+}
+
 bool parse_defines(const std::vector<std::string>& raw, std::vector<model::Define>& out) {
   for (const std::string& d : raw) {
     auto eq = d.find('=');
@@ -253,10 +271,7 @@ int run_check(const Options& o) {
   std::signal(SIGINT, SIG_DFL);
   if (progress && report.result.seconds >= 1.0) std::fprintf(stderr, "\r%90s\r", "");
   report.peak_rss_bytes = peak_rss();
-  report.show_hw = !o.show_hw.empty();
-  report.show_hw_all = o.show_hw == "all";
-  report.initial_state = o.initial_state;
-  report.width = o.width != 0 ? o.width : terminal_width();
+  apply_trace_options(o, report);
 
   for (std::size_t i = 0; i < system.properties().size(); ++i) {
     if (system.enabled()[i]) report.checked.push_back(system.properties()[i].name);
@@ -358,7 +373,7 @@ int run_simulate(const Options& o) {
   if (!loaded.result.system) return kExitBadInput;
   const model::ModelSystem& system = *loaded.result.system;
   checker::Report report = cli::report_header(loaded, o.file);
-  report.show_hw = o.show_hw;
+  apply_trace_options(o, report);
   if (o.interactive) {
     return checker::interact(system, report, std::cin, std::cout, !isatty(STDIN_FILENO)) == checker::Outcome::Violated ? kExitViolated : kExitHolds;
   }
@@ -422,13 +437,7 @@ int main(int argc, char** argv) {
   check->add_option("--property", o.properties, "check only these properties (repeatable)")->allow_extra_args(false);
   check->add_option("--no-property", o.no_properties, "do not check this property (repeatable)")->allow_extra_args(false);
   check->add_flag("--show-layout", o.show_layout, "print the packed state layout first");
-  check->add_flag("--show-hw{changes}", o.show_hw,
-                  "in a counterexample, show each CPU's root, ASID, TLB and walk cache (and the data cache) in its column, stale entries marked: "
-                  "what changed at each step, or everything after every step with --show-hw=all")
-      ->check(CLI::IsMember({"changes", "all"}));
-  check->add_option("--width", o.width, "width of the counterexample's table in characters (default: $COLUMNS, else the terminal's, else 160)")
-      ->check(CLI::Range(40u, 100000u));
-  check->add_flag("--initial-state", o.initial_state, "in a counterexample, a row 0 with the initial value of every variable and the machine's state");
+  add_trace_options(check, o);
   check->add_flag("-q,--quiet", o.quiet, "no progress line");
   check->add_flag("--native", o.native, "compile the steps to C with the system's C compiler (cached) instead of interpreting them");
   check->add_flag("--compact", o.compact, "store 63-bit fingerprints instead of whole states (prints the odds that a state was omitted)");
@@ -455,7 +464,7 @@ int main(int argc, char** argv) {
   CLI::Option* trace_out = simulate->add_option("--trace-out", o.trace_out, "write the JSON report (with the trace, for replay) to this file");
   simulate->add_option("--property", o.properties, "check only these properties (repeatable)")->allow_extra_args(false);
   simulate->add_option("--no-property", o.no_properties, "do not check this property (repeatable)")->allow_extra_args(false);
-  simulate->add_flag("--show-hw", o.show_hw, "in a counterexample, list the TLB, walk-cache and data-cache contents after each step");
+  add_trace_options(simulate, o);
   simulate->add_flag("--interactive", o.interactive, "choose each step from a numbered list of the enabled moves (reads stdin)")
       ->excludes(seed)->excludes(depth)->excludes(runs)->excludes(format)->excludes(trace_out);
 

@@ -106,7 +106,7 @@ TEST_CASE("the racy read of lazy_tlb_2_4 shows TLBSTATE_LAZY in full at 2 and 3 
   for (const char* cpus : {"2", "3"}) {
     checker::Report r = check_file("protocols/lazy_tlb_2_4.tlb", {{"cpus", cpus}});
     cli::Request request;
-    request.file = "protocols/lazy_tlb_2_4.tlb";
+    request.file = source_dir() + "/protocols/lazy_tlb_2_4.tlb";
     request.load.defines = {{"cpus", cpus}};
     cli::Loaded l = cli::load(request);
     REQUIRE(l.result.system);
@@ -142,7 +142,7 @@ TEST_CASE("the closing explanation gives the cause chain of a stale translation"
   for (std::size_t i = 1; i < r.violation.cause.size(); ++i) CHECK(r.violation.cause[i - 1].step <= r.violation.cause[i].step);
 }
 
-TEST_CASE("--show-hw shows another CPU's entry turning stale, with the root", "[trace][cli]") {
+TEST_CASE("show-hw: the trace shows another CPU's entry turning stale, with the root", "[trace][cli]") {
   RunResult run_ = run(testing::cli() + " check " + quote(source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " --show-hw -q --threads 1");
   CHECK(run_.exit == 1);
   CHECK(run_.output.find("= tlb[V]: frame1 rw  <-- stale: V is unmapped in M") != std::string::npos);
