@@ -59,7 +59,11 @@ def expectations(path):
 
 
 def check(path, args):
-    r = subprocess.run([TLBCHECK, "check", path, "--format", "json", "-q", "--threads", "1"] + args,
+    verb = "check"
+    if args and args[0] == "simulate":  # a report of `tlbcheck simulate`
+        verb, args = "simulate", args[1:]
+    extra = ["-q", "--threads", "1"] if verb == "check" else []
+    r = subprocess.run([TLBCHECK, verb, path, "--format", "json"] + extra + args,
                        cwd=SOURCE, capture_output=True, text=True, timeout=600)
     if r.returncode not in (0, 1, 2, 3):
         return None, f"exit {r.returncode}: {r.stderr.strip()}"
@@ -86,6 +90,10 @@ def main():
         ("holds: peterson", "examples/textbook/peterson.tlb", []),
         ("incomplete: --max-states 50", "protocols/lazy_tlb_2_4.tlb", ["--max-states", "50"]),
         ("compact", "protocols/lazy_tlb_2_4.tlb", ["--compact"]),
+        ("--traces 3", "protocols/lazy_tlb_2_4.tlb", ["--traces", "3"]),
+        ("--fewest-switches", "examples/textbook/lost_update.tlb", ["--fewest-switches"]),
+        ("simulate, found", "protocols/lazy_tlb_2_4.tlb", ["simulate", "--seed", "1"]),
+        ("simulate, nothing found", "protocols/lazy_tlb_2_4.tlb", ["simulate", "-D", "fix=upstream", "--runs", "3"]),
     ]
 
     with ThreadPoolExecutor(max_workers=2) as pool:
