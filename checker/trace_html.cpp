@@ -47,6 +47,7 @@ td.cell div, #current div { white-space: pre-wrap; }
 #hardware td { min-width: 14em; }
 #hardware .changed { background: #dff5e1; }
 #hardware .empty { color: #aaa; }
+#hardware .stale { color: #a00; font-weight: bold; }
 a.step-link { color: #0b57d0; }
 </style>
 </head>
@@ -199,7 +200,7 @@ constexpr const char* kTail = R"html(</script>
     const h = n === 0 ? report.initial_hardware : steps[n - 1] && steps[n - 1].hardware;
     return h && typeof h === "object" ? h : {};
   }
-  function entries(h, key) { return arr(h[key]).map((e) => str(e && e.slot) + " = " + str(e && e.value)); }
+  function entries(h, key) { return arr(h[key]).map((e) => str(e && e.slot) + " = " + str(e && e.value) + (e && e.note ? "  \u2190 " + str(e.note) : "")); }
   function showHardware(n) {
     const table = $("hardware");
     table.textContent = "";
@@ -212,7 +213,7 @@ constexpr const char* kTail = R"html(</script>
       td.dataset.key = key;
       const old = new Set(entries(before, key));
       const now = entries(h, key);
-      for (const e of now) td.appendChild(el("div", old.has(e) ? "entry" : "entry changed", e));
+      for (const e of now) td.appendChild(el("div", (old.has(e) ? "entry" : "entry changed") + (e.includes("\u2190 stale") ? " stale" : ""), e));
       if (now.length === 0) td.appendChild(el("div", "empty", "(empty)"));
       body.appendChild(td);
     }

@@ -23,19 +23,24 @@ int cpu_count(const System& system) {
   return cpus;
 }
 
-// The machine's caches in one state: per CPU ("cpu0", ...) and "shared",
-// the hardware slots that are not empty (not all zero bits), in layout order.
+// The machine in one state, per CPU ("cpu0", ...) and "shared", as
+// System::hardware_view gives it: a CPU's loaded root (and ASID), then its
+// cache entries that are not empty, each stale one with a note.
 Json hardware(const System& system, ConstStateRef state, int cpus) {
   Json out = Json::object();
-  for (int c = 0; c < cpus; ++c) out["cpu" + std::to_string(c)] = Json::array();
-  out["shared"] = Json::array();
   const Layout& layout = system.layout();
-  for (std::uint32_t k = 0; k < layout.slots.size(); ++k) {
-    const Slot& slot = layout.slots[k];
-    if (!slot.hardware || slot.width == 0 || slot_bits(slot, state) == 0) continue;
-    std::string key = slot.cpu >= 0 ? "cpu" + std::to_string(slot.cpu) : "shared";
-    out[key].push_back({{"slot", slot.name}, {"value", system.format_slot(k, state)}});
-  }
+  const auto entries = [&](int cpu) {
+    Json list = Json::array();
+    for (const System::HardwareLine& h : system.hardware_view(state, cpu)) {
+      const std::string slot = h.slot < layout.slots.size() ? layout.slots[h.slot].name : (cpu >= 0 ? "cpu" + std::to_string(cpu) + "." : "") + h.name;
+      Json e = {{"slot", slot}, {"value", h.value}};
+      if (!h.note.empty()) e["note"] = h.note;
+      list.push_back(std::move(e));
+    }
+    return list;
+  };
+  for (int c = 0; c < cpus; ++c) out["cpu" + std::to_string(c)] = entries(c);
+  out["shared"] = entries(-1);
   return out;
 }
 

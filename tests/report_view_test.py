@@ -143,12 +143,16 @@ def main():
             cell = root.find(**{"data-key": key})
             shown_text = cell.text() if cell is not None else ""
             for e in entries:
-                expect(f"{e['slot']} = {e['value']}" in shown_text, f"{where}: the hardware table's {key} column lists {e['slot']} = {e['value']}")
+                expect(f"{e['slot']} = {e['value']}" in shown_text and e.get("note", "") in shown_text, f"{where}: the hardware table's {key} column lists {e['slot']} = {e['value']}")
         if n == lazy:
             expect("TLBSTATE_LAZY" in current.text(), f"{where}: the current step shows TLBSTATE_LAZY")
         if n == tlb:
             cell = root.find(**{"data-key": "cpu1"})
             expect(cell is not None and "cpu1.tlb[" in cell.text(), f"{where}: the hardware table shows cpu1's TLB entry")
+        if n == total:
+            cell = root.find(**{"data-key": "cpu1"})
+            expect(cell is not None and "stale: frame1 is free" in cell.text() and "cpu1.cr3 = frame" in cell.text(),
+                   f"{where}: the hardware table shows cpu1's root and marks its TLB entry stale ({cell and cell.text()!r})")
         if n == total:
             lanes = root.find(id="lanes")
             expect(lanes is not None and "TLBSTATE_LAZY" in lanes.text(), "the swimlanes show TLBSTATE_LAZY")
@@ -160,6 +164,15 @@ def main():
             expect(len(named) > 0, "the explanation names a step")
             expect([a.attrs.get("href") for a in links] == [f"#step={k}" for k in named if int(k) <= total],
                    f"each step the explanation names is a link that moves the slider ({[a.attrs.get('href') for a in links]})")
+
+            # the cause chain: one item per link, each naming its step as a link
+            cause = root.find(id="cause")
+            items = [li for li in cause.walk() if li.tag == "li"] if cause else []
+            wanted = report["violation"]["cause"]
+            expect(len(wanted) >= 4 and len(items) == len(wanted), f"the cause chain has an item per link ({len(items)} of {len(wanted)})")
+            expect(any("survived" in li.text() for li in items), "the cause chain says the stale entry survived an invalidation")
+            expect(all(any(a.tag == "a" and a.attrs.get("href") == f"#step={c['step']}" for a in li.walk()) for li, c in zip(items, wanted)),
+                   "each item of the cause chain links to its step")
 
     # stepping: open at step 2, then press "next" three times
     root = dom(page, "#step=2&next=3")

@@ -89,7 +89,7 @@ std::string ModelSystem::explain_violation(checker::ConstStateRef before, checke
     return properties::explain_speculation(stale_use(effect, false), module_.pages[std::size_t(hg.index)].name, hg.cpu);
   }
   const ProcessInstance& proc = program_.processes[site.process];
-  properties::StepContext context{line_text(site.src), proc.name + " on cpu" + std::to_string(proc.cpu), where(site.src), ""};
+  properties::StepContext context{statement_text(site.src), proc.name + " on cpu" + std::to_string(proc.cpu), where(site.src), ""};
   const std::string page_name = page >= 0 && std::size_t(page) < module_.pages.size() ? module_.pages[std::size_t(page)].name : std::string("?");
   switch (site.kind) {
     case SiteKind::Assert:
@@ -264,7 +264,7 @@ std::string ModelSystem::explain_deadlock(checker::ConstStateRef s) const {
     std::int64_t loc = read(p.pc_slot, s.data());
     if (loc == 0) continue;
     const Instr& in = program_.code[p.locations[std::size_t(loc)]];
-    blocked.push_back({p.name, p.cpu, in.ctx != 0 ? program_.contexts[in.ctx] : "", where(in.src), line_text(in.src)});
+    blocked.push_back({p.name, p.cpu, in.ctx != 0 ? program_.contexts[in.ctx] : "", where(in.src), statement_text(in.src)});
   }
   return properties::explain_deadlock(blocked);
 }

@@ -112,15 +112,4 @@ std::vector<std::string> ModelSystem::call_chain(std::uint32_t ctx) const {
   return chain;
 }
 
-std::string ModelSystem::line_text(std::uint32_t src) const {
-  std::string_view t = file_->line_text_at(src);
-  std::size_t b = t.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return "";
-  t.remove_prefix(b);
-  std::size_t c = t.find("//");
-  if (c != std::string_view::npos) t = t.substr(0, c);
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-  return std::string(t);
-}
-
 }  // namespace tlbcheck::model

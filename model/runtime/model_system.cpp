@@ -60,7 +60,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
       checker::Group g;
       g.process = proc.name;
       g.context = proc.handler ? "irq" : "process";
-      g.action = in.op == Op::Halt ? "(end of " + proc.name + ")" : line_text(in.src);
+      g.action = in.op == Op::Halt ? "(end of " + proc.name + ")" : statement_text(in.src);
       if (in.ctx != 0 && in.op != Op::Halt) g.action = program_.contexts[in.ctx] + ": " + g.action;
       g.name = proc.name + ": " + g.action;
       g.loc = {file_->name_at(in.src), file_->line_of(in.src), file_->column_of(in.src)};

@@ -112,7 +112,6 @@ class ModelSystem final : public checker::System {
   static void native_resume(const NativeEnv* env, std::uint32_t ip, std::uint64_t* st, int depth, const std::int64_t* stack, int sp);
   std::optional<std::int64_t> eval(std::uint32_t entry, const checker::Word* st) const;
   std::string where(std::uint32_t src) const;      // "file.tlb:12"
-  std::string line_text(std::uint32_t src) const;  // the trimmed source line
   // The statement that begins at `src`, on one line, comments left out: up
   // to its `;`, or an if's or while's condition, or a block's `{`.
   std::string statement_text(std::uint32_t src) const;
