@@ -102,7 +102,24 @@ std::string difference(const System& system, const Kind& a, const Kind& b, std::
     for (int lane : lanes) out += (out.empty() ? "" : ", ") + lane_name(lane);
     return out;
   };
-  if (a.lane_groups != b.lane_groups) return "different steps on " + lanes_where(a.lane_groups, b.lane_groups);
+  if (a.lane_groups != b.lane_groups) {
+    // name the first step where one CPU's sequence departs from the other's
+    std::string first;
+    for (const auto& [lane, seq] : b.lane_groups) {
+      auto it = a.lane_groups.find(lane);
+      const std::vector<std::uint32_t> none;
+      const std::vector<std::uint32_t>& other = it == a.lane_groups.end() ? none : it->second;
+      if (other == seq) continue;
+      std::size_t k = 0;
+      while (k < seq.size() && k < other.size() && seq[k] == other[k]) ++k;
+      const auto step = [&](const std::vector<std::uint32_t>& v) {
+        return k < v.size() ? "'" + groups[v[k]].process + ": " + groups[v[k]].action + "'" : std::string("nothing more");
+      };
+      first = "; its step " + std::to_string(k + 1) + " on " + lane_name(lane) + " is " + step(seq) + ", not " + step(other);
+      break;
+    }
+    return "different steps on " + lanes_where(a.lane_groups, b.lane_groups) + first;
+  }
   if (a.lane_writes != b.lane_writes) return "different values written: the steps on " + lanes_where(a.lane_writes, b.lane_writes) + " saw or followed other writes";
   // the same steps and values: the order of conflicting steps differs; name
   // the first slot people see whose writers came in another order

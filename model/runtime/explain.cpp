@@ -162,25 +162,8 @@ properties::CacheRead ModelSystem::cache_read(const machine::Effect& effect) con
 checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
   const checker::Group& g = groups_[group.v];
   StepText text{g.action, g.loc.line};
-  if (group.v >= first_hw_group_) {  // what the hardware did, not where something was declared
-    const HwGroup& hg = hw_groups_[group.v - first_hw_group_];
+  if (group.v >= first_hw_group_) {  // what the hardware did (the group's action), not where something was declared
     text.line = 0;
-    switch (hg.kind) {
-      case HwGroup::Speculate: text.action = "speculative page walk of " + module_.pages[std::size_t(hg.index)].name; break;
-      case HwGroup::Deliver:
-        text.action = std::string(module_.irqs[std::size_t(hg.index)].device ? "takes the interrupt " : "takes the IPI ") +
-                      std::string(module_.irqs[std::size_t(hg.index)].body.decl->name);
-        break;
-      case HwGroup::Preempt: text.action = "timer interrupt: preempts " + module_.task_names[std::size_t(hg.index)]; break;
-      case HwGroup::Writeback:
-      case HwGroup::Evict: {
-        const int words = program_.machine.words, line = hg.index / words, word = hg.index % words;
-        text.action = std::string(hg.kind == HwGroup::Writeback ? "data cache writes back" : "data cache evicts") + " frame" +
-                      std::to_string(line % program_.frames) + (words > 1 ? " word " + std::to_string(word) : "") + " (colour " +
-                      std::to_string(line / program_.frames) + ")";
-        break;
-      }
-    }
     return text;
   }
   std::optional<StepRecord> record = rerun(before, group, after);

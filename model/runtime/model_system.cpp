@@ -81,8 +81,8 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
             checker::Group g;
             g.process = "dcache";
             g.context = "hardware";
-            g.action = std::string(kind == HwGroup::Writeback ? "[write-back]" : "[evict]") + " colour " + std::to_string(c) + " frame" + std::to_string(f) +
-                       (words > 1 ? " word " + std::to_string(wd) : "");
+            g.action = std::string(kind == HwGroup::Writeback ? "data cache writes back" : "data cache evicts") + " frame" + std::to_string(f) +
+                       (words > 1 ? " word " + std::to_string(wd) : "") + " (colour " + std::to_string(c) + ")";
             g.name = g.process + ": " + g.action;
             g.loc = {file_->name(), 1, 1};
             g.cpu = -1;
@@ -100,7 +100,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
         const Decl& d = *module_.irqs[h].body.decl;
         g.process = "cpu" + std::to_string(c);
         g.context = "hardware";
-        g.action = std::string(module_.irqs[h].device ? "[irq] " : "[ipi] ") + std::string(d.name);
+        g.action = std::string(module_.irqs[h].device ? "takes the interrupt " : "takes the IPI ") + std::string(d.name);
         g.name = g.process + ": " + g.action;
         g.loc = {file_->name_at(d.loc.offset), file_->line_of(d.loc.offset), file_->column_of(d.loc.offset)};
         g.cpu = c;
@@ -114,7 +114,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
         const ProcessInstance& proc = program_.processes[program_.task_process[std::size_t(t)]];
         g.process = proc.name;
         g.context = "hardware";
-        g.action = "[preempted]";
+        g.action = "timer interrupt: preempts " + module_.task_names[std::size_t(t)];
         g.name = proc.name + ": " + g.action;
         g.loc = {file_->name_at(program_.code[proc.entry].src), file_->line_of(program_.code[proc.entry].src), 1};
         g.cpu = c;
@@ -127,7 +127,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
         checker::Group g;
         g.process = "cpu" + std::to_string(c);
         g.context = "hardware";
-        g.action = "[speculative walk] " + module_.pages[pg].name;
+        g.action = "speculative page walk of " + module_.pages[pg].name;
         g.name = g.process + ": " + g.action;
         g.loc = {file_->name_at(module_.pages[pg].loc.offset), file_->line_of(module_.pages[pg].loc.offset), file_->column_of(module_.pages[pg].loc.offset)};
         g.cpu = c;

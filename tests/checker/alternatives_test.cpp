@@ -282,6 +282,28 @@ TEST_CASE("kinds: the shortest counterexample first, then each new kind, each a 
   CHECK(distinct_counterexamples(system, graph, first, 1).found.size() == 1);
 }
 
+TEST_CASE("kinds on a seed protocol: --traces 3 on lazy_tlb_2_4 gives three counterexamples of three kinds, each replayable", "[alternatives]") {
+  cli::Loaded loaded = load_protocol("protocols/lazy_tlb_2_4.tlb");
+  const System& system = *loaded.result.system;
+  ExploreResult shortest = explore(system, ExploreOptions{});
+  REQUIRE(shortest.outcome == Outcome::Violated);
+  StateGraph graph(system, StateGraphOptions{});
+  Counterexample first{shortest.trace, shortest.property, shortest.deadlock, {}};
+  Alternatives three = distinct_counterexamples(system, graph, first, 3);
+  REQUIRE(three.found.size() == 3);
+  CHECK(three.found[0].trace.states == shortest.trace.states);
+  Report base;
+  base.result = shortest;
+  for (std::size_t i = 1; i < three.found.size(); ++i) {
+    INFO(i << ": " << three.found[i].differs);
+    // a different kind: another sequence of steps on some CPU, named
+    CHECK(three.found[i].differs.find("different") == 0);
+    CHECK(three.found[i].differs.find("its step") != std::string::npos);
+    for (std::size_t j = 0; j < i; ++j) CHECK(three.found[i].trace.groups != three.found[j].trace.groups);
+    CHECK(replay(system, render_json(system, report_for(system, base, three.found[i]))).confirmed);
+  }
+}
+
 TEST_CASE("kinds: a different order of conflicting writes, a different violating step", "[alternatives]") {
   // both CPUs write x (1 and 2), then cpu0 asserts; the assertion fails
   // either way, and which write came last decides x, so the two orders are
