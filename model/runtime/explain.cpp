@@ -332,6 +332,18 @@ std::vector<checker::System::HardwareLine> ModelSystem::hardware_view(checker::C
       }
     }
   }
+  // a walk-cache entry is stale when the table it points to is no longer one
+  const std::vector<machine::WalkKey>& keys = machine_.walk_keys();
+  for (HardwareLine& line : out) {
+    for (std::size_t k = 0; k < std::size_t(tags) * keys.size() && line.note.empty(); ++k) {
+      if (ms.walk[std::size_t(cpu) * std::size_t(tags) * keys.size() + k] != line.slot) continue;
+      const std::int64_t raw = machine_.get(st, line.slot);
+      if (raw == 0) continue;
+      const std::int64_t frame = machine::WalkEntry::frame(raw);
+      const machine::FrameKind kind = machine_.frame_kind(st, frame);
+      if (kind != machine::FrameKind::Table) line.note = "stale: frame" + std::to_string(frame) + " is " + (kind == machine::FrameKind::Free ? "free" : "no page table") + " now";
+    }
+  }
   head.insert(head.end(), out.begin(), out.end());
   return head;
 }
@@ -359,6 +371,16 @@ checker::System::ViolationFacts ModelSystem::violation_facts(checker::ConstState
   if (tag >= 0 && tag < tags) {
     const std::uint32_t slot = ms.tlb[std::size_t((cpu * tags + tag) * pages + page)];
     if (machine_.pte().holds_frame(machine_.get(st, slot))) f.cached.push_back(slot);
+  }
+  // or the walk-cache entry that led to the frame
+  if (f.cached.empty() && tag >= 0 && tag < tags && record.effect.frame >= 0) {
+    const std::vector<machine::WalkKey>& keys = machine_.walk_keys();
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      if (keys[k].prefix != machine_.prefix_at(page, keys[k].level)) continue;
+      const std::uint32_t slot = ms.walk[std::size_t(cpu * tags + tag) * keys.size() + k];
+      const std::int64_t raw = machine_.get(st, slot);
+      if (raw != 0 && machine::WalkEntry::frame(raw) == record.effect.frame) f.cached.push_back(slot);
+    }
   }
   // the page-table entry of the address space loaded on that CPU
   const std::int64_t root = machine_.loaded_root(st, cpu);
