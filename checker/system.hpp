@@ -235,15 +235,17 @@ class System {
     int cpu = -1;
     std::string task, page, frame;
     std::vector<std::uint32_t> cached, table, memory;
+    bool data_cache = false;  // `cached` are data-cache lines (else TLB or walk-cache entries)
   };
   virtual ViolationFacts violation_facts(ConstStateRef before, GroupId group, ConstStateRef after) const {
     const Group& g = groups()[group.v];
     return {g.cpu, g.process, "", "", {}, {}, involved_slots(before, group, after)};
   }
-  // The TLB or walk-cache invalidations a step ran, as people read them
-  // ("invlpg on cpu0", "tlbi_page (every CPU)").
-  virtual std::vector<std::string> invalidations(ConstStateRef before, GroupId group, ConstStateRef after) const {
-    (void)before, (void)group, (void)after;
+  // The TLB and walk-cache invalidations (or, with `data_cache`, the
+  // data-cache flushes) a step ran, as people read them ("invlpg on cpu0
+  // only", "tlbi_page (every CPU)").
+  virtual std::vector<std::string> invalidations(ConstStateRef before, GroupId group, ConstStateRef after, bool data_cache) const {
+    (void)before, (void)group, (void)after, (void)data_cache;
     return {};
   }
 

@@ -58,12 +58,14 @@ void cause_chain(const System& system, Report& report) {
     return layout.slots[slot].name + ": " + system.format_slot(slot, t.states[i - 1]) + " -> " + system.format_slot(slot, t.states[i]);
   };
   std::vector<Cause> chain;
-  std::size_t filled = 0;  // the step that filled the entry the access went through
+  std::size_t filled = 0;          // the step that filled the entry the access went through
+  std::string entry;               // and that entry's name
   for (std::uint32_t slot : facts.cached) {
     for (std::size_t i = n; i-- > 1;) {
       if (!changed(slot, i)) continue;
+      if (i >= filled) entry = layout.slots[slot].name;
       filled = std::max(filled, i);
-      chain.push_back({std::uint32_t(i), "the entry was filled, " + change(slot, i) + " " + who(i)});
+      chain.push_back({std::uint32_t(i), std::string(facts.data_cache ? "the line was filled, " : "the entry was filled, ") + change(slot, i) + " " + who(i)});
       break;
     }
   }
@@ -72,14 +74,13 @@ void cause_chain(const System& system, Report& report) {
       if (changed(slot, i)) chain.push_back({std::uint32_t(i), "the page table changed, " + change(slot, i) + " " + who(i)});
     }
   }
-  if (!facts.cached.empty()) {
-    const std::string entry = layout.slots[facts.cached.front()].name;
+  if (!entry.empty()) {
     for (std::size_t i = filled + 1; i < n; ++i) {
       const Group& g = system.groups()[t.groups[i - 1].v];
-      for (const std::string& inv : system.invalidations(t.states[i - 1], t.groups[i - 1], t.states[i])) {
+      for (const std::string& inv : system.invalidations(t.states[i - 1], t.groups[i - 1], t.states[i], facts.data_cache)) {
         chain.push_back({std::uint32_t(i), inv + " ran " + who(i) + ": " + entry + " survived it"});
       }
-      if (g.context == "hardware" && g.cpu == facts.cpu) {
+      if (!facts.data_cache && g.context == "hardware" && g.cpu == facts.cpu) {
         System::StepText text = system.describe_step(t.states[i - 1], t.groups[i - 1], t.states[i]);
         if (text.action.rfind("takes the", 0) == 0) chain.push_back({std::uint32_t(i), "cpu" + std::to_string(g.cpu) + " " + text.action + "; " + entry + " survived its handler"});
       }

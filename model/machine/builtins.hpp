@@ -27,7 +27,7 @@ enum class BuiltinArg : std::uint8_t { None, Mm, Page, Frame, Bool, Value, Level
 
 namespace builtin_flag {
 inline constexpr std::uint16_t kMachine = 1, kNeedsCpu = 2, kPure = 4, kAccess = 8, kReadsCache = 16, kWalksSoftware = 32, kValue = 64, kWritesTables = 128,
-                                kChangesEntries = 256, kInvalidates = 512;
+                                kChangesEntries = 256, kInvalidates = 512, kFlushesCache = 1024;
 }
 inline constexpr std::size_t kMaxBuiltinArgs = 4;
 

@@ -360,6 +360,14 @@ checker::System::ViolationFacts ModelSystem::violation_facts(checker::ConstState
   std::int64_t page = record.page;
   if (std::size_t(site_id) == program_.speculation_site && group.v >= first_hw_group_) page = hw_groups_[group.v - first_hw_group_].index;
   if (record.effect.frame >= 0) f.frame = "frame" + std::to_string(record.effect.frame);
+  const Site& site = program_.sites[std::size_t(site_id)];
+  if (site.kind == SiteKind::StaleCache && record.effect.frame >= 0 && program_.machine.colours > 0) {
+    // the line the read went through, and the dirty line of another colour it missed
+    const machine::Effect& e = record.effect;
+    f.data_cache = true;
+    if (e.colour >= 0) f.cached.push_back(machine_.line_slot(e.colour, e.frame, int(e.word)));
+    if (e.dirty_colour >= 0 && e.dirty_colour != e.colour) f.cached.push_back(machine_.line_slot(e.dirty_colour, e.frame, int(e.word)));
+  }
   if (page < 0 || std::size_t(page) >= module_.pages.size()) return f;
   f.page = module_.pages[std::size_t(page)].name;
   const int cpu = f.cpu;
@@ -393,7 +401,7 @@ checker::System::ViolationFacts ModelSystem::violation_facts(checker::ConstState
   return f;
 }
 
-std::vector<std::string> ModelSystem::invalidations(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
+std::vector<std::string> ModelSystem::invalidations(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after, bool data_cache) const {
   std::vector<std::string> out;
   if (group.v >= first_hw_group_) return out;
   const std::optional<StepRecord> record = rerun(before, group, after);
@@ -402,7 +410,7 @@ std::vector<std::string> ModelSystem::invalidations(checker::ConstStateRef befor
   for (const Ran& r : record->ran) {
     if (r.builtin < 0) continue;
     const BuiltinInfo& info = builtin_info(Builtin(r.builtin));
-    if ((info.flags & builtin_flag::kInvalidates) == 0) continue;
+    if ((info.flags & (data_cache ? builtin_flag::kFlushesCache : builtin_flag::kInvalidates)) == 0) continue;
     std::string text = std::string(info.name) + (info.needs_cpu() ? " on cpu" + std::to_string(cpu) + " only" : " (every CPU)");
     if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(std::move(text));
   }

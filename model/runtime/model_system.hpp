@@ -63,7 +63,7 @@ class ModelSystem final : public checker::System {
   StepText describe_step(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const override;
   std::vector<HardwareLine> hardware_view(checker::ConstStateRef s, int cpu) const override;
   ViolationFacts violation_facts(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const override;
-  std::vector<std::string> invalidations(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const override;
+  std::vector<std::string> invalidations(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after, bool data_cache) const override;
   std::vector<std::uint32_t> involved_slots(checker::ConstStateRef before, checker::GroupId group,
                                             checker::ConstStateRef after) const override;
 
