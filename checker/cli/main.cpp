@@ -310,40 +310,36 @@ int run_check(const Options& o) {
   return kExitBadInput;
 }
 
-// A saved JSON report as an HTML page.
-int run_show(const Options& o) {
-  std::ifstream in(o.trace_file);
+// Reads a saved JSON report (the output of check --format json or
+// --trace-out) and checks its shape; says what is wrong with it otherwise.
+bool read_report(const std::string& path, nlohmann::json& doc) {
+  std::ifstream in(path);
   if (!in) {
-    std::cerr << "tlbcheck: error: cannot read '" << o.trace_file << "' [UnreadableFile]\n";
-    return kExitBadInput;
+    std::cerr << "tlbcheck: error: cannot read '" << path << "' [UnreadableFile]\n";
+    return false;
   }
-  nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  doc = nlohmann::json::parse(in, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
-    std::cerr << "tlbcheck: error: '" << o.trace_file << "' is not a JSON report (expected the output of 'tlbcheck check --format json') [Expected]\n";
-    return kExitBadInput;
+    std::cerr << "tlbcheck: error: '" << path << "' is not a JSON trace (expected the output of 'tlbcheck check --format json') [Expected]\n";
+    return false;
   }
   if (std::string shape = checker::trace_shape_error(doc); !shape.empty()) {
-    std::cerr << "tlbcheck: error: '" << o.trace_file << "' is not a report of 'tlbcheck check': " << shape << " [Expected]\n";
-    return kExitBadInput;
+    std::cerr << "tlbcheck: error: '" << path << "' is not a trace of 'tlbcheck check': " << shape << " [Expected]\n";
+    return false;
   }
+  return true;
+}
+
+// A saved JSON report as an HTML page.
+int run_show(const Options& o) {
+  nlohmann::json doc;
+  if (!read_report(o.trace_file, doc)) return kExitBadInput;
   return write_html(o.html, doc) ? 0 : kExitBadInput;
 }
 
 int run_replay(Options o) {
-  std::ifstream in(o.trace_file);
-  if (!in) {
-    std::cerr << "tlbcheck: error: cannot read '" << o.trace_file << "' [UnreadableFile]\n";
-    return kExitBadInput;
-  }
-  nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    std::cerr << "tlbcheck: error: '" << o.trace_file << "' is not a JSON trace (expected the output of 'tlbcheck check --format json') [Expected]\n";
-    return kExitBadInput;
-  }
-  if (std::string shape = checker::trace_shape_error(doc); !shape.empty()) {
-    std::cerr << "tlbcheck: error: '" << o.trace_file << "' is not a trace of 'tlbcheck check': " << shape << " [Expected]\n";
-    return kExitBadInput;
-  }
+  nlohmann::json doc;
+  if (!read_report(o.trace_file, doc)) return kExitBadInput;
   // the options the trace was made with, unless overridden here
   std::vector<model::Define> defines;
   if (!parse_defines(o.defines, defines)) return kExitBadInput;

@@ -259,7 +259,7 @@ TEST_CASE("report: check --html and show --html write one self-contained page; s
   write_file(dir + "/bad-step.json", R"json({"trace": [{"group": 1, "choice": 0, "calls": "f()"}]})json");
   const std::pair<std::string, std::string> bad[] = {
       {dir + "/missing.json", "cannot read"},
-      {dir + "/not-json.json", "is not a JSON report"},
+      {dir + "/not-json.json", "is not a JSON trace"},
       {dir + "/not-trace.json", ".trace[0].group: expected a transition group"},
       {dir + "/bad-step.json", ".trace[0].calls: expected a list, found \"f()\""},
   };
