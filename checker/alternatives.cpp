@@ -36,7 +36,11 @@ Kind kind_of(const System& system, const Counterexample& c) {
   const Layout& layout = system.layout();
   auto groups = system.groups();
   for (std::size_t i = 0; i < t.groups.size(); ++i) {
-    const int lane = groups[t.groups[i].v].cpu;
+    // a CPU's hardware steps (page walks, interrupt deliveries) are a lane of
+    // their own: where a speculative walk falls among the CPU's independent
+    // statements is no new kind
+    const Group& g = groups[t.groups[i].v];
+    const int lane = g.context == "hardware" && g.cpu >= 0 ? -2 - g.cpu : g.cpu;
     auto& sequence = kind.lane_groups[lane];
     const auto position = std::uint32_t(sequence.size());
     sequence.push_back(t.groups[i].v);
@@ -53,7 +57,10 @@ Kind kind_of(const System& system, const Counterexample& c) {
   return kind;
 }
 
-std::string lane_name(int lane) { return lane < 0 ? "the steps without a CPU" : "cpu" + std::to_string(lane); }
+std::string lane_name(int lane) {
+  if (lane <= -2) return "cpu" + std::to_string(-2 - lane) + "'s hardware";
+  return lane < 0 ? "the steps without a CPU" : "cpu" + std::to_string(lane);
+}
 
 // The lanes of a slot's writers in order, runs merged: "cpu1 then cpu0".
 std::string writer_lanes(const std::vector<std::pair<int, std::uint32_t>>& writers) {

@@ -109,7 +109,8 @@ SimulateResult simulate(const System& system, const SimulateOptions& options) {
   };
   // records a state of the current run; true if it violates a property
   auto visit = [&](ConstStateRef s) {
-    seen.insert(StateStore::hash_state(s.data(), words));
+    // (a statistic only: counted up to kMaxSeen states, so a long simulation keeps its memory)
+    if (seen.size() < kMaxSeen) seen.insert(StateStore::hash_state(s.data(), words));
     Verdict v = system.check(s);
     if (v.violated) r.property = v.property;
     return v.violated;
@@ -118,6 +119,7 @@ SimulateResult simulate(const System& system, const SimulateOptions& options) {
   for (std::uint64_t run = 0; run < options.runs; ++run) {
     if (stopped()) {
       r.stopped_by = "Ctrl-C";
+      r.stop_reason = StopReason::Interrupted;
       return finish(Outcome::Incomplete);
     }
     ++sim.runs;
@@ -153,6 +155,8 @@ SimulateResult simulate(const System& system, const SimulateOptions& options) {
       if (visit(path.states.back())) return finish(Outcome::Violated);
       if (stopped()) {
         r.stopped_by = "Ctrl-C";
+        r.stop_reason = StopReason::Interrupted;
+        r.depth = std::max(r.depth, std::uint32_t(path.groups.size()));
         return finish(Outcome::Incomplete);
       }
     }
@@ -166,8 +170,8 @@ std::string render_simulation_text(const System& system, const Report& report, c
   const std::string limits = "seed " + std::to_string(sim.seed) + ", at most " + plural(sim.depth_limit, "step", "steps") + " a run";
   if (r.outcome == Outcome::Violated) {
     return render_text(system, report) + "simulation: run " + with_commas(sim.found_in_run) + " of at most " + with_commas(sim.runs_limit) + " found it (" +
-           limits + "); " + plural(r.transitions, "step", "steps") + " taken in all, " + plural(r.states, "distinct state", "distinct states") +
-           " seen\n";
+           limits + "); " + plural(r.transitions, "step", "steps") + " taken in all, " + (r.states >= kMaxSeen ? "at least " : "") +
+           plural(r.states, "distinct state", "distinct states") + " seen\n";
   }
   std::string out = header_text(report) + "\n";
   if (r.outcome == Outcome::Incomplete) {
@@ -179,7 +183,7 @@ std::string render_simulation_text(const System& system, const Report& report, c
          with_commas(sim.ended_final) + " ended with no move left";
   if (!system.constraint().empty()) out += ", " + with_commas(sim.ended_by_constraint) + " left the constraint " + system.constraint();
   out += "\n";
-  out += "steps: " + with_commas(r.transitions) + ", longest run: " + with_commas(r.depth) + ", distinct states seen: " + with_commas(r.states);
+  out += "steps: " + with_commas(r.transitions) + ", longest run: " + with_commas(r.depth) + ", distinct states seen: " + (r.states >= kMaxSeen ? "at least " : "") + with_commas(r.states);
   if (!report.checked.empty()) {
     out += ", checked:";
     for (std::size_t i = 0; i < report.checked.size(); ++i) out += (i == 0 ? " " : ", ") + report.checked[i];
@@ -287,8 +291,15 @@ class Session {
 
   // "[12] t = counter;" or "[lib/spinlock.tlb:7] ...": what a step does
   std::string what(ConstStateRef before, GroupId g, ConstStateRef after) const {
+    // labelled as the text trace labels it (checker/trace_text.cpp)
     System::StepText text = system_.describe_step(before, g, after);
-    std::string w = "[" + (text.file.empty() ? "" : text.file + ":") + std::to_string(text.line) + "] " + text.action;
+    std::string w = system_.groups()[g.v].context == "hardware" ? "[hw] " : "[" + (text.file.empty() ? "" : text.file + ":") + std::to_string(text.line) + "] ";
+    for (std::size_t k = 0; k < text.calls.size(); ++k) {
+      w += k + 1 < text.calls.size() ? text.calls[k].substr(0, text.calls[k].find('(')) + " > " : text.calls[k] + ": ";
+    }
+    w += text.action;
+    if (text.branch) w += *text.branch ? "  => true" : "  => false";
+    for (const std::string& m : text.more) w += " " + m;
     if (!text.also_ran.empty()) {
       w += "  (ran ";
       for (std::size_t k = 0; k < text.also_ran.size(); ++k) w += (k == 0 ? "" : ", ") + text.also_ran[k];

@@ -45,6 +45,10 @@ struct SimulateOptions {
   const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to stop after the current step
 };
 
+// Distinct states are counted (by hash) up to this many; past it a report
+// says "at least".
+inline constexpr std::uint64_t kMaxSeen = std::uint64_t(1) << 21;
+
 struct SimulateResult {
   // outcome Violated with the trace (property, deadlock, trace, depth = its
   // length); Holds means only that no run found a violation; Incomplete when

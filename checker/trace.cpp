@@ -131,6 +131,7 @@ void describe(const System& system, Report& report) {
   }
   if (!r.deadlock && !t.groups.empty()) cause_chain(system, report);
   if (r.deadlock) {
+    report.violation.step = std::uint32_t(t.groups.size());  // (the state no process can leave)
     report.explanation = system.explain_deadlock(t.states.back());
   } else if (t.groups.empty()) {
     report.explanation = "the initial state violates it: " + system.explain_violation(t.states.back(), GroupId{0}, t.states.back());

@@ -167,13 +167,14 @@ constexpr const char* kTail = R"html(</script>
 
   function where(s) {
     const file = str(s.file);
+    if (s.context === "hardware") return "[hw] ";
     return "[" + (file && file !== str(report.file) ? file + ":" : "") + (Number(s.line) || 0) + "] ";
   }
   function describe(s, cell, multi) {
     const task = multi ? str(s.task) + ": " : "";
     cell.appendChild(el("div", "action", where(s) + task + str(s.action)));
     if (arr(s.calls).length) cell.appendChild(el("div", "sub calls", "in " + arr(s.calls).map(str).join(" > ")));
-    if (typeof s.branch === "boolean") cell.appendChild(el("div", "sub branch", "-> " + (s.branch ? "true" : "false")));
+    if (typeof s.branch === "boolean") cell.appendChild(el("div", "sub branch", "=> " + (s.branch ? "true" : "false")));
     for (const m of arr(s.more)) cell.appendChild(el("div", "sub action", str(m)));
     if (arr(s.also_ran).length) cell.appendChild(el("div", "sub ran", "(ran " + arr(s.also_ran).map(str).join(", ") + " first)"));
     for (const c of arr(s.changes)) cell.appendChild(el("div", "sub change", str(c.slot) + ": " + str(c.from) + " -> " + str(c.to)));

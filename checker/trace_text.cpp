@@ -38,14 +38,15 @@ std::string bytes(std::uint64_t b) {
 
 }  // namespace
 
-// A cell's line wrapped to `width`: broken at a space where one is near
-// the end, else inside a word; continuation lines indented past the line's
-// own indent, so a value is never cut.
+// A cell's line wrapped to `width`: broken at the last space that fits,
+// inside a word only when the word is longer than a line; continuation
+// lines indented past the line's own indent, so a value is never cut.
 std::vector<std::string> wrap(const std::string& line, std::size_t width) {
   std::vector<std::string> out;
   width = std::max<std::size_t>(width, 12);
   const std::size_t indent = std::min(line.find_first_not_of(' ') == std::string::npos ? 0 : line.find_first_not_of(' '), width / 2);
-  const std::string cont(indent + 4 < width / 2 ? indent + 4 : indent, ' ');
+  // (in a narrow column the continuation indent shrinks, to leave room for a whole value)
+  const std::string cont(std::min(indent + 4, width / 4), ' ');
   std::string rest = line;
   bool first = true;
   while (true) {
@@ -55,8 +56,9 @@ std::vector<std::string> wrap(const std::string& line, std::size_t width) {
       out.push_back(lead + rest);
       break;
     }
+    const std::size_t own = first ? indent : 0;  // (the line's own indent is no place to break)
     std::size_t cut = rest.rfind(' ', room);
-    if (cut == std::string::npos || cut < room / 2 || cut == 0) cut = room;  // no space near the end: break the word
+    if (cut == std::string::npos || cut <= own) cut = room;  // a word longer than the line: break it
     out.push_back(lead + rest.substr(0, cut));
     rest = rest.substr(cut);
     while (!rest.empty() && rest.front() == ' ') rest.erase(0, 1);
@@ -108,7 +110,8 @@ std::string render_text(const System& system, const Report& report) {
     }
     const std::size_t total = report.width != 0 ? report.width : 160;
     // columns as wide as their longest line, or as the width allows (then lines wrap)
-    std::size_t width = std::max<std::size_t>(20, (total > 7 ? total - 7 : 0) / std::size_t(columns) - 3);
+    const long room = (long(total) - 7) / long(columns) - 3;  // (a column is never narrower than 20)
+    std::size_t width = std::size_t(std::max(20L, room));
 
     // rows: a label (the step number) and, per column, its logical lines
     struct Row {
@@ -168,12 +171,12 @@ std::string render_text(const System& system, const Report& report) {
         auto after = hardware_of(r.trace.states[s.number]);
         for (int c = 0; c <= columns; ++c) {
           std::vector<std::string>& into = c == columns ? lines : row.cells[std::size_t(c)];
-          const std::string lead = c == columns ? "     = memory " : "     = ";
+          const std::string lead = "     = ";
           for (const auto& h : after[std::size_t(c)]) {
             const bool same = std::any_of(before[std::size_t(c)].begin(), before[std::size_t(c)].end(), [&](const System::HardwareLine& b) {
               return b.name == h.name && b.value == h.value && b.note == h.note;
             });
-            const bool listed = c == cpu && h.note.empty() &&
+            const bool listed = (c == cpu || c == columns) && h.note.empty() &&
                                 std::any_of(s.changes.begin(), s.changes.end(), [&](const Change& ch) { return h.slot < layout.slots.size() && ch.slot == layout.slots[h.slot].name; });
             if (report.show_hw_all || (!same && !listed)) into.push_back(lead + hardware_text(h));
           }

@@ -454,7 +454,7 @@ int main(int argc, char** argv) {
   simulate->add_option("FILE", o.file, "the protocol description (.tlb)")->required();
   simulate->add_option("-D,--define", o.defines, "set an option or machine field: NAME=VALUE")->allow_extra_args(false);
   CLI::Option* seed = simulate->add_option("--seed", o.seed, "seed of the random choices (default 1): the same seed takes the same runs");
-  CLI::Option* depth = simulate->add_option("--depth", o.depth, "steps per run at most (default 1000)")->check(CLI::Range(1u, 100000000u));
+  CLI::Option* depth = simulate->add_option("--depth", o.depth, "steps per run at most (default 1000, at most 1000000: a run's states are kept for its trace)")->check(CLI::Range(1u, 1000000u));
   CLI::Option* runs = simulate->add_option("--runs", o.runs, "runs at most (default 1000); the first violation stops")->check(CLI::Range(std::uint64_t(1), std::uint64_t(1) << 40));
   CLI::Option* format = simulate->add_option("--format", o.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   CLI::Option* trace_out = simulate->add_option("--trace-out", o.trace_out, "write the JSON report (with the trace, for replay) to this file");

@@ -56,7 +56,7 @@ struct Instr {
 
 inline constexpr std::uint8_t kBodyEnd = 1;
 // Yield: the step ended at a condition (if, while) that held / did not;
-// or at the end of an atomic block (c: the block's source offset)
+// or at the end of an atomic block (c: the block's first instruction)
 inline constexpr std::uint8_t kBranchTrue = 2;
 inline constexpr std::uint8_t kBranchFalse = 3;
 inline constexpr std::uint8_t kAtomicEnd = 4;

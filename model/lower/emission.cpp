@@ -131,12 +131,12 @@ bool Lowering::shared_root(ExprId id, const Frame& f) const {
 
 std::uint32_t Lowering::context(const std::string& text) {
   Program& p = out_.program;
-  for (std::uint32_t i = 1; i < p.contexts.size(); ++i) {
-    if (p.contexts[i] == text && p.context_parent[i] == cur_ctx_) return i;
+  auto [at, added] = context_index_.try_emplace({cur_ctx_, text}, std::uint32_t(p.contexts.size()));
+  if (added) {
+    p.contexts.push_back(text);
+    p.context_parent.push_back(cur_ctx_);
   }
-  p.contexts.push_back(text);
-  p.context_parent.push_back(cur_ctx_);
-  return std::uint32_t(p.contexts.size() - 1);
+  return at->second;
 }
 
 void Lowering::yield_if(bool touched, std::uint8_t mark) {

@@ -441,6 +441,7 @@ class Lowering {
   bool gave_up_ = false;            // a limit was crossed: the lowering stops
   std::uint32_t cur_src_ = 0;
   std::uint32_t cur_ctx_ = 0;
+  std::map<std::pair<std::uint32_t, std::string>, std::uint32_t> context_index_;  // (caller's context, call text) -> context
   std::uint32_t shared_statements_ = 0;
   int atomic_ = 0;
   std::vector<Instr>* target_ = &out_.program.code;  // where code goes: the program, or the snippets

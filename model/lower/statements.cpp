@@ -231,6 +231,7 @@ void Lowering::lower_unlabelled(StmtId id, Frame& f) {
     }
     case StmtKind::Atomic: {
       std::uint32_t before = shared_statements_;
+      const std::uint32_t begin = here();  // the block's code, callees inlined, is [begin, its yield)
       std::uint32_t saved_first = atomic_first_src_;
       if (atomic_ == 0) atomic_first_src_ = UINT32_MAX;
       ++atomic_;
@@ -240,7 +241,7 @@ void Lowering::lower_unlabelled(StmtId id, Frame& f) {
       if (shared_statements_ != before && atomic_ == 0) {
         Instr& end = code()[emit(Op::Yield, std::int32_t(here() + 1))];
         end.extra = kAtomicEnd;
-        end.c = std::int32_t(s.loc.offset);
+        end.c = std::int32_t(begin);
       }
       cur_src_ = s.loc.offset;
       if (atomic_ == 0) atomic_first_src_ = saved_first;

@@ -182,20 +182,24 @@ checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef befo
   text.action = statement_text(in.src);
   text.calls = call_chain(in.ctx);
   if (in.extra == kBranchTrue || in.extra == kBranchFalse) text.branch = in.extra == kBranchTrue;
-  if (in.extra == kAtomicEnd) {  // every statement of the block, in the order they ran, each once
+  std::uint32_t label_src = in.src;  // the statement the step is named after
+  if (in.extra == kAtomicEnd) {  // every statement of the block, callees' included, in the order they ran, each once
     std::vector<Ran> shown;
-    bool inside = false;
     for (const Ran& r : record->ran) {
-      inside = inside || (r.ctx == in.ctx && r.src > std::uint32_t(in.c));
-      if (!inside || r.builtin >= 0 || std::find(shown.begin(), shown.end(), r) != shown.end()) continue;
-      shown.push_back(r);
+      if (r.builtin >= 0 || r.ip < std::uint32_t(in.c) || r.ip >= record->end_ip) continue;
+      if (std::find(shown.begin(), shown.end(), r) == shown.end()) shown.push_back(r);
     }
     for (std::size_t k = 0; k < shown.size(); ++k) {
+      if (k == 0) {  // the step is named after the block's first statement, in its calls
+        text.action = statement_text(shown[k].src);
+        text.calls = call_chain(shown[k].ctx);
+        continue;
+      }
       std::string s = statement_text(shown[k].src);
-      if (shown[k].ctx != in.ctx) s = program_.contexts[shown[k].ctx] + ": " + s;
-      if (k == 0) text.action = s;
-      else text.more.push_back(s);
+      if (shown[k].ctx != shown[0].ctx && shown[k].ctx != 0) s = program_.contexts[shown[k].ctx] + ": " + s;
+      text.more.push_back(s);
     }
+    if (!shown.empty()) label_src = shown[0].src;
   }
   // the other functions whose code the step ran (a call's local statements
   // merge into the step of the next shared one), each named once, in order
@@ -205,13 +209,14 @@ checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef befo
   };
   for (const Ran& r : record->ran) {
     if (r.ctx == 0 || r.ctx == in.ctx) continue;
+    if (in.extra == kAtomicEnd && r.ip >= std::uint32_t(in.c) && r.ip < record->end_ip) continue;  // (listed above)
     const std::string fn = function_of(r.ctx);
     if (in.ctx != 0 && fn == function_of(in.ctx)) continue;
     if (std::find(text.calls.begin(), text.calls.end(), program_.contexts[r.ctx]) != text.calls.end()) continue;  // (named in the chain)
     if (std::find(text.also_ran.begin(), text.also_ran.end(), fn) == text.also_ran.end()) text.also_ran.push_back(fn);
   }
-  text.line = file_->line_of(in.src);
-  if (file_->imported(in.src)) text.file = std::filesystem::path(file_->name_at(in.src)).filename().string();
+  text.line = file_->line_of(label_src);
+  if (file_->imported(label_src)) text.file = std::filesystem::path(file_->name_at(label_src)).filename().string();
   return text;
 }
 
@@ -301,7 +306,10 @@ std::vector<checker::System::HardwareLine> ModelSystem::hardware_view(checker::C
   std::vector<HardwareLine> head;
   head.push_back({"root", root < 0 ? "none" : "frame" + std::to_string(root) + (root_mm >= 0 ? " (" + module_.mms[std::size_t(root_mm)].name + ".pgd)" : ""), "",
                   ms.cr3[std::size_t(cpu)]});
-  if (machine_.tags() > 1 || machine_.config().asids > 0) head.push_back({machine_.config().asids > 0 ? "asid" : "pcid", std::to_string(machine_.current_tag(st, cpu)), "", UINT32_MAX});
+  if (machine_.tags() > 1 || machine_.config().asids > 0) {
+    const std::int64_t tag = machine_.current_tag(st, cpu);
+    head.push_back({machine_.config().asids > 0 ? "asid" : "pcid", tag < 0 ? "none (a root that is no mm's)" : std::to_string(tag), "", UINT32_MAX});
+  }
   // a TLB entry is stale when its frame is free, or the page table it was
   // filled from (the loaded one, or the mm its PCID names) no longer gives it
   const std::int64_t tags = machine_.tags(), pages = machine_.pages();

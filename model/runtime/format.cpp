@@ -90,16 +90,24 @@ std::string ModelSystem::statement_text(std::uint32_t src) const {
     if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {  // a comment: to the end of its line
       while (i < text.size() && text[i] != '\n') ++i;
       c = ' ';
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {  // a block comment
+      const std::size_t end = text.find("*/", i + 2);
+      i = end == std::string_view::npos ? text.size() : end + 1;
+      c = ' ';
     }
     if (c == '\n' || c == '\t' || c == '\r') c = ' ';
-    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    if (c == ' ' && (out.empty() || out.back() == ' ' || out.back() == '(' || out.back() == '[')) continue;
     if (c == '{' && depth == 0) break;
+    if ((c == ')' || c == ']') && !out.empty() && out.back() == ' ') out.pop_back();  // (a condition split across lines)
     out += c;
     if (c == '(' || c == '[') ++depth;
     if ((c == ')' || c == ']') && --depth == 0 && condition) break;
     if (c == ';' && depth == 0) break;
     if (c == '}' && depth == 0) break;
-    if (out.size() > 400) break;  // (an unterminated statement cannot reach here: the parser took it)
+    if (out.size() >= 1000) {  // a statement this long is shown in part, and says so
+      out += " ...";
+      break;
+    }
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;

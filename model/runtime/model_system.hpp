@@ -35,7 +35,8 @@ struct Ran {
   std::uint32_t ctx = 0;
   std::uint32_t src = 0;  // the statement's source offset
   std::int32_t builtin = -1;  // a machine built-in it called (Builtin), or -1
-  friend bool operator==(Ran, Ran) = default;
+  std::uint32_t ip = 0;       // its first instruction (not compared)
+  friend bool operator==(Ran a, Ran b) { return a.ctx == b.ctx && a.src == b.src && a.builtin == b.builtin; }
 };
 
 class ModelSystem final : public checker::System {

@@ -97,7 +97,7 @@ void ModelSystem::exec_steps(std::uint32_t ip, checker::Word* st, int depth, Scr
     }
     const Instr& in = code[ip];
     if constexpr (kTrail) {
-      const Ran ran{in.ctx, in.src};
+      const Ran ran{in.ctx, in.src, -1, ip};
       if (w.trail->empty() || w.trail->back() != ran) w.trail->push_back(ran);
     }
     std::int32_t failed_site = 0;
@@ -262,7 +262,7 @@ void ModelSystem::exec_steps(std::uint32_t ip, checker::Word* st, int depth, Scr
         break;
       }
       case Op::Hw: {
-        if constexpr (kTrail) w.trail->push_back(Ran{in.ctx, in.src, in.a});
+        if constexpr (kTrail) w.trail->push_back(Ran{in.ctx, in.src, in.a, ip});
         const StackEffect effect = stack_effect(in);
         sp -= effect.pops;
         machine::BuiltinCall call;
