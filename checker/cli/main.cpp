@@ -182,6 +182,14 @@ void print_layout(const checker::System& system) {
   std::printf("\n");
 }
 
+// --trace-out: the JSON report, for replay and show.
+bool write_json(const std::string& path, const nlohmann::json& report) {
+  std::ofstream out(path);
+  if (out << checker::json_text(report) << "\n") return true;
+  std::cerr << "tlbcheck: error: cannot write '" << path << "' [UnreadableFile]\n";
+  return false;
+}
+
 bool write_html(const std::string& path, const nlohmann::json& report) {
   std::ofstream out(path, std::ios::binary);
   if (out << checker::render_html(report)) return true;
@@ -282,14 +290,7 @@ int run_check(const Options& o) {
     json["context_switches"] = switches->first;
     json["shortest_context_switches"] = switches->second;
   }
-  if (!o.trace_out.empty()) {
-    std::ofstream out(o.trace_out);
-    if (!out) {
-      std::cerr << "tlbcheck: error: cannot write '" << o.trace_out << "' [UnreadableFile]\n";
-      return kExitBadInput;
-    }
-    out << checker::json_text(json) << "\n";
-  }
+  if (!o.trace_out.empty() && !write_json(o.trace_out, json)) return kExitBadInput;
   if (!o.html.empty() && !write_html(o.html, json)) return kExitBadInput;
   if (o.format == "json") {
     std::cout << checker::json_text(json) << "\n";
@@ -386,14 +387,7 @@ int run_simulate(const Options& o) {
   report.peak_rss_bytes = peak_rss();
   nlohmann::json json = checker::render_simulation_json(system, report, sim);
   json["properties"] = report.checked;
-  if (!o.trace_out.empty()) {
-    std::ofstream out(o.trace_out);
-    if (!out) {
-      std::cerr << "tlbcheck: error: cannot write '" << o.trace_out << "' [UnreadableFile]\n";
-      return kExitBadInput;
-    }
-    out << checker::json_text(json) << "\n";
-  }
+  if (!o.trace_out.empty() && !write_json(o.trace_out, json)) return kExitBadInput;
   if (o.format == "json") {
     std::cout << checker::json_text(json) << "\n";
   } else {
