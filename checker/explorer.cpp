@@ -62,6 +62,7 @@ std::string stop_code(StopReason reason) {
     case StopReason::Interrupted: return "interrupted";
     case StopReason::SuccessorLimit: return "successor-limit";
     case StopReason::StoreLimit: return "store-limit";
+    case StopReason::TimeLimit: return "time-limit";
   }
   return "";
 }
@@ -84,7 +85,8 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   };
 
   // allow more workers than cores when asked (TBB caps at the core count otherwise)
-  tbb::global_control allow(tbb::global_control::max_allowed_parallelism, result.threads);
+  std::optional<tbb::global_control> allow;
+  if (options.set_parallelism) allow.emplace(tbb::global_control::max_allowed_parallelism, result.threads);
   tbb::task_arena arena(int(result.threads));
   StateStore store(words, 1u << 16, options.compact);
   ParentLog parents(options.parent_links_in_memory);  // canonical index -> key (parent link)
@@ -285,6 +287,12 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
       // must still be searched for deadlocks first.
       if (deadlock_found) break;
       if (violations_found && !check_deadlock) break;
+      if (options.deadline && Clock::now() >= *options.deadline) {
+        result.stopped_by = "the time limit (--time-limit)";
+        result.stop_reason = StopReason::TimeLimit;
+        result.depth = depth;
+        return finish(Outcome::Incomplete);
+      }
       if (options.stop != nullptr && options.stop->load()) {
         result.stopped_by = "an interrupt";
         result.stop_reason = StopReason::Interrupted;

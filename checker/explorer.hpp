@@ -12,8 +12,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,12 @@ struct ExploreOptions {
   std::uint64_t max_states = 0;    // 0: no limit
   std::uint64_t memory_limit = 0;  // bytes; 0: no limit
   const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to stop cleanly
+  // --time-limit: stop cleanly at the first batch boundary past this instant
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Let TBB run more workers than cores when `threads` asks for them. Off
+  // when several explorations run at once (a matrix): the limit is global to
+  // the process, so the caller sets it once for all of them.
+  bool set_parallelism = true;
   std::function<void(const Progress&)> progress;  // called between batches
   std::uint32_t batch = 1u << 14;  // states expanded per parallel batch
   bool compact = false;  // store 63-bit fingerprints instead of whole states
@@ -52,6 +60,7 @@ enum class StopReason {
   Interrupted,     // "interrupted": ExploreOptions::stop was set (SIGINT)
   SuccessorLimit,  // "successor-limit": a state has more successors than a parent link can number
   StoreLimit,      // "store-limit": the full store's row limit (--compact has none)
+  TimeLimit,       // "time-limit": ExploreOptions::deadline passed (--time-limit)
 };
 
 // The stable name of a stop reason ("max-states", ...), "" for None.

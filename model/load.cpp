@@ -133,6 +133,8 @@ void with_front_end_stack(const std::function<void()>& work) {
 // protocols/ folder (so `import "lib/spinlock.tlb"` finds protocols/lib/).
 class Imports {
  public:
+  explicit Imports(const std::map<std::string, std::string>& overlay) : overlay_(overlay) {}
+
   std::vector<std::pair<std::string, std::string>> files;  // (name, text)
   std::string rendered;                                     // the diagnostics, when it failed
   std::vector<Diagnostic> list;
@@ -171,6 +173,13 @@ class Imports {
         break;
       }
       if (done_.count(found_key) != 0) continue;  // imported once
+      if (auto patched = overlay_.find(found_key); patched != overlay_.end()) {
+        if (!gather(found, patched->second)) {
+          stack_.pop_back();
+          return false;
+        }
+        continue;
+      }
       std::ifstream in(found, std::ios::binary);
       std::ostringstream contents;
       contents << in.rdbuf();
@@ -200,13 +209,14 @@ class Imports {
   }
 
  private:
+  const std::map<std::string, std::string>& overlay_;
   std::vector<std::string> stack_;
   std::set<std::string> done_;
 };
 
 LoadResult load_on_this_stack(std::string name, std::string text, const LoadOptions& options) {
   LoadResult result;
-  Imports imports;
+  Imports imports(options.overlay);
   if (!imports.gather(name, text)) {
     result.diagnostics = imports.rendered;
     result.list = imports.list;

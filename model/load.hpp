@@ -2,6 +2,7 @@
 // diagnostics. lex -> parse -> check -> compile.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,9 @@ struct LoadOptions {
   std::vector<Define> defines;               // -D NAME=VALUE
   std::vector<std::string> only_properties;  // --property NAME (empty: all)
   std::vector<std::string> disabled_properties;  // --no-property NAME
+  // Texts that stand in for files an import names (check --patch): keyed by
+  // the file's canonical path (std::filesystem::weakly_canonical).
+  std::map<std::string, std::string> overlay;
 };
 
 struct LoadResult {

@@ -42,10 +42,14 @@ checker::Report report_header(const Loaded& loaded, const std::string& file) {
   for (const auto& opt : system.options()) report.options.push_back({opt.name, opt.shown});
   report.state_bytes = system.layout().words * 8;
   report.engine = loaded.engine;
+  list_checked(system, report);
+  return report;
+}
+
+void list_checked(const model::ModelSystem& system, checker::Report& report) {
   for (std::size_t i = 0; i < system.properties().size(); ++i) {
     if (system.enabled()[i]) report.checked.push_back(system.properties()[i].name);
   }
-  return report;
 }
 
 std::string stable_text(const checker::System& system, const checker::Report& report) {

@@ -39,6 +39,9 @@ checker::Report explore(const Loaded& loaded, const std::string& file, const che
 // loaded protocol and nothing explored yet (simulations fill the rest).
 checker::Report report_header(const Loaded& loaded, const std::string& file);
 
+// The properties a loaded protocol checks, for the report's closing line.
+void list_checked(const model::ModelSystem& system, checker::Report& report);
+
 // The text report without its timing line, which differs run to run (for
 // comparing reports).
 std::string stable_text(const checker::System& system, const checker::Report& report);

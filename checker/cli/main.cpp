@@ -1,19 +1,26 @@
 // tlbcheck's command line: the one file that sees both the language module
 // (model/) and the back end (checker/) and wires them together.
 //
-//   tlbcheck check FILE [-D NAME=VALUE]... [--threads N] [--format text|json]
-//                       [--max-states N] [--memory-limit SIZE] [--trace-out FILE] [--html FILE]
+//   tlbcheck check FILE [-D NAME=VALUE[,VALUE...]|NAME=LO..HI]... [--patch FILE.diff]...
+//                       [--threads N] [--format text|json] [--max-states N] [--memory-limit SIZE]
+//                       [--time-limit DURATION] [--trace-out FILE] [--html FILE]
 //                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet] [--compact] [--native]
 //                       [--traces K | --fewest-switches] [--dot FILE]
 //   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]...
 //   tlbcheck show TRACE.json --html FILE
 //   tlbcheck simulate FILE [-D NAME=VALUE]... [--seed N] [--depth N] [--runs K] [--format text|json]
 //                          [--trace-out FILE] [--property NAME]... [--no-property NAME]... [--show-hw] [--interactive]
+//   tlbcheck --version
+//
+// Several values of a -D (or --patch) make check run a matrix of
+// configurations (checker/cli/matrix.hpp) and print one table.
 //
 // Exit status: 0 every property holds (exhaustively; for simulate: no run
 // found a violation, or the person quit), 1 a violation was found (or a
 // replay confirmed it), 2 bad usage or bad input (a model whose bound is too
-// small included: model-bound), 3 incomplete.
+// small included: model-bound), 3 incomplete (a limit, SIGINT or SIGTERM).
+// A matrix: 2 if a cell is a model error, else 1 if one is violated, else 3
+// if one is incomplete, else 0; with --patch, of the cells after the patch.
 #include <malloc.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -21,9 +28,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <csignal>
 #include <cstdlib>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -38,6 +50,8 @@
 
 #include "checker/alternatives.hpp"
 #include "checker/cli/driver.hpp"
+#include "checker/cli/matrix.hpp"
+#include "checker/cli/patch.hpp"
 #include "checker/replay.hpp"
 #include "checker/trace_html.hpp"
 #include "checker/simulate.hpp"
@@ -55,6 +69,13 @@ std::atomic<bool> g_interrupted{false};
 
 extern "C" void on_interrupt(int) { g_interrupted.store(true); }
 
+// SIGINT (Ctrl-C) and SIGTERM (timeout(1), CI systems) both stop a search
+// cleanly: the report of what was explored is printed, exit status 3.
+void catch_stop_signals(bool on) {
+  std::signal(SIGINT, on ? on_interrupt : SIG_DFL);
+  std::signal(SIGTERM, on ? on_interrupt : SIG_DFL);
+}
+
 struct Options {
   std::string file;
   std::string trace_file;
@@ -63,6 +84,8 @@ struct Options {
   std::string format = "text";
   std::uint64_t max_states = 0;
   std::string memory_limit;
+  std::string time_limit;
+  std::vector<std::string> patches;
   std::string trace_out;
   std::string html;
   std::vector<std::string> properties;
@@ -148,16 +171,50 @@ void apply_trace_options(const Options& o, checker::Report& report) {
   report.width = o.width != 0 ? o.width : terminal_width();
 }
 
-bool parse_defines(const std::vector<std::string>& raw, std::vector<model::Define>& out) {
-  for (const std::string& d : raw) {
-    auto eq = d.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      std::cerr << "tlbcheck: error: -D " << d << ": expected NAME=VALUE [BadOption]\n";
+// The -D arguments of a command that runs one configuration: each NAME
+// once, with one value (lists and ranges are for check's matrices).
+bool parse_defines(const std::vector<std::string>& raw, std::vector<model::Define>& out, const char* command) {
+  std::vector<cli::Axis> axes;
+  std::string error;
+  if (!cli::parse_axes(raw, axes, error)) {
+    std::cerr << "tlbcheck: error: " << error << " [BadOption]\n";
+    return false;
+  }
+  for (const cli::Axis& a : axes) {
+    if (a.values.size() > 1) {
+      std::cerr << "tlbcheck: error: -D " << a.name << " has " << a.values.size() << " values; " << command
+                << " runs one configuration (a matrix of configurations is for 'tlbcheck check') [BadOption]\n";
       return false;
     }
-    out.push_back({d.substr(0, eq), d.substr(eq + 1)});
+    out.push_back({a.name, a.values[0]});
   }
   return true;
+}
+
+// "90", "90s", "1.5m", "2h", "1h30m", "500ms" -> seconds; 0 when malformed.
+double parse_duration(const std::string& text) {
+  double total = 0;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(text.substr(at), &used);
+    } catch (...) {
+      return 0;
+    }
+    if (v < 0 || text[at] == '-' || text[at] == '+') return 0;
+    at += used;
+    std::string unit;
+    while (at < text.size() && std::isalpha(static_cast<unsigned char>(text[at]))) unit += text[at++];
+    if (unit.empty() || unit == "s") total += v;
+    else if (unit == "ms") total += v / 1000;
+    else if (unit == "m" || unit == "min") total += v * 60;
+    else if (unit == "h") total += v * 3600;
+    else return 0;
+    if (unit.empty() && at < text.size()) return 0;
+  }
+  return total;
 }
 
 cli::Request request(const Options& o, const std::vector<model::Define>& defines) {
@@ -197,9 +254,184 @@ bool write_html(const std::string& path, const nlohmann::json& report) {
   return false;
 }
 
+// The limits every search of check shares: --memory-limit and --time-limit.
+struct Limits {
+  std::uint64_t memory = 0;
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+};
+
+bool parse_limits(const Options& o, Limits& limits) {
+  limits.memory = physical_memory() / 4 * 3;
+  if (!o.memory_limit.empty()) {
+    limits.memory = parse_size(o.memory_limit);
+    if (limits.memory == 0) {
+      std::cerr << "tlbcheck: error: --memory-limit " << o.memory_limit << ": expected a size such as 512M or 4G [BadOption]\n";
+      return false;
+    }
+  }
+  if (!o.time_limit.empty()) {
+    const double seconds = parse_duration(o.time_limit);
+    if (!(seconds > 0) || seconds > 1e9) {
+      std::cerr << "tlbcheck: error: --time-limit " << o.time_limit << ": expected a positive duration such as 90, 90s, 30m or 1h30m [BadOption]\n";
+      return false;
+    }
+    limits.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+  }
+  return true;
+}
+
+// Sets the stop flag when the deadline passes, for the searches that only
+// watch the flag (--traces, --fewest-switches, --dot, the cells of a matrix
+// between explorations); the explorer itself also watches the deadline.
+class Watchdog {
+ public:
+  explicit Watchdog(const std::optional<std::chrono::steady_clock::time_point>& deadline) {
+    if (!deadline) return;
+    thread_ = std::thread([this, when = *deadline] {
+      std::unique_lock lock(mutex_);
+      if (!cv_.wait_until(lock, when, [this] { return done_; })) g_interrupted.store(true);
+    });
+  }
+  ~Watchdog() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+ private:
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+};
+
+// Reads a text file whole; false (and an error on stderr) if it cannot.
+bool read_text(const std::string& path, const char* what, std::string& text) {
+  std::error_code ec;
+  std::ifstream in(path, std::ios::binary);
+  if (std::filesystem::is_directory(path, ec) || !in) {
+    std::cerr << "tlbcheck: error: cannot read " << what << " '" << path << "'" << (std::filesystem::is_directory(path, ec) ? ": it is a directory" : "")
+              << " [UnreadableFile]\n";
+    return false;
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  text = buffer.str();
+  return true;
+}
+
+// --patch: the protocol (and the files it imports) with every diff applied,
+// in order, as texts standing in for the files. False (with the error on
+// stderr, naming the diff's line and hunk) when a diff does not apply.
+bool apply_patches(const Options& o, cli::Request& after) {
+  namespace fs = std::filesystem;
+  std::map<std::string, std::string> texts;  // canonical path -> patched text
+  auto key = [](const fs::path& p) { return fs::weakly_canonical(p).string(); };
+  for (const std::string& diff_path : o.patches) {
+    std::string diff;
+    if (!read_text(diff_path, "the patch", diff)) return false;
+    std::string error;
+    std::vector<cli::FilePatch> files = cli::parse_diff(diff, error);
+    if (files.empty()) {
+      std::cerr << "tlbcheck: error: " << diff_path << ":" << error << " [BadPatch]\n";
+      return false;
+    }
+    for (const cli::FilePatch& f : files) {
+      // the protocol, else a file named from here, else from the protocol's folder
+      fs::path target;
+      std::error_code ec;
+      if (cli::names_file(f.path, o.file)) target = o.file;
+      else if (fs::is_regular_file(f.path, ec)) target = f.path;
+      else if (fs::is_regular_file(fs::path(o.file).parent_path() / f.path, ec)) target = fs::path(o.file).parent_path() / f.path;
+      if (target.empty()) {
+        std::cerr << "tlbcheck: error: " << diff_path << ":" << f.diff_line << ": the diff changes '" << f.path
+                  << "', which is not the protocol '" << o.file << "' and not a file found from here or from the protocol's folder [BadPatch]\n";
+        return false;
+      }
+      std::string text;
+      if (auto done = texts.find(key(target)); done != texts.end()) text = done->second;
+      else if (!read_text(target.string(), "the file", text)) return false;
+      cli::Applied applied = cli::apply_file_patch(text, f, diff_path, target.string());
+      if (!applied.ok) {
+        std::cerr << "tlbcheck: error: " << applied.error << " [BadPatch]\n";
+        return false;
+      }
+      for (const std::string& note : applied.notes) std::cerr << "tlbcheck: note: " << note << "\n";
+      texts[key(target)] = applied.text;
+    }
+  }
+  if (auto main_text = texts.find(key(o.file)); main_text != texts.end()) {
+    after.text = main_text->second;
+    texts.erase(main_text);
+  }
+  after.load.overlay = std::move(texts);
+  return true;
+}
+
+// check over a matrix of configurations (-D NAME=V1,V2 / LO..HI), or before
+// and after --patch: one table, the cells run side by side.
+int run_matrix_check(const Options& o, const std::vector<cli::Axis>& axes, const Limits& limits) {
+  const char* single = !o.trace_out.empty() ? "--trace-out" : !o.html.empty() ? "--html" : !o.dot.empty() ? "--dot" : o.traces != 0 ? "--traces"
+                       : o.fewest_switches ? "--fewest-switches" : o.show_layout ? "--show-layout" : nullptr;
+  if (single != nullptr) {
+    std::cerr << "tlbcheck: error: " << single << " shows one configuration; a matrix or --patch runs " << cli::cell_count(axes) * (o.patches.empty() ? 1 : 2)
+              << " (give each -D one value and no --patch to use it) [BadOption]\n";
+    return kExitBadInput;
+  }
+  std::vector<cli::Variant> variants;
+  variants.push_back({o.patches.empty() ? "check" : "before", request(o, {})});
+  if (!o.patches.empty()) {
+    variants.push_back({"after", request(o, {})});
+    if (!apply_patches(o, variants.back().request)) return kExitBadInput;
+  }
+  cli::MatrixOptions mo;
+  mo.threads = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  mo.max_states = o.max_states;
+  mo.memory_limit = limits.memory;
+  mo.deadline = limits.deadline;
+  mo.stop = &g_interrupted;
+  mo.compact = o.compact;
+  apply_trace_options(o, mo.trace_style);
+  const bool progress = !o.quiet && isatty(STDERR_FILENO);
+  if (progress) {
+    mo.progress = [](std::size_t done, std::size_t total) {
+      std::fprintf(stderr, "\r%zu of %zu configurations checked ", done, total);
+      std::fflush(stderr);
+    };
+  }
+  catch_stop_signals(true);
+  cli::MatrixRun run;
+  {
+    Watchdog watchdog(limits.deadline);
+    run = cli::run_matrix(variants, axes, mo);
+  }
+  catch_stop_signals(false);
+  if (progress) std::fprintf(stderr, "\r%60s\r", "");
+  std::cerr << run.diagnostics;
+  if (!run.loaded) return kExitBadInput;
+  if (o.format == "json") std::cout << checker::json_text(cli::matrix_json(o.file, o.patches, axes, run)) << "\n";
+  else std::cout << cli::matrix_text(o.file, o.patches, axes, run);
+  return cli::matrix_exit_status(run);
+}
+
 int run_check(const Options& o) {
+  std::vector<cli::Axis> axes;
+  std::string error;
+  if (!cli::parse_axes(o.defines, axes, error)) {
+    std::cerr << "tlbcheck: error: " << error << " [BadOption]\n";
+    return kExitBadInput;
+  }
+  Limits limits;
+  if (!parse_limits(o, limits)) return kExitBadInput;
+  if (!o.patches.empty() || cli::cell_count(axes) > 1) return run_matrix_check(o, axes, limits);
   std::vector<model::Define> defines;
-  if (!parse_defines(o.defines, defines)) return kExitBadInput;
+  for (const cli::Axis& a : axes) defines.push_back({a.name, a.values[0]});
   cli::Loaded loaded = cli::load(request(o, defines));
   std::cerr << loaded.result.diagnostics;
   if (!loaded.result.system) return kExitBadInput;
@@ -208,23 +440,16 @@ int run_check(const Options& o) {
   }
   if (!loaded.native_error.empty()) std::cerr << "tlbcheck: warning: --native: " << loaded.native_error << "; interpreting the steps instead\n";
   const model::ModelSystem& system = *loaded.result.system;
-
-  std::uint64_t memory_limit = physical_memory() / 4 * 3;
-  if (!o.memory_limit.empty()) {
-    memory_limit = parse_size(o.memory_limit);
-    if (memory_limit == 0) {
-      std::cerr << "tlbcheck: error: --memory-limit " << o.memory_limit << ": expected a size such as 512M or 4G [BadOption]\n";
-      return kExitBadInput;
-    }
-  }
   if (o.show_layout) print_layout(system);
 
   checker::ExploreOptions eo;
   eo.threads = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   eo.max_states = o.max_states;
-  eo.memory_limit = memory_limit;
+  eo.memory_limit = limits.memory;
+  eo.deadline = limits.deadline;
   eo.stop = &g_interrupted;
   eo.compact = o.compact;
+  Watchdog watchdog(limits.deadline);
   bool progress = !o.quiet && isatty(STDERR_FILENO);
   if (progress) {
     eo.progress = [](const checker::Progress& p) {
@@ -234,7 +459,7 @@ int run_check(const Options& o) {
       std::fflush(stderr);
     };
   }
-  std::signal(SIGINT, on_interrupt);
+  catch_stop_signals(true);
   checker::Report report = cli::explore(loaded, o.file, eo);
   // the searches on the explicit state graph (checker/alternatives.hpp): after explore(), which found the shortest counterexample
   const bool violated = report.result.outcome == checker::Outcome::Violated;
@@ -276,14 +501,11 @@ int run_check(const Options& o) {
       checker::write_dot(system, graph, violated ? &shortest.trace : nullptr, out);
     }
   }
-  std::signal(SIGINT, SIG_DFL);
+  catch_stop_signals(false);
   if (progress && report.result.seconds >= 1.0) std::fprintf(stderr, "\r%90s\r", "");
   report.peak_rss_bytes = peak_rss();
   apply_trace_options(o, report);
-
-  for (std::size_t i = 0; i < system.properties().size(); ++i) {
-    if (system.enabled()[i]) report.checked.push_back(system.properties()[i].name);
-  }
+  cli::list_checked(system, report);
   nlohmann::json json = checker::render_json(system, report);
   if (alternatives) checker::add_alternatives_json(system, report, *alternatives, json);
   if (switches) {
@@ -343,7 +565,7 @@ int run_replay(Options o) {
   if (!read_report(o.trace_file, doc)) return kExitBadInput;
   // the options the trace was made with, unless overridden here
   std::vector<model::Define> defines;
-  if (!parse_defines(o.defines, defines)) return kExitBadInput;
+  if (!parse_defines(o.defines, defines, "replay")) return kExitBadInput;
   if (doc.contains("options") && doc["options"].is_object()) {
     for (auto& [name, value] : doc["options"].items()) {
       bool overridden = std::any_of(defines.begin(), defines.end(), [&](const model::Define& d) { return d.name == name; });
@@ -364,7 +586,7 @@ int run_replay(Options o) {
 
 int run_simulate(const Options& o) {
   std::vector<model::Define> defines;
-  if (!parse_defines(o.defines, defines)) return kExitBadInput;
+  if (!parse_defines(o.defines, defines, "simulate")) return kExitBadInput;
   cli::Loaded loaded = cli::load(request(o, defines));
   std::cerr << loaded.result.diagnostics;
   if (!loaded.result.system) return kExitBadInput;
@@ -379,9 +601,9 @@ int run_simulate(const Options& o) {
   so.depth = o.depth;
   so.runs = o.runs;
   so.stop = &g_interrupted;
-  std::signal(SIGINT, on_interrupt);
+  catch_stop_signals(true);
   checker::SimulateResult sim = checker::simulate(system, so);
-  std::signal(SIGINT, SIG_DFL);
+  catch_stop_signals(false);
   report.result = sim.result;
   checker::describe(system, report);
   report.peak_rss_bytes = peak_rss();
@@ -413,6 +635,7 @@ int main(int argc, char** argv) {
 #endif
   CLI::App app{"tlbcheck: an exhaustive model checker for TLB-shootdown protocols"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("tlbcheck ") + TLBCHECK_VERSION);
   Options o;
 
   CLI::App* check = app.add_subcommand("check", "explore every interleaving of a protocol and check its properties");
@@ -420,8 +643,11 @@ int main(int argc, char** argv) {
   check->add_option("-D,--define", o.defines, "set an option or machine field: NAME=VALUE")->allow_extra_args(false);
   check->add_option("--threads", o.threads, "worker threads (default: all cores)")->check(CLI::Range(1u, 1024u));
   check->add_option("--format", o.format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  check->add_option("--max-states", o.max_states, "stop (exit 3) once this many states are stored");
+  check->add_option("--max-states", o.max_states, "stop (exit 3) once this many states are stored")->check(CLI::PositiveNumber);
   check->add_option("--memory-limit", o.memory_limit, "stop (exit 3) beyond this much memory, e.g. 4G (default: 3/4 of RAM)");
+  check->add_option("--time-limit", o.time_limit, "stop (exit 3, with the report) after this long, e.g. 90s, 30m, 1h30m");
+  check->add_option("--patch", o.patches, "a unified diff of the protocol: check before and after it, side by side (repeatable: applied in order)")
+      ->allow_extra_args(false);
   check->add_option("--trace-out", o.trace_out, "write the JSON report with the trace to this file");
   check->add_option("--html", o.html, "write the report as one self-contained HTML page to this file");
   check->add_option("--property", o.properties, "check only these properties (repeatable)")->allow_extra_args(false);
