@@ -5,7 +5,7 @@
 //                       [--max-states N] [--memory-limit SIZE] [--trace-out FILE] [--html FILE]
 //                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet] [--compact] [--native]
 //                       [--traces K | --fewest-switches] [--dot FILE]
-//   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]...
+//   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]... [--format text|json] [--show-hw[=all]] [--width N] [--initial-state]
 //   tlbcheck show TRACE.json --html FILE
 //   tlbcheck simulate FILE [-D NAME=VALUE]... [--seed N] [--depth N] [--runs K] [--format text|json]
 //                          [--trace-out FILE] [--property NAME]... [--no-property NAME]... [--show-hw] [--interactive]
@@ -14,6 +14,10 @@
 // found a violation, or the person quit), 1 a violation was found (or a
 // replay confirmed it), 2 bad usage or bad input (a model whose bound is too
 // small included: model-bound), 3 incomplete.
+// replay (README, "Replaying a trace on an edited protocol"): 1 still
+// violated, 0 no longer violated (the trace diverges at a step, or ends
+// without the violation), 4 the trace does not apply (it is of another
+// protocol), 2 not a trace.
 #include <malloc.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -341,25 +345,57 @@ int run_show(const Options& o) {
 int run_replay(Options o) {
   nlohmann::json doc;
   if (!read_report(o.trace_file, doc)) return kExitBadInput;
-  // the options the trace was made with, unless overridden here
   std::vector<model::Define> defines;
   if (!parse_defines(o.defines, defines)) return kExitBadInput;
+  // the file as it is first, for the options and properties it has: the
+  // trace's are passed back (unless overridden here) where the file has
+  // them, so that a trace of an edited or another protocol still loads
+  cli::Loaded plain = cli::load(request(o, defines));
+  if (!plain.result.system) {
+    std::cerr << plain.result.diagnostics;
+    return kExitBadInput;
+  }
+  std::vector<std::string> left_out;
   if (doc.contains("options") && doc["options"].is_object()) {
+    const auto& known = plain.result.system->options();
     for (auto& [name, value] : doc["options"].items()) {
       bool overridden = std::any_of(defines.begin(), defines.end(), [&](const model::Define& d) { return d.name == name; });
-      if (!overridden) defines.push_back({name, checker::option_text(value)});
+      bool exists = std::any_of(known.begin(), known.end(), [&](const model::OptionInfo& k) { return k.name == name; });
+      if (!overridden && exists) defines.push_back({name, checker::option_text(value)});
+      if (!exists) left_out.push_back(name);
     }
   }
   if (o.properties.empty() && doc.contains("properties") && doc["properties"].is_array()) {
-    for (const auto& p : doc["properties"]) o.properties.push_back(p.get<std::string>());
+    const auto known = plain.result.system->properties();
+    for (const auto& p : doc["properties"]) {
+      if (std::any_of(known.begin(), known.end(), [&](const checker::PropertyInfo& k) { return k.name == p.get<std::string>(); })) o.properties.push_back(p.get<std::string>());
+    }
   }
   cli::Loaded loaded = cli::load(request(o, defines));
   std::cerr << loaded.result.diagnostics;
   if (!loaded.result.system) return kExitBadInput;
-  checker::ReplayResult r = checker::replay(*loaded.result.system, doc);
-  std::cout << r.message << "\n";
-  if (r.malformed) return kExitBadInput;
-  return r.confirmed ? kExitViolated : kExitHolds;
+  const model::ModelSystem& system = *loaded.result.system;
+  checker::ReplayResult r = checker::replay(system, doc);
+  if (r.malformed) {
+    std::cout << r.message << "\n";
+    return kExitBadInput;
+  }
+  if (r.outcome != checker::ReplayOutcome::DoesNotApply) {
+    for (const std::string& name : left_out) std::cerr << "tlbcheck: warning: the trace's option '" << name << "' is not an option of " << o.file << "; left out\n";
+  }
+  checker::Report report = cli::report_header(loaded, o.file);
+  apply_trace_options(o, report);
+  report.trace_only = true;
+  checker::describe_replay(system, r, report);
+  if (o.format == "json") {
+    std::cout << checker::json_text(checker::replay_json(system, r, report)) << "\n";
+    return checker::exit_status(r.outcome);
+  }
+  if (o.format == "text") std::cout << checker::render_text(system, report);
+  else std::cout << r.message << "\n";  // (the first line, as scripts grep it)
+  for (const checker::ReplayNote& n : r.notes) std::cout << "  note: step " << n.step << ": " << n.text << "\n";
+  if (o.format == "text") std::cout << r.message << "\n";
+  return checker::exit_status(r.outcome);
 }
 
 int run_simulate(const Options& o) {
@@ -440,6 +476,10 @@ int main(int argc, char** argv) {
   replay->add_option("FILE", o.file, "the protocol description (.tlb)")->required();
   replay->add_option("TRACE", o.trace_file, "a JSON trace from 'check --format json' or --trace-out")->required();
   replay->add_option("-D,--define", o.defines, "override an option the trace was made with: NAME=VALUE")->allow_extra_args(false);
+  replay->add_option("--format", o.format, "text: the replayed trace as a table; json: the outcome, notes and trace (default: the outcome in one line, and notes)")
+      ->check(CLI::IsMember({"text", "json"}));
+  replay->preparse_callback([&o](std::size_t) { o.format.clear(); });  // (its default is neither)
+  add_trace_options(replay, o);
 
   CLI::App* show = app.add_subcommand("show", "turn a saved JSON report into a self-contained HTML page");
   show->add_option("TRACE", o.trace_file, "a JSON report from 'check --format json' or --trace-out")->required();
