@@ -250,7 +250,7 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 // How well a candidate is the recorded step: 0 not at all; 1 the same
-// task's statement in the same calls, reworded a little (a fifth of its
+// task's statement in the same calls, reworded a little (a third of its
 // characters at most); 2 the same statement but for spacing, arguments
 // of its calls, or its place among equal statements; 3 exactly.
 int match_level(const System& system, const Recorded& r, const Candidate& c) {
@@ -264,19 +264,20 @@ int match_level(const System& system, const Recorded& r, const Candidate& c) {
   if (function_names(r.calls) != function_names(c.text.calls) || (r.function && *r.function != c.function)) return 0;
   const std::string was = squeezed(*r.action), now = squeezed(c.text.action);
   if (was == now) return 2;
-  return edit_distance(was, now) * 5 <= std::max(was.size(), now.size()) ? 1 : 0;
+  return edit_distance(was, now) * 3 <= std::max(was.size(), now.size()) ? 1 : 0;
 }
 
+// "{counter -> 1, done -> 2}", or "nothing"
 std::string changes_text(const std::vector<Change>& changes) {
   std::string out;
   for (const Change& c : changes) out += (out.empty() ? "" : ", ") + c.slot + " -> " + c.after;
-  return "{" + out + "}";
+  return out.empty() ? "nothing" : "{" + out + "}";
 }
 
 std::string changes_text(const Json& recorded) {
   std::string out;
   for (const auto& c : recorded) out += (out.empty() ? "" : ", ") + c["slot"].get<std::string>() + " -> " + c["to"].get<std::string>();
-  return "{" + out + "}";
+  return out.empty() ? "nothing" : "{" + out + "}";
 }
 
 bool same_changes(const Recorded& r, const Candidate& c) {
