@@ -107,7 +107,8 @@ std::string trace_shape_error(const Json& doc) {
     return c.object(s, p) && c.required(s, "group", p, number("a transition group")) && c.required(s, "choice", p, number("a successor's ordinal")) &&
            c.optional(s, "step", p, number("a step number")) && c.optional(s, "line", p, number("a line number")) &&
            c.optional(s, "cpu", p, number("a CPU number or -1", -1)) && c.optional(s, "task", p, text) && c.optional(s, "context", p, text) &&
-           c.optional(s, "action", p, text) && c.optional(s, "file", p, text) &&
+           c.optional(s, "action", p, text) && c.optional(s, "file", p, text) && c.optional(s, "function", p, text) &&
+           c.optional(s, "occurrence", p, number("a statement's place among those of its text", 1)) &&
            c.optional(s, "changes", p, [&](const Json& v, const std::string& q) { return c.each(v, q, change); }) &&
            c.optional(s, "also_ran", p, texts) && c.optional(s, "calls", p, texts) && c.optional(s, "more", p, texts) &&
            c.optional(s, "branch", p, [&](const Json& v, const std::string& q) { return c.boolean(v, q); }) &&
@@ -352,7 +353,7 @@ std::vector<std::string> alternatives(const System& system, const Recorded& r, c
 // Why the trace is of another protocol: its name, or a task a step names on
 // its CPU, is not this file's; empty if it may be this one's.
 std::string foreign(const System& system, const Json& doc) {
-  if (auto name = text_field(doc, "protocol"); name && *name != system.name()) {
+  if (auto name = text_field(doc, "protocol"); name && !name->empty() && *name != system.name()) {  // ("": not known)
     return "the trace is of protocol '" + *name + "', this file is '" + std::string(system.name()) + "'";
   }
   auto groups = system.groups();

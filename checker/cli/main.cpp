@@ -472,7 +472,7 @@ int main(int argc, char** argv) {
   check->add_flag("--fewest-switches", o.fewest_switches, "print a counterexample with the fewest context switches between CPUs")->excludes(traces);
   check->add_option("--dot", o.dot, "write the explored state graph (at most " + std::to_string(kDotLimit) + " states) in Graphviz DOT to FILE");
 
-  CLI::App* replay = app.add_subcommand("replay", "re-execute a saved trace step by step and confirm its violation");
+  CLI::App* replay = app.add_subcommand("replay", "re-execute a saved trace step by step, on its protocol or an edited version of it: still violated (exit 1), no longer (0) or does not apply (4)");
   replay->add_option("FILE", o.file, "the protocol description (.tlb)")->required();
   replay->add_option("TRACE", o.trace_file, "a JSON trace from 'check --format json' or --trace-out")->required();
   replay->add_option("-D,--define", o.defines, "override an option the trace was made with: NAME=VALUE")->allow_extra_args(false);

@@ -18,7 +18,7 @@ Json good() {
     "options": {"cpus": "2", "fix": "none"},
     "properties": ["assertion", "deadlock"],
     "trace": [
-      {"step": 1, "cpu": 0, "task": "a", "context": "", "action": "x = 1;", "file": "t.tlb", "line": 3, "group": 0, "choice": 0,
+      {"step": 1, "cpu": 0, "task": "a", "context": "", "action": "x = 1;", "function": "a", "occurrence": 1, "file": "t.tlb", "line": 3, "group": 0, "choice": 0,
        "changes": [{"slot": "x", "from": "0", "to": "1"}], "calls": ["f()"], "branch": true, "more": ["y = 2;"],
        "hardware": {"cpu0": [], "cpu1": [{"slot": "cpu1.tlb[V]", "value": "frame1 rw"}], "shared": [{"slot": "dcache", "value": "x"}]}},
       {"step": 2, "cpu": -1, "task": "hw", "line": 0, "group": 7, "choice": 2, "changes": []}
@@ -65,6 +65,8 @@ TEST_CASE("replay: the first malformed field is named by its path", "[replay]") 
       {"/trace/0/calls", Json("f()"), ".trace[0].calls: expected a list, found \"f()\""},
       {"/trace/0/more/0", Json(1), ".trace[0].more[0]: expected a string, found 1"},
       {"/trace/0/branch", Json("yes"), ".trace[0].branch: expected true or false, found \"yes\""},
+      {"/trace/0/function", Json(1), ".trace[0].function: expected a string, found 1"},
+      {"/trace/0/occurrence", Json(0), ".trace[0].occurrence: expected a statement's place among those of its text (an integer from 1 to 4294967295), found 0"},
       {"/trace/0/hardware/cpu1", Json("x"), ".trace[0].hardware.cpu1: expected a list, found \"x\""},
       {"/trace/0/hardware/shared/0/value", Json(3), ".trace[0].hardware.shared[0].value: expected a string, found 3"},
       {"/options", Json::array(), ".options: expected an object, found []"},
