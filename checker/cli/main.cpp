@@ -391,10 +391,12 @@ int run_replay(Options o) {
     std::cout << checker::json_text(checker::replay_json(system, r, report)) << "\n";
     return checker::exit_status(r.outcome);
   }
-  if (o.format == "text") std::cout << checker::render_text(system, report);
-  else std::cout << r.message << "\n";  // (the first line, as scripts grep it)
+  // text: the table, the notes, the answer; else the answer first (as scripts grep it), then the notes
+  const bool table = o.format == "text" && r.outcome != checker::ReplayOutcome::DoesNotApply;
+  if (table) std::cout << checker::render_text(system, report);
+  else std::cout << r.message << "\n";
   for (const checker::ReplayNote& n : r.notes) std::cout << "  note: step " << n.step << ": " << n.text << "\n";
-  if (o.format == "text") std::cout << r.message << "\n";
+  if (table) std::cout << r.message << "\n";
   return checker::exit_status(r.outcome);
 }
 
