@@ -1,22 +1,54 @@
 // Replays a saved trace (the JSON of `check --format json` or --trace-out)
-// against a System, step by step, and confirms the violation it ends in.
+// against a System, step by step, and says whether it still ends in its
+// violation. The System may be an edited version of the protocol the trace
+// was made on: each recorded step is found again among the steps the state
+// allows by what it is (its CPU, task, function, statement, calls and which
+// statement of that text in the function), not by its line or group number.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "checker/system.hpp"
+#include "checker/trace.hpp"
 
 namespace tlbcheck::checker {
 
-struct ReplayResult {
-  bool confirmed = false;  // the trace applies and ends in the violation it claims
-  bool malformed = false;  // the file is not a trace: `message` names the first bad field
-  int failed_step = 0;     // the first step that does not apply (1-based), 0 if none
-  std::string message;
+enum class ReplayOutcome {
+  Violated,      // every step was found again and the trace reaches a violation (exit 1)
+  Diverged,      // a recorded step cannot be taken, or now does something else (exit 0)
+  NoViolation,   // every step was found again, but the last state violates nothing (exit 0)
+  DoesNotApply,  // the trace is of another protocol: its name, or a task or CPU a step names, is not this file's (exit 4)
+  Malformed,     // not a trace (exit 2)
 };
 
+// tlbcheck replay's exit status for an outcome (the numbers above).
+int exit_status(ReplayOutcome outcome);
+// The outcome in a word or two for the JSON: "violated", "diverged", ...
+std::string outcome_word(ReplayOutcome outcome);
+
+// A step found again, but not as it was recorded: "now at line 17 (was 15)".
+struct ReplayNote {
+  std::uint32_t step = 0;  // 1-based
+  std::string text;
+};
+
+struct ReplayResult {
+  ReplayOutcome outcome = ReplayOutcome::NoViolation;
+  bool confirmed = false;  // outcome is Violated
+  bool malformed = false;  // outcome is Malformed: `message` names the first bad field
+  int failed_step = 0;     // Diverged: the recorded step that no longer applies (1-based), else 0
+  std::string message;     // one line: the outcome and why
+  std::string recorded;    // Diverged: that step as the trace has it ("t1 on cpu0: free_frame(old); (line 41)")
+  std::vector<std::string> instead;  // Diverged: what the protocol can take there (the same task's steps, else any)
+  std::vector<ReplayNote> notes;
+  Trace trace;             // the steps replayed, as far as they went
+  PropertyId property;     // Violated: the property
+  bool deadlock = false;   // Violated: no process can move at the end
+};
 // Checks that a document has the shape of a trace before anything in it is
 // used: every field tlbcheck writes, with its type and range. Returns the
 // first field that is wrong, as its path in the document and what was
@@ -32,6 +64,17 @@ std::string option_text(const nlohmann::json& value);
 
 // A state without successors counts as a violation when the System checks
 // deadlocks. A document that fails trace_shape_error() is not replayed.
+// A recorded step with neither task nor action (a hand-made trace) is
+// taken by its group and choice alone.
 ReplayResult replay(const System& system, const nlohmann::json& trace);
+
+// The replayed steps in `report` (whose header the caller filled): its
+// result, steps and, for a violation, the explanation, for render_text
+// (with trace_only) and render_json.
+void describe_replay(const System& system, const ReplayResult& replayed, Report& report);
+
+// replay --format json: the outcome, its exit status and meaning, the step
+// it diverges at, the notes and the replayed trace (render_json's steps).
+nlohmann::json replay_json(const System& system, const ReplayResult& replayed, const Report& report);
 
 }  // namespace tlbcheck::checker

@@ -188,6 +188,11 @@ class System {
     std::vector<std::string> calls;
     std::optional<bool> branch;     // the step ended at a condition (if, while): whether it held
     std::vector<std::string> more;  // the further statements of an atomic block the step ran
+    // which statement of that text in its function (or task, handler) it is,
+    // counted from 1 in source order: with the function and the text it names
+    // the statement without a line number, so a replay finds it again in an
+    // edited file (checker/replay.hpp); 0: not known
+    std::uint32_t occurrence = 0;
   };
   virtual StepText describe_step(ConstStateRef before, GroupId group, ConstStateRef after) const {
     (void)before, (void)after;

@@ -101,16 +101,16 @@ void cause_chain(const System& system, Report& report) {
 
 }  // namespace
 
-void describe(const System& system, Report& report) {
-  const ExploreResult& r = report.result;
-  if (r.outcome != Outcome::Violated) return;
-  auto props = system.properties();
-  if (r.property.v < props.size()) {
-    report.property = props[r.property.v].name;
-    report.meaning = props[r.property.v].meaning;
-    report.model_error = props[r.property.v].model_error;
-  }
-  const Trace& t = r.trace;
+std::string step_function(const Group& g, const std::vector<std::string>& calls) {
+  if (!calls.empty()) return calls.back().substr(0, calls.back().find('('));
+  if (g.context == "hardware") return "";
+  const std::string suffix = "@cpu" + std::to_string(g.cpu);
+  const bool tagged = g.process.size() > suffix.size() && g.process.compare(g.process.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return tagged ? g.process.substr(0, g.process.size() - suffix.size()) : g.process;
+}
+
+std::vector<Step> describe_steps(const System& system, const Trace& t) {
+  std::vector<Step> steps;
   auto scratch = system.make_scratch();
   for (std::size_t i = 0; i < t.groups.size(); ++i) {
     Step step;
@@ -127,8 +127,24 @@ void describe(const System& system, Report& report) {
     step.calls = std::move(text.calls);
     step.branch = text.branch;
     step.more = std::move(text.more);
-    report.steps.push_back(std::move(step));
+    step.function = step_function(system.groups()[step.group.v], step.calls);
+    step.occurrence = text.occurrence;
+    steps.push_back(std::move(step));
   }
+  return steps;
+}
+
+void describe(const System& system, Report& report) {
+  const ExploreResult& r = report.result;
+  if (r.outcome != Outcome::Violated) return;
+  auto props = system.properties();
+  if (r.property.v < props.size()) {
+    report.property = props[r.property.v].name;
+    report.meaning = props[r.property.v].meaning;
+    report.model_error = props[r.property.v].model_error;
+  }
+  const Trace& t = r.trace;
+  report.steps = describe_steps(system, t);
   if (!r.deadlock && !t.groups.empty()) cause_chain(system, report);
   if (r.deadlock) {
     report.violation.step = std::uint32_t(t.groups.size());  // (the state no process can leave)

@@ -37,6 +37,12 @@ struct Step {
   std::optional<bool> branch;
   // the further statements of the step when it ran several (an atomic block), after `action`
   std::vector<std::string> more;
+  // what names the step without a line number (checker/replay.hpp): the
+  // function its statement is in (the innermost call's, else the task's or
+  // handler's own name; empty for the hardware) and which statement of that
+  // text in it (System::StepText::occurrence; 0: not known)
+  std::string function;
+  std::uint32_t occurrence = 0;
   std::vector<Change> changes;
 };
 
@@ -80,11 +86,24 @@ struct Report {
   bool show_hw_all = false;
   bool initial_state = false;  // a row 0 with the initial values
   std::uint32_t width = 0;     // of the text report's table, in characters; 0: 160
+  // the text report is the protocol, the options and the steps' table (with
+  // the violation, when there is one), nothing of a search: a replayed trace,
+  // which may end without a violation
+  bool trace_only = false;
   std::vector<std::string> checked;  // the properties that were checked, for the closing line (empty: not known)
 };
 
 // Fills property, meaning, explanation and steps from report.result.
 void describe(const System& system, Report& report);
+
+// The steps of a trace, each as the System describes it, whether or not the
+// trace ends in a violation (replay shows a trace that no longer does).
+std::vector<Step> describe_steps(const System& system, const Trace& trace);
+
+// The function a step's statement is in (Step::function): the innermost
+// call's name, else the task's or handler's ("invalidate_interrupt@cpu1"
+// is "invalidate_interrupt"); empty for the hardware's steps.
+std::string step_function(const Group& group, const std::vector<std::string>& calls);
 
 // Differences between two states, in layout order, internal slots left out.
 std::vector<Change> changes_between(const System& system, ConstStateRef before, ConstStateRef after);

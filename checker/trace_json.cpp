@@ -122,6 +122,8 @@ nlohmann::json render_json(const System& system, const Report& report) {
     step["task"] = g.process;
     step["context"] = g.context;
     step["action"] = s.action;
+    if (!s.function.empty()) step["function"] = s.function;
+    if (s.occurrence != 0) step["occurrence"] = s.occurrence;
     if (!s.also_ran.empty()) step["also_ran"] = s.also_ran;
     if (!s.calls.empty()) step["calls"] = s.calls;
     if (s.branch) step["branch"] = *s.branch;

@@ -93,7 +93,8 @@ std::string render_text(const System& system, const Report& report) {
     out += "\n";
   }
 
-  if (r.outcome == Outcome::Violated) {
+  const bool violated = r.outcome == Outcome::Violated;
+  if (violated || report.trace_only) {
     auto groups = system.groups();
     const Layout& layout = system.layout();
     int columns = 1;
@@ -201,8 +202,8 @@ std::string render_text(const System& system, const Report& report) {
       longest = std::max(longest, title.size());
     }
     width = std::min(width, longest);
-    out += std::string(report.model_error ? "\nmodel error: " : "\nviolated: ") + report.property + " -- " + report.meaning + "\n";
-    out += "counterexample: " + std::to_string(report.steps.size()) + " step" + (report.steps.size() == 1 ? "" : "s") + "\n\n";
+    out += violated ? std::string(report.model_error ? "\nmodel error: " : "\nviolated: ") + report.property + " -- " + report.meaning + "\n" : "\n";
+    out += (violated ? "counterexample: " : "trace: ") + std::to_string(report.steps.size()) + " step" + (report.steps.size() == 1 ? "" : "s") + "\n\n";
     // the header: each CPU and the tasks (and handlers) it ran, wrapped like a cell
     std::vector<std::vector<std::string>> titles(static_cast<std::size_t>(columns));
     std::string rule = "------";
@@ -241,8 +242,8 @@ std::string render_text(const System& system, const Report& report) {
       }
     }
     out += "\n";
-    out += report.explanation + "\n";  // (one line, as tools and people grep it)
-    if (report.violation.cause.size() > 1) {  // (the violating step alone says nothing new)
+    if (violated) out += report.explanation + "\n";  // (one line, as tools and people grep it)
+    if (violated && report.violation.cause.size() > 1) {  // (the violating step alone says nothing new)
       out += "how it came to this:\n";
       for (const Cause& c : report.violation.cause) {
         char num[32];
@@ -253,6 +254,7 @@ std::string render_text(const System& system, const Report& report) {
     }
   }
 
+  if (report.trace_only) return violated ? out + "\n" : out;
   out += "\n";
   switch (r.outcome) {
     case Outcome::Holds:

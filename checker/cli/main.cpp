@@ -6,7 +6,7 @@
 //                       [--time-limit DURATION] [--trace-out FILE] [--html FILE]
 //                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet] [--compact] [--native]
 //                       [--traces K | --fewest-switches] [--dot FILE]
-//   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]...
+//   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]... [--format text|json] [--show-hw[=all]] [--width N] [--initial-state]
 //   tlbcheck show TRACE.json --html FILE
 //   tlbcheck simulate FILE [-D NAME=VALUE]... [--seed N] [--depth N] [--runs K] [--format text|json]
 //                          [--trace-out FILE] [--property NAME]... [--no-property NAME]... [--show-hw] [--interactive]
@@ -21,6 +21,10 @@
 // small included: model-bound), 3 incomplete (a limit, SIGINT or SIGTERM).
 // A matrix: 2 if a cell is a model error, else 1 if one is violated, else 3
 // if one is incomplete, else 0; with --patch, of the cells after the patch.
+// replay (README, "Replaying a trace on an edited protocol"): 1 still
+// violated, 0 no longer violated (the trace diverges at a step, or ends
+// without the violation), 4 the trace does not apply (it is of another
+// protocol), 2 not a trace.
 #include <malloc.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -563,25 +567,59 @@ int run_show(const Options& o) {
 int run_replay(Options o) {
   nlohmann::json doc;
   if (!read_report(o.trace_file, doc)) return kExitBadInput;
-  // the options the trace was made with, unless overridden here
   std::vector<model::Define> defines;
   if (!parse_defines(o.defines, defines, "replay")) return kExitBadInput;
+  // the file as it is first, for the options and properties it has: the
+  // trace's are passed back (unless overridden here) where the file has
+  // them, so that a trace of an edited or another protocol still loads
+  cli::Loaded plain = cli::load(request(o, defines));
+  if (!plain.result.system) {
+    std::cerr << plain.result.diagnostics;
+    return kExitBadInput;
+  }
+  std::vector<std::string> left_out;
   if (doc.contains("options") && doc["options"].is_object()) {
+    const auto& known = plain.result.system->options();
     for (auto& [name, value] : doc["options"].items()) {
       bool overridden = std::any_of(defines.begin(), defines.end(), [&](const model::Define& d) { return d.name == name; });
-      if (!overridden) defines.push_back({name, checker::option_text(value)});
+      bool exists = std::any_of(known.begin(), known.end(), [&](const model::OptionInfo& k) { return k.name == name; });
+      if (!overridden && exists) defines.push_back({name, checker::option_text(value)});
+      if (!exists) left_out.push_back(name);
     }
   }
   if (o.properties.empty() && doc.contains("properties") && doc["properties"].is_array()) {
-    for (const auto& p : doc["properties"]) o.properties.push_back(p.get<std::string>());
+    const auto known = plain.result.system->properties();
+    for (const auto& p : doc["properties"]) {
+      if (std::any_of(known.begin(), known.end(), [&](const checker::PropertyInfo& k) { return k.name == p.get<std::string>(); })) o.properties.push_back(p.get<std::string>());
+    }
   }
   cli::Loaded loaded = cli::load(request(o, defines));
   std::cerr << loaded.result.diagnostics;
   if (!loaded.result.system) return kExitBadInput;
-  checker::ReplayResult r = checker::replay(*loaded.result.system, doc);
-  std::cout << r.message << "\n";
-  if (r.malformed) return kExitBadInput;
-  return r.confirmed ? kExitViolated : kExitHolds;
+  const model::ModelSystem& system = *loaded.result.system;
+  checker::ReplayResult r = checker::replay(system, doc);
+  if (r.malformed) {
+    std::cout << r.message << "\n";
+    return kExitBadInput;
+  }
+  if (r.outcome != checker::ReplayOutcome::DoesNotApply) {
+    for (const std::string& name : left_out) std::cerr << "tlbcheck: warning: the trace's option '" << name << "' is not an option of " << o.file << "; left out\n";
+  }
+  checker::Report report = cli::report_header(loaded, o.file);
+  apply_trace_options(o, report);
+  report.trace_only = true;
+  checker::describe_replay(system, r, report);
+  if (o.format == "json") {
+    std::cout << checker::json_text(checker::replay_json(system, r, report)) << "\n";
+    return checker::exit_status(r.outcome);
+  }
+  // text: the table, the notes, the answer; else the answer first (as scripts grep it), then the notes
+  const bool table = o.format == "text" && r.outcome != checker::ReplayOutcome::DoesNotApply;
+  if (table) std::cout << checker::render_text(system, report);
+  else std::cout << r.message << "\n";
+  for (const checker::ReplayNote& n : r.notes) std::cout << "  note: step " << n.step << ": " << n.text << "\n";
+  if (table) std::cout << r.message << "\n";
+  return checker::exit_status(r.outcome);
 }
 
 int run_simulate(const Options& o) {
@@ -662,10 +700,14 @@ int main(int argc, char** argv) {
   check->add_flag("--fewest-switches", o.fewest_switches, "print a counterexample with the fewest context switches between CPUs")->excludes(traces);
   check->add_option("--dot", o.dot, "write the explored state graph (at most " + std::to_string(kDotLimit) + " states) in Graphviz DOT to FILE");
 
-  CLI::App* replay = app.add_subcommand("replay", "re-execute a saved trace step by step and confirm its violation");
+  CLI::App* replay = app.add_subcommand("replay", "re-execute a saved trace step by step, on its protocol or an edited version of it: still violated (exit 1), no longer (0) or does not apply (4)");
   replay->add_option("FILE", o.file, "the protocol description (.tlb)")->required();
   replay->add_option("TRACE", o.trace_file, "a JSON trace from 'check --format json' or --trace-out")->required();
   replay->add_option("-D,--define", o.defines, "override an option the trace was made with: NAME=VALUE")->allow_extra_args(false);
+  replay->add_option("--format", o.format, "text: the replayed trace as a table; json: the outcome, notes and trace (default: the outcome in one line, and notes)")
+      ->check(CLI::IsMember({"text", "json"}));
+  replay->preparse_callback([&o](std::size_t) { o.format.clear(); });  // (its default is neither)
+  add_trace_options(replay, o);
 
   CLI::App* show = app.add_subcommand("show", "turn a saved JSON report into a self-contained HTML page");
   show->add_option("TRACE", o.trace_file, "a JSON report from 'check --format json' or --trace-out")->required();

@@ -159,6 +159,26 @@ properties::CacheRead ModelSystem::cache_read(const machine::Effect& effect) con
   return read;
 }
 
+void ModelSystem::number_statements() {
+  const Module& m = module_.module;
+  for (const Decl& d : m.decls) {
+    if (!d.body.valid()) continue;
+    std::unordered_map<std::string, std::uint32_t> seen;  // per text, in this body
+    // depth first in list order: the statements in the order they are written
+    std::vector<StmtId> todo{d.body};
+    while (!todo.empty()) {
+      const Stmt& s = m.at(todo.back());
+      todo.pop_back();
+      if (s.kind != StmtKind::Block) occurrence_[s.loc.offset] = ++seen[statement_text(s.loc.offset)];
+      std::vector<StmtId> inner = s.list;
+      for (StmtId id : {s.body, s.else_body}) {
+        if (id.valid()) inner.push_back(id);
+      }
+      for (auto it = inner.rbegin(); it != inner.rend(); ++it) todo.push_back(*it);
+    }
+  }
+}
+
 checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef before, checker::GroupId group, checker::ConstStateRef after) const {
   const checker::Group& g = groups_[group.v];
   StepText text{g.action, g.loc.line};
@@ -215,6 +235,7 @@ checker::System::StepText ModelSystem::describe_step(checker::ConstStateRef befo
     if (std::find(text.calls.begin(), text.calls.end(), program_.contexts[r.ctx]) != text.calls.end()) continue;  // (named in the chain)
     if (std::find(text.also_ran.begin(), text.also_ran.end(), fn) == text.also_ran.end()) text.also_ran.push_back(fn);
   }
+  if (auto it = occurrence_.find(label_src); it != occurrence_.end()) text.occurrence = it->second;
   text.line = file_->line_of(label_src);
   if (file_->imported(label_src)) text.file = std::filesystem::path(file_->name_at(label_src)).filename().string();
   return text;

@@ -51,6 +51,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
     machine_ = machine::Machine(program_.machine, int(module_.mms.size()), program_.page_index, program_.page_kernel, program_.irq_device, program_.hw, &program_.slots,
                                 &program_.access);
   }
+  number_statements();
   // one group per (process instance, location)
   for (std::uint32_t p = 0; p < program_.processes.size(); ++p) {
     ProcessInstance& proc = program_.processes[p];

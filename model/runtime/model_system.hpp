@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "checker/system.hpp"
@@ -117,6 +118,9 @@ class ModelSystem final : public checker::System {
   // to its `;`, or an if's or while's condition, or a block's `{`.
   std::string statement_text(std::uint32_t src) const;
   std::vector<std::string> call_chain(std::uint32_t ctx) const;  // outermost first
+  // Numbers every statement among those of the same text in its function,
+  // task or handler, in source order (StepText::occurrence), into occurrence_.
+  void number_statements();
   std::string terms_text(const std::vector<std::pair<std::string, std::uint32_t>>& terms, const checker::Word* st) const;
   std::string format_value(std::uint32_t slot, std::int64_t v) const;
 
@@ -131,6 +135,7 @@ class ModelSystem final : public checker::System {
   checker::Layout layout_;
   std::vector<checker::Group> groups_;
   std::vector<std::uint32_t> group_process_;
+  std::unordered_map<std::uint32_t, std::uint32_t> occurrence_;  // a statement's source offset -> its StepText::occurrence
   std::vector<checker::PropertyInfo> properties_;
   // the machine
   machine::Machine machine_;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <deque>
+#include <filesystem>
 #include <set>
 #include <tuple>
 
@@ -168,7 +169,7 @@ TEST_CASE("a trace written with --trace-out replays to the same violation", "[cl
   RunResult replay = run(quote(cli()) + " replay " + textbook("lost_update.tlb") + " " + quote(trace));
   INFO(replay.output);
   CHECK(replay.exit == 1);
-  CHECK_THAT(replay.output, Catch::Contains("confirmed") && Catch::Contains("'assertion'"));
+  CHECK_THAT(replay.output, Catch::Contains("still violated") && Catch::Contains("'assertion'"));
 
   // a deadlock trace replays too
   std::string dl = dir + "/lock_order.json";
@@ -189,14 +190,14 @@ TEST_CASE("a hand-corrupted trace is refused at its first bad step", "[cli]") {
   write_file(dir + "/bad1.json", wrong_value.dump());
   RunResult r1 = run(quote(cli()) + " replay " + textbook("lost_update.tlb") + " " + quote(dir + "/bad1.json"));
   CHECK(r1.exit == 0);
-  CHECK_THAT(r1.output, Catch::Contains("step 3 does not apply"));
+  CHECK_THAT(r1.output, Catch::Contains("diverges at step 3") && Catch::Contains("but the trace records {counter -> 2}"));
 
   nlohmann::json wrong_order = j;  // the observer's assert before its await
   std::swap(wrong_order["trace"][6], wrong_order["trace"][7]);
   write_file(dir + "/bad2.json", wrong_order.dump());
   RunResult r2 = run(quote(cli()) + " replay " + textbook("lost_update.tlb") + " " + quote(dir + "/bad2.json"));
   CHECK(r2.exit == 0);
-  CHECK_THAT(r2.output, Catch::Contains("step 7 does not apply"));
+  CHECK_THAT(r2.output, Catch::Contains("diverges at step 7") && Catch::Contains("cannot take 'assert(counter == 2);'"));
 
   nlohmann::json truncated = j;  // no violation at the end
   truncated["trace"].erase(truncated["trace"].size() - 1);
@@ -204,6 +205,77 @@ TEST_CASE("a hand-corrupted trace is refused at its first bad step", "[cli]") {
   RunResult r3 = run(quote(cli()) + " replay " + textbook("lost_update.tlb") + " " + quote(dir + "/bad3.json"));
   CHECK(r3.exit == 0);
   CHECK_THAT(r3.output, Catch::Contains("violates no property"));
+}
+
+TEST_CASE("replay on an edited protocol: still violated, diverges at a named step, or does not apply", "[cli][replay]") {
+  const std::string dir = temp_dir() + "/edited";
+  std::filesystem::create_directories(dir + "/lib");
+  const std::string lazy = source_dir() + "/protocols/lazy_tlb_2_4.tlb";
+  const std::string trace = dir + "/lazy.json";
+  REQUIRE(run(quote(cli()) + " check " + quote(lazy) + " -q --trace-out " + quote(trace)).exit == 1);
+  const std::string replay = quote(cli()) + " replay ";
+
+  // (a) a comment block added at the top: every line moved, the same violation
+  write_file(dir + "/lib/spinlock.tlb", read_file(source_dir() + "/protocols/lib/spinlock.tlb"));
+  write_file(dir + "/lazy_tlb_2_4.tlb", "// a comment\n// of three\n// lines\n" + read_file(lazy));
+  RunResult moved = run(replay + quote(dir + "/lazy_tlb_2_4.tlb") + " " + quote(trace));
+  INFO(moved.output);
+  CHECK(moved.exit == 1);
+  CHECK_THAT(moved.output, Catch::StartsWith("still violated: after step 34 property 'stale-translation' is violated") &&
+                               Catch::Contains("note: step 1: now at line 112 (was 109)"));
+
+  // (b) the fixed kernel: idle's switch_mm no longer begins with set_bit
+  RunResult fixed = run(replay + quote(lazy) + " " + quote(trace) + " -D fix=upstream");
+  INFO(fixed.output);
+  CHECK(fixed.exit == 0);
+  CHECK(fixed.output ==
+        "no longer violated: diverges at step 5: idle on cpu1 cannot take 'set_bit(cpu_, next->cpu_vm_mask);' (in switch_mm, line 132); "
+        "it can take 'cpu_tlbstate[cpu_].state = TLBSTATE_OK;' (in switch_mm, line 124)\n");
+
+  // (c) another protocol
+  RunResult other = run(replay + textbook("lost_update.tlb") + " " + quote(trace));
+  INFO(other.output);
+  CHECK(other.exit == 4);
+  CHECK(other.output == "does not apply: the trace is of protocol 'lazy_tlb_2_4', this file is 'lost_update'\n");
+
+  // --format text: the steps replayed as a table, the notes, the outcome last
+  RunResult table = run(replay + quote(lazy) + " " + quote(trace) + " -D fix=upstream --format text --width 120");
+  INFO(table.output);
+  CHECK(table.exit == 0);
+  CHECK_THAT(table.output, Catch::StartsWith("protocol: lazy_tlb_2_4") && Catch::Contains("fix=upstream") && Catch::Contains("trace: 4 steps") &&
+                               Catch::Contains("| cpu1 (idle)") && Catch::EndsWith("(in switch_mm, line 124)\n"));
+  CHECK_THAT(table.output, !Catch::Contains("verdict:") && !Catch::Contains("states:"));
+  RunResult violated = run(replay + quote(dir + "/lazy_tlb_2_4.tlb") + " " + quote(trace) + " --format text");
+  CHECK(violated.exit == 1);
+  CHECK_THAT(violated.output, Catch::Contains("counterexample: 34 steps") && Catch::Contains("how it came to this:") &&
+                                  Catch::Contains("  note: step 34: now at line 255 (was 252)\nstill violated"));
+
+  // --format json: the outcome, its exit status, where it diverges, the notes, the replayed steps
+  auto json = [&](const std::string& file, const std::string& args, int exit) {
+    RunResult r = run(replay + quote(file) + " " + quote(trace) + " --format json " + args);
+    INFO(r.output);
+    CHECK(r.exit == exit);
+    nlohmann::json j = nlohmann::json::parse(r.output, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    return j;
+  };
+  nlohmann::json d = json(lazy, "-D fix=upstream", 0);
+  CHECK(d["outcome"] == "diverged");
+  CHECK(d["exit"] == 0);
+  CHECK(d["diverges_at"]["step"] == 5);
+  CHECK(d["diverges_at"]["recorded"] == "idle on cpu1: 'set_bit(cpu_, next->cpu_vm_mask);' (in switch_mm, line 132)");
+  CHECK(d["diverges_at"]["instead"] == nlohmann::json::array({"'cpu_tlbstate[cpu_].state = TLBSTATE_OK;' (in switch_mm, line 124)"}));
+  CHECK(d["trace"].size() == 4);
+  CHECK(d["property"].is_null());
+  nlohmann::json v = json(dir + "/lazy_tlb_2_4.tlb", "", 1);
+  CHECK(v["outcome"] == "violated");
+  CHECK(v["property"] == "stale-translation");
+  CHECK(v["trace"].size() == 34);
+  CHECK(v["trace"][0]["line"] == 112);
+  CHECK(v["notes"][0] == nlohmann::json({{"step", 1}, {"text", "now at line 112 (was 109)"}}));
+  nlohmann::json n = json(source_dir() + "/examples/textbook/lost_update.tlb", "", 4);
+  CHECK(n["outcome"] == "does-not-apply");
+  CHECK(n["trace"].empty());
 }
 
 TEST_CASE("limits give exit status 3 and say what was explored", "[cli]") {
