@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 try:
@@ -71,6 +72,40 @@ def check(path, args):
         return json.loads(r.stdout), None
     except json.JSONDecodeError as e:
         return None, f"not JSON ({e}), exit {r.returncode}: {r.stderr.strip()}"
+
+
+def check_matrices(report_schema):
+    """A matrix and a --patch report against checker/matrix.schema.json,
+    whose cells' reports refer to report.schema.json."""
+    with open(os.path.join(SOURCE, "checker", "matrix.schema.json"), encoding="utf-8") as f:
+        schema = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # RefResolver: what Debian 12's jsonschema 4.10 has
+        resolver = jsonschema.RefResolver.from_schema(schema, store={report_schema["$id"]: report_schema})
+    validator = jsonschema.Draft202012Validator(schema, resolver=resolver)
+    failures = 0
+    for name, args in (
+        ("matrix", ["protocols/lazy_tlb_2_4.tlb", "-D", "fix=none,upstream", "-D", "cpus=2..3"]),
+        ("patch", ["examples/patches/lazy_tlb_test4.tlb", "--patch", "examples/patches/no_flush.diff", "-D", "tlb.speculative=false,true"]),
+    ):
+        doc, error = check(args[0], args[1:])
+        if error:
+            print(f"FAIL {name}: {error}")
+            failures += 1
+            continue
+        for e in list(validator.iter_errors(doc))[:5]:
+            print(f"FAIL {name}: at /{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}")
+            failures += 1
+        # an extra field in a cell, and in a cell's report, must be caught
+        for where, change in (("cell", lambda d: d["cells"][0].__setitem__("extra", 1)),
+                              ("cell's report", lambda d: (d["cells"][0].get("report") or d["cells"][0]["after"]["report"]).__setitem__("extra", 1))):
+            broken = copy.deepcopy(doc)
+            change(broken)
+            if validator.is_valid(broken):
+                print(f"FAIL: the matrix schema accepts a {name} report with an extra field in a {where}")
+                failures += 1
+    return failures
 
 
 def main():
@@ -148,6 +183,7 @@ def main():
         print(f"FAIL: the schema accepts a report with {where}")
     failures += len(broken)
 
+    failures += check_matrices(schema)
     print(f"{len(results)} reports validated against checker/report.schema.json, {failures} failure(s)")
     return 1 if failures else 0
 
