@@ -32,24 +32,25 @@ void collect_names(const Module& m, ExprId id, std::vector<std::string_view>& na
 }  // namespace
 
 std::string declaration_comment(std::string_view text, std::uint32_t offset) {
-  const std::size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1) == std::string_view::npos ? 0 : text.rfind('\n', offset - 1) + 1;
+  // the first byte of the line that holds `at`
+  auto line_start = [&](std::size_t at) {
+    const std::size_t newline = at == 0 ? std::string_view::npos : text.rfind('\n', at - 1);
+    return newline == std::string_view::npos ? 0 : newline + 1;
+  };
   std::vector<std::string_view> above;
-  std::size_t end = line_start;
-  while (end > 0) {  // end: the start of the line below the one read
-    const std::size_t prev_end = end - 1;  // its newline
-    const std::size_t prev_start = prev_end == 0 ? 0 : (text.rfind('\n', prev_end - 1) == std::string_view::npos ? 0 : text.rfind('\n', prev_end - 1) + 1);
-    auto c = comment_line(text.substr(prev_start, prev_end - prev_start));
+  for (std::size_t start = line_start(offset); start > 0;) {
+    const std::size_t prev = line_start(start - 1);
+    auto c = comment_line(text.substr(prev, start - 1 - prev));
     if (!c) break;
     above.insert(above.begin(), *c);
-    end = prev_start;
+    start = prev;
   }
   std::string out;
   for (std::string_view c : above) out += (out.empty() ? "" : " ") + std::string(c);
-  const std::size_t line_end = std::min(text.size(), text.find('\n', offset));
-  const std::size_t slashes = text.substr(offset, line_end - offset).find("//");
-  if (slashes != std::string_view::npos) {
-    std::string_view trailing = trimmed(text.substr(offset + slashes + 2, line_end - offset - slashes - 2));
-    if (!trailing.empty()) out += (out.empty() ? "" : " ") + std::string(trailing);
+  const std::string_view rest = text.substr(offset, std::min(text.size(), text.find('\n', offset)) - offset);
+  if (const std::size_t slashes = rest.find("//"); slashes != std::string_view::npos) {
+    const std::string_view beside = trimmed(rest.substr(slashes + 2));
+    if (!beside.empty()) out += (out.empty() ? "" : " ") + std::string(beside);
   }
   return out;
 }
