@@ -67,7 +67,7 @@ std::string header_text(const Report& report) {
     for (std::size_t i = 0; i < report.options.size(); ++i) out += (i ? ", " : "") + report.options[i].first + "=" + report.options[i].second;
     out += "\n";
   }
-  return out;
+  return out + unsupported_text(report);
 }
 
 }  // namespace

@@ -64,10 +64,19 @@ struct Violation {
   std::vector<Cause> cause;  // how the state came to be, in step order
 };
 
+// A machine setting of the run outside what the protocol declares it
+// supports (`supports FIELD = VALUE "why";`).
+struct Unsupported {
+  std::string setting;   // "tlb.pcid=true"
+  std::string supports;  // "tlb.pcid = false"
+  std::string reason;    // the declaration's reason ("": none)
+};
+
 struct Report {
   std::string protocol;
   std::string file;
   std::vector<std::pair<std::string, std::string>> options;
+  std::vector<Unsupported> unsupported;  // empty: the run is within the supported settings
   std::vector<nlohmann::json> option_values;  // options' values as the model types them (integer, boolean, enum name); empty: not known
   ExploreResult result;
   std::string property;     // the violated property's name
@@ -109,6 +118,8 @@ std::string step_function(const Group& group, const std::vector<std::string>& ca
 std::vector<Change> changes_between(const System& system, ConstStateRef before, ConstStateRef after);
 
 std::string render_text(const System& system, const Report& report);
+// "outside the supported settings: ..." lines, one per setting ("": none).
+std::string unsupported_text(const Report& report);
 // A line of a text cell broken into lines of at most `width` characters
 // (at spaces where it can), continuation lines indented; nothing is cut.
 std::vector<std::string> wrap(const std::string& line, std::size_t width);

@@ -77,6 +77,11 @@ nlohmann::json render_json(const System& system, const Report& report) {
     options[name] = i < report.option_values.size() ? report.option_values[i] : Json(value);
   }
   j["options"] = options;
+  if (!report.unsupported.empty()) {
+    Json unsupported = Json::array();
+    for (const Unsupported& u : report.unsupported) unsupported.push_back({{"setting", u.setting}, {"supports", u.supports}, {"reason", u.reason}});
+    j["unsupported_settings"] = unsupported;
+  }
   j["properties"] = report.checked;
   bool violated = r.outcome == Outcome::Violated;
   j["verdict"] = violated && report.model_error ? std::string("model-error") : outcome_name(r.outcome);

@@ -83,6 +83,14 @@ std::string hardware_text(const System::HardwareLine& h) { return h.name + ": " 
 
 }  // namespace
 
+std::string unsupported_text(const Report& report) {
+  std::string out;
+  for (const Unsupported& u : report.unsupported) {
+    out += "outside the supported settings: " + u.setting + " (the protocol supports " + u.supports + (u.reason.empty() ? "" : ": " + u.reason) + ")\n";
+  }
+  return out;
+}
+
 std::string render_text(const System& system, const Report& report) {
   const ExploreResult& r = report.result;
   std::string out;
@@ -92,6 +100,7 @@ std::string render_text(const System& system, const Report& report) {
     for (std::size_t i = 0; i < report.options.size(); ++i) out += (i ? ", " : "") + report.options[i].first + "=" + report.options[i].second;
     out += "\n";
   }
+  out += unsupported_text(report);
 
   const bool violated = r.outcome == Outcome::Violated;
   if (violated || report.trace_only) {

@@ -245,6 +245,20 @@ LoadResult load_on_this_stack(std::string name, std::string text, const LoadOpti
 
 }  // namespace
 
+bool no_effect_only(const LoadResult& result) {
+  bool any = false;
+  for (const Diagnostic& d : result.list) {
+    if (d.severity != Severity::Error) continue;
+    if (d.kind != DiagKind::NoEffect) return false;
+    any = true;
+  }
+  return any && !result.system;
+}
+
+bool outside_supported(const LoadResult& result) {
+  return std::any_of(result.list.begin(), result.list.end(), [](const Diagnostic& d) { return d.kind == DiagKind::Unsupported; });
+}
+
 LoadResult load_text(std::string name, std::string text, const LoadOptions& options) {
   LoadResult result;
   try {

@@ -28,6 +28,15 @@ struct LoadResult {
   std::vector<Diagnostic> list;         // the same, unrendered
 };
 
+// Whether the load failed only because a -D set something that means
+// nothing in this configuration (NoEffect errors, the first sentence of
+// each short enough for a table cell): a matrix of runs marks such a cell
+// "n/a" instead of running it.
+bool no_effect_only(const LoadResult& result);
+// Whether the run is outside the machine settings the protocol declares
+// it supports (Unsupported warnings; the system is loaded all the same).
+bool outside_supported(const LoadResult& result);
+
 LoadResult load_text(std::string name, std::string text, const LoadOptions& options);
 LoadResult load_file(const std::string& path, const LoadOptions& options);
 

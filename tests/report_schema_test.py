@@ -125,6 +125,7 @@ def main():
         ("holds: peterson", "examples/textbook/peterson.tlb", []),
         ("incomplete: --max-states 50", "protocols/lazy_tlb_2_4.tlb", ["--max-states", "50"]),
         ("compact", "protocols/lazy_tlb_2_4.tlb", ["--compact"]),
+        ("outside the supported settings", "protocols/lazy_tlb_2_4.tlb", ["-D", "tlb.pcid=true", "-D", "fix=upstream"]),
         ("--traces 3", "protocols/lazy_tlb_2_4.tlb", ["--traces", "3"]),
         ("--fewest-switches", "examples/textbook/lost_update.tlb", ["--fewest-switches"]),
         ("simulate, found", "protocols/lazy_tlb_2_4.tlb", ["simulate", "--seed", "1"]),

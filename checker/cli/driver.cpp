@@ -4,6 +4,18 @@
 
 namespace tlbcheck::cli {
 
+namespace {
+
+std::vector<checker::Unsupported> unsupported(const model::ModelSystem& system) {
+  std::vector<checker::Unsupported> out;
+  for (const model::SupportInfo& s : system.module().supports) {
+    if (!s.holds) out.push_back({s.found, s.text, s.reason});
+  }
+  return out;
+}
+
+}  // namespace
+
 Loaded load(const Request& request) {
   Loaded loaded;
   loaded.result = request.text ? model::load_text(request.file, *request.text, request.load) : model::load_file(request.file, request.load);
@@ -28,6 +40,7 @@ checker::Report explore(const Loaded& loaded, const std::string& file, const che
     else if (opt.type.kind == model::TypeKind::Enum) report.option_values.push_back(opt.shown);
     else report.option_values.push_back(opt.value);
   }
+  report.unsupported = unsupported(system);
   report.state_bytes = system.layout().words * 8;
   report.engine = loaded.engine;
   checker::describe(system, report);
@@ -40,6 +53,7 @@ checker::Report report_header(const Loaded& loaded, const std::string& file) {
   report.protocol = std::string(system.name());
   report.file = file;
   for (const auto& opt : system.options()) report.options.push_back({opt.name, opt.shown});
+  report.unsupported = unsupported(system);
   report.state_bytes = system.layout().words * 8;
   report.engine = loaded.engine;
   list_checked(system, report);

@@ -10,6 +10,7 @@
 //   tlbcheck show TRACE.json --html FILE
 //   tlbcheck simulate FILE [-D NAME=VALUE]... [--seed N] [--depth N] [--runs K] [--format text|json]
 //                          [--trace-out FILE] [--property NAME]... [--no-property NAME]... [--show-hw] [--interactive]
+//   tlbcheck options FILE [-D NAME=VALUE]... [--format text|json]
 //   tlbcheck --version
 //
 // Several values of a -D (or --patch) make check run a matrix of
@@ -56,6 +57,7 @@
 #include "checker/cli/driver.hpp"
 #include "checker/cli/matrix.hpp"
 #include "checker/cli/patch.hpp"
+#include "checker/cli/options_list.hpp"
 #include "checker/replay.hpp"
 #include "checker/trace_html.hpp"
 #include "checker/simulate.hpp"
@@ -661,6 +663,20 @@ int run_simulate(const Options& o) {
   return kExitBadInput;
 }
 
+// The protocol's options and the machine fields, with -D applied: what
+// can be set and what each setting means. Exit 0, or 2 on bad input.
+int run_options(const Options& o) {
+  std::vector<model::Define> defines;
+  if (!parse_defines(o.defines, defines)) return kExitBadInput;
+  cli::Loaded loaded = cli::load(request(o, defines));
+  std::cerr << loaded.result.diagnostics;
+  if (!loaded.result.system) return kExitBadInput;
+  nlohmann::json listing = cli::options_json(*loaded.result.system, o.file, defines);
+  if (o.format == "json") std::cout << checker::json_text(listing) << "\n";
+  else std::cout << cli::options_text(listing);
+  return kExitHolds;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -726,6 +742,11 @@ int main(int argc, char** argv) {
   simulate->add_flag("--interactive", o.interactive, "choose each step from a numbered list of the enabled moves (reads stdin)")
       ->excludes(seed)->excludes(depth)->excludes(runs)->excludes(format)->excludes(trace_out);
 
+  CLI::App* options = app.add_subcommand("options", "list the protocol's options and the machine fields: types, defaults, values (with -D), comments, dependencies, supported settings");
+  options->add_option("FILE", o.file, "the protocol description (.tlb)")->required();
+  options->add_option("-D,--define", o.defines, "set an option or machine field: NAME=VALUE")->allow_extra_args(false);
+  options->add_option("--format", o.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -736,6 +757,7 @@ int main(int argc, char** argv) {
     if (*check) return run_check(o);
     if (*show) return run_show(o);
     if (*simulate) return run_simulate(o);
+    if (*options) return run_options(o);
     return run_replay(o);
   } catch (const std::bad_alloc&) {
     std::cerr << "tlbcheck: error: out of memory; lower --memory-limit or use fewer CPUs\n";

@@ -32,15 +32,15 @@ std::string seconds_text(double s) {
 
 // A load that failed only because a setting has no effect in this
 // configuration: the cell is not applicable, not an error of the input.
+// The reason is the first error's first clause, short enough for a table.
 bool not_applicable(const model::LoadResult& r, std::string& reason) {
-  bool any = false;
+  if (!model::no_effect_only(r)) return false;
   for (const model::Diagnostic& d : r.list) {
     if (d.severity != model::Severity::Error) continue;
-    if (model::diag_kind_name(d.kind) != "NoEffect") return false;  // see model/lang/diagnostic_kinds.def
-    if (!any) reason = d.message;
-    any = true;
+    reason = d.message.substr(0, d.message.find("; "));
+    break;
   }
-  return any;
+  return true;
 }
 
 std::string cell_label(const std::vector<Axis>& axes, std::uint64_t index) {
@@ -114,6 +114,7 @@ nlohmann::json result_json(const CellResult& c) {
   j["steps"] = c.status == CellStatus::Violated || c.status == CellStatus::ModelError ? nlohmann::json(c.steps) : nlohmann::json();
   j["states"] = ran ? nlohmann::json(c.states) : nlohmann::json();
   j["seconds"] = ran ? nlohmann::json(c.seconds) : nlohmann::json();
+  j["unsupported"] = c.unsupported;
   j["report"] = c.report;
   return j;
 }
@@ -159,6 +160,15 @@ std::string heading(const std::string& file, const std::vector<std::string>& pat
     for (std::size_t i : varying(axes)) out += " " + axes[i].name + " (" + std::to_string(axes[i].values.size()) + ")";
   }
   return out + "\n\n";
+}
+
+std::string unsupported_note(const MatrixRun& run) {
+  for (const auto& variant : run.cells) {
+    for (const CellResult& c : variant) {
+      if (c.unsupported) return "* outside the settings the protocol supports (see the warnings above)\n\n";
+    }
+  }
+  return "";
 }
 
 std::string count_phrase(std::size_t n, const std::string& what) { return std::to_string(n) + " " + what; }
@@ -272,6 +282,7 @@ MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axi
         return run;
       }
       if (!said_here.empty() && said.insert(said_here).second) run.diagnostics += said_here;
+      cell.unsupported = model::outside_supported(loaded.result);
       jobs.push_back({v, c, std::move(loaded)});
     }
   }
@@ -341,14 +352,14 @@ std::string matrix_text(const std::string& file, const std::vector<std::string>&
       const bool ran = r.status != CellStatus::NotApplicable && r.status != CellStatus::NotRun;
       const bool failed = r.status == CellStatus::Violated || r.status == CellStatus::ModelError;
       std::vector<std::string> row = row_values(axes, columns, c);
-      row.push_back(status_name(r.status));
+      row.push_back(status_name(r.status) + (r.unsupported ? "*" : ""));
       row.push_back(failed ? r.property : r.reason);
       row.push_back(failed ? std::to_string(r.steps) : "");
       row.push_back(ran ? grouped(r.states) : "");
       row.push_back(ran ? seconds_text(r.seconds) : "");
       rows.push_back(row);
     }
-    out += table(rows) + "\n";
+    out += table(rows) + "\n" + unsupported_note(run);
     std::string summary;
     const char* names[6] = {"hold", "violated", "model errors", "incomplete", "n/a (a setting has no effect there)", "not run (stopped first)"};
     for (int s = 0; s < 6; ++s) {
@@ -365,8 +376,8 @@ std::string matrix_text(const std::string& file, const std::vector<std::string>&
     const CellResult &b = run.cells[0][c], &a = run.cells[1][c];
     const std::string change = change_name(b, a);
     std::vector<std::string> row = row_values(axes, columns, c);
-    row.push_back(verdict_cell(b, false));
-    row.push_back(verdict_cell(a, true));
+    row.push_back(verdict_cell(b, false) + (b.unsupported ? "*" : ""));
+    row.push_back(verdict_cell(a, true) + (a.unsupported ? "*" : ""));
     row.push_back(change);
     rows.push_back(row);
     if (change == "fixed") ++fixed;
@@ -375,7 +386,7 @@ std::string matrix_text(const std::string& file, const std::vector<std::string>&
     else if (change == "holds") ++holds;
     else ++other;
   }
-  out += table(rows) + "\n";
+  out += table(rows) + "\n" + unsupported_note(run);
   out += "fixed: " + std::to_string(fixed) + ", broken: " + std::to_string(broken.size()) + ", still violated: " + std::to_string(still.size()) +
          ", holding before and after: " + std::to_string(holds);
   if (other != 0) out += ", not compared (n/a or incomplete): " + std::to_string(other);

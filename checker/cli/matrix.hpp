@@ -46,6 +46,7 @@ struct CellResult {
   std::string property;  // the violated property
   std::uint64_t steps = 0, states = 0;
   double seconds = 0;
+  bool unsupported = false;    // outside the settings the protocol `supports` (a warning said so)
   std::string counterexample;  // a violation's text report (the table and the explanation)
   nlohmann::json report;       // the cell's JSON report (null when it did not run)
 };

@@ -133,6 +133,7 @@ enum class DeclKind : std::uint8_t {
   Import,    // import "PATH": another file's declarations (text: the path; the loader joins the files)
   Struct,    // struct NAME { FIELD: TYPE [= INIT]; ... } (params: the fields)
   Constraint,  // constraint [NAME:] EXPR; states that break it are checked but not expanded
+  Supports,  // supports FIELD = VALUE ["why"]; / supports FIELD in LO..HI ["why"];: the machine it was written for
 };
 
 struct Param {
@@ -164,7 +165,10 @@ struct Decl {
   StmtId body;                      // Fn, Process
   bool each_cpu = false;            // Process: `on each cpu`
   ExprId cpu;                       // Process: `on cpu EXPR`
-  std::string_view text;            // Protocol: the name without quotes
+  std::string_view text;            // Protocol: the name without quotes; Supports: the reason
+  ExprId condition;                 // Option: `if COND`, the option means something only when it holds
+  Loc condition_loc;                // Option: COND's text; Supports: FIELD = VALUE / FIELD in LO..HI
+  ExprId last;                      // Supports: HI of `in LO..HI` (invalid: `= VALUE`, in `value`)
   // machine declarations
   std::string_view mm;              // Map: the mm; Task: user(MM)
   Loc mm_loc;

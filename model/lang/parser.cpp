@@ -1,5 +1,6 @@
 #include "model/lang/parser.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace tlbcheck::model {
@@ -81,7 +82,7 @@ class Parser {
   static bool machine_word(const Token& t) {
     return t.kind == Tok::Ident && (t.text == "mm" || t.text == "page" || t.text == "map" || t.text == "irq" || t.text == "task" ||
                                     t.text == "pte_bits" || t.text == "swp_entry" || t.text == "frame" || t.text == "import" ||
-                                    t.text == "struct" || t.text == "constraint");
+                                    t.text == "struct" || t.text == "constraint" || t.text == "supports");
   }
   static bool starts_declaration(const Token& t) {
     switch (t.kind) {
@@ -180,6 +181,7 @@ class Parser {
           fail(peek(), d.kind == DeclKind::Option ? "'=' and the option's default value" : "'=' and the constant's value");
           return;
         }
+        if (d.kind == DeclKind::Option && ok() && accept(Tok::KwIf)) d.condition = spanned(d.condition_loc);
         if (!ok()) return;
         if (d.kind == DeclKind::Option) {
           accept(Tok::Semi);  // the DESIGN sketch writes options without ';'
@@ -202,17 +204,7 @@ class Parser {
         if (!expect(Tok::LBrace)) return;
         while (ok() && !at(Tok::RBrace) && !at(Tok::End)) {
           MachineField f;
-          const Token& first = peek();
-          if (!expect(Tok::Ident, "a machine field name")) return;
-          std::uint32_t end = first.loc.offset + first.loc.length;
-          while (at(Tok::Dot)) {
-            advance();
-            const Token& part = peek();
-            if (!expect(Tok::Ident, "a field name after '.'")) return;
-            end = part.loc.offset + part.loc.length;
-          }
-          f.loc = {first.loc.offset, end - first.loc.offset};
-          f.name = file_.text().substr(f.loc.offset, f.loc.length);
+          if (!field_name(f.name, f.loc)) return;
           if (!expect(Tok::Assign)) return;
           if (f.name == "dcache" && peek().kind == Tok::Ident && (peek().text == "none" || peek().text == "vipt")) {
             // dcache = none | vipt | vipt(colours = K): sugar for dcache.colours
@@ -309,10 +301,61 @@ class Parser {
         }
         [[fallthrough]];
       default:
-        fail(t, "a declaration (protocol, option, const, enum, machine, var, percpu, invariant, fn, process, mm, frame, page, map, irq, task, pte_bits, swp_entry or on)");
+        fail(t, "a declaration (protocol, option, const, enum, machine, var, percpu, invariant, fn, process, mm, frame, page, map, irq, task, pte_bits, swp_entry, supports or on)");
         return;
     }
     if (ok()) module_.decls.push_back(std::move(d));
+  }
+
+  // A machine field's name, dotted or not: tlb.pcid, levels.
+  bool field_name(std::string_view& name, Loc& loc) {
+    const Token& first = peek();
+    if (!expect(Tok::Ident, "a machine field name")) return false;
+    std::uint32_t end = first.loc.offset + first.loc.length;
+    while (at(Tok::Dot)) {
+      advance();
+      const Token& part = peek();
+      if (!expect(Tok::Ident, "a field name after '.'")) return false;
+      end = part.loc.offset + part.loc.length;
+    }
+    loc = {first.loc.offset, end - first.loc.offset};
+    name = file_.text().substr(loc.offset, loc.length);
+    return true;
+  }
+
+  // An expression and, in `span`, the text it was written with.
+  ExprId spanned(Loc& span) {
+    const std::uint32_t begin = peek().loc.offset;
+    ExprId e = expression();
+    const Token& last = toks_[pos_ > 0 ? pos_ - 1 : 0];
+    span = {begin, std::max(begin + 1, last.loc.offset + last.loc.length) - begin};
+    return e;
+  }
+
+  // supports FIELD = VALUE ["why"];  supports FIELD in LO..HI ["why"];
+  void supports(Decl& d) {
+    d.kind = DeclKind::Supports;
+    if (!field_name(d.name, d.name_loc)) return;
+    const std::uint32_t begin = d.name_loc.offset;
+    if (accept(Tok::Assign)) {
+      d.value = expression();
+    } else if (word("in")) {
+      d.value = expression();
+      if (!ok() || !expect(Tok::DotDot, "'..' and the last value, as in supports levels in 2..4;")) return;
+      d.last = expression();
+    } else {
+      fail(peek(), "'= VALUE' or 'in LO..HI', as in supports tlb.pcid = false;");
+      return;
+    }
+    if (!ok()) return;
+    const Token& last = toks_[pos_ - 1];
+    d.condition_loc = {begin, last.loc.offset + last.loc.length - begin};
+    if (at(Tok::String)) {
+      const Token& s = advance();
+      d.text = s.text.size() >= 2 ? s.text.substr(1, s.text.size() - 2) : s.text;
+    }
+    if (!expect(Tok::Semi)) return;
+    module_.decls.push_back(std::move(d));
   }
 
   bool params(Decl& d) {
@@ -376,6 +419,10 @@ class Parser {
       if (!enum_members(d.members, d.member_locs)) return;
       accept(Tok::Semi);
       module_.decls.push_back(std::move(d));
+      return;
+    }
+    if (w == "supports") {
+      supports(d);
       return;
     }
     if (w == "constraint") {  // constraint [NAME:] EXPR;

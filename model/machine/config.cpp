@@ -54,8 +54,58 @@ constexpr std::array<FieldSpec, 26> kFields{{
     {"dcache.kernel_colour", false, -1, 3, "the colour of the kernel's mappings (-1: the last colour)", &Config::kernel_colour, nullptr},
 }};
 
+constexpr std::array<FieldDependency, 11> kDependencies{{
+    {"walk_cache", "levels >= 2", "levels", "walk caches hold upper-level page-table entries: set levels=2 or more",
+     [](const Config& c, const Uses&) { return c.levels >= 2; }},
+    {"huge", "levels >= 2", "levels", "huge pages are mapped by upper-level entries: set levels=2 or more",
+     [](const Config& c, const Uses&) { return c.levels >= 2; }},
+    {"invlpg_drops_walk_cache", "walk_cache", "walk_cache", "it says what INVLPG does to walk-cache entries: set walk_cache=true",
+     [](const Config& c, const Uses&) { return c.walk_cache; }},
+    {"invlpg.walk_levels", "walk_cache", "walk_cache", "it says which walk-cache entries INVLPG drops: set walk_cache=true",
+     [](const Config& c, const Uses&) { return c.walk_cache; }},
+    {"invlpg.walk_levels", "invlpg_drops_walk_cache", "invlpg_drops_walk_cache", "INVLPG drops no walk-cache entries at all",
+     [](const Config& c, const Uses&) { return c.invlpg_drops_walk_cache; }},
+    {"invlpg.any_address", "walk_cache", "walk_cache", "it says which walk-cache entries INVLPG drops: set walk_cache=true",
+     [](const Config& c, const Uses&) { return c.walk_cache; }},
+    {"invlpg.any_address", "invlpg_drops_walk_cache", "invlpg_drops_walk_cache", "INVLPG drops no walk-cache entries at all",
+     [](const Config& c, const Uses&) { return c.invlpg_drops_walk_cache; }},
+    {"pte.hw_update", "pte.accessed_dirty", "pte.accessed_dirty", "it says who sets the accessed and dirty bits: set pte.accessed_dirty=true",
+     [](const Config& c, const Uses&) { return c.pte_accessed_dirty; }},
+    {"dcache.kernel_colour", "dcache.colours > 0", "dcache.colours", "it is a colour of the data cache: set dcache.colours (or dcache=vipt)",
+     [](const Config& c, const Uses&) { return c.colours > 0; }},
+    {"swap.offsets", "swp_entry { ... }", "", "the protocol declares no swap types, so no swap entry holds an offset",
+     [](const Config& c, const Uses&) { return !c.swap_types.empty(); }},
+    {"irq_nesting", "an irq", "", "the protocol declares no interrupt handler",
+     [](const Config&, const Uses& u) { return u.irqs; }},
+}};
+
+// Every field but cpus, for a protocol of plain variables and processes.
+constexpr FieldDependency kNeedsMachine{"", "a machine", "",
+                                        "the protocol declares no mm, page, task or irq and calls no machine built-in",
+                                        [](const Config&, const Uses& u) { return u.machine; }};
+
 }  // namespace
 
 std::span<const FieldSpec> fields() { return kFields; }
+
+std::span<const FieldDependency> dependencies() { return kDependencies; }
+
+const FieldDependency* broken_dependency(std::string_view field, const Config& c, const Uses& uses) {
+  if (field != "cpus" && !kNeedsMachine.holds(c, uses)) return &kNeedsMachine;
+  for (const FieldDependency& d : kDependencies) {
+    if (d.field == field && !d.holds(c, uses)) return &d;
+  }
+  return nullptr;
+}
+
+bool at_default(const FieldSpec& spec, const Config& c) {
+  static const Config defaults;
+  return spec.boolean ? c.*(spec.bool_field) == defaults.*(spec.bool_field) : c.*(spec.int_field) == defaults.*(spec.int_field);
+}
+
+std::string field_text(const FieldSpec& spec, const Config& c) {
+  if (spec.boolean) return c.*(spec.bool_field) ? "true" : "false";
+  return std::to_string(c.*(spec.int_field));
+}
 
 }  // namespace tlbcheck::model::machine

@@ -62,4 +62,34 @@ struct FieldSpec {
 
 std::span<const FieldSpec> fields();
 
+// What a dependency may read besides the fields: what the protocol uses.
+struct Uses {
+  bool machine = false;  // any page, mm, map, task, irq or machine built-in
+  bool irqs = false;     // any irq handler
+};
+
+// A field whose value means nothing unless a condition holds: walk caches
+// need upper levels, invlpg.* need walk caches. A setting that breaks one
+// is refused (-D) or warned about (the machine block): it would change
+// nothing but the options line.
+struct FieldDependency {
+  std::string_view field;      // the field that needs ...
+  std::string_view condition;  // ... this, as people write it: "levels >= 2"
+  std::string_view on;         // the field the condition reads ("": the protocol's declarations)
+  std::string_view why;        // why it needs it, and what to set
+  bool (*holds)(const Config&, const Uses&);
+};
+
+std::span<const FieldDependency> dependencies();
+
+// The first dependency of `field` that `c` breaks, or null. Every field
+// but cpus needs a protocol that uses the machine.
+const FieldDependency* broken_dependency(std::string_view field, const Config& c, const Uses& uses);
+
+// Whether the field holds the value a protocol without a machine block gets.
+bool at_default(const FieldSpec& spec, const Config& c);
+
+// The field's value as people write it ("true", "3").
+std::string field_text(const FieldSpec& spec, const Config& c);
+
 }  // namespace tlbcheck::model::machine

@@ -30,6 +30,8 @@ AnalyzedModule Analysis::run() {
   if (!diags_.saturated()) evaluate_machine();
   if (!diags_.saturated()) check_bodies();
   if (!diags_.saturated()) check_recursion();
+  if (!diags_.saturated()) check_machine_dependencies();
+  if (!diags_.saturated()) check_supports();
   report_unused_defines();
   if (out_.processes.empty() && !diags_.has_errors()) {
     bool empty = out_.module.decls.empty();

@@ -44,6 +44,10 @@ inline bool int_like(const Type& t) { return t.dims.empty() && (t.kind == TypeKi
 // Edit distance, for "did you mean" hints.
 std::size_t distance(std::string_view a, std::string_view b);
 
+// The // comment on the lines directly above the declaration at `offset`
+// and after it on its own line, joined, without the slashes ("": none).
+std::string declaration_comment(std::string_view text, std::uint32_t offset);
+
 // Where an expression stands: a call of a function or an access (which
 // may fault) must stand alone, as a statement or as the whole value of a
 // let, an assignment or a return.
@@ -107,6 +111,20 @@ class Analysis {
 
   // After the declarations: -D overrides of machine fields, and the option list.
   void finish_machine();
+
+  // ---- settings that do not fit (settings.cpp) -------------------------------
+  // An option's `if COND`: a -D giving it another value than its default
+  // while COND is false is an error.
+  void option_condition(const Decl& d, OptionInfo& option, std::int64_t declared);
+  void declare_supports(const Decl& d);
+  // After the bodies (which tell whether the protocol uses the machine):
+  // machine fields that mean nothing here, and the supports declarations.
+  void check_machine_dependencies();
+  void check_supports();
+  // The -D that sets `name` (dcache for dcache.colours), the last one; -1: none.
+  int define_index(std::string_view name) const;
+  // Where a machine field got its value: its -D, else its line in the machine block.
+  void note_setting(std::string_view field);
 
   // ---- -D handling ----------------------------------------------------------
   Loc define_value_loc(std::size_t i) const;
@@ -261,6 +279,7 @@ class Analysis {
   // The fields of `mm { ... }` or `frame { ... }` (`what`), with their initial values.
   void evaluate_fields(const Decl& d, std::string_view what, std::vector<MmFieldInfo>& out);
   std::set<std::string> machine_set_;
+  std::map<std::string, Loc> machine_field_locs_;  // each field the machine block sets
   std::map<std::string_view, std::uint32_t> irq_index_;
   std::vector<const Decl*> task_decls_;
   std::vector<ProcessInfo> pending_tasks_;

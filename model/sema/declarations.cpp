@@ -125,7 +125,11 @@ void Analysis::declare_all() {
         if (d.kind == DeclKind::Option) {
           if (auto over = take_define(std::string(d.name), t)) value = *over;
           else if (v && !in_range(t, value)) error(DiagKind::BadRange, node(d.value).loc, "default " + std::to_string(value) + " is outside '" + type_text(t) + "'");
-          out_.options.push_back({std::string(d.name), t, value, show_value(t, value)});
+          OptionInfo option{std::string(d.name), t, value, show_value(t, value)};
+          option.default_shown = show_value(t, v.value_or(0));
+          option.comment = declaration_comment(file_->text(), d.loc.offset);
+          if (d.condition.valid()) option_condition(d, option, v.value_or(0));
+          out_.options.push_back(std::move(option));
         }
         std::uint32_t idx = static_cast<std::uint32_t>(const_values_.size());
         const_values_.push_back({t, value});
@@ -251,6 +255,9 @@ void Analysis::declare_all() {
         out_.functions.push_back(std::move(b));
         break;
       }
+      case DeclKind::Supports:
+        declare_supports(d);
+        break;
       case DeclKind::Process:
       case DeclKind::Invariant:
       case DeclKind::Constraint:
@@ -293,6 +300,7 @@ void Analysis::machine(Decl& d) {
     }
     set_field(*spec, *v);
     machine_set_.insert(std::string(spec->name));
+    machine_field_locs_[std::string(spec->name)] = f.loc;
   }
 }
 
@@ -329,7 +337,9 @@ void Analysis::finish_machine() {
       error(DiagKind::BadMachine, machine_loc_, "tlb.pcid tags entries with address spaces and tlb.asids with ASID values: set one of them");
     }
     std::int64_t v = spec.boolean ? (out_.machine.*(spec.bool_field) ? 1 : 0) : out_.machine.*(spec.int_field);
-    out_.options.push_back({std::string(spec.name), t, v, show_value(t, v)});
+    OptionInfo field{std::string(spec.name), t, v, show_value(t, v)};
+    field.machine = true;
+    out_.options.push_back(std::move(field));
   }
 }
 

@@ -6,7 +6,8 @@ namespace tlbcheck::model::sema {
 
 Loc Analysis::define_value_loc(std::size_t i) const {
   std::uint32_t offset = 0;
-  for (std::size_t k = 0; k < i; ++k) offset += static_cast<std::uint32_t>(4 + defines_[k].name.size() + defines_[k].value.size());
+  // each line of defines_text(): "-D NAME=VALUE\n"
+  for (std::size_t k = 0; k < i; ++k) offset += static_cast<std::uint32_t>(5 + defines_[k].name.size() + defines_[k].value.size());
   offset += static_cast<std::uint32_t>(3 + defines_[i].name.size() + 1);
   return {offset, static_cast<std::uint32_t>(std::max<std::size_t>(1, defines_[i].value.size()))};
 }

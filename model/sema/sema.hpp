@@ -152,6 +152,24 @@ struct OptionInfo {
   Type type;
   std::int64_t value = 0;
   std::string shown;  // the value as people write it ("upstream", "3", "true")
+  // declared options (`option NAME: TYPE = DEFAULT [if COND]`); machine fields leave them empty
+  std::string default_shown;  // DEFAULT as people write it
+  std::string condition;      // COND: the option means something only when it holds ("": always)
+  std::string comment;        // the // comment above or beside the declaration, without the slashes
+  bool machine = false;       // a machine field, not a declared option
+};
+
+// supports FIELD = VALUE ["why"]; / supports FIELD in LO..HI ["why"];: the
+// machine settings the protocol was written for. A run outside them is
+// warned about (DiagKind::Unsupported) and says so in its report.
+struct SupportInfo {
+  std::string field;           // a machine field's name
+  std::int64_t lo = 0, hi = 0;  // the values it supports
+  std::string text;            // as declared: "tlb.pcid = false"
+  std::string reason;          // "" when it gives none
+  Loc loc;
+  bool holds = true;           // this run's value is one of them
+  std::string found;           // this run's setting: "tlb.pcid=true"
 };
 
 // A command-line definition -D NAME=VALUE, kept as a tiny source file so a
@@ -175,6 +193,7 @@ struct AnalyzedModule {
   std::vector<AtPredicate> at_predicates;
   std::vector<LabelInfo> labels;
   std::vector<OptionInfo> options;   // options and machine fields, in declaration order
+  std::vector<SupportInfo> supports;
   machine::Config machine;
   std::vector<MmInfo> mms;           // [0] = init_mm
   std::vector<MmFieldInfo> mm_fields;

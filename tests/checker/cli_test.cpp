@@ -396,3 +396,75 @@ TEST_CASE("a step that ran other functions' local code first names them", "[cli]
   RunResult j = run(quote(cli()) + " check " + quote(dir + "/merged.tlb") + " --threads 1 --format json");
   CHECK_THAT(j.output, Catch::Contains("\"also_ran\""));
 }
+
+TEST_CASE("a -D that changes nothing is refused (exit 2) with the reason; one outside the supported settings warns first and still runs", "[cli][settings]") {
+  const std::string lazy = quote(source_dir() + "/protocols/lazy_tlb_2_4.tlb");
+  RunResult refused = run(quote(cli()) + " check " + lazy + " -q -D walk_cache=true");
+  INFO(refused.output);
+  CHECK(refused.exit == 2);
+  CHECK_THAT(refused.output, Catch::Contains("error: walk_cache=true has no effect: it needs levels >= 2 (levels=1)") && Catch::Contains("[NoEffect]"));
+
+  RunResult outside = run(quote(cli()) + " check " + lazy + " -q --threads 1 -D tlb.pcid=true -D fix=upstream");
+  INFO(outside.output);
+  CHECK(outside.exit == 1);  // the fix fails on a machine it was not written for
+  const auto warning = outside.output.find("warning: tlb.pcid=true is outside the settings this protocol supports (supports tlb.pcid = false)");
+  REQUIRE(warning != std::string::npos);
+  CHECK(warning < outside.output.find("protocol: "));  // before checking
+  CHECK_THAT(outside.output, Catch::Contains("lazy_tlb_2_4.tlb:") && Catch::Contains("[Unsupported]"));
+  CHECK_THAT(outside.output, Catch::Contains("outside the supported settings: tlb.pcid=true (the protocol supports tlb.pcid = false: "));
+
+  // (the warning on stderr, the report alone on stdout)
+  RunResult report = run("sh -c " + quote(quote(cli()) + " check " + lazy + " --format json -q --threads 1 -D tlb.pcid=true -D fix=upstream 2>/dev/null"));
+  REQUIRE(report.exit == 1);
+  nlohmann::json j = nlohmann::json::parse(report.output, nullptr, false);
+  REQUIRE_FALSE(j.is_discarded());
+  REQUIRE(j.contains("unsupported_settings"));
+  CHECK(j["unsupported_settings"][0]["setting"] == "tlb.pcid=true");
+  CHECK(j["unsupported_settings"][0]["supports"] == "tlb.pcid = false");
+  CHECK_FALSE(j["unsupported_settings"][0]["reason"].get<std::string>().empty());
+  CHECK_FALSE(check_json(lazy, "-q --threads 1 -D fix=upstream", 0).contains("unsupported_settings"));
+}
+
+TEST_CASE("options lists the options and machine fields with types, defaults, values, comments and dependencies", "[cli][settings]") {
+  const std::string walker = quote(source_dir() + "/examples/litmus/17_software_walker.tlb");
+  RunResult text = run(quote(cli()) + " options " + walker + " -D sync=none");
+  INFO(text.output);
+  REQUIRE(text.exit == 0);
+  CHECK_THAT(text.output, Catch::Contains("  sync = none   (one of ipi, none; default ipi)\n"));
+  CHECK_THAT(text.output, Catch::Contains("  irqs_off = true   (bool; default true; meaningful only if sync == ipi)\n      the walker disables interrupts"));
+  CHECK_THAT(text.output, Catch::Contains("  walk_cache = false   (bool; default false; needs levels >= 2)\n      CPUs cache upper-level page-table entries\n"));
+  CHECK_THAT(text.output, Catch::Contains("  levels = 2   (int 1..4; default 1; set by machine)\n"));
+  CHECK_THAT(text.output, Catch::Contains("supports (the machine settings the protocol was written for):\n  (none declared)\n"));
+
+  RunResult json = run("sh -c " + quote(quote(cli()) + " options " + quote(source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " --format json -D tlb.pcid=true -D rounds=3 2>/dev/null"));
+  INFO(json.output);
+  REQUIRE(json.exit == 0);
+  auto j = nlohmann::json::parse(json.output, nullptr, false);
+  REQUIRE_FALSE(j.is_discarded());
+  CHECK(j["protocol"] == "lazy_tlb_2_4");
+  const nlohmann::json& rounds = j["options"][1];
+  CHECK(rounds["name"] == "rounds");
+  CHECK(rounds["type"] == "int");
+  CHECK(rounds["lo"] == 1);
+  CHECK(rounds["hi"] == 3);
+  CHECK(rounds["default"] == 2);
+  CHECK(rounds["value"] == 3);
+  CHECK(rounds["comment"] == "stack replacements by T1");
+  CHECK(j["options"][0]["members"] == nlohmann::json::array({"none", "seed", "upstream"}));
+  bool pcid_seen = false;
+  for (const auto& f : j["machine"]) {
+    if (f["name"] != "tlb.pcid") continue;
+    pcid_seen = true;
+    CHECK(f["value"] == true);
+    CHECK(f["default"] == false);
+    CHECK(f["set_by"] == "-D");
+  }
+  CHECK(pcid_seen);
+  REQUIRE(j["supports"].size() == 1);
+  CHECK(j["supports"][0]["supports"] == "tlb.pcid = false");
+  CHECK(j["supports"][0]["holds"] == false);
+  CHECK(j["supports"][0]["setting"] == "tlb.pcid=true");
+
+  CHECK(run(quote(cli()) + " options " + walker + " -D sync=none -D irqs_off=false").exit == 2);
+  CHECK(run(quote(cli()) + " options " + walker + " --format xml").exit == 2);
+}
