@@ -667,7 +667,7 @@ int run_simulate(const Options& o) {
 // can be set and what each setting means. Exit 0, or 2 on bad input.
 int run_options(const Options& o) {
   std::vector<model::Define> defines;
-  if (!parse_defines(o.defines, defines)) return kExitBadInput;
+  if (!parse_defines(o.defines, defines, "options")) return kExitBadInput;
   cli::Loaded loaded = cli::load(request(o, defines));
   std::cerr << loaded.result.diagnostics;
   if (!loaded.result.system) return kExitBadInput;

@@ -100,6 +100,7 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
   for (const auto& row : rows) {
     std::string line;
     for (std::size_t i = 0; i < row.size(); ++i) line += row[i] + (i + 1 < row.size() ? std::string(width[i] - row[i].size() + 2, ' ') : "");
+    line.erase(line.find_last_not_of(' ') + 1);  // empty last cells leave no trailing blanks
     out += line + "\n";
   }
   return out;

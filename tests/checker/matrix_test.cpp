@@ -167,6 +167,35 @@ TEST_CASE("matrix: fix x cpus=2..4 x tlb.speculative gives the cells of the indi
   CHECK(text.output.find("configurations: 2 hold") != std::string::npos);
 }
 
+TEST_CASE("matrix: a cell where a setting has no effect is n/a and not run; one outside the supported settings is marked", "[matrix][cli]") {
+  RunResult r = run(quote(testing_cli()) + " check " + source("protocols/lazy_tlb_2_4.tlb") +
+                    " -D fix=upstream -D walk_cache=false,true -D tlb.pcid=false,true --format json -q");
+  INFO(r.output);
+  CHECK(r.exit == 1);  // tlb.pcid=true: violated, outside what the protocol supports
+  const nlohmann::json j = json_of(r);
+  REQUIRE(j["cells"].size() == 4);
+  CHECK(j["cells"][0]["verdict"] == "holds");
+  CHECK(j["cells"][0]["unsupported"] == false);
+  CHECK(j["cells"][1]["verdict"] == "violated");
+  CHECK(j["cells"][1]["unsupported"] == true);
+  for (int c : {2, 3}) {
+    CHECK(j["cells"][c]["verdict"] == "n/a");
+    CHECK(j["cells"][c]["reason"] == "walk_cache=true has no effect: it needs levels >= 2 (levels=1)");
+    CHECK(j["cells"][c]["report"].is_null());
+    CHECK(j["cells"][c]["states"].is_null());
+  }
+  CHECK(j["summary"]["n/a"] == 2);
+  r = run(quote(testing_cli()) + " check " + source("protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream -D walk_cache=false,true -D tlb.pcid=false,true -q");
+  CHECK(r.output.find("violated*") != std::string::npos);
+  CHECK(r.output.find("* outside the settings the protocol supports") != std::string::npos);
+  CHECK(r.output.find("2 n/a (a setting has no effect there)") != std::string::npos);
+  // an error that is not about a setting's effect stops the matrix before anything runs
+  r = run(quote(testing_cli()) + " check " + source("protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream,bogus -q");
+  CHECK(r.exit == 2);
+  CHECK(r.output.find("in the configuration -D fix=bogus") != std::string::npos);
+  CHECK(r.output.find("verdict") == std::string::npos);
+}
+
 TEST_CASE("patch: the examples' correct patch fixes every configuration, the wrong one fails exactly with speculative fills", "[matrix][patch][golden]") {
   const bool update = std::getenv("TLBCHECK_UPDATE_GOLDEN") != nullptr;
   for (const std::string name : {"upstream", "no_flush"}) {
