@@ -307,7 +307,7 @@ std::string where(std::uint32_t line, const std::string& file) { return (file.em
 std::string who(const Recorded& r) {
   const std::string task = r.task.value_or("?"), cpu = r.cpu && *r.cpu >= 0 ? "cpu" + std::to_string(*r.cpu) : "";
   const bool tagged = !cpu.empty() && task.size() > cpu.size() && task.compare(task.size() - cpu.size() - 1, std::string::npos, "@" + cpu) == 0;
-  return task + (cpu.empty() || tagged ? "" : " on " + cpu);
+  return task + (cpu.empty() || tagged || task == cpu ? "" : " on " + cpu);  // a hardware step's "task" is its CPU
 }
 
 // "'set_bit(cpu_, next->cpu_vm_mask);' (in switch_mm, line 132)"
@@ -388,7 +388,7 @@ class Replayer {
     }
     if (deadlocked(steps.size())) return;
     result_.outcome = ReplayOutcome::NoViolation;
-    result_.message = "no longer violated: all " + std::to_string(steps.size()) + " steps replay, but the last state violates no property";
+    result_.message = "the trace no longer reaches the violation: all " + std::to_string(steps.size()) + " steps replay, but the last state violates no property (other interleavings may: run check)";
   }
 
  private:
@@ -418,10 +418,12 @@ class Replayer {
     result_.failed_step = int(r.number);
     result_.recorded = who(r) + ": " + recorded_text(r);
     result_.instead = std::move(instead);
-    result_.message = "no longer violated: diverges at step " + std::to_string(r.number) + ": " + why;
-    if (result_.instead.empty() || result_.instead.size() > 3) return false;
-    result_.message += "; it can take ";
-    for (std::size_t k = 0; k < result_.instead.size(); ++k) result_.message += (k == 0 ? "" : " or ") + result_.instead[k];
+    result_.message = "the trace no longer reaches the violation: diverges at step " + std::to_string(r.number) + ": " + why;
+    if (!result_.instead.empty() && result_.instead.size() <= 3) {
+      result_.message += "; it can take ";
+      for (std::size_t k = 0; k < result_.instead.size(); ++k) result_.message += (k == 0 ? "" : " or ") + result_.instead[k];
+    }
+    result_.message += " (other interleavings may: run check)";
     return false;
   }
 
@@ -485,8 +487,8 @@ void describe_replay(const System& system, const ReplayResult& replayed, Report&
 
 Json replay_json(const System& system, const ReplayResult& replayed, const Report& report) {
   static const char* const kMeaning[] = {
-      "still violated: the trace reaches a violation", "no longer violated: the trace diverges from what the protocol does",
-      "no longer violated: the trace replays but ends in no violation", "does not apply: the trace is of another protocol", "not a trace"};
+      "still violated: the trace reaches a violation", "the trace no longer reaches the violation: it diverges from what the protocol does",
+      "the trace no longer reaches the violation: it replays but ends in no violation", "does not apply: the trace is of another protocol", "not a trace"};
   Json j;
   j["outcome"] = outcome_word(replayed.outcome);
   j["exit"] = exit_status(replayed.outcome);

@@ -138,6 +138,7 @@ class Imports {
   std::vector<std::pair<std::string, std::string>> files;  // (name, text)
   std::string rendered;                                     // the diagnostics, when it failed
   std::vector<Diagnostic> list;
+  std::vector<std::string> overlay_used;  // canonical paths
 
   bool gather(const std::string& name, const std::string& text) {
     namespace fs = std::filesystem;
@@ -174,6 +175,7 @@ class Imports {
       }
       if (done_.count(found_key) != 0) continue;  // imported once
       if (auto patched = overlay_.find(found_key); patched != overlay_.end()) {
+        overlay_used.push_back(found_key);
         if (!gather(found, patched->second)) {
           stack_.pop_back();
           return false;
@@ -217,7 +219,9 @@ class Imports {
 LoadResult load_on_this_stack(std::string name, std::string text, const LoadOptions& options) {
   LoadResult result;
   Imports imports(options.overlay);
-  if (!imports.gather(name, text)) {
+  const bool gathered = imports.gather(name, text);
+  result.overlay_used = imports.overlay_used;
+  if (!gathered) {
     result.diagnostics = imports.rendered;
     result.list = imports.list;
     return result;

@@ -26,6 +26,7 @@ struct LoadResult {
   std::unique_ptr<ModelSystem> system;  // null when there were errors
   std::string diagnostics;              // rendered errors and warnings
   std::vector<Diagnostic> list;         // the same, unrendered
+  std::vector<std::string> overlay_used;  // the LoadOptions::overlay entries an import read
 };
 
 // Whether the load failed only because a -D set something that means

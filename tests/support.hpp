@@ -89,6 +89,18 @@ inline std::string temp_dir() {
   return dir.string();
 }
 
+// A protocol given as text, loaded as "t.tlb"; the test fails with its
+// diagnostics if it does not load.
+inline cli::Loaded load_text(const std::string& text) {
+  cli::Request request;
+  request.file = "t.tlb";
+  request.text = text;
+  cli::Loaded loaded = cli::load(request);
+  INFO(loaded.result.diagnostics);
+  REQUIRE(loaded.result.system);
+  return loaded;
+}
+
 // Checks a protocol given as text, as `tlbcheck check` would: the report
 // with its verdict, counts, property, explanation and trace. The protocol
 // must load (the test fails with its diagnostics otherwise).

@@ -44,6 +44,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -197,28 +198,21 @@ bool parse_defines(const std::vector<std::string>& raw, std::vector<model::Defin
   return true;
 }
 
-// "90", "90s", "1.5m", "2h", "1h30m", "500ms" -> seconds; 0 when malformed.
+// "90", "90s", "1.5m", "2h", "1h30m", "500ms" -> seconds; 0 when malformed:
+// decimal numbers, each but a lone one followed by its unit.
 double parse_duration(const std::string& text) {
+  static const std::regex part(R"(([0-9]+(\.[0-9]+)?)(ms|s|min|m|h)?)");
   double total = 0;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    std::size_t used = 0;
-    double v = 0;
-    try {
-      v = std::stod(text.substr(at), &used);
-    } catch (...) {
-      return 0;
-    }
-    if (v < 0 || text[at] == '-' || text[at] == '+') return 0;
-    at += used;
-    std::string unit;
-    while (at < text.size() && std::isalpha(static_cast<unsigned char>(text[at]))) unit += text[at++];
-    if (unit.empty() || unit == "s") total += v;
-    else if (unit == "ms") total += v / 1000;
-    else if (unit == "m" || unit == "min") total += v * 60;
-    else if (unit == "h") total += v * 3600;
-    else return 0;
-    if (unit.empty() && at < text.size()) return 0;
+  bool bare = false;
+  for (auto it = text.begin(); it != text.end();) {
+    std::smatch m;
+    if (bare || !std::regex_search(it, text.end(), m, part, std::regex_constants::match_continuous)) return 0;
+    const double v = std::stod(m[1]);
+    const std::string unit = m[3];
+    bare = unit.empty();
+    if (bare && it != text.begin()) return 0;  // "1h30": a number after a unit needs its own
+    total += unit == "ms" ? v / 1000 : unit == "m" || unit == "min" ? v * 60 : unit == "h" ? v * 3600 : v;
+    it = m[0].second;
   }
   return total;
 }
@@ -259,6 +253,9 @@ bool write_html(const std::string& path, const nlohmann::json& report) {
   std::cerr << "tlbcheck: error: cannot write '" << path << "' [UnreadableFile]\n";
   return false;
 }
+
+// --threads, else all cores.
+unsigned worker_threads(const Options& o) { return o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency()); }
 
 // The limits every search of check shares: --memory-limit and --time-limit.
 struct Limits {
@@ -397,7 +394,7 @@ int run_matrix_check(const Options& o, const std::vector<cli::Axis>& axes, const
     if (!apply_patches(o, variants.back().request)) return kExitBadInput;
   }
   cli::MatrixOptions mo;
-  mo.threads = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  mo.threads = worker_threads(o);
   mo.max_states = o.max_states;
   mo.memory_limit = limits.memory;
   mo.deadline = limits.deadline;
@@ -449,7 +446,7 @@ int run_check(const Options& o) {
   if (o.show_layout) print_layout(system);
 
   checker::ExploreOptions eo;
-  eo.threads = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  eo.threads = worker_threads(o);
   eo.max_states = o.max_states;
   eo.memory_limit = limits.memory;
   eo.deadline = limits.deadline;
@@ -542,12 +539,9 @@ int run_check(const Options& o) {
 // Reads a saved JSON report (the output of check --format json or
 // --trace-out) and checks its shape; says what is wrong with it otherwise.
 bool read_report(const std::string& path, nlohmann::json& doc) {
-  std::ifstream in(path);
-  if (!in) {
-    std::cerr << "tlbcheck: error: cannot read '" << path << "' [UnreadableFile]\n";
-    return false;
-  }
-  doc = nlohmann::json::parse(in, nullptr, false);
+  std::string text;
+  if (!read_text(path, "the trace", text)) return false;
+  doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     std::cerr << "tlbcheck: error: '" << path << "' is not a JSON trace (expected the output of 'tlbcheck check --format json') [Expected]\n";
     return false;

@@ -1,6 +1,7 @@
 #include "checker/cli/matrix.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <regex>
 #include <set>
@@ -172,6 +173,12 @@ std::string unsupported_note(const MatrixRun& run) {
   return "";
 }
 
+// Whether no cell (of the last variant) could be run: every one has a
+// setting with no effect.
+bool nothing_applies(const MatrixRun& run) {
+  return std::all_of(run.cells.back().begin(), run.cells.back().end(), [](const CellResult& c) { return c.status == CellStatus::NotApplicable; });
+}
+
 std::string count_phrase(std::size_t n, const std::string& what) { return std::to_string(n) + " " + what; }
 
 }  // namespace
@@ -215,12 +222,18 @@ bool parse_axes(const std::vector<std::string>& raw, std::vector<Axis>& axes, st
         return false;
       }
       if (std::regex_match(item, m, range)) {
-        const long long lo = std::stoll(m[1]), hi = std::stoll(m[2]);
-        if (lo > hi || hi - lo >= std::int64_t(kMaxCells)) {
+        long long lo = 0, hi = 0;
+        const std::string a = m[1], b = m[2];
+        if (std::from_chars(a.data(), a.data() + a.size(), lo).ec != std::errc() || std::from_chars(b.data(), b.data() + b.size(), hi).ec != std::errc()) {
+          error = "-D " + d + ": the range " + item + " has an end too large for an integer";
+          return false;
+        }
+        // hi - lo in unsigned arithmetic: no overflow whatever the ends
+        if (lo > hi || std::uint64_t(hi) - std::uint64_t(lo) >= kMaxCells) {
           error = "-D " + d + ": the range " + item + (lo > hi ? " is empty (LO..HI needs LO <= HI)" : " has too many values");
           return false;
         }
-        for (long long v = lo; v <= hi; ++v) axis.values.push_back(std::to_string(v));
+        for (std::uint64_t k = 0; k <= std::uint64_t(hi) - std::uint64_t(lo); ++k) axis.values.push_back(std::to_string(std::int64_t(std::uint64_t(lo) + k)));
       } else if (item.find("..") != std::string::npos) {
         error = "-D " + d + ": '" + item + "' is not a range: expected LO..HI with two integers";
         return false;
@@ -229,6 +242,12 @@ bool parse_axes(const std::vector<std::string>& raw, std::vector<Axis>& axes, st
       }
       if (comma == value.size()) break;
       begin = comma + 1;
+    }
+    for (std::size_t i = 0; i < axis.values.size(); ++i) {
+      if (std::find(axis.values.begin(), axis.values.begin() + std::ptrdiff_t(i), axis.values[i]) != axis.values.begin() + std::ptrdiff_t(i)) {
+        error = "-D " + d + ": the value " + axis.values[i] + " is given twice";
+        return false;
+      }
     }
     cells *= axis.values.size();
     if (cells > kMaxCells) {
@@ -255,22 +274,51 @@ std::vector<model::Define> cell_defines(const std::vector<Axis>& axes, std::uint
   return out;
 }
 
+namespace {
+
+bool stopped(const MatrixOptions& options) {
+  return (options.stop != nullptr && options.stop->load()) || (options.deadline && std::chrono::steady_clock::now() >= *options.deadline);
+}
+
+Loaded load_cell(const Variant& variant, const std::vector<Axis>& axes, std::uint64_t cell) {
+  Request request = variant.request;
+  request.load.defines = cell_defines(axes, cell);
+  return load(request);
+}
+
+// --patch: a diff of a file the protocol does not import changes nothing,
+// and "after" would silently be "before".
+std::string unused_overlay(const Variant& variant, const model::LoadResult& loaded) {
+  for (const auto& [path, text] : variant.request.load.overlay) {
+    if (std::find(loaded.overlay_used.begin(), loaded.overlay_used.end(), path) == loaded.overlay_used.end()) {
+      return "tlbcheck: error: the patch changes '" + path + "', which " + variant.request.file + " does not import [BadPatch]\n";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axis>& axes, const MatrixOptions& options) {
   MatrixRun run;
   const std::uint64_t n = cell_count(axes);
   run.cells.assign(variants.size(), std::vector<CellResult>(n));
+  // Every cell is loaded once first, so that a bad value is an error before
+  // anything runs; what is loaded is dropped (a matrix may have thousands of
+  // cells) and loaded again where it runs.
   struct Job {
     std::size_t variant;
     std::uint64_t cell;
-    Loaded loaded;
   };
   std::vector<Job> jobs;
   std::set<std::string> said;
-  for (std::size_t v = 0; v < variants.size(); ++v) {
-    for (std::uint64_t c = 0; c < n; ++c) {
-      Request request = variants[v].request;
-      request.load.defines = cell_defines(axes, c);
-      Loaded loaded = load(request);
+  for (std::size_t v = 0; v < variants.size() && !stopped(options); ++v) {
+    for (std::uint64_t c = 0; c < n && !stopped(options); ++c) {
+      Loaded loaded = load_cell(variants[v], axes, c);
+      if (std::string unused = c == 0 ? unused_overlay(variants[v], loaded.result) : ""; !unused.empty()) {
+        run.diagnostics += unused;
+        return run;
+      }
       CellResult& cell = run.cells[v][c];
       if (!loaded.result.system && not_applicable(loaded.result, cell.reason)) {
         cell.status = CellStatus::NotApplicable;
@@ -284,7 +332,7 @@ MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axi
       }
       if (!said_here.empty() && said.insert(said_here).second) run.diagnostics += said_here;
       cell.unsupported = model::outside_supported(loaded.result);
-      jobs.push_back({v, c, std::move(loaded)});
+      jobs.push_back({v, c});
     }
   }
   run.loaded = true;
@@ -306,10 +354,18 @@ MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axi
   std::atomic<std::size_t> next{0}, done{0};
   auto work = [&] {
     for (std::size_t i; (i = next++) < jobs.size(); ++done) {
-      const bool stopped = (options.stop != nullptr && options.stop->load()) || (options.deadline && std::chrono::steady_clock::now() >= *options.deadline);
-      Job& job = jobs[i];
-      if (!stopped) run_cell(job.loaded, variants[job.variant].request.file, eo, options.trace_style, run.cells[job.variant][job.cell]);
-      job.loaded = Loaded{};  // its memory back
+      if (stopped(options)) continue;  // the cell stays "not run"
+      const Job& job = jobs[i];
+      CellResult& cell = run.cells[job.variant][job.cell];
+      // a failure of one cell (out of memory, a temporary file) is that cell's, not the run's
+      try {
+        Loaded loaded = load_cell(variants[job.variant], axes, job.cell);
+        run_cell(loaded, variants[job.variant].request.file, eo, options.trace_style, cell);
+      } catch (const std::bad_alloc&) {
+        cell = CellResult{CellStatus::Incomplete, "out of memory (lower --memory-limit or --threads)"};
+      } catch (const std::exception& e) {
+        cell = CellResult{CellStatus::Incomplete, std::string("an error: ") + e.what()};
+      }
     }
   };
   std::vector<std::thread> pool;
@@ -367,7 +423,9 @@ std::string matrix_text(const std::string& file, const std::vector<std::string>&
       if (counts[s] != 0) summary += (summary.empty() ? "" : ", ") + count_phrase(counts[s], names[s]);
     }
     if (counts[0] == 1) summary.replace(summary.find("1 hold"), 6, "1 holds");
-    return out + "configurations: " + summary + "\n";
+    out += "configurations: " + summary + "\n";
+    if (nothing_applies(run)) out += "nothing was checked: in every configuration a setting has no effect (exit status 2)\n";
+    return out;
   }
   for (const char* h : {"before", "after", "change"}) head.push_back(h);
   rows.push_back(head);
@@ -392,6 +450,7 @@ std::string matrix_text(const std::string& file, const std::vector<std::string>&
          ", holding before and after: " + std::to_string(holds);
   if (other != 0) out += ", not compared (n/a or incomplete): " + std::to_string(other);
   out += "\n";
+  if (nothing_applies(run)) out += "nothing was checked after the patch: in every configuration a setting has no effect (exit status 2)\n";
   for (std::uint64_t c : broken) {
     out += "\n=== broken by the patch: " + cell_label(axes, c) + " ===\n\n" + run.cells[1][c].counterexample;
   }
@@ -436,7 +495,7 @@ nlohmann::json matrix_json(const std::string& file, const std::vector<std::strin
 }
 
 int matrix_exit_status(const MatrixRun& run) {
-  if (!run.loaded) return 2;
+  if (!run.loaded || nothing_applies(run)) return 2;
   bool violated = false, incomplete = false;
   for (const CellResult& c : run.cells.back()) {
     if (c.status == CellStatus::ModelError) return 2;

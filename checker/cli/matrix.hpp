@@ -75,8 +75,9 @@ struct MatrixRun {
 };
 
 // Loads every cell of every variant first (an error in any, other than a
-// setting with no effect, stops before anything runs), then explores them,
-// up to `threads` cells at a time.
+// setting with no effect, stops before anything runs; so does a --patch of a
+// file the protocol does not import), then explores them, up to `threads`
+// cells at a time. A cell that fails (out of memory) is incomplete.
 MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axis>& axes, const MatrixOptions& options);
 
 // The table (and, with two variants, what the patch changed and the
@@ -84,12 +85,13 @@ MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axi
 std::string matrix_text(const std::string& file, const std::vector<std::string>& patches, const std::vector<Axis>& axes, const MatrixRun& run);
 nlohmann::json matrix_json(const std::string& file, const std::vector<std::string>& patches, const std::vector<Axis>& axes, const MatrixRun& run);
 
-// 2 if a cell of the last variant is a model error, else 1 if one is
-// violated, else 3 if one did not finish, else 0 (n/a cells do not count).
+// 2 if a cell of the last variant is a model error or every one is n/a
+// (nothing was checked), else 1 if one is violated, else 3 if one did not
+// finish, else 0 (n/a cells do not count).
 int matrix_exit_status(const MatrixRun& run);
 
 // With a patch: how a configuration's verdict moved.
-// "fixed", "broken", "still violated", "holds", "n/a", "incomplete", "changed"
+// "fixed", "broken", "still violated", "holds", "n/a", "new configuration", "incomplete"
 std::string change_name(const CellResult& before, const CellResult& after);
 
 }  // namespace tlbcheck::cli

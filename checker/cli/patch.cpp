@@ -59,7 +59,8 @@ bool parse_hunk_header(const std::string& line, Hunk& h) {
   std::size_t space = ranges.find(' ');
   if (space == std::string::npos) return false;
   h.header = line;
-  return parse_range(ranges.substr(0, space), '-', h.old_start, h.old_count) && parse_range(ranges.substr(space + 1), '+', h.new_start, h.new_count);
+  if (!parse_range(ranges.substr(0, space), '-', h.old_start, h.old_count) || !parse_range(ranges.substr(space + 1), '+', h.new_start, h.new_count)) return false;
+  return h.old_start != 0 || h.old_count == 0;  // lines are numbered from 1; line 0 only for an insertion at the top
 }
 
 std::string quoted(const std::string& line) { return "'" + (line.size() > 70 ? line.substr(0, 67) + "..." : line) + "'"; }
@@ -122,6 +123,16 @@ std::vector<FilePatch> parse_diff(const std::string& diff, std::string& error) {
       }
     }
     files.back().hunks.push_back(std::move(h));
+    // a hunk line after the counted ones: the header's counts are wrong, and
+    // the rest of the hunk would be dropped without a word
+    if (i + 1 < lines.size()) {
+      const std::string& after = lines[i + 1];
+      const bool next_file = starts_with(after, "--- ") && i + 2 < lines.size() && starts_with(lines[i + 2], "+++ ");
+      const bool signature = after == "-- ";  // git format-patch's "-- " before its version
+      if (!next_file && !signature && !after.empty() && (after[0] == '+' || after[0] == '-' || after[0] == ' ')) {
+        return fail(i + 1, "the hunk at line " + std::to_string(h.diff_line) + " has more lines than its header '" + files.back().hunks.back().header + "' says");
+      }
+    }
   }
   if (files.empty()) {
     error = "1: no '--- FILE' / '+++ FILE' header: expected a unified diff (diff -u, git diff)";
@@ -149,7 +160,7 @@ Applied apply_file_patch(const std::string& text, const FilePatch& patch, const 
     const Hunk& h = patch.hunks[k];
     const std::string name = diff_name + ":" + std::to_string(h.diff_line) + ": hunk " + std::to_string(k + 1) + " of " + std::to_string(n) + " (" + h.header + ")";
     // a hunk with no old lines inserts after line old_start
-    const std::ptrdiff_t stated = std::ptrdiff_t(h.old_count == 0 ? h.old_start : h.old_start - 1);
+    const std::ptrdiff_t stated = std::ptrdiff_t(h.old_start) - (h.old_count == 0 ? 0 : 1);
     const std::ptrdiff_t want = std::max<std::ptrdiff_t>(std::ptrdiff_t(earliest), stated + shift);
     std::ptrdiff_t found = -1;
     const std::ptrdiff_t last = std::ptrdiff_t(lines.size()) - std::ptrdiff_t(h.old_lines.size());

@@ -19,6 +19,7 @@ namespace {
 
 using namespace tlbcheck;
 using namespace tlbcheck::checker;
+using tlbcheck::testing::load_text;
 
 // A System over an explicit graph: a state is one word, the node number;
 // each edge is its own group, running on the CPU given for it.
@@ -80,16 +81,6 @@ std::vector<std::uint32_t> nodes_of(const Trace& t) {
   std::vector<std::uint32_t> out;
   for (const auto& s : t.states) out.push_back(std::uint32_t(s[0]));
   return out;
-}
-
-cli::Loaded load_text(const std::string& text) {
-  cli::Request request;
-  request.file = "t.tlb";
-  request.text = text;
-  cli::Loaded loaded = cli::load(request);
-  INFO(loaded.result.diagnostics);
-  REQUIRE(loaded.result.system);
-  return loaded;
 }
 
 cli::Loaded load_protocol(const std::string& path) {

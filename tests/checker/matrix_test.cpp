@@ -51,13 +51,17 @@ TEST_CASE("matrix: -D lists and ranges become axes, the first varying slowest", 
   REQUIRE(cli::parse_axes({"cpus=1,3..4,-1..0"}, axes, error));
   CHECK(axes[0].values == std::vector<std::string>{"1", "3", "4", "-1", "0"});
 
-  for (const char* bad : {"cpus=4..2", "cpus=2,,3", "cpus=", "fix=a..b", "=3", "cpus"}) {
+  for (const char* bad : {"cpus=4..2", "cpus=2,,3", "cpus=", "fix=a..b", "=3", "cpus", "cpus=2..", "cpus=..3", "cpus=2,2", "cpus=1,0..2",
+                          "cpus=9223372036854775807..9223372036854775807x", "cpus=99999999999999999999..1", "cpus=-9223372036854775808..9223372036854775807"}) {
     axes.clear();
     error.clear();
     INFO(bad);
     CHECK_FALSE(cli::parse_axes({bad}, axes, error));
     CHECK_FALSE(error.empty());
   }
+  axes.clear();
+  REQUIRE(cli::parse_axes({"cpus=9223372036854775807..9223372036854775807"}, axes, error));  // one value, at the limit
+  CHECK(axes[0].values == std::vector<std::string>{"9223372036854775807"});
   axes.clear();
   CHECK_FALSE(cli::parse_axes({"fix=none", "fix=upstream"}, axes, error));
   CHECK(error.find("given twice") != std::string::npos);
@@ -107,12 +111,16 @@ TEST_CASE("patch: a unified diff applies at its line, moved, or not at all with 
   CHECK(a.text == "zero\none");
 
   for (const char* bad : {"not a diff\n", "--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n one\n", "--- a/x\n+++ b/x\n@@ -1 +1 @@\n?one\n",
-                          "--- a/x\n+++ /dev/null\n@@ -1 +0,0 @@\n-one\n", "--- a/x\n+++ b/x\n@@ bad @@\n"}) {
+                          "--- a/x\n+++ /dev/null\n@@ -1 +0,0 @@\n-one\n", "--- a/x\n+++ b/x\n@@ bad @@\n",
+                          // counts that leave lines out, and a line 0 that is not an insertion
+                          "--- a/x\n+++ b/x\n@@ -1,1 +1,1 @@\n-one\n+ONE\n-two\n", "--- a/x\n+++ b/x\n@@ -0,1 +0,1 @@\n-one\n+ONE\n"}) {
     INFO(bad);
     error.clear();
     CHECK(cli::parse_diff(bad, error).empty());
     CHECK_FALSE(error.empty());
   }
+  // a git format-patch signature and the next file's header are not hunk lines
+  CHECK(cli::parse_diff("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-one\n+ONE\n--- a/y\n+++ b/y\n@@ -1 +1 @@\n-a\n+b\n-- \n2.39.2\n", error).size() == 2);
   CHECK(cli::names_file("examples/patches/a.tlb", "./examples/patches/a.tlb"));
   CHECK(cli::names_file("patches/a.tlb", "/src/examples/patches/a.tlb"));
   CHECK_FALSE(cli::names_file("a.tlb", "examples/ba.tlb"));
@@ -185,6 +193,10 @@ TEST_CASE("matrix: a cell where a setting has no effect is n/a and not run; one 
     CHECK(j["cells"][c]["states"].is_null());
   }
   CHECK(j["summary"]["n/a"] == 2);
+  // nothing to check at all is not a success
+  r = run(quote(testing_cli()) + " check " + source("protocols/lazy_tlb_2_4.tlb") + " -D walk_cache=true -D cpus=2,3 -q");
+  CHECK(r.exit == 2);
+  CHECK(r.output.find("nothing was checked: in every configuration a setting has no effect") != std::string::npos);
   r = run(quote(testing_cli()) + " check " + source("protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream -D walk_cache=false,true -D tlb.pcid=false,true -q");
   CHECK(r.output.find("violated*") != std::string::npos);
   CHECK(r.output.find("* outside the settings the protocol supports") != std::string::npos);
@@ -260,6 +272,10 @@ TEST_CASE("patch: a patch that breaks a configuration shows its counterexample; 
   r = run(quote(testing_cli()) + " check " + quote(protocol) + " --patch " + quote(other) + " -q");
   CHECK(r.exit == 2);
   CHECK(r.output.find("which is not the protocol") != std::string::npos);
+  // a diff of a file that exists but that the protocol does not import
+  r = run(quote(testing_cli()) + " check " + quote(protocol) + " --patch " + source("examples/patches/upstream.diff") + " -q");
+  CHECK(r.exit == 2);
+  CHECK(r.output.find("lazy_tlb_test4.tlb', which " + protocol + " does not import [BadPatch]") != std::string::npos);
   r = run(quote(testing_cli()) + " check " + quote(protocol) + " --patch /nonexistent.diff -q");
   CHECK(r.exit == 2);
   CHECK(r.output.find("cannot read the patch '/nonexistent.diff'") != std::string::npos);
@@ -270,7 +286,8 @@ TEST_CASE("cli: --version, non-positive limits, a repeated -D, a directory and o
   CHECK(v.exit == 0);
   CHECK(v.output.rfind("tlbcheck 0.", 0) == 0);
   const std::string lost = source("examples/textbook/lost_update.tlb");
-  for (const char* bad : {"--max-states 0", "--max-states -5", "--time-limit 0", "--time-limit -3s", "--time-limit 5x", "--memory-limit 0"}) {
+  for (const char* bad : {"--max-states 0", "--max-states -5", "--time-limit 0", "--time-limit -3s", "--time-limit 5x", "--time-limit 0x10", "--time-limit 5s5",
+                          "--time-limit 1h30", "--time-limit nan", "--time-limit 1e400", "--memory-limit 0"}) {
     RunResult r = run(quote(testing_cli()) + " check " + lost + " " + bad + " -q");
     INFO(bad << "\n" << r.output);
     CHECK(r.exit == 2);
@@ -282,6 +299,10 @@ TEST_CASE("cli: --version, non-positive limits, a repeated -D, a directory and o
   RunResult dir = run(quote(testing_cli()) + " check " + source("protocols"));
   CHECK(dir.exit == 2);
   CHECK(dir.output.find("is a directory: expected a protocol file (.tlb)") != std::string::npos);
+  RunResult trace_dir = run(quote(testing_cli()) + " replay " + source("protocols/lazy_tlb_2_4.tlb") + " " + source("protocols"));
+  CHECK(trace_dir.exit == 2);
+  CHECK(trace_dir.output.find("cannot read the trace") != std::string::npos);
+  CHECK(trace_dir.output.find("it is a directory") != std::string::npos);
   RunResult missing = run(quote(testing_cli()) + " check /nonexistent/x.tlb");
   CHECK(missing.exit == 2);
   CHECK(missing.output.find("cannot read '/nonexistent/x.tlb'") != std::string::npos);
@@ -304,14 +325,16 @@ TEST_CASE("cli: --time-limit and SIGTERM stop with the report of what was explor
   CHECK(j["stopped_by"]["code"] == "time-limit");
   CHECK(j["states"].get<std::uint64_t>() > 0);
 
-  r = run("timeout --preserve-status -s TERM 1 " + quote(testing_cli()) + " check " + big + " -q", 60);
-  INFO(r.output);
-  CHECK(r.exit == 3);
-  CHECK(r.output.find("verdict: incomplete") != std::string::npos);
-  CHECK(r.output.find("stopped by an interrupt") != std::string::npos);
+  for (const char* signal : {"TERM", "INT"}) {
+    r = run("timeout --preserve-status -s " + std::string(signal) + " 1 " + quote(testing_cli()) + " check " + big + " -q", 60);
+    INFO(signal << "\n" << r.output);
+    CHECK(r.exit == 3);
+    CHECK(r.output.find("verdict: incomplete") != std::string::npos);
+    CHECK(r.output.find("stopped by an interrupt") != std::string::npos);
+  }
 
   // a matrix: the cells not started are "not run", the exit status 3
-  r = run(quote(testing_cli()) + " check " + source("protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream -D cpus=6,6 --threads 1 --time-limit 1s --format json -q", 60);
+  r = run(quote(testing_cli()) + " check " + source("protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream -D cpus=6 -D rounds=2,3 --threads 1 --time-limit 1s --format json -q", 60);
   REQUIRE(r.exit == 3);
   j = json_of(r);
   CHECK(j["cells"][0]["verdict"] == "incomplete");

@@ -8,6 +8,7 @@
 #include "tests/support.hpp"
 
 using namespace tlbcheck;
+using tlbcheck::testing::load_text;
 using tlbcheck::checker::trace_shape_error;
 using Json = nlohmann::json;
 
@@ -116,25 +117,15 @@ process observer on cpu 0 {
 }
 )";
 
-cli::Loaded load(const std::string& text) {
-  cli::Request request;
-  request.file = "t.tlb";
-  request.text = text;
-  cli::Loaded loaded = cli::load(request);
-  INFO(loaded.result.diagnostics);
-  REQUIRE(loaded.result.system);
-  return loaded;
-}
-
 // The JSON report of a protocol's counterexample, as --trace-out writes it.
 Json counterexample(const std::string& text) {
-  cli::Loaded loaded = load(text);
+  cli::Loaded loaded = load_text(text);
   checker::Report report = cli::explore(loaded, "t.tlb", checker::ExploreOptions{});
   REQUIRE(report.result.outcome == checker::Outcome::Violated);
   return checker::render_json(*loaded.result.system, report);
 }
 
-checker::ReplayResult replay_on(const std::string& text, const Json& doc) { return checker::replay(*load(text).result.system, doc); }
+checker::ReplayResult replay_on(const std::string& text, const Json& doc) { return checker::replay(*load_text(text).result.system, doc); }
 
 std::string edited(std::string text, const std::string& from, const std::string& to) {
   const std::size_t at = text.find(from);
@@ -184,7 +175,7 @@ TEST_CASE("replay: a step is found again by what it is, its line only a note", "
 
   // a statement respaced, and groups renumbered by a process declared first
   const std::string respaced = edited(edited(kLostUpdate, "counter = t + 1;", "counter = t+1;"), "process inc", "process idle on cpu 1 { await(done == 2); }\nprocess inc");
-  REQUIRE(load(respaced).result.system->groups()[0].process == "idle");
+  REQUIRE(load_text(respaced).result.system->groups()[0].process == "idle");
   checker::ReplayResult reworded = replay_on(respaced, doc);
   INFO(reworded.message);
   CHECK(reworded.outcome == ReplayOutcome::Violated);
