@@ -344,7 +344,6 @@ MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axi
   const unsigned workers = unsigned(std::min<std::size_t>(threads, jobs.size()));
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism, threads);
   checker::ExploreOptions eo;
-  eo.threads = std::max(1u, threads / workers);
   eo.max_states = options.max_states;
   eo.memory_limit = options.memory_limit / workers;
   eo.stop = options.stop;
@@ -352,7 +351,11 @@ MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axi
   eo.compact = options.compact;
   eo.set_parallelism = false;
   std::atomic<std::size_t> next{0}, done{0};
-  auto work = [&] {
+  // threads / workers each, the remainder one more to the first workers
+  // (16 threads, 9 cells: seven cells run on 2 threads, two on 1)
+  auto work = [&](unsigned own_threads) {
+    checker::ExploreOptions mine = eo;
+    mine.threads = own_threads;
     for (std::size_t i; (i = next++) < jobs.size(); ++done) {
       if (stopped(options)) continue;  // the cell stays "not run"
       const Job& job = jobs[i];
@@ -360,7 +363,7 @@ MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axi
       // a failure of one cell (out of memory, a temporary file) is that cell's, not the run's
       try {
         Loaded loaded = load_cell(variants[job.variant], axes, job.cell);
-        run_cell(loaded, variants[job.variant].request.file, eo, options.trace_style, cell);
+        run_cell(loaded, variants[job.variant].request.file, mine, options.trace_style, cell);
       } catch (const std::bad_alloc&) {
         cell = CellResult{CellStatus::Incomplete, "out of memory (lower --memory-limit or --threads)"};
       } catch (const std::exception& e) {
@@ -369,7 +372,7 @@ MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axi
     }
   };
   std::vector<std::thread> pool;
-  for (unsigned w = 0; w < workers; ++w) pool.emplace_back(work);
+  for (unsigned w = 0; w < workers; ++w) pool.emplace_back(work, threads / workers + (w < threads % workers ? 1 : 0));
   while (options.progress && done.load() < jobs.size()) {
     options.progress(done.load(), jobs.size());
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

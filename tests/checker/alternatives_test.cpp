@@ -116,7 +116,7 @@ process reader on cpu 1 {
 
 }  // namespace
 
-TEST_CASE("context switches: a change of CPU between steps; steps without a CPU count for none", "[alternatives]") {
+TEST_CASE("context switches: a change of CPU between steps -- steps without a CPU count for none", "[alternatives]") {
   // groups 0..4 run on cpus 0, 1, -1, 0, 1
   GraphSystem g(2, {{0, 1, 0}, {0, 1, 1}, {0, 1, -1}, {0, 1, 0}, {0, 1, 1}});
   CHECK(context_switches(g, trace_of_groups({})) == 0);
@@ -441,7 +441,7 @@ TEST_CASE("cli --fewest-switches: the counterexample with the fewest switches, r
   CHECK(both.exit == 2);
 }
 
-TEST_CASE("cli --dot: the explored graph with its counts, the counterexample highlighted; refused above the limit", "[alternatives][cli]") {
+TEST_CASE("cli --dot: the explored graph with its counts, the counterexample highlighted -- refused above the limit", "[alternatives][cli]") {
   using testing::cli;
   using testing::quote;
   using testing::run;

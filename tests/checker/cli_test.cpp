@@ -397,7 +397,7 @@ TEST_CASE("a step that ran other functions' local code first names them", "[cli]
   CHECK_THAT(j.output, Catch::Contains("\"also_ran\""));
 }
 
-TEST_CASE("a -D that changes nothing is refused (exit 2) with the reason; one outside the supported settings warns first and still runs", "[cli][settings]") {
+TEST_CASE("a -D that changes nothing is refused (exit 2) with the reason -- one outside the supported settings warns first and still runs", "[cli][settings]") {
   const std::string lazy = quote(source_dir() + "/protocols/lazy_tlb_2_4.tlb");
   RunResult refused = run(quote(cli()) + " check " + lazy + " -q -D walk_cache=true");
   INFO(refused.output);

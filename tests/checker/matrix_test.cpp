@@ -175,7 +175,7 @@ TEST_CASE("matrix: fix x cpus=2..4 x tlb.speculative gives the cells of the indi
   CHECK(text.output.find("configurations: 2 hold") != std::string::npos);
 }
 
-TEST_CASE("matrix: a cell where a setting has no effect is n/a and not run; one outside the supported settings is marked", "[matrix][cli]") {
+TEST_CASE("matrix: a cell where a setting has no effect is n/a and not run -- one outside the supported settings is marked", "[matrix][cli]") {
   RunResult r = run(quote(testing_cli()) + " check " + source("protocols/lazy_tlb_2_4.tlb") +
                     " -D fix=upstream -D walk_cache=false,true -D tlb.pcid=false,true --format json -q");
   INFO(r.output);
@@ -238,7 +238,7 @@ TEST_CASE("patch: the examples' correct patch fixes every configuration, the wro
   }
 }
 
-TEST_CASE("patch: a patch that breaks a configuration shows its counterexample; one that does not apply names the hunk", "[matrix][patch][cli]") {
+TEST_CASE("patch: a patch that breaks a configuration shows its counterexample -- one that does not apply names the hunk", "[matrix][patch][cli]") {
   const std::string protocol = temp_file("counter.tlb",
                                          "protocol \"counter\"\n"
                                          "var x: int[0..2] = 0;\n"
@@ -273,7 +273,9 @@ TEST_CASE("patch: a patch that breaks a configuration shows its counterexample; 
   CHECK(r.exit == 2);
   CHECK(r.output.find("which is not the protocol") != std::string::npos);
   // a diff of a file that exists but that the protocol does not import
-  r = run(quote(testing_cli()) + " check " + quote(protocol) + " --patch " + source("examples/patches/upstream.diff") + " -q");
+  // (from the source folder, where the diff's path names an existing file)
+  r = run("sh -c " + quote("cd " + quote(source_dir()) + " && " + quote(testing_cli()) + " check " + quote(protocol) + " --patch examples/patches/upstream.diff -q"));
+  INFO(r.output);
   CHECK(r.exit == 2);
   CHECK(r.output.find("lazy_tlb_test4.tlb', which " + protocol + " does not import [BadPatch]") != std::string::npos);
   r = run(quote(testing_cli()) + " check " + quote(protocol) + " --patch /nonexistent.diff -q");

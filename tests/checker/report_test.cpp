@@ -170,7 +170,7 @@ TEST_CASE("report: a step's call chain, branch and further statements, and the v
   CHECK(empty["cause"] == Json::array());
 }
 
-TEST_CASE("report: a run that stops early names its stop code; one that holds has no violation", "[report]") {
+TEST_CASE("report: a run that stops early names its stop code -- one that holds has no violation", "[report]") {
   Checked stopped = check_protocol(kLazy, {}, 50);
   REQUIRE(stopped.report.result.outcome == checker::Outcome::Incomplete);
   Json j = checker::render_json(*stopped.loaded.result.system, stopped.report);
@@ -236,7 +236,7 @@ TEST_CASE("report: the page's data cannot end its script element", "[report]") {
   CHECK(Json::parse(bad)["file"] == "a\xef\xbf\xbd" "b");
 }
 
-TEST_CASE("report: check --html and show --html write one self-contained page; show refuses what is not a report", "[report][cli]") {
+TEST_CASE("report: check --html and show --html write one self-contained page -- show refuses what is not a report", "[report][cli]") {
   std::string dir = temp_dir();
   std::string proto = quote(source_dir() + "/" + kLazy);
   RunResult r = run(quote(testing::cli()) + " check " + proto + " -q --html " + quote(dir + "/lazy.html") + " --trace-out " + quote(dir + "/lazy.json"));

@@ -84,7 +84,7 @@ TEST_CASE("wrapping a cell's line keeps every character and fits the width", "[t
   }
 }
 
-TEST_CASE("a branch's test and its body are two labels; calls show as a chain; an atomic block shows every statement", "[trace]") {
+TEST_CASE("a branch's test and its body are two labels -- calls show as a chain -- an atomic block shows every statement", "[trace]") {
   checker::Report r = check_text(kLabels);
   REQUIRE(r.steps.size() == 5);
   CHECK(r.steps[0].action == "if (x == 0)");

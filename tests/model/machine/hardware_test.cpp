@@ -115,7 +115,7 @@ Config two_cpus(int levels = 2) {
 
 }  // namespace
 
-TEST_CASE("hardware: an access fills the TLB from the tables; the next one uses the TLB", "[hardware]") {
+TEST_CASE("hardware: an access fills the TLB from the tables -- the next one uses the TLB", "[hardware]") {
   Bench b(two_cpus());
   REQUIRE(b.m.pte().present(b.leaf(0, 0)));
   CHECK(b.tlb(0, 0) == 0);
@@ -223,7 +223,7 @@ TEST_CASE("hardware: the data cache keeps a dirty line per colour until written 
   CHECK(b.m.cache_read(b.s(), 1, frame, 0, true).kind == Effect::Ok);
 }
 
-TEST_CASE("hardware: an IPI is pending on its targets until taken; a bad target is a runtime error", "[hardware]") {
+TEST_CASE("hardware: an IPI is pending on its targets until taken -- a bad target is a runtime error", "[hardware]") {
   Bench b(two_cpus());
   CHECK_FALSE(b.m.can_take_interrupt(b.s(), 1, 0));
   CHECK(b.m.send_ipi(b.s(), 0b10, /*mask*/ true, 0).kind == Effect::Ok);
@@ -395,7 +395,7 @@ TEST_CASE("hardware: accessed and dirty bits, set by the walk or faulting withou
   CHECK_FALSE(g.has(a.leaf(0, 0), kDirty));
 }
 
-TEST_CASE("hardware: a global TLB entry survives a root load and matches every PCID; INVLPG drops it", "[hardware]") {
+TEST_CASE("hardware: a global TLB entry survives a root load and matches every PCID -- INVLPG drops it", "[hardware]") {
   using namespace pte_flag;
   Config c = two_cpus();
   c.pte_global = true;
@@ -415,7 +415,7 @@ TEST_CASE("hardware: a global TLB entry survives a root load and matches every P
   CHECK_FALSE(b.m.tlb_holds(b.s(), 0, 0));
 }
 
-TEST_CASE("hardware: a user task's access needs the user bit; the kernel's does not", "[hardware]") {
+TEST_CASE("hardware: a user task's access needs the user bit -- the kernel's does not", "[hardware]") {
   using namespace pte_flag;
   Config c = two_cpus();
   c.pte_user = true;
@@ -482,7 +482,7 @@ TEST_CASE("hardware: entries tagged with ASID values: loaded with the root, flus
   CHECK(call(Builtin::TlbFlushAsid, {0}).find("flush by value") != std::string::npos);
 }
 
-TEST_CASE("hardware: PAE latches the top-level entries at a root load; INVLPG does not refresh them", "[hardware]") {
+TEST_CASE("hardware: PAE latches the top-level entries at a root load -- INVLPG does not refresh them", "[hardware]") {
   Config c = two_cpus(3);
   c.pae = true;
   Bench b(c);
@@ -505,7 +505,7 @@ TEST_CASE("hardware: PAE latches the top-level entries at a root load; INVLPG do
   CHECK(b.m.pdpte(b.s(), 1, 0) == pmd);  // the other CPU keeps its own
 }
 
-TEST_CASE("hardware: a block entry maps a run of frames; its TLB entries go together; break-before-make judges entry writes", "[hardware]") {
+TEST_CASE("hardware: a block entry maps a run of frames -- its TLB entries go together -- break-before-make judges entry writes", "[hardware]") {
   Config c = two_cpus();
   c.huge = true;
   Bench b(c);
@@ -551,7 +551,7 @@ TEST_CASE("hardware: a block entry maps a run of frames; its TLB entries go toge
   CHECK(call(Builtin::SetBlock, {0, 0, 2, huge + 1}).second.runtime.find("multiple of 2") != std::string::npos);
 }
 
-TEST_CASE("hardware: INVPCID of one address keeps global entries; break-before-make sees a cached table pointer under a new block", "[hardware]") {
+TEST_CASE("hardware: INVPCID of one address keeps global entries -- break-before-make sees a cached table pointer under a new block", "[hardware]") {
   {
     Config c = two_cpus(1);
     c.asids = 2;

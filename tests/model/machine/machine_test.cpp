@@ -37,7 +37,7 @@ TEST_CASE("boot builds the page tables of every mapping", "[machine]") {
   CHECK(r.result.outcome == checker::Outcome::Holds);
 }
 
-TEST_CASE("allocation takes the lowest free frame; running out names the machine field to raise", "[machine]") {
+TEST_CASE("allocation takes the lowest free frame -- running out names the machine field to raise", "[machine]") {
   Run r = check(R"(
     machine { frames = 4; }
     mm M; page V; map M.V;          // frames 0 (root) and 1 (V) are taken

@@ -66,7 +66,7 @@ TEST_CASE("a -D machine field that means nothing here is a NoEffect error that s
   accepted("irq tick fires 1 on cpu 0 { skip; }\n" + kMachine, {{"irq_nesting", "2"}});
 }
 
-TEST_CASE("a machine field on a protocol without a machine is a NoEffect error; cpus is always meaningful", "[settings]") {
+TEST_CASE("a machine field on a protocol without a machine is a NoEffect error -- cpus is always meaningful", "[settings]") {
   const std::string plain = "var x: bool; process p on cpu 0 { x = true; }";
   refused(plain, {{"tlb.speculative", "true"}}, "tlb.speculative=true has no effect: it needs a machine");
   accepted(plain, {{"cpus", "2"}});
