@@ -44,7 +44,6 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -201,18 +200,23 @@ bool parse_defines(const std::vector<std::string>& raw, std::vector<model::Defin
 // "90", "90s", "1.5m", "2h", "1h30m", "500ms" -> seconds; 0 when malformed:
 // decimal numbers, each but a lone one followed by its unit.
 double parse_duration(const std::string& text) {
-  static const std::regex part(R"(([0-9]+(\.[0-9]+)?)(ms|s|min|m|h)?)");
   double total = 0;
-  bool bare = false;
-  for (auto it = text.begin(); it != text.end();) {
-    std::smatch m;
-    if (bare || !std::regex_search(it, text.end(), m, part, std::regex_constants::match_continuous)) return 0;
-    const double v = std::stod(m[1]);
-    const std::string unit = m[3];
-    bare = unit.empty();
-    if (bare && it != text.begin()) return 0;  // "1h30": a number after a unit needs its own
-    total += unit == "ms" ? v / 1000 : unit == "m" || unit == "min" ? v * 60 : unit == "h" ? v * 3600 : v;
-    it = m[0].second;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t digits = at;
+    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) ++digits;
+    const std::string number = text.substr(at, digits - at);
+    if (number.empty() || number.front() == '.' || number.back() == '.' || std::count(number.begin(), number.end(), '.') > 1) return 0;
+    std::size_t end = digits;
+    while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) ++end;
+    const std::string unit = text.substr(digits, end - digits);
+    const double v = std::stod(number);
+    if (unit.empty() && (at != 0 || end != text.size())) return 0;  // "1h30": a number after a unit needs its own
+    if (unit.empty() || unit == "s") total += v;
+    else if (unit == "ms") total += v / 1000;
+    else if (unit == "m" || unit == "min") total += v * 60;
+    else if (unit == "h") total += v * 3600;
+    else return 0;
+    at = end;
   }
   return total;
 }
@@ -281,6 +285,18 @@ bool parse_limits(const Options& o, Limits& limits) {
     limits.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
   }
   return true;
+}
+
+// How check explores: threads, limits, the stop flag, the storage.
+checker::ExploreOptions explore_options(const Options& o, const Limits& limits) {
+  checker::ExploreOptions eo;
+  eo.threads = worker_threads(o);
+  eo.max_states = o.max_states;
+  eo.memory_limit = limits.memory;
+  eo.deadline = limits.deadline;
+  eo.stop = &g_interrupted;
+  eo.compact = o.compact;
+  return eo;
 }
 
 // Sets the stop flag when the deadline passes, for the searches that only
@@ -394,12 +410,7 @@ int run_matrix_check(const Options& o, const std::vector<cli::Axis>& axes, const
     if (!apply_patches(o, variants.back().request)) return kExitBadInput;
   }
   cli::MatrixOptions mo;
-  mo.threads = worker_threads(o);
-  mo.max_states = o.max_states;
-  mo.memory_limit = limits.memory;
-  mo.deadline = limits.deadline;
-  mo.stop = &g_interrupted;
-  mo.compact = o.compact;
+  mo.explore = explore_options(o, limits);
   apply_trace_options(o, mo.trace_style);
   const bool progress = !o.quiet && isatty(STDERR_FILENO);
   if (progress) {
@@ -445,13 +456,7 @@ int run_check(const Options& o) {
   const model::ModelSystem& system = *loaded.result.system;
   if (o.show_layout) print_layout(system);
 
-  checker::ExploreOptions eo;
-  eo.threads = worker_threads(o);
-  eo.max_states = o.max_states;
-  eo.memory_limit = limits.memory;
-  eo.deadline = limits.deadline;
-  eo.stop = &g_interrupted;
-  eo.compact = o.compact;
+  checker::ExploreOptions eo = explore_options(o, limits);
   Watchdog watchdog(limits.deadline);
   bool progress = !o.quiet && isatty(STDERR_FILENO);
   if (progress) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -183,6 +182,18 @@ std::string count_phrase(std::size_t n, const std::string& what) { return std::t
 
 }  // namespace
 
+namespace {
+
+// "-12" -> -12; false unless the whole text is a decimal integer that fits
+bool integer(const std::string& text, long long& value) {
+  const char* begin = text.data() + (text.size() > 1 && text[0] == '-' ? 1 : 0);
+  if (begin == text.data() + text.size() || !std::all_of(begin, text.data() + text.size(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace
+
 std::string status_name(CellStatus status) {
   switch (status) {
     case CellStatus::Holds: return "holds";
@@ -196,7 +207,6 @@ std::string status_name(CellStatus status) {
 }
 
 bool parse_axes(const std::vector<std::string>& raw, std::vector<Axis>& axes, std::string& error) {
-  static const std::regex range(R"((-?[0-9]+)\.\.(-?[0-9]+))");
   std::uint64_t cells = 1;
   for (const std::string& d : raw) {
     const std::size_t eq = d.find('=');
@@ -216,16 +226,14 @@ bool parse_axes(const std::vector<std::string>& raw, std::vector<Axis>& axes, st
     while (true) {
       const std::size_t comma = std::min(value.find(',', begin), value.size());
       const std::string item = value.substr(begin, comma - begin);
-      std::smatch m;
       if (item.empty()) {
         error = "-D " + d + ": an empty value" + (value.empty() ? "" : " in the list") + "; expected NAME=V, NAME=V1,V2,... or NAME=LO..HI";
         return false;
       }
-      if (std::regex_match(item, m, range)) {
+      if (const std::size_t dots = item.find(".."); dots != std::string::npos) {
         long long lo = 0, hi = 0;
-        const std::string a = m[1], b = m[2];
-        if (std::from_chars(a.data(), a.data() + a.size(), lo).ec != std::errc() || std::from_chars(b.data(), b.data() + b.size(), hi).ec != std::errc()) {
-          error = "-D " + d + ": the range " + item + " has an end too large for an integer";
+        if (!integer(item.substr(0, dots), lo) || !integer(item.substr(dots + 2), hi)) {
+          error = "-D " + d + ": '" + item + "' is not a range: expected LO..HI with two integers";
           return false;
         }
         // hi - lo in unsigned arithmetic: no overflow whatever the ends
@@ -234,9 +242,6 @@ bool parse_axes(const std::vector<std::string>& raw, std::vector<Axis>& axes, st
           return false;
         }
         for (std::uint64_t k = 0; k <= std::uint64_t(hi) - std::uint64_t(lo); ++k) axis.values.push_back(std::to_string(std::int64_t(std::uint64_t(lo) + k)));
-      } else if (item.find("..") != std::string::npos) {
-        error = "-D " + d + ": '" + item + "' is not a range: expected LO..HI with two integers";
-        return false;
       } else {
         axis.values.push_back(item);
       }
@@ -277,7 +282,8 @@ std::vector<model::Define> cell_defines(const std::vector<Axis>& axes, std::uint
 namespace {
 
 bool stopped(const MatrixOptions& options) {
-  return (options.stop != nullptr && options.stop->load()) || (options.deadline && std::chrono::steady_clock::now() >= *options.deadline);
+  const checker::ExploreOptions& e = options.explore;
+  return (e.stop != nullptr && e.stop->load()) || (e.deadline && std::chrono::steady_clock::now() >= *e.deadline);
 }
 
 Loaded load_cell(const Variant& variant, const std::vector<Axis>& axes, std::uint64_t cell) {
@@ -340,15 +346,11 @@ MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axi
 
   // Cells run side by side, each on its share of the threads; the global
   // parallelism is set here once, for all of them.
-  const unsigned threads = std::max(1u, options.threads);
+  const unsigned threads = std::max(1u, options.explore.threads);
   const unsigned workers = unsigned(std::min<std::size_t>(threads, jobs.size()));
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism, threads);
-  checker::ExploreOptions eo;
-  eo.max_states = options.max_states;
-  eo.memory_limit = options.memory_limit / workers;
-  eo.stop = options.stop;
-  eo.deadline = options.deadline;
-  eo.compact = options.compact;
+  checker::ExploreOptions eo = options.explore;
+  eo.memory_limit /= workers;
   eo.set_parallelism = false;
   std::atomic<std::size_t> next{0}, done{0};
   // threads / workers each, the remainder one more to the first workers

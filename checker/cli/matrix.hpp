@@ -52,12 +52,9 @@ struct CellResult {
 };
 
 struct MatrixOptions {
-  unsigned threads = 1;             // shared by all cells
-  std::uint64_t max_states = 0;     // per cell
-  std::uint64_t memory_limit = 0;   // for all cells at once
-  std::optional<std::chrono::steady_clock::time_point> deadline;  // for all cells
-  const std::atomic<bool>* stop = nullptr;
-  bool compact = false;
+  // threads and memory_limit are for all cells at once, the deadline for the
+  // whole run; max_states and the rest hold for each cell
+  checker::ExploreOptions explore;
   checker::Report trace_style;  // width, show_hw, ...: how counterexamples are drawn
   std::function<void(std::size_t done, std::size_t total)> progress;
 };
