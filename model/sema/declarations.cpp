@@ -107,7 +107,13 @@ void Analysis::declare_all() {
         Type declared;
         if (d.has_type) declared = resolve_type(d.type, std::string(d.name));
         std::optional<std::int64_t> v;
+        const std::size_t errors_before = diags_.error_count();
         Type vt = check_expr(d.value, ctx, d.has_type ? &declared : nullptr);
+        // a variable named here has no type yet (variables come later): an
+        // error type nobody reported, which must not pass as a value of 0
+        if (vt.kind == TypeKind::Error && diags_.error_count() == errors_before) {
+          error(DiagKind::NotConstant, node(d.value).loc, "the value of '" + std::string(d.name) + "' must be known before exploration (options and constants, not variables)");
+        }
         if (vt.kind != TypeKind::Error) {
           v = node(d.value).cval;
           if (!v) error(DiagKind::NotConstant, node(d.value).loc, "the value of '" + std::string(d.name) + "' must be known before exploration");
