@@ -166,6 +166,15 @@ class System {
   // The value of a slot, formatted for people ("3", "true", "LAZY", "{0,2}").
   virtual std::string format_slot(std::uint32_t slot, ConstStateRef s) const = 0;
 
+  // Whether `slot` holds no value in `s`: a variable that nothing reads
+  // again before writing it (it is dead), which the System put back to its
+  // initial value so that states differing only there are one. A trace
+  // lists no change into such a slot: the reset is no step's doing.
+  virtual bool is_dead(ConstStateRef s, std::uint32_t slot) const {
+    (void)s, (void)slot;
+    return false;
+  }
+
   // One sentence explaining why `after`, reached from `before` by `group`,
   // violates its property; or, for a state without successors, why nothing
   // can move. Both name the values involved.

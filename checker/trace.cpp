@@ -22,6 +22,7 @@ std::vector<Change> changes_between(const System& system, ConstStateRef before, 
     const Slot& slot = layout.slots[i];
     if (slot.internal || slot.width == 0) continue;
     if (slot_bits(slot, before) == slot_bits(slot, after)) continue;
+    if (system.is_dead(after, i)) continue;  // reset where it is dead: not a change anyone made
     out.push_back({slot.name, system.format_slot(i, before), system.format_slot(i, after)});
   }
   return out;

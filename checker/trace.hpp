@@ -88,6 +88,9 @@ struct Report {
   std::uint64_t peak_rss_bytes = 0;
   std::uint32_t state_bytes = 0;
   std::string engine = "interpreter";  // how steps ran: "interpreter" or "native" (compiled C)
+  // whether dead variables were reset at step ends (a reduction of the model;
+  // --keep-dead turns it off); not known: left out of the JSON
+  std::optional<bool> dead_reset;
   // --show-hw: each CPU's hardware (root, ASID, TLB, walk cache; the data
   // cache) in its column, what changed at each step or, with show_hw_all,
   // all of it after every step; stale entries marked
@@ -114,7 +117,8 @@ std::vector<Step> describe_steps(const System& system, const Trace& trace);
 // is "invalidate_interrupt"); empty for the hardware's steps.
 std::string step_function(const Group& group, const std::vector<std::string>& calls);
 
-// Differences between two states, in layout order, internal slots left out.
+// Differences between two states, in layout order, internal slots left out,
+// and slots dead in `after` (System::is_dead: reset, not changed).
 std::vector<Change> changes_between(const System& system, ConstStateRef before, ConstStateRef after);
 
 std::string render_text(const System& system, const Report& report);

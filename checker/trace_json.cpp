@@ -103,6 +103,7 @@ nlohmann::json render_json(const System& system, const Report& report) {
   j["peak_rss_bytes"] = report.peak_rss_bytes;
   j["state_bytes"] = report.state_bytes;
   j["engine"] = report.engine;
+  if (report.dead_reset) j["dead_reset"] = *report.dead_reset;
   j["stopped_by"] = nullptr;
   if (r.outcome == Outcome::Incomplete) {
     j["stopped_by"] = {{"code", stop_code(r.stop_reason)},

@@ -236,7 +236,7 @@ LoadResult load_on_this_stack(std::string name, std::string text, const LoadOpti
   std::vector<bool> enabled;
   if (!diags.has_errors()) select_properties(cm, options, enabled, diags);
   if (!diags.has_errors()) {
-    Lowered compiled = lower(cm, enabled, diags);
+    Lowered compiled = lower(cm, enabled, diags, !options.keep_dead);
     if (!diags.has_errors()) {
       result.system = std::make_unique<ModelSystem>(std::move(file), std::move(cm), std::move(compiled), std::move(enabled));
     }

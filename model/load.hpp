@@ -20,6 +20,10 @@ struct LoadOptions {
   // Texts that stand in for files an import names (check --patch): keyed by
   // the file's canonical path (std::filesystem::weakly_canonical).
   std::map<std::string, std::string> overlay;
+  // --keep-dead: no dead-variable reset (lower/liveness.cpp), so a variable
+  // keeps its last value after its last use, as written (to measure the
+  // reduction, or to compare with another tool's state count)
+  bool keep_dead = false;
 };
 
 struct LoadResult {

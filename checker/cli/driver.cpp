@@ -43,6 +43,7 @@ checker::Report explore(const Loaded& loaded, const std::string& file, const che
   report.unsupported = unsupported(system);
   report.state_bytes = system.layout().words * 8;
   report.engine = loaded.engine;
+  report.dead_reset = system.program().dead_reset;
   checker::describe(system, report);
   return report;
 }
@@ -56,6 +57,7 @@ checker::Report report_header(const Loaded& loaded, const std::string& file) {
   report.unsupported = unsupported(system);
   report.state_bytes = system.layout().words * 8;
   report.engine = loaded.engine;
+  report.dead_reset = system.program().dead_reset;
   list_checked(system, report);
   return report;
 }

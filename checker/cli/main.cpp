@@ -4,7 +4,7 @@
 //   tlbcheck check FILE [-D NAME=VALUE[,VALUE...]|NAME=LO..HI]... [--patch FILE.diff]...
 //                       [--threads N] [--format text|json] [--max-states N] [--memory-limit SIZE]
 //                       [--time-limit DURATION] [--trace-out FILE] [--html FILE]
-//                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet] [--compact] [--native]
+//                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet] [--compact] [--native] [--keep-dead]
 //                       [--traces K | --fewest-switches] [--dot FILE]
 //   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]... [--format text|json] [--show-hw[=all]] [--width N] [--initial-state]
 //   tlbcheck show TRACE.json --html FILE
@@ -103,6 +103,7 @@ struct Options {
   bool quiet = false;
   bool compact = false;
   bool native = false;
+  bool keep_dead = false;
   unsigned traces = 0;
   bool fewest_switches = false;
   std::string dot;
@@ -228,6 +229,7 @@ cli::Request request(const Options& o, const std::vector<model::Define>& defines
   r.load.only_properties = o.properties;
   r.load.disabled_properties = o.no_properties;
   r.native = o.native;
+  r.load.keep_dead = o.keep_dead;
   return r;
 }
 
@@ -709,6 +711,7 @@ int main(int argc, char** argv) {
   add_trace_options(check, o);
   check->add_flag("-q,--quiet", o.quiet, "no progress line");
   check->add_flag("--native", o.native, "compile the steps to C with the system's C compiler (cached) instead of interpreting them");
+  check->add_flag("--keep-dead", o.keep_dead, "keep dead variables' last values (no dead-variable reset): to measure the reduction");
   check->add_flag("--compact", o.compact, "store 63-bit fingerprints instead of whole states (prints the odds that a state was omitted)");
   CLI::Option* traces = check->add_option("--traces", o.traces, "print up to K counterexamples of different kinds, each the shortest of its kind")
                             ->check(CLI::Range(1u, 1000u));

@@ -48,6 +48,12 @@ struct ModelSlot {
   std::uint32_t enum_id = 0;
   Format format = Format::Plain;
   std::uint32_t decl_src = 0;   // where the variable is declared (a source offset; 0: not a declared variable)
+  // A variable private to one process instance (a local, parameter, result,
+  // `let` or `choose` of its code, functions inlined): that instance; else
+  // -1 (shared, per-CPU, mm, frame and machine state, bookkeeping). Only
+  // private slots are reset where they are dead (lower/liveness.cpp).
+  std::int32_t owner = -1;
+  std::uint32_t variable = 0;   // the first slot of the variable this slot is an element or field of
 };
 
 // How to read and write one slot: what the hot path needs of a ModelSlot,
@@ -60,6 +66,14 @@ struct SlotAccess {
 
   std::int64_t get(const checker::Word* s) const { return std::int64_t((s[word] & mask) >> shift) + lo; }
   void set(checker::Word* s, std::int64_t v) const { s[word] = (s[word] & ~mask) | ((std::uint64_t(v - lo) << shift) & mask); }
+};
+
+// One word of a dead-variable reset: st[word] = (st[word] & keep) | bits,
+// which puts every dead slot in the word back to its initial value.
+struct WordReset {
+  std::uint32_t word = 0;
+  std::uint64_t keep = 0;  // the bits of the slots that stay
+  std::uint64_t bits = 0;  // the dead slots' initial values, in place
 };
 
 struct ProcessInstance {
@@ -78,6 +92,11 @@ struct ProcessInstance {
   std::vector<std::uint32_t> locations;  // location index -> instruction (index 0: ended)
   std::uint32_t first_group = 0;         // group of location l is first_group + l - 1
   std::uint32_t runaway_site = 0;
+  // Dead-variable reset (lower/liveness.cpp): when a step of this instance
+  // ends at location l (its pc is l now), Program::resets[reset_at[l] ..
+  // reset_at[l + 1]) put its dead slots back to their initial values. Empty
+  // when nothing is reset (--keep-dead).
+  std::vector<std::uint32_t> reset_at;
 };
 
 struct Program {
@@ -127,6 +146,21 @@ struct Program {
   std::vector<std::uint32_t> task_process;                 // task id -> process instance
   std::vector<bool> no_preempt;                            // per instruction: inside the scheduler
   std::vector<bool> in_sync;                               // per instruction: inside a function marked `sync` (inlined)
+  // dead-variable reset: the words ProcessInstance::reset_at points into
+  bool dead_reset = false;  // the analysis ran (else no slot is ever reset)
+  std::vector<WordReset> resets;
+
+  // Puts the slots of process `p` that are dead at location `loc` back to
+  // their initial values: what a step of p does last when it ends there.
+  // Cheap enough for the hot path: a few AND/OR on words, no allocation.
+  void reset_dead(std::uint32_t p, std::int64_t loc, checker::Word* st) const {
+    const std::vector<std::uint32_t>& at = processes[p].reset_at;
+    if (at.empty()) return;
+    for (std::uint32_t k = at[std::size_t(loc)], end = at[std::size_t(loc) + 1]; k < end; ++k) {
+      const WordReset& r = resets[k];
+      st[r.word] = (st[r.word] & r.keep) | r.bits;
+    }
+  }
 };
 
 }  // namespace tlbcheck::model

@@ -8,30 +8,6 @@
 
 namespace tlbcheck::model::lowering {
 
-template <class F>
-void Lowering::for_each_successor(std::uint32_t i, F&& f, bool through_yield) const {
-  const Instr& in = out_.program.code[i];
-  switch (in.op) {
-    case Op::Jmp: f(std::uint32_t(in.a)); break;
-    case Op::Jz: case Op::JzKeep: case Op::JnzKeep:
-      f(std::uint32_t(in.a));
-      f(i + 1);
-      break;
-    case Op::Fork:
-      for (std::int32_t k = 1; k <= in.a; ++k) f(i + std::uint32_t(k));
-      break;
-    case Op::Yield:
-      if (through_yield) f(std::uint32_t(in.a));
-      break;
-    case Op::Access:
-      if (in.c >= 0) f(std::uint32_t(in.c));
-      f(i + 1);
-      break;
-    case Op::Halt: case Op::Fail: case Op::Return: case Op::IrqReturn: case Op::Exit: case Op::Resume: break;
-    default: f(i + 1); break;
-  }
-}
-
 void Lowering::close_yield_free_cycles(std::uint32_t begin, std::uint32_t end) {
   Program& p = out_.program;
   for (std::uint32_t j : back_edges_) {

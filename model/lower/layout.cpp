@@ -16,15 +16,21 @@ std::uint32_t Lowering::alloc_slot(std::string name, std::string type, int cpu, 
   s.enum_id = enum_id;
   s.decl_src = decl_src_;
   s.pub.width = bits_for(std::uint64_t(hi - lo) + 1);
+  s.variable = static_cast<std::uint32_t>(out_.program.slots.size());
   out_.program.slots.push_back(std::move(s));
   return static_cast<std::uint32_t>(out_.program.slots.size() - 1);
+}
+
+void Lowering::make_private(std::uint32_t first, std::uint32_t count, std::uint32_t process) {
+  for (std::uint32_t k = first; k < first + count; ++k) out_.program.slots[k].owner = static_cast<std::int32_t>(process);
 }
 
 std::uint32_t Lowering::alloc_var(const std::string& name, const Type& t, int cpu) {
   std::uint32_t first = static_cast<std::uint32_t>(out_.program.slots.size());
   for (const Leaf& leaf : analyzed_.leaves(t, 0)) {
     auto [lo, hi] = range_of(leaf.type);
-    alloc_slot(name + leaf.path, type_name(leaf.type, analyzed_.enums), cpu, lo, hi, leaf.type.kind, leaf.type.enum_id);
+    std::uint32_t slot = alloc_slot(name + leaf.path, type_name(leaf.type, analyzed_.enums), cpu, lo, hi, leaf.type.kind, leaf.type.enum_id);
+    out_.program.slots[slot].variable = first;
   }
   return first;
 }

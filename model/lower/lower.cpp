@@ -52,14 +52,15 @@ Lowered Lowering::run() {
   p.slots[p.violation_slot].pub.internal = true;
   pack();
   if (p.has_machine && !diags_.has_errors()) boot();
+  if (reset_dead_ && !diags_.has_errors()) reset_dead_variables();
   return std::move(out_);
 }
 
 }  // namespace lowering
 
 
-Lowered lower(const AnalyzedModule& cm, const std::vector<bool>& enabled, Diagnostics& diags) {
-  lowering::Lowering l(cm, enabled, diags);
+Lowered lower(const AnalyzedModule& cm, const std::vector<bool>& enabled, Diagnostics& diags, bool reset_dead) {
+  lowering::Lowering l(cm, enabled, diags, reset_dead);
   return l.run();
 }
 

@@ -56,7 +56,8 @@ struct Lowered {
 };
 
 // `enabled[p]` says whether PropertyId p is checked; a disabled assertion
-// compiles to nothing.
-Lowered lower(const AnalyzedModule& cm, const std::vector<bool>& enabled, Diagnostics& diags);
+// compiles to nothing. `reset_dead`: every step puts the variables that are
+// dead where it ends back to their initial values (liveness.cpp).
+Lowered lower(const AnalyzedModule& cm, const std::vector<bool>& enabled, Diagnostics& diags, bool reset_dead);
 
 }  // namespace tlbcheck::model

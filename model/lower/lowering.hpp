@@ -10,6 +10,7 @@
 //   expressions.cpp  addresses and expressions, built-ins, memory accesses
 //                    and the page-fault hook
 //   cfg.cpp          control-flow checks: yield-free cycles, unreachable code
+//   liveness.cpp     live variables per instance; the dead-variable reset
 //   snippets.cpp     the code that evaluates the terms an explanation names
 //   limits.cpp       what the lowering may expand into, and the stack check
 // Internal to model/lower/: the rest of tlbcheck sees lower.hpp.
@@ -92,8 +93,8 @@ struct Address {
 
 class Lowering {
  public:
-  Lowering(const AnalyzedModule& cm, const std::vector<bool>& enabled, Diagnostics& diags)
-      : analyzed_(cm), module_(cm.module), enabled_(enabled), diags_(diags) {}
+  Lowering(const AnalyzedModule& cm, const std::vector<bool>& enabled, Diagnostics& diags, bool reset_dead)
+      : analyzed_(cm), module_(cm.module), enabled_(enabled), diags_(diags), reset_dead_(reset_dead) {}
 
   Lowered run();
 
@@ -113,6 +114,10 @@ class Lowering {
   int sync_depth_ = 0;  // functions marked `sync` being inlined around the code emitted now
   std::uint32_t alloc_slot(std::string name, std::string type, int cpu, std::int64_t lo, std::int64_t hi, TypeKind kind,
                            std::uint32_t enum_id = 0);
+
+  // Marks `count` slots from `first` as a variable private to `process`
+  // (ModelSlot::owner): a candidate for the dead-variable reset.
+  void make_private(std::uint32_t first, std::uint32_t count, std::uint32_t process);
 
   // Allocates one slot per element of `t`, consecutively; returns the first.
   std::uint32_t alloc_var(const std::string& name, const Type& t, int cpu);
@@ -247,6 +252,13 @@ class Lowering {
   void for_each_successor(std::uint32_t i, F&& f, bool through_yield) const;
 
   void warn_unreachable(std::uint32_t begin, std::uint32_t end, std::uint32_t entry);
+
+  // ---- dead-variable reset (liveness.cpp) --------------------------------------------
+  // Live-variable analysis over every instance's control-flow graph; fills
+  // ProcessInstance::reset_at and Program::resets (after pack() and boot(),
+  // which give the initial values).
+  void reset_dead_variables();
+  void reset_dead_in(std::uint32_t pid, const std::vector<std::uint32_t>& candidates);
 
   // ---- statements ---------------------------------------------------------------
   void lower_block(StmtId id, Frame& f) { lower_stmt(id, f); }
@@ -425,6 +437,7 @@ class Lowering {
   const Module& module_;
   const std::vector<bool>& enabled_;
   Diagnostics& diags_;
+  bool reset_dead_;
   Lowered out_;
   std::vector<std::uint32_t> global_base_;
   std::vector<std::pair<std::uint32_t, std::int64_t>> initial_values_;
@@ -450,5 +463,31 @@ class Lowering {
   bool generated_ = false;
   std::uint32_t atomic_first_src_ = UINT32_MAX;  // the first shared statement of the atomic block being lowered
 };
+
+// Where control can go from instruction i within its instance's code (a
+// Yield: with `through_yield`, to where the next step begins).
+template <class F>
+void Lowering::for_each_successor(std::uint32_t i, F&& f, bool through_yield) const {
+  const Instr& in = out_.program.code[i];
+  switch (in.op) {
+    case Op::Jmp: f(std::uint32_t(in.a)); break;
+    case Op::Jz: case Op::JzKeep: case Op::JnzKeep:
+      f(std::uint32_t(in.a));
+      f(i + 1);
+      break;
+    case Op::Fork:
+      for (std::int32_t k = 1; k <= in.a; ++k) f(i + std::uint32_t(k));
+      break;
+    case Op::Yield:
+      if (through_yield) f(std::uint32_t(in.a));
+      break;
+    case Op::Access:
+      if (in.c >= 0) f(std::uint32_t(in.c));
+      f(i + 1);
+      break;
+    case Op::Halt: case Op::Fail: case Op::Return: case Op::IrqReturn: case Op::Exit: case Op::Resume: break;
+    default: f(i + 1); break;
+  }
+}
 
 }  // namespace tlbcheck::model::lowering

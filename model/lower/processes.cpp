@@ -37,6 +37,7 @@ void Lowering::emit_switch(Frame& f, bool none_too, Op after) {
   std::size_t mark_from = here();
   std::uint32_t next_slot = alloc_slot(f.prefix + "next", "task", f.cpu, -1, analyzed_.tasks - 1, TypeKind::Task);
   initial_values_.push_back({next_slot, -1});
+  make_private(next_slot, 1, f.process);  // the task switched to: read only within the switch's step
   if (cand.empty()) {  // nothing else runs on this CPU: no switch at all
     if (after != Op::Jmp) emit_end(after);
     return;

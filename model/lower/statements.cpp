@@ -78,6 +78,7 @@ void Lowering::lower_unlabelled(StmtId id, Frame& f) {
         auto [lo, hi] = range_of(v.type);
         std::uint32_t tmp = alloc_slot(f.prefix + std::string(v.name) + ".result", type_name(v.type, analyzed_.enums), f.cpu, lo, hi, v.type.kind, v.type.enum_id);
         initial_values_.push_back({tmp, out_.program.slots[tmp].lo});
+        make_private(tmp, 1, f.process);
         inline_call(s.value, f, tmp);
         cur_src_ = s.loc.offset;
         mark();
@@ -329,6 +330,7 @@ std::uint32_t Lowering::local_slot(Frame& f, std::uint32_t local) {
   const LocalInfo& info = f.body->locals[local];
   const DeclaredAt declared(*this, info.loc.offset);
   std::uint32_t slot = alloc_var(f.prefix + std::string(info.name), info.type, f.cpu);
+  make_private(slot, elements(info.type), f.process);
   const std::vector<std::int64_t> inits = initial_of(info.type);
   for (std::uint32_t k = 0; k < elements(info.type); ++k) initial_values_.push_back({slot + k, inits[k]});
   f.locals[local] = Binding{false, 0, slot};
@@ -370,6 +372,7 @@ void Lowering::inline_call(ExprId call_id, Frame& caller, std::optional<std::uin
     const DeclaredAt declared(*this, callee.decl->type.loc.offset != 0 ? callee.decl->type.loc.offset : callee.decl->loc.offset);
     f.result_slot = alloc_slot(f.prefix + "result", type_name(callee.result, analyzed_.enums), f.cpu, lo, hi, callee.result.kind, callee.result.enum_id);
     initial_values_.push_back({*f.result_slot, out_.program.slots[*f.result_slot].lo});
+    make_private(*f.result_slot, 1, f.process);
   }
   bool touched = false;
   mark();

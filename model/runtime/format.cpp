@@ -71,6 +71,22 @@ std::string ModelSystem::format_slot(std::uint32_t slot, checker::ConstStateRef 
   return format_value(slot, read(slot, s.data()));
 }
 
+// A private slot that the step into `s` reset: dead at its instance's
+// location (Program::reset_dead). A violating state was not reset.
+bool ModelSystem::is_dead(checker::ConstStateRef s, std::uint32_t slot) const {
+  const std::int32_t owner = program_.slots[slot].owner;
+  if (owner < 0 || read(program_.violation_slot, s.data()) != 0) return false;
+  const ProcessInstance& p = program_.processes[std::size_t(owner)];
+  if (p.reset_at.empty()) return false;
+  const std::int64_t loc = read(p.pc_slot, s.data());
+  const SlotAccess& a = program_.access[slot];
+  for (std::uint32_t k = p.reset_at[std::size_t(loc)]; k < p.reset_at[std::size_t(loc) + 1]; ++k) {
+    const WordReset& r = program_.resets[k];
+    if (r.word == a.word) return (r.keep & a.mask) == 0;
+  }
+  return false;
+}
+
 std::string ModelSystem::where(std::uint32_t src) const {
   return file_->name_at(src) + ":" + std::to_string(file_->line_of(src));
 }

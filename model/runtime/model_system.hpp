@@ -59,6 +59,7 @@ class ModelSystem final : public checker::System {
   std::string constraint() const override;
   bool expand(checker::ConstStateRef s) const override;
   std::string format_slot(std::uint32_t slot, checker::ConstStateRef s) const override;
+  bool is_dead(checker::ConstStateRef s, std::uint32_t slot) const override;
   std::string explain_violation(checker::ConstStateRef before, checker::GroupId group,
                                 checker::ConstStateRef after) const override;
   std::string explain_deadlock(checker::ConstStateRef s) const override;

@@ -340,9 +340,19 @@ class Translator {
         case Op::Await: out_ << " if (" << top << " == 0) { *bud = b + " << R << "; return; }"; break;
         case Op::Check: out_ << " if (" << top << " == 0) VIOL(" << I << ", " << in.a << ", 0, " << R << ");"; break;
         case Op::Fail: out_ << " VIOL(" << I << ", " << in.a << ", 0, 0);"; break;
-        case Op::Yield: case Op::Halt:
-          out_ << " WR(" << pc << ", " << (in.op == Op::Yield ? in.b : 0) << "); *bud = b; env->end(env, " << I << ", st); return;";
+        case Op::Yield: case Op::Halt: {
+          const std::int32_t loc = in.op == Op::Yield ? in.b : 0;
+          out_ << " WR(" << pc << ", " << loc << ");";
+          // the dead-variable reset of the location the step ends at (Program::reset_dead)
+          if (!proc.reset_at.empty()) {
+            for (std::uint32_t k = proc.reset_at[std::size_t(loc)]; k < proc.reset_at[std::size_t(loc) + 1]; ++k) {
+              const WordReset& r = p_.resets[k];
+              out_ << " st[" << r.word << "] = (st[" << r.word << "] & " << ulit(r.keep) << ") | " << ulit(r.bits) << ";";
+            }
+          }
+          out_ << " *bud = b; env->end(env, " << I << ", st); return;";
           break;
+        }
         default: out_ << pure(in, s); break;
       }
       out_ << "\n";

@@ -174,16 +174,19 @@ void ModelSystem::exec_steps(std::uint32_t ip, checker::Word* st, int depth, Scr
       case Op::Yield:
         w.end_ip = ip;
         write(proc.pc_slot, st, in.b);
+        program_.reset_dead(w.process, in.b, st);
         (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
         return;
       case Op::Halt:
         w.end_ip = ip;
         write(proc.pc_slot, st, 0);
+        program_.reset_dead(w.process, 0, st);
         (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
         return;
       case Op::IrqReturn:
         w.end_ip = ip;
         write(proc.pc_slot, st, 0);
+        program_.reset_dead(w.process, 0, st);
         machine_.set(st, program_.hw.irq_depth[std::size_t(proc.cpu)], machine_.depth(st, proc.cpu) - 1);
         machine_.set(st, program_.hw.irqs_on[std::size_t(proc.cpu)], 1);  // iret restores IF
         (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
@@ -204,14 +207,17 @@ void ModelSystem::exec_steps(std::uint32_t ip, checker::Word* st, int depth, Scr
       case Op::Resume: {
         w.end_ip = ip;
         std::uint32_t slot = program_.hw.task_resume[std::size_t(proc.task)];
-        write(proc.pc_slot, st, read(slot, st));
+        const std::int64_t resumed = read(slot, st);
+        write(proc.pc_slot, st, resumed);
         write(slot, st, 0);
+        program_.reset_dead(w.process, resumed, st);
         (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
         return;
       }
       case Op::Exit:
         w.end_ip = ip;
         write(proc.pc_slot, st, 0);
+        program_.reset_dead(w.process, 0, st);
         (*w.emit)(w.group, checker::ConstStateRef(st, w.words));
         return;
       case Op::Access: {
