@@ -161,3 +161,32 @@ TEST_CASE("the seed protocols' counterexamples name the kernel's functions", "[g
     }
   }
 }
+
+// The dead-variable reset (model/lower/liveness.cpp) is a reduction: every
+// bundled file and variant has the same verdict and property without it
+// (--keep-dead), and at least as many states there as its `expect:` line.
+TEST_CASE("every bundled protocol has the same verdict without the dead-variable reset", "[golden][dead]") {
+  for (const std::string& rel : bundled_protocols()) {
+    std::string text = read_file(source_dir() + "/" + rel);
+    INFO(rel);
+    for (const Expectation& e : expectations(text)) {
+      INFO(e.line);
+      cli::Request request;
+      request.file = rel;
+      request.text = text;
+      for (const auto& [k, v] : e.defines) request.load.defines.push_back({k, v});
+      request.load.only_properties = e.properties;
+      request.load.keep_dead = true;
+      cli::Loaded l = cli::load(request);
+      INFO(l.result.diagnostics);
+      REQUIRE(l.result.system);
+      checker::ExploreOptions o;
+      o.threads = 2;
+      checker::Report report = cli::explore(l, rel, o);
+      CHECK(report.dead_reset == false);
+      CHECK(checker::outcome_name(report.result.outcome) == e.verdict);
+      if (!e.property.empty()) CHECK(report.property == e.property);
+      CHECK(report.result.states >= std::uint64_t(std::max(e.states, 0LL)));
+    }
+  }
+}

@@ -161,6 +161,19 @@ TEST_CASE("the JSON report has every field of the contract", "[cli]") {
   CHECK(parts <= j["seconds"].get<double>());
 }
 
+TEST_CASE("check --keep-dead turns the dead-variable reset off, and the JSON report says which ran", "[cli][dead]") {
+  // t is dead after x = t: 5 states with the reset, 7 without
+  // (tests/model/lower/liveness_test.cpp derives both)
+  const std::string file = temp_dir() + "/dead.tlb";
+  write_file(file, "var x: int[0..3] = 0;\nfn pick() -> int[0..3] { choose v in 1..3; return v; }\nprocess p on cpu 0 { let t: int[0..3] = pick(); x = t; x = 0; }\n");
+  nlohmann::json reset = check_json(quote(file), "", 0), kept = check_json(quote(file), "--keep-dead", 0);
+  CHECK(reset["dead_reset"] == true);
+  CHECK(reset["states"] == 5);
+  CHECK(kept["dead_reset"] == false);
+  CHECK(kept["states"] == 7);
+  CHECK(run(quote(cli()) + " replay " + quote(file) + " x.json --keep-dead").exit == 2);  // check's option only
+}
+
 TEST_CASE("a trace written with --trace-out replays to the same violation", "[cli]") {
   std::string dir = temp_dir();
   std::string trace = dir + "/lost_update.json";
