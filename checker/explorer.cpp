@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/global_control.h>
@@ -133,13 +134,19 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   std::uint64_t states = 0;
   std::uint64_t max_successors = 8;
 
-  // the initial state
+  // the initial state (its canonical form, under symmetry reduction)
+  const bool reduce = options.symmetry && system.symmetric();
+  result.symmetry = reduce;
+  auto main_scratch = system.make_scratch();
   std::vector<Word> init(words, 0);
   system.initial(init);
+  std::vector<Word> init_stored = init;
+  std::vector<std::uint32_t> init_renaming;
+  if (reduce) system.canonicalize(init_stored, *main_scratch, &init_renaming);
   {
     StateStore::Cursor cursor;
     std::uint32_t fresh = 0;
-    store.insert(init.data(), StateStore::hash_state(init.data(), words), 0, cursor, fresh);
+    store.insert(init_stored.data(), StateStore::hash_state(init_stored.data(), words), 0, cursor, fresh);
     seal();
     states = 1;
   }
@@ -160,11 +167,38 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     Trace t;
     t.states.push_back(init);
     auto scratch = system.make_scratch();
+    if (!reduce) {
+      for (std::uint32_t ordinal : ordinals) {
+        std::vector<Word> next;
+        std::optional<GroupId> group = nth_successor(system, *scratch, t.states.back(), ordinal, next);
+        t.groups.push_back(group.value_or(GroupId{}));
+        t.states.push_back(std::move(next));
+      }
+      return t;
+    }
+    // Under symmetry reduction the links lead through canonical states.
+    // Keep the concrete state s and a renaming rho with rho(s) = the stored
+    // state: the successor u the link names, renamed back by rho's
+    // inverse, is a successor of s (the renamings map steps onto steps);
+    // the step of s that reaches it is the concrete step, and canonicalizing
+    // u (by tau) gives the next stored state, so rho becomes tau after rho.
+    std::vector<std::uint32_t> rho = init_renaming, tau, inverse;
+    std::vector<Word> stored(words), u, concrete(words);
     for (std::uint32_t ordinal : ordinals) {
-      std::vector<Word> next;
-      std::optional<GroupId> group = nth_successor(system, *scratch, t.states.back(), ordinal, next);
-      t.groups.push_back(group.value_or(GroupId{}));
-      t.states.push_back(std::move(next));
+      system.rename(t.states.back(), rho, stored);
+      nth_successor(system, *scratch, stored, ordinal, u);
+      inverse.assign(rho.size(), 0);
+      for (std::size_t c = 0; c < rho.size(); ++c) inverse[rho[c]] = std::uint32_t(c);
+      system.rename(u, inverse, concrete);
+      std::optional<GroupId> group;
+      system.next(t.states.back(), *scratch, [&](GroupId g, ConstStateRef succ) {
+        if (!group && std::equal(succ.begin(), succ.end(), concrete.begin())) group = g;
+      });
+      if (!group) throw std::logic_error("symmetry reduction: a step of the counterexample has no concrete counterpart (the renaming does not map steps onto steps)");
+      t.groups.push_back(*group);
+      t.states.push_back(concrete);
+      system.canonicalize(u, *scratch, &tau);
+      for (std::size_t c = 0; c < rho.size(); ++c) rho[c] = tau.empty() ? rho[c] : tau[rho[c]];
     }
     return t;
   };
@@ -229,9 +263,11 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
                   local.ordinal_overflow = true;
                   return;
                 }
-                std::uint64_t hash = StateStore::hash_state(succ.data(), words);
+                Word* copy = local.pending_states.data() + local.pending * words;
+                copy_state(copy, succ.data(), words);
+                if (reduce) system.canonicalize(StateRef(copy, words), *local.scratch);
+                std::uint64_t hash = StateStore::hash_state(copy, words);
                 store.prefetch_slot(hash);
-                copy_state(local.pending_states.data() + local.pending * words, succ.data(), words);
                 local.pending_hash[local.pending] = hash;
                 local.pending_key[local.pending++] = make_key(canon, ordinal++);
                 if (local.pending == kInsertBatch) insert_pending(local);

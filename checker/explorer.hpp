@@ -46,6 +46,10 @@ struct ExploreOptions {
   std::function<void(const Progress&)> progress;  // called between batches
   std::uint32_t batch = 1u << 14;  // states expanded per parallel batch
   bool compact = false;  // store 63-bit fingerprints instead of whole states
+  // Symmetry reduction (System::canonicalize) where the System has one:
+  // one state per orbit is stored and expanded, and a counterexample is
+  // rebuilt as a concrete path of the unreduced system.
+  bool symmetry = false;
   // parent links kept in memory before the rest go to a temporary file
   std::uint64_t parent_links_in_memory = std::uint64_t(1) << 20;
 };
@@ -87,6 +91,7 @@ struct ExploreResult {
   std::string stopped_by;          // why an incomplete run stopped, as a phrase ("the memory limit")
   StopReason stop_reason = StopReason::None;  // the same as a code
   bool compact = false;
+  bool symmetry = false;  // the states are canonical forms (ExploreOptions::symmetry, and the System has symmetry)
   // Compact mode: an upper bound on the probability that two distinct states
   // shared a fingerprint, so that one of them (and what only it leads to) was
   // never explored: n(n-1)/2 pairs of n states, each colliding with odds 2^-63

@@ -155,6 +155,28 @@ class System {
     });
   }
 
+  // Symmetry reduction. A System whose behaviours map onto each other under
+  // a renaming (of interchangeable CPUs: model/runtime/symmetry.hpp) says so
+  // with symmetric(), and canonicalize() replaces a state by a state of the
+  // same orbit, the same one for as many states of the orbit as it can. The
+  // renamings must preserve check(), is_final() and expand(), and map
+  // successors onto successors: then exploring the canonical states finds
+  // every violation, and a path of them can be rebuilt as a concrete path
+  // (the explorer does). canonicalize() allocates nothing (its buffers live
+  // in the scratch).
+  // A renaming is a permutation of the objects renamed (the CPUs), given
+  // as each one's new number; `renaming` (if not null) receives the one
+  // canonicalize() applied, and rename() applies one.
+  virtual bool symmetric() const { return false; }
+  virtual void canonicalize(StateRef s, Scratch& scratch, std::vector<std::uint32_t>* renaming = nullptr) const {
+    (void)s, (void)scratch;
+    if (renaming) renaming->clear();
+  }
+  virtual void rename(ConstStateRef s, std::span<const std::uint32_t> renaming, StateRef out) const {
+    (void)renaming;
+    copy_state(out.data(), s.data(), s.size());
+  }
+
   // A state without successors is a deadlock unless it is a valid end state
   // (every process ran to its end).
   virtual bool is_final(ConstStateRef s) const = 0;

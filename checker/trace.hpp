@@ -91,6 +91,12 @@ struct Report {
   // whether dead variables were reset at step ends (a reduction of the model;
   // --keep-dead turns it off); not known: left out of the JSON
   std::optional<bool> dead_reset;
+  // CPU symmetry reduction: asked for (the default of check), the classes of
+  // interchangeable CPUs it used (result.symmetry: it did), and why the
+  // other CPUs keep their numbers
+  bool symmetry_asked = false;
+  std::vector<std::vector<int>> symmetry_classes;
+  std::vector<std::string> symmetry_notes;
   // --show-hw: each CPU's hardware (root, ASID, TLB, walk cache; the data
   // cache) in its column, what changed at each step or, with show_hw_all,
   // all of it after every step; stale entries marked

@@ -83,6 +83,24 @@ std::string hardware_text(const System::HardwareLine& h) { return h.name + ": " 
 
 }  // namespace
 
+// What CPU symmetry reduction did: which CPUs it treated as
+// interchangeable, and why the others keep their numbers ("" when not asked).
+std::string symmetry_text(const Report& report) {
+  if (!report.symmetry_asked) return "";
+  if (!report.result.symmetry) {
+    return "symmetry: none" + (report.symmetry_notes.empty() ? std::string() : " -- " + report.symmetry_notes[0] + (report.symmetry_notes.size() > 1 ? "; ..." : "")) + "\n";
+  }
+  std::string out = "symmetry: states stored up to renaming";
+  for (std::size_t k = 0; k < report.symmetry_classes.size(); ++k) {
+    std::string cpus;
+    for (int c : report.symmetry_classes[k]) cpus += (cpus.empty() ? "cpu" : ", cpu") + std::to_string(c);
+    out += (k == 0 ? " " : "; ") + cpus;
+  }
+  out += " (interchangeable: the same code, named nowhere, started alike)\n";
+  for (const std::string& note : report.symmetry_notes) out += "  " + note + "\n";
+  return out;
+}
+
 std::string unsupported_text(const Report& report) {
   std::string out;
   for (const Unsupported& u : report.unsupported) {
@@ -295,6 +313,7 @@ std::string render_text(const System& system, const Report& report) {
   out += "states: " + with_commas(r.states) + ", transitions: " + with_commas(r.transitions) + ", depth: " + std::to_string(r.depth) + "\n";
   out += "time: " + number(r.seconds, 2) + " s (" + with_commas(std::uint64_t(rate)) + " states/s), threads: " + std::to_string(r.threads) +
          ", store: " + bytes(r.memory_bytes) + ", state: " + std::to_string(report.state_bytes) + " bytes, steps: " + report.engine + "\n";
+  out += symmetry_text(report);
   if (r.compact) {
     char p[32];
     std::snprintf(p, sizeof p, "%.1e", r.omission_probability);

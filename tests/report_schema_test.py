@@ -49,7 +49,7 @@ def expectations(path):
                 continue
             args = []
             for word in line[len("// expect:"):].split():
-                if word.startswith("states="):
+                if word.startswith("states=") or word.startswith("reduced="):
                     continue
                 if word.startswith("property="):
                     args += ["--property", word[len("property="):]]

@@ -126,6 +126,7 @@ struct Expectation {
   std::string verdict;
   std::string property;
   long long states = -1;
+  long long reduced = -1;  // `reduced=N`: the states stored under CPU symmetry reduction (where the model has it)
   std::string line;
 };
 
@@ -144,6 +145,8 @@ inline std::vector<Expectation> expectations(const std::string& text) {
       auto eq = w.find('=');
       if (w.rfind("states=", 0) == 0) {
         e.states = w.substr(7) == "?" ? -1 : std::stoll(w.substr(7));
+      } else if (w.rfind("reduced=", 0) == 0) {
+        e.reduced = std::stoll(w.substr(8));
       } else if (w.rfind("property=", 0) == 0) {
         e.properties.push_back(w.substr(9));
       } else if (eq != std::string::npos) {

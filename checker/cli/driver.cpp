@@ -44,6 +44,11 @@ checker::Report explore(const Loaded& loaded, const std::string& file, const che
   report.state_bytes = system.layout().words * 8;
   report.engine = loaded.engine;
   report.dead_reset = system.program().dead_reset;
+  report.symmetry_asked = options.symmetry;
+  if (options.symmetry) {
+    report.symmetry_classes = system.renaming().classes();
+    report.symmetry_notes = system.renaming().notes();
+  }
   checker::describe(system, report);
   return report;
 }

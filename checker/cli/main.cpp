@@ -4,7 +4,7 @@
 //   tlbcheck check FILE [-D NAME=VALUE[,VALUE...]|NAME=LO..HI]... [--patch FILE.diff]...
 //                       [--threads N] [--format text|json] [--max-states N] [--memory-limit SIZE]
 //                       [--time-limit DURATION] [--trace-out FILE] [--html FILE]
-//                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet] [--compact] [--native] [--keep-dead]
+//                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet] [--compact] [--native] [--keep-dead] [--no-symmetry]
 //                       [--traces K | --fewest-switches] [--dot FILE]
 //   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]... [--format text|json] [--show-hw[=all]] [--width N] [--initial-state]
 //   tlbcheck show TRACE.json --html FILE
@@ -102,6 +102,7 @@ struct Options {
   bool initial_state = false;
   bool quiet = false;
   bool compact = false;
+  bool no_symmetry = false;
   bool native = false;
   bool keep_dead = false;
   unsigned traces = 0;
@@ -298,6 +299,7 @@ checker::ExploreOptions explore_options(const Options& o, const Limits& limits) 
   eo.deadline = limits.deadline;
   eo.stop = &g_interrupted;
   eo.compact = o.compact;
+  eo.symmetry = !o.no_symmetry;
   return eo;
 }
 
@@ -713,6 +715,8 @@ int main(int argc, char** argv) {
   check->add_flag("--native", o.native, "compile the steps to C with the system's C compiler (cached) instead of interpreting them");
   check->add_flag("--keep-dead", o.keep_dead, "keep dead variables' last values (no dead-variable reset): to measure the reduction");
   check->add_flag("--compact", o.compact, "store 63-bit fingerprints instead of whole states (prints the odds that a state was omitted)");
+  check->add_flag("--no-symmetry", o.no_symmetry, "store every state, not one per renaming of interchangeable CPUs (CPU symmetry reduction is on by default where the model has them)");
+  check->add_flag("--symmetry{false}", o.no_symmetry, "CPU symmetry reduction where the model allows it (the default)");
   CLI::Option* traces = check->add_option("--traces", o.traces, "print up to K counterexamples of different kinds, each the shortest of its kind")
                             ->check(CLI::Range(1u, 1000u));
   check->add_flag("--fewest-switches", o.fewest_switches, "print a counterexample with the fewest context switches between CPUs")->excludes(traces);

@@ -99,6 +99,26 @@ struct ProcessInstance {
   std::vector<std::uint32_t> reset_at;
 };
 
+// CPU symmetry (lower/symmetry.cpp finds it, runtime/symmetry.cpp uses it):
+// classes of CPUs that run the same code, that nothing names and that start
+// alike, so renaming them within a class maps behaviours onto behaviours.
+// Each CPU of a class owns a block of slots (its per-CPU slots, its
+// processes', handlers' and tasks' slots, its element of every global array
+// that cpus index), the blocks of a class in corresponding order. A
+// renaming moves blocks and renames the values that name a CPU (`Value`).
+struct CpuSymmetry {
+  enum class Value : std::uint8_t { Same, Cpu, Mask, Task, Narrowing, Site };
+  std::vector<std::vector<int>> classes;            // each ascending, at least two CPUs
+  std::vector<std::vector<std::uint32_t>> block;     // per CPU: its slots (empty: in no class)
+  std::vector<Value> value;                          // per slot
+  std::vector<int> class_of;                         // per CPU: its class, -1: none
+  // a task, process instance or site owned by a CPU of a class: its
+  // counterpart on CPU d is image[id * cpus + d]; owner -1: none
+  std::vector<int> task_owner, process_owner, site_owner;
+  std::vector<std::uint32_t> task_image, process_image, site_image;
+  std::vector<std::string> notes;  // why the other CPUs are not interchangeable, one line each
+};
+
 struct Program {
   std::vector<Instr> code;
   std::vector<ModelSlot> slots;
@@ -161,6 +181,7 @@ struct Program {
       st[r.word] = (st[r.word] & r.keep) | r.bits;
     }
   }
+  CpuSymmetry symmetry;
 };
 
 }  // namespace tlbcheck::model

@@ -13,13 +13,19 @@ Lowered Lowering::run() {
   if (analyzed_.uses_machine) count_frames();
   allocate_globals();
   if (analyzed_.uses_machine) allocate_machine();
+  // each instance's sites, for CPU symmetry (lower/symmetry.cpp)
+  auto instance = [&](auto&& lower_it) {
+    const std::size_t processes = p.processes.size(), sites = p.sites.size();
+    lower_it();
+    for (std::size_t k = processes; k < p.processes.size(); ++k) instance_sites_.push_back({std::uint32_t(sites), std::uint32_t(p.sites.size()), p.processes.size() - processes == 1});
+  };
   for (std::uint32_t i = 0; i < analyzed_.processes.size(); ++i) {
-    for (int cpu : analyzed_.processes[i].cpus) lower_process(i, cpu);
+    for (int cpu : analyzed_.processes[i].cpus) instance([&] { lower_process(i, cpu); });
   }
   for (std::uint32_t h = 0; h < analyzed_.irqs.size(); ++h) {
     for (int cpu = 0; cpu < analyzed_.cpus; ++cpu) {
       if (analyzed_.irqs[h].device && analyzed_.irqs[h].cpu != cpu) continue;
-      for (int level = 1; level <= analyzed_.machine.irq_nesting; ++level) lower_handler(h, cpu, level);
+      for (int level = 1; level <= analyzed_.machine.irq_nesting; ++level) instance([&] { lower_handler(h, cpu, level); });
     }
   }
   for (const InvariantInfo& inv : analyzed_.invariants) {
@@ -53,6 +59,7 @@ Lowered Lowering::run() {
   pack();
   if (p.has_machine && !diags_.has_errors()) boot();
   if (reset_dead_ && !diags_.has_errors()) reset_dead_variables();
+  if (!diags_.has_errors()) find_cpu_symmetry();
   return std::move(out_);
 }
 

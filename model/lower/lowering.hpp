@@ -439,6 +439,13 @@ class Lowering {
   Diagnostics& diags_;
   bool reset_dead_;
   Lowered out_;
+  // CPU symmetry (symmetry.cpp): the classes of interchangeable CPUs
+  void find_cpu_symmetry();
+  struct InstanceSites {
+    std::uint32_t begin = 0, end = 0;  // the sites lowering the instance added
+    bool alone = true;                  // it was the only instance that lowering made
+  };
+  std::vector<InstanceSites> instance_sites_;  // per process instance
   std::vector<std::uint32_t> global_base_;
   std::vector<std::pair<std::uint32_t, std::int64_t>> initial_values_;
   std::vector<std::uint32_t> back_edges_;

@@ -14,6 +14,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
       invariant_terms_(std::move(compiled.invariant_terms)),
       invariant_witness_(std::move(compiled.invariant_witness)),
       enabled_(std::move(enabled)) {
+  renaming_ = std::make_unique<CpuRenaming>(program_);
   layout_.words = program_.words;
   layout_.bits = program_.bits;
   for (const ModelSlot& s : program_.slots) layout_.slots.push_back(s.pub);

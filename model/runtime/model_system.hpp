@@ -25,6 +25,7 @@
 #include "model/lower/lower.hpp"
 #include "model/machine/machine.hpp"
 #include "model/runtime/native.hpp"
+#include "model/runtime/symmetry.hpp"
 #include "model/sema/sema.hpp"
 #include "properties/stale_cache.hpp"
 #include "properties/stale_translation.hpp"
@@ -56,6 +57,13 @@ class ModelSystem final : public checker::System {
   std::optional<checker::PropertyId> deadlock_property() const override;
   checker::Verdict check(checker::ConstStateRef s) const override;
   bool is_final(checker::ConstStateRef s) const override;
+  bool symmetric() const override { return symmetry_on_ && renaming_->any(); }
+  void canonicalize(checker::StateRef s, checker::Scratch& scratch, std::vector<std::uint32_t>* renaming = nullptr) const override;
+  void rename(checker::ConstStateRef s, std::span<const std::uint32_t> renaming, checker::StateRef out) const override;
+  // CPU symmetry reduction: on by default where the model has interchangeable
+  // CPUs; `false` turns it off (--no-symmetry). Call before exploring.
+  void set_symmetry(bool on) { symmetry_on_ = on; }
+  const CpuRenaming& renaming() const { return *renaming_; }
   std::string constraint() const override;
   bool expand(checker::ConstStateRef s) const override;
   std::string format_slot(std::uint32_t slot, checker::ConstStateRef s) const override;
@@ -148,6 +156,8 @@ class ModelSystem final : public checker::System {
   std::vector<HwGroup> hw_groups_;
   std::uint32_t first_hw_group_ = 0;
   std::unique_ptr<NativeCode> native_;
+  std::unique_ptr<CpuRenaming> renaming_;  // CPU symmetry (built from program_)
+  bool symmetry_on_ = true;
 };
 
 }  // namespace tlbcheck::model

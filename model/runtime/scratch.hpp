@@ -7,6 +7,7 @@
 
 #include "model/lower/lower.hpp"
 #include "model/runtime/model_system.hpp"
+#include "model/runtime/symmetry.hpp"
 
 namespace tlbcheck::model {
 
@@ -41,6 +42,7 @@ struct ModelSystem::Scratch final : checker::Scratch {
   // Null in the search: only the interpreter records it, and only when asked.
   std::vector<Ran>* trail = nullptr;
   NativeEnv env{};           // native steps' view of this scratch
+  CpuRenaming::Buffers renaming;  // CPU symmetry's canonical form
 };
 
 }  // namespace tlbcheck::model

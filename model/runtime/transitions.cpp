@@ -172,7 +172,22 @@ void ModelSystem::initial(checker::StateRef out) const {
 }
 
 std::unique_ptr<checker::Scratch> ModelSystem::make_scratch() const {
-  return std::make_unique<Scratch>(*this, program_.words);
+  auto scratch = std::make_unique<Scratch>(*this, program_.words);
+  if (renaming_->any()) scratch->renaming = renaming_->make_buffers();
+  return scratch;
+}
+
+void ModelSystem::canonicalize(checker::StateRef s, checker::Scratch& scratch, std::vector<std::uint32_t>* renaming) const {
+  CpuRenaming::Buffers& b = static_cast<Scratch&>(scratch).renaming;
+  renaming_->canonicalize(s.data(), b);
+  if (renaming) renaming->assign(b.sigma.begin(), b.sigma.end());
+}
+
+void ModelSystem::rename(checker::ConstStateRef s, std::span<const std::uint32_t> renaming, checker::StateRef out) const {
+  std::vector<int> sigma(renaming.begin(), renaming.end());
+  sigma.resize(std::size_t(module_.cpus));
+  for (std::size_t c = renaming.size(); c < sigma.size(); ++c) sigma[c] = int(c);
+  renaming_->rename(s.data(), sigma.data(), out.data());
 }
 
 // The first CPU whose loaded root is a freed table (freed-root), or -1.

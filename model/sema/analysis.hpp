@@ -186,7 +186,7 @@ class Analysis {
 
   // Can `value_type` be stored into `target`? Integers are checked against
   // the target's range at run time (a violation, not a wrap-around).
-  bool assignable(const Type& target, const Type& value, Loc loc, const std::string& what);
+  bool assignable(const Type& target, const Type& value, ExprId value_expr, const std::string& what);
 
   bool lvalue(ExprId id, Context& ctx, bool mark);
 
@@ -250,6 +250,11 @@ class Analysis {
 
   // ---- recursion: a cycle in the call graph is an error ------------------------
   void check_recursion();
+
+  // ---- CPU symmetry: what tells CPUs apart (symmetry.cpp) ---------------------
+  void find_cpu_symmetry_facts();
+  // an integer stored, passed or compared as a cpu (true), or a cpu used as an integer (false)
+  std::vector<std::pair<ExprId, bool>> cpu_conversions_;
 
   struct Call {
     std::uint32_t caller, callee;

@@ -120,7 +120,7 @@ void Analysis::declare_all() {
         }
         Type t = d.has_type ? declared : vt;
         if (d.has_type && vt.kind != TypeKind::Error && declared.kind != TypeKind::Error) {
-          assignable(declared, vt, node(d.value).loc, "'" + std::string(d.name) + "'");
+          assignable(declared, vt, d.value, "'" + std::string(d.name) + "'");
         }
         if (t.kind == TypeKind::Int && !d.has_type && v) t = make(TypeKind::Int, *v, *v);
         if (t.is_array()) {

@@ -467,6 +467,7 @@ Type Analysis::check_call(Expr& e, Context& ctx, Standing standing) {
         error(DiagKind::TypeMismatch, node(a).loc, "expected a cpu, found '" + type_text(t) + "'");
         return false;
       }
+      if (t.kind == TypeKind::Int) cpu_conversions_.push_back({a, true});
       return true;
     };
     auto mask_arg = [&](ExprId a) {
@@ -586,7 +587,7 @@ Type Analysis::check_call(Expr& e, Context& ctx, Standing standing) {
       ok = false;
       continue;
     }
-    if (!assignable(pt, at, node(e.args[i]).loc, "parameter '" + std::string(callee.params[i].name) + "'")) {
+    if (!assignable(pt, at, e.args[i], "parameter '" + std::string(callee.params[i].name) + "'")) {
       ok = false;
     } else if (ctx.body == nullptr || standing == Standing::Nested) {
       // the argument stands for the parameter wherever the body names it, so
@@ -891,7 +892,7 @@ Type Analysis::check_machine_call(Expr& e, Context& ctx, Builtin b, Standing sta
         ok = false;
         continue;
       }
-      if (!assignable(want, t, node(a).loc, "argument '" + std::string(p.name) + "' of '" + std::string(d.name) + "'")) ok = false;
+      if (!assignable(want, t, a, "argument '" + std::string(p.name) + "' of '" + std::string(d.name) + "'")) ok = false;
       continue;
     }
     Type want;
@@ -913,7 +914,10 @@ Type Analysis::check_machine_call(Expr& e, Context& ctx, Builtin b, Standing sta
     switch (sig.args[i]) {
       case Arg::Mm: case Arg::Page: case Arg::Frame: case Arg::Bool: case Arg::Task: case Arg::Pte: fits = t.scalar_is(want.kind); break;
       case Arg::Value: fits = int_like(t); break;
-      case Arg::CpuOrMask: fits = int_like(t) || t.scalar_is(TypeKind::Mask); break;
+      case Arg::CpuOrMask:
+        fits = int_like(t) || t.scalar_is(TypeKind::Mask);
+        if (t.scalar_is(TypeKind::Int)) cpu_conversions_.push_back({a, true});
+        break;
       case Arg::Level: {
         fits = int_like(t);
         auto v = node(a).cval;

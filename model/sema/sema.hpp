@@ -179,6 +179,16 @@ struct Define {
   std::string value;
 };
 
+// What the protocol's text says about telling CPUs apart (sema/symmetry.cpp),
+// for CPU symmetry reduction: CPUs the lowering finds running the same
+// code, and that no constant names, are interchangeable.
+struct CpuSymmetryFacts {
+  std::vector<bool> named;  // per CPU: a constant names it (`c == 0`, `per_cpu(x, 1)`, `on cpu 0` of a device irq)
+  std::vector<std::string> named_why;  // per CPU: the first place that names it ("line 12: 'owner == 0'"), "" if none
+  std::string broken;       // non-empty: the text tells CPUs apart in a way no renaming follows; where and how
+  std::vector<std::uint32_t> cpu_indexed;  // globals whose first dimension is indexed by cpus (elements follow their CPU)
+};
+
 struct AnalyzedModule {
   Module module;
   std::string protocol;  // from `protocol "..."`, else the file name
@@ -207,6 +217,7 @@ struct AnalyzedModule {
   std::vector<std::string> task_names;
   std::vector<int> task_cpu;
   bool uses_machine = false;         // any page, map, irq or machine built-in
+  CpuSymmetryFacts symmetry;
 
   // The scalars a value of type `t` occupies: one per array element and
   // struct field, nested ones flattened, in the order of their slots.

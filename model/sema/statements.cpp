@@ -205,7 +205,7 @@ void Analysis::check_stmt(StmtId id, Context& ctx) {
         Type vt = check_value(s.value, ctx, s.has_type ? &declared : nullptr);
         if (s.has_type) {
           if (vt.kind != TypeKind::Error && declared.kind != TypeKind::Error) {
-            assignable(declared, vt, node(s.value).loc, "'" + std::string(s.name) + "'");
+            assignable(declared, vt, s.value, "'" + std::string(s.name) + "'");
           }
         } else {
           t = vt;
@@ -231,7 +231,7 @@ void Analysis::check_stmt(StmtId id, Context& ctx) {
       if (s.op != Tok::Assign) {
         if (!int_like(vt)) error(DiagKind::TypeMismatch, node(s.value).loc, "expected an integer, found '" + type_text(vt) + "'");
       } else {
-        assignable(tt, vt, node(s.value).loc, "the target");
+        assignable(tt, vt, s.value, "the target");
       }
       break;
     }
@@ -285,7 +285,7 @@ void Analysis::check_stmt(StmtId id, Context& ctx) {
         error(DiagKind::TypeMismatch, node(s.value).loc, "function '" + std::string(b.decl->name) + "' returns no value: declare '-> TYPE' to return one");
       } else if (s.value.valid()) {
         Type vt = check_value(s.value, ctx, &b.result);
-        if (vt.kind != TypeKind::Error) assignable(b.result, vt, node(s.value).loc, "the result");
+        if (vt.kind != TypeKind::Error) assignable(b.result, vt, s.value, "the result");
       }
       break;
     }
@@ -321,8 +321,13 @@ bool Analysis::same_shape(const Type& target, const Type& value) const {
   return target.kind == value.kind;
 }
 
-bool Analysis::assignable(const Type& target, const Type& value, Loc loc, const std::string& what) {
+bool Analysis::assignable(const Type& target, const Type& value, ExprId value_expr, const std::string& what) {
+  const Loc loc = node(value_expr).loc;
   if (target.kind == TypeKind::Error || value.kind == TypeKind::Error) return false;
+  // an integer stored as a cpu, or a cpu as an integer: CPU symmetry needs to know (symmetry.cpp)
+  if ((target.kind == TypeKind::Cpu && value.kind == TypeKind::Int) || (target.kind == TypeKind::Int && value.kind == TypeKind::Cpu)) {
+    cpu_conversions_.push_back({value_expr, target.kind == TypeKind::Cpu});
+  }
   bool ok = false;
   if (target.is_aggregate() || value.is_aggregate()) ok = same_shape(target, value);  // copied whole, element by element
   else if (target.kind == TypeKind::Int || target.kind == TypeKind::Cpu) ok = int_like(value);

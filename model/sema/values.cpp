@@ -63,7 +63,7 @@ bool Analysis::resolve_record(std::uint32_t id) {
         ok = false;
         continue;
       }
-      if (!assignable(scalar, vt, node(p.init).loc, "field '" + std::string(p.name) + "'")) {
+      if (!assignable(scalar, vt, p.init, "field '" + std::string(p.name) + "'")) {
         ok = false;
         continue;
       }
@@ -125,7 +125,7 @@ void Analysis::evaluate_globals() {
           error(DiagKind::NotConstant, node(init).loc, "the initial values of '" + std::string(d.name) + "' must be constants");
           break;
         }
-        if (!assignable(scalar, vt, node(init).loc, "an element of '" + std::string(d.name) + "'")) break;
+        if (!assignable(scalar, vt, init, "an element of '" + std::string(d.name) + "'")) break;
         if (!in_range(scalar, *node(init).cval)) {
           error(DiagKind::BadRange, node(init).loc, "initial value " + std::to_string(*node(init).cval) + " is outside '" + type_text(scalar) + "'");
           break;
@@ -140,14 +140,14 @@ void Analysis::evaluate_globals() {
       Type vt = check_expr(d.value, ctx, &scalar);
       if (vt.kind == TypeKind::Error) continue;
       if (boot_read(d.value)) {  // the booted machine's: evaluated once the boot tables exist
-        if (assignable(scalar, vt, node(d.value).loc, "'" + std::string(d.name) + "'")) g.boot_init = d.value;
+        if (assignable(scalar, vt, d.value, "'" + std::string(d.name) + "'")) g.boot_init = d.value;
         continue;
       }
       if (!node(d.value).cval) {
         error(DiagKind::NotConstant, node(d.value).loc, "the initial value of '" + std::string(d.name) + "' must be a constant");
         continue;
       }
-      if (!assignable(scalar, vt, node(d.value).loc, "'" + std::string(d.name) + "'")) continue;
+      if (!assignable(scalar, vt, d.value, "'" + std::string(d.name) + "'")) continue;
       g.init = *node(d.value).cval;
       if (!in_range(scalar, g.init)) error(DiagKind::BadRange, node(d.value).loc, "initial value " + std::to_string(g.init) + " is outside '" + type_text(scalar) + "'");
     }
@@ -229,7 +229,7 @@ void Analysis::evaluate_fields(const Decl& d, std::string_view what, std::vector
         error(DiagKind::NotConstant, node(p.init).loc, "the initial value of " + kind + " field '" + std::string(p.name) + "' must be a constant");
         continue;
       }
-      if (!assignable(scalar, vt, node(p.init).loc, kind + " field '" + std::string(p.name) + "'")) continue;
+      if (!assignable(scalar, vt, p.init, kind + " field '" + std::string(p.name) + "'")) continue;
       if (!in_range(scalar, *node(p.init).cval)) {
         error(DiagKind::BadRange, node(p.init).loc, "initial value " + std::to_string(*node(p.init).cval) + " is outside '" + type_text(scalar) + "'");
         continue;
@@ -264,7 +264,7 @@ void Analysis::evaluate_machine() {
         error(DiagKind::NotConstant, node(p.init).loc, "the initial value of " + info.name + "." + std::string(p.name) + " must be a constant");
         continue;
       }
-      if (!assignable(scalar, vt, node(p.init).loc, info.name + "." + std::string(p.name))) continue;
+      if (!assignable(scalar, vt, p.init, info.name + "." + std::string(p.name))) continue;
       if (!in_range(scalar, *node(p.init).cval)) {
         error(DiagKind::BadRange, node(p.init).loc, "initial value " + std::to_string(*node(p.init).cval) + " is outside '" + type_text(scalar) + "'");
         continue;

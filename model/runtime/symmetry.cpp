@@ -1,0 +1,196 @@
+// CPU symmetry reduction's canonical form (symmetry.hpp).
+#include "model/runtime/symmetry.hpp"
+
+#include <algorithm>
+#include <bit>
+
+namespace tlbcheck::model {
+
+namespace {
+// relative values: above any slot's raw value (slots hold at most 32 bits of range)
+constexpr std::uint64_t kSelf = std::uint64_t(1) << 62;
+constexpr std::uint64_t kOther = std::uint64_t(1) << 61;  // + the class's index
+}  // namespace
+
+CpuRenaming::CpuRenaming(const Program& program) : p_(program), sym_(program.symmetry) {
+  cpus_ = int(sym_.class_of.size());
+  notes_ = sym_.notes;
+  if (sym_.classes.empty()) return;
+  std::vector<bool> in_block(p_.slots.size(), false);
+  for (const auto& b : sym_.block) {
+    for (std::uint32_t s : b) in_block[s] = true;
+  }
+  for (std::uint32_t s = 0; s < p_.slots.size(); ++s) {
+    if (!in_block[s] && sym_.value[s] != CpuSymmetry::Value::Same) outside_.push_back(s);
+  }
+  // a class whose swap changes the initial state is none (frames or values handed out by CPU number at boot)
+  std::vector<int> sigma(static_cast<std::size_t>(cpus_), 0);
+  std::vector<checker::Word> out(p_.initial.size());
+  classes_ = sym_.classes;
+  for (std::size_t k = 0; k < classes_.size();) {
+    bool same = true;
+    for (std::size_t i = 0; same && i + 1 < classes_[k].size(); ++i) {
+      for (int c = 0; c < cpus_; ++c) sigma[std::size_t(c)] = c;
+      std::swap(sigma[std::size_t(classes_[k][i])], sigma[std::size_t(classes_[k][i + 1])]);
+      rename(p_.initial.data(), sigma.data(), out.data());
+      same = out == p_.initial;
+    }
+    if (same) {
+      ++k;
+      continue;
+    }
+    std::string who;
+    for (int c : classes_[k]) who += (who.empty() ? "cpu" : ", cpu") + std::to_string(c);
+    notes_.push_back(who + " run the same code but start differently");
+    classes_.erase(classes_.begin() + std::ptrdiff_t(k));
+  }
+  class_of_.assign(std::size_t(cpus_), -1);
+  for (std::size_t k = 0; k < classes_.size(); ++k) {
+    for (int c : classes_[k]) class_of_[std::size_t(c)] = int(k);
+  }
+  for (int c = 0; c < cpus_; ++c) {
+    if (class_of_[std::size_t(c)] < 0) fixed_mask_ |= std::uint64_t(1) << c;
+  }
+  for (const auto& k : classes_) {
+    std::uint64_t m = 0;
+    for (int c : k) m |= std::uint64_t(1) << c;
+    class_mask_.push_back(m);
+    width_ = std::max<std::uint32_t>(width_, std::uint32_t(sym_.block[std::size_t(k[0])].size() + outside_.size()));
+  }
+}
+
+CpuRenaming::Buffers CpuRenaming::make_buffers() const {
+  Buffers b;
+  b.signature.resize(std::size_t(cpus_) * width_);
+  b.order.resize(std::size_t(cpus_));
+  b.sigma.resize(std::size_t(cpus_));
+  b.state.resize(p_.initial.size());
+  return b;
+}
+
+// A value of `slot` as CPU `cpu` sees it: what names `cpu` itself or
+// another CPU of a class is replaced by a marker no renaming changes.
+std::uint64_t CpuRenaming::relative(std::uint32_t slot, std::int64_t v, int cpu) const {
+  // an object owned by a CPU of a class, read as "mine" or "another's of class k", and which of them it is
+  auto owned = [&](int owner, const std::vector<std::uint32_t>& image, std::int64_t id) -> std::uint64_t {
+    if (owner < 0 || class_of_[std::size_t(owner)] < 0) return std::uint64_t(v);
+    const int k = class_of_[std::size_t(owner)];
+    const std::uint64_t reference = image[std::size_t(id) * std::size_t(cpus_) + std::size_t(classes_[std::size_t(k)][0])];
+    return (owner == cpu ? kSelf : kOther + std::uint64_t(k)) + (reference << 8);
+  };
+  switch (sym_.value[slot]) {
+    case CpuSymmetry::Value::Same: return std::uint64_t(v);
+    case CpuSymmetry::Value::Cpu:
+      if (v < 0 || v >= cpus_ || class_of_[std::size_t(v)] < 0) return std::uint64_t(v);
+      return v == cpu ? kSelf : kOther + std::uint64_t(class_of_[std::size_t(v)]);
+    case CpuSymmetry::Value::Mask: {
+      const std::uint64_t bits = std::uint64_t(v);
+      std::uint64_t r = (bits & fixed_mask_) | (((bits >> cpu) & 1) << 40);
+      for (std::size_t k = 0; k < class_mask_.size() && k < 4; ++k) {
+        r |= std::uint64_t(std::popcount(bits & class_mask_[k] & ~(std::uint64_t(1) << cpu))) << (44 + 5 * k);
+      }
+      return r;
+    }
+    case CpuSymmetry::Value::Task: {
+      if (v < 0 || std::size_t(v) >= sym_.task_owner.size()) return std::uint64_t(v);
+      return owned(sym_.task_owner[std::size_t(v)], sym_.task_image, v);
+    }
+    case CpuSymmetry::Value::Narrowing: {
+      const std::int64_t process = v - 1;
+      if (process < 0 || std::size_t(process) >= sym_.process_owner.size()) return std::uint64_t(v);
+      return owned(sym_.process_owner[std::size_t(process)], sym_.process_image, process);
+    }
+    case CpuSymmetry::Value::Site: {
+      if (v < 0 || std::size_t(v) >= sym_.site_owner.size()) return std::uint64_t(v);
+      return owned(sym_.site_owner[std::size_t(v)], sym_.site_image, v);
+    }
+  }
+  return std::uint64_t(v);
+}
+
+// A value of `slot` after renaming each CPU c sigma[c].
+std::int64_t CpuRenaming::renamed(std::uint32_t slot, std::int64_t v, const int* sigma) const {
+  switch (sym_.value[slot]) {
+    case CpuSymmetry::Value::Same: return v;
+    case CpuSymmetry::Value::Cpu: return v >= 0 && v < cpus_ ? sigma[v] : v;
+    case CpuSymmetry::Value::Mask: {
+      std::uint64_t out = 0;
+      for (int c = 0; c < cpus_; ++c) {
+        if ((std::uint64_t(v) >> c) & 1) out |= std::uint64_t(1) << sigma[c];
+      }
+      return std::int64_t(out);
+    }
+    case CpuSymmetry::Value::Task:
+      if (v < 0 || std::size_t(v) >= sym_.task_owner.size() || sym_.task_owner[std::size_t(v)] < 0) return v;
+      return sym_.task_image[std::size_t(v) * std::size_t(cpus_) + std::size_t(sigma[sym_.task_owner[std::size_t(v)]])];
+    case CpuSymmetry::Value::Narrowing: {
+      const std::int64_t process = v - 1;
+      if (process < 0 || std::size_t(process) >= sym_.process_owner.size() || sym_.process_owner[std::size_t(process)] < 0) return v;
+      return 1 + sym_.process_image[std::size_t(process) * std::size_t(cpus_) + std::size_t(sigma[sym_.process_owner[std::size_t(process)]])];
+    }
+    case CpuSymmetry::Value::Site:
+      if (v < 0 || std::size_t(v) >= sym_.site_owner.size() || sym_.site_owner[std::size_t(v)] < 0) return v;
+      return sym_.site_image[std::size_t(v) * std::size_t(cpus_) + std::size_t(sigma[sym_.site_owner[std::size_t(v)]])];
+  }
+  return v;
+}
+
+void CpuRenaming::rename(const checker::Word* s, const int* sigma, checker::Word* out) const {
+  const std::size_t words = p_.initial.size();
+  std::copy(s, s + words, out);
+  for (int c = 0; c < cpus_; ++c) {
+    if (sigma[c] == c) continue;
+    const std::vector<std::uint32_t>& from = sym_.block[std::size_t(c)];
+    const std::vector<std::uint32_t>& to = sym_.block[std::size_t(sigma[c])];
+    for (std::size_t j = 0; j < from.size(); ++j) p_.access[to[j]].set(out, renamed(from[j], p_.access[from[j]].get(s), sigma));
+  }
+  // values naming CPUs in blocks that stay, and outside any block
+  for (int c = 0; c < cpus_; ++c) {
+    if (sigma[c] != c) continue;
+    for (std::uint32_t slot : sym_.block[std::size_t(c)]) {
+      if (sym_.value[slot] != CpuSymmetry::Value::Same) p_.access[slot].set(out, renamed(slot, p_.access[slot].get(s), sigma));
+    }
+  }
+  for (std::uint32_t slot : outside_) p_.access[slot].set(out, renamed(slot, p_.access[slot].get(s), sigma));
+}
+
+bool CpuRenaming::canonicalize(checker::Word* s, Buffers& b) const {
+  bool moved = false;
+  b.sigma.resize(std::size_t(cpus_));
+  for (int c = 0; c < cpus_; ++c) b.sigma[std::size_t(c)] = c;
+  if (classes_.empty()) return false;
+  for (const std::vector<int>& k : classes_) {
+    const std::size_t n = k.size();
+    const std::size_t block = sym_.block[std::size_t(k[0])].size();
+    const std::size_t w = block + outside_.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const int c = k[i];
+      std::uint64_t* sig = b.signature.data() + i * width_;
+      const std::vector<std::uint32_t>& mine = sym_.block[std::size_t(c)];
+      for (std::size_t j = 0; j < block; ++j) sig[j] = relative(mine[j], p_.access[mine[j]].get(s), c);
+      for (std::size_t j = 0; j < outside_.size(); ++j) {
+        const std::uint32_t slot = outside_[j];
+        const std::int64_t v = p_.access[slot].get(s);
+        const CpuSymmetry::Value kind = sym_.value[slot];
+        sig[block + j] = kind == CpuSymmetry::Value::Cpu ? std::uint64_t(v == c) : kind == CpuSymmetry::Value::Mask ? (std::uint64_t(v) >> c) & 1 : 0;
+      }
+      b.order[i] = int(i);
+    }
+    std::stable_sort(b.order.begin(), b.order.begin() + std::ptrdiff_t(n), [&](int x, int y) {
+      const std::uint64_t* a = b.signature.data() + std::size_t(x) * width_;
+      const std::uint64_t* z = b.signature.data() + std::size_t(y) * width_;
+      return std::lexicographical_compare(a, a + w, z, z + w);
+    });
+    for (std::size_t i = 0; i < n; ++i) {
+      // the CPU sorted i-th takes the i-th number of the class
+      b.sigma[std::size_t(k[std::size_t(b.order[i])])] = k[i];
+      moved = moved || b.order[i] != int(i);
+    }
+  }
+  if (!moved) return false;
+  rename(s, b.sigma.data(), b.state.data());
+  std::copy(b.state.begin(), b.state.end(), s);
+  return true;
+}
+
+}  // namespace tlbcheck::model

@@ -1,0 +1,64 @@
+// CPU symmetry reduction's canonical form (checker/system.hpp's
+// System::canonicalize): renames the CPUs of each class of interchangeable
+// CPUs (Program::symmetry, found by lower/symmetry.cpp) so that their blocks
+// come in a fixed order.
+//
+// Each CPU of a class gets a signature that no renaming changes: its own
+// slots' values, with a value that names a CPU, task, process instance or
+// site read relative to the CPU ("itself", "another CPU of the class"), and
+// whether each shared cpu or cpumask names it. The CPUs are sorted by
+// signature (equal ones keep their order) and renamed in that order: the
+// result is a state of the same orbit, so the reduction is sound; states of
+// one orbit get the same form unless two CPUs have equal signatures and
+// differ only in how they relate to each other (then the orbit may be
+// stored more than once, which costs states, never a behaviour).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/bytecode/program.hpp"
+
+namespace tlbcheck::model {
+
+class CpuRenaming {
+ public:
+  // Classes whose swap changes the initial state are dropped, with a note.
+  explicit CpuRenaming(const Program& program);
+
+  bool any() const { return !classes_.empty(); }
+  const std::vector<std::vector<int>>& classes() const { return classes_; }
+  const std::vector<std::string>& notes() const { return notes_; }
+
+  // Per-thread buffers: canonicalize() allocates nothing.
+  struct Buffers {
+    std::vector<std::uint64_t> signature;  // per CPU of the class being sorted, its signature
+    std::vector<int> order, sigma;
+    std::vector<checker::Word> state;
+  };
+  Buffers make_buffers() const;
+
+  // Replaces `s` by its canonical form. Returns whether it changed; b.sigma
+  // holds the renaming applied (each CPU's new number).
+  bool canonicalize(checker::Word* s, Buffers& b) const;
+  // out = s with each CPU c renamed sigma[c] (CPUs outside classes map to themselves).
+  void rename(const checker::Word* s, const int* sigma, checker::Word* out) const;
+
+ private:
+  std::uint64_t relative(std::uint32_t slot, std::int64_t v, int cpu) const;
+  std::int64_t renamed(std::uint32_t slot, std::int64_t v, const int* sigma) const;
+
+  const Program& p_;
+  const CpuSymmetry& sym_;
+  int cpus_ = 0;
+  std::vector<std::vector<int>> classes_;
+  std::vector<int> class_of_;           // per CPU: its class in classes_, -1: none
+  std::vector<std::string> notes_;
+  std::vector<std::uint32_t> outside_;  // slots in no block whose value names a CPU (or a task, ...)
+  std::uint64_t fixed_mask_ = 0;        // CPUs in no class
+  std::vector<std::uint64_t> class_mask_;
+  std::uint32_t width_ = 0;             // signature words per CPU (the largest class's block + outside_)
+};
+
+}  // namespace tlbcheck::model

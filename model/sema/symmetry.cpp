@@ -1,0 +1,145 @@
+// What tells CPUs apart in a protocol's text, for CPU symmetry reduction
+// (checker/symmetry.hpp explains the reduction; lower/symmetry.cpp finds the
+// interchangeable CPUs).
+//
+// Renaming CPUs maps the protocol's behaviours onto each other only if the
+// text treats cpus as names: a cpu may be stored in a cpu variable, compared
+// with another cpu for equality, put in or looked up in a cpumask, and used
+// to pick a per-CPU variable's copy or an element of a global array whose
+// first dimension only cpus index. Each of these commutes with a renaming.
+// What does not:
+// - a constant cpu (`owner == 0`, `per_cpu(x, 1)`, `cpumask_of(2)`, an array
+//   element picked by a number where cpus pick the others): it names that
+//   CPU, which then keeps its name (it is in no class);
+// - a cpu computed from an integer that is not a constant, or used as an
+//   integer (arithmetic, `<`, an int variable): the order of the CPUs
+//   matters, and no CPU is interchangeable;
+// - `for (c: cpu)` in code: the CPUs are visited in order, a step for each;
+// - a cpu indexing any other array (a local's, a struct field's): not
+//   followed by the renaming, so it breaks symmetry as well.
+// Quantifiers (`forall`, `exists`, `count`) and `choose c: cpu` take every
+// CPU alike and commute with renamings.
+#include "model/sema/analysis.hpp"
+
+#include "model/machine/builtins.hpp"
+
+namespace tlbcheck::model::sema {
+
+void Analysis::find_cpu_symmetry_facts() {
+  CpuSymmetryFacts& f = out_.symmetry;
+  const Module& m = out_.module;
+  f.named.assign(std::size_t(out_.cpus), false);
+  f.named_why.assign(std::size_t(out_.cpus), "");
+  // an expression's whole text: from its leftmost to its rightmost token
+  auto span = [&](ExprId id) {
+    std::uint32_t begin = UINT32_MAX, end = 0;
+    std::vector<ExprId> work{id};
+    while (!work.empty()) {
+      const Expr& e = m.at(work.back());
+      work.pop_back();
+      begin = std::min(begin, e.loc.offset);
+      end = std::max(end, e.loc.offset + e.loc.length);
+      for (ExprId a : e.args) {
+        if (a.valid()) work.push_back(a);
+      }
+    }
+    return Loc{begin, end - begin};
+  };
+  auto where = [&](Loc loc) {
+    std::string text(file_->text().substr(loc.offset, std::min<std::uint32_t>(loc.length, 60)));
+    for (char& c : text) c = c == '\n' ? ' ' : c;
+    return file_->name_at(loc.offset) + ":" + std::to_string(file_->line_of(loc.offset)) + ": '" + text + "'";
+  };
+  auto breaks = [&](Loc loc, const std::string& why) {
+    if (f.broken.empty()) f.broken = where(loc) + " " + why;
+  };
+  auto name_cpu = [&](std::int64_t c, Loc loc) {
+    if (c < 0 || c >= out_.cpus) return;  // not a CPU: a range error where it is stored
+    if (!f.named[std::size_t(c)]) f.named_why[std::size_t(c)] = where(loc) + " names it";
+    f.named[std::size_t(c)] = true;
+  };
+  // an integer used where a cpu is expected: a constant names that CPU
+  auto int_as_cpu = [&](ExprId id) {
+    const Expr& e = m.at(id);
+    if (e.cval) name_cpu(*e.cval, span(id));
+    else breaks(span(id), "computes a cpu from an integer");
+  };
+  for (const auto& [id, to_cpu] : cpu_conversions_) {
+    if (to_cpu) int_as_cpu(id);
+    else breaks(span(id), "uses a cpu as an integer");
+  }
+
+  // the globals whose first dimension a cpu indexes, and the other indexes of them
+  std::vector<bool> cpu_indexed(out_.globals.size(), false);
+  std::vector<ExprId> int_indexes;
+  auto global_of = [&](const Expr& base) -> int {
+    if (base.kind != ExprKind::Name || (base.sym != SymKind::Global && base.sym != SymKind::Percpu)) return -1;
+    return int(base.sym_index);
+  };
+  for (std::uint32_t i = 0; i < m.exprs.size(); ++i) {
+    const Expr& e = m.exprs[i];
+    auto type_of = [&](std::size_t k) { return m.at(e.args[k]).type; };
+    auto is_cpu = [&](std::size_t k) { return type_of(k).scalar_is(TypeKind::Cpu); };
+    auto is_int = [&](std::size_t k) { return type_of(k).scalar_is(TypeKind::Int); };
+    switch (e.kind) {
+      case ExprKind::Binary:
+        if (e.args.size() != 2 || !(is_cpu(0) || is_cpu(1))) break;
+        if (e.op == Tok::Eq || e.op == Tok::Ne) {
+          if (is_int(0)) int_as_cpu(e.args[0]);
+          if (is_int(1)) int_as_cpu(e.args[1]);
+        } else if (e.op != Tok::AmpAmp && e.op != Tok::PipePipe) {
+          breaks(span(ExprId{i}), "orders or computes with cpus");
+        }
+        break;
+      case ExprKind::Unary:
+        if (!e.args.empty() && is_cpu(0) && e.op != Tok::Amp) breaks(span(ExprId{i}), "computes with a cpu");
+        break;
+      case ExprKind::Cond:
+        if (e.args.size() == 3 && e.type.scalar_is(TypeKind::Cpu)) {
+          if (is_int(1)) int_as_cpu(e.args[1]);
+          if (is_int(2)) int_as_cpu(e.args[2]);
+        }
+        break;
+      case ExprKind::Index: {
+        if (e.args.size() != 2) break;
+        const int g = global_of(m.at(e.args[0]));
+        if (is_cpu(1)) {
+          if (g >= 0 && !out_.globals[std::size_t(g)].percpu) cpu_indexed[std::size_t(g)] = true;
+          else breaks(span(ExprId{i}), "indexes an array with a cpu (only a global array's first dimension may be)");
+        } else if (g >= 0) {
+          int_indexes.push_back(ExprId{i});
+        }
+        break;
+      }
+      default: break;
+    }
+  }
+  for (ExprId id : int_indexes) {
+    const Expr& e = m.at(id);
+    if (cpu_indexed[m.at(e.args[0]).sym_index]) int_as_cpu(e.args[1]);
+  }
+  for (std::uint32_t g = 0; g < cpu_indexed.size(); ++g) {
+    if (!cpu_indexed[g]) continue;
+    const GlobalInfo& info = out_.globals[g];
+    if (info.type.dims.empty() || info.type.dims[0] < std::uint32_t(out_.cpus)) {
+      breaks(info.loc, "is indexed by cpus but has fewer elements than CPUs");
+      continue;
+    }
+    f.cpu_indexed.push_back(g);
+  }
+
+  for (const Stmt& s : m.stmts) {
+    if (s.kind == StmtKind::For && s.type.base == Tok::KwCpu) breaks(s.loc, "visits the CPUs in order, one after another");
+    if (s.kind == StmtKind::Assign && s.op != Tok::Assign && s.target.valid() && m.at(s.target).type.scalar_is(TypeKind::Cpu)) {
+      breaks(s.loc, "computes with a cpu");
+    }
+  }
+  for (const AtPredicate& at : out_.at_predicates) {
+    if (at.cpu.valid() && m.at(at.cpu).type.scalar_is(TypeKind::Int)) int_as_cpu(at.cpu);
+  }
+  for (const IrqInfo& irq : out_.irqs) {
+    if (irq.device) name_cpu(irq.cpu, irq.body.decl->loc);
+  }
+}
+
+}  // namespace tlbcheck::model::sema
