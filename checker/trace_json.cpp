@@ -103,6 +103,7 @@ nlohmann::json render_json(const System& system, const Report& report) {
   j["peak_rss_bytes"] = report.peak_rss_bytes;
   j["state_bytes"] = report.state_bytes;
   j["engine"] = report.engine;
+  j["engine_note"] = report.engine_note.empty() ? Json(nullptr) : Json(report.engine_note);
   j["stopped_by"] = nullptr;
   if (r.outcome == Outcome::Incomplete) {
     j["stopped_by"] = {{"code", stop_code(r.stop_reason)},
