@@ -188,7 +188,7 @@ std::string render_simulation_text(const System& system, const Report& report, c
     out += ", checked:";
     for (std::size_t i = 0; i < report.checked.size(); ++i) out += (i == 0 ? " " : ", ") + report.checked[i];
   }
-  out += "\ntime: " + seconds_text(r.seconds) + ", steps: " + report.engine + "\n";
+  out += "\ntime: " + seconds_text(r.seconds) + ", engine: " + engine_text(report) + "\n";
   return out;
 }
 

@@ -97,6 +97,7 @@ struct Report {
   bool symmetry_asked = false;
   std::vector<std::vector<int>> symmetry_classes;
   std::vector<std::string> symmetry_notes;
+  std::string engine_note;             // why they were not native where that was asked for or the default ("": nothing to say)
   // --show-hw: each CPU's hardware (root, ASID, TLB, walk cache; the data
   // cache) in its column, what changed at each step or, with show_hw_all,
   // all of it after every step; stale entries marked
@@ -130,6 +131,9 @@ std::vector<Change> changes_between(const System& system, ConstStateRef before, 
 std::string render_text(const System& system, const Report& report);
 // "outside the supported settings: ..." lines, one per setting ("": none).
 std::string unsupported_text(const Report& report);
+// The engine for the report's time line: "native", or "interpreter" and
+// why, when native steps were asked for or the default.
+std::string engine_text(const Report& report);
 // A line of a text cell broken into lines of at most `width` characters
 // (at spaces where it can), continuation lines indented; nothing is cut.
 std::vector<std::string> wrap(const std::string& line, std::size_t width);

@@ -109,6 +109,10 @@ std::string unsupported_text(const Report& report) {
   return out;
 }
 
+std::string engine_text(const Report& report) {
+  return report.engine_note.empty() ? report.engine : report.engine + " (" + report.engine_note + ")";
+}
+
 std::string render_text(const System& system, const Report& report) {
   const ExploreResult& r = report.result;
   std::string out;
@@ -312,7 +316,7 @@ std::string render_text(const System& system, const Report& report) {
   double rate = r.seconds > 0 ? double(r.states) / r.seconds : 0;
   out += "states: " + with_commas(r.states) + ", transitions: " + with_commas(r.transitions) + ", depth: " + std::to_string(r.depth) + "\n";
   out += "time: " + number(r.seconds, 2) + " s (" + with_commas(std::uint64_t(rate)) + " states/s), threads: " + std::to_string(r.threads) +
-         ", store: " + bytes(r.memory_bytes) + ", state: " + std::to_string(report.state_bytes) + " bytes, steps: " + report.engine + "\n";
+         ", store: " + bytes(r.memory_bytes) + ", state: " + std::to_string(report.state_bytes) + " bytes, engine: " + engine_text(report) + "\n";
   out += symmetry_text(report);
   if (r.compact) {
     char p[32];

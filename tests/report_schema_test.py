@@ -59,13 +59,19 @@ def expectations(path):
     return runs
 
 
-def check(path, args):
+def check(path, args, env=None):
+    """A report of check (or of simulate, when args start with "simulate"),
+    the steps interpreted unless args choose an engine or env is given (the
+    default engine under that environment)."""
     verb = "check"
     if args and args[0] == "simulate":  # a report of `tlbcheck simulate`
         verb, args = "simulate", args[1:]
     extra = ["-q", "--threads", "1"] if verb == "check" else []
+    if verb == "check" and env is None and "--engine" not in args:
+        extra += ["--engine", "interpreter"]
     r = subprocess.run([TLBCHECK, verb, path, "--format", "json"] + extra + args,
-                       cwd=SOURCE, capture_output=True, text=True, timeout=600)
+                       cwd=SOURCE, capture_output=True, text=True, timeout=600,
+                       env=None if env is None else dict(os.environ, **env))
     if r.returncode not in (0, 1, 2, 3):
         return None, f"exit {r.returncode}: {r.stderr.strip()}"
     try:
@@ -117,11 +123,11 @@ def main():
     runs = []
     for path in bundled_protocols():
         for line, args in expectations(path):
-            runs.append((f"{path} [{line}]", path, args))
+            runs.append((f"{path} [{line}]", path, args, None))
     if len(runs) < 20:
         print(f"FAIL: only {len(runs)} golden configurations found under {SOURCE}")
         return 1
-    runs += [
+    runs += [(name, path, args, None) for name, path, args in (
         ("holds: peterson", "examples/textbook/peterson.tlb", []),
         ("incomplete: --max-states 50", "protocols/lazy_tlb_2_4.tlb", ["--max-states", "50"]),
         ("compact", "protocols/lazy_tlb_2_4.tlb", ["--compact"]),
@@ -130,13 +136,15 @@ def main():
         ("--fewest-switches", "examples/textbook/lost_update.tlb", ["--fewest-switches"]),
         ("simulate, found", "protocols/lazy_tlb_2_4.tlb", ["simulate", "--seed", "1"]),
         ("simulate, nothing found", "protocols/lazy_tlb_2_4.tlb", ["simulate", "-D", "fix=upstream", "--runs", "3"]),
-    ]
+        ("native steps", "examples/textbook/peterson.tlb", ["--engine", "native"]),
+    )]
+    runs.append(("the default engine without a C compiler", "examples/textbook/peterson.tlb", [], {"TLBCHECK_CC": "/nonexistent"}))
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda r: (r[0],) + check(r[1], r[2]), runs))
+        results = list(pool.map(lambda r: (r[0],) + check(r[1], r[2], r[3]), runs))
 
     failures = 0
-    seen = {"verdicts": set(), "step_fields": set(), "stopped_by": set(), "option_types": set()}
+    seen = {"verdicts": set(), "step_fields": set(), "stopped_by": set(), "option_types": set(), "engines": set()}
     for name, doc, error in results:
         if error:
             print(f"FAIL {name}: {error}")
@@ -147,6 +155,7 @@ def main():
             print(f"FAIL {name}: at /{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}")
         failures += bool(errors)
         seen["verdicts"].add(doc.get("verdict"))
+        seen["engines"].add(doc.get("engine") + (" with a note" if doc.get("engine_note") else ""))
         if isinstance(doc.get("stopped_by"), dict):
             seen["stopped_by"].add(doc["stopped_by"].get("code"))
         for v in (doc.get("options") or {}).values():
@@ -155,7 +164,8 @@ def main():
             seen["step_fields"].update(s.keys())
     # the runs must have covered the schema's kinds of report
     for key, wanted in (("verdicts", {"holds", "violated", "incomplete"}), ("stopped_by", {"max-states"}),
-                        ("option_types", {"int", "bool", "str"}), ("step_fields", {"hardware", "changes"})):
+                        ("option_types", {"int", "bool", "str"}), ("step_fields", {"hardware", "changes"}),
+                        ("engines", {"interpreter", "native", "interpreter with a note"})):
         if not wanted <= seen[key]:
             print(f"FAIL: the reports never had {key} {sorted(wanted - seen[key])} (saw {sorted(map(str, seen[key]))})")
             failures += 1
@@ -175,6 +185,7 @@ def main():
         ("a mistyped hardware entry", violated, lambda d: d["trace"][0]["hardware"].__setitem__("cpu0", [{"slot": "x", "value": 1}])),
         ("a stop code outside the set", incomplete, lambda d: d["stopped_by"].__setitem__("code", "tired")),
         ("a violation in an incomplete report", incomplete, lambda d: d.__setitem__("violation", violated["violation"])),
+        ("a mistyped engine note", violated, lambda d: d.__setitem__("engine_note", 1)),
     ):
         doc = copy.deepcopy(base)
         change(doc)

@@ -13,8 +13,9 @@ namespace {
 
 std::string repro(const std::string& name) { return quote(source_dir() + "/tests/repro/" + name); }
 
-RunResult check(const std::string& name, const std::string& args = "") {
-  return run(quote(cli()) + " check " + repro(name) + " --threads 1 -q --memory-limit 1G " + args, 60);
+// check, interpreted unless `engine` says "native"
+RunResult check(const std::string& name, const std::string& args = "", const std::string& engine = "interpreter") {
+  return run(quote(cli()) + " check " + repro(name) + " --engine " + engine + " --threads 1 -q --memory-limit 1G " + args, 60);
 }
 
 void expect_located(const RunResult& r, const std::string& file, const std::string& kind, const std::string& words) {
@@ -36,8 +37,8 @@ TEST_CASE("repro F1: an evaluation stack deeper than the interpreter's is a loca
 
 TEST_CASE("repro F2: schedule() sites leave the compiled stack balanced", "[repro]") {
   // before: an assertion failure in any build with assertions
-  for (const char* engine : {"", "--native"}) {
-    RunResult r = check("F2-assert-unbalanced-stack.tlb", engine);
+  for (const char* engine : {"interpreter", "native"}) {
+    RunResult r = check("F2-assert-unbalanced-stack.tlb", "", engine);
     INFO(engine << "\n" << r.output);
     CHECK(r.exit == 0);
     CHECK_THAT(r.output, Catch::Contains("verdict: holds") && Catch::Contains("states: 2, transitions: 1"));
@@ -79,8 +80,8 @@ TEST_CASE("repro F7 and F8: replay names the first malformed field of a trace", 
 TEST_CASE("repro: a merged step is labelled with the statement that had its effect", "[repro]") {
   // before: the step that frees the frame read 'get(): return f;', a local
   // statement merged into it, and so did the explanation
-  for (const char* engine : {"", "--native"}) {
-    RunResult r = check("misattributed_free_step.tlb", engine);
+  for (const char* engine : {"interpreter", "native"}) {
+    RunResult r = check("misattributed_free_step.tlb", "", engine);
     INFO(engine << "\n" << r.output);
     CHECK(r.exit == 1);
     CHECK_THAT(r.output, Catch::Contains("    5 | [18] free_frame(x);"));

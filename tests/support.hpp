@@ -53,6 +53,12 @@ inline std::string quote(const std::string& s) {
   return q + "'";
 }
 
+// `tlbcheck check` with the steps interpreted. Its default compiles each
+// configuration's steps to C when a C compiler is found; the tests that are
+// not about the engine say --engine interpreter, so that they do not wait
+// for a compiler (tests/checker/cli_test.cpp tests the default).
+inline std::string check_cli() { return quote(cli()) + " check --engine interpreter"; }
+
 // Every bundled protocol: the .tlb files under examples/ and protocols/,
 // relative to the source folder, sorted; not protocols/lib/, which holds
 // pieces protocols import (their importers test them).

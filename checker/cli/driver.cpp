@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "model/runtime/native.hpp"
+
 namespace tlbcheck::cli {
 
 namespace {
@@ -19,10 +21,24 @@ std::vector<checker::Unsupported> unsupported(const model::ModelSystem& system) 
 Loaded load(const Request& request) {
   Loaded loaded;
   loaded.result = request.text ? model::load_text(request.file, *request.text, request.load) : model::load_file(request.file, request.load);
-  if (loaded.result.system && request.native) {
-    if (loaded.result.system->use_native(loaded.native_error)) loaded.engine = "native";
+  if (!loaded.result.system || request.engine == Engine::Interpreter) return loaded;
+  std::string why;
+  if (request.engine == Engine::Fastest && !model::c_compiler_found(why)) {
+    loaded.engine_note = "no C compiler: " + why;
+  } else if (loaded.result.system->use_native(why)) {
+    loaded.engine = "native";
+  } else {
+    loaded.engine_note = why;
+    loaded.compiler_failed = true;
   }
   return loaded;
+}
+
+std::string engine_message(const Loaded& loaded, bool quiet) {
+  if (loaded.engine_note.empty()) return "";
+  if (loaded.compiler_failed) return "tlbcheck: warning: native steps: " + loaded.engine_note + "; interpreting the steps instead\n";
+  if (quiet) return "";
+  return "tlbcheck: note: " + loaded.engine_note + "; interpreting the steps (set $TLBCHECK_CC to a C compiler, or choose --engine interpreter)\n";
 }
 
 checker::Report explore(const Loaded& loaded, const std::string& file, const checker::ExploreOptions& options) {
@@ -49,6 +65,7 @@ checker::Report explore(const Loaded& loaded, const std::string& file, const che
     report.symmetry_classes = system.renaming().classes();
     report.symmetry_notes = system.renaming().notes();
   }
+  report.engine_note = loaded.engine_note;
   checker::describe(system, report);
   return report;
 }
@@ -63,6 +80,7 @@ checker::Report report_header(const Loaded& loaded, const std::string& file) {
   report.state_bytes = system.layout().words * 8;
   report.engine = loaded.engine;
   report.dead_reset = system.program().dead_reset;
+  report.engine_note = loaded.engine_note;
   list_checked(system, report);
   return report;
 }

@@ -15,21 +15,35 @@
 
 namespace tlbcheck::cli {
 
+// How the steps run. Native compiles them to C (model/runtime/native.hpp)
+// and falls back to the interpreter, saying why, when that fails; Fastest
+// is Native when a C compiler is found (model::c_compiler_found) and the
+// interpreter otherwise (the command line's default for check).
+enum class Engine { Interpreter, Native, Fastest };
+
 struct Request {
   std::string file;                 // the protocol's path, as reports name it
   std::optional<std::string> text;  // its text; read from `file` when empty
   model::LoadOptions load;          // -D values and the properties checked
-  bool native = false;              // run the steps as compiled C (falls back to the interpreter)
+  Engine engine = Engine::Interpreter;
 };
 
 struct Loaded {
   model::LoadResult result;  // diagnostics; result.system is null on an error
-  std::string engine = "interpreter";
-  std::string native_error;  // why native steps were asked for and not used
+  std::string engine = "interpreter";  // what runs the steps: "interpreter" or "native"
+  // why the steps are interpreted where native steps were asked for (or
+  // were the default): no compiler was found, or it failed ("": they are not)
+  std::string engine_note;
+  bool compiler_failed = false;  // the note is a failed compile (a warning), not a missing compiler
 };
 
 // Lex, parse, analyse and lower the protocol; build native steps if asked.
 Loaded load(const Request& request);
+
+// What to say on stderr about the engine of a loaded protocol: a warning
+// when the compiler failed, a note when Fastest found no compiler (unless
+// `quiet`); "" when there is nothing to say.
+std::string engine_message(const Loaded& loaded, bool quiet);
 
 // Explores a loaded protocol and describes the outcome: the Report has the
 // protocol, options, verdict, numbers and, for a violation, the steps.

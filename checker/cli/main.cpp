@@ -4,7 +4,8 @@
 //   tlbcheck check FILE [-D NAME=VALUE[,VALUE...]|NAME=LO..HI]... [--patch FILE.diff]...
 //                       [--threads N] [--format text|json] [--max-states N] [--memory-limit SIZE]
 //                       [--time-limit DURATION] [--trace-out FILE] [--html FILE]
-//                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet] [--compact] [--native] [--keep-dead] [--no-symmetry]
+//                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet] [--compact]
+//                       [--engine interpreter|native] [--native] [--keep-dead] [--no-symmetry]
 //                       [--traces K | --fewest-switches] [--dot FILE]
 //   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]... [--format text|json] [--show-hw[=all]] [--width N] [--initial-state]
 //   tlbcheck show TRACE.json --html FILE
@@ -61,6 +62,7 @@
 #include "checker/replay.hpp"
 #include "checker/trace_html.hpp"
 #include "checker/simulate.hpp"
+#include "model/runtime/native.hpp"
 
 namespace {
 
@@ -103,8 +105,13 @@ struct Options {
   bool quiet = false;
   bool compact = false;
   bool no_symmetry = false;
-  bool native = false;
   bool keep_dead = false;
+  bool native = false;          // check --native: --engine native
+  std::string engine_name;      // check --engine: "interpreter", "native" or "" (the default)
+  // how steps run: check's choice (the fastest found, by default); replay and
+  // simulate interpret (a trace, or runs the interpreter covers in a second:
+  // compiling would cost more than it saves)
+  cli::Engine engine = cli::Engine::Interpreter;
   unsigned traces = 0;
   bool fewest_switches = false;
   std::string dot;
@@ -229,7 +236,7 @@ cli::Request request(const Options& o, const std::vector<model::Define>& defines
   r.load.defines = defines;
   r.load.only_properties = o.properties;
   r.load.disabled_properties = o.no_properties;
-  r.native = o.native;
+  r.engine = o.engine;
   r.load.keep_dead = o.keep_dead;
   return r;
 }
@@ -415,6 +422,7 @@ int run_matrix_check(const Options& o, const std::vector<cli::Axis>& axes, const
   }
   cli::MatrixOptions mo;
   mo.explore = explore_options(o, limits);
+  mo.quiet = o.quiet;
   apply_trace_options(o, mo.trace_style);
   const bool progress = !o.quiet && isatty(STDERR_FILENO);
   if (progress) {
@@ -439,6 +447,10 @@ int run_matrix_check(const Options& o, const std::vector<cli::Axis>& axes, const
 }
 
 int run_check(const Options& o) {
+  if (std::string why; o.engine == cli::Engine::Native && !model::c_compiler_found(why)) {
+    std::cerr << "tlbcheck: error: --engine native: no C compiler: " << why << " (set $TLBCHECK_CC or $CC to one, or choose --engine interpreter) [BadOption]\n";
+    return kExitBadInput;
+  }
   std::vector<cli::Axis> axes;
   std::string error;
   if (!cli::parse_axes(o.defines, axes, error)) {
@@ -456,7 +468,7 @@ int run_check(const Options& o) {
   if (const model::NativeCode* code = loaded.result.system->native(); code != nullptr && code->compiled_now() && !o.quiet) {
     std::fprintf(stderr, "tlbcheck: compiled the steps to C in %.2f s (%s)\n", code->compile_seconds(), code->object_path().c_str());
   }
-  if (!loaded.native_error.empty()) std::cerr << "tlbcheck: warning: --native: " << loaded.native_error << "; interpreting the steps instead\n";
+  std::cerr << cli::engine_message(loaded, o.quiet);
   const model::ModelSystem& system = *loaded.result.system;
   if (o.show_layout) print_layout(system);
 
@@ -712,7 +724,11 @@ int main(int argc, char** argv) {
   check->add_flag("--show-layout", o.show_layout, "print the packed state layout first");
   add_trace_options(check, o);
   check->add_flag("-q,--quiet", o.quiet, "no progress line");
-  check->add_flag("--native", o.native, "compile the steps to C with the system's C compiler (cached) instead of interpreting them");
+  CLI::Option* engine = check->add_option("--engine", o.engine_name,
+                                          "how the steps run: native (compiled to C with the system's C compiler, cached) or interpreter "
+                                          "(default: native when a C compiler is found, else the interpreter, with a note)")
+                            ->check(CLI::IsMember({"interpreter", "native"}));
+  check->add_flag("--native", o.native, "the same as --engine native")->excludes(engine);
   check->add_flag("--keep-dead", o.keep_dead, "keep dead variables' last values (no dead-variable reset): to measure the reduction");
   check->add_flag("--compact", o.compact, "store 63-bit fingerprints instead of whole states (prints the odds that a state was omitted)");
   check->add_flag("--no-symmetry", o.no_symmetry, "store every state, not one per renaming of interchangeable CPUs (CPU symmetry reduction is on by default where the model has them)");
@@ -760,7 +776,10 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitBadInput;
   }
   try {
-    if (*check) return run_check(o);
+    if (*check) {
+      o.engine = o.native || o.engine_name == "native" ? cli::Engine::Native : o.engine_name == "interpreter" ? cli::Engine::Interpreter : cli::Engine::Fastest;
+      return run_check(o);
+    }
     if (*show) return run_show(o);
     if (*simulate) return run_simulate(o);
     if (*options) return run_options(o);

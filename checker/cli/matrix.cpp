@@ -180,6 +180,32 @@ bool nothing_applies(const MatrixRun& run) {
 
 std::string count_phrase(std::size_t n, const std::string& what) { return std::to_string(n) + " " + what; }
 
+// "engine: native", or each engine the cells ran with and how many ran
+// with it ("engine: native (5 configurations), interpreter (1: no C
+// compiler: ...)"); "" when no cell ran.
+std::string engine_line(const MatrixRun& run) {
+  std::vector<std::pair<std::string, std::size_t>> seen;  // in order of first appearance
+  for (const auto& variant : run.cells) {
+    for (const CellResult& c : variant) {
+      if (c.engine.empty()) continue;
+      const std::string shown = c.engine_note.empty() ? c.engine : c.engine + " (" + c.engine_note + ")";
+      auto at = std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == shown; });
+      if (at == seen.end()) seen.push_back({shown, 1});
+      else ++at->second;
+    }
+  }
+  if (seen.empty()) return "";
+  if (seen.size() == 1) return "engine: " + seen[0].first + "\n";
+  std::string out;
+  for (const auto& [shown, n] : seen) {
+    const std::size_t paren = shown.find(" (");
+    const std::string count = count_phrase(n, n == 1 ? "configuration" : "configurations");
+    out += (out.empty() ? "engine: " : ", ") +
+           (paren == std::string::npos ? shown + " (" + count + ")" : shown.substr(0, paren) + " (" + count + ": " + shown.substr(paren + 2));
+  }
+  return out + "\n";
+}
+
 }  // namespace
 
 namespace {
@@ -286,9 +312,10 @@ bool stopped(const MatrixOptions& options) {
   return (e.stop != nullptr && e.stop->load()) || (e.deadline && std::chrono::steady_clock::now() >= *e.deadline);
 }
 
-Loaded load_cell(const Variant& variant, const std::vector<Axis>& axes, std::uint64_t cell) {
+Loaded load_cell(const Variant& variant, const std::vector<Axis>& axes, std::uint64_t cell, Engine engine) {
   Request request = variant.request;
   request.load.defines = cell_defines(axes, cell);
+  request.engine = engine;
   return load(request);
 }
 
@@ -320,7 +347,7 @@ MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axi
   std::set<std::string> said;
   for (std::size_t v = 0; v < variants.size() && !stopped(options); ++v) {
     for (std::uint64_t c = 0; c < n && !stopped(options); ++c) {
-      Loaded loaded = load_cell(variants[v], axes, c);
+      Loaded loaded = load_cell(variants[v], axes, c, Engine::Interpreter);  // to validate: nothing compiled yet
       if (std::string unused = c == 0 ? unused_overlay(variants[v], loaded.result) : ""; !unused.empty()) {
         run.diagnostics += unused;
         return run;
@@ -330,8 +357,7 @@ MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axi
         cell.status = CellStatus::NotApplicable;
         continue;
       }
-      std::string said_here = loaded.result.diagnostics;
-      if (!loaded.native_error.empty()) said_here += "tlbcheck: warning: --native: " + loaded.native_error + "; interpreting the steps instead\n";
+      const std::string said_here = loaded.result.diagnostics;
       if (!loaded.result.system) {
         run.diagnostics += "tlbcheck: in the configuration " + cell_label(axes, c) + (variants.size() > 1 ? " (" + variants[v].label + ")" : "") + ":\n" + said_here;
         return run;
@@ -353,6 +379,7 @@ MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axi
   eo.memory_limit /= workers;
   eo.set_parallelism = false;
   std::atomic<std::size_t> next{0}, done{0};
+  std::vector<std::string> messages(jobs.size());  // per job: what its engine choice says on stderr
   // threads / workers each, the remainder one more to the first workers
   // (16 threads, 9 cells: seven cells run on 2 threads, two on 1)
   auto work = [&](unsigned own_threads) {
@@ -364,8 +391,11 @@ MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axi
       CellResult& cell = run.cells[job.variant][job.cell];
       // a failure of one cell (out of memory, a temporary file) is that cell's, not the run's
       try {
-        Loaded loaded = load_cell(variants[job.variant], axes, job.cell);
+        Loaded loaded = load_cell(variants[job.variant], axes, job.cell, variants[job.variant].request.engine);
         run_cell(loaded, variants[job.variant].request.file, mine, options.trace_style, cell);
+        cell.engine = loaded.engine;
+        cell.engine_note = loaded.engine_note;
+        messages[i] = engine_message(loaded, options.quiet);
       } catch (const std::bad_alloc&) {
         cell = CellResult{CellStatus::Incomplete, "out of memory (lower --memory-limit or --threads)"};
       } catch (const std::exception& e) {
@@ -380,6 +410,9 @@ MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axi
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   for (std::thread& t : pool) t.join();
+  for (const std::string& m : messages) {
+    if (!m.empty() && said.insert(m).second) run.diagnostics += m;
+  }
   return run;
 }
 
@@ -428,7 +461,7 @@ std::string matrix_text(const std::string& file, const std::vector<std::string>&
       if (counts[s] != 0) summary += (summary.empty() ? "" : ", ") + count_phrase(counts[s], names[s]);
     }
     if (counts[0] == 1) summary.replace(summary.find("1 hold"), 6, "1 holds");
-    out += "configurations: " + summary + "\n";
+    out += "configurations: " + summary + "\n" + engine_line(run);
     if (nothing_applies(run)) out += "nothing was checked: in every configuration a setting has no effect (exit status 2)\n";
     return out;
   }
@@ -454,7 +487,7 @@ std::string matrix_text(const std::string& file, const std::vector<std::string>&
   out += "fixed: " + std::to_string(fixed) + ", broken: " + std::to_string(broken.size()) + ", still violated: " + std::to_string(still.size()) +
          ", holding before and after: " + std::to_string(holds);
   if (other != 0) out += ", not compared (n/a or incomplete): " + std::to_string(other);
-  out += "\n";
+  out += "\n" + engine_line(run);
   if (nothing_applies(run)) out += "nothing was checked after the patch: in every configuration a setting has no effect (exit status 2)\n";
   for (std::uint64_t c : broken) {
     out += "\n=== broken by the patch: " + cell_label(axes, c) + " ===\n\n" + run.cells[1][c].counterexample;

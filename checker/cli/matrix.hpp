@@ -48,6 +48,8 @@ struct CellResult {
   double seconds = 0;
   bool unsupported = false;    // outside the settings the protocol `supports` (a warning said so)
   std::string counterexample;  // a violation's text report (the table and the explanation)
+  std::string engine;          // what ran the steps ("": the cell did not run)
+  std::string engine_note;     // why they were interpreted where native steps were asked for or the default
   nlohmann::json report;       // the cell's JSON report (null when it did not run)
 };
 
@@ -56,6 +58,7 @@ struct MatrixOptions {
   // whole run; max_states and the rest hold for each cell
   checker::ExploreOptions explore;
   checker::Report trace_style;  // width, show_hw, ...: how counterexamples are drawn
+  bool quiet = false;           // leave out the note that no C compiler was found (cli::engine_message)
   std::function<void(std::size_t done, std::size_t total)> progress;
 };
 
@@ -74,7 +77,11 @@ struct MatrixRun {
 // Loads every cell of every variant first (an error in any, other than a
 // setting with no effect, stops before anything runs; so does a --patch of a
 // file the protocol does not import), then explores them, up to `threads`
-// cells at a time. A cell that fails (out of memory) is incomplete.
+// cells at a time. A cell that fails (out of memory) is incomplete. The
+// first load interprets; where a cell runs, its steps are built as its
+// variant's request says (native: compiled once per configuration, each
+// configuration's C being its own; the cache keeps them for the next run),
+// and what the engine choice has to say is added to the diagnostics once.
 MatrixRun run_matrix(const std::vector<Variant>& variants, const std::vector<Axis>& axes, const MatrixOptions& options);
 
 // The table (and, with two variants, what the patch changed and the

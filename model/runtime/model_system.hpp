@@ -5,7 +5,7 @@
 //   transitions.cpp   next(), next_in_group(), check(): the steps of the
 //                     processes and of the hardware, and the verdicts
 //   vm.cpp            the bytecode interpreter (exec, eval)
-//   native.cpp        the same steps compiled to C (--native)
+//   native.cpp        the same steps compiled to C (--engine native, check's default with a C compiler)
 //   explain.cpp       explanations and trace labels
 //   format.cpp        values and source lines for people
 //

@@ -1,16 +1,19 @@
 #include "model/runtime/native.hpp"
 
 #include <dlfcn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "model/bytecode/pure_ops.hpp"
 
@@ -380,13 +383,47 @@ std::filesystem::path cache_dir() {
   return std::filesystem::temp_directory_path() / ("tlbcheck-" + std::to_string(getuid()));
 }
 
-std::string compiler() {
-  if (const char* c = std::getenv("TLBCHECK_CC"); c && *c) return c;
-  if (const char* c = std::getenv("CC"); c && *c) return c;
-  return "cc";
+// The environment variable c_compiler() took its command from ("": none).
+const char* compiler_source() {
+  for (const char* name : {"TLBCHECK_CC", "CC"}) {
+    if (const char* c = std::getenv(name); c && *c) return name;
+  }
+  return "";
+}
+
+bool executable(const std::filesystem::path& p) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(p, ec) && access(p.c_str(), X_OK) == 0;
 }
 
 }  // namespace
+
+std::string c_compiler() {
+  if (const char* source = compiler_source(); *source) return std::getenv(source);
+  return "cc";
+}
+
+bool c_compiler_found(std::string& why) {
+  const std::string command = c_compiler();
+  const std::size_t begin = command.find_first_not_of(" \t");
+  const std::string program = begin == std::string::npos ? "" : command.substr(begin, command.find_first_of(" \t", begin) - begin);
+  const std::string from = *compiler_source() ? std::string(" (from $") + compiler_source() + ")" : "";
+  if (program.find('/') != std::string::npos) {
+    if (executable(program)) return true;
+    why = "'" + program + "'" + from + " is not an executable file";
+    return false;
+  }
+  if (const char* path = std::getenv("PATH"); path != nullptr && !program.empty()) {
+    for (std::string_view rest = path; !rest.empty();) {
+      const std::size_t colon = std::min(rest.find(':'), rest.size());
+      const std::string dir(rest.substr(0, colon));
+      if (executable(std::filesystem::path(dir.empty() ? "." : dir) / program)) return true;
+      rest.remove_prefix(std::min(colon + 1, rest.size()));
+    }
+  }
+  why = "'" + program + "'" + from + " is not on the PATH";
+  return false;
+}
 
 std::string NativeCode::translate(const Program& program, int cpus) {
   Translator t(program, cpus);
@@ -405,7 +442,7 @@ std::unique_ptr<NativeCode> NativeCode::build(const Program& program, int cpus, 
     error = "cannot translate the steps to C: " + t.error();
     return nullptr;
   }
-  const std::string cc = compiler();
+  const std::string cc = c_compiler();
   const std::string flags = "-O2 -fPIC -shared -w";
   std::string key_text = source + "\n" + cc + " " + flags;
   char key[17];
@@ -421,7 +458,10 @@ std::unique_ptr<NativeCode> NativeCode::build(const Program& program, int cpus, 
   std::unique_ptr<NativeCode> code(new NativeCode());
   if (!std::filesystem::exists(so)) {
     auto start = std::chrono::steady_clock::now();
-    std::string stem = std::string("steps-") + key + "." + std::to_string(getpid());
+    // unique to this build: other processes, and other threads of this one
+    // (the cells of a matrix), may build the same object at once
+    static std::atomic<unsigned> builds{0};
+    std::string stem = std::string("steps-") + key + "." + std::to_string(getpid()) + "-" + std::to_string(builds++);
     std::filesystem::path c_file = dir / (stem + ".c"), tmp = dir / (stem + ".so"), log = dir / (stem + ".log");
     {
       std::ofstream out(c_file, std::ios::binary);
@@ -434,11 +474,17 @@ std::unique_ptr<NativeCode> NativeCode::build(const Program& program, int cpus, 
     std::string command = cc + " " + flags + " -o " + shell_quote(tmp.string()) + " " + shell_quote(c_file.string()) + " > " + shell_quote(log.string()) + " 2>&1";
     int rc = std::system(command.c_str());
     if (rc != 0) {
-      std::ifstream in(log);
       std::string first;
-      std::getline(in, first);
-      error = "the C compiler failed (" + command + ")" + (first.empty() ? std::string() : ": " + first);
-      std::filesystem::remove(tmp, ec);
+      {
+        std::ifstream in(log);
+        std::getline(in, first);
+      }
+      // the command without its temporary files (removed here), and the
+      // compiler's first line
+      error = "the C compiler failed: '" + cc + " " + flags + "' " +
+              (rc != -1 && WIFEXITED(rc) ? "exited with status " + std::to_string(WEXITSTATUS(rc)) : std::string("did not run to its end")) +
+              (first.empty() ? std::string() : ": " + first);
+      for (const auto& p : {tmp, c_file, log}) std::filesystem::remove(p, ec);
       return nullptr;
     }
     std::filesystem::rename(tmp, so, ec);  // atomic: a concurrent run sees all of it or nothing

@@ -54,6 +54,15 @@ struct NativeEnv {
 };
 }
 
+// The C compiler native steps are built with: $TLBCHECK_CC, else $CC, else
+// cc (a shell command; its first word names the program).
+std::string c_compiler();
+
+// Whether c_compiler()'s program exists: a path (with a '/') to an
+// executable file, or an executable file of that name in a folder of $PATH.
+// When not, `why` says what was looked for ("'cc' is not on the PATH").
+bool c_compiler_found(std::string& why);
+
 inline constexpr unsigned kNativeAbi = 1;
 inline constexpr int kNativeMaxForkDepth = 32;  // the interpreter's bound on nested `either`
 

@@ -4,14 +4,18 @@
 # RSS and store) and the speed-up over one thread. Not a test: timings vary
 # with the machine; the steal column says how much of the CPU time the
 # hypervisor gave to other guests during the run (compare only runs with
-# little). Usage: tests/bench/bench.sh [path/to/tlbcheck]
-#   MODELS="examples/textbook/ticket_lock.tlb:cpus=4 ..." THREADS="1 2 4" tests/bench/bench.sh
+# little). The steps run as check runs them by default (native when a C
+# compiler is found; ENGINE=interpreter or native to choose); the seconds are
+# the search's, without a compile. Usage: tests/bench/bench.sh [path/to/tlbcheck]
+#   MODELS="examples/textbook/ticket_lock.tlb:cpus=4 ..." THREADS="1 2 4" ENGINE=native tests/bench/bench.sh
 set -euo pipefail
 . "$(dirname "$0")/steal.sh"
 cd "$(dirname "$0")/../.."
 bin=${1:-build/tlbcheck}
 models=${MODELS:-"examples/textbook/ticket_lock.tlb:cpus=4 examples/textbook/ticket_lock.tlb:cpus=5 examples/textbook/ticket_lock.tlb:cpus=6"}
 threads=${THREADS:-"1 2"}
+engine=()
+[ -n "${ENGINE:-}" ] && engine=(--engine "$ENGINE")
 
 field() { sed -n "s/^  \"$1\": \([0-9.e+-]*\),\{0,1\}$/\1/p" "$2" | head -n 1; }
 
@@ -28,7 +32,7 @@ for m in $models; do
     out=$(mktemp)
     read -r t0 s0 < <(cpu_ticks)
     set +e
-    "$bin" check "$file" "${defines[@]}" --threads "$t" --format json --quiet >"$out"
+    "$bin" check "$file" "${defines[@]}" "${engine[@]}" --threads "$t" --format json --quiet >"$out"
     status=$?
     set -e
     read -r t1 s1 < <(cpu_ticks)

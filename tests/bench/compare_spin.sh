@@ -4,11 +4,11 @@
 #
 # For each N it runs SPIN 6.5.2 (exact storage, -DSAFETY, with and without
 # -DNOREDUCE; -w26 from N=10 on so the hash table is not overloaded) and
-# tlbcheck (steps compiled with --native and interpreted; 1 and 2 threads;
+# tlbcheck (steps compiled, --engine native, and interpreted; 1 and 2 threads;
 # full and --compact storage), and prints one table: states, transitions,
 # seconds, states/s, peak RSS, bytes/state, tlbcheck's time relative to
 # SPIN -DNOREDUCE and where tlbcheck's time went. Both tools' times leave out compiling the model (spin -a and
-# gcc for pan.c; the C of tlbcheck --native): the "compile" rows give those.
+# gcc for pan.c; the C of tlbcheck's native steps): the "compile" rows give those.
 # Then the buggy variant (-DBUGGY / -D buggy=true): time to the first
 # counterexample and its length.
 #
@@ -77,9 +77,9 @@ for N in $NS; do
     row spin "$N" "$mode" "$states" "$trans" "$secs" "$kb" "$spin_ref" "$steal"
   done
   for engine in $ENGINES; do
-    eflag=""; [ "$engine" = native ] && eflag="--native"
+    eflag="--engine $engine"
     if [ "$engine" = native ]; then
-      read -r secs kb _ < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" --native --max-states 1 --quiet)
+      read -r secs kb _ < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" --engine native --max-states 1 --quiet)
       printf '%-9s %3s %-20s %12s %13s %9.2f\n' tlbcheck "$N" "compile" - - "$secs"
     fi
     for store in $STORES; do
@@ -111,8 +111,8 @@ for N in $NS; do
   read -r secs kb _ < <(cd "$work" && timed "$work/pan.out" ./pan)
   depth=$(sed -n 's/.*depth reached \([0-9]*\).*/\1/p' "$work/pan.out" | head -n 1)
   printf '%-9s %3s %-14s %9.2f %12s\n' spin "$N" "DFS, NOREDUCE" "$secs" "${depth:-?} (depth)"
-  "$bin" check "$twin" -D cpus="$N" -D buggy=true --native --max-states 1 --quiet >/dev/null 2>&1 || true  # compile apart, as for SPIN
-  read -r secs kb _ < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" -D buggy=true --native --format json --quiet)
+  "$bin" check "$twin" -D cpus="$N" -D buggy=true --engine native --max-states 1 --quiet >/dev/null 2>&1 || true  # compile apart, as for SPIN
+  read -r secs kb _ < <(timed "$work/tlb.json" "$bin" check "$twin" -D cpus="$N" -D buggy=true --engine native --format json --quiet)
   depth=$(sed -n 's/^  "depth": \([0-9]*\),*/\1/p' "$work/tlb.json")
   printf '%-9s %3s %-14s %9.2f %12s\n' tlbcheck "$N" "BFS, shortest" "$secs" "$depth"
 done

@@ -356,11 +356,12 @@ std::string untimed(const std::string& text) {
 }  // namespace
 
 TEST_CASE("cli --traces: the report of plain check first, then the other kinds, and how many there are", "[alternatives][cli]") {
+  using testing::check_cli;
   using testing::cli;
   using testing::quote;
   using testing::run;
-  testing::RunResult plain = run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --threads 1");
-  testing::RunResult three = run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --threads 1 --traces 3");
+  testing::RunResult plain = run(check_cli() + " " + textbook("lost_update.tlb") + " --threads 1");
+  testing::RunResult three = run(check_cli() + " " + textbook("lost_update.tlb") + " --threads 1 --traces 3");
   REQUIRE(plain.exit == 1);
   REQUIRE(three.exit == 1);
   INFO(three.output);
@@ -372,7 +373,7 @@ TEST_CASE("cli --traces: the report of plain check first, then the other kinds, 
   CHECK(three.output.find("counterexamples: 3 kinds (--traces 3)") != std::string::npos);
   CHECK(untimed(three.output).substr(untimed(three.output).rfind("\nverdict: ")) == untimed(plain.output).substr(untimed(plain.output).rfind("\nverdict: ")));
 
-  testing::RunResult ten = run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --traces 10 --format json");
+  testing::RunResult ten = run(check_cli() + " " + textbook("lost_update.tlb") + " --traces 10 --format json");
   CHECK(ten.exit == 1);
   nlohmann::json j = json_of(ten);
   REQUIRE(j["counterexamples"].size() == 4);
@@ -390,24 +391,25 @@ TEST_CASE("cli --traces: the report of plain check first, then the other kinds, 
   CHECK(j["counterexample_kinds"]["summary"] ==
         "counterexamples: 4 kinds, fewer than the 10 asked for: these are all the kinds among the shortest paths to the 1 violating state");
   // a model that holds has none to list, and the option changes nothing
-  testing::RunResult holds = run(quote(cli()) + " check " + textbook("peterson.tlb") + " --traces 3 --format json");
+  testing::RunResult holds = run(check_cli() + " " + textbook("peterson.tlb") + " --traces 3 --format json");
   CHECK(holds.exit == 0);
   CHECK_FALSE(json_of(holds).contains("counterexamples"));
-  CHECK(run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --traces 0").exit == 2);
+  CHECK(run(check_cli() + " " + textbook("lost_update.tlb") + " --traces 0").exit == 2);
 }
 
 TEST_CASE("cli --traces under a state limit: exit 3 before the first, a note when the search for others stops", "[alternatives][cli]") {
+  using testing::check_cli;
   using testing::cli;
   using testing::quote;
   using testing::run;
-  testing::RunResult none = run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --traces 3 --max-states 5");
+  testing::RunResult none = run(check_cli() + " " + textbook("lost_update.tlb") + " --traces 3 --max-states 5");
   CHECK(none.exit == 3);
   CHECK(none.output.find("counterexamples:") == std::string::npos);
   // the first counterexample of two_reads is found within 30 states, its whole graph has more
   const std::string dir = testing::temp_dir() + "/capped";
   std::filesystem::create_directories(dir);
   testing::write_file(dir + "/two_reads.tlb", kTwoReads);
-  testing::RunResult capped = run(quote(cli()) + " check " + quote(dir + "/two_reads.tlb") + " --traces 10 --max-states 30");
+  testing::RunResult capped = run(check_cli() + " " + quote(dir + "/two_reads.tlb") + " --traces 10 --max-states 30");
   CHECK(capped.exit == 1);
   INFO(capped.output);
   CHECK(capped.output.find("counterexamples: 1 kind, fewer than the 10 asked for: the search stopped at its cap of 30 states, so there may be more") !=
@@ -415,6 +417,7 @@ TEST_CASE("cli --traces under a state limit: exit 3 before the first, a note whe
 }
 
 TEST_CASE("cli --fewest-switches: the counterexample with the fewest switches, replayable, with both counts", "[alternatives][cli]") {
+  using testing::check_cli;
   using testing::cli;
   using testing::quote;
   using testing::run;
@@ -422,11 +425,11 @@ TEST_CASE("cli --fewest-switches: the counterexample with the fewest switches, r
   std::filesystem::create_directories(dir);
   const std::string file = dir + "/two_reads.tlb", trace = dir + "/two_reads.json";
   testing::write_file(file, kTwoReads);
-  testing::RunResult text = run(quote(cli()) + " check " + quote(file) + " --fewest-switches");
+  testing::RunResult text = run(check_cli() + " " + quote(file) + " --fewest-switches");
   CHECK(text.exit == 1);
   CHECK(text.output.find("context switches: 1 (the shortest counterexample has 2)") != std::string::npos);
   CHECK(text.output.find("counterexample: 6 steps") != std::string::npos);
-  testing::RunResult json = run(quote(cli()) + " check " + quote(file) + " --fewest-switches --format json --trace-out " + quote(trace));
+  testing::RunResult json = run(check_cli() + " " + quote(file) + " --fewest-switches --format json --trace-out " + quote(trace));
   CHECK(json.exit == 1);
   nlohmann::json j = json_of(json);
   CHECK(j["context_switches"] == 1);
@@ -435,20 +438,21 @@ TEST_CASE("cli --fewest-switches: the counterexample with the fewest switches, r
   CHECK(j["depth"] == 6);
   CHECK(run(quote(cli()) + " replay " + quote(file) + " " + quote(trace)).exit == 1);
   // on a seed protocol: never more than the shortest's
-  nlohmann::json lazy = json_of(run(quote(cli()) + " check " + quote(testing::source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " --fewest-switches --format json"));
+  nlohmann::json lazy = json_of(run(check_cli() + " " + quote(testing::source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " --fewest-switches --format json"));
   CHECK(lazy["context_switches"].get<int>() <= lazy["shortest_context_switches"].get<int>());
-  testing::RunResult both = run(quote(cli()) + " check " + quote(file) + " --fewest-switches --traces 2");
+  testing::RunResult both = run(check_cli() + " " + quote(file) + " --fewest-switches --traces 2");
   CHECK(both.exit == 2);
 }
 
 TEST_CASE("cli --dot: the explored graph with its counts, the counterexample highlighted -- refused above the limit", "[alternatives][cli]") {
+  using testing::check_cli;
   using testing::cli;
   using testing::quote;
   using testing::run;
   const std::string dir = testing::temp_dir() + "/dot";
   std::filesystem::create_directories(dir);
   const std::string dot = dir + "/lost_update.dot";
-  testing::RunResult r = run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --format json --dot " + quote(dot));
+  testing::RunResult r = run(check_cli() + " " + textbook("lost_update.tlb") + " --format json --dot " + quote(dot));
   CHECK(r.exit == 1);
   nlohmann::json j = json_of(r);
   const std::string text = testing::read_file(dot);
@@ -478,7 +482,7 @@ TEST_CASE("cli --dot: the explored graph with its counts, the counterexample hig
 
   // above 2,000 states: a warning, no file, the verdict as without --dot
   const std::string big = dir + "/lazy.dot";
-  testing::RunResult refused = run(quote(cli()) + " check " + quote(testing::source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream -D cpus=3 --dot " + quote(big));
+  testing::RunResult refused = run(check_cli() + " " + quote(testing::source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream -D cpus=3 --dot " + quote(big));
   INFO(refused.output);
   CHECK(refused.exit == 0);
   CHECK(refused.output.find("--dot: the state graph has more than 2000 states") != std::string::npos);

@@ -18,7 +18,7 @@ namespace {
 std::string textbook(const std::string& name) { return quote(source_dir() + "/examples/textbook/" + name); }
 
 nlohmann::json check_json(const std::string& file, const std::string& args, int expected_exit) {
-  RunResult r = run(quote(cli()) + " check " + file + " --format json " + args);
+  RunResult r = run(check_cli() + " " + file + " --format json " + args);
   INFO(r.output);
   REQUIRE(r.exit == expected_exit);
   auto j = nlohmann::json::parse(r.output, nullptr, false);
@@ -75,8 +75,8 @@ TEST_CASE("peterson.tlb holds with the state count of an independent enumeration
 
 TEST_CASE("1 and 2 threads print identical counts and traces", "[cli]") {
   for (const char* name : {"lost_update.tlb", "peterson_no_turn.tlb", "lock_order.tlb", "ticket_lock.tlb", "peterson.tlb"}) {
-    RunResult one = run(quote(cli()) + " check " + textbook(name) + " --format json --threads 1");
-    RunResult two = run(quote(cli()) + " check " + textbook(name) + " --format json --threads 2");
+    RunResult one = run(check_cli() + " " + textbook(name) + " --format json --threads 1");
+    RunResult two = run(check_cli() + " " + textbook(name) + " --format json --threads 2");
     auto a = nlohmann::json::parse(one.output), b = nlohmann::json::parse(two.output);
     CHECK(a["threads"] == 1);
     CHECK(b["threads"] == 2);
@@ -92,8 +92,8 @@ TEST_CASE("compact storage prints the same counts and traces as full storage, an
   const std::string proto = quote(source_dir() + "/protocols/");
   for (std::string args : {textbook("ticket_lock.tlb"), textbook("lost_update.tlb"), proto + "lazy_tlb_2_4.tlb", proto + "lazy_tlb_2_4.tlb -D fix=upstream",
                            proto + "mmu_gather_nested.tlb"}) {
-    RunResult full = run(quote(cli()) + " check " + args + " --format json --threads 1");
-    RunResult compact = run(quote(cli()) + " check " + args + " --format json --threads 2 --compact");
+    RunResult full = run(check_cli() + " " + args + " --format json --threads 1");
+    RunResult compact = run(check_cli() + " " + args + " --format json --threads 2 --compact");
     auto a = nlohmann::json::parse(full.output), b = nlohmann::json::parse(compact.output);
     INFO(args);
     CHECK(a["compact"] == false);
@@ -108,33 +108,111 @@ TEST_CASE("compact storage prints the same counts and traces as full storage, an
     CHECK(a == b);
     CHECK(full.exit == compact.exit);
   }
-  RunResult text = run(quote(cli()) + " check " + textbook("peterson.tlb") + " --compact");
+  RunResult text = run(check_cli() + " " + textbook("peterson.tlb") + " --compact");
   CHECK(text.exit == 0);
   CHECK(text.output.find("probability that a collision omitted a state is at most") != std::string::npos);
 }
 
-TEST_CASE("native steps print the same report, and without a compiler the interpreter runs", "[cli]") {
+TEST_CASE("native steps print the same report, and a compiler that fails leaves the interpreter to run", "[cli][engine]") {
   const std::string proto = quote(source_dir() + "/protocols/");
-  for (std::string args : {textbook("ticket_lock.tlb"), textbook("lost_update.tlb"), proto + "vmalloc_fault.tlb"}) {
-    RunResult interpreted = run(quote(cli()) + " check " + args + " --format json --threads 1");
-    RunResult native = run(quote(cli()) + " check " + args + " --format json --threads 2 --native");
-    auto a = nlohmann::json::parse(interpreted.output.substr(interpreted.output.find('{')));
-    auto b = nlohmann::json::parse(native.output.substr(native.output.find('{')));
-    INFO(args);
-    CHECK(a["engine"] == "interpreter");
-    CHECK(b["engine"] == "native");
-    for (auto* j : {&a, &b}) {
-      strip_timing(*j);
-      j->erase("engine");
+  // --native is --engine native
+  for (std::string native_flag : {"--engine native", "--native"}) {
+    for (std::string args : {textbook("ticket_lock.tlb"), textbook("lost_update.tlb"), proto + "vmalloc_fault.tlb"}) {
+      RunResult interpreted = run(check_cli() + " " + args + " --format json --threads 1");
+      RunResult native = run(quote(cli()) + " check " + args + " --format json --threads 2 " + native_flag);
+      auto a = nlohmann::json::parse(interpreted.output.substr(interpreted.output.find('{')));
+      auto b = nlohmann::json::parse(native.output.substr(native.output.find('{')));
+      INFO(native_flag << " " << args);
+      CHECK(a["engine"] == "interpreter");
+      CHECK(b["engine"] == "native");
+      CHECK(b["engine_note"].is_null());
+      for (auto* j : {&a, &b}) {
+        strip_timing(*j);
+        j->erase("engine");
+      }
+      CHECK(a == b);
+      CHECK(interpreted.exit == native.exit);
     }
-    CHECK(a == b);
-    CHECK(interpreted.exit == native.exit);
   }
-  // a compiler that fails: a warning, then the same verdict, interpreted
-  RunResult fallback = run("env TLBCHECK_CC=false " + quote(cli()) + " check " + textbook("peterson.tlb") + " --native 2>&1 || true");
-  CHECK_THAT(fallback.output, Catch::Contains("warning: --native: the C compiler failed"));
-  CHECK_THAT(fallback.output, Catch::Contains("steps: interpreter"));
-  CHECK_THAT(fallback.output, Catch::Contains("verdict: holds"));
+  // a compiler that fails: a warning, then the same verdict, interpreted,
+  // whether native steps were asked for or the default
+  for (std::string engine : {" --engine native", ""}) {
+    RunResult fallback = run("env TLBCHECK_CC=false " + quote(cli()) + " check " + textbook("peterson.tlb") + engine + " -q 2>&1");
+    INFO(engine << "\n" << fallback.output);
+    CHECK(fallback.exit == 0);
+    CHECK_THAT(fallback.output, Catch::Contains("warning: native steps: the C compiler failed"));
+    CHECK_THAT(fallback.output, Catch::Contains("engine: interpreter (the C compiler failed"));
+    CHECK_THAT(fallback.output, Catch::Contains("verdict: holds"));
+  }
+  CHECK(run(quote(cli()) + " check " + textbook("peterson.tlb") + " --native --engine interpreter").exit == 2);
+  CHECK(run(quote(cli()) + " check " + textbook("peterson.tlb") + " --engine fast").exit == 2);
+}
+
+TEST_CASE("the default engine: native steps when a C compiler is found, else the interpreter with a note", "[cli][engine]") {
+  const std::string peterson = textbook("peterson.tlb");
+  // a working compiler: native, and nothing said but the compile time
+  RunResult found = run("sh -c " + quote("env TLBCHECK_CC=cc " + quote(cli()) + " check " + peterson + " --format json 2>/dev/null"));
+  INFO(found.output);
+  REQUIRE(found.exit == 0);
+  auto native = nlohmann::json::parse(found.output, nullptr, false);  // stdout is the JSON alone
+  REQUIRE_FALSE(native.is_discarded());
+  CHECK(native["engine"] == "native");
+  CHECK(native["engine_note"].is_null());
+
+  // none: the interpreter, a one-line note on stderr, stdout still just the JSON
+  const std::string missing = "env TLBCHECK_CC=/nonexistent " + quote(cli()) + " check " + peterson;
+  RunResult out = run("sh -c " + quote(missing + " --format json 2>/dev/null"));
+  RunResult err = run("sh -c " + quote(missing + " --format json 2>&1 >/dev/null"));
+  INFO(out.output << err.output);
+  REQUIRE(out.exit == 0);
+  auto interpreted = nlohmann::json::parse(out.output, nullptr, false);
+  REQUIRE_FALSE(interpreted.is_discarded());
+  CHECK(interpreted["engine"] == "interpreter");
+  CHECK(interpreted["engine_note"] == "no C compiler: '/nonexistent' (from $TLBCHECK_CC) is not an executable file");
+  CHECK(interpreted["states"] == native["states"]);
+  CHECK(err.output == "tlbcheck: note: no C compiler: '/nonexistent' (from $TLBCHECK_CC) is not an executable file; interpreting the steps "
+                      "(set $TLBCHECK_CC to a C compiler, or choose --engine interpreter)\n");
+  // --quiet leaves the note out; the report's time line still says why
+  RunResult quiet = run(missing + " -q");
+  CHECK(quiet.output.find("note:") == std::string::npos);
+  CHECK_THAT(quiet.output, Catch::Contains("engine: interpreter (no C compiler: '/nonexistent' (from $TLBCHECK_CC) is not an executable file)"));
+  // a name that is not on the PATH
+  RunResult unnamed = run("env TLBCHECK_CC=no-such-cc-here " + quote(cli()) + " check " + peterson + " -q");
+  CHECK_THAT(unnamed.output, Catch::Contains("engine: interpreter (no C compiler: 'no-such-cc-here' (from $TLBCHECK_CC) is not on the PATH)"));
+  // asked for by name, a missing compiler is an error; the interpreter asked for says nothing
+  RunResult refused = run(missing + " --engine native");
+  CHECK(refused.exit == 2);
+  CHECK_THAT(refused.output, Catch::Contains("error: --engine native: no C compiler: '/nonexistent'") && Catch::Contains("[BadOption]"));
+  RunResult plain = run(missing + " --engine interpreter");
+  CHECK(plain.exit == 0);
+  CHECK(plain.output.find("note:") == std::string::npos);
+  CHECK_THAT(plain.output, Catch::Contains("engine: interpreter\n"));
+
+  // a matrix: every cell native, said once under the table; without a
+  // compiler, the note once for all cells
+  const std::string matrix = " check " + textbook("ticket_lock.tlb") + " -D cpus=2,3";
+  RunResult cells = run("env TLBCHECK_CC=cc " + quote(cli()) + matrix + " -q");
+  CHECK(cells.exit == 0);
+  CHECK_THAT(cells.output, Catch::Contains("\nengine: native\n"));
+  RunResult json = run("sh -c " + quote("env TLBCHECK_CC=cc " + quote(cli()) + matrix + " --format json 2>/dev/null"));
+  auto m = nlohmann::json::parse(json.output, nullptr, false);
+  REQUIRE_FALSE(m.is_discarded());
+  for (const auto& cell : m["cells"]) CHECK(cell["report"]["engine"] == "native");
+  RunResult without = run("env TLBCHECK_CC=/nonexistent " + quote(cli()) + matrix);
+  CHECK(without.exit == 0);
+  std::size_t notes = 0;
+  for (std::size_t at = 0; (at = without.output.find("note: no C compiler", at)) != std::string::npos; ++at) ++notes;
+  CHECK(notes == 1);
+  CHECK_THAT(without.output, Catch::Contains("\nengine: interpreter (no C compiler: '/nonexistent'"));
+}
+
+// replay and simulate interpret: a trace, or runs that take the interpreter
+// a second, would wait longer for the compiler than it saves
+TEST_CASE("replay and simulate interpret the steps whatever compiler there is", "[cli][engine]") {
+  RunResult sim = run("env TLBCHECK_CC=/nonexistent " + quote(cli()) + " simulate " + textbook("peterson.tlb") + " --runs 5");
+  CHECK(sim.exit == 0);
+  CHECK_THAT(sim.output, Catch::Contains("engine: interpreter\n"));
+  CHECK(sim.output.find("note:") == std::string::npos);
 }
 
 TEST_CASE("the JSON report has every field of the contract", "[cli]") {
@@ -177,7 +255,7 @@ TEST_CASE("check --keep-dead turns the dead-variable reset off, and the JSON rep
 TEST_CASE("a trace written with --trace-out replays to the same violation", "[cli]") {
   std::string dir = temp_dir();
   std::string trace = dir + "/lost_update.json";
-  RunResult r = run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --trace-out " + quote(trace));
+  RunResult r = run(check_cli() + " " + textbook("lost_update.tlb") + " --trace-out " + quote(trace));
   REQUIRE(r.exit == 1);
   RunResult replay = run(quote(cli()) + " replay " + textbook("lost_update.tlb") + " " + quote(trace));
   INFO(replay.output);
@@ -186,7 +264,7 @@ TEST_CASE("a trace written with --trace-out replays to the same violation", "[cl
 
   // a deadlock trace replays too
   std::string dl = dir + "/lock_order.json";
-  REQUIRE(run(quote(cli()) + " check " + textbook("lock_order.tlb") + " --trace-out " + quote(dl)).exit == 1);
+  REQUIRE(run(check_cli() + " " + textbook("lock_order.tlb") + " --trace-out " + quote(dl)).exit == 1);
   RunResult d = run(quote(cli()) + " replay " + textbook("lock_order.tlb") + " " + quote(dl));
   CHECK(d.exit == 1);
   CHECK_THAT(d.output, Catch::Contains("deadlock"));
@@ -195,7 +273,7 @@ TEST_CASE("a trace written with --trace-out replays to the same violation", "[cl
 TEST_CASE("a hand-corrupted trace is refused at its first bad step", "[cli]") {
   std::string dir = temp_dir();
   std::string trace = dir + "/lu.json";
-  REQUIRE(run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --trace-out " + quote(trace)).exit == 1);
+  REQUIRE(run(check_cli() + " " + textbook("lost_update.tlb") + " --trace-out " + quote(trace)).exit == 1);
   nlohmann::json j = nlohmann::json::parse(read_file(trace));
 
   nlohmann::json wrong_value = j;  // step 3 claims a different value
@@ -225,7 +303,7 @@ TEST_CASE("replay on an edited protocol: still violated, diverges at a named ste
   std::filesystem::create_directories(dir + "/lib");
   const std::string lazy = source_dir() + "/protocols/lazy_tlb_2_4.tlb";
   const std::string trace = dir + "/lazy.json";
-  REQUIRE(run(quote(cli()) + " check " + quote(lazy) + " -q --trace-out " + quote(trace)).exit == 1);
+  REQUIRE(run(check_cli() + " " + quote(lazy) + " -q --trace-out " + quote(trace)).exit == 1);
   const std::string replay = quote(cli()) + " replay ";
 
   // (a) a comment block added at the top: every line moved, the same violation
@@ -292,30 +370,30 @@ TEST_CASE("replay on an edited protocol: still violated, diverges at a named ste
 }
 
 TEST_CASE("limits give exit status 3 and say what was explored", "[cli]") {
-  RunResult r = run(quote(cli()) + " check " + textbook("ticket_lock.tlb") + " --max-states 100");
+  RunResult r = run(check_cli() + " " + textbook("ticket_lock.tlb") + " --max-states 100 --no-symmetry");
   INFO(r.output);
   CHECK(r.exit == 3);
   CHECK_THAT(r.output, Catch::Contains("verdict: incomplete") && Catch::Contains("state limit") && Catch::Contains("states: "));
-  RunResult m = run(quote(cli()) + " check " + textbook("ticket_lock.tlb") + " -D cpus=5 --memory-limit 1M");
+  RunResult m = run(check_cli() + " " + textbook("ticket_lock.tlb") + " -D cpus=5 --memory-limit 1M");
   CHECK(m.exit == 3);
   CHECK_THAT(m.output, Catch::Contains("memory limit"));
 }
 
 TEST_CASE("the packed state layout is printed with --show-layout", "[cli]") {
-  RunResult r = run(quote(cli()) + " check " + textbook("peterson.tlb") + " --show-layout");
+  RunResult r = run(check_cli() + " " + textbook("peterson.tlb") + " --show-layout");
   CHECK(r.exit == 0);
   CHECK_THAT(r.output, Catch::Contains("state layout: 1 words") && Catch::Contains("flag[1]") && Catch::Contains("turn"));
 }
 
 TEST_CASE("the text counterexample has one column per CPU and the explanation", "[cli]") {
-  RunResult r = run(quote(cli()) + " check " + textbook("lost_update.tlb") + " --threads 2");
+  RunResult r = run(check_cli() + " " + textbook("lost_update.tlb") + " --threads 2");
   CHECK(r.exit == 1);
   CHECK_THAT(r.output, Catch::Contains("| cpu0") && Catch::Contains("| cpu1 (inc)") && Catch::Contains("counter: 0 -> 1") &&
                            Catch::Contains("with counter = 1"));
 }
 
 TEST_CASE("litmus 1's violation names the CPU, the page, the frame and the step that freed it", "[cli]") {
-  RunResult r = run(quote(cli()) + " check " + quote(source_dir() + "/examples/litmus/01_unmap_no_flush.tlb"));
+  RunResult r = run(check_cli() + " " + quote(source_dir() + "/examples/litmus/01_unmap_no_flush.tlb"));
   INFO(r.output);
   CHECK(r.exit == 1);
   CHECK_THAT(r.output, Catch::Contains("on cpu1") && Catch::Contains("uses page V") && Catch::Contains("frame 1, which is free") &&
@@ -325,7 +403,7 @@ TEST_CASE("litmus 1's violation names the CPU, the page, the frame and the step 
 TEST_CASE("property selection: NAME checks only it, +NAME adds one checked on request, -NAME takes one away", "[cli]") {
   std::string litmus = quote(source_dir() + "/examples/litmus/13_freed_root.tlb");
   auto checked = [&](const std::string& args) {
-    RunResult r = run(quote(cli()) + " check " + litmus + " --threads 1 --format json " + args);
+    RunResult r = run(check_cli() + " " + litmus + " --threads 1 --format json " + args);
     INFO(args << "\n" << r.output);
     nlohmann::json j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
     std::vector<std::string> names;
@@ -338,23 +416,23 @@ TEST_CASE("property selection: NAME checks only it, +NAME adds one checked on re
   CHECK(checked("--property +freed-root") == List{"assertion", "runtime-error", "deadlock", "stale-translation", "freed-root", "model-bound"});
   CHECK(checked("--property freed-root") == List{"runtime-error", "freed-root", "model-bound"});  // runtime-error and model-bound are always checked
   CHECK(checked("--property -deadlock --property +freed-root --property -stale-translation") == List{"assertion", "runtime-error", "freed-root", "model-bound"});
-  RunResult unknown = run(quote(cli()) + " check " + litmus + " --property +no-such");
+  RunResult unknown = run(check_cli() + " " + litmus + " --property +no-such");
   CHECK(unknown.exit == 2);
   CHECK_THAT(unknown.output, Catch::Contains("unknown property 'no-such'"));
 }
 
 TEST_CASE("cli: the closing line of a verdict of holds names the properties that were checked", "[cli]") {
   const std::string file = quote(source_dir() + "/examples/litmus/14_hardware_in_invariants.tlb");
-  RunResult all = run(quote(cli()) + " check " + file);
+  RunResult all = run(check_cli() + " " + file);
   CHECK_THAT(all.output, Catch::Contains("verdict: holds -- on every reachable state: assertion, runtime-error, deadlock, stale-translation, "
                                          "model-bound, flushed_means_no_tlb_entry, flushed_means_no_walk_entry\n"));
   // a selection of one invariant leaves the built-in ones out (runtime-error always stays), and says so
-  RunResult one = run(quote(cli()) + " check " + file + " --property flushed_means_no_tlb_entry");
+  RunResult one = run(check_cli() + " " + file + " --property flushed_means_no_tlb_entry");
   CHECK_THAT(one.output, Catch::Contains("verdict: holds -- on every reachable state: runtime-error, model-bound, flushed_means_no_tlb_entry\n"));
   // the kernel's claims are listed where the protocol makes them: a `sync` function (stale-permission), a copy (lost-write, dirty-dropped)
-  RunResult sync = run(quote(cli()) + " check " + quote(source_dir() + "/examples/litmus/27_mprotect_sync.tlb"));
+  RunResult sync = run(check_cli() + " " + quote(source_dir() + "/examples/litmus/27_mprotect_sync.tlb"));
   CHECK_THAT(sync.output, Catch::Contains("stale-permission, model-bound\n"));
-  RunResult copies = run(quote(cli()) + " check " + quote(source_dir() + "/examples/litmus/28_migrate_batch_flush.tlb"));
+  RunResult copies = run(check_cli() + " " + quote(source_dir() + "/examples/litmus/28_migrate_batch_flush.tlb"));
   CHECK_THAT(copies.output, Catch::Contains("stale-translation, lost-write, model-bound\n"));  // a copy, no write-back: no dirty-dropped
 }
 
@@ -368,25 +446,25 @@ TEST_CASE("imports: a file's declarations once, errors located in the file that 
   write("b.tlb", "import \"lib/lock.tlb\"\nfn twice_b() { lock(); unlock(); }\n");
   write("main.tlb", "protocol \"diamond\"\nimport \"a.tlb\"\nimport \"b.tlb\"\nvar n: int[0..2];\n"
                     "process p on each cpu { twice_a(); twice_b(); atomic { n += 1; } }\ninvariant bad: n < 2;\n");
-  RunResult diamond = run(quote(cli()) + " check " + quote(dir + "/main.tlb") + " --threads 1 -D cpus=2");
+  RunResult diamond = run(check_cli() + " " + quote(dir + "/main.tlb") + " --threads 1 -D cpus=2");
   INFO(diamond.output);
   CHECK(diamond.exit == 1);  // the invariant breaks once both ran: the imports compiled
   CHECK_THAT(diamond.output, Catch::Contains("[lock.tlb:2] "));  // a step in an imported file names it
   // an error in an imported file points into it
   write("lib/broken.tlb", "var x: bool;\nfn f() { x = 3; }\n");
   write("uses_broken.tlb", "import \"lib/broken.tlb\"\nprocess p on cpu 0 { f(); }\n");
-  RunResult broken = run(quote(cli()) + " check " + quote(dir + "/uses_broken.tlb"));
+  RunResult broken = run(check_cli() + " " + quote(dir + "/uses_broken.tlb"));
   CHECK(broken.exit == 2);
   CHECK_THAT(broken.output, Catch::Contains(dir + "/lib/broken.tlb:2:"));
   // two files that import each other
   write("x.tlb", "import \"y.tlb\"\nprocess p on cpu 0 { skip; }\n");
   write("y.tlb", "import \"x.tlb\"\n");
-  RunResult cycle = run(quote(cli()) + " check " + quote(dir + "/x.tlb"));
+  RunResult cycle = run(check_cli() + " " + quote(dir + "/x.tlb"));
   CHECK(cycle.exit == 2);
   CHECK_THAT(cycle.output, Catch::Contains("y.tlb:1:8: error: import cycle: x.tlb -> y.tlb -> x.tlb [ImportCycle]"));
   // the bundled protocols/lib/ is found from anywhere
   write("bundled.tlb", "import \"lib/mmap_lock.tlb\"\nmm { mmap_lock: rw_semaphore; }\nmm M;\nprocess p on each cpu { mmap_read_lock(M); mmap_read_unlock(M); }\n");
-  RunResult bundled = run(quote(cli()) + " check " + quote(dir + "/bundled.tlb") + " -D cpus=3");
+  RunResult bundled = run(check_cli() + " " + quote(dir + "/bundled.tlb") + " -D cpus=3");
   CHECK(bundled.exit == 0);
 }
 
@@ -401,23 +479,23 @@ TEST_CASE("a step that ran other functions' local code first names them", "[cli]
                                         "fn publish(r: &range) { shared_end = r->end; }\n"
                                         "process p on cpu 0 { let r: range; reset(&r); adjust(&r, 2); publish(&r); }\n"
                                         "invariant never: shared_end != 2;\n";
-  RunResult r = run(quote(cli()) + " check " + quote(dir + "/merged.tlb") + " --threads 1");
+  RunResult r = run(check_cli() + " " + quote(dir + "/merged.tlb") + " --threads 1");
   INFO(r.output);
   CHECK(r.exit == 1);
   CHECK_THAT(r.output, Catch::Contains("publish(&r): shared_end = r->end;"));
   CHECK_THAT(r.output, Catch::Contains("(ran reset, adjust first)"));
-  RunResult j = run(quote(cli()) + " check " + quote(dir + "/merged.tlb") + " --threads 1 --format json");
+  RunResult j = run(check_cli() + " " + quote(dir + "/merged.tlb") + " --threads 1 --format json");
   CHECK_THAT(j.output, Catch::Contains("\"also_ran\""));
 }
 
 TEST_CASE("a -D that changes nothing is refused (exit 2) with the reason -- one outside the supported settings warns first and still runs", "[cli][settings]") {
   const std::string lazy = quote(source_dir() + "/protocols/lazy_tlb_2_4.tlb");
-  RunResult refused = run(quote(cli()) + " check " + lazy + " -q -D walk_cache=true");
+  RunResult refused = run(check_cli() + " " + lazy + " -q -D walk_cache=true");
   INFO(refused.output);
   CHECK(refused.exit == 2);
   CHECK_THAT(refused.output, Catch::Contains("error: walk_cache=true has no effect: it needs levels >= 2 (levels=1)") && Catch::Contains("[NoEffect]"));
 
-  RunResult outside = run(quote(cli()) + " check " + lazy + " -q --threads 1 -D tlb.pcid=true -D fix=upstream");
+  RunResult outside = run(check_cli() + " " + lazy + " -q --threads 1 -D tlb.pcid=true -D fix=upstream");
   INFO(outside.output);
   CHECK(outside.exit == 1);  // the fix fails on a machine it was not written for
   const auto warning = outside.output.find("warning: tlb.pcid=true is outside the settings this protocol supports (supports tlb.pcid = false)");
@@ -427,7 +505,7 @@ TEST_CASE("a -D that changes nothing is refused (exit 2) with the reason -- one 
   CHECK_THAT(outside.output, Catch::Contains("outside the supported settings: tlb.pcid=true (the protocol supports tlb.pcid = false: "));
 
   // (the warning on stderr, the report alone on stdout)
-  RunResult report = run("sh -c " + quote(quote(cli()) + " check " + lazy + " --format json -q --threads 1 -D tlb.pcid=true -D fix=upstream 2>/dev/null"));
+  RunResult report = run("sh -c " + quote(check_cli() + " " + lazy + " --format json -q --threads 1 -D tlb.pcid=true -D fix=upstream 2>/dev/null"));
   REQUIRE(report.exit == 1);
   nlohmann::json j = nlohmann::json::parse(report.output, nullptr, false);
   REQUIRE_FALSE(j.is_discarded());

@@ -143,7 +143,7 @@ TEST_CASE("patch: how a configuration's verdict moved", "[matrix][patch]") {
 
 TEST_CASE("matrix: fix x cpus=2..4 x tlb.speculative gives the cells of the individual runs", "[matrix][cli]") {
   const std::string file = source("protocols/lazy_tlb_2_4.tlb");
-  RunResult m = run(quote(testing_cli()) + " check " + file + " -D fix=none,seed,upstream -D cpus=2..4 -D tlb.speculative=false,true --format json -q");
+  RunResult m = run(check_cli() + " " + file + " -D fix=none,seed,upstream -D cpus=2..4 -D tlb.speculative=false,true --format json -q");
   INFO(m.output);
   REQUIRE(m.exit == 1);  // some cells are violated
   const nlohmann::json matrix = json_of(m);
@@ -153,7 +153,7 @@ TEST_CASE("matrix: fix x cpus=2..4 x tlb.speculative gives the cells of the indi
   for (const nlohmann::json& cell : matrix["cells"]) {
     std::string args;
     for (auto& [name, value] : cell["options"].items()) args += " -D " + name + "=" + value.get<std::string>();
-    RunResult one = run(quote(testing_cli()) + " check " + file + args + " --format json -q --threads 1");
+    RunResult one = run(check_cli() + " " + file + args + " --format json -q --threads 1");
     INFO(args);
     const nlohmann::json single = json_of(one);
     CHECK(cell["verdict"] == single["verdict"]);
@@ -168,7 +168,7 @@ TEST_CASE("matrix: fix x cpus=2..4 x tlb.speculative gives the cells of the indi
   CHECK(matrix["summary"]["violated"] == 12);
   CHECK(matrix["exit_status"] == 1);
 
-  RunResult text = run(quote(testing_cli()) + " check " + file + " -D fix=upstream -D cpus=2..3 -q");
+  RunResult text = run(check_cli() + " " + file + " -D fix=upstream -D cpus=2..3 -q");
   CHECK(text.exit == 0);
   CHECK(text.output.find("options: fix=upstream") != std::string::npos);
   CHECK(text.output.find("cpus  verdict  property  steps  states") != std::string::npos);
@@ -176,7 +176,7 @@ TEST_CASE("matrix: fix x cpus=2..4 x tlb.speculative gives the cells of the indi
 }
 
 TEST_CASE("matrix: a cell where a setting has no effect is n/a and not run -- one outside the supported settings is marked", "[matrix][cli]") {
-  RunResult r = run(quote(testing_cli()) + " check " + source("protocols/lazy_tlb_2_4.tlb") +
+  RunResult r = run(check_cli() + " " + source("protocols/lazy_tlb_2_4.tlb") +
                     " -D fix=upstream -D walk_cache=false,true -D tlb.pcid=false,true --format json -q");
   INFO(r.output);
   CHECK(r.exit == 1);  // tlb.pcid=true: violated, outside what the protocol supports
@@ -194,15 +194,15 @@ TEST_CASE("matrix: a cell where a setting has no effect is n/a and not run -- on
   }
   CHECK(j["summary"]["n/a"] == 2);
   // nothing to check at all is not a success
-  r = run(quote(testing_cli()) + " check " + source("protocols/lazy_tlb_2_4.tlb") + " -D walk_cache=true -D cpus=2,3 -q");
+  r = run(check_cli() + " " + source("protocols/lazy_tlb_2_4.tlb") + " -D walk_cache=true -D cpus=2,3 -q");
   CHECK(r.exit == 2);
   CHECK(r.output.find("nothing was checked: in every configuration a setting has no effect") != std::string::npos);
-  r = run(quote(testing_cli()) + " check " + source("protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream -D walk_cache=false,true -D tlb.pcid=false,true -q");
+  r = run(check_cli() + " " + source("protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream -D walk_cache=false,true -D tlb.pcid=false,true -q");
   CHECK(r.output.find("violated*") != std::string::npos);
   CHECK(r.output.find("* outside the settings the protocol supports") != std::string::npos);
   CHECK(r.output.find("2 n/a (a setting has no effect there)") != std::string::npos);
   // an error that is not about a setting's effect stops the matrix before anything runs
-  r = run(quote(testing_cli()) + " check " + source("protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream,bogus -q");
+  r = run(check_cli() + " " + source("protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream,bogus -q");
   CHECK(r.exit == 2);
   CHECK(r.output.find("in the configuration -D fix=bogus") != std::string::npos);
   CHECK(r.output.find("verdict") == std::string::npos);
@@ -212,7 +212,7 @@ TEST_CASE("patch: the examples' correct patch fixes every configuration, the wro
   const bool update = std::getenv("TLBCHECK_UPDATE_GOLDEN") != nullptr;
   for (const std::string name : {"upstream", "no_flush"}) {
     // from the source folder, so the report names the files as a user there would
-    RunResult r = run("sh -c " + quote("cd " + quote(source_dir()) + " && " + quote(testing_cli()) + " check examples/patches/lazy_tlb_test4.tlb --patch examples/patches/" +
+    RunResult r = run("sh -c " + quote("cd " + quote(source_dir()) + " && " + check_cli() + " examples/patches/lazy_tlb_test4.tlb --patch examples/patches/" +
                                        name + ".diff -D cpus=2..3 -D tlb.speculative=false,true --width 120 -q"));
     INFO(r.output);
     CHECK(r.exit == (name == "upstream" ? 0 : 1));
@@ -223,12 +223,12 @@ TEST_CASE("patch: the examples' correct patch fixes every configuration, the wro
     }
     CHECK(read_file(golden) == r.output);
   }
-  RunResult good = run(quote(testing_cli()) + " check " + source("examples/patches/lazy_tlb_test4.tlb") + " --patch " + source("examples/patches/upstream.diff") +
+  RunResult good = run(check_cli() + " " + source("examples/patches/lazy_tlb_test4.tlb") + " --patch " + source("examples/patches/upstream.diff") +
                        " -D cpus=2..3 -D tlb.speculative=false,true --format json -q");
   const nlohmann::json g = json_of(good);
   CHECK(g["kind"] == "patch");
   CHECK(g["summary"]["fixed"] == 4);
-  RunResult bad = run(quote(testing_cli()) + " check " + source("examples/patches/lazy_tlb_test4.tlb") + " --patch " + source("examples/patches/no_flush.diff") +
+  RunResult bad = run(check_cli() + " " + source("examples/patches/lazy_tlb_test4.tlb") + " --patch " + source("examples/patches/no_flush.diff") +
                       " -D cpus=2..3 -D tlb.speculative=false,true --format json -q");
   const nlohmann::json b = json_of(bad);
   for (const nlohmann::json& cell : b["cells"]) {
@@ -251,7 +251,7 @@ TEST_CASE("patch: a patch that breaks a configuration shows its counterexample -
                                      "@@ -4 +4,2 @@\n"
                                      "   atomic { x = x + 1; }\n"
                                      "+  atomic { x = x + 1; }\n");
-  RunResult r = run(quote(testing_cli()) + " check " + quote(protocol) + " --patch " + quote(diff) + " -q");
+  RunResult r = run(check_cli() + " " + quote(protocol) + " --patch " + quote(diff) + " -q");
   INFO(r.output);
   CHECK(r.exit == 1);
   CHECK(r.output.find("broken") != std::string::npos);
@@ -263,22 +263,22 @@ TEST_CASE("patch: a patch that breaks a configuration shows its counterexample -
                                       "@@ -4 +4 @@\n"
                                       "-  atomic { x = x + 2; }\n"
                                       "+  atomic { x = x + 3; }\n");
-  r = run(quote(testing_cli()) + " check " + quote(protocol) + " --patch " + quote(stale) + " -q");
+  r = run(check_cli() + " " + quote(protocol) + " --patch " + quote(stale) + " -q");
   CHECK(r.exit == 2);
   CHECK(r.output.find(stale + ":3: hunk 1 of 1 (@@ -4 +4 @@) does not apply to " + protocol + ": line 4 reads") != std::string::npos);
   CHECK(r.output.find("[BadPatch]") != std::string::npos);
 
   const std::string other = temp_file("other.diff", "--- a/elsewhere/none.tlb\n+++ b/elsewhere/none.tlb\n@@ -1 +1 @@\n-a\n+b\n");
-  r = run(quote(testing_cli()) + " check " + quote(protocol) + " --patch " + quote(other) + " -q");
+  r = run(check_cli() + " " + quote(protocol) + " --patch " + quote(other) + " -q");
   CHECK(r.exit == 2);
   CHECK(r.output.find("which is not the protocol") != std::string::npos);
   // a diff of a file that exists but that the protocol does not import
   // (from the source folder, where the diff's path names an existing file)
-  r = run("sh -c " + quote("cd " + quote(source_dir()) + " && " + quote(testing_cli()) + " check " + quote(protocol) + " --patch examples/patches/upstream.diff -q"));
+  r = run("sh -c " + quote("cd " + quote(source_dir()) + " && " + check_cli() + " " + quote(protocol) + " --patch examples/patches/upstream.diff -q"));
   INFO(r.output);
   CHECK(r.exit == 2);
   CHECK(r.output.find("lazy_tlb_test4.tlb', which " + protocol + " does not import [BadPatch]") != std::string::npos);
-  r = run(quote(testing_cli()) + " check " + quote(protocol) + " --patch /nonexistent.diff -q");
+  r = run(check_cli() + " " + quote(protocol) + " --patch /nonexistent.diff -q");
   CHECK(r.exit == 2);
   CHECK(r.output.find("cannot read the patch '/nonexistent.diff'") != std::string::npos);
 }
@@ -290,25 +290,25 @@ TEST_CASE("cli: --version, non-positive limits, a repeated -D, a directory and o
   const std::string lost = source("examples/textbook/lost_update.tlb");
   for (const char* bad : {"--max-states 0", "--max-states -5", "--time-limit 0", "--time-limit -3s", "--time-limit 5x", "--time-limit 0x10", "--time-limit 5s5",
                           "--time-limit 1h30", "--time-limit nan", "--time-limit 1e400", "--memory-limit 0"}) {
-    RunResult r = run(quote(testing_cli()) + " check " + lost + " " + bad + " -q");
+    RunResult r = run(check_cli() + " " + lost + " " + bad + " -q");
     INFO(bad << "\n" << r.output);
     CHECK(r.exit == 2);
     CHECK(r.output.find("verdict") == std::string::npos);
   }
-  RunResult twice = run(quote(testing_cli()) + " check " + source("protocols/lazy_tlb_2_4.tlb") + " -D fix=seed -D fix=upstream -q");
+  RunResult twice = run(check_cli() + " " + source("protocols/lazy_tlb_2_4.tlb") + " -D fix=seed -D fix=upstream -q");
   CHECK(twice.exit == 2);
   CHECK(twice.output.find("-D fix is given twice; give several values as one list, -D fix=V1,V2") != std::string::npos);
-  RunResult dir = run(quote(testing_cli()) + " check " + source("protocols"));
+  RunResult dir = run(check_cli() + " " + source("protocols"));
   CHECK(dir.exit == 2);
   CHECK(dir.output.find("is a directory: expected a protocol file (.tlb)") != std::string::npos);
   RunResult trace_dir = run(quote(testing_cli()) + " replay " + source("protocols/lazy_tlb_2_4.tlb") + " " + source("protocols"));
   CHECK(trace_dir.exit == 2);
   CHECK(trace_dir.output.find("cannot read the trace") != std::string::npos);
   CHECK(trace_dir.output.find("it is a directory") != std::string::npos);
-  RunResult missing = run(quote(testing_cli()) + " check /nonexistent/x.tlb");
+  RunResult missing = run(check_cli() + " /nonexistent/x.tlb");
   CHECK(missing.exit == 2);
   CHECK(missing.output.find("cannot read '/nonexistent/x.tlb'") != std::string::npos);
-  RunResult traces = run(quote(testing_cli()) + " check " + source("protocols/lazy_tlb_2_4.tlb") + " -D cpus=2,3 --traces 2 -q");
+  RunResult traces = run(check_cli() + " " + source("protocols/lazy_tlb_2_4.tlb") + " -D cpus=2,3 --traces 2 -q");
   CHECK(traces.exit == 2);
   CHECK(traces.output.find("--traces shows one configuration") != std::string::npos);
   RunResult sim = run(quote(testing_cli()) + " simulate " + source("protocols/lazy_tlb_2_4.tlb") + " -D cpus=2,3");
@@ -319,7 +319,7 @@ TEST_CASE("cli: --version, non-positive limits, a repeated -D, a directory and o
 TEST_CASE("cli: --time-limit and SIGTERM stop with the report of what was explored, exit 3", "[cli][matrix]") {
   // lazy_tlb_2_4 at 6 CPUs has some 10^8 states: far more than a second's work
   const std::string big = source("protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream -D cpus=6 --threads 1";
-  RunResult r = run(quote(testing_cli()) + " check " + big + " --time-limit 1s --format json -q", 60);
+  RunResult r = run(check_cli() + " " + big + " --time-limit 1s --format json -q", 60);
   INFO(r.output);
   REQUIRE(r.exit == 3);
   nlohmann::json j = json_of(r);
@@ -328,7 +328,7 @@ TEST_CASE("cli: --time-limit and SIGTERM stop with the report of what was explor
   CHECK(j["states"].get<std::uint64_t>() > 0);
 
   for (const char* signal : {"TERM", "INT"}) {
-    r = run("timeout --preserve-status -s " + std::string(signal) + " 1 " + quote(testing_cli()) + " check " + big + " -q", 60);
+    r = run("timeout --preserve-status -s " + std::string(signal) + " 1 " + check_cli() + " " + big + " -q", 60);
     INFO(signal << "\n" << r.output);
     CHECK(r.exit == 3);
     CHECK(r.output.find("verdict: incomplete") != std::string::npos);
@@ -336,7 +336,7 @@ TEST_CASE("cli: --time-limit and SIGTERM stop with the report of what was explor
   }
 
   // a matrix: the cells not started are "not run", the exit status 3
-  r = run(quote(testing_cli()) + " check " + source("protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream -D cpus=6 -D rounds=2,3 --threads 1 --time-limit 1s --format json -q", 60);
+  r = run(check_cli() + " " + source("protocols/lazy_tlb_2_4.tlb") + " -D fix=upstream -D cpus=6 -D rounds=2,3 --threads 1 --time-limit 1s --format json -q", 60);
   REQUIRE(r.exit == 3);
   j = json_of(r);
   CHECK(j["cells"][0]["verdict"] == "incomplete");

@@ -194,7 +194,7 @@ TEST_CASE("report: replay takes typed option values and the strings of older rep
   std::string dir = temp_dir();
   std::string proto = quote(source_dir() + "/" + kLazy);
   std::string saved = dir + "/lazy.json";
-  RunResult r = run(quote(testing::cli()) + " check " + proto + " -q -D tlb.speculative=true --trace-out " + quote(saved));
+  RunResult r = run(testing::check_cli() + " " + proto + " -q -D tlb.speculative=true --trace-out " + quote(saved));
   REQUIRE(r.exit == 1);
   Json doc = Json::parse(read_file(saved));
   REQUIRE(doc["options"]["tlb.speculative"] == true);
@@ -239,7 +239,7 @@ TEST_CASE("report: the page's data cannot end its script element", "[report]") {
 TEST_CASE("report: check --html and show --html write one self-contained page -- show refuses what is not a report", "[report][cli]") {
   std::string dir = temp_dir();
   std::string proto = quote(source_dir() + "/" + kLazy);
-  RunResult r = run(quote(testing::cli()) + " check " + proto + " -q --html " + quote(dir + "/lazy.html") + " --trace-out " + quote(dir + "/lazy.json"));
+  RunResult r = run(testing::check_cli() + " " + proto + " -q --html " + quote(dir + "/lazy.html") + " --trace-out " + quote(dir + "/lazy.json"));
   REQUIRE(r.exit == 1);
   CHECK_THAT(r.output, Catch::Contains("verdict: violated"));  // the text report still goes to stdout
   std::string page = read_file(dir + "/lazy.html");

@@ -422,7 +422,7 @@ TEST_CASE("interactive: end of input and q quit cleanly", "[simulate]") {
 }
 
 TEST_CASE("interactive on a terminal: check's shortest counterexample, chosen step by step", "[simulate]") {
-  RunResult checked = run(quote(cli()) + " check " + quote(lazy()) + " --format json --threads 1");
+  RunResult checked = run(check_cli() + " " + quote(lazy()) + " --format json --threads 1");
   REQUIRE(checked.exit == 1);
   nlohmann::json j = nlohmann::json::parse(checked.output);
   const std::size_t steps = j["trace"].size();

@@ -175,18 +175,18 @@ TEST_CASE("the closing explanation gives the cause chain of a stale translation"
 }
 
 TEST_CASE("show-hw: the trace shows another CPU's entry turning stale, with the root", "[trace][cli]") {
-  RunResult run_ = run(testing::cli() + " check " + quote(source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " --show-hw -q --threads 1");
+  RunResult run_ = run(testing::check_cli() + " " + quote(source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " --show-hw -q --threads 1");
   CHECK(run_.exit == 1);
   CHECK(run_.output.find("= tlb[V]: frame1 rw  <-- stale: V is unmapped in M") != std::string::npos);
   CHECK(run_.output.find("= tlb[V]: frame1 rw  <-- stale: frame1 is free") != std::string::npos);
-  RunResult all = run(testing::cli() + " check " + quote(source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " --show-hw=all --initial-state -q --threads 1");
+  RunResult all = run(testing::check_cli() + " " + quote(source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " --show-hw=all --initial-state -q --threads 1");
   CHECK(all.exit == 1);
   CHECK(all.output.find("= root: frame0 (M.pgd)") != std::string::npos);
   CHECK(all.output.find("    0 | ") != std::string::npos);
   CHECK(all.output.find("initial state: ") != std::string::npos);
-  RunResult bad = run(testing::cli() + " check " + quote(source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " --show-hw=some");
+  RunResult bad = run(testing::check_cli() + " " + quote(source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " --show-hw=some");
   CHECK(bad.exit == 2);
-  RunResult narrow = run(testing::cli() + " check " + quote(source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " --width 60 -q --threads 1");
+  RunResult narrow = run(testing::check_cli() + " " + quote(source_dir() + "/protocols/lazy_tlb_2_4.tlb") + " --width 60 -q --threads 1");
   CHECK(narrow.exit == 1);
   std::istringstream lines(narrow.output);
   std::string line;

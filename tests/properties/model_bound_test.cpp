@@ -22,14 +22,14 @@ TEST_CASE("model-bound: a counter one past its declared bound is an error of the
                          "machine { cpus = 3; }\n"
                          "var readers: int[0..3];\n"
                          "process reader on each cpu { readers = readers + 1; }\n";
-  RunResult fits = run(quote(cli()) + " check " + quote(file) + " --threads 1");
+  RunResult fits = run(check_cli() + " " + quote(file) + " --threads 1");
   CHECK(fits.exit == 0);
-  RunResult over = run(quote(cli()) + " check " + quote(file) + " --threads 1 -D cpus=4");
+  RunResult over = run(check_cli() + " " + quote(file) + " --threads 1 -D cpus=4");
   CHECK(over.exit == 2);
   CHECK_THAT(over.output, Catch::Contains("verdict: model error (model-bound)"));
   CHECK_THAT(over.output, Catch::Contains("value 4 does not fit 'readers' of type int[0..3]"));
   CHECK_THAT(over.output, Catch::Contains("widen the declaration at " + file + ":3"));
-  RunResult json = run(quote(cli()) + " check " + quote(file) + " --threads 1 -D cpus=4 --format json");
+  RunResult json = run(check_cli() + " " + quote(file) + " --threads 1 -D cpus=4 --format json");
   CHECK(json.exit == 2);
   CHECK_THAT(json.output, Catch::Contains("\"verdict\": \"model-error\""));
 }

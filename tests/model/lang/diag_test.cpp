@@ -44,7 +44,7 @@ TEST_CASE("every malformed input in tests/model/lang/diag gives its diagnostic",
     std::string error = header_value(text, "expect-error");
     std::string warning = header_value(text, "expect-warning");
     std::string args = header_value(text, "args");
-    RunResult r = run(quote(cli()) + " check " + quote(entry.path().string()) + " --threads 1 " + args);
+    RunResult r = run(check_cli() + " " + quote(entry.path().string()) + " --threads 1 " + args);
     INFO(entry.path().filename().string() << "\n" << r.output);
     if (!warning.empty()) {
       CHECK((r.exit == 0 || r.exit == 1));
@@ -75,7 +75,7 @@ TEST_CASE("generated hostile inputs", "[diag]") {
   auto check_file = [&](const std::string& name, const std::string& text, const std::string& kind) {
     std::string path = dir + "/" + name;
     write_file(path, text);
-    RunResult r = run(quote(cli()) + " check " + quote(path) + " --threads 1", 60);
+    RunResult r = run(check_cli() + " " + quote(path) + " --threads 1", 60);
     INFO(name);
     expect_clean_failure(r, kind);
   };
@@ -99,7 +99,7 @@ TEST_CASE("generated hostile inputs", "[diag]") {
   check_file("garbage.tlb", garbage, "BadCharacter");
   std::string nul("process p on cpu 0 { skip; }\0\0\0", 31);
   check_file("nul_bytes.tlb", nul, "BadCharacter");
-  RunResult missing = run(quote(cli()) + " check " + quote(dir + "/does_not_exist.tlb"));
+  RunResult missing = run(check_cli() + " " + quote(dir + "/does_not_exist.tlb"));
   expect_clean_failure(missing, "UnreadableFile");
 }
 
@@ -107,7 +107,7 @@ TEST_CASE("bad command lines exit 2", "[diag]") {
   std::string file = quote(source_dir() + "/examples/textbook/peterson.tlb");
   for (const std::string& args : {std::string("--threads 0"), std::string("--memory-limit lots"), std::string("--format xml"),
                                   std::string("-D cpus"), std::string("--no-such-flag"), std::string("--no-property runtime-error")}) {
-    RunResult r = run(quote(cli()) + " check " + file + " " + args);
+    RunResult r = run(check_cli() + " " + file + " " + args);
     INFO(args << "\n" << r.output);
     CHECK(r.exit == 2);
     CHECK(r.output.find("Sanitizer") == std::string::npos);
