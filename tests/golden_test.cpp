@@ -151,6 +151,7 @@ TEST_CASE("CPU symmetry reduction keeps every verdict, and its counterexamples a
         continue;
       }
       CHECK(e.reduced >= 0);
+      CHECK(check_renamings_commute(*l.result.system) > 0);
       checker::ExploreOptions plain;
       plain.threads = 2;
       const checker::Report unreduced = cli::explore(l, rel, plain);

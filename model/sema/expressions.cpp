@@ -913,7 +913,10 @@ Type Analysis::check_machine_call(Expr& e, Context& ctx, Builtin b, Standing sta
     bool fits = false;
     switch (sig.args[i]) {
       case Arg::Mm: case Arg::Page: case Arg::Frame: case Arg::Bool: case Arg::Task: case Arg::Pte: fits = t.scalar_is(want.kind); break;
-      case Arg::Value: fits = int_like(t); break;
+      case Arg::Value:
+        fits = int_like(t);
+        if (t.scalar_is(TypeKind::Cpu)) cpu_conversions_.push_back({a, false});  // a cpu stored or used as a number
+        break;
       case Arg::CpuOrMask:
         fits = int_like(t) || t.scalar_is(TypeKind::Mask);
         if (t.scalar_is(TypeKind::Int)) cpu_conversions_.push_back({a, true});

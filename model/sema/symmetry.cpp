@@ -43,6 +43,16 @@ void Analysis::find_cpu_symmetry_facts() {
         if (a.valid()) work.push_back(a);
       }
     }
+    // an index or a call ends with its bracket, which no operand covers
+    const std::string_view text = file_->text();
+    for (;;) {
+      const std::string_view inside = text.substr(begin, end - begin);
+      const auto open = [&](char o, char c) { return std::count(inside.begin(), inside.end(), o) > std::count(inside.begin(), inside.end(), c); };
+      std::size_t k = end;
+      while (k < text.size() && text[k] == ' ') ++k;
+      if (k < text.size() && ((text[k] == ']' && open('[', ']')) || (text[k] == ')' && open('(', ')')))) end = std::uint32_t(k + 1);
+      else break;
+    }
     return Loc{begin, end - begin};
   };
   auto where = [&](Loc loc) {
@@ -95,9 +105,12 @@ void Analysis::find_cpu_symmetry_facts() {
         if (!e.args.empty() && is_cpu(0) && e.op != Tok::Amp) breaks(span(ExprId{i}), "computes with a cpu");
         break;
       case ExprKind::Cond:
-        if (e.args.size() == 3 && e.type.scalar_is(TypeKind::Cpu)) {
+        if (e.args.size() != 3) break;
+        if (e.type.scalar_is(TypeKind::Cpu)) {
           if (is_int(1)) int_as_cpu(e.args[1]);
           if (is_int(2)) int_as_cpu(e.args[2]);
+        } else if (is_cpu(1) || is_cpu(2)) {
+          breaks(span(ExprId{i}), "uses a cpu as an integer");
         }
         break;
       case ExprKind::Index: {
@@ -118,6 +131,39 @@ void Analysis::find_cpu_symmetry_facts() {
     const Expr& e = m.at(id);
     if (cpu_indexed[m.at(e.args[0]).sym_index]) int_as_cpu(e.args[1]);
   }
+  // An array that cpus index, used whole (copied, compared, passed by value
+  // or by reference), escapes the renaming: its copy's elements would not
+  // follow their CPUs.
+  std::vector<bool> indexed_base(m.exprs.size(), false);
+  for (const Expr& e : m.exprs) {
+    if (e.kind == ExprKind::Index && e.args.size() == 2) indexed_base[e.args[0].v] = true;
+  }
+  for (std::uint32_t i = 0; i < m.exprs.size(); ++i) {
+    const Expr& e = m.exprs[i];
+    const int g = global_of(e);
+    if (g >= 0 && cpu_indexed[std::size_t(g)] && !indexed_base[i]) breaks(e.loc, "uses the whole array, whose elements belong to CPUs");
+  }
+  // A reference to an element picked by a cpu other than this_cpu keeps the
+  // element's place in a slot of its own, which no renaming follows.
+  for (std::uint32_t i = 0; i < m.exprs.size(); ++i) {
+    const Expr& e = m.exprs[i];
+    if (e.kind != ExprKind::Unary || e.op != Tok::Amp || e.args.empty()) continue;
+    std::vector<ExprId> work{e.args[0]};
+    while (!work.empty()) {
+      const Expr& x = m.at(work.back());
+      work.pop_back();
+      const bool picks = (x.kind == ExprKind::Index && x.args.size() == 2 && m.at(x.args[1]).type.scalar_is(TypeKind::Cpu) && m.at(x.args[1]).kind != ExprKind::ThisCpu) ||
+                         (x.kind == ExprKind::Call && x.sym == SymKind::Builtin && Builtin(x.sym_index) == Builtin::PerCpu && x.args.size() == 2 &&
+                          m.at(x.args[1]).kind != ExprKind::ThisCpu && !m.at(x.args[1]).cval);
+      if (picks) {
+        breaks(span(ExprId{i}), "passes a reference to an element a cpu picks");
+        break;
+      }
+      for (ExprId a : x.args) {
+        if (a.valid()) work.push_back(a);
+      }
+    }
+  }
   for (std::uint32_t g = 0; g < cpu_indexed.size(); ++g) {
     if (!cpu_indexed[g]) continue;
     const GlobalInfo& info = out_.globals[g];
@@ -130,8 +176,10 @@ void Analysis::find_cpu_symmetry_facts() {
 
   for (const Stmt& s : m.stmts) {
     if (s.kind == StmtKind::For && s.type.base == Tok::KwCpu) breaks(s.loc, "visits the CPUs in order, one after another");
-    if (s.kind == StmtKind::Assign && s.op != Tok::Assign && s.target.valid() && m.at(s.target).type.scalar_is(TypeKind::Cpu)) {
-      breaks(s.loc, "computes with a cpu");
+    if (s.kind == StmtKind::Assign && s.op != Tok::Assign &&
+        ((s.target.valid() && m.at(s.target).type.scalar_is(TypeKind::Cpu)) || (s.value.valid() && m.at(s.value).type.scalar_is(TypeKind::Cpu)))) {
+      const Loc t = span(s.target), v = span(s.value);
+      breaks(Loc{t.offset, v.offset + v.length - t.offset}, "computes with a cpu");
     }
   }
   for (const AtPredicate& at : out_.at_predicates) {

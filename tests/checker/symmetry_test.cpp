@@ -92,6 +92,11 @@ TEST_CASE("symmetry: what tells CPUs apart is named, with its line", "[symmetry]
       {"var n: int[0..3] = 0;\nprocess q on cpu 0 { n = this_cpu; }", "t.tlb:6: 'this_cpu' uses a cpu as an integer"},
       {"var who: cpu = 0;\nvar n: int[0..3] = 1;\nprocess q on cpu 0 { who = n; }", "t.tlb:7: 'n' computes a cpu from an integer"},
       {"var who: cpu = 0;\nprocess q on cpu 0 { await(who < this_cpu); }", "t.tlb:6: 'who < this_cpu' orders or computes with cpus"},
+      {"var n: int[0..3] = 0;\nprocess q on cpu 0 { n = true ? 0 : this_cpu; }", "t.tlb:6: 'true ? 0 : this_cpu' uses a cpu as an integer"},
+      {"var a: bool[4];\nprocess q on cpu 0 { let b: bool[4]; b[this_cpu] = true; a = b; }", "t.tlb:6: 'b[this_cpu]' indexes an array with a cpu"},
+      {"var flag: bool[4];\nvar snap: bool[4];\nprocess q on each cpu { flag[this_cpu] = true; snap = flag; }", "t.tlb:7: 'flag' uses the whole array"},
+      {"var n: int[0..9] = 0;\nprocess q on cpu 0 { n += this_cpu; }", "t.tlb:6: 'n += this_cpu' computes with a cpu"},
+      {"fn mark(v: &bool) { v = true; }\nvar flag: bool[4];\nprocess q on each cpu { choose c: cpu; mark(&flag[c]); }", "t.tlb:7: '&flag[c]' passes a reference to an element a cpu picks"},
   };
   for (const Case& c : cases) {
     INFO(c.body);
@@ -102,6 +107,20 @@ TEST_CASE("symmetry: what tells CPUs apart is named, with its line", "[symmetry]
     INFO(notes(r));
     CHECK(notes(r).find("the text tells the CPUs apart: " + c.why) != std::string::npos);
   }
+}
+
+TEST_CASE("symmetry: swapping interchangeable CPUs maps steps onto steps", "[symmetry]") {
+  CHECK(check_renamings_commute(*load_text(kFlags).result.system) == 16);
+  CHECK(check_renamings_commute(*load_text(kFlags + "var owner: cpu = 0;\n").result.system) == 16);
+  // the seed protocol at 4 CPUs, with the hardware's TLBs, IPIs, tasks and lazy mm (cpu2 and cpu3)
+  cli::Request request;
+  request.file = "protocols/lazy_tlb_2_4.tlb";
+  request.text = read_file(source_dir() + "/" + request.file);
+  request.load.defines = {{"cpus", "4"}, {"fix", "upstream"}};
+  const cli::Loaded l = cli::load(request);
+  REQUIRE(l.result.system);
+  REQUIRE(l.result.system->symmetric());
+  CHECK(check_renamings_commute(*l.result.system, 3000) == 3000);
 }
 
 TEST_CASE("symmetry: a reduced counterexample is as short and replays on the unreduced model", "[symmetry]") {
