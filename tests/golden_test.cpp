@@ -17,6 +17,16 @@ using namespace tlbcheck::testing;
 
 namespace {
 
+// The protocol of a bundled file as one of its `// expect:` lines runs it.
+cli::Request expectation_request(const std::string& rel, const std::string& text, const Expectation& e) {
+  cli::Request request;
+  request.file = rel;
+  request.text = text;
+  for (const auto& [k, v] : e.defines) request.load.defines.push_back({k, v});
+  request.load.only_properties = e.properties;
+  return request;
+}
+
 std::string golden_name(const std::string& rel, const Expectation& e) {
   std::string name = rel.substr(0, rel.size() - 4);
   for (char& c : name) c = c == '/' ? '_' : c;
@@ -83,11 +93,7 @@ TEST_CASE("every bundled protocol meets its expectations", "[golden]") {
     CHECK_FALSE(expects.empty());  // the contract: every bundled file states its expectations
     for (const Expectation& e : expects) {
       INFO(e.line);
-      cli::Request request;
-      request.file = rel;
-      request.text = text;
-      for (const auto& [k, v] : e.defines) request.load.defines.push_back({k, v});
-      request.load.only_properties = e.properties;
+      cli::Request request = expectation_request(rel, text, e);
       cli::Loaded l = cli::load(request);
       INFO(l.result.diagnostics);
       REQUIRE(l.result.system);
@@ -138,11 +144,7 @@ TEST_CASE("CPU symmetry reduction keeps every verdict, and its counterexamples a
     INFO(rel);
     for (const Expectation& e : expectations(text)) {
       INFO(e.line);
-      cli::Request request;
-      request.file = rel;
-      request.text = text;
-      for (const auto& [k, v] : e.defines) request.load.defines.push_back({k, v});
-      request.load.only_properties = e.properties;
+      cli::Request request = expectation_request(rel, text, e);
       cli::Loaded l = cli::load(request);
       REQUIRE(l.result.system);
       const checker::System& system = *l.result.system;
@@ -238,11 +240,7 @@ TEST_CASE("every bundled protocol has the same verdict without the dead-variable
     INFO(rel);
     for (const Expectation& e : expectations(text)) {
       INFO(e.line);
-      cli::Request request;
-      request.file = rel;
-      request.text = text;
-      for (const auto& [k, v] : e.defines) request.load.defines.push_back({k, v});
-      request.load.only_properties = e.properties;
+      cli::Request request = expectation_request(rel, text, e);
       request.load.keep_dead = true;
       cli::Loaded l = cli::load(request);
       INFO(l.result.diagnostics);
