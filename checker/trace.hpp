@@ -97,6 +97,12 @@ struct Report {
   bool symmetry_asked = false;
   std::vector<std::vector<int>> symmetry_classes;
   std::vector<std::string> symmetry_notes;
+  // value symmetry: each symmetric enum whose values it renamed, with those values
+  struct SymmetricValues {
+    std::string type;
+    std::vector<std::string> values;
+  };
+  std::vector<SymmetricValues> symmetry_values;
   std::string engine_note;             // why they were not native where that was asked for or the default ("": nothing to say)
   // --show-hw: each CPU's hardware (root, ASID, TLB, walk cache; the data
   // cache) in its column, what changed at each step or, with show_hw_all,

@@ -104,7 +104,14 @@ nlohmann::json render_json(const System& system, const Report& report) {
   j["state_bytes"] = report.state_bytes;
   j["engine"] = report.engine;
   if (report.dead_reset) j["dead_reset"] = *report.dead_reset;
-  if (report.symmetry_asked) j["symmetry"] = {{"reduced", r.symmetry}, {"classes", report.symmetry_classes}, {"notes", report.symmetry_notes}};
+  if (report.symmetry_asked) {
+    j["symmetry"] = {{"reduced", r.symmetry}, {"classes", report.symmetry_classes}, {"notes", report.symmetry_notes}};
+    if (!report.symmetry_values.empty()) {
+      nlohmann::json values = nlohmann::json::array();
+      for (const auto& v : report.symmetry_values) values.push_back({{"type", v.type}, {"values", v.values}});
+      j["symmetry"]["values"] = values;
+    }
+  }
   j["engine_note"] = report.engine_note.empty() ? Json(nullptr) : Json(report.engine_note);
   j["stopped_by"] = nullptr;
   if (r.outcome == Outcome::Incomplete) {

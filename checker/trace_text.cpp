@@ -96,7 +96,12 @@ std::string symmetry_text(const Report& report) {
     for (int c : report.symmetry_classes[k]) cpus += (cpus.empty() ? "cpu" : ", cpu") + std::to_string(c);
     out += (k == 0 ? " " : "; ") + cpus;
   }
-  out += " (interchangeable: the same code, named nowhere, started alike)\n";
+  for (std::size_t k = 0; k < report.symmetry_values.size(); ++k) {
+    std::string values;
+    for (const std::string& v : report.symmetry_values[k].values) values += (values.empty() ? "" : ", ") + v;
+    out += (k == 0 && report.symmetry_classes.empty() ? " " : "; ") + values + " of '" + report.symmetry_values[k].type + "'";
+  }
+  out += report.symmetry_classes.empty() ? " (interchangeable: named nowhere, started alike)\n" : " (interchangeable: the same code, named nowhere, started alike)\n";
   for (const std::string& note : report.symmetry_notes) out += "  " + note + "\n";
   return out;
 }

@@ -64,6 +64,12 @@ checker::Report explore(const Loaded& loaded, const std::string& file, const che
   if (options.symmetry) {
     report.symmetry_classes = system.renaming().classes();
     report.symmetry_notes = system.renaming().notes();
+    for (const std::string& note : system.renaming().value_notes()) report.symmetry_notes.push_back(note);
+    for (const auto& set : system.renaming().scalarsets()) {
+      checker::Report::SymmetricValues v{set.name, {}};
+      for (int value : set.free) v.values.push_back(set.members[std::size_t(value)]);
+      report.symmetry_values.push_back(std::move(v));
+    }
   }
   report.engine_note = loaded.engine_note;
   checker::describe(system, report);

@@ -117,6 +117,22 @@ struct CpuSymmetry {
   std::vector<int> task_owner, process_owner, site_owner;
   std::vector<std::uint32_t> task_image, process_image, site_image;
   std::vector<std::string> notes;  // why the other CPUs are not interchangeable, one line each
+
+  // Value symmetry: the values of a `symmetric enum` that nothing names.
+  // A renaming permutes them: every slot of the enum's type is renamed, and
+  // the element blocks of the globals they index move with their value.
+  // In a renaming (checker/system.hpp), value v of scalarset k is object
+  // offset + v, after the CPUs.
+  struct Scalarset {
+    std::string name;                              // the enum's
+    std::vector<std::string> members;
+    std::vector<int> free;                         // the interchangeable values, ascending (at least two)
+    std::uint32_t offset = 0;                      // its first value's number in a renaming
+    std::vector<std::uint32_t> slots;              // the slots that hold one of its values
+    std::vector<std::vector<std::uint32_t>> block; // per value: its elements of the globals the values index
+  };
+  std::vector<Scalarset> scalarsets;
+  std::vector<std::string> value_notes;  // why values of symmetric enums keep their identity, one line each
 };
 
 struct Program {

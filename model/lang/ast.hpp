@@ -173,7 +173,7 @@ struct Decl {
   std::string_view mm;              // Map: the mm; Task: user(MM)
   Loc mm_loc;
   ExprId at;                        // Page: `at N`; Irq: `fires N`
-  bool flag = false;                // Page: kernel; Map: readonly; Task: sleeping
+  bool flag = false;                // Page: kernel; Map: readonly; Task: sleeping; Enum: symmetric
   bool kernel_task = false;         // Task: kernel
   bool sync = false;                // Fn: `sync`, its return declares its narrowings complete
 };

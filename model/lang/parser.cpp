@@ -82,7 +82,7 @@ class Parser {
   static bool machine_word(const Token& t) {
     return t.kind == Tok::Ident && (t.text == "mm" || t.text == "page" || t.text == "map" || t.text == "irq" || t.text == "task" ||
                                     t.text == "pte_bits" || t.text == "swp_entry" || t.text == "frame" || t.text == "import" ||
-                                    t.text == "struct" || t.text == "constraint" || t.text == "supports");
+                                    t.text == "struct" || t.text == "constraint" || t.text == "supports" || t.text == "symmetric");
   }
   static bool starts_declaration(const Token& t) {
     switch (t.kind) {
@@ -301,7 +301,7 @@ class Parser {
         }
         [[fallthrough]];
       default:
-        fail(t, "a declaration (protocol, option, const, enum, machine, var, percpu, invariant, fn, process, mm, frame, page, map, irq, task, pte_bits, swp_entry, supports or on)");
+        fail(t, "a declaration (protocol, option, const, enum, symmetric enum, machine, var, percpu, invariant, fn, process, mm, frame, page, map, irq, task, pte_bits, swp_entry, supports or on)");
         return;
     }
     if (ok()) module_.decls.push_back(std::move(d));
@@ -408,6 +408,16 @@ class Parser {
       if (!expect(Tok::String, "a quoted file name, as in import \"lib/spinlock.tlb\"")) return;
       d.text = s.text.size() >= 2 ? s.text.substr(1, s.text.size() - 2) : s.text;
       d.name_loc = s.loc;
+      accept(Tok::Semi);
+      module_.decls.push_back(std::move(d));
+      return;
+    }
+    if (w == "symmetric") {  // symmetric enum NAME { A, B, C }: values no text tells apart
+      if (!expect(Tok::KwEnum, "'enum': 'symmetric' declares an enum whose values are interchangeable, as in symmetric enum task_id { T1, T2, T3 }")) return;
+      d.kind = DeclKind::Enum;
+      d.flag = true;
+      if (!name(d)) return;
+      if (!enum_members(d.members, d.member_locs)) return;
       accept(Tok::Semi);
       module_.decls.push_back(std::move(d));
       return;

@@ -60,6 +60,7 @@ Lowered Lowering::run() {
   if (p.has_machine && !diags_.has_errors()) boot();
   if (reset_dead_ && !diags_.has_errors()) reset_dead_variables();
   if (!diags_.has_errors()) find_cpu_symmetry();
+  if (!diags_.has_errors()) find_value_symmetry();
   return std::move(out_);
 }
 

@@ -441,6 +441,7 @@ class Lowering {
   Lowered out_;
   // CPU symmetry (symmetry.cpp): the classes of interchangeable CPUs
   void find_cpu_symmetry();
+  void find_value_symmetry();
   struct InstanceSites {
     std::uint32_t begin = 0, end = 0;  // the sites lowering the instance added
     bool alone = true;                  // it was the only instance that lowering made

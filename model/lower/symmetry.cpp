@@ -230,3 +230,55 @@ void Lowering::find_cpu_symmetry() {
 }
 
 }  // namespace tlbcheck::model::lowering
+
+namespace tlbcheck::model::lowering {
+
+// Value symmetry: the values of each `symmetric enum` that the text does not
+// name (sema/symmetry.cpp) and that no slot starts as (the initial state must
+// not change when they are renamed; runtime/symmetry.cpp checks the element
+// blocks too).
+void Lowering::find_value_symmetry() {
+  Program& p = out_.program;
+  CpuSymmetry& sym = p.symmetry;
+  std::uint32_t offset = std::uint32_t(analyzed_.cpus);
+  for (const ValueSymmetryFacts& f : analyzed_.value_symmetry) {
+    const EnumInfo& info = analyzed_.enums[f.enum_id];
+    CpuSymmetry::Scalarset set;
+    set.name = info.name;
+    set.members = info.members;
+    set.offset = offset;
+    offset += std::uint32_t(info.members.size());
+    if (!f.broken.empty()) {
+      sym.value_notes.push_back("the values of '" + info.name + "' keep their identity: " + f.broken);
+      continue;
+    }
+    std::vector<std::string> named(f.named_why);
+    for (std::uint32_t s = 0; s < p.slots.size(); ++s) {
+      const ModelSlot& slot = p.slots[s];
+      if (slot.kind != TypeKind::Enum || slot.enum_id != f.enum_id || slot.format != ModelSlot::Format::Plain) continue;
+      set.slots.push_back(s);
+      const std::int64_t v = p.access[s].get(p.initial.data());
+      if (v >= 0 && std::size_t(v) < named.size() && named[std::size_t(v)].empty()) named[std::size_t(v)] = "'" + slot.pub.name + "' starts as it";
+    }
+    std::string kept;
+    for (std::size_t v = 0; v < named.size(); ++v) {
+      if (named[v].empty()) set.free.push_back(int(v));
+      else sym.value_notes.push_back(info.name + " " + info.members[v] + " keeps its identity: " + named[v]);
+    }
+    if (set.free.size() < 2) {
+      if (set.free.size() == 1) sym.value_notes.push_back(info.name + " " + info.members[std::size_t(set.free[0])] + " is the only value of '" + info.name + "' nothing names");
+      continue;
+    }
+    set.block.assign(info.members.size(), {});
+    for (std::uint32_t g : f.indexed) {
+      const GlobalInfo& global = analyzed_.globals[g];
+      const std::uint32_t per = elements(global.type) / global.type.dims[0];
+      for (std::size_t v = 0; v < info.members.size(); ++v) {
+        for (std::uint32_t k = 0; k < per; ++k) set.block[v].push_back(global_base_[g] + std::uint32_t(v) * per + k);
+      }
+    }
+    sym.scalarsets.push_back(std::move(set));
+  }
+}
+
+}  // namespace tlbcheck::model::lowering

@@ -15,6 +15,40 @@ constexpr std::uint64_t kOther = std::uint64_t(1) << 61;  // + the class's index
 CpuRenaming::CpuRenaming(const Program& program) : p_(program), sym_(program.symmetry) {
   cpus_ = int(sym_.class_of.size());
   notes_ = sym_.notes;
+  objects_ = std::size_t(cpus_);
+  value_notes_ = sym_.value_notes;
+  scalarset_of_.assign(p_.slots.size(), -1);
+  // a symmetric enum whose values' swap changes the initial state is none (their elements start differently)
+  {
+    std::vector<int> sigma;
+    std::vector<checker::Word> out(p_.initial.size());
+    for (const CpuSymmetry::Scalarset& set : sym_.scalarsets) {
+      scalarsets_.push_back(set);
+      for (std::uint32_t slot : set.slots) scalarset_of_[slot] = int(scalarsets_.size() - 1);
+      objects_ = std::max(objects_, std::size_t(set.offset) + set.members.size());
+    }
+    bool same = true;
+    for (std::size_t k = 0; k < scalarsets_.size(); k += same ? 1 : 0) {
+      const CpuSymmetry::Scalarset& set = scalarsets_[k];
+      same = true;
+      for (std::size_t i = 0; same && i + 1 < set.free.size(); ++i) {
+        sigma.resize(objects_);
+        for (std::size_t o = 0; o < objects_; ++o) sigma[o] = int(o);
+        std::swap(sigma[set.offset + std::size_t(set.free[i])], sigma[set.offset + std::size_t(set.free[i + 1])]);
+        rename_values(p_.initial.data(), sigma.data(), out.data());
+        same = out == p_.initial;
+      }
+      if (same) continue;
+      std::string which;
+      for (int v : set.free) which += (which.empty() ? "" : ", ") + set.members[std::size_t(v)];
+      value_notes_.push_back("the values " + which + " of '" + set.name + "' start differently");
+      for (std::uint32_t slot : set.slots) scalarset_of_[slot] = -1;
+      scalarsets_.erase(scalarsets_.begin() + std::ptrdiff_t(k));
+      for (std::size_t j = k; j < scalarsets_.size(); ++j) {
+        for (std::uint32_t slot : scalarsets_[j].slots) scalarset_of_[slot] = int(j);
+      }
+    }
+  }
   if (sym_.classes.empty()) return;
   std::vector<bool> in_block(p_.slots.size(), false);
   for (const auto& b : sym_.block) {
@@ -32,7 +66,7 @@ CpuRenaming::CpuRenaming(const Program& program) : p_(program), sym_(program.sym
     for (std::size_t i = 0; same && i + 1 < classes_[k].size(); ++i) {
       for (int c = 0; c < cpus_; ++c) sigma[std::size_t(c)] = c;
       std::swap(sigma[std::size_t(classes_[k][i])], sigma[std::size_t(classes_[k][i + 1])]);
-      rename(p_.initial.data(), sigma.data(), out.data());
+      rename_cpus(p_.initial.data(), sigma.data(), out.data());
       same = out == p_.initial;
     }
     if (same) {
@@ -61,9 +95,14 @@ CpuRenaming::CpuRenaming(const Program& program) : p_(program), sym_(program.sym
 
 CpuRenaming::Buffers CpuRenaming::make_buffers() const {
   Buffers b;
+  b.values.resize(objects_);
+  b.best_sigma.resize(objects_);
+  for (const CpuSymmetry::Scalarset& set : scalarsets_) b.permutation.push_back(set.free);
+  b.tried.resize(p_.initial.size());
+  b.best.resize(p_.initial.size());
   b.signature.resize(std::size_t(cpus_) * width_);
   b.order.resize(std::size_t(cpus_));
-  b.sigma.resize(std::size_t(cpus_));
+  b.sigma.resize(objects_);
   b.state.resize(p_.initial.size());
   return b;
 }
@@ -135,7 +174,7 @@ std::int64_t CpuRenaming::renamed(std::uint32_t slot, std::int64_t v, const int*
   return v;
 }
 
-void CpuRenaming::rename(const checker::Word* s, const int* sigma, checker::Word* out) const {
+void CpuRenaming::rename_cpus(const checker::Word* s, const int* sigma, checker::Word* out) const {
   const std::size_t words = p_.initial.size();
   std::copy(s, s + words, out);
   for (int c = 0; c < cpus_; ++c) {
@@ -154,9 +193,8 @@ void CpuRenaming::rename(const checker::Word* s, const int* sigma, checker::Word
   for (std::uint32_t slot : outside_) p_.access[slot].set(out, renamed(slot, p_.access[slot].get(s), sigma));
 }
 
-bool CpuRenaming::canonicalize(checker::Word* s, Buffers& b) const {
+bool CpuRenaming::canonicalize_cpus(checker::Word* s, Buffers& b) const {
   bool moved = false;
-  b.sigma.resize(std::size_t(cpus_));
   for (int c = 0; c < cpus_; ++c) b.sigma[std::size_t(c)] = c;
   if (classes_.empty()) return false;
   for (const std::vector<int>& k : classes_) {
@@ -188,9 +226,88 @@ bool CpuRenaming::canonicalize(checker::Word* s, Buffers& b) const {
     }
   }
   if (!moved) return false;
-  rename(s, b.sigma.data(), b.state.data());
+  rename_cpus(s, b.sigma.data(), b.state.data());
   std::copy(b.state.begin(), b.state.end(), s);
   return true;
+}
+
+bool CpuRenaming::moves_values(const int* sigma) const {
+  for (std::size_t o = std::size_t(cpus_); o < objects_; ++o) {
+    if (sigma[o] != int(o)) return true;
+  }
+  return false;
+}
+
+void CpuRenaming::rename_values(const checker::Word* s, const int* sigma, checker::Word* out) const {
+  std::copy(s, s + p_.initial.size(), out);
+  auto renamed = [&](std::uint32_t slot, std::int64_t v) -> std::int64_t {
+    const int k = scalarset_of_[slot];
+    if (k < 0) return v;
+    const CpuSymmetry::Scalarset& set = scalarsets_[std::size_t(k)];
+    if (v < 0 || std::size_t(v) >= set.members.size()) return v;
+    return sigma[set.offset + std::size_t(v)] - std::int64_t(set.offset);
+  };
+  for (const CpuSymmetry::Scalarset& set : scalarsets_) {
+    for (std::uint32_t slot : set.slots) p_.access[slot].set(out, renamed(slot, p_.access[slot].get(s)));
+  }
+  // each value's elements move to its new value's place, their own values renamed
+  for (const CpuSymmetry::Scalarset& set : scalarsets_) {
+    for (std::size_t v = 0; v < set.block.size(); ++v) {
+      const std::size_t to = std::size_t(sigma[set.offset + v]) - set.offset;
+      if (to == v) continue;
+      const std::vector<std::uint32_t>& from_slots = set.block[v];
+      const std::vector<std::uint32_t>& to_slots = set.block[to];
+      for (std::size_t j = 0; j < from_slots.size(); ++j) p_.access[to_slots[j]].set(out, renamed(from_slots[j], p_.access[from_slots[j]].get(s)));
+    }
+  }
+}
+
+void CpuRenaming::rename(const checker::Word* s, const int* sigma, checker::Word* out) const {
+  if (!moves_values(sigma)) {
+    rename_cpus(s, sigma, out);
+    return;
+  }
+  std::vector<checker::Word> values(p_.initial.size());
+  rename_values(s, sigma, values.data());
+  rename_cpus(values.data(), sigma, out);
+}
+
+// With symmetric enums: every permutation of each one's interchangeable
+// values is tried (the CPUs canonicalized after each), and the least state
+// in word order is the canonical form. The values' part of the form is then
+// the same for every state of the orbit; the CPUs' part is as exact as the
+// CPU signature sort.
+bool CpuRenaming::canonicalize(checker::Word* s, Buffers& b) const {
+  if (scalarsets_.empty()) {
+    for (std::size_t o = std::size_t(cpus_); o < objects_; ++o) b.sigma[o] = int(o);
+    return canonicalize_cpus(s, b);
+  }
+  const std::size_t words = p_.initial.size();
+  for (std::size_t k = 0; k < scalarsets_.size(); ++k) b.permutation[k] = scalarsets_[k].free;
+  bool first = true;
+  for (;;) {
+    for (std::size_t o = 0; o < objects_; ++o) b.values[o] = int(o);
+    for (std::size_t k = 0; k < scalarsets_.size(); ++k) {
+      const CpuSymmetry::Scalarset& set = scalarsets_[k];
+      for (std::size_t i = 0; i < set.free.size(); ++i) b.values[set.offset + std::size_t(set.free[i])] = int(set.offset) + b.permutation[k][i];
+    }
+    rename_values(s, b.values.data(), b.tried.data());
+    canonicalize_cpus(b.tried.data(), b);
+    if (first || std::lexicographical_compare(b.tried.begin(), b.tried.end(), b.best.begin(), b.best.end())) {
+      first = false;
+      std::copy(b.tried.begin(), b.tried.end(), b.best.begin());
+      for (int c = 0; c < cpus_; ++c) b.best_sigma[std::size_t(c)] = b.sigma[std::size_t(c)];
+      for (std::size_t o = std::size_t(cpus_); o < objects_; ++o) b.best_sigma[o] = b.values[o];
+    }
+    // the next permutation, odometer-wise over the scalarsets
+    std::size_t k = 0;
+    while (k < scalarsets_.size() && !std::next_permutation(b.permutation[k].begin(), b.permutation[k].end())) ++k;
+    if (k == scalarsets_.size()) break;
+  }
+  std::copy(b.best_sigma.begin(), b.best_sigma.end(), b.sigma.begin());
+  const bool changed = !std::equal(s, s + words, b.best.begin());
+  std::copy(b.best.begin(), b.best.end(), s);
+  return changed;
 }
 
 }  // namespace tlbcheck::model

@@ -27,25 +27,42 @@ class CpuRenaming {
   // Classes whose swap changes the initial state are dropped, with a note.
   explicit CpuRenaming(const Program& program);
 
-  bool any() const { return !classes_.empty(); }
+  bool any() const { return !classes_.empty() || !scalarsets_.empty(); }
   const std::vector<std::vector<int>>& classes() const { return classes_; }
   const std::vector<std::string>& notes() const { return notes_; }
+  // the symmetric enums whose values are interchangeable, and why other values are not
+  const std::vector<CpuSymmetry::Scalarset>& scalarsets() const { return scalarsets_; }
+  const std::vector<std::string>& value_notes() const { return value_notes_; }
+  // how many objects a renaming renames: the CPUs, then every symmetric enum's values
+  std::size_t objects() const { return objects_; }
 
   // Per-thread buffers: canonicalize() allocates nothing.
   struct Buffers {
     std::vector<std::uint64_t> signature;  // per CPU of the class being sorted, its signature
     std::vector<int> order, sigma;
     std::vector<checker::Word> state;
+    // value symmetry: the permutation tried, the best state and its renaming
+    std::vector<int> values, best_sigma;
+    std::vector<std::vector<int>> permutation;
+    std::vector<checker::Word> tried, best;
   };
   Buffers make_buffers() const;
 
   // Replaces `s` by its canonical form. Returns whether it changed; b.sigma
-  // holds the renaming applied (each CPU's new number).
+  // holds the renaming applied (each object's new number, objects() of them).
   bool canonicalize(checker::Word* s, Buffers& b) const;
-  // out = s with each CPU c renamed sigma[c] (CPUs outside classes map to themselves).
+  // out = s with each object renamed sigma[o]: CPU c becomes sigma[c], value
+  // v of a symmetric enum (object offset + v) becomes sigma[offset + v] - offset.
+  // CPUs outside classes and values outside scalarsets map to themselves.
   void rename(const checker::Word* s, const int* sigma, checker::Word* out) const;
 
  private:
+  bool canonicalize_cpus(checker::Word* s, Buffers& b) const;
+  void rename_cpus(const checker::Word* s, const int* sigma, checker::Word* out) const;
+  // out = s with the symmetric enums' values renamed (out != s)
+  void rename_values(const checker::Word* s, const int* sigma, checker::Word* out) const;
+  bool moves_values(const int* sigma) const;
+
   std::uint64_t relative(std::uint32_t slot, std::int64_t v, int cpu) const;
   std::int64_t renamed(std::uint32_t slot, std::int64_t v, const int* sigma) const;
 
@@ -59,6 +76,10 @@ class CpuRenaming {
   std::uint64_t fixed_mask_ = 0;        // CPUs in no class
   std::vector<std::uint64_t> class_mask_;
   std::uint32_t width_ = 0;             // signature words per CPU (the largest class's block + outside_)
+  std::vector<CpuSymmetry::Scalarset> scalarsets_;
+  std::vector<std::string> value_notes_;
+  std::vector<int> scalarset_of_;       // per slot: the scalarset whose value it holds, -1: none
+  std::size_t objects_ = 0;
 };
 
 }  // namespace tlbcheck::model

@@ -185,7 +185,7 @@ void ModelSystem::canonicalize(checker::StateRef s, checker::Scratch& scratch, s
 
 void ModelSystem::rename(checker::ConstStateRef s, std::span<const std::uint32_t> renaming, checker::StateRef out) const {
   std::vector<int> sigma(renaming.begin(), renaming.end());
-  sigma.resize(std::size_t(module_.cpus));
+  sigma.resize(renaming_->objects());
   for (std::size_t c = renaming.size(); c < sigma.size(); ++c) sigma[c] = int(c);
   renaming_->rename(s.data(), sigma.data(), out.data());
 }

@@ -33,6 +33,7 @@ AnalyzedModule Analysis::run() {
   if (!diags_.saturated()) check_machine_dependencies();
   if (!diags_.saturated()) check_supports();
   if (!diags_.has_errors()) find_cpu_symmetry_facts();
+  if (!diags_.has_errors()) find_value_symmetry_facts();
   report_unused_defines();
   if (out_.processes.empty() && !diags_.has_errors()) {
     bool empty = out_.module.decls.empty();

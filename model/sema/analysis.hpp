@@ -253,6 +253,7 @@ class Analysis {
 
   // ---- CPU symmetry: what tells CPUs apart (symmetry.cpp) ---------------------
   void find_cpu_symmetry_facts();
+  void find_value_symmetry_facts();
   // an integer stored, passed or compared as a cpu (true), or a cpu used as an integer (false)
   std::vector<std::pair<ExprId, bool>> cpu_conversions_;
 

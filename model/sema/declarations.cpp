@@ -99,6 +99,7 @@ void Analysis::declare_all() {
           break;
         }
         types_[d.name] = add_enum(std::string(d.name), d.members, d.member_locs);
+        out_.enums[types_[d.name]].symmetric = d.flag;
         break;
       }
       case DeclKind::Option:

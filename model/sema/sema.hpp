@@ -22,6 +22,7 @@ inline constexpr int kMaxCpus = 32;
 struct EnumInfo {
   std::string name;
   std::vector<std::string> members;
+  bool symmetric = false;  // `symmetric enum`: its values are interchangeable where the text names none
 };
 
 // struct NAME { FIELD: TYPE [= INIT]; ... }: its fields lie one after
@@ -189,6 +190,15 @@ struct CpuSymmetryFacts {
   std::vector<std::uint32_t> cpu_indexed;  // globals whose first dimension is indexed by cpus (elements follow their CPU)
 };
 
+// What tells the values of a `symmetric enum` apart (sema/symmetry.cpp),
+// for value symmetry reduction (lower/symmetry.cpp).
+struct ValueSymmetryFacts {
+  std::uint32_t enum_id = 0;
+  std::vector<std::string> named_why;  // per value: the first place that names it, "" if none
+  std::string broken;                  // non-empty: the text tells every value apart; where and how
+  std::vector<std::uint32_t> indexed;  // globals whose first dimension the enum's values index
+};
+
 struct AnalyzedModule {
   Module module;
   std::string protocol;  // from `protocol "..."`, else the file name
@@ -218,6 +228,7 @@ struct AnalyzedModule {
   std::vector<int> task_cpu;
   bool uses_machine = false;         // any page, map, irq or machine built-in
   CpuSymmetryFacts symmetry;
+  std::vector<ValueSymmetryFacts> value_symmetry;  // one per symmetric enum
 
   // The scalars a value of type `t` occupies: one per array element and
   // struct field, nested ones flattened, in the order of their slots.

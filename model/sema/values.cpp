@@ -396,6 +396,14 @@ Type Analysis::resolve_type(const TypeSyntax& ts, const std::string& owner) {
   std::uint64_t total = 1;
   for (ExprId dim : ts.dims) {
     Context ctx;
+    // `T[E]`: an element per value of the enum E, indexed by E's values
+    const Expr& named = node(dim);
+    if (auto e = types_.find(named.kind == ExprKind::Name ? named.name : std::string_view{}); e != types_.end() && named.args.empty()) {
+      const std::uint32_t n = std::uint32_t(out_.enums[e->second].members.size());
+      total *= n;
+      t.dims.push_back(n);
+      continue;
+    }
     auto n = const_int(dim, ctx);
     if (!n) return make(TypeKind::Error);
     if (*n < 1 || *n > kMaxArray) {

@@ -147,3 +147,113 @@ process inc on each cpu {
   INFO(replayed.message);
   CHECK(replayed.outcome == checker::ReplayOutcome::Violated);
 }
+
+namespace {
+
+// One CPU picks values of a symmetric enum and marks them: a state is the
+// set of marked values among A, B, C (NONE is named, and never marked),
+// 2^3 = 8; renaming A, B, C leaves only how many are marked, 0..3.
+const std::string kPick = R"(protocol "pick"
+machine { cpus = 1; }
+symmetric enum id { NONE, A, B, C }
+var picked: bool[id];
+process p on cpu 0 {
+  while (true) {
+    choose x: id;
+    if (x != NONE) { picked[x] = true; }
+  }
+}
+)";
+
+// Two CPUs each claim a value with a check and a set that are not one step:
+// both can claim the same one.
+std::string claims(bool atomic) {
+  const std::string claim = "if (x != NONE && !taken[x]) { taken[x] = true; mine = x; }";
+  return std::string(R"(protocol "claim"
+machine { cpus = 2; }
+symmetric enum id { NONE, A, B, C }
+var taken: bool[id];
+percpu mine: id = NONE;
+process p on each cpu {
+  choose x: id;
+  )") + (atomic ? "atomic { " + claim + " }" : claim) + R"(
+}
+invariant distinct: forall (c: cpu) forall (d: cpu) c == d || per_cpu(mine, c) == NONE || per_cpu(mine, c) != per_cpu(mine, d);
+)";
+}
+
+}  // namespace
+
+TEST_CASE("value symmetry: picking among interchangeable values, 8 states and 4 orbits", "[symmetry]") {
+  const cli::Loaded l = load_text(kPick);
+  REQUIRE(l.result.system->symmetric());
+  CHECK(explore(l, false).result.states == 8);
+  const checker::Report r = explore(l, true);
+  CHECK(r.result.symmetry);
+  CHECK(r.result.states == 4);
+  CHECK(r.symmetry_classes.empty());
+  REQUIRE(r.symmetry_values.size() == 1);
+  CHECK(r.symmetry_values[0].type == "id");
+  CHECK(r.symmetry_values[0].values == std::vector<std::string>{"A", "B", "C"});
+  CHECK(notes(r).find("id NONE keeps its identity: t.tlb:8: 'NONE' names it") != std::string::npos);
+  CHECK(explore(l, true, 2).result.states == 4);
+  CHECK(check_renamings_commute(*l.result.system) == 8);
+  // the JSON names them
+  const std::string json = checker::render_json(*l.result.system, r).dump();
+  CHECK(json.find(R"("values":[{"type":"id","values":["A","B","C"]}])") != std::string::npos);
+}
+
+TEST_CASE("value symmetry: with CPU symmetry, and a counterexample that replays on the unreduced model", "[symmetry]") {
+  const cli::Loaded fixed = load_text(claims(true));
+  const checker::Report plain = explore(fixed, false);
+  const checker::Report r = explore(fixed, true);
+  CHECK(plain.result.outcome == checker::Outcome::Holds);
+  CHECK(r.result.outcome == checker::Outcome::Holds);
+  CHECK(r.symmetry_classes == std::vector<std::vector<int>>{{0, 1}});
+  REQUIRE(r.symmetry_values.size() == 1);
+  CHECK(r.result.states < plain.result.states);
+  CHECK(check_renamings_commute(*fixed.result.system) == plain.result.states);
+
+  const cli::Loaded racy = load_text(claims(false));
+  const checker::Report bad_plain = explore(racy, false);
+  const checker::Report bad = explore(racy, true);
+  REQUIRE(bad.result.outcome == checker::Outcome::Violated);
+  CHECK(bad_plain.result.outcome == checker::Outcome::Violated);
+  CHECK(bad.result.depth == bad_plain.result.depth);
+  CHECK(bad.property == "distinct");
+  const checker::ReplayResult replayed = checker::replay(*racy.result.system, checker::render_json(*racy.result.system, bad));
+  INFO(replayed.message);
+  CHECK(replayed.outcome == checker::ReplayOutcome::Violated);
+}
+
+TEST_CASE("value symmetry: what tells values apart is named, with its line", "[symmetry]") {
+  struct Case {
+    std::string body, why;
+  };
+  const std::string head = "protocol \"v\"\nmachine { cpus = 1; }\nsymmetric enum id { NONE, A, B, C }\nvar picked: bool[id];\n";
+  const std::vector<Case> cases = {
+      {"process q on cpu 0 { for (x: id) { picked[x] = true; } }", "t.tlb:5: 'for' visits the values in order"},
+      {"var snap: bool[4];\nprocess q on cpu 0 { choose x: id; picked[x] = true; snap = picked; }", "t.tlb:6: 'picked' uses the whole array"},
+      {"process q on cpu 0 { let mine: bool[4]; choose x: id; mine[x] = true; }", "t.tlb:5: 'mine[x]' indexes an array with a value of 'id'"},
+      {"var n: int[0..3] = 0;\nprocess q on cpu 0 { choose x: id; picked[x] = true; picked[n] = true; }", "t.tlb:6: 'picked[n]' picks an element of an array"},
+      {"var few: bool[3];\nprocess q on cpu 0 { choose x: id; few[x] = true; }", "t.tlb:5: 'few' is indexed by the values of 'id' but has not one element per value"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.body);
+    const cli::Loaded l = load_text(head + c.body + "\n");
+    const checker::Report r = explore(l, true);
+    CHECK(r.symmetry_values.empty());
+    INFO(notes(r));
+    CHECK(notes(r).find("the values of 'id' keep their identity: " + c.why) != std::string::npos);
+  }
+  // a value written in the text, or a variable's initial value, keeps its identity; the others stay interchangeable
+  const checker::Report named = explore(load_text(head + "var last: id;\nvar first: id = B;\nprocess q on cpu 0 { choose x: id; if (x != C) { picked[x] = true; } }\n"), true);
+  REQUIRE(named.symmetry_values.size() == 0);
+  CHECK(notes(named).find("id NONE keeps its identity: 'last' starts as it") != std::string::npos);
+  CHECK(notes(named).find("id B keeps its identity: t.tlb:6: 'B' names it") != std::string::npos);
+  CHECK(notes(named).find("id C keeps its identity: t.tlb:7: 'C' names it") != std::string::npos);
+  CHECK(notes(named).find("id A is the only value of 'id' nothing names") != std::string::npos);
+  const checker::Report one = explore(load_text(head + "process q on cpu 0 { choose x: id; if (x != C) { picked[x] = true; } }\n"), true);
+  REQUIRE(one.symmetry_values.size() == 1);
+  CHECK(one.symmetry_values[0].values == std::vector<std::string>{"A", "B"});
+}
