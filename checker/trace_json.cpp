@@ -105,6 +105,7 @@ nlohmann::json render_json(const System& system, const Report& report) {
   j["engine"] = report.engine;
   if (report.dead_reset) j["dead_reset"] = *report.dead_reset;
   if (report.symmetry_asked) j["symmetry"] = {{"reduced", r.symmetry}, {"classes", report.symmetry_classes}, {"notes", report.symmetry_notes}};
+  if (report.por_asked) j["por"] = {{"reduced", r.por}, {"ample_states", r.por_reduced}, {"proviso_states", r.por_proviso}};
   j["engine_note"] = report.engine_note.empty() ? Json(nullptr) : Json(report.engine_note);
   j["stopped_by"] = nullptr;
   if (r.outcome == Outcome::Incomplete) {
