@@ -213,7 +213,7 @@ TEST_CASE("por: the read and write sets cover what the steps do on reachable sta
       std::vector<Words> queue(1, Words(words));
       system.initial(queue[0]);
       std::set<Words> seen(queue.begin(), queue.end());
-      for (std::size_t done = 0; done < queue.size() && done < 40; ++done) {
+      for (std::size_t done = 0; done < queue.size() && done < 300; ++done) {
         const Words s = queue[done];
         if (system.check(s).violated) continue;  // never expanded
         for (std::uint32_t g = 0; g < system.groups().size(); ++g) {
@@ -267,9 +267,13 @@ TEST_CASE("por: the read and write sets cover what the steps do on reachable sta
 // line; the larger ones cost more than this test's budget: they are
 // measured in README's table instead) has the same verdict and property
 // under --por, with and without symmetry, with 1 and 2 threads alike, and
-// its counterexample is a real run of the unreduced model.
+// its counterexample is a real run of the unreduced model. The states a
+// --por search stores, without and with symmetry, are golden
+// (tests/golden/por_counts.txt; refresh with TLBCHECK_UPDATE_GOLDEN=1 and
+// review the diff).
 TEST_CASE("por: every bundled protocol keeps its verdict, and its counterexamples are real", "[por][golden]") {
   std::size_t configurations = 0;
+  std::string counts = "# tlbcheck check FILE [-D ...] --por: states without symmetry, with it (tests/checker/por_test.cpp)\n";
   for (const std::string& rel : bundled_protocols()) {
     const std::string text = read_file(source_dir() + "/" + rel);
     for (const Expectation& e : expectations(text)) {
@@ -299,8 +303,18 @@ TEST_CASE("por: every bundled protocol keeps its verdict, and its counterexample
         if (run == 0) first_text = now;
         if (run == 1) CHECK(now == first_text);
         if (r.result.outcome == checker::Outcome::Violated) check_real_path(*l.result.system, r);
+        if (run == 0) {
+          counts += rel;
+          for (const auto& [k, v] : e.defines) counts += " " + k + "=" + v;
+          for (const std::string& p : e.properties) counts += " property=" + p;
+          counts += ": " + std::to_string(r.result.states);
+        }
+        if (run == 2) counts += ", " + std::to_string(r.result.states) + "\n";
       }
     }
   }
   CHECK(configurations > 50);
+  const std::string golden = source_dir() + "/tests/golden/por_counts.txt";
+  if (std::getenv("TLBCHECK_UPDATE_GOLDEN") != nullptr) write_file(golden, counts);
+  CHECK(read_file(golden) == counts);
 }
