@@ -318,3 +318,26 @@ TEST_CASE("por: every bundled protocol keeps its verdict, and its counterexample
   if (std::getenv("TLBCHECK_UPDATE_GOLDEN") != nullptr) write_file(golden, counts);
   CHECK(read_file(golden) == counts);
 }
+
+// The command line: a --por counterexample saved with --trace-out is
+// confirmed by `tlbcheck replay`, which re-executes it on the model as it
+// is (no reduction); the reports say that the reduction ran.
+TEST_CASE("por: a --por counterexample replays on the unreduced model", "[por][cli]") {
+  const std::string dir = temp_dir();
+  const std::string trace = dir + "/por_trace.json";
+  for (const std::string& args : {std::string("protocols/lazy_tlb_2_4.tlb"), std::string("protocols/vmalloc_fault.tlb -D fix=seed -D scenario=smp")}) {
+    INFO(args);
+    const RunResult checked = run(check_cli() + " --por --threads 1 " + quote(source_dir()) + "/" + args + " --trace-out " + quote(trace));
+    CHECK(checked.exit == 1);
+    CHECK(checked.output.find("partial-order reduction: ") != std::string::npos);
+    std::string file = args.substr(0, args.find(' '));
+    std::string defines = args.find(' ') == std::string::npos ? "" : args.substr(args.find(' '));
+    const RunResult replayed = run(quote(testing::cli()) + " replay " + quote(source_dir()) + "/" + file + defines + " " + quote(trace));
+    INFO(replayed.output);
+    CHECK(replayed.exit == 1);
+  }
+  const RunResult json = run(check_cli() + " --por --format json " + quote(source_dir()) + "/examples/textbook/peterson.tlb");
+  CHECK(json.output.find("\"por\"") != std::string::npos);
+  CHECK(json.output.find("\"ample_states\"") != std::string::npos);
+  CHECK(json.output.find("\"reduced\": true") != std::string::npos);
+}
