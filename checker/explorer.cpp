@@ -12,6 +12,7 @@
 #include <tbb/task_arena.h>
 
 #include "checker/parent_log.hpp"
+#include "checker/por.hpp"
 #include "checker/successors.hpp"
 #include "checker/store.hpp"
 
@@ -51,6 +52,14 @@ struct Local {
   std::uint64_t max_successors = 0;
   std::uint64_t not_expanded = 0;  // states outside the System's constraint
   bool ordinal_overflow = false;
+  // partial-order reduction: a state's successors (canonical forms, in
+  // next()'s order) and groups, held until the ample set is chosen
+  PartialOrder::Buffers por;
+  std::vector<Word> successors;
+  std::vector<GroupId> successor_groups;
+  std::vector<std::uint32_t> ample;
+  std::vector<std::uint8_t> in_ample;  // per group
+  std::uint64_t por_reduced = 0, por_proviso = 0;
 };
 
 }  // namespace
@@ -100,10 +109,20 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   auto seal = [&] {
     return store.seal([&](const std::uint64_t* keys, std::size_t n) { parents.append(keys, n); }, &level_states);
   };
+  const bool reduce = options.symmetry && system.symmetric();  // symmetry reduction
+  result.symmetry = reduce;
+  // partial-order reduction, where the System can say what its groups touch
+  std::optional<PartialOrder> por;
+  if (options.por && system.por_info() != nullptr) por.emplace(system);
+  result.por = por.has_value();
   tbb::enumerable_thread_specific<Local> locals([&] {
     Local l;
     l.scratch = system.make_scratch();
     l.pending_states.resize(kInsertBatch * words);
+    if (por) {
+      l.por = por->make_buffers();
+      l.in_ample.assign(system.groups().size(), 0);
+    }
     return l;
   });
   // A state just inserted as fresh entry `fresh`: checked.
@@ -130,13 +149,78 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     }
     local.pending = 0;
   };
+  // Queues the successor just copied to the thread's next pending slot.
+  auto queue = [&](Local& local, const Word* copy, std::uint64_t key) {
+    std::uint64_t hash = StateStore::hash_state(copy, words);
+    store.prefetch_slot(hash);
+    local.pending_hash[local.pending] = hash;
+    local.pending_key[local.pending++] = key;
+    if (local.pending == kInsertBatch) insert_pending(local);
+  };
+  // Partial-order reduction: the state's successors through its ample set
+  // (checker/por.hpp), or all of them. Every successor keeps its ordinal
+  // among all of the state's successors in next()'s order, so a parent
+  // link means the same with and without the reduction (traces rebuild
+  // as before).
+  // The cycle proviso: when a successor through the ample set is a state
+  // of a sealed level (this level or an earlier one), the state is
+  // expanded fully. Then every cycle of reduced expansions has a fully
+  // expanded state: take the cycle's state of the lowest level; when its
+  // predecessor on the cycle was expanded, at that level or a later one, it
+  // was sealed already. A group enabled all along such a cycle is taken
+  // there, so none is postponed forever. Looking only at sealed levels,
+  // never at states other threads are inserting now, the choice is the same
+  // for every thread count. Under symmetry reduction the proviso looks at
+  // canonical successors, the states the search stores (the cycles it can
+  // close are cycles of canonical states).
+  auto expand_reduced = [&](Local& local, std::uint64_t canon, const Word* s) {
+    ConstStateRef state(s, words);
+    por->begin_state(local.por);
+    local.successors.clear();
+    local.successor_groups.clear();
+    std::uint32_t enabled = 0;
+    system.next(state, *local.scratch, [&](GroupId g, ConstStateRef succ) {
+      if (!por->is_enabled(local.por, g.v)) ++enabled;
+      por->mark_enabled(local.por, g);
+      local.successors.insert(local.successors.end(), succ.begin(), succ.end());
+      local.successor_groups.push_back(g);
+    });
+    const std::uint64_t n = local.successor_groups.size();
+    if (n > kOrdinalMask + 1) {
+      local.ordinal_overflow = true;
+      return;
+    }
+    if (reduce) {
+      for (std::uint64_t i = 0; i < n; ++i) system.canonicalize(StateRef(local.successors.data() + i * words, words), *local.scratch);
+    }
+    bool reduced = por->ample(state, enabled, local.por, local.ample);
+    if (reduced) {
+      for (std::uint32_t g : local.ample) local.in_ample[g] = 1;
+      for (std::uint64_t i = 0; i < n && reduced; ++i) {
+        const Word* succ = local.successors.data() + i * words;
+        if (local.in_ample[local.successor_groups[i].v] && store.contains_sealed(succ, StateStore::hash_state(succ, words))) reduced = false;
+      }
+      if (reduced) ++local.por_reduced;
+      else ++local.por_proviso;
+    }
+    std::uint64_t taken = 0;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      if (reduced && !local.in_ample[local.successor_groups[i].v]) continue;
+      Word* copy = local.pending_states.data() + local.pending * words;
+      copy_state(copy, local.successors.data() + i * words, words);
+      queue(local, copy, make_key(canon, i));
+      ++taken;
+    }
+    for (std::uint32_t g : local.ample) local.in_ample[g] = 0;
+    local.transitions += taken;
+    local.max_successors = std::max(local.max_successors, n);
+    if (n == 0 && check_deadlock && !system.is_final(state)) local.deadlocks.push_back(canon);
+  };
   auto memory = [&] { return store.memory_bytes() + parents.memory_bytes() + level_states.size() * sizeof(Word); };
   std::uint64_t states = 0;
   std::uint64_t max_successors = 8;
 
   // the initial state (its canonical form, under symmetry reduction)
-  const bool reduce = options.symmetry && system.symmetric();
-  result.symmetry = reduce;
   auto main_scratch = system.make_scratch();
   std::vector<Word> init(words, 0);
   system.initial(init);
@@ -257,6 +341,10 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
                 ++local.not_expanded;
                 continue;
               }
+              if (por) {
+                expand_reduced(local, canon, s);
+                continue;
+              }
               std::uint64_t ordinal = 0;
               system.next(ConstStateRef(s, words), *local.scratch, [&](GroupId, ConstStateRef succ) {
                 if (ordinal > kOrdinalMask) {
@@ -266,11 +354,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
                 Word* copy = local.pending_states.data() + local.pending * words;
                 copy_state(copy, succ.data(), words);
                 if (reduce) system.canonicalize(StateRef(copy, words), *local.scratch);
-                std::uint64_t hash = StateStore::hash_state(copy, words);
-                store.prefetch_slot(hash);
-                local.pending_hash[local.pending] = hash;
-                local.pending_key[local.pending++] = make_key(canon, ordinal++);
-                if (local.pending == kInsertBatch) insert_pending(local);
+                queue(local, copy, make_key(canon, ordinal++));
               });
               local.transitions += ordinal;
               local.max_successors = std::max(local.max_successors, ordinal);
@@ -301,6 +385,9 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
         l.transitions = 0;
         result.not_expanded += l.not_expanded;
         l.not_expanded = 0;
+        result.por_reduced += l.por_reduced;
+        result.por_proviso += l.por_proviso;
+        l.por_reduced = l.por_proviso = 0;
         max_successors = std::max(max_successors, l.max_successors);
         if (l.ordinal_overflow) {
           result.stopped_by = "a state with more than 16 million successors";

@@ -50,6 +50,12 @@ struct ExploreOptions {
   // one state per orbit is stored and expanded, and a counterexample is
   // rebuilt as a concrete path of the unreduced system.
   bool symmetry = false;
+  // Partial-order reduction (checker/por.hpp) where the System gives read
+  // and write sets: a state's successors through an ample set of groups
+  // only, with the cycle proviso below (explorer.cpp). Verdicts stay; the
+  // states stored shrink; a counterexample is a real path but may be
+  // longer than the shortest.
+  bool por = false;
   // parent links kept in memory before the rest go to a temporary file
   std::uint64_t parent_links_in_memory = std::uint64_t(1) << 20;
 };
@@ -92,6 +98,9 @@ struct ExploreResult {
   StopReason stop_reason = StopReason::None;  // the same as a code
   bool compact = false;
   bool symmetry = false;  // the states are canonical forms (ExploreOptions::symmetry, and the System has symmetry)
+  bool por = false;       // partial-order reduction ran (ExploreOptions::por, and the System has read and write sets)
+  std::uint64_t por_reduced = 0;  // states expanded through an ample set smaller than their enabled groups
+  std::uint64_t por_proviso = 0;  // states with such a set expanded fully all the same (the cycle proviso)
   // Compact mode: an upper bound on the probability that two distinct states
   // shared a fingerprint, so that one of them (and what only it leads to) was
   // never explored: n(n-1)/2 pairs of n states, each colliding with odds 2^-63

@@ -173,6 +173,19 @@ StateStore::Result StateStore::insert(const Word* state_words, std::uint64_t has
   return Result::Full;
 }
 
+bool StateStore::contains_sealed(const Word* state_words, std::uint64_t hash) const {
+  const std::uint64_t tag = hash_tag(hash);
+  const std::uint64_t fingerprint = compact_ ? sealed_slot(hash, 0) : 0;
+  std::uint64_t pos = home(tag);
+  for (std::uint64_t probes = 0; probes < slots_; ++probes, pos = next_slot(pos, slots_)) {
+    const std::uint64_t e = at(table_, pos).load(std::memory_order_acquire);
+    if (e == 0) return false;
+    if ((e & kFreshBit) != 0 || top31(e) != tag) continue;
+    if (compact_ ? e == fingerprint : equal(state(static_cast<std::uint32_t>(e) - 1), state_words)) return true;
+  }
+  return false;
+}
+
 namespace {
 
 // A fresh entry while its level is sealed: its key and where it is.

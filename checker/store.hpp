@@ -100,6 +100,13 @@ class StateStore {
   // fresh entry goes to `fresh`. Full: every slot on the probe run is taken.
   Result insert(const Word* state, std::uint64_t hash, std::uint64_t key, Cursor& cursor, std::uint32_t& fresh);
 
+  // Whether `state` (hash = hash_state(state)) is a state of a sealed level
+  // (an earlier level or the one being expanded), not one new in this
+  // level. Lock-free and safe beside insert(): a sealed state's probe run
+  // has no empty slot before it, and inserts only fill empty slots. In
+  // compact mode a fingerprint that matches says yes.
+  bool contains_sealed(const Word* state, std::uint64_t hash) const;
+
   // The cursor's next entries are a new run: the successors of parents that
   // no other run has, in key order (a thread calls it as it takes a new
   // range of parents). Keys in no such order are still sealed in order, by

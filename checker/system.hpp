@@ -90,6 +90,29 @@ struct Group {
   int cpu = -1;         // the column the step prints in; -1: no CPU
 };
 
+// What partial-order reduction (checker/por.hpp) needs to know of the
+// groups, as slot ids into layout().slots, each list sorted and without
+// repeats. A System that cannot tell gives none (System::por_info()).
+// Contract, for every state s and group g:
+// - reads[g]: every slot whose value can decide whether g is enabled in s
+//   or what its successors are, and every slot g may write (a step that
+//   may leave a slot as it was depends on its old value);
+// - writes[g]: every slot in which a successor of g may differ from s;
+// - transient: slots a step writes only to record that it broke a
+//   property and that no step reads (the violation slot): a state that
+//   records one is never expanded, and the step that records it computes
+//   it from its reads alone, so a step postponed past an independent one
+//   records the same (checker/por.cpp, the argument). They are in no
+//   dependence;
+// - visible: every slot that check() or expand() reads in a state, other
+//   than the transient ones (invariants, state-judged properties,
+//   constraints). A step that writes one is never left out.
+struct PorInfo {
+  std::vector<std::vector<std::uint32_t>> reads, writes;  // per group
+  std::vector<std::uint32_t> visible;
+  std::vector<std::uint32_t> transient;
+};
+
 struct PropertyInfo {
   std::string name;     // "assertion", "deadlock", an invariant's name, ...
   std::string meaning;  // one line
@@ -175,6 +198,20 @@ class System {
   virtual void rename(ConstStateRef s, std::span<const std::uint32_t> renaming, StateRef out) const {
     (void)renaming;
     copy_state(out.data(), s.data(), s.size());
+  }
+
+  // Partial-order reduction: the groups' read and write sets (PorInfo's
+  // contract); null where the System cannot tell, and the explorer then
+  // expands every state fully.
+  virtual const PorInfo* por_info() const { return nullptr; }
+  // For a group that is not enabled in `s`: slots at least one of which a
+  // step must change before the group can be enabled (a necessary enabling
+  // condition). By default every slot it reads; a System may say which
+  // condition fails (a process is at another location: only its program
+  // counter). Appends to `out`; allocates only when `out` grows.
+  virtual void enabling_slots(ConstStateRef s, GroupId group, std::vector<std::uint32_t>& out) const {
+    (void)s;
+    if (const PorInfo* info = por_info()) out.insert(out.end(), info->reads[group.v].begin(), info->reads[group.v].end());
   }
 
   // A state without successors is a deadlock unless it is a valid end state

@@ -103,6 +103,8 @@ struct Report {
     std::vector<std::string> values;
   };
   std::vector<SymmetricValues> symmetry_values;
+  // partial-order reduction (--por): asked for; result.por says it ran
+  bool por_asked = false;
   std::string engine_note;             // why they were not native where that was asked for or the default ("": nothing to say)
   // --show-hw: each CPU's hardware (root, ASID, TLB, walk cache; the data
   // cache) in its column, what changed at each step or, with show_hw_all,

@@ -112,6 +112,7 @@ nlohmann::json render_json(const System& system, const Report& report) {
       j["symmetry"]["values"] = values;
     }
   }
+  if (report.por_asked) j["por"] = {{"reduced", r.por}, {"ample_states", r.por_reduced}, {"proviso_states", r.por_proviso}};
   j["engine_note"] = report.engine_note.empty() ? Json(nullptr) : Json(report.engine_note);
   j["stopped_by"] = nullptr;
   if (r.outcome == Outcome::Incomplete) {

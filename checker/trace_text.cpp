@@ -323,6 +323,11 @@ std::string render_text(const System& system, const Report& report) {
   out += "time: " + number(r.seconds, 2) + " s (" + with_commas(std::uint64_t(rate)) + " states/s), threads: " + std::to_string(r.threads) +
          ", store: " + bytes(r.memory_bytes) + ", state: " + std::to_string(report.state_bytes) + " bytes, engine: " + engine_text(report) + "\n";
   out += symmetry_text(report);
+  if (report.por_asked) {
+    out += r.por ? "partial-order reduction: " + with_commas(r.por_reduced) + " states expanded through an ample set, " + with_commas(r.por_proviso) +
+                       " kept whole by the cycle proviso" + (r.outcome == Outcome::Violated ? " (the counterexample is real but may be longer than the shortest)" : "") + "\n"
+                 : "partial-order reduction: none -- the model gives no read and write sets\n";
+  }
   if (r.compact) {
     char p[32];
     std::snprintf(p, sizeof p, "%.1e", r.omission_probability);

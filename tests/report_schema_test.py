@@ -137,6 +137,8 @@ def main():
         ("simulate, found", "protocols/lazy_tlb_2_4.tlb", ["simulate", "--seed", "1"]),
         ("simulate, nothing found", "protocols/lazy_tlb_2_4.tlb", ["simulate", "-D", "fix=upstream", "--runs", "3"]),
         ("native steps", "examples/textbook/peterson.tlb", ["--engine", "native"]),
+        ("--por, holds", "protocols/vmalloc_fault.tlb", ["--por", "-D", "fix=upstream", "-D", "scenario=smp"]),
+        ("--por, violated", "protocols/lazy_tlb_2_4.tlb", ["--por"]),
     )]
     runs.append(("the default engine without a C compiler", "examples/textbook/peterson.tlb", [], {"TLBCHECK_CC": "/nonexistent"}))
 

@@ -61,6 +61,7 @@ checker::Report explore(const Loaded& loaded, const std::string& file, const che
   report.engine = loaded.engine;
   report.dead_reset = system.program().dead_reset;
   report.symmetry_asked = options.symmetry;
+  report.por_asked = options.por;
   if (options.symmetry) {
     report.symmetry_classes = system.renaming().classes();
     report.symmetry_notes = system.renaming().notes();

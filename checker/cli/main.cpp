@@ -5,7 +5,7 @@
 //                       [--threads N] [--format text|json] [--max-states N] [--memory-limit SIZE]
 //                       [--time-limit DURATION] [--trace-out FILE] [--html FILE]
 //                       [--property NAME]... [--no-property NAME]... [--show-layout] [--quiet] [--compact]
-//                       [--engine interpreter|native] [--native] [--keep-dead] [--no-symmetry]
+//                       [--engine interpreter|native] [--native] [--keep-dead] [--no-symmetry] [--por]
 //                       [--traces K | --fewest-switches] [--dot FILE]
 //   tlbcheck replay FILE TRACE.json [-D NAME=VALUE]... [--format text|json] [--show-hw[=all]] [--width N] [--initial-state]
 //   tlbcheck show TRACE.json --html FILE
@@ -105,6 +105,7 @@ struct Options {
   bool quiet = false;
   bool compact = false;
   bool no_symmetry = false;
+  bool por = false;
   bool keep_dead = false;
   bool native = false;          // check --native: --engine native
   std::string engine_name;      // check --engine: "interpreter", "native" or "" (the default)
@@ -307,6 +308,7 @@ checker::ExploreOptions explore_options(const Options& o, const Limits& limits) 
   eo.stop = &g_interrupted;
   eo.compact = o.compact;
   eo.symmetry = !o.no_symmetry;
+  eo.por = o.por;
   return eo;
 }
 
@@ -733,6 +735,9 @@ int main(int argc, char** argv) {
   check->add_flag("--compact", o.compact, "store 63-bit fingerprints instead of whole states (prints the odds that a state was omitted)");
   check->add_flag("--no-symmetry", o.no_symmetry, "store every state, not one per renaming of interchangeable CPUs (CPU symmetry reduction is on by default where the model has them)");
   check->add_flag("--symmetry{false}", o.no_symmetry, "CPU symmetry reduction where the model allows it (the default)");
+  check->add_flag("--por", o.por,
+                  "partial-order reduction: explore a state's steps through an ample set of independent groups only (off by default; "
+                  "verdicts stay, a counterexample may be longer than the shortest)");
   CLI::Option* traces = check->add_option("--traces", o.traces, "print up to K counterexamples of different kinds, each the shortest of its kind")
                             ->check(CLI::Range(1u, 1000u));
   check->add_flag("--fewest-switches", o.fewest_switches, "print a counterexample with the fewest context switches between CPUs")->excludes(traces);

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "checker/system.hpp"
@@ -145,6 +146,10 @@ struct Program {
   std::vector<std::uint32_t> constraint_entry; // per constraint: first instruction (false: the state is not expanded)
   std::vector<std::string> constraint_names;
   std::vector<std::int32_t> location_of;       // instruction -> location index, or -1
+  // A LoadDyn, StoreDyn or BitRmw at instruction i reaches slots a .. a +
+  // dynamic_extent[i] - 1 (its offset is below the extent of the variable
+  // or object table it indexes); one not listed, its operand's variable
+  std::unordered_map<std::uint32_t, std::uint32_t> dynamic_extent;
   std::vector<std::string> contexts{""};        // call texts, "spin_lock(B)"; 0: none
   std::vector<std::uint32_t> context_parent{0};  // the call each context's call was made in (0: none)
   std::uint32_t violation_slot = 0;

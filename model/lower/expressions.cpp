@@ -152,7 +152,7 @@ Address Lowering::address(ExprId id, Frame& f) {
 
 void Lowering::load_element(ExprId id, Frame& f, std::uint32_t k) {
   Address a = address(id, f);
-  if (a.dynamic) emit(Op::LoadDyn, std::int32_t(a.base + k));
+  if (a.dynamic) emit_dynamic(a.extent, Op::LoadDyn, std::int32_t(a.base + k));
   else emit(Op::Load, std::int32_t(a.base + k));
 }
 
@@ -190,12 +190,13 @@ void Lowering::copy_whole(std::optional<ExprId> target, std::uint32_t target_slo
     if (dst_offset) emit(Op::Load, std::int32_t(*dst_offset));
     if (src_offset) {
       emit(Op::Load, std::int32_t(*src_offset));
-      emit(Op::LoadDyn, std::int32_t(src.base + k));
+      emit_dynamic(src.extent, Op::LoadDyn, std::int32_t(src.base + k));
     } else {
       emit(Op::Load, std::int32_t(src.base + k));
     }
     const std::int32_t site = std::int32_t(runtime_site(SiteKind::Range, tf, dst.base + k));
-    emit(dst_offset ? Op::StoreDyn : Op::Store, std::int32_t(dst.base + k), site);
+    if (dst_offset) emit_dynamic(dst.extent, Op::StoreDyn, std::int32_t(dst.base + k), site);
+    else emit(Op::Store, std::int32_t(dst.base + k), site);
   }
   for (auto slot : {src_offset, dst_offset}) {
     if (!slot) continue;
@@ -206,12 +207,12 @@ void Lowering::copy_whole(std::optional<ExprId> target, std::uint32_t target_slo
 
 void Lowering::store(const Address& a, Frame& f) {
   std::int32_t site = std::int32_t(runtime_site(SiteKind::Range, f, a.base));
-  if (a.dynamic) emit(Op::StoreDyn, std::int32_t(a.base), site);
+  if (a.dynamic) emit_dynamic(a.extent, Op::StoreDyn, std::int32_t(a.base), site);
   else emit(Op::Store, std::int32_t(a.base), site);
 }
 
 void Lowering::load(const Address& a) {
-  if (a.dynamic) emit(Op::LoadDyn, std::int32_t(a.base));
+  if (a.dynamic) emit_dynamic(a.extent, Op::LoadDyn, std::int32_t(a.base));
   else emit(Op::Load, std::int32_t(a.base));
 }
 
@@ -553,7 +554,8 @@ void Lowering::emit_builtin(ExprId id, Frame& f) {
       if (!a.dynamic) emit(Op::Push, 0);
       emit_expr(e.args[0], f);
       bool set = Builtin(e.sym_index) == Builtin::TestAndSetBit || Builtin(e.sym_index) == Builtin::SetBit;
-      emit(Op::BitRmw, std::int32_t(a.base), set ? 1 : 0, std::int32_t(runtime_site(SiteKind::CpuRange, f)));
+      if (a.dynamic) emit_dynamic(a.extent, Op::BitRmw, std::int32_t(a.base), set ? 1 : 0, std::int32_t(runtime_site(SiteKind::CpuRange, f)));
+      else emit(Op::BitRmw, std::int32_t(a.base), set ? 1 : 0, std::int32_t(runtime_site(SiteKind::CpuRange, f)));
       return;
     }
     case Builtin::Bug:

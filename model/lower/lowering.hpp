@@ -173,6 +173,13 @@ class Lowering {
   const std::vector<Instr>& code() const { return *target_; }
 
   std::uint32_t emit(Op op, std::int32_t a = 0, std::int32_t b = 0, std::int32_t c = 0);
+  // A LoadDyn, StoreDyn or BitRmw whose run-time offset lies in 0..extent-1
+  // (Address::extent): Program::dynamic_extent records how far it reaches.
+  std::uint32_t emit_dynamic(std::uint32_t extent, Op op, std::int32_t a = 0, std::int32_t b = 0, std::int32_t c = 0) {
+    const std::uint32_t at = emit(op, a, b, c);
+    out_.program.dynamic_extent[at] = extent;
+    return at;
+  }
 
   void patch(std::uint32_t at, std::uint32_t target) { code()[at].a = static_cast<std::int32_t>(target); }
 

@@ -297,6 +297,24 @@ class Machine {
     return {index / config_.words / frames_, (index / config_.words) % frames_, index % config_.words};
   }
 
+  // Partial-order reduction (model/runtime/por.cpp): the machine's slots a
+  // built-in run on `cpu` may read and may write, appended to `reads` and
+  // `writes` (footprint.cpp). Conservative where an argument picks the
+  // slot (every slot it may pick) or where a feature is hard to bound
+  // (every machine slot); `reads` takes in `writes`.
+  void builtin_footprint(Builtin builtin, int cpu, std::vector<std::uint32_t>& reads, std::vector<std::uint32_t>& writes) const;
+  // A translated access (touch, load, store) by `cpu`, and a speculative walk.
+  void access_footprint(int cpu, std::vector<std::uint32_t>& reads, std::vector<std::uint32_t>& writes) const;
+  void speculate_footprint(int cpu, std::vector<std::uint32_t>& reads, std::vector<std::uint32_t>& writes) const;
+  // Every slot of the machine; the memory (frames, tables, caches, disk,
+  // the kernel's records); one CPU's address-translation state (root, ASID,
+  // PDPTEs, TLB, walk cache).
+  void all_slots(std::vector<std::uint32_t>& out) const;
+  void memory_slots(std::vector<std::uint32_t>& out) const;
+  void translation_slots(int cpu, std::vector<std::uint32_t>& out) const;
+  // A device interrupt's counter of firings left (-1: an IPI, which has none).
+  std::int64_t fires_slot(int irq) const { return fires_index_[std::size_t(irq)] < 0 ? -1 : std::int64_t(slots_.fires_left[std::size_t(fires_index_[std::size_t(irq)])]); }
+
   // Boot: the initial machine state for the given boot mappings.
   struct BootMap {
     int mm;

@@ -139,6 +139,7 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
       }
     }
   }
+  build_por();
 }
 
 }  // namespace tlbcheck::model

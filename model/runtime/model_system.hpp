@@ -64,6 +64,9 @@ class ModelSystem final : public checker::System {
   // CPUs; `false` turns it off (--no-symmetry). Call before exploring.
   void set_symmetry(bool on) { symmetry_on_ = on; }
   const CpuRenaming& renaming() const { return *renaming_; }
+  // Partial-order reduction: the groups' read and write sets (por.cpp)
+  const checker::PorInfo* por_info() const override { return &por_; }
+  void enabling_slots(checker::ConstStateRef s, checker::GroupId group, std::vector<std::uint32_t>& out) const override;
   std::string constraint() const override;
   bool expand(checker::ConstStateRef s) const override;
   std::string format_slot(std::uint32_t slot, checker::ConstStateRef s) const override;
@@ -107,6 +110,12 @@ class ModelSystem final : public checker::System {
   properties::CacheRead cache_read(const machine::Effect& effect) const;
   int cpu_with_freed_root(const checker::Word* s) const;  // freed-root: the first such CPU, or -1
   int failing_constraint(const checker::Word* s) const;   // a constraint that cannot be evaluated here, or -1
+
+  // partial-order reduction (por.cpp)
+  void build_por();
+  void code_footprint(std::int64_t pid, std::uint32_t entry, const std::vector<std::uint32_t>& reset, std::vector<std::uint32_t>& reads,
+                      std::vector<std::uint32_t>& writes) const;
+  void dynamic_slots(std::uint32_t ip, std::vector<std::uint32_t>& out) const;
 
   std::int64_t read(std::uint32_t slot, const checker::Word* s) const;
   void write(std::uint32_t slot, checker::Word* s, std::int64_t v) const;
@@ -158,6 +167,7 @@ class ModelSystem final : public checker::System {
   std::unique_ptr<NativeCode> native_;
   std::unique_ptr<CpuRenaming> renaming_;  // CPU symmetry (built from program_)
   bool symmetry_on_ = true;
+  checker::PorInfo por_;
 };
 
 }  // namespace tlbcheck::model
