@@ -246,6 +246,22 @@ TEST_CASE("patch: the examples' patches -- the correct one fixes every configura
   }
 }
 
+// The x86_64_tlb_6x walk-through's patch (examples/x86_64_tlb_6x/README.md):
+// skipping lazy CPUs even when page tables are freed breaks exactly the
+// scenarios that free a page table, and the madvise(DONTNEED) one holds.
+TEST_CASE("patch: the x86-64 walk-through's patch breaks the scenarios that free page tables", "[matrix][patch][golden]") {
+  const bool update = std::getenv("TLBCHECK_UPDATE_GOLDEN") != nullptr;
+  RunResult r = run("sh -c " + quote("cd " + quote(source_dir()) + " && " + check_cli() +
+                                     " protocols/x86_64_tlb_6x.tlb --patch examples/patches/x86_skip_lazy_always.diff"
+                                     " -D scenario=munmap,madvise,collapse -D other_process=false --width 120 -q"));
+  INFO(r.output);
+  CHECK(r.exit == 1);
+  CHECK(r.output.find("fixed: 0, broken: 2, still violated: 0, holding before and after: 1") != std::string::npos);
+  const std::string golden = source_dir() + "/tests/golden/patches/x86_skip_lazy_always.txt";
+  if (update) std::ofstream(golden) << r.output;
+  CHECK(read_file(golden) == r.output);
+}
+
 TEST_CASE("patch: a patch that breaks a configuration shows its counterexample -- one that does not apply names the hunk", "[matrix][patch][cli]") {
   const std::string protocol = temp_file("counter.tlb",
                                          "protocol \"counter\"\n"
