@@ -177,7 +177,8 @@ class Lowering {
   // (Address::extent): Program::dynamic_extent records how far it reaches.
   std::uint32_t emit_dynamic(std::uint32_t extent, Op op, std::int32_t a = 0, std::int32_t b = 0, std::int32_t c = 0) {
     const std::uint32_t at = emit(op, a, b, c);
-    out_.program.dynamic_extent[at] = extent;
+    // a snippet's instructions move when append_snippets() puts them after the program
+    (target_ == &out_.program.code ? out_.program.dynamic_extent : snippet_extent_)[at] = extent;
     return at;
   }
 
@@ -473,6 +474,7 @@ class Lowering {
   std::uint32_t shared_statements_ = 0;
   int atomic_ = 0;
   std::vector<Instr>* target_ = &out_.program.code;  // where code goes: the program, or the snippets
+  std::unordered_map<std::uint32_t, std::uint32_t> snippet_extent_;  // Program::dynamic_extent of the snippets, before they move
   bool mark_next_ = false;
   bool in_switch_hook_ = false;
   bool generated_ = false;

@@ -148,6 +148,7 @@ void Lowering::append_snippets() {
     if (in.op == Op::Jmp || in.op == Op::Jz || in.op == Op::JzKeep || in.op == Op::JnzKeep) in.a += std::int32_t(base);
     p.code.push_back(in);
   }
+  for (const auto& [at, extent] : snippet_extent_) p.dynamic_extent[base + at] = extent;
   auto fix = [&](std::uint32_t& entry) {
     if (entry & 0x80000000u) entry = (entry & 0x7fffffffu) + base;
   };
