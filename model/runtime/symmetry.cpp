@@ -97,7 +97,13 @@ CpuRenaming::Buffers CpuRenaming::make_buffers() const {
   Buffers b;
   b.values.resize(objects_);
   b.best_sigma.resize(objects_);
-  for (const CpuSymmetry::Scalarset& set : scalarsets_) b.permutation.push_back(set.free);
+  for (std::size_t k = 0; k < scalarsets_.size(); ++k) {
+    b.permutation.push_back(scalarsets_[k].free);
+    b.value_signature.emplace_back(scalarsets_[k].free.size() * value_width(k));
+  }
+  std::size_t runs = 0;
+  for (const CpuSymmetry::Scalarset& set : scalarsets_) runs += set.free.size();
+  b.ties.reserve(runs);
   b.tried.resize(p_.initial.size());
   b.best.resize(p_.initial.size());
   b.signature.resize(std::size_t(cpus_) * width_);
@@ -272,24 +278,87 @@ void CpuRenaming::rename(const checker::Word* s, const int* sigma, checker::Word
   rename_cpus(values.data(), sigma, out);
 }
 
-// With symmetric enums: every permutation of each one's interchangeable
-// values is tried (the CPUs canonicalized after each), and the least state
-// in word order is the canonical form. The values' part of the form is then
-// the same for every state of the orbit; the CPUs' part is as exact as the
-// CPU signature sort.
+// A free value's signature: how many slots hold it, then its elements of the
+// arrays it indexes, each read as no renaming changes it (a value of its own
+// enum as "itself", "a named one" or "another free one"; a value another
+// renaming changes, as a CPU, a task or another enum's, not at all).
+void CpuRenaming::value_signature(const checker::Word* s, std::size_t k, int v, std::uint64_t* out) const {
+  const CpuSymmetry::Scalarset& set = scalarsets_[k];
+  std::uint64_t count = 0;
+  for (std::uint32_t slot : set.slots) count += p_.access[slot].get(s) == v;
+  out[0] = count;
+  if (set.block.empty()) return;
+  const std::vector<std::uint32_t>& mine = set.block[std::size_t(v)];
+  for (std::size_t j = 0; j < mine.size(); ++j) {
+    const std::uint32_t slot = mine[j];
+    const std::int64_t x = p_.access[slot].get(s);
+    std::uint64_t r = 0;
+    if (scalarset_of_[slot] == int(k)) {
+      const bool free = std::binary_search(set.free.begin(), set.free.end(), int(x));
+      r = x == v ? kSelf : free ? kOther : std::uint64_t(x);
+    } else if (scalarset_of_[slot] < 0 && sym_.value[slot] == CpuSymmetry::Value::Same) {
+      r = std::uint64_t(x);
+    }
+    out[1 + j] = r;
+  }
+}
+
+// Whether renaming free values `at[0..n)` of scalarset k among themselves
+// leaves `s` as it is: no slot holds one (`held` is how many slots hold
+// each) and their elements are equal.
+bool CpuRenaming::alike(const checker::Word* s, std::size_t k, const int* at, std::size_t n, std::uint64_t held) const {
+  if (held != 0) return false;
+  const CpuSymmetry::Scalarset& set = scalarsets_[k];
+  if (set.block.empty()) return true;
+  const std::vector<std::uint32_t>& first = set.block[std::size_t(set.free[std::size_t(at[0])])];
+  for (std::size_t i = 1; i < n; ++i) {
+    const std::vector<std::uint32_t>& other = set.block[std::size_t(set.free[std::size_t(at[i])])];
+    for (std::size_t j = 0; j < first.size(); ++j) {
+      if (p_.access[first[j]].get(s) != p_.access[other[j]].get(s)) return false;
+    }
+  }
+  return true;
+}
+
+// With symmetric enums: the free values of each are ordered by a signature
+// no renaming changes, every order of the ties is tried (the CPUs
+// canonicalized after each), and the least state in word order is the
+// canonical form. The values' part of the form is then the same for every
+// state of the orbit; the CPUs' part is as exact as the CPU signature sort.
+// (Ties are usually few: every permutation is tried only where the values
+// cannot be told apart, e.g. in the initial state.)
 bool CpuRenaming::canonicalize(checker::Word* s, Buffers& b) const {
   if (scalarsets_.empty()) {
     for (std::size_t o = std::size_t(cpus_); o < objects_; ++o) b.sigma[o] = int(o);
     return canonicalize_cpus(s, b);
   }
   const std::size_t words = p_.initial.size();
-  for (std::size_t k = 0; k < scalarsets_.size(); ++k) b.permutation[k] = scalarsets_[k].free;
+  b.ties.clear();
+  for (std::size_t k = 0; k < scalarsets_.size(); ++k) {
+    const CpuSymmetry::Scalarset& set = scalarsets_[k];
+    const std::size_t n = set.free.size(), w = value_width(k);
+    std::uint64_t* sig = b.value_signature[k].data();
+    std::vector<int>& order = b.permutation[k];  // positions in set.free, by signature
+    for (std::size_t i = 0; i < n; ++i) {
+      value_signature(s, k, set.free[i], sig + i * w);
+      order[i] = int(i);
+    }
+    auto row = [&](int i) { return sig + std::size_t(i) * w; };
+    std::stable_sort(order.begin(), order.begin() + std::ptrdiff_t(n), [&](int x, int y) { return std::lexicographical_compare(row(x), row(x) + w, row(y), row(y) + w); });
+    for (std::size_t i = 0; i < n;) {
+      std::size_t j = i + 1;
+      while (j < n && std::equal(row(order[i]), row(order[i]) + w, row(order[j]))) ++j;
+      if (j - i > 1 && !alike(s, k, order.data() + i, j - i, row(order[i])[0])) b.ties.push_back({k, i, j});
+      i = j;
+    }
+  }
   bool first = true;
   for (;;) {
     for (std::size_t o = 0; o < objects_; ++o) b.values[o] = int(o);
     for (std::size_t k = 0; k < scalarsets_.size(); ++k) {
       const CpuSymmetry::Scalarset& set = scalarsets_[k];
-      for (std::size_t i = 0; i < set.free.size(); ++i) b.values[set.offset + std::size_t(set.free[i])] = int(set.offset) + b.permutation[k][i];
+      // the value sorted i-th becomes the i-th free value
+      for (std::size_t i = 0; i < set.free.size(); ++i) b.values[set.offset + std::size_t(set.free[std::size_t(b.permutation[k][i])])] = int(set.offset) + set.free[i];
     }
     rename_values(s, b.values.data(), b.tried.data());
     canonicalize_cpus(b.tried.data(), b);
@@ -299,10 +368,14 @@ bool CpuRenaming::canonicalize(checker::Word* s, Buffers& b) const {
       for (int c = 0; c < cpus_; ++c) b.best_sigma[std::size_t(c)] = b.sigma[std::size_t(c)];
       for (std::size_t o = std::size_t(cpus_); o < objects_; ++o) b.best_sigma[o] = b.values[o];
     }
-    // the next permutation, odometer-wise over the scalarsets
-    std::size_t k = 0;
-    while (k < scalarsets_.size() && !std::next_permutation(b.permutation[k].begin(), b.permutation[k].end())) ++k;
-    if (k == scalarsets_.size()) break;
+    // the next order of the ties, odometer-wise
+    std::size_t t = 0;
+    while (t < b.ties.size()) {
+      std::vector<int>& order = b.permutation[b.ties[t].set];
+      if (std::next_permutation(order.begin() + std::ptrdiff_t(b.ties[t].begin), order.begin() + std::ptrdiff_t(b.ties[t].end))) break;
+      ++t;
+    }
+    if (t == b.ties.size()) break;
   }
   std::copy(b.best_sigma.begin(), b.best_sigma.end(), b.sigma.begin());
   const bool changed = !std::equal(s, s + words, b.best.begin());

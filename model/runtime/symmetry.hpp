@@ -41,9 +41,16 @@ class CpuRenaming {
     std::vector<std::uint64_t> signature;  // per CPU of the class being sorted, its signature
     std::vector<int> order, sigma;
     std::vector<checker::Word> state;
-    // value symmetry: the permutation tried, the best state and its renaming
+    // value symmetry: the renaming tried, the best state and its renaming;
+    // per symmetric enum its free values in signature order (permuted among
+    // ties) and their signatures; the runs of ties
     std::vector<int> values, best_sigma;
     std::vector<std::vector<int>> permutation;
+    std::vector<std::vector<std::uint64_t>> value_signature;
+    struct Ties {
+      std::size_t set, begin, end;
+    };
+    std::vector<Ties> ties;
     std::vector<checker::Word> tried, best;
   };
   Buffers make_buffers() const;
@@ -62,6 +69,10 @@ class CpuRenaming {
   // out = s with the symmetric enums' values renamed (out != s)
   void rename_values(const checker::Word* s, const int* sigma, checker::Word* out) const;
   bool moves_values(const int* sigma) const;
+  // a signature of free value v of scalarset k that no renaming changes (width: value_width(k))
+  void value_signature(const checker::Word* s, std::size_t k, int v, std::uint64_t* out) const;
+  bool alike(const checker::Word* s, std::size_t k, const int* at, std::size_t n, std::uint64_t held) const;
+  std::size_t value_width(std::size_t k) const { return 1 + (scalarsets_[k].block.empty() ? 0 : scalarsets_[k].block[0].size()); }
 
   std::uint64_t relative(std::uint32_t slot, std::int64_t v, int cpu) const;
   std::int64_t renamed(std::uint32_t slot, std::int64_t v, const int* sigma) const;

@@ -98,12 +98,20 @@ void Analysis::declare_all() {
           error(DiagKind::Redeclared, d.name_loc, "type '" + std::string(d.name) + "' is already declared");
           break;
         }
+        if (globals_.count(d.name) != 0) {  // `bool[NAME]` could mean either
+          error(DiagKind::Redeclared, d.name_loc, "'" + std::string(d.name) + "' is already declared as a constant or option: an enum needs a name of its own");
+          break;
+        }
         types_[d.name] = add_enum(std::string(d.name), d.members, d.member_locs);
         out_.enums[types_[d.name]].symmetric = d.flag;
         break;
       }
       case DeclKind::Option:
       case DeclKind::Const: {
+        if (types_.count(d.name) != 0) {  // `bool[NAME]` could mean either
+          error(DiagKind::Redeclared, d.name_loc, "'" + std::string(d.name) + "' is already declared as an enum: a constant or option needs a name of its own");
+          break;
+        }
         Context ctx;
         Type declared;
         if (d.has_type) declared = resolve_type(d.type, std::string(d.name));
