@@ -597,7 +597,10 @@ int run_replay(Options o) {
   std::vector<std::string> left_out;
   if (doc.contains("options") && doc["options"].is_object()) {
     const auto& known = plain.result.system->options();
-    for (auto& [name, value] : doc["options"].items()) {
+    for (const auto& item : doc["options"].items()) {
+      // (not a structured binding: clang 14, which builds the fuzz harnesses, cannot capture one in a lambda)
+      const std::string& name = item.key();
+      const nlohmann::json& value = item.value();
       bool overridden = std::any_of(defines.begin(), defines.end(), [&](const model::Define& d) { return d.name == name; });
       bool exists = std::any_of(known.begin(), known.end(), [&](const model::OptionInfo& k) { return k.name == name; });
       if (!overridden && exists) defines.push_back({name, checker::option_text(value)});
