@@ -460,6 +460,9 @@ int run_check(const Options& o) {
   Limits limits;
   if (!parse_limits(o, limits)) return kExitBadInput;
   if (!o.patches.empty() || cli::cell_count(axes) > 1) return run_matrix_check(o, axes, limits);
+  // from here on a SIGINT or SIGTERM ends in a report, also while the
+  // protocol loads or its steps compile: the search then stops at once
+  catch_stop_signals(true);
   std::vector<model::Define> defines;
   for (const cli::Axis& a : axes) defines.push_back({a.name, a.values[0]});
   cli::Loaded loaded = cli::load(request(o, defines));
