@@ -142,7 +142,9 @@ std::uint64_t parse_size(const std::string& text) {
   else if (unit == "G" || unit == "GB" || unit == "GIB") mult = 1024.0 * 1024 * 1024;
   else if (unit == "T" || unit == "TB" || unit == "TIB") mult = 1024.0 * 1024 * 1024 * 1024;
   else return 0;
-  return v > 0 ? std::uint64_t(v * mult) : 0;
+  // (1e30, inf: more bytes than 64 bits count is no size either; converting it was undefined)
+  const double bytes = v * mult;
+  return bytes > 0 && bytes < 18446744073709551616.0 ? std::uint64_t(bytes) : 0;
 }
 
 std::uint64_t physical_memory() {
@@ -218,7 +220,12 @@ double parse_duration(const std::string& text) {
     std::size_t end = digits;
     while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) ++end;
     const std::string unit = text.substr(digits, end - digits);
-    const double v = std::stod(number);
+    double v = 0;
+    try {
+      v = std::stod(number);
+    } catch (const std::out_of_range&) {
+      return 0;  // (a number of hundreds of digits; stod's exception said only "stod")
+    }
     if (unit.empty() && (at != 0 || end != text.size())) return 0;  // "1h30": a number after a unit needs its own
     if (unit.empty() || unit == "s") total += v;
     else if (unit == "ms") total += v / 1000;
