@@ -482,6 +482,7 @@ bool seal_object(const std::filesystem::path& path, const char* key) {
 // file (not a link), owned by this user, writable by no one else, and end
 // in the trailer of its content key with the right hash.
 bool check_object(const std::filesystem::path& path, const char* key, std::string& why) {
+  why.clear();
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     why = std::string("cannot open it: ") + std::strerror(errno);
