@@ -31,8 +31,9 @@ for name in $harnesses; do
   execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
   [ -z "$execs" ] && execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
-  crashes=$(ls "$work/artifacts" | grep -c "^$name-" || true)
-  echo "$name: ${execs:-0} executions, $cov, $crashes crash/leak/timeout/oom inputs"
+  crashes=$(ls "$work/artifacts" | grep -cE "^$name-(crash|leak|timeout|oom)-" || true)
+  slow=$(ls "$work/artifacts" | grep -c "^$name-slow-unit-" || true)
+  echo "$name: ${execs:-0} executions, $cov, $crashes crash/leak/timeout/oom inputs, $slow slow inputs (over 10 s: not failures)"
   total=$((total + ${execs:-0}))
 done
 echo "total: $total executions"
