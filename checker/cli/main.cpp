@@ -143,7 +143,9 @@ std::uint64_t parse_size(const std::string& text) {
   else if (unit == "G" || unit == "GB" || unit == "GIB") mult = 1024.0 * 1024 * 1024;
   else if (unit == "T" || unit == "TB" || unit == "TIB") mult = 1024.0 * 1024 * 1024 * 1024;
   else return 0;
-  return v > 0 ? std::uint64_t(v * mult) : 0;
+  // (1e30, inf: more bytes than 64 bits count is no size either; converting it was undefined)
+  const double bytes = v * mult;
+  return bytes > 0 && bytes < 18446744073709551616.0 ? std::uint64_t(bytes) : 0;
 }
 
 std::uint64_t physical_memory() {
@@ -219,7 +221,12 @@ double parse_duration(const std::string& text) {
     std::size_t end = digits;
     while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) ++end;
     const std::string unit = text.substr(digits, end - digits);
-    const double v = std::stod(number);
+    double v = 0;
+    try {
+      v = std::stod(number);
+    } catch (const std::out_of_range&) {
+      return 0;  // (a number of hundreds of digits; stod's exception said only "stod")
+    }
     if (unit.empty() && (at != 0 || end != text.size())) return 0;  // "1h30": a number after a unit needs its own
     if (unit.empty() || unit == "s") total += v;
     else if (unit == "ms") total += v / 1000;
@@ -462,6 +469,9 @@ int run_check(const Options& o) {
   Limits limits;
   if (!parse_limits(o, limits)) return kExitBadInput;
   if (!o.patches.empty() || cli::cell_count(axes) > 1) return run_matrix_check(o, axes, limits);
+  // from here on a SIGINT or SIGTERM ends in a report, also while the
+  // protocol loads or its steps compile: the search then stops at once
+  catch_stop_signals(true);
   std::vector<model::Define> defines;
   for (const cli::Axis& a : axes) defines.push_back({a.name, a.values[0]});
   cli::Loaded loaded = cli::load(request(o, defines));
@@ -599,7 +609,10 @@ int run_replay(Options o) {
   std::vector<std::string> left_out;
   if (doc.contains("options") && doc["options"].is_object()) {
     const auto& known = plain.result.system->options();
-    for (auto& [name, value] : doc["options"].items()) {
+    for (const auto& item : doc["options"].items()) {
+      // (not a structured binding: clang 14, which builds the fuzz harnesses, cannot capture one in a lambda)
+      const std::string& name = item.key();
+      const nlohmann::json& value = item.value();
       bool overridden = std::any_of(defines.begin(), defines.end(), [&](const model::Define& d) { return d.name == name; });
       bool exists = std::any_of(known.begin(), known.end(), [&](const model::OptionInfo& k) { return k.name == name; });
       if (!overridden && exists) defines.push_back({name, checker::option_text(value)});

@@ -47,8 +47,10 @@ struct Instr {
   // Hw: arguments beyond the built-in's signature (send_ipi's handler
   // arguments); Halt, Exit, IrqReturn: kBodyEnd at the end of a body, where
   // no statement ends the step; Yield: what ended the step, for traces
-  // (kBranchTrue, kBranchFalse, kAtomicEnd)
-  std::uint8_t extra = 0;
+  // (kBranchTrue, kBranchFalse, kAtomicEnd). Sixteen bits: a handler may
+  // take hundreds of arguments (a byte wrapped at 256, and the stack check
+  // then found the compiled code wrong).
+  std::uint16_t extra = 0;
   std::int32_t a = 0, b = 0, c = 0;
   std::uint32_t src = 0;  // source offset of the statement it belongs to
   std::uint32_t ctx = 0;  // the innermost inlined call it runs in (Program::contexts)

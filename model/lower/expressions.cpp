@@ -576,7 +576,10 @@ void Lowering::emit_builtin(ExprId id, Frame& f) {
       if (builtin_info(b).walks_software()) extra = std::int32_t(add_site(SiteKind::SwUseAfterFree, std::uint32_t(BuiltinProperty::SwUseAfterFree), {}, 0, f));
       if (builtin_info(b).writes_tables()) extra = std::int32_t(add_site(SiteKind::BreakBeforeMake, std::uint32_t(BuiltinProperty::BreakBeforeMake), {}, 0, f));
       std::uint32_t at = emit(Op::Hw, std::int32_t(e.sym_index), std::int32_t(add_site(SiteKind::Machine, std::uint32_t(BuiltinProperty::RuntimeError), {}, 0, f)), extra);
-      code()[at].extra = std::uint8_t(e.args.size() - builtin_info(b).arity());  // send_ipi's handler arguments
+      // send_ipi's handler arguments; more than kMaxStack never get here (the
+      // stack check stops them as they are pushed), so 16 bits always hold them
+      const std::size_t handler_arguments = e.args.size() - builtin_info(b).arity();
+      code()[at].extra = std::uint16_t(handler_arguments > 0xffff ? 0xffff : handler_arguments);
       return;
     }
   }

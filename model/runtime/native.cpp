@@ -1,12 +1,16 @@
 #include "model/runtime/native.hpp"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -54,6 +58,18 @@ typedef struct { uint32_t w, sh; uint64_t m; int64_t lo, hi; } tlbc_slot;
 #define VIOL(ip, site, v, rest) do { *bud = b + (rest); env->violate(env, ip, site, v, st); return; } while (0)
 )";
 
+// A protocol file is untrusted input, and the C this translator writes is
+// compiled and run. Nothing from the protocol's text reaches that C except
+// numbers: the translation reads only the Program (bytecode/program.hpp),
+// whose instructions are ops with integer operands, whose slots are words,
+// shifts, masks and integer bounds, and whose processes are numbered (P0,
+// P1, ...; labels L<ip>, G<ip>_<k>_<ip>, F<ip>_<k>). Every value written
+// goes through lit(), ulit() or std::to_string of an integer; the op names
+// and pure functions pasted in (kPrelude, kPureOpsC, OpFacts::function) are
+// the project's own constants. Names, strings, comments and file names of
+// the protocol never appear: a process's name is used only in an error
+// message (process() below), never in the source. tests/model/runtime/
+// native_test.cpp checks this with hostile names and strings.
 class Translator {
  public:
   Translator(const Program& p, int cpus) : p_(p), cpus_(cpus) {}
@@ -396,6 +412,99 @@ bool executable(const std::filesystem::path& p) {
   return std::filesystem::is_regular_file(p, ec) && access(p.c_str(), X_OK) == 0;
 }
 
+
+// The cache folder, created owner-only (0700): the objects in it are code
+// this process loads. Its parents are created as usual. A folder that
+// exists already must belong to this user and be writable by no one else:
+// then only this user can put, rename or replace a file in it between the
+// checks of check_object() and dlopen.
+bool make_cache_dir(const std::filesystem::path& dir, std::string& error) {
+  std::error_code ec;
+  if (dir.has_parent_path()) std::filesystem::create_directories(dir.parent_path(), ec);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    error = "cannot create the cache folder " + dir.string() + ": " + std::strerror(errno);
+    return false;
+  }
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    error = "the cache folder " + dir.string() + " is not a folder";
+  } else if (st.st_uid != ::geteuid()) {
+    error = "the cache folder " + dir.string() + " belongs to user " + std::to_string(st.st_uid) + ", not to this user: no code is loaded from it";
+  } else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    error = "the cache folder " + dir.string() + " is writable by other users: no code is loaded from it (chmod go-w it, or set $TLBCHECK_CACHE)";
+  }
+  return error.empty();
+}
+
+// The trailer appended to every object the cache holds: a magic word, the
+// content key (the object's name) and a hash of the bytes before it. ELF
+// loaders ignore bytes past the sections, so the object still loads; the
+// trailer is checked before dlopen maps anything, so a truncated or
+// corrupted object is rebuilt instead of loaded.
+constexpr char kTrailerMagic[8] = {'t', 'l', 'b', 'c', 'S', 'O', '0', '1'};
+struct Trailer {
+  char magic[8];
+  char key[16];
+  std::uint64_t hash;
+};
+
+bool read_all(int fd, std::string& bytes) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return false;
+  bytes.resize(std::size_t(st.st_size));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::pread(fd, bytes.data() + done, bytes.size() - done, off_t(done));
+    if (n <= 0) return false;
+    done += std::size_t(n);
+  }
+  return true;
+}
+
+// Appends the trailer to a freshly compiled object and makes it owner-only.
+bool seal_object(const std::filesystem::path& path, const char* key) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return false;
+  std::string bytes;
+  bool ok = read_all(fd, bytes);
+  if (ok) {
+    Trailer t{};
+    std::memcpy(t.magic, kTrailerMagic, sizeof t.magic);
+    std::memcpy(t.key, key, sizeof t.key);
+    t.hash = XXH3_64bits(bytes.data(), bytes.size());
+    ok = ::pwrite(fd, &t, sizeof t, off_t(bytes.size())) == ssize_t(sizeof t) && ::fchmod(fd, 0700) == 0;
+  }
+  ::close(fd);
+  return ok;
+}
+
+// Whether a cached object may be loaded, or why not: it must be a regular
+// file (not a link), owned by this user, writable by no one else, and end
+// in the trailer of its content key with the right hash.
+bool check_object(const std::filesystem::path& path, const char* key, std::string& why) {
+  why.clear();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    why = std::string("cannot open it: ") + std::strerror(errno);
+    return false;
+  }
+  struct stat st {};
+  std::string bytes;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) why = "it is not a regular file";
+  else if (st.st_uid != ::geteuid()) why = "it is owned by user " + std::to_string(st.st_uid) + ", not by this user (" + std::to_string(::geteuid()) + ")";
+  else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) why = "it is writable by other users";
+  else if (!read_all(fd, bytes) || bytes.size() < sizeof(Trailer)) why = "it is too short to be a step object";
+  ::close(fd);
+  if (why.empty()) {
+    Trailer t{};
+    std::memcpy(&t, bytes.data() + bytes.size() - sizeof t, sizeof t);
+    if (std::memcmp(t.magic, kTrailerMagic, sizeof t.magic) != 0) why = "it does not end in tlbcheck's trailer";
+    else if (std::memcmp(t.key, key, sizeof t.key) != 0) why = "it holds the steps of another key (" + std::string(t.key, sizeof t.key) + ")";
+    else if (t.hash != XXH3_64bits(bytes.data(), bytes.size() - sizeof t)) why = "its contents do not match its hash";
+  }
+  return why.empty();
+}
+
 }  // namespace
 
 std::string c_compiler() {
@@ -447,72 +556,99 @@ std::unique_ptr<NativeCode> NativeCode::build(const Program& program, int cpus, 
   std::string key_text = source + "\n" + cc + " " + flags;
   char key[17];
   std::snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(XXH3_64bits(key_text.data(), key_text.size())));
+  // the key inside the object too, checked after dlopen: a renamed object is never run
+  source += "const char tlbc_key[] = \"" + std::string(key) + "\";\n";
   std::error_code ec;
   std::filesystem::path dir = cache_dir();
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    error = "cannot create the cache folder " + dir.string() + ": " + ec.message();
-    return nullptr;
-  }
+  if (!make_cache_dir(dir, error)) return nullptr;
   std::filesystem::path so = dir / (std::string("steps-") + key + ".so");
   std::unique_ptr<NativeCode> code(new NativeCode());
-  if (!std::filesystem::exists(so)) {
-    auto start = std::chrono::steady_clock::now();
-    // unique to this build: other processes, and other threads of this one
-    // (the cells of a matrix), may build the same object at once
-    static std::atomic<unsigned> builds{0};
-    std::string stem = std::string("steps-") + key + "." + std::to_string(getpid()) + "-" + std::to_string(builds++);
-    std::filesystem::path c_file = dir / (stem + ".c"), tmp = dir / (stem + ".so"), log = dir / (stem + ".log");
-    {
-      std::ofstream out(c_file, std::ios::binary);
-      out << source;
-      if (!out) {
-        error = "cannot write " + c_file.string();
+  // A cached object is loaded only if open_object() accepts it and its
+  // symbols are right; otherwise it is removed and built again, once.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::string refused;
+    bool cached = false;
+    if (std::filesystem::symlink_status(so, ec).type() != std::filesystem::file_type::not_found) {
+      cached = check_object(so, key, refused);
+      if (!cached && (!std::filesystem::remove(so, ec) || ec)) {
+        error = "refusing " + so.string() + " (" + refused + ") and cannot remove it: " + ec.message();
         return nullptr;
       }
     }
-    std::string command = cc + " " + flags + " -o " + shell_quote(tmp.string()) + " " + shell_quote(c_file.string()) + " > " + shell_quote(log.string()) + " 2>&1";
-    int rc = std::system(command.c_str());
-    if (rc != 0) {
-      std::string first;
+    if (!cached) {
+      auto start = std::chrono::steady_clock::now();
+      // unique to this build: other processes, and other threads of this one
+      // (the cells of a matrix), may build the same object at once
+      static std::atomic<unsigned> builds{0};
+      std::string stem = std::string("steps-") + key + "." + std::to_string(getpid()) + "-" + std::to_string(builds++);
+      std::filesystem::path c_file = dir / (stem + ".c"), tmp = dir / (stem + ".so"), log = dir / (stem + ".log");
       {
-        std::ifstream in(log);
-        std::getline(in, first);
+        std::ofstream out(c_file, std::ios::binary);
+        out << source;
+        if (!out) {
+          error = "cannot write " + c_file.string();
+          return nullptr;
+        }
       }
-      // the command without its temporary files (removed here), and the
-      // compiler's first line
-      error = "the C compiler failed: '" + cc + " " + flags + "' " +
-              (rc != -1 && WIFEXITED(rc) ? "exited with status " + std::to_string(WEXITSTATUS(rc)) : std::string("did not run to its end")) +
-              (first.empty() ? std::string() : ": " + first);
-      for (const auto& p : {tmp, c_file, log}) std::filesystem::remove(p, ec);
+      std::string command = cc + " " + flags + " -o " + shell_quote(tmp.string()) + " " + shell_quote(c_file.string()) + " > " + shell_quote(log.string()) + " 2>&1";
+      int rc = std::system(command.c_str());
+      if (rc != 0) {
+        std::string first;
+        {
+          std::ifstream in(log);
+          std::getline(in, first);
+        }
+        // the command without its temporary files (removed here), and the
+        // compiler's first line
+        error = "the C compiler failed: '" + cc + " " + flags + "' " +
+                (rc != -1 && WIFEXITED(rc) ? "exited with status " + std::to_string(WEXITSTATUS(rc)) : std::string("did not run to its end")) +
+                (first.empty() ? std::string() : ": " + first);
+        for (const auto& p : {tmp, c_file, log}) std::filesystem::remove(p, ec);
+        return nullptr;
+      }
+      std::filesystem::remove(c_file, ec);
+      std::filesystem::remove(log, ec);
+      if (!seal_object(tmp, key)) {
+        error = "cannot finish " + tmp.string() + ": " + std::strerror(errno);
+        std::filesystem::remove(tmp, ec);
+        return nullptr;
+      }
+      std::filesystem::rename(tmp, so, ec);  // atomic: a concurrent run sees all of it or nothing
+      if (ec) {
+        error = "cannot move " + tmp.string() + " into the cache: " + ec.message();
+        std::filesystem::remove(tmp, ec);
+        return nullptr;
+      }
+      code->compiled_now_ = true;
+      code->compile_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (!check_object(so, key, refused)) {
+        error = "cannot load " + so.string() + ", just compiled: " + refused;
+        return nullptr;
+      }
+    }
+    code->path_ = so.string();
+    code->handle_ = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (code->handle_ == nullptr) {
+      const char* why = dlerror();
+      error = "cannot load " + so.string() + ": " + (why ? why : "unknown error");
       return nullptr;
     }
-    std::filesystem::rename(tmp, so, ec);  // atomic: a concurrent run sees all of it or nothing
-    if (ec) {
-      error = "cannot move " + tmp.string() + " into the cache: " + ec.message();
-      return nullptr;
+    auto* abi = static_cast<const unsigned*>(dlsym(code->handle_, "tlbc_abi"));
+    auto* count = static_cast<const unsigned*>(dlsym(code->handle_, "tlbc_count"));
+    auto* steps = static_cast<NativeStepFn const*>(dlsym(code->handle_, "tlbc_steps"));
+    auto* embedded = static_cast<const char*>(dlsym(code->handle_, "tlbc_key"));
+    if (abi != nullptr && count != nullptr && steps != nullptr && embedded != nullptr && *abi == kNativeAbi && *count == program.processes.size() &&
+        std::strncmp(embedded, key, sizeof key) == 0) {
+      code->steps_.assign(steps, steps + *count);
+      return code;
     }
-    std::filesystem::remove(c_file, ec);
-    std::filesystem::remove(log, ec);
-    code->compiled_now_ = true;
-    code->compile_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    dlclose(code->handle_);
+    code->handle_ = nullptr;
+    if (code->compiled_now_) break;  // built just now and still wrong: do not loop
+    std::filesystem::remove(so, ec);
   }
-  code->path_ = so.string();
-  code->handle_ = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (code->handle_ == nullptr) {
-    const char* why = dlerror();
-    error = "cannot load " + so.string() + ": " + (why ? why : "unknown error");
-    return nullptr;
-  }
-  auto* abi = static_cast<const unsigned*>(dlsym(code->handle_, "tlbc_abi"));
-  auto* count = static_cast<const unsigned*>(dlsym(code->handle_, "tlbc_count"));
-  auto* steps = static_cast<NativeStepFn const*>(dlsym(code->handle_, "tlbc_steps"));
-  if (abi == nullptr || count == nullptr || steps == nullptr || *abi != kNativeAbi || *count != program.processes.size()) {
-    error = so.string() + " is not a compatible step object (delete it to rebuild)";
-    return nullptr;
-  }
-  code->steps_.assign(steps, steps + *count);
-  return code;
+  error = so.string() + " is not a compatible step object (delete it to rebuild)";
+  return nullptr;
 }
 
 }  // namespace tlbcheck::model

@@ -22,7 +22,14 @@
 // Compiled objects are cached by a hash of their source and the compiler
 // command, under $TLBCHECK_CACHE, else $XDG_CACHE_HOME/tlbcheck, else
 // ~/.cache/tlbcheck: a second run of the same protocol and options loads the
-// object without compiling.
+// object without compiling. The cache holds code this process runs, so
+// (README, "What the native cache trusts"): the folder is created 0700 and
+// must belong to this user and be writable by no one else; an object is
+// loaded only if it is a regular file of this user that no one else can
+// write, ending in a trailer with its content key and a hash of its bytes
+// (checked before dlopen: a truncated or corrupted object is rebuilt), and
+// exporting the same key (checked after dlopen: a renamed object is
+// rebuilt, never run).
 #pragma once
 
 #include <cstdint>

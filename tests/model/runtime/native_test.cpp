@@ -5,6 +5,10 @@
 // the same. The golden suite does the same for every bundled protocol.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 #include <sstream>
 
 #include "checker/cli/driver.hpp"
@@ -178,4 +182,125 @@ var x: int[0..9];
 process p on cpu 0 { x = ((m - 1) * (m - 1) * 2) / d % 5 + 4; assert(x == 1); x = ((m - 1) * (m - 1) * 2) % d + 4; assert(x == 4); }
 )");
   CHECK_THAT(r, Catch::Contains("verdict: holds"));
+}
+
+TEST_CASE("native steps: nothing from the protocol's text reaches the C source", "[native]") {
+  // names, strings and comments that would be code if pasted into C
+  const std::string text = R"(protocol "zzhostile */ #include <stdlib.h> ' ); system('touch zzpwned'); /* \\ %s %n"
+// zzhostile */ int main() { system("rm -rf ~"); } /*
+enum zzhostile_enum { zzhostile_A, zzhostile_B }
+var zzhostile_var: int[0..3];
+var zzhostile_e: zzhostile_enum = zzhostile_A;
+struct zzhostile_struct { zzhostile_field: int[0..3]; }
+var zzhostile_rec: zzhostile_struct;
+fn zzhostile_fn(zzhostile_p: int[0..3]) -> int[0..3] { return (zzhostile_p + 1) % 4; }
+process zzhostile_proc on cpu 0 {
+  zzhostile_label: zzhostile_var = zzhostile_fn(zzhostile_var);
+  zzhostile_rec.zzhostile_field = zzhostile_var;
+  zzhostile_e = zzhostile_B;
+  assert(zzhostile_var == 1);
+}
+invariant zzhostile_inv: zzhostile_var <= 3;
+)";
+  cli::Loaded l = load(text);
+  INFO(l.result.diagnostics);
+  REQUIRE(l.result.system);
+  const std::string c = model::NativeCode::translate(l.result.system->program(), 1);
+  REQUIRE_FALSE(c.empty());
+  CHECK(c.find("zzhostile") == std::string::npos);
+  CHECK(c.find("zzpwned") == std::string::npos);
+  CHECK_THAT(both_ways(text), Catch::Contains("verdict: holds"));
+}
+
+namespace {
+
+// A private cache folder for the cache tests ($TLBCHECK_CACHE, restored after).
+struct PrivateCache {
+  std::string old;
+  std::filesystem::path dir;
+  PrivateCache() {
+    if (const char* c = std::getenv("TLBCHECK_CACHE")) old = c;
+    dir = std::filesystem::path(tlbcheck::testing::temp_dir()) / "cache";
+    std::filesystem::remove_all(dir);
+    setenv("TLBCHECK_CACHE", dir.c_str(), 1);
+  }
+  ~PrivateCache() {
+    std::error_code ec;
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+    std::filesystem::remove_all(dir, ec);
+    if (old.empty()) unsetenv("TLBCHECK_CACHE");
+    else setenv("TLBCHECK_CACHE", old.c_str(), 1);
+  }
+};
+
+struct Built {
+  bool ok = false;
+  bool compiled_now = false;
+  std::string path, error;
+};
+
+Built build_native(const std::string& text) {
+  model::LoadResult r = model::load_text("t.tlb", text, {});
+  REQUIRE(r.system);
+  Built b;
+  b.ok = r.system->use_native(b.error);
+  if (b.ok) {
+    b.compiled_now = r.system->native()->compiled_now();
+    b.path = r.system->native()->object_path();
+    // the steps run: the model explores as interpreted
+    checker::ExploreOptions o;
+    model::LoadResult interpreted = model::load_text("t.tlb", text, {});
+    CHECK(checker::explore(*r.system, o).states == checker::explore(*interpreted.system, o).states);
+  }
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("native cache: the folder is owner-only, and planted, renamed or damaged objects are rebuilt, never run", "[native][faults]") {
+  PrivateCache cache;
+  const std::string a = "var x: int[0..3]; process p on cpu 0 { x = 1; x = 2; }";
+  const std::string b = "var x: int[0..3]; process p on cpu 0 { x = 3; x = 2; x = 1; }";
+  Built first = build_native(a);
+  REQUIRE(first.ok);
+  CHECK(first.compiled_now);
+  namespace fs = std::filesystem;
+  CHECK((fs::status(cache.dir).permissions() & fs::perms::all) == fs::perms::owner_all);
+  CHECK((fs::status(first.path).permissions() & (fs::perms::group_write | fs::perms::others_write)) == fs::perms::none);
+  CHECK_FALSE(build_native(a).compiled_now);  // found in the cache
+
+  auto rebuilt = [&](const char* what) {
+    INFO(what);
+    Built again = build_native(a);
+    CHECK(again.ok);
+    CHECK(again.compiled_now);
+    CHECK(again.path == first.path);
+  };
+  tlbcheck::testing::write_file(first.path, "not an object");
+  rebuilt("corrupted");
+  const std::string whole = tlbcheck::testing::read_file(first.path);
+  tlbcheck::testing::write_file(first.path, whole.substr(0, whole.size() / 2));
+  rebuilt("truncated");
+  std::string flipped = whole;
+  flipped[flipped.size() / 3] = char(flipped[flipped.size() / 3] ^ 0x40);
+  tlbcheck::testing::write_file(first.path, flipped);
+  rebuilt("one byte changed");
+  // another protocol's object under this one's name (a renamed entry)
+  Built other = build_native(b);
+  REQUIRE(other.ok);
+  fs::copy_file(other.path, first.path, fs::copy_options::overwrite_existing);
+  rebuilt("renamed");
+  fs::permissions(first.path, fs::perms::group_write, fs::perm_options::add);
+  rebuilt("writable by the group");
+  fs::remove(first.path);
+  fs::create_symlink(other.path, first.path);
+  rebuilt("a symbolic link");
+  if (geteuid() == 0) {  // (only root can give a file away)
+    REQUIRE(chown(first.path.c_str(), 1, 1) == 0);
+    rebuilt("owned by another user");
+  }
+  fs::permissions(cache.dir, fs::perms::others_write, fs::perm_options::add);
+  Built refused = build_native(a);
+  CHECK_FALSE(refused.ok);
+  CHECK_THAT(refused.error, Catch::Contains("is writable by other users: no code is loaded from it"));
 }
