@@ -139,7 +139,6 @@ ModelSystem::ModelSystem(std::unique_ptr<SourceFile> file, AnalyzedModule module
       }
     }
   }
-  build_por();
 }
 
 }  // namespace tlbcheck::model

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -65,7 +66,11 @@ class ModelSystem final : public checker::System {
   void set_symmetry(bool on) { symmetry_on_ = on; }
   const CpuRenaming& renaming() const { return *renaming_; }
   // Partial-order reduction: the groups' read and write sets (por.cpp)
-  const checker::PorInfo* por_info() const override { return &por_; }
+  // built on first use (--por): it reads the whole code once per group
+  const checker::PorInfo* por_info() const override {
+    std::call_once(por_built_, [this] { build_por(); });
+    return &por_;
+  }
   void enabling_slots(checker::ConstStateRef s, checker::GroupId group, std::vector<std::uint32_t>& out) const override;
   std::string constraint() const override;
   bool expand(checker::ConstStateRef s) const override;
@@ -112,7 +117,7 @@ class ModelSystem final : public checker::System {
   int failing_constraint(const checker::Word* s) const;   // a constraint that cannot be evaluated here, or -1
 
   // partial-order reduction (por.cpp)
-  void build_por();
+  void build_por() const;
   void code_footprint(std::int64_t pid, std::uint32_t entry, const std::vector<std::uint32_t>& reset, std::vector<std::uint32_t>& reads,
                       std::vector<std::uint32_t>& writes) const;
   void dynamic_slots(std::uint32_t ip, std::vector<std::uint32_t>& out) const;
@@ -167,7 +172,8 @@ class ModelSystem final : public checker::System {
   std::unique_ptr<NativeCode> native_;
   std::unique_ptr<CpuRenaming> renaming_;  // CPU symmetry (built from program_)
   bool symmetry_on_ = true;
-  checker::PorInfo por_;
+  mutable checker::PorInfo por_;
+  mutable std::once_flag por_built_;
 };
 
 }  // namespace tlbcheck::model

@@ -109,7 +109,7 @@ void ModelSystem::code_footprint(std::int64_t pid, std::uint32_t entry, const st
   if (proc) writes.push_back(program_.violation_slot);
 }
 
-void ModelSystem::build_por() {
+void ModelSystem::build_por() const {
   checker::PorInfo& info = por_;
   const std::size_t n = groups_.size();
   info.reads.assign(n, {});
@@ -207,7 +207,7 @@ void ModelSystem::build_por() {
 }
 
 void ModelSystem::enabling_slots(checker::ConstStateRef s, checker::GroupId group, std::vector<std::uint32_t>& out) const {
-  const std::vector<std::uint32_t>& reads = por_.reads[group.v];
+  const std::vector<std::uint32_t>& reads = por_info()->reads[group.v];
   const bool hw = program_.has_machine;
   if (group.v < first_hw_group_) {
     // an instance runs the group of its location when runnable()
