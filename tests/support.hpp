@@ -23,11 +23,13 @@ namespace tlbcheck::testing {
 
 inline std::string source_dir() { return TLBCHECK_SOURCE_DIR; }
 
-// The CLI under test: the normal build, or (for the sanitizer pass) the one
-// named by $TLBCHECK_CLI.
+// The command line of the test binary's flavour (tests/default_cli.cpp).
+const char* default_cli();
+
+// The CLI under test: the flavour's, or the one named by $TLBCHECK_CLI.
 inline std::string cli() {
   const char* env = std::getenv("TLBCHECK_CLI");
-  return env != nullptr && *env != '\0' ? env : TLBCHECK_CLI;
+  return env != nullptr && *env != '\0' ? env : default_cli();
 }
 
 struct RunResult {

@@ -1,7 +1,7 @@
 // Harness (d): -D and the other command-line values. The bytes choose a
 // command (check, simulate, options, replay), a bundled protocol and a few
 // options, each with a value from the bytes (or a well-known one), and run
-// tlbcheck's own main() on them: CLI11's checks, the -D lists and ranges
+// tlbcheck's own command line (checker/cli/app.hpp) on them: CLI11's checks, the -D lists and ranges
 // (parse_axes), sizes, durations, property names, and the -D values the
 // analysis applies. A --patch or a replayed trace is a file the bytes fill.
 // The run is kept small (one thread, --max-states 200, short simulations,
@@ -16,26 +16,11 @@
 #include <string>
 #include <vector>
 
-// main.cpp's headers first, so that the renaming below touches only its main()
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-#include "checker/alternatives.hpp"
-#include "checker/cli/driver.hpp"
+#include "checker/cli/app.hpp"
 #include "checker/cli/matrix.hpp"
-#include "checker/cli/options_list.hpp"
-#include "checker/cli/patch.hpp"
-#include "checker/replay.hpp"
-#include "checker/simulate.hpp"
-#include "checker/trace_html.hpp"
-#include "model/runtime/native.hpp"
 #include "tests/fuzz/choices.hpp"
 #include "tests/fuzz/harness.hpp"
 
-// The command line itself, with its main() renamed so that libFuzzer's (or
-// corpus_main.cpp's) main() calls it.
-#define main tlbcheck_main
-#include "checker/cli/main.cpp"
-#undef main
 
 namespace {
 
@@ -151,8 +136,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  g_interrupted.store(false);  // (a --time-limit of the previous run may have set it)
-  const int status = tlbcheck_main(int(argv.size() - 1), argv.data());
+  const int status = tlbcheck::cli::run_command_line(int(argv.size() - 1), argv.data());
   if (status < 0 || status > 4) tlbcheck::fuzz::fuzz_fail("exit status " + std::to_string(status), g_sink.str());
   return 0;
 }
