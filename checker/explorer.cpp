@@ -12,6 +12,7 @@
 #include <tbb/task_arena.h>
 
 #include "checker/parent_log.hpp"
+#include "checker/partition.hpp"
 #include "checker/por.hpp"
 #include "checker/successors.hpp"
 #include "checker/store.hpp"
@@ -60,6 +61,9 @@ struct Local {
   std::vector<std::uint32_t> ample;
   std::vector<std::uint8_t> in_ample;  // per group
   std::uint64_t por_reduced = 0, por_proviso = 0;
+  // several processes (checker/partition.hpp): successors owned by another
+  // rank, by rank, as records [key | state words]
+  std::vector<std::vector<Word>> outbox;
 };
 
 }  // namespace
@@ -83,6 +87,15 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   const std::uint32_t words = system.layout().words;
   ExploreResult result;
   result.threads = std::max(1u, options.threads);
+  // One process owns every state; under MPI each rank owns its part, and
+  // what the ranks must agree on goes through the partition (a layer:
+  // with one process every call below is its own answer).
+  Partition single_process;
+  Partition& part = options.partition != nullptr ? *options.partition : single_process;
+  const unsigned ranks = part.ranks(), me = part.rank();
+  const bool distributed = ranks > 1;
+  if (distributed && options.por) throw std::invalid_argument("partial-order reduction does not run on several ranks");
+  result.ranks_count = ranks;
   const std::optional<PropertyId> deadlock = system.deadlock_property();
   const bool check_deadlock = deadlock.has_value();
   const bool constrained = !system.constraint().empty();
@@ -99,15 +112,45 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   if (options.set_parallelism) allow.emplace(tbb::global_control::max_allowed_parallelism, result.threads);
   tbb::task_arena arena(int(result.threads));
   StateStore store(words, 1u << 16, options.compact);
-  ParentLog parents(options.parent_links_in_memory);  // canonical index -> key (parent link)
+  // The store's rows are this rank's states. With one process a row is the
+  // state's canonical index; on several ranks `globals` gives each row's
+  // global canonical index (rows ascend with it), and `level_global` the
+  // rows of the level being expanded.
+  ParentLog parents(options.parent_links_in_memory);  // row -> key (parent link)
+  ParentLog globals(options.parent_links_in_memory);  // row -> global canonical index (several ranks)
+  std::vector<std::uint64_t> level_global, level_keys;
   result.compact = options.compact;
   // Compact mode keeps whole states only for the level being expanded.
   StateStore::Frontier level_states;
-  auto state_of = [&](std::uint64_t canon, std::uint64_t level_begin) -> const Word* {
-    return options.compact ? level_states.data() + (canon - level_begin) * words : store.state(canon);
+  auto state_of = [&](std::uint64_t row, std::uint64_t level_begin) -> const Word* {
+    return options.compact ? level_states.data() + (row - level_begin) * words : store.state(row);
   };
   auto seal = [&] {
-    return store.seal([&](const std::uint64_t* keys, std::size_t n) { parents.append(keys, n); }, &level_states);
+    level_keys.clear();
+    return store.seal(
+        [&](const std::uint64_t* keys, std::size_t n) {
+          parents.append(keys, n);
+          if (distributed) level_keys.insert(level_keys.end(), keys, keys + n);
+        },
+        &level_states);
+  };
+  // time spent agreeing with the other ranks and exchanging successors
+  double exchange_seconds = 0;
+  std::uint64_t bytes_sent = 0;
+  auto agree = [&](auto&& f) { timed(exchange_seconds, f); };
+  // The parent link of the state with global canonical index `canon`: its
+  // rank answers (collective on several ranks).
+  auto link = [&](std::uint64_t canon) {
+    if (!distributed) return parents.get(canon);
+    std::uint64_t key = ~0ULL, lo = 0, hi = globals.size();
+    while (lo < hi) {
+      const std::uint64_t mid = lo + (hi - lo) / 2;
+      if (globals.get(mid) < canon) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < globals.size() && globals.get(lo) == canon) key = parents.get(lo);
+    agree([&] { part.min(&key, 1); });
+    return key;
   };
   const bool reduce = options.symmetry && system.symmetric();  // symmetry reduction
   result.symmetry = reduce;
@@ -123,6 +166,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
       l.por = por->make_buffers();
       l.in_ample.assign(system.groups().size(), 0);
     }
+    if (distributed) l.outbox.resize(ranks);
     return l;
   });
   // A state just inserted as fresh entry `fresh`: checked.
@@ -149,9 +193,18 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     }
     local.pending = 0;
   };
-  // Queues the successor just copied to the thread's next pending slot.
+  // Queues the successor just copied to the thread's next pending slot, or,
+  // when another rank owns it, for that rank.
   auto queue = [&](Local& local, const Word* copy, std::uint64_t key) {
     std::uint64_t hash = StateStore::hash_state(copy, words);
+    if (distributed) {
+      if (const unsigned to = part.owner(hash); to != me) {
+        std::vector<Word>& box = local.outbox[to];
+        box.push_back(key);
+        box.insert(box.end(), copy, copy + words);
+        return;
+      }
+    }
     store.prefetch_slot(hash);
     local.pending_hash[local.pending] = hash;
     local.pending_key[local.pending++] = key;
@@ -216,9 +269,23 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     local.max_successors = std::max(local.max_successors, n);
     if (n == 0 && check_deadlock && !system.is_final(state)) local.deadlocks.push_back(canon);
   };
-  auto memory = [&] { return store.memory_bytes() + parents.memory_bytes() + level_states.size() * sizeof(Word); };
-  std::uint64_t states = 0;
+  auto memory = [&] {
+    return store.memory_bytes() + parents.memory_bytes() + globals.memory_bytes() + level_states.size() * sizeof(Word) +
+           level_global.capacity() * sizeof(std::uint64_t);
+  };
+  std::uint64_t states = 0;        // on every rank together
+  std::uint64_t local_states = 0;  // this rank's
   std::uint64_t max_successors = 8;
+  // several ranks: a level's new states get their global canonical indices
+  // (they are this rank's rows [rows_begin, store.sealed())); returns how
+  // many the level has on every rank together
+  auto number_level = [&](std::uint64_t rows_begin, std::uint64_t parents_begin, std::uint64_t parents_end, std::uint64_t first) {
+    if (!distributed) return store.sealed() - rows_begin;
+    std::uint64_t total = 0;
+    agree([&] { total = part.number(level_keys, kOrdinalBits, parents_begin, parents_end, first, level_global); });
+    globals.append(level_global.data(), level_global.size());
+    return total;
+  };
 
   // the initial state (its canonical form, under symmetry reduction)
   auto main_scratch = system.make_scratch();
@@ -230,9 +297,11 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   {
     StateStore::Cursor cursor;
     std::uint32_t fresh = 0;
-    store.insert(init_stored.data(), StateStore::hash_state(init_stored.data(), words), 0, cursor, fresh);
+    const std::uint64_t hash = StateStore::hash_state(init_stored.data(), words);
+    if (part.owner(hash) == me) store.insert(init_stored.data(), hash, 0, cursor, fresh);
     seal();
-    states = 1;
+    states = number_level(0, 0, 1, 0);
+    local_states = store.sealed();
   }
 
   // Reconstructs the path to a state from the parent links and re-executes it.
@@ -244,7 +313,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
         ordinals.push_back(std::uint32_t(key & kOrdinalMask));
         std::uint64_t parent = key >> kOrdinalBits;
         if (parent == 0) break;
-        key = parents.get(parent);
+        key = link(parent);
       }
     }
     std::reverse(ordinals.begin(), ordinals.end());
@@ -290,8 +359,13 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   auto finish = [&](Outcome outcome) {
     result.outcome = outcome;
     result.states = states;
-    result.seconds = elapsed();
     result.memory_bytes = std::max(result.memory_bytes, memory());
+    if (distributed) {
+      result.ranks = part.gather({local_states, result.memory_bytes, bytes_sent, exchange_seconds});
+      for (const RankStats& r : result.ranks) result.bytes_sent += r.bytes_sent;
+    }
+    result.exchange_seconds = exchange_seconds;
+    result.seconds = elapsed();
     if (options.compact) {
       double n = double(states);
       result.omission_probability = std::min(1.0, n * (n - 1) / 2 * 0x1p-63);
@@ -305,38 +379,62 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     return finish(Outcome::Violated);
   }
 
-  std::uint64_t level_begin = 0, level_end = 1;
+  // The level being expanded: global canonical indices [level_begin,
+  // level_end), this rank's rows [rows_begin, rows_end) (the same range
+  // with one process).
+  std::uint64_t level_begin = 0, level_end = states;
+  std::uint64_t rows_begin = 0, rows_end = store.sealed();
   std::uint32_t depth = 0;
   auto last_report = Clock::now();
+  // several ranks: what arrived from the others, and what goes to each
+  std::vector<std::vector<Word>> send(distributed ? ranks : 0);
+  std::vector<Word> received;
+  const std::size_t record = std::size_t(words) + 1;  // [key | state]
+  // the first of this rank's rows of the level whose global index is at least `canon`
+  auto row_at = [&](std::uint64_t canon) {
+    if (!distributed) return canon;
+    return rows_begin + std::uint64_t(std::lower_bound(level_global.begin(), level_global.end(), canon) - level_global.begin());
+  };
+  auto global_of = [&](std::uint64_t row) { return distributed ? level_global[row - rows_begin] : row; };
+  // Keeps the table at most 4/5 full whatever `adding` states add (linear
+  // probing with 8 tagged slots per cache line stays at one or two lines a
+  // lookup). Growing streams through the old table, so it costs the
+  // difference in size, not the sum. False where growing would pass the
+  // memory limit and the table is past 9/10 full already.
+  auto make_room = [&](std::uint64_t adding) {
+    const std::uint64_t needed = local_states + adding;
+    if (needed * 100 <= store.capacity() * kGrowAt) return true;
+    std::uint64_t slots = needed * 100 / kGrowTo + 1;
+    std::uint64_t extra = (slots - store.capacity()) * sizeof(std::uint64_t);
+    if (options.memory_limit == 0 || memory() + extra <= options.memory_limit) {
+      timed(result.grow_seconds, [&] { arena.execute([&] { store.grow(slots); }); });
+      return true;
+    }
+    return needed * 100 <= store.capacity() * kFillUnderLimit;
+  };
+  auto stop = [&](StopReason reason, const char* why) {
+    result.stopped_by = why;
+    result.stop_reason = reason;
+    result.depth = depth;
+    return finish(Outcome::Incomplete);
+  };
   while (level_begin < level_end) {
     bool violations_found = false;
     bool deadlock_found = false;
     for (std::uint64_t batch_begin = level_begin; batch_begin < level_end; batch_begin += options.batch) {
       std::uint64_t batch_end = std::min<std::uint64_t>(level_end, batch_begin + options.batch);
-      // Keep the table at most 4/5 full, whatever this batch adds (linear
-      // probing with 8 tagged slots per cache line stays at one or two lines
-      // a lookup). Growing streams through the old table, so it costs the
-      // difference in size, not the sum.
-      std::uint64_t needed = states + (batch_end - batch_begin) * max_successors;
-      if (needed * 100 > store.capacity() * kGrowAt) {
-        std::uint64_t slots = needed * 100 / kGrowTo + 1;
-        std::uint64_t extra = (slots - store.capacity()) * sizeof(std::uint64_t);
-        if (options.memory_limit == 0 || memory() + extra <= options.memory_limit) {
-          timed(result.grow_seconds, [&] { arena.execute([&] { store.grow(slots); }); });
-        } else if (needed * 100 > store.capacity() * kFillUnderLimit) {
-          result.stopped_by = "the memory limit";
-          result.stop_reason = StopReason::MemoryLimit;
-          result.depth = depth;
-          return finish(Outcome::Incomplete);
-        }
-      }
+      const std::uint64_t first_row = row_at(batch_begin), end_row = row_at(batch_end);
+      std::uint64_t no_room = make_room((end_row - first_row) * max_successors) ? 0 : 1;
+      if (distributed) agree([&] { part.sum(&no_room, 1); });
+      if (no_room != 0) return stop(StopReason::MemoryLimit, "the memory limit");
       timed(result.expand_seconds, [&] {
         arena.execute([&] {
-          tbb::parallel_for(tbb::blocked_range<std::uint64_t>(batch_begin, batch_end, 64), [&](const tbb::blocked_range<std::uint64_t>& range) {
+          tbb::parallel_for(tbb::blocked_range<std::uint64_t>(first_row, end_row, 64), [&](const tbb::blocked_range<std::uint64_t>& range) {
             Local& local = locals.local();
             store.begin_run(local.cursor);  // these parents' successors: no other thread's keys lie among theirs
-            for (std::uint64_t canon = range.begin(); canon != range.end(); ++canon) {
-              const Word* s = state_of(canon, level_begin);
+            for (std::uint64_t row = range.begin(); row != range.end(); ++row) {
+              const Word* s = state_of(row, rows_begin);
+              const std::uint64_t canon = global_of(row);
               if (constrained && !system.expand(ConstStateRef(s, words))) {  // checked, not expanded, no deadlock
                 ++local.not_expanded;
                 continue;
@@ -364,6 +462,34 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
           });
         });
       });
+      if (distributed) {
+        // the successors other ranks own go to them; theirs come here
+        for (Local& l : locals) {
+          for (unsigned d = 0; d < ranks; ++d) {
+            send[d].insert(send[d].end(), l.outbox[d].begin(), l.outbox[d].end());
+            l.outbox[d].clear();
+          }
+        }
+        for (const std::vector<Word>& out : send) bytes_sent += out.size() * sizeof(Word);
+        agree([&] { part.exchange(send, received); });
+        const std::uint64_t arrived = received.size() / record;
+        make_room(arrived);  // (past the memory limit, the check below stops the search)
+        timed(result.expand_seconds, [&] {
+          arena.execute([&] {
+            tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, arrived, 256), [&](const tbb::blocked_range<std::uint64_t>& range) {
+              Local& local = locals.local();
+              store.begin_run(local.cursor);
+              for (std::uint64_t i = range.begin(); i != range.end(); ++i) {
+                const Word* r = received.data() + i * record;
+                Word* copy = local.pending_states.data() + local.pending * words;
+                copy_state(copy, r + 1, words);
+                queue(local, copy, r[0]);
+              }
+              insert_pending(local);
+            });
+          });
+        });
+      }
       // states that found the table full: grow, then insert them one by one
       for (Local& l : locals) {
         for (Overflow& o : l.overflow) {
@@ -376,31 +502,35 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
         }
         l.overflow.clear();
       }
-      // merge the per-thread counters (deterministic sums)
-      std::uint64_t transitions = 0;
+      // merge the per-thread counters (deterministic sums), then the ranks'
+      enum { kInserted, kTransitions, kNotExpanded, kReduced, kProviso, kOverflow, kViolations, kDeadlocks, kDeadline, kStop, kMemory, kCounters };
+      std::uint64_t c[kCounters] = {};
       for (Local& l : locals) {
-        states += l.inserted;
-        l.inserted = 0;
-        transitions += l.transitions;
-        l.transitions = 0;
-        result.not_expanded += l.not_expanded;
-        l.not_expanded = 0;
-        result.por_reduced += l.por_reduced;
-        result.por_proviso += l.por_proviso;
-        l.por_reduced = l.por_proviso = 0;
+        c[kInserted] += l.inserted;
+        c[kTransitions] += l.transitions;
+        c[kNotExpanded] += l.not_expanded;
+        c[kReduced] += l.por_reduced;
+        c[kProviso] += l.por_proviso;
+        c[kOverflow] += l.ordinal_overflow ? 1 : 0;
+        c[kViolations] += l.violations.empty() ? 0 : 1;
+        c[kDeadlocks] += l.deadlocks.empty() ? 0 : 1;
+        l.inserted = l.transitions = l.not_expanded = l.por_reduced = l.por_proviso = 0;
         max_successors = std::max(max_successors, l.max_successors);
-        if (l.ordinal_overflow) {
-          result.stopped_by = "a state with more than 16 million successors";
-          result.stop_reason = StopReason::SuccessorLimit;
-          return finish(Outcome::Incomplete);
-        }
       }
-      result.transitions += transitions;
-      for (Local& l : locals) {
-        violations_found = violations_found || !l.violations.empty();
-        deadlock_found = deadlock_found || !l.deadlocks.empty();
-      }
+      local_states += c[kInserted];
       result.memory_bytes = std::max(result.memory_bytes, memory());
+      c[kDeadline] = options.deadline && Clock::now() >= *options.deadline ? 1 : 0;
+      c[kStop] = options.stop != nullptr && options.stop->load() ? 1 : 0;
+      c[kMemory] = options.memory_limit != 0 && result.memory_bytes > options.memory_limit ? 1 : 0;
+      if (distributed) agree([&] { part.sum(c, kCounters); });
+      states += c[kInserted];
+      result.transitions += c[kTransitions];
+      result.not_expanded += c[kNotExpanded];
+      result.por_reduced += c[kReduced];
+      result.por_proviso += c[kProviso];
+      if (c[kOverflow] != 0) return stop(StopReason::SuccessorLimit, "a state with more than 16 million successors");
+      violations_found = violations_found || c[kViolations] != 0;
+      deadlock_found = deadlock_found || c[kDeadlocks] != 0;
       if (options.progress && std::chrono::duration<double>(Clock::now() - last_report).count() >= 1.0) {
         last_report = Clock::now();
         options.progress({states, result.transitions, level_end - batch_end, depth, elapsed(), result.memory_bytes});
@@ -410,30 +540,10 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
       // must still be searched for deadlocks first.
       if (deadlock_found) break;
       if (violations_found && !check_deadlock) break;
-      if (options.deadline && Clock::now() >= *options.deadline) {
-        result.stopped_by = "the time limit (--time-limit)";
-        result.stop_reason = StopReason::TimeLimit;
-        result.depth = depth;
-        return finish(Outcome::Incomplete);
-      }
-      if (options.stop != nullptr && options.stop->load()) {
-        result.stopped_by = "an interrupt";
-        result.stop_reason = StopReason::Interrupted;
-        result.depth = depth;
-        return finish(Outcome::Incomplete);
-      }
-      if (options.max_states != 0 && states >= options.max_states) {
-        result.stopped_by = "the state limit (--max-states)";
-        result.stop_reason = StopReason::MaxStates;
-        result.depth = depth;
-        return finish(Outcome::Incomplete);
-      }
-      if (options.memory_limit != 0 && result.memory_bytes > options.memory_limit) {
-        result.stopped_by = "the memory limit";
-        result.stop_reason = StopReason::MemoryLimit;
-        result.depth = depth;
-        return finish(Outcome::Incomplete);
-      }
+      if (c[kDeadline] != 0) return stop(StopReason::TimeLimit, "the time limit (--time-limit)");
+      if (c[kStop] != 0) return stop(StopReason::Interrupted, "an interrupt");
+      if (options.max_states != 0 && states >= options.max_states) return stop(StopReason::MaxStates, "the state limit (--max-states)");
+      if (c[kMemory] != 0) return stop(StopReason::MemoryLimit, "the memory limit");
     }
 
     if (deadlock_found) {
@@ -441,9 +551,10 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
       for (Local& l : locals) {
         for (std::uint64_t c : l.deadlocks) canon = std::min(canon, c);
       }
+      if (distributed) agree([&] { part.min(&canon, 1); });
       result.deadlock = true;
       result.property = *deadlock;
-      result.trace = build_trace(canon == 0 ? 0 : parents.get(canon), canon == 0);
+      result.trace = build_trace(canon == 0 ? 0 : link(canon), canon == 0);
       result.depth = depth;
       return finish(Outcome::Violated);
     }
@@ -452,6 +563,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
       for (Local& l : locals) {
         for (std::uint32_t fresh : l.violations) best = std::min(best, store.fresh_key(fresh));
       }
+      if (distributed) agree([&] { part.min(&best, 1); });
       result.trace = build_trace(best, false);
       result.property = system.check(result.trace.states.back()).property;
       result.depth = depth + 1;
@@ -459,17 +571,16 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     }
 
     // the next level, in canonical order (keys are unique: one edge each)
-    bool sealed = false;
-    timed(result.seal_seconds, [&] { arena.execute([&] { sealed = seal(); }); });
-    if (!sealed) {
-      result.stopped_by = "the store's limit of " + std::to_string(StateStore::kMaxRows) + " states (--compact has none)";
-      result.stop_reason = StopReason::StoreLimit;
-      result.depth = depth;
-      return finish(Outcome::Incomplete);
-    }
+    std::uint64_t sealed = 0;
+    timed(result.seal_seconds, [&] { arena.execute([&] { sealed = seal() ? 1 : 0; }); });
+    if (distributed) agree([&] { part.min(&sealed, 1); });
+    if (sealed == 0) return stop(StopReason::StoreLimit, ("the store's limit of " + std::to_string(StateStore::kMaxRows) + " states (--compact has none)").c_str());
+    const std::uint64_t added = number_level(rows_end, level_begin, level_end, level_end);
     result.memory_bytes = std::max(result.memory_bytes, memory());
     level_begin = level_end;
-    level_end = store.sealed();
+    level_end += added;
+    rows_begin = rows_end;
+    rows_end = store.sealed();
     if (level_end > level_begin) ++depth;
   }
   result.depth = depth;

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "checker/partition.hpp"
 #include "checker/system.hpp"
 
 namespace tlbcheck::checker {
@@ -58,6 +59,10 @@ struct ExploreOptions {
   bool por = false;
   // parent links kept in memory before the rest go to a temporary file
   std::uint64_t parent_links_in_memory = std::uint64_t(1) << 20;
+  // Several processes (checker/partition.hpp, checker/mpi_partition.hpp):
+  // every rank calls explore() with its own partition and gets the same
+  // result. Null: this process alone. Not with `por`.
+  Partition* partition = nullptr;
 };
 
 enum class Outcome { Holds, Violated, Incomplete };
@@ -108,6 +113,12 @@ struct ExploreResult {
   double omission_probability = 0;
   std::uint64_t not_expanded = 0;  // states that broke the System's constraint: checked, successors not explored
   Trace trace;                     // for a violation
+  // Several ranks (ExploreOptions::partition): how many, and what each did
+  // (empty with one process). memory_bytes above is this rank's.
+  unsigned ranks_count = 1;
+  std::vector<RankStats> ranks;
+  std::uint64_t bytes_sent = 0;  // successors sent between ranks, all ranks together
+  double exchange_seconds = 0;   // this rank's time in exchanges and agreements
 };
 
 // Deadlocks are checked when the System names a deadlock property.

@@ -142,6 +142,9 @@ std::string unsupported_text(const Report& report);
 // The engine for the report's time line: "native", or "interpreter" and
 // why, when native steps were asked for or the default.
 std::string engine_text(const Report& report);
+// Several ranks: a line with each rank's states and store and what the
+// exchange cost ("" with one process).
+std::string ranks_text(const ExploreResult& r);
 // A line of a text cell broken into lines of at most `width` characters
 // (at spaces where it can), continuation lines indented; nothing is cut.
 std::vector<std::string> wrap(const std::string& line, std::size_t width);

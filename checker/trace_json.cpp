@@ -112,6 +112,13 @@ nlohmann::json render_json(const System& system, const Report& report) {
       j["symmetry"]["values"] = values;
     }
   }
+  if (!r.ranks.empty()) {
+    Json ranks = Json::array();
+    for (const RankStats& k : r.ranks) {
+      ranks.push_back({{"states", k.states}, {"store_bytes", k.memory_bytes}, {"bytes_sent", k.bytes_sent}, {"exchange_seconds", k.exchange_seconds}});
+    }
+    j["ranks"] = ranks;
+  }
   if (report.por_asked) j["por"] = {{"reduced", r.por}, {"ample_states", r.por_reduced}, {"proviso_states", r.por_proviso}};
   j["engine_note"] = report.engine_note.empty() ? Json(nullptr) : Json(report.engine_note);
   j["stopped_by"] = nullptr;

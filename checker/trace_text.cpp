@@ -114,6 +114,21 @@ std::string unsupported_text(const Report& report) {
   return out;
 }
 
+// Several ranks (mpirun): each one's states and store, and what the
+// exchange cost ("" with one process).
+std::string ranks_text(const ExploreResult& r) {
+  if (r.ranks.empty()) return "";
+  std::string out = "ranks: " + std::to_string(r.ranks.size()) + " (MPI), states per rank: ";
+  double slowest = 0;
+  for (std::size_t k = 0; k < r.ranks.size(); ++k) {
+    out += (k ? ", " : "") + with_commas(r.ranks[k].states) + " (" + bytes(r.ranks[k].memory_bytes) + ")";
+    slowest = std::max(slowest, r.ranks[k].exchange_seconds);
+  }
+  const double per_state = r.states > 0 ? double(r.bytes_sent) / double(r.states) : 0;
+  return out + "; exchanged " + bytes(r.bytes_sent) + " (" + number(per_state, 1) + " bytes/state), up to " + number(slowest, 2) +
+         " s a rank in exchanges\n";
+}
+
 std::string engine_text(const Report& report) {
   return report.engine_note.empty() ? report.engine : report.engine + " (" + report.engine_note + ")";
 }
@@ -323,6 +338,7 @@ std::string render_text(const System& system, const Report& report) {
   out += "time: " + number(r.seconds, 2) + " s (" + with_commas(std::uint64_t(rate)) + " states/s), threads: " + std::to_string(r.threads) +
          ", store: " + bytes(r.memory_bytes) + ", state: " + std::to_string(report.state_bytes) + " bytes, engine: " + engine_text(report) + "\n";
   out += symmetry_text(report);
+  out += ranks_text(r);
   if (report.por_asked) {
     out += r.por ? "partial-order reduction: " + with_commas(r.por_reduced) + " states expanded through an ample set, " + with_commas(r.por_proviso) +
                        " kept whole by the cycle proviso" + (r.outcome == Outcome::Violated ? " (the counterexample is real but may be longer than the shortest)" : "") + "\n"

@@ -27,36 +27,8 @@ except ImportError:
     sys.exit(77)
 
 TLBCHECK, SOURCE = sys.argv[1], sys.argv[2]
-
-
-def bundled_protocols():
-    """The .tlb files under examples/ and protocols/, not protocols/lib/."""
-    out = []
-    for top in ("examples", "protocols"):
-        for root, _, files in os.walk(os.path.join(SOURCE, top)):
-            if os.path.basename(root) == "lib":
-                continue
-            out += [os.path.relpath(os.path.join(root, f), SOURCE) for f in files if f.endswith(".tlb")]
-    return sorted(out)
-
-
-def expectations(path):
-    """The command-line arguments of each `// expect:` line."""
-    runs = []
-    with open(os.path.join(SOURCE, path), encoding="utf-8") as f:
-        for line in f:
-            if not line.startswith("// expect:"):
-                continue
-            args = []
-            for word in line[len("// expect:"):].split():
-                if word.startswith("states=") or word.startswith("reduced="):
-                    continue
-                if word.startswith("property="):
-                    args += ["--property", word[len("property="):]]
-                elif "=" in word:
-                    args += ["-D", word]
-            runs.append((line.strip(), args))
-    return runs
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from expectations import bundled_protocols, expectations  # noqa: E402
 
 
 def check(path, args, env=None):
@@ -121,8 +93,8 @@ def main():
     validator = jsonschema.Draft202012Validator(schema)
 
     runs = []
-    for path in bundled_protocols():
-        for line, args in expectations(path):
+    for path in bundled_protocols(SOURCE):
+        for line, _, args, *_ in expectations(SOURCE, path):
             runs.append((f"{path} [{line}]", path, args, None))
     if len(runs) < 20:
         print(f"FAIL: only {len(runs)} golden configurations found under {SOURCE}")

@@ -30,6 +30,7 @@
 // without the violation), 4 the trace does not apply (it is of another
 // protocol), 2 not a trace.
 #include <malloc.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -61,6 +62,7 @@
 #include "checker/cli/driver.hpp"
 #include "checker/cli/matrix.hpp"
 #include "checker/cli/patch.hpp"
+#include "checker/mpi_partition.hpp"
 #include "checker/cli/options_list.hpp"
 #include "checker/replay.hpp"
 #include "checker/trace_html.hpp"
@@ -77,6 +79,11 @@ constexpr int kExitBadInput = 2;
 constexpr int kExitIncomplete = 3;
 
 std::atomic<bool> g_interrupted{false};
+
+// This process's MPI session: active under mpirun (checker/mpi_partition.hpp)
+const checker::MpiSession* g_mpi = nullptr;
+bool distributed() { return g_mpi != nullptr && g_mpi->ranks() > 1; }
+bool root_rank() { return g_mpi == nullptr || g_mpi->rank() == 0; }
 
 extern "C" void on_interrupt(int) { g_interrupted.store(true); }
 
@@ -279,8 +286,22 @@ bool write_html(const std::string& path, const nlohmann::json& report) {
   return false;
 }
 
-// --threads, else all cores.
-unsigned worker_threads(const Options& o) { return o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency()); }
+// The cores this process may run on (taskset, a container's limit, or
+// mpirun binding each rank to some).
+unsigned usable_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return unsigned(CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// --threads, else every usable core; under mpirun, when the ranks are not
+// bound to cores of their own, an equal share for each rank on this host.
+unsigned worker_threads(const Options& o) {
+  if (o.threads != 0) return o.threads;
+  const unsigned cores = usable_cores();
+  const bool unbound = cores >= std::thread::hardware_concurrency();
+  return std::max(1u, g_mpi != nullptr && unbound ? cores / checker::ranks_on_this_host() : cores);
+}
 
 // The limits every search of check shares: --memory-limit and --time-limit.
 struct Limits {
@@ -289,7 +310,8 @@ struct Limits {
 };
 
 bool parse_limits(const Options& o, Limits& limits) {
-  limits.memory = physical_memory() / 4 * 3;
+  // 3/4 of the memory, shared out among the ranks on this host under mpirun
+  limits.memory = physical_memory() / 4 * 3 / (g_mpi != nullptr ? checker::ranks_on_this_host() : 1u);
   if (!o.memory_limit.empty()) {
     limits.memory = parse_size(o.memory_limit);
     if (limits.memory == 0) {
@@ -471,6 +493,15 @@ int run_check(const Options& o) {
   }
   Limits limits;
   if (!parse_limits(o, limits)) return kExitBadInput;
+  if (distributed()) {
+    // what runs on one process only: the searches after explore() and a matrix's many explorations
+    const char* single = !o.patches.empty() ? "--patch" : cli::cell_count(axes) > 1 ? "a matrix (-D with several values)" : o.por ? "--por"
+                         : o.traces > 1 ? "--traces" : o.fewest_switches ? "--fewest-switches" : !o.dot.empty() ? "--dot" : nullptr;
+    if (single != nullptr) {
+      std::cerr << "tlbcheck: error: " << single << " runs in one process, not on " << g_mpi->ranks() << " MPI ranks (run it without mpirun) [BadOption]\n";
+      return kExitBadInput;
+    }
+  }
   if (!o.patches.empty() || cli::cell_count(axes) > 1) return run_matrix_check(o, axes, limits);
   // from here on a SIGINT or SIGTERM ends in a report, also while the
   // protocol loads or its steps compile: the search then stops at once
@@ -488,6 +519,25 @@ int run_check(const Options& o) {
   if (o.show_layout) print_layout(system);
 
   checker::ExploreOptions eo = explore_options(o, limits);
+  std::unique_ptr<checker::Partition> partition;
+  if (distributed()) {
+    // every rank must explore the same system: the same file (on every host) and the same -D values
+    std::vector<checker::Word> init(system.layout().words, 0);
+    system.initial(init);
+    std::uint64_t digest = std::hash<std::string>{}(std::string(reinterpret_cast<const char*>(init.data()), init.size() * sizeof(checker::Word)));
+    digest = digest * 31 + system.groups().size();
+    if (!g_mpi->all_equal(digest)) {
+      std::cerr << "tlbcheck: error: the " << g_mpi->ranks() << " MPI ranks loaded different systems from '" << o.file
+                << "' (is it the same file, with the same imports, on every host?) [BadInput]\n";
+      return kExitBadInput;
+    }
+    partition = checker::make_mpi_partition(*g_mpi);
+    eo.partition = partition.get();
+    if (eo.threads > usable_cores()) {
+      std::cerr << "tlbcheck: warning: --threads " << eo.threads << " but rank 0 may run on " << usable_cores()
+                << " core(s) only: mpirun binds each rank to cores (give it --bind-to none, or fewer threads)\n";
+    }
+  }
   Watchdog watchdog(limits.deadline);
   bool progress = !o.quiet && isatty(STDERR_FILENO);
   if (progress) {
@@ -551,8 +601,8 @@ int run_check(const Options& o) {
     json["context_switches"] = switches->first;
     json["shortest_context_switches"] = switches->second;
   }
-  if (!o.trace_out.empty() && !write_json(o.trace_out, json)) return kExitBadInput;
-  if (!o.html.empty() && !write_html(o.html, json)) return kExitBadInput;
+  if (root_rank() && !o.trace_out.empty() && !write_json(o.trace_out, json)) return kExitBadInput;
+  if (root_rank() && !o.html.empty() && !write_html(o.html, json)) return kExitBadInput;
   if (o.format == "json") {
     std::cout << checker::json_text(json) << "\n";
   } else {
@@ -712,8 +762,34 @@ int run_options(const Options& o) {
 
 }  // namespace
 
+namespace {
+
+int dispatch(int argc, char** argv);
+
+}  // namespace
+
 int tlbcheck::cli::run_command_line(int argc, char** argv) {
   g_interrupted.store(false);  // (a --time-limit of an earlier run in this process may have set it)
+  // Under mpirun every rank runs this same command line; only rank 0
+  // prints (README, "Running on a cluster").
+  checker::MpiSession mpi;
+  if (!mpi.active()) return dispatch(argc, argv);
+  g_mpi = &mpi;
+  if (mpi.rank() != 0) mpi.quiet();
+  int status = kExitBadInput;
+  try {
+    status = dispatch(argc, argv);
+  } catch (const std::exception& e) {
+    // The others wait for this rank in their next exchange: end them all.
+    mpi.abort("tlbcheck: error: MPI rank " + std::to_string(mpi.rank()) + ": " + e.what() + "; every rank stops", kExitBadInput);
+  }
+  g_mpi = nullptr;
+  return status;
+}
+
+namespace {
+
+int dispatch(int argc, char** argv) {
 #ifdef __GLIBC__
   // A search's large temporaries (a level's frontier and sort records) come
   // and go level by level. Once glibc has raised its mmap threshold past
@@ -797,6 +873,10 @@ int tlbcheck::cli::run_command_line(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitBadInput;
   }
+  if (distributed() && !*check) {
+    std::cerr << "tlbcheck: error: only check runs on several MPI ranks (run " << app.get_subcommands().front()->get_name() << " without mpirun) [BadOption]\n";
+    return kExitBadInput;
+  }
   try {
     if (*check) {
       o.engine = o.native || o.engine_name == "native" ? cli::Engine::Native : o.engine_name == "interpreter" ? cli::Engine::Interpreter : cli::Engine::Fastest;
@@ -807,10 +887,14 @@ int tlbcheck::cli::run_command_line(int argc, char** argv) {
     if (*options) return run_options(o);
     return run_replay(o);
   } catch (const std::bad_alloc&) {
+    if (distributed()) g_mpi->abort("tlbcheck: error: MPI rank " + std::to_string(g_mpi->rank()) + ": out of memory; lower --memory-limit or use more ranks; every rank stops", kExitIncomplete);
     std::cerr << "tlbcheck: error: out of memory; lower --memory-limit or use fewer CPUs\n";
     return kExitIncomplete;
   } catch (const std::exception& e) {
+    if (distributed()) throw;
     std::cerr << "tlbcheck: error: " << e.what() << "\n";
     return kExitBadInput;
   }
 }
+
+}  // namespace

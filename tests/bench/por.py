@@ -21,42 +21,11 @@ import subprocess
 import sys
 
 SOURCE = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(SOURCE, "tests"))
+from expectations import bundled_protocols, expectations  # noqa: E402
 BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(SOURCE, "build", "tlbcheck")
 MAX_STATES = int(os.environ.get("MAX_STATES", "300000"))
 TIME_LIMIT = os.environ.get("TIME_LIMIT", "300s")
-
-
-def bundled():
-    out = []
-    for top in ("examples", "protocols"):
-        for root, _, files in os.walk(os.path.join(SOURCE, top)):
-            if os.path.basename(root) == "lib":
-                continue
-            out += [os.path.relpath(os.path.join(root, f), SOURCE) for f in files if f.endswith(".tlb")]
-    return sorted(out)
-
-
-def expectations(path):
-    runs = []
-    with open(os.path.join(SOURCE, path), encoding="utf-8") as f:
-        for line in f:
-            if not line.startswith("// expect:"):
-                continue
-            args, words, states = [], [], -1
-            for word in line[len("// expect:"):].split():
-                if word.startswith("states="):
-                    states = int(word[7:]) if word[7:] != "?" else -1
-                    continue
-                if word.startswith("reduced="):
-                    continue
-                if word.startswith("property="):
-                    args += ["--property", word[9:]]
-                    words.append(word)
-                elif "=" in word:
-                    args += ["-D", word]
-                    words.append(word)
-            runs.append((" ".join(words) or "defaults", args, states))
-    return runs
 
 
 def run(path, args, flags):
@@ -72,8 +41,8 @@ def main():
     differs = 0
     print("| file | configuration | verdict | states `--no-symmetry` → `--por` | × | time | states (symmetry) → `--por` | × | time |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for path in bundled():
-        for name, args, states in expectations(path):
+    for path in bundled_protocols(SOURCE):
+        for _, name, args, _, states, _ in expectations(SOURCE, path):
             if states > MAX_STATES:
                 continue
             plain, por = run(path, args, ["--no-symmetry"]), run(path, args, ["--no-symmetry", "--por"])
