@@ -118,7 +118,7 @@ std::string unsupported_text(const Report& report) {
 // exchange cost ("" with one process).
 std::string ranks_text(const ExploreResult& r) {
   if (r.ranks.empty()) return "";
-  std::string out = "ranks: " + std::to_string(r.ranks.size()) + " (MPI), states per rank: ";
+  std::string out = "ranks: " + std::to_string(r.ranks.size()) + ", states per rank: ";
   double slowest = 0;
   for (std::size_t k = 0; k < r.ranks.size(); ++k) {
     out += (k ? ", " : "") + with_commas(r.ranks[k].states) + " (" + bytes(r.ranks[k].memory_bytes) + ")";

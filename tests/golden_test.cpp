@@ -17,16 +17,6 @@ using namespace tlbcheck::testing;
 
 namespace {
 
-// The protocol of a bundled file as one of its `// expect:` lines runs it.
-cli::Request expectation_request(const std::string& rel, const std::string& text, const Expectation& e) {
-  cli::Request request;
-  request.file = rel;
-  request.text = text;
-  for (const auto& [k, v] : e.defines) request.load.defines.push_back({k, v});
-  request.load.only_properties = e.properties;
-  return request;
-}
-
 std::string golden_name(const std::string& rel, const Expectation& e) {
   std::string name = rel.substr(0, rel.size() - 4);
   for (char& c : name) c = c == '/' ? '_' : c;

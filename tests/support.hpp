@@ -229,4 +229,15 @@ inline std::vector<Expectation> expectations(const std::string& text) {
   return out;
 }
 
+// The protocol of a bundled file (`rel`, its text) as one of its
+// `// expect:` lines runs it.
+inline cli::Request expectation_request(const std::string& rel, const std::string& text, const Expectation& e) {
+  cli::Request request;
+  request.file = rel;
+  request.text = text;
+  for (const auto& [k, v] : e.defines) request.load.defines.push_back({k, v});
+  request.load.only_properties = e.properties;
+  return request;
+}
+
 }  // namespace tlbcheck::testing

@@ -10,6 +10,7 @@
 
 #include "checker/explorer.hpp"
 #include "checker/system.hpp"
+#include "tests/checker/thread_partition.hpp"
 
 namespace {
 
@@ -317,4 +318,69 @@ TEST_CASE("under a memory limit the table fills up to 9/10 instead of growing, t
   CHECK(over.states > 56000);
   CHECK(over.states <= 58982 - 8 + 1);
   CHECK(limited(chain(62000), 0).states == 62000);
+}
+
+// The distributed layer (checker/partition.hpp), with ranks as threads
+// (tests/checker/thread_partition.hpp): for 2 and 3 ranks, tiny and large
+// batches and both storage modes, every rank gets one process's result --
+// counts, depth, the counterexample, the stop at a limit -- and the ranks'
+// states add up to the whole.
+namespace {
+
+void same_on_every_rank(const GraphSystem& g, ExploreOptions o, const std::string& what) {
+  o.threads = 1;
+  const ExploreResult one = explore(g, o);
+  for (unsigned ranks : {2u, 3u}) {
+    tlbcheck::testing::ThreadRanks cluster(ranks);
+    const std::vector<ExploreResult> results = cluster.explore(g, o);
+    for (unsigned rank = 0; rank < ranks; ++rank) {
+      const ExploreResult& r = results[rank];
+      INFO(what << ": rank " << rank << " of " << ranks << ", batch " << o.batch << (o.compact ? ", compact" : ""));
+      CHECK(r.outcome == one.outcome);
+      CHECK(r.stop_reason == one.stop_reason);
+      CHECK(r.deadlock == one.deadlock);
+      CHECK(r.states == one.states);
+      CHECK(r.transitions == one.transitions);
+      CHECK(r.depth == one.depth);
+      CHECK(r.trace.states == one.trace.states);
+      REQUIRE(r.trace.groups.size() == one.trace.groups.size());
+      for (std::size_t i = 0; i < r.trace.groups.size(); ++i) CHECK(r.trace.groups[i] == one.trace.groups[i]);
+      REQUIRE(r.ranks.size() == ranks);
+      CHECK(r.ranks_count == ranks);
+      if (r.outcome == Outcome::Holds) {
+        std::uint64_t owned = 0;
+        for (const RankStats& s : r.ranks) owned += s.states;
+        CHECK(owned == r.states);
+        CHECK(r.ranks[rank].states < r.states);  // each owns a part, not all
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("several ranks give one process's counts, depth and counterexample", "[explorer][partition]") {
+  for (std::uint32_t seed = 31; seed <= 34; ++seed) {
+    GraphSystem g = random_graph(seed, 3000, 7000, seed % 2 == 0 ? std::set<std::uint32_t>{2999, 1800} : std::set<std::uint32_t>{});
+    for (std::uint32_t batch : {3u, 1u << 14}) {
+      for (bool compact : {false, true}) {
+        ExploreOptions o;
+        o.batch = batch;
+        o.compact = compact;
+        o.parent_links_in_memory = 5;  // the links and the ranks' global indices go to disk
+        same_on_every_rank(g, o, "seed " + std::to_string(seed));
+      }
+    }
+  }
+}
+
+TEST_CASE("several ranks: a deadlock, a violating initial state and a state limit as one process has them", "[explorer][partition]") {
+  ExploreOptions o;
+  o.batch = 1;
+  same_on_every_rank(GraphSystem(4, {{0, 2}, {0, 1}, {2, 3}}, {3}, {3}), o, "a deadlock one level up");
+  same_on_every_rank(GraphSystem(6, {{0, 1}, {1, 2}, {0, 3}, {3, 4}, {4, 5}}, {}, {5}), o, "a deadlock");
+  same_on_every_rank(GraphSystem(2, {{0, 1}}, {0}), o, "a violating initial state");
+  o.batch = 50;
+  o.max_states = 1000;
+  same_on_every_rank(random_graph(7, 5000, 15000), o, "--max-states");
 }

@@ -175,12 +175,7 @@ TEST_CASE("por: the read and write sets cover what the steps do on reachable sta
     for (const Expectation& e : expectations(text)) {
       if (e.states < 0 || e.states > 20000) continue;
       INFO(rel << ": " << e.line);
-      cli::Request request;
-      request.file = rel;
-      request.text = text;
-      for (const auto& [k, v] : e.defines) request.load.defines.push_back({k, v});
-      request.load.only_properties = e.properties;
-      const cli::Loaded l = cli::load(request);
+      const cli::Loaded l = cli::load(expectation_request(rel, text, e));
       REQUIRE(l.result.system);
       const checker::System& system = *l.result.system;
       const checker::PorInfo* info = system.por_info();
@@ -279,12 +274,7 @@ TEST_CASE("por: every bundled protocol keeps its verdict, and its counterexample
     for (const Expectation& e : expectations(text)) {
       if (e.states < 0 || e.states > 20000) continue;
       INFO(rel << ": " << e.line);
-      cli::Request request;
-      request.file = rel;
-      request.text = text;
-      for (const auto& [k, v] : e.defines) request.load.defines.push_back({k, v});
-      request.load.only_properties = e.properties;
-      const cli::Loaded l = cli::load(request);
+      const cli::Loaded l = cli::load(expectation_request(rel, text, e));
       REQUIRE(l.result.system);
       ++configurations;
       std::string first_text;
