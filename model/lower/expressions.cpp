@@ -347,6 +347,7 @@ void Lowering::emit_expr(ExprId id, Frame& f) {
         if (!first) emit(e.op == Tok::KwForall ? Op::BitAnd : e.op == Tok::KwExists ? Op::BitOr : Op::Add);
         first = false;
       }
+      if (first) emit(Op::Push, e.op == Tok::KwForall ? 1 : 0);  // no value at all (no task here): forall holds, exists does not, count is 0
       quant_values_.pop_back();
       return;
     }
@@ -503,6 +504,12 @@ Type Lowering::quant_type(const Expr& e) const {
         t.kind = TypeKind::Int;
         t.lo = 0;
         t.hi = std::int64_t(ts.name == "mm" ? analyzed_.mms.size() : analyzed_.pages.size()) - 1;
+        break;
+      }
+      if (ts.name == "frame" || ts.name == "task") {  // every frame or task, not none, as `for` lists them
+        t.kind = ts.name == "frame" ? TypeKind::Frame : TypeKind::Task;
+        t.lo = 0;
+        t.hi = ts.name == "frame" ? std::int64_t(out_.program.frames) - 1 : std::int64_t(analyzed_.tasks) - 1;
         break;
       }
       [[fallthrough]];

@@ -101,8 +101,12 @@ Type Analysis::check_expr_inner(Expr& e, Context& ctx, const Type* expected, Sta
     case ExprKind::Quant: {
       Type vt = resolve_type(e.quant_type, std::string(e.name));
       if (vt.kind == TypeKind::Error) return vt;
-      if (vt.is_aggregate() || vt.kind == TypeKind::Mask || vt.hi - vt.lo + 1 > kMaxQuantRange) {
-        error(DiagKind::TypeMismatch, e.quant_type.loc, "a bound variable needs a small scalar type (bool, cpu, an enum or an int range of at most 1024 values)");
+      // the values a quantifier lists, as `for` does (frames, tasks and mms
+      // without none); a PTE's values are the machine's encodings, not a list
+      if (!enumerable(vt) || vt.kind == TypeKind::Pte) {
+        error(DiagKind::TypeMismatch, e.quant_type.loc,
+              "a bound variable needs a small scalar type (bool, cpu, mm, page, frame, task, an enum or an int range of at most 1024 values), not '" +
+                  type_text(vt) + "'");
         return make(TypeKind::Error);
       }
       for (const auto& l : ctx.lets) {

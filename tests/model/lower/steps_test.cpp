@@ -388,3 +388,26 @@ TEST_CASE("a function inside an expression checks its parameters, lets and resul
               "process p on cpu 0 { y = clamp(x) + 0; x = 2; y = clamp(x) + 0; }")
             .result.outcome == checker::Outcome::Holds);
 }
+
+TEST_CASE("quantifiers list frames and tasks as for does; over no value at all forall holds", "[compile]") {
+  // frames 0..1 (never none): one frame is taken, so one of them equals `held` afterwards
+  const std::string frames = "machine { cpus = 1; frames = 2; } var held: frame = none; process p on cpu 0 { held = alloc_frame(); } ";
+  Run counted = check(frames + "invariant one: (count (f: frame) f == held) <= 1;");
+  CHECK(counted.result.outcome == checker::Outcome::Holds);
+  CHECK(counted.result.states == 2);
+  Run none_held = check(frames + "invariant free: forall (f: frame) f != held;");
+  CHECK(none_held.result.outcome == checker::Outcome::Violated);
+  CHECK(none_held.property == "free");
+  CHECK(none_held.result.trace.groups.size() == 1);
+  // no task at all: forall over none holds, exists does not, count is 0
+  Run empty = check("var x: int[0..1]; process p on cpu 0 { x = 1; } invariant t: (forall (k: task) false) && !(exists (k: task) true) && (count (k: task) true) == 0;");
+  CHECK(empty.result.outcome == checker::Outcome::Holds);
+  CHECK(empty.result.states == 2);
+  // a PTE value is the machine's encoding, not a list
+  cli::Request request;
+  request.file = "t.tlb";
+  request.text = "machine { cpus = 1; } var x: int[0..1]; process p on cpu 0 { x = 1; } invariant q: forall (v: pte) true;";
+  const cli::Loaded pte = cli::load(request);
+  CHECK_FALSE(pte.result.system);
+  CHECK_THAT(pte.result.diagnostics, Catch::Contains("a bound variable needs a small scalar type") && Catch::Contains("not 'pte'"));
+}
