@@ -150,6 +150,8 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     }
     if (lo < globals.size() && globals.get(lo) == canon) key = parents.get(lo);
     agree([&] { part.min(&key, 1); });
+    // (every rank sees the same answer, so every rank throws alike)
+    if (key == ~0ULL) throw std::logic_error("distributed search: no rank holds the state with global index " + std::to_string(canon));
     return key;
   };
   const bool reduce = options.symmetry && system.symmetric();  // symmetry reduction
@@ -269,9 +271,21 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     local.max_successors = std::max(local.max_successors, n);
     if (n == 0 && check_deadlock && !system.is_final(state)) local.deadlocks.push_back(canon);
   };
+  // several ranks: what arrived from the others, and what goes to each
+  std::vector<std::vector<Word>> send(distributed ? ranks : 0);
+  std::vector<Word> received;
   auto memory = [&] {
-    return store.memory_bytes() + parents.memory_bytes() + globals.memory_bytes() + level_states.size() * sizeof(Word) +
-           level_global.capacity() * sizeof(std::uint64_t);
+    std::uint64_t bytes = store.memory_bytes() + parents.memory_bytes() + globals.memory_bytes() + level_states.size() * sizeof(Word);
+    if (distributed) {
+      // the exchange's buffers keep their room from batch to batch (the partition copies `send` once more)
+      std::uint64_t buffered = received.capacity() + level_global.capacity() + level_keys.capacity();
+      for (const std::vector<Word>& s : send) buffered += 2 * s.capacity();
+      for (const Local& l : locals) {
+        for (const std::vector<Word>& box : l.outbox) buffered += box.capacity();
+      }
+      bytes += buffered * sizeof(Word);
+    }
+    return bytes;
   };
   std::uint64_t states = 0;        // on every rank together
   std::uint64_t local_states = 0;  // this rank's
@@ -386,9 +400,6 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
   std::uint64_t rows_begin = 0, rows_end = store.sealed();
   std::uint32_t depth = 0;
   auto last_report = Clock::now();
-  // several ranks: what arrived from the others, and what goes to each
-  std::vector<std::vector<Word>> send(distributed ? ranks : 0);
-  std::vector<Word> received;
   const std::size_t record = std::size_t(words) + 1;  // [key | state]
   // the first of this rank's rows of the level whose global index is at least `canon`
   auto row_at = [&](std::uint64_t canon) {
@@ -473,7 +484,9 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
         for (const std::vector<Word>& out : send) bytes_sent += out.size() * sizeof(Word);
         agree([&] { part.exchange(send, received); });
         const std::uint64_t arrived = received.size() / record;
-        make_room(arrived);  // (past the memory limit, the check below stops the search)
+        std::uint64_t inserted = 0;  // this batch's own successors, already in
+        for (const Local& l : locals) inserted += l.inserted;
+        make_room(inserted + arrived);  // (past the memory limit, the check below stops the search)
         timed(result.expand_seconds, [&] {
           arena.execute([&] {
             tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, arrived, 256), [&](const tbb::blocked_range<std::uint64_t>& range) {
@@ -490,10 +503,12 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
           });
         });
       }
-      // states that found the table full: grow, then insert them one by one
+      // states that found the table full: grow once for all of them, then insert them one by one
+      std::uint64_t overflowed = 0;
+      for (const Local& l : locals) overflowed += l.overflow.size();
+      if (overflowed != 0) timed(result.grow_seconds, [&] { store.grow(std::max(store.capacity() * 2, (store.capacity() + overflowed) * 100 / kGrowTo)); });
       for (Local& l : locals) {
         for (Overflow& o : l.overflow) {
-          timed(result.grow_seconds, [&] { store.grow(store.capacity() * 2); });
           std::uint32_t fresh = 0;
           store.begin_run(l.cursor);  // a run of its own: its key is below the thread's last
           if (store.insert(o.state.data(), StateStore::hash_state(o.state.data(), words), o.key, l.cursor, fresh) == StateStore::Result::Inserted) {

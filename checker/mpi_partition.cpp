@@ -7,11 +7,12 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
-#include <numeric>
+#include <initializer_list>
 #include <stdexcept>
 
 #ifdef TLBCHECK_MPI
 #include <mpi.h>
+#include <tbb/parallel_sort.h>
 #endif
 
 namespace tlbcheck::checker {
@@ -24,15 +25,24 @@ bool launched_by_mpi() {
   return false;
 }
 
-unsigned ranks_on_this_host() {
-  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"}) {
+namespace {
+
+unsigned env_number(std::initializer_list<const char*> names, unsigned otherwise) {
+  for (const char* name : names) {
     if (const char* v = std::getenv(name); v != nullptr) {
       const long n = std::strtol(v, nullptr, 10);
-      if (n >= 1 && n <= 1 << 20) return unsigned(n);
+      if (n >= 0 && n <= 1 << 20) return unsigned(n);
     }
   }
-  return 1;
+  return otherwise;
 }
+
+}  // namespace
+
+unsigned launched_ranks() { return std::max(1u, env_number({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}, 1)); }
+unsigned launched_rank() { return env_number({"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"}, 0); }
+
+unsigned ranks_on_this_host() { return std::max(1u, env_number({"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"}, 1)); }
 
 #ifndef TLBCHECK_MPI
 
@@ -125,6 +135,7 @@ class MpiPartition final : public Partition {
     std::vector<int> send_counts(ranks_), receive_counts(ranks_);
     std::size_t total = 0;
     for (unsigned d = 0; d < ranks_; ++d) total += send[d].size();
+    as_count(total);
     buffer_.clear();
     buffer_.reserve(total);
     for (unsigned d = 0; d < ranks_; ++d) {
@@ -153,20 +164,24 @@ class MpiPartition final : public Partition {
       // (offset < 2^40, a parent index; ranks < 2^20: the product fits)
       return unsigned(std::min<std::uint64_t>(ranks_ - 1, offset * ranks_ / span));
     };
-    std::vector<int> send_counts(ranks_, 0), receive_counts(ranks_);
-    for (std::uint64_t key : keys) ++send_counts[answerer(key)];  // keys ascend: each rank's share is one run
+    std::vector<std::size_t> shares(ranks_, 0);
+    for (std::uint64_t key : keys) ++shares[answerer(key)];  // keys ascend: each rank's share is one run
+    std::vector<int> send_counts(ranks_), receive_counts(ranks_);
+    for (unsigned d = 0; d < ranks_; ++d) send_counts[d] = as_count(shares[d]);
+    as_count(keys.size());
     std::vector<std::uint64_t> theirs(all_to_all(send_counts, receive_counts));
     all_to_all_v(keys.data(), send_counts, theirs.data(), receive_counts);
-    std::vector<std::uint32_t> order(theirs.size());
-    std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return theirs[a] < theirs[b]; });
+    // (key, where it came) ordered by key: keys are unique, one edge each
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> order(theirs.size());
+    for (std::size_t i = 0; i < theirs.size(); ++i) order[i] = {theirs[i], std::uint32_t(i)};
+    tbb::parallel_sort(order.begin(), order.end());
     std::uint64_t counts[2] = {theirs.size(), 0}, offset = 0;
     MPI_Exscan(&counts[0], &offset, 1, MPI_UINT64_T, MPI_SUM, comm_);
     if (rank_ == 0) offset = 0;  // (MPI_Exscan leaves rank 0's undefined)
     counts[1] = counts[0];
     MPI_Allreduce(MPI_IN_PLACE, &counts[1], 1, MPI_UINT64_T, MPI_SUM, comm_);
     std::vector<std::uint64_t> index(theirs.size());
-    for (std::size_t t = 0; t < order.size(); ++t) index[order[t]] = first + offset + t;
+    for (std::size_t t = 0; t < order.size(); ++t) index[order[t].second] = first + offset + t;
     global.resize(keys.size());
     all_to_all_v(index.data(), receive_counts, global.data(), send_counts);
     return counts[1];

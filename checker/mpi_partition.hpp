@@ -19,6 +19,11 @@ namespace tlbcheck::checker {
 // and never touches MPI.
 bool launched_by_mpi();
 
+// How many ranks the launcher started, and this process's rank among them,
+// as its environment says (1 and 0 when it says nothing).
+unsigned launched_ranks();
+unsigned launched_rank();
+
 // How many ranks of the job run on this host, as the launcher says (1
 // when it does not): the default --threads and --memory-limit are shares.
 unsigned ranks_on_this_host();

@@ -247,7 +247,7 @@ TEST_CASE("the seed protocols' counterexamples name the kernel's functions", "[g
 // The dead-variable reset (model/lower/liveness.cpp) is a reduction: every
 // bundled file and variant has the same verdict and property without it
 // (--keep-dead), and at least as many states there as its `expect:` line.
-TEST_CASE("every bundled protocol has the same verdict without the dead-variable reset", "[golden][dead]") {
+TEST_CASE("every bundled protocol has the same verdict without the dead-variable reset", "[golden][dead][slow]") {
   for (const std::string& rel : bundled_protocols()) {
     std::string text = read_file(source_dir() + "/" + rel);
     INFO(rel);

@@ -480,26 +480,67 @@ int run_matrix_check(const Options& o, const std::vector<cli::Axis>& axes, const
   return cli::matrix_exit_status(run);
 }
 
+// Under mpirun every rank must explore the same system: the same code, layout
+// and initial state (the same file and imports on every host, the same -D
+// values). A digest of what a rank loaded.
+std::uint64_t system_digest(const model::ModelSystem& system) {
+  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a over the words below
+  auto mix = [&](std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) h = (h ^ ((v >> (8 * i)) & 0xff)) * 1099511628211ULL;
+  };
+  for (const model::Instr& in : system.program().code) {
+    mix(std::uint64_t(in.op) | std::uint64_t(in.extra) << 16);
+    mix(std::uint64_t(std::uint32_t(in.a)) | std::uint64_t(std::uint32_t(in.b)) << 32);
+    mix(std::uint64_t(std::uint32_t(in.c)));
+  }
+  std::vector<checker::Word> init(system.layout().words, 0);
+  system.initial(init);
+  for (checker::Word w : init) mix(w);
+  for (const auto& slot : system.layout().slots) mix(std::hash<std::string>{}(slot.name));
+  for (const auto& g : system.groups()) mix(std::hash<std::string>{}(g.name));
+  return h;
+}
+
+// Several ranks agree that each loaded the same system (`digest`), or that
+// one of them failed before (nullopt: it said why): false on every rank
+// then, which ends the command on all of them alike. Every rank calls it
+// exactly once per check, so no rank waits for one that has left.
+bool ranks_agree(std::optional<std::uint64_t> digest, const std::string& file) {
+  if (!distributed()) return true;
+  // a rank that failed sends a value no other rank sends
+  const bool same = g_mpi->all_equal(digest ? *digest : ~0ULL - g_mpi->rank());
+  if (!same && digest) {
+    std::cerr << "tlbcheck: error: the " << g_mpi->ranks() << " MPI ranks did not all load the same system from '" << file
+              << "' (is it the same file, with the same imports, on every host, and can every rank load it?) [BadInput]\n";
+  }
+  return same;
+}
+
 int run_check(const Options& o) {
+  // before the ranks agree, an error on one rank is one on every rank
+  auto bad_input = [&] {
+    ranks_agree(std::nullopt, o.file);
+    return kExitBadInput;
+  };
   if (std::string why; o.engine == cli::Engine::Native && !model::c_compiler_found(why)) {
     std::cerr << "tlbcheck: error: --engine native: no C compiler: " << why << " (set $TLBCHECK_CC or $CC to one, or choose --engine interpreter) [BadOption]\n";
-    return kExitBadInput;
+    return bad_input();
   }
   std::vector<cli::Axis> axes;
   std::string error;
   if (!cli::parse_axes(o.defines, axes, error)) {
     std::cerr << "tlbcheck: error: " << error << " [BadOption]\n";
-    return kExitBadInput;
+    return bad_input();
   }
   Limits limits;
-  if (!parse_limits(o, limits)) return kExitBadInput;
+  if (!parse_limits(o, limits)) return bad_input();
   if (distributed()) {
     // what runs on one process only: the searches after explore() and a matrix's many explorations
     const char* single = !o.patches.empty() ? "--patch" : cli::cell_count(axes) > 1 ? "a matrix (-D with several values)" : o.por ? "--por"
                          : o.traces > 1 ? "--traces" : o.fewest_switches ? "--fewest-switches" : !o.dot.empty() ? "--dot" : nullptr;
     if (single != nullptr) {
       std::cerr << "tlbcheck: error: " << single << " runs in one process, not on " << g_mpi->ranks() << " MPI ranks (run it without mpirun) [BadOption]\n";
-      return kExitBadInput;
+      return bad_input();
     }
   }
   if (!o.patches.empty() || cli::cell_count(axes) > 1) return run_matrix_check(o, axes, limits);
@@ -510,7 +551,7 @@ int run_check(const Options& o) {
   for (const cli::Axis& a : axes) defines.push_back({a.name, a.values[0]});
   cli::Loaded loaded = cli::load(request(o, defines));
   std::cerr << loaded.result.diagnostics;
-  if (!loaded.result.system) return kExitBadInput;
+  if (!loaded.result.system) return bad_input();
   if (const model::NativeCode* code = loaded.result.system->native(); code != nullptr && code->compiled_now() && !o.quiet) {
     std::fprintf(stderr, "tlbcheck: compiled the steps to C in %.2f s (%s)\n", code->compile_seconds(), code->object_path().c_str());
   }
@@ -521,16 +562,7 @@ int run_check(const Options& o) {
   checker::ExploreOptions eo = explore_options(o, limits);
   std::unique_ptr<checker::Partition> partition;
   if (distributed()) {
-    // every rank must explore the same system: the same file (on every host) and the same -D values
-    std::vector<checker::Word> init(system.layout().words, 0);
-    system.initial(init);
-    std::uint64_t digest = std::hash<std::string>{}(std::string(reinterpret_cast<const char*>(init.data()), init.size() * sizeof(checker::Word)));
-    digest = digest * 31 + system.groups().size();
-    if (!g_mpi->all_equal(digest)) {
-      std::cerr << "tlbcheck: error: the " << g_mpi->ranks() << " MPI ranks loaded different systems from '" << o.file
-                << "' (is it the same file, with the same imports, on every host?) [BadInput]\n";
-      return kExitBadInput;
-    }
+    if (!ranks_agree(system_digest(system), o.file)) return kExitBadInput;
     partition = checker::make_mpi_partition(*g_mpi);
     eo.partition = partition.get();
     if (eo.threads > usable_cores()) {
@@ -773,6 +805,14 @@ int tlbcheck::cli::run_command_line(int argc, char** argv) {
   // Under mpirun every rank runs this same command line; only rank 0
   // prints (README, "Running on a cluster").
   checker::MpiSession mpi;
+  if (!mpi.active() && checker::launched_ranks() > 1) {
+    // N copies of the whole search, each printing its report, is not what mpirun was asked for
+    if (checker::launched_rank() == 0) {
+      std::cerr << "tlbcheck: error: started by mpirun as " << checker::launched_ranks()
+                << " ranks, but this tlbcheck was built without MPI (install libopenmpi-dev and build again) [BadOption]\n";
+    }
+    return kExitBadInput;
+  }
   if (!mpi.active()) return dispatch(argc, argv);
   g_mpi = &mpi;
   if (mpi.rank() != 0) mpi.quiet();

@@ -330,12 +330,14 @@ namespace {
 void same_on_every_rank(const GraphSystem& g, ExploreOptions o, const std::string& what) {
   o.threads = 1;
   const ExploreResult one = explore(g, o);
-  for (unsigned ranks : {2u, 3u}) {
+  for (auto [ranks, threads] : {std::pair{2u, 1u}, std::pair{3u, 1u}, std::pair{2u, 2u}}) {
     tlbcheck::testing::ThreadRanks cluster(ranks);
+    o.threads = threads;
     const std::vector<ExploreResult> results = cluster.explore(g, o);
+    CHECK_FALSE(cluster.calls_differed());  // every rank made the same calls, in the same order
     for (unsigned rank = 0; rank < ranks; ++rank) {
       const ExploreResult& r = results[rank];
-      INFO(what << ": rank " << rank << " of " << ranks << ", batch " << o.batch << (o.compact ? ", compact" : ""));
+      INFO(what << ": rank " << rank << " of " << ranks << " x " << threads << " threads, batch " << o.batch << (o.compact ? ", compact" : ""));
       CHECK(r.outcome == one.outcome);
       CHECK(r.stop_reason == one.stop_reason);
       CHECK(r.deadlock == one.deadlock);

@@ -141,7 +141,7 @@ TEST_CASE("patch: how a configuration's verdict moved", "[matrix][patch]") {
   CHECK(cli::change_name(cell(S::Incomplete), cell(S::Holds)) == "incomplete");
 }
 
-TEST_CASE("matrix: fix x cpus=2..4 x tlb.speculative gives the cells of the individual runs", "[matrix][cli]") {
+TEST_CASE("matrix: fix x cpus=2..4 x tlb.speculative gives the cells of the individual runs", "[matrix][cli][slow]") {
   const std::string file = source("protocols/lazy_tlb_2_4.tlb");
   RunResult m = run(check_cli() + " " + file + " -D fix=none,seed,upstream -D cpus=2..4 -D tlb.speculative=false,true --format json -q");
   INFO(m.output);

@@ -124,6 +124,14 @@ def seed():
         status, _, err = check(twin, extra, 2)
         if status != 2 or "MPI ranks" not in err:
             failures.append(f"{' '.join(extra)} on 2 ranks: exit {status}, not 2 with an error naming the ranks: {err[-300:]}")
+    # a rank that loads another system, or none: every rank stops with exit 2, none waits for it
+    for other, said in (("examples/bench/shootdown_hw.tlb", "did not all load the same system"), ("no/such/file.tlb", "did not all load the same system")):
+        script = f'[ "$OMPI_COMM_WORLD_RANK" = 1 ] && f={other} || f={twin}; exec {TLBCHECK} check "$f" -D cpus=4 --engine interpreter'
+        r = subprocess.run(LAUNCH + ["-np", "3", "sh", "-c", script], cwd=SOURCE, capture_output=True, text=True, timeout=60, env=ENV)
+        if r.returncode != 2 or said not in r.stderr:
+            failures.append(f"rank 1 loading {other}: exit {r.returncode}, not 2 with '{said}': {r.stderr[-400:]}")
+        else:
+            print(f"ok  rank 1 loading {other} instead: every rank stops, exit 2")
     r = subprocess.run(LAUNCH + ["-np", "2", TLBCHECK, "simulate", twin], cwd=SOURCE, capture_output=True, text=True, timeout=60, env=ENV)
     if r.returncode != 2 or "only check runs" not in r.stderr:
         failures.append(f"simulate on 2 ranks: exit {r.returncode}: {r.stderr[-300:]}")

@@ -34,6 +34,7 @@ TEST_CASE("several ranks report one process's text on seed protocols, with symme
       CHECK(one.result.outcome != checker::Outcome::Incomplete);
       ThreadRanks cluster(3);
       const std::vector<checker::ExploreResult> results = cluster.explore(*l.result.system, o);
+      CHECK_FALSE(cluster.calls_differed());
       for (const checker::ExploreResult& r : results) {
         checker::Report report = one;
         report.result = r;

@@ -162,7 +162,7 @@ invariant never: y == 0;
 // reads changes its successors only in that slot; a group that cannot run
 // cannot be enabled by a change outside its enabling slots; and check() and
 // expand() do not depend on a slot outside the visible ones.
-TEST_CASE("por: the read and write sets cover what the steps do on reachable states", "[por][footprint]") {
+TEST_CASE("por: the read and write sets cover what the steps do on reachable states", "[por][footprint][slow]") {
   using Words = std::vector<checker::Word>;
   std::uint64_t lcg = 12345;
   auto random = [&](std::uint64_t n) {
@@ -266,7 +266,7 @@ TEST_CASE("por: the read and write sets cover what the steps do on reachable sta
 // --por search stores, without and with symmetry, are golden
 // (tests/golden/por_counts.txt; refresh with TLBCHECK_UPDATE_GOLDEN=1 and
 // review the diff).
-TEST_CASE("por: every bundled protocol keeps its verdict, and its counterexamples are real", "[por][golden]") {
+TEST_CASE("por: every bundled protocol keeps its verdict, and its counterexamples are real", "[por][golden][slow]") {
   std::size_t configurations = 0;
   std::string counts = "# tlbcheck check FILE [-D ...] --por: states without symmetry, with it (tests/checker/por_test.cpp)\n";
   for (const std::string& rel : bundled_protocols()) {

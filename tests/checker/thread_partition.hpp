@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <barrier>
 #include <functional>
 #include <thread>
@@ -19,7 +20,13 @@ namespace tlbcheck::testing {
 
 class ThreadRanks {
  public:
-  explicit ThreadRanks(unsigned ranks) : ranks_(ranks), sync_(ranks), mail_(ranks, std::vector<std::vector<checker::Word>>(ranks)), values_(ranks), stats_(ranks) {}
+  explicit ThreadRanks(unsigned ranks)
+      : ranks_(ranks), sync_(ranks), mail_(ranks, std::vector<std::vector<checker::Word>>(ranks)), values_(ranks), stats_(ranks), calls_(ranks) {}
+
+  // Whether the ranks ever met in different calls (one in sum() while
+  // another was in exchange(), or with different lengths): MPI would hang
+  // or mix the data up there; here the barriers would let it pass.
+  bool calls_differed() const { return differed_.load(); }
 
   // Runs explore() on every rank, each with `options` and its partition;
   // the results, by rank.
@@ -50,24 +57,24 @@ class ThreadRanks {
         all_.mail_[rank_][d] = send[d];
         send[d].clear();
       }
-      all_.sync_.arrive_and_wait();
+      meet(1, 0);
       received.clear();
       for (unsigned s = 0; s < ranks(); ++s) received.insert(received.end(), all_.mail_[s][rank_].begin(), all_.mail_[s][rank_].end());
       all_.sync_.arrive_and_wait();
     }
     void sum(std::uint64_t* v, std::size_t n) override {
-      combine(v, n, [](std::uint64_t a, std::uint64_t b) { return a + b; });
+      combine(v, n, [](std::uint64_t a, std::uint64_t b) { return a + b; }, 4);
     }
     void max(std::uint64_t* v, std::size_t n) override {
-      combine(v, n, [](std::uint64_t a, std::uint64_t b) { return std::max(a, b); });
+      combine(v, n, [](std::uint64_t a, std::uint64_t b) { return std::max(a, b); }, 5);
     }
     void min(std::uint64_t* v, std::size_t n) override {
-      combine(v, n, [](std::uint64_t a, std::uint64_t b) { return std::min(a, b); });
+      combine(v, n, [](std::uint64_t a, std::uint64_t b) { return std::min(a, b); }, 6);
     }
     std::uint64_t number(const std::vector<std::uint64_t>& keys, unsigned, std::uint64_t, std::uint64_t, std::uint64_t first,
                          std::vector<std::uint64_t>& global) override {
       all_.values_[rank_] = keys;
-      all_.sync_.arrive_and_wait();
+      meet(2, 0);
       global.resize(keys.size());
       std::uint64_t total = 0;
       for (const auto& theirs : all_.values_) total += theirs.size();
@@ -81,17 +88,28 @@ class ThreadRanks {
     }
     std::vector<checker::RankStats> gather(const checker::RankStats& mine) override {
       all_.stats_[rank_] = mine;
-      all_.sync_.arrive_and_wait();
+      meet(3, 0);
       std::vector<checker::RankStats> out = all_.stats_;
       all_.sync_.arrive_and_wait();
       return out;
     }
 
    private:
-    template <typename Op>
-    void combine(std::uint64_t* v, std::size_t n, Op op) {
-      all_.values_[rank_].assign(v, v + n);
+    // The first barrier of a call: every rank must be in the same call.
+    void meet(std::uint64_t call, std::uint64_t n) {
+      all_.calls_[rank_] = call << 32 | n;
       all_.sync_.arrive_and_wait();
+      if (all_.calls_[rank_] != all_.calls_[0]) all_.differed_.store(true);
+    }
+
+    template <typename Op>
+    void combine(std::uint64_t* v, std::size_t n, Op op, std::uint64_t call) {
+      all_.values_[rank_].assign(v, v + n);
+      meet(call, n);
+      if (all_.differed_.load()) {  // another length: nothing sound to combine
+        all_.sync_.arrive_and_wait();
+        return;
+      }
       for (unsigned s = 0; s < ranks(); ++s) {
         if (s == rank_) continue;
         for (std::size_t i = 0; i < n; ++i) v[i] = op(v[i], all_.values_[s][i]);
@@ -108,6 +126,8 @@ class ThreadRanks {
   std::vector<std::vector<std::vector<checker::Word>>> mail_;  // [from][to]
   std::vector<std::vector<std::uint64_t>> values_;             // each rank's values in an agreement
   std::vector<checker::RankStats> stats_;
+  std::vector<std::uint64_t> calls_;  // each rank's call at the last meeting: (which << 32) | length
+  std::atomic<bool> differed_{false};
 };
 
 }  // namespace tlbcheck::testing
