@@ -36,6 +36,9 @@ struct Type {
   std::int64_t lo = 0, hi = 0;  // Int: the range; Cpu: 0..cpus-1
   std::uint32_t enum_id = 0;    // Enum: which enum; Record: which struct
   std::vector<std::uint32_t> dims;
+  // per dimension, the enum whose values index it (`T[E]`), or -1; shorter
+  // than dims where the rest are sized by numbers
+  std::vector<std::int32_t> dim_enums;
 
   bool is_array() const { return !dims.empty(); }
   bool scalar_is(TypeKind k) const { return kind == k && dims.empty(); }
@@ -44,6 +47,7 @@ struct Type {
   Type element() const {
     Type t = *this;
     t.dims.erase(t.dims.begin());
+    if (!t.dim_enums.empty()) t.dim_enums.erase(t.dim_enums.begin());
     return t;
   }
 };

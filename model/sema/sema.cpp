@@ -28,7 +28,10 @@ std::string type_name(const Type& t, const std::vector<EnumInfo>& enums, const s
     case TypeKind::Pte: s = "pte"; break;
     case TypeKind::Record: s = records != nullptr && t.enum_id < records->size() ? "struct " + (*records)[t.enum_id].name : "struct"; break;
   }
-  for (std::uint32_t d : t.dims) s += "[" + std::to_string(d) + "]";
+  for (std::size_t k = 0; k < t.dims.size(); ++k) {
+    const std::int32_t by = k < t.dim_enums.size() ? t.dim_enums[k] : -1;
+    s += "[" + (by >= 0 && std::size_t(by) < enums.size() ? enums[std::size_t(by)].name : std::to_string(t.dims[k])) + "]";
+  }
   return s;
 }
 
@@ -41,7 +44,12 @@ std::uint32_t AnalyzedModule::slots_of(const Type& t) const {
 namespace {
 void add_leaves(const AnalyzedModule& m, const Type& t, std::size_t dim, std::int64_t init, const std::string& path, std::vector<Leaf>& out) {
   if (dim < t.dims.size()) {
-    for (std::uint32_t i = 0; i < t.dims[dim]; ++i) add_leaves(m, t, dim + 1, init, path + "[" + std::to_string(i) + "]", out);
+    // an element per value of an enum (`T[E]`) is named by the value: in_use[B]
+    const std::int32_t by = dim < t.dim_enums.size() ? t.dim_enums[dim] : -1;
+    for (std::uint32_t i = 0; i < t.dims[dim]; ++i) {
+      const std::string index = by >= 0 && i < m.enums[std::size_t(by)].members.size() ? std::string(m.enums[std::size_t(by)].members[i]) : std::to_string(i);
+      add_leaves(m, t, dim + 1, init, path + "[" + index + "]", out);
+    }
     return;
   }
   Type scalar = t;

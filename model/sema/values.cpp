@@ -401,7 +401,9 @@ Type Analysis::resolve_type(const TypeSyntax& ts, const std::string& owner) {
     if (auto e = types_.find(named.kind == ExprKind::Name ? named.name : std::string_view{}); e != types_.end() && named.args.empty()) {
       const std::uint32_t n = std::uint32_t(out_.enums[e->second].members.size());
       total *= n;
+      t.dim_enums.resize(t.dims.size(), -1);
       t.dims.push_back(n);
+      t.dim_enums.push_back(std::int32_t(e->second));
       continue;
     }
     auto n = const_int(dim, ctx);
