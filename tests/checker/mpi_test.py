@@ -119,6 +119,24 @@ def seed():
     status, report, err = check(twin, ["-D", "cpus=10", "--time-limit", "2s"], 2)
     if status != 3 or report is None or (report.get("stopped_by") or {}).get("code") != "time-limit":
         failures.append(f"--time-limit on 2 ranks: exit {status}, {report and report.get('stopped_by')}: {err[-500:]}")
+    # Ctrl-C (SIGINT to mpirun, which sends the ranks SIGTERM and kills them
+    # sigkill_timeout seconds later): every rank stops at the same batch and
+    # rank 0 prints the report of what was explored
+    p = subprocess.Popen(LAUNCH + ["-np", "2", TLBCHECK, "check", twin, "-D", "cpus=10", "--threads", "1", "--engine", "interpreter",
+                                   "--format", "json", "-q"], cwd=SOURCE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=dict(ENV, OMPI_MCA_odls_base_sigkill_timeout="10"))
+    time.sleep(2.5)
+    p.send_signal(signal.SIGINT)
+    try:
+        out, err = p.communicate(timeout=60)
+        report = json.loads(out) if out.strip() else {}
+        if (report.get("stopped_by") or {}).get("code") != "interrupted" or len(report.get("ranks", [])) != 2:
+            failures.append(f"SIGINT to mpirun: no interrupted report of 2 ranks: {out[-300:]} {err[-300:]}")
+        else:
+            print(f"ok  SIGINT to mpirun: both ranks stop, rank 0 reports {report['states']} states explored (mpirun exit {p.returncode})")
+    except (subprocess.TimeoutExpired, json.JSONDecodeError) as e:
+        p.kill()
+        failures.append(f"SIGINT to mpirun: {e}")
     # what runs on one process only is refused, exit 2
     for extra in (["--por"], ["--dot", "x.dot"], ["--traces", "2"], ["-D", "cpus=3,4"]):
         status, _, err = check(twin, extra, 2)
