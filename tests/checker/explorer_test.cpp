@@ -95,6 +95,20 @@ ExploreResult run(const System& s, unsigned threads, std::uint32_t batch = 1u <<
   return explore(s, o);
 }
 
+// Two searches of one graph found the same: outcome, why they stopped,
+// counts, depth and the counterexample, state by state and step by step.
+void same_answer(const ExploreResult& r, const ExploreResult& one) {
+  CHECK(r.outcome == one.outcome);
+  CHECK(r.stop_reason == one.stop_reason);
+  CHECK(r.deadlock == one.deadlock);
+  CHECK(r.states == one.states);
+  CHECK(r.transitions == one.transitions);
+  CHECK(r.depth == one.depth);
+  CHECK(r.trace.states == one.trace.states);
+  REQUIRE(r.trace.groups.size() == one.trace.groups.size());
+  for (std::size_t i = 0; i < r.trace.groups.size(); ++i) CHECK(r.trace.groups[i] == one.trace.groups[i]);
+}
+
 GraphSystem random_graph(std::uint32_t seed, std::size_t nodes, std::size_t edges, std::set<std::uint32_t> bad = {}) {
   std::mt19937 rng(seed);
   std::uniform_int_distribution<std::uint32_t> pick(0, std::uint32_t(nodes - 1));
@@ -178,14 +192,9 @@ TEST_CASE("parent links read back from disk give the same counterexamples", "[ex
       o.threads = 2;
       o.compact = compact;
       o.parent_links_in_memory = 3;
-          ExploreResult r = explore(g, o);
+      ExploreResult r = explore(g, o);
       INFO("seed " << seed << " compact " << compact);
-      CHECK(r.outcome == in_memory.outcome);
-      CHECK(r.states == in_memory.states);
-      CHECK(r.deadlock == in_memory.deadlock);
-      CHECK(r.trace.states == in_memory.trace.states);
-      REQUIRE(r.trace.groups.size() == in_memory.trace.groups.size());
-      for (std::size_t i = 0; i < r.trace.groups.size(); ++i) CHECK(r.trace.groups[i] == in_memory.trace.groups[i]);
+      same_answer(r, in_memory);
     }
   }
   CHECK(longest >= 4);  // links far past the three kept in memory were read
@@ -338,15 +347,7 @@ void same_on_every_rank(const GraphSystem& g, ExploreOptions o, const std::strin
     for (unsigned rank = 0; rank < ranks; ++rank) {
       const ExploreResult& r = results[rank];
       INFO(what << ": rank " << rank << " of " << ranks << " x " << threads << " threads, batch " << o.batch << (o.compact ? ", compact" : ""));
-      CHECK(r.outcome == one.outcome);
-      CHECK(r.stop_reason == one.stop_reason);
-      CHECK(r.deadlock == one.deadlock);
-      CHECK(r.states == one.states);
-      CHECK(r.transitions == one.transitions);
-      CHECK(r.depth == one.depth);
-      CHECK(r.trace.states == one.trace.states);
-      REQUIRE(r.trace.groups.size() == one.trace.groups.size());
-      for (std::size_t i = 0; i < r.trace.groups.size(); ++i) CHECK(r.trace.groups[i] == one.trace.groups[i]);
+      same_answer(r, one);
       REQUIRE(r.ranks.size() == ranks);
       CHECK(r.ranks_count == ranks);
       if (r.outcome == Outcome::Holds) {

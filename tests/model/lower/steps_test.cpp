@@ -389,7 +389,7 @@ TEST_CASE("a function inside an expression checks its parameters, lets and resul
             .result.outcome == checker::Outcome::Holds);
 }
 
-TEST_CASE("quantifiers list frames and tasks as for does; over no value at all forall holds", "[compile]") {
+TEST_CASE("quantifiers list frames and tasks as for does and over no value at all forall holds", "[compile]") {
   // frames 0..1 (never none): one frame is taken, so one of them equals `held` afterwards
   const std::string frames = "machine { cpus = 1; frames = 2; } var held: frame = none; process p on cpu 0 { held = alloc_frame(); } ";
   Run counted = check(frames + "invariant one: (count (f: frame) f == held) <= 1;");
