@@ -1,8 +1,8 @@
 // The pipeline behind every front door: load a protocol into a System
 // (model/), choose how its steps run, explore it (checker/) and describe
 // the outcome as a Report. The command line and the tests run it through
-// here, so none of them repeats it. Like main.cpp, this is the one place
-// besides it that sees both model/ and checker/.
+// here, so none of them repeats it. With app.cpp (the command line), this
+// folder is the one place that sees both model/ and checker/.
 #pragma once
 
 #include <optional>
