@@ -50,6 +50,8 @@ bool mpi_built() { return false; }
 MpiSession::MpiSession() = default;
 MpiSession::~MpiSession() = default;
 bool MpiSession::all_equal(unsigned long long) const { return true; }
+std::vector<unsigned long long> MpiSession::all_values(unsigned long long value) const { return {value}; }
+std::vector<std::string> MpiSession::hosts() const { return {"localhost"}; }
 void MpiSession::abort(const std::string& why, int status) const {
   std::fprintf(stderr, "%s\n", why.c_str());
   std::_Exit(status);
@@ -84,6 +86,23 @@ bool MpiSession::all_equal(unsigned long long value) const {
   unsigned long long v[2] = {value, ~value};  // max of value and of its complement: equal everywhere iff min == max
   MPI_Allreduce(MPI_IN_PLACE, v, 2, MPI_UNSIGNED_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
   return v[0] == ~v[1];
+}
+
+std::vector<unsigned long long> MpiSession::all_values(unsigned long long value) const {
+  std::vector<unsigned long long> all(ranks_, value);
+  if (active_) MPI_Allgather(&value, 1, MPI_UNSIGNED_LONG_LONG, all.data(), 1, MPI_UNSIGNED_LONG_LONG, MPI_COMM_WORLD);
+  return all;
+}
+
+std::vector<std::string> MpiSession::hosts() const {
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int length = 0;
+  if (active_) MPI_Get_processor_name(name, &length);
+  std::vector<char> all(std::size_t(ranks_) * MPI_MAX_PROCESSOR_NAME, '\0');
+  if (active_) MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(), MPI_MAX_PROCESSOR_NAME, MPI_CHAR, MPI_COMM_WORLD);
+  std::vector<std::string> out;
+  for (unsigned r = 0; r < ranks_; ++r) out.emplace_back(all.data() + std::size_t(r) * MPI_MAX_PROCESSOR_NAME);
+  return out;
 }
 
 void MpiSession::abort(const std::string& why, int status) const {

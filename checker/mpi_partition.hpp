@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "checker/partition.hpp"
 
@@ -48,6 +49,9 @@ class MpiSession {
   // Every rank's two numbers agree (say, a hash of what it loaded): false
   // on every rank if any two differ. Collective.
   bool all_equal(unsigned long long value) const;
+  // Every rank's value, by rank, and every rank's host name. Collective.
+  std::vector<unsigned long long> all_values(unsigned long long value) const;
+  std::vector<std::string> hosts() const;
   // Ends every rank of the job at once with exit status `status` after
   // printing `why` on this rank's own standard error (from any rank,
   // without the others' help).

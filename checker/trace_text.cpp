@@ -336,7 +336,7 @@ std::string render_text(const System& system, const Report& report) {
   double rate = r.seconds > 0 ? double(r.states) / r.seconds : 0;
   out += "states: " + with_commas(r.states) + ", transitions: " + with_commas(r.transitions) + ", depth: " + std::to_string(r.depth) + "\n";
   out += "time: " + number(r.seconds, 2) + " s (" + with_commas(std::uint64_t(rate)) + " states/s), threads: " + std::to_string(r.threads) +
-         ", store: " + bytes(r.memory_bytes) + ", state: " + std::to_string(report.state_bytes) + " bytes, engine: " + engine_text(report) + "\n";
+         (r.ranks.empty() ? "" : " a rank") + ", store: " + bytes(r.memory_bytes) + (r.ranks.empty() ? "" : " (rank 0)") + ", state: " + std::to_string(report.state_bytes) + " bytes, engine: " + engine_text(report) + "\n";
   out += symmetry_text(report);
   out += ranks_text(r);
   if (report.por_asked) {

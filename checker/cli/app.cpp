@@ -507,13 +507,22 @@ std::uint64_t system_digest(const model::ModelSystem& system) {
 // exactly once per check, so no rank waits for one that has left.
 bool ranks_agree(std::optional<std::uint64_t> digest, const std::string& file) {
   if (!distributed()) return true;
-  // a rank that failed sends a value no other rank sends
-  const bool same = g_mpi->all_equal(digest ? *digest : ~0ULL - g_mpi->rank());
-  if (!same && digest) {
-    std::cerr << "tlbcheck: error: the " << g_mpi->ranks() << " MPI ranks did not all load the same system from '" << file
-              << "' (is it the same file, with the same imports, on every host, and can every rank load it?) [BadInput]\n";
+  // 0: this rank failed (and said why, on its own stderr); the digest never is 0 in practice
+  const std::vector<unsigned long long> all = g_mpi->all_values(digest ? std::max<std::uint64_t>(*digest, 1) : 0);
+  const std::vector<std::string> hosts = g_mpi->hosts();
+  std::string failed, other;
+  for (unsigned r = 0; r < all.size(); ++r) {
+    std::string& list = all[r] == 0 ? failed : all[r] != all[0] ? other : failed;
+    if (all[r] == 0 || all[r] != all[0]) list += (list.empty() ? "" : ", ") + std::to_string(r) + " (" + hosts[r] + ")";
   }
-  return same;
+  if (failed.empty() && other.empty()) return true;
+  if (digest) {  // (rank 0 prints: where it failed itself, its own error said why)
+    std::cerr << "tlbcheck: error: the " << g_mpi->ranks() << " MPI ranks did not all load the same system from '" << file << "': "
+              << (failed.empty() ? "" : "rank " + failed + " could not load it") << (failed.empty() || other.empty() ? "" : "; ")
+              << (other.empty() ? "" : "rank " + other + " loaded another system than rank 0")
+              << " (is it the same file, with the same imports, on every host?) [BadInput]\n";
+  }
+  return false;
 }
 
 int run_check(const Options& o) {
@@ -563,6 +572,17 @@ int run_check(const Options& o) {
   std::unique_ptr<checker::Partition> partition;
   if (distributed()) {
     if (!ranks_agree(system_digest(system), o.file)) return kExitBadInput;
+    // a host without a C compiler interprets, and every rank waits for the slowest at each batch
+    const std::vector<unsigned long long> compiled = g_mpi->all_values(system.native() != nullptr ? 1 : 0);
+    if (std::count(compiled.begin(), compiled.end(), 1ULL) != 0 && std::count(compiled.begin(), compiled.end(), 0ULL) != 0) {
+      const std::vector<std::string> hosts = g_mpi->hosts();
+      std::string slow;
+      for (unsigned r = 0; r < compiled.size(); ++r) {
+        if (compiled[r] == 0) slow += (slow.empty() ? "" : ", ") + std::to_string(r) + " (" + hosts[r] + ")";
+      }
+      std::cerr << "tlbcheck: warning: MPI rank " << slow << " interprets the steps (no C compiler there?) while the others run them compiled: "
+                << "every batch waits for the slowest rank (give every host a C compiler, or --engine interpreter)\n";
+    }
     partition = checker::make_mpi_partition(*g_mpi);
     eo.partition = partition.get();
     if (eo.threads > usable_cores()) {
@@ -839,7 +859,8 @@ int dispatch(int argc, char** argv) {
 #endif
   CLI::App app{"tlbcheck: an exhaustive model checker for TLB-shootdown protocols"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("tlbcheck ") + TLBCHECK_VERSION);
+  app.set_version_flag("--version", std::string("tlbcheck ") + TLBCHECK_VERSION +
+                                        (checker::mpi_built() ? " (with the MPI back end)" : " (without MPI: one process)"));
   Options o;
 
   CLI::App* check = app.add_subcommand("check", "explore every interleaving of a protocol and check its properties");

@@ -148,8 +148,15 @@ def seed():
         r = subprocess.run(LAUNCH + ["-np", "3", "sh", "-c", script], cwd=SOURCE, capture_output=True, text=True, timeout=60, env=ENV)
         if r.returncode != 2 or said not in r.stderr:
             failures.append(f"rank 1 loading {other}: exit {r.returncode}, not 2 with '{said}': {r.stderr[-400:]}")
+        elif "rank 1 (" not in r.stderr:
+            failures.append(f"rank 1 loading {other}: the error does not name rank 1 and its host: {r.stderr[-400:]}")
         else:
-            print(f"ok  rank 1 loading {other} instead: every rank stops, exit 2")
+            print(f"ok  rank 1 loading {other} instead: every rank stops, exit 2, rank 1 named")
+    # a host without a C compiler: its rank interprets, and rank 0 warns that the search goes at its pace
+    script = f'[ "$OMPI_COMM_WORLD_RANK" = 1 ] && export TLBCHECK_CC=/nonexistent/cc; exec {TLBCHECK} check {twin} -D cpus=4 -q'
+    r = subprocess.run(LAUNCH + ["-np", "2", "sh", "-c", script], cwd=SOURCE, capture_output=True, text=True, timeout=120, env=ENV)
+    if r.returncode != 0 or "MPI rank 1 (" not in r.stderr or "interprets the steps" not in r.stderr:
+        failures.append(f"a rank without a C compiler: exit {r.returncode}, no warning naming it: {r.stderr[-400:]}")
     r = subprocess.run(LAUNCH + ["-np", "2", TLBCHECK, "simulate", twin], cwd=SOURCE, capture_output=True, text=True, timeout=60, env=ENV)
     if r.returncode != 2 or "only check runs" not in r.stderr:
         failures.append(f"simulate on 2 ranks: exit {r.returncode}: {r.stderr[-300:]}")
