@@ -40,6 +40,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <csignal>
 #include <cstdlib>
@@ -597,6 +598,17 @@ int run_check(const Options& o) {
       std::fprintf(stderr, "\r%12llu states  %10.0f states/s  depth %4u  queue %10llu  %8.1f MiB ",
                    static_cast<unsigned long long>(p.states), p.seconds > 0 ? double(p.states) / p.seconds : 0.0, p.depth,
                    static_cast<unsigned long long>(p.queued), double(p.memory_bytes) / (1024.0 * 1024.0));
+      std::fflush(stderr);
+    };
+  } else if (distributed() && !o.quiet) {
+    // under mpirun rank 0's standard error is a pipe: a line every 10 s, with the cluster's totals
+    auto shown = std::make_shared<double>(0.0);
+    eo.progress = [shown](const checker::Progress& p) {
+      if (p.seconds - *shown < 10.0) return;
+      *shown = p.seconds;
+      std::fprintf(stderr, "tlbcheck: %.0f s: %llu states on all ranks (%.0f states/s), depth %u, queue %llu, rank 0's store %.1f MiB\n", p.seconds,
+                   static_cast<unsigned long long>(p.states), double(p.states) / p.seconds, p.depth, static_cast<unsigned long long>(p.queued),
+                   double(p.memory_bytes) / (1024.0 * 1024.0));
       std::fflush(stderr);
     };
   }
