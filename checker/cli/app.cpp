@@ -771,11 +771,19 @@ int run_replay(Options o) {
   return checker::exit_status(r.outcome);
 }
 
-int run_simulate(const Options& o) {
-  std::vector<model::Define> defines;
-  if (!parse_defines(o.defines, defines, "simulate")) return kExitBadInput;
+// The protocol with the -D values of a command that runs one
+// configuration (simulate, options); its diagnostics printed. No system
+// (exit 2) on bad input.
+cli::Loaded load_one(const Options& o, const char* command, std::vector<model::Define>& defines) {
+  if (!parse_defines(o.defines, defines, command)) return {};
   cli::Loaded loaded = cli::load(request(o, defines));
   std::cerr << loaded.result.diagnostics;
+  return loaded;
+}
+
+int run_simulate(const Options& o) {
+  std::vector<model::Define> defines;
+  cli::Loaded loaded = load_one(o, "simulate", defines);
   if (!loaded.result.system) return kExitBadInput;
   const model::ModelSystem& system = *loaded.result.system;
   checker::Report report = cli::report_header(loaded, o.file);
@@ -814,9 +822,7 @@ int run_simulate(const Options& o) {
 // can be set and what each setting means. Exit 0, or 2 on bad input.
 int run_options(const Options& o) {
   std::vector<model::Define> defines;
-  if (!parse_defines(o.defines, defines, "options")) return kExitBadInput;
-  cli::Loaded loaded = cli::load(request(o, defines));
-  std::cerr << loaded.result.diagnostics;
+  cli::Loaded loaded = load_one(o, "options", defines);
   if (!loaded.result.system) return kExitBadInput;
   nlohmann::json listing = cli::options_json(*loaded.result.system, o.file, defines);
   if (o.format == "json") std::cout << checker::json_text(listing) << "\n";
