@@ -272,14 +272,13 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     if (n == 0 && check_deadlock && !system.is_final(state)) local.deadlocks.push_back(canon);
   };
   // several ranks: what arrived from the others, and what goes to each
-  std::vector<std::vector<Word>> send(distributed ? ranks : 0);
-  std::vector<Word> received;
+  std::vector<Word> send, received;
+  std::vector<std::size_t> send_words(ranks);
   auto memory = [&] {
     std::uint64_t bytes = store.memory_bytes() + parents.memory_bytes() + globals.memory_bytes() + level_states.size() * sizeof(Word);
     if (distributed) {
-      // the exchange's buffers keep their room from batch to batch (the partition copies `send` once more)
-      std::uint64_t buffered = received.capacity() + level_global.capacity() + level_keys.capacity();
-      for (const std::vector<Word>& s : send) buffered += 2 * s.capacity();
+      // the exchange's buffers keep their room from batch to batch
+      std::uint64_t buffered = send.capacity() + received.capacity() + level_global.capacity() + level_keys.capacity();
       for (const Local& l : locals) {
         for (const std::vector<Word>& box : l.outbox) buffered += box.capacity();
       }
@@ -474,15 +473,18 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
         });
       });
       if (distributed) {
-        // the successors other ranks own go to them; theirs come here
-        for (Local& l : locals) {
-          for (unsigned d = 0; d < ranks; ++d) {
-            send[d].insert(send[d].end(), l.outbox[d].begin(), l.outbox[d].end());
+        // the successors other ranks own go to them, each rank's in one run; theirs come here
+        send.clear();
+        for (unsigned d = 0; d < ranks; ++d) {
+          const std::size_t before = send.size();
+          for (Local& l : locals) {
+            send.insert(send.end(), l.outbox[d].begin(), l.outbox[d].end());
             l.outbox[d].clear();
           }
+          send_words[d] = send.size() - before;
         }
-        for (const std::vector<Word>& out : send) bytes_sent += out.size() * sizeof(Word);
-        agree([&] { part.exchange(send, received); });
+        bytes_sent += send.size() * sizeof(Word);
+        agree([&] { part.exchange(send, send_words, received); });
         const std::uint64_t arrived = received.size() / record;
         std::uint64_t inserted = 0;  // this batch's own successors, already in
         for (const Local& l : locals) inserted += l.inserted;

@@ -150,20 +150,12 @@ class MpiPartition final : public Partition {
   unsigned rank() const override { return rank_; }
   unsigned ranks() const override { return ranks_; }
 
-  void exchange(std::vector<std::vector<Word>>& send, std::vector<Word>& received) override {
+  void exchange(const std::vector<Word>& send, const std::vector<std::size_t>& words_to, std::vector<Word>& received) override {
     std::vector<int> send_counts(ranks_), receive_counts(ranks_);
-    std::size_t total = 0;
-    for (unsigned d = 0; d < ranks_; ++d) total += send[d].size();
-    as_count(total);
-    buffer_.clear();
-    buffer_.reserve(total);
-    for (unsigned d = 0; d < ranks_; ++d) {
-      send_counts[d] = as_count(send[d].size());
-      buffer_.insert(buffer_.end(), send[d].begin(), send[d].end());
-      send[d].clear();
-    }
+    as_count(send.size());
+    for (unsigned d = 0; d < ranks_; ++d) send_counts[d] = as_count(words_to[d]);
     received.resize(all_to_all(send_counts, receive_counts));
-    all_to_all_v(buffer_.data(), send_counts, received.data(), receive_counts);
+    all_to_all_v(send.data(), send_counts, received.data(), receive_counts);
   }
 
   void sum(std::uint64_t* values, std::size_t n) override { reduce(values, n, MPI_SUM); }
@@ -229,7 +221,6 @@ class MpiPartition final : public Partition {
 
   unsigned rank_, ranks_;
   MPI_Comm comm_ = MPI_COMM_NULL;
-  std::vector<Word> buffer_;
 };
 
 }  // namespace

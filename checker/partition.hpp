@@ -44,11 +44,11 @@ class Partition {
   // reads the hash's low bits; the store's table reads its high ones.
   unsigned owner(std::uint64_t hash) const { return unsigned(((hash & 0xffffffffULL) * ranks()) >> 32); }
 
-  // Sends send[d] (records of whole words) to rank d and returns in
-  // `received` what every other rank sent to this one; send[] is left
-  // empty, its room kept.
-  virtual void exchange(std::vector<std::vector<Word>>& send, std::vector<Word>& received) {
-    for (auto& s : send) s.clear();
+  // Sends rank d its part of `send` (records of whole words, the ranks'
+  // parts one after another, words_to[d] words each) and returns in
+  // `received` what every other rank sent to this one.
+  virtual void exchange(const std::vector<Word>& send, const std::vector<std::size_t>& words_to, std::vector<Word>& received) {
+    (void)send, (void)words_to;
     received.clear();
   }
   // Element-wise sums, maxima and minima across ranks, in place.

@@ -52,10 +52,11 @@ class ThreadRanks {
     unsigned rank() const override { return rank_; }
     unsigned ranks() const override { return all_.ranks_; }
 
-    void exchange(std::vector<std::vector<checker::Word>>& send, std::vector<checker::Word>& received) override {
+    void exchange(const std::vector<checker::Word>& send, const std::vector<std::size_t>& words_to, std::vector<checker::Word>& received) override {
+      std::size_t at = 0;
       for (unsigned d = 0; d < ranks(); ++d) {
-        all_.mail_[rank_][d] = send[d];
-        send[d].clear();
+        all_.mail_[rank_][d].assign(send.begin() + std::ptrdiff_t(at), send.begin() + std::ptrdiff_t(at + words_to[d]));
+        at += words_to[d];
       }
       meet(1, 0);
       received.clear();
