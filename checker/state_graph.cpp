@@ -6,11 +6,15 @@
 
 // (GCC 12 at -O2 sees an edge iterator of Boost's as maybe uninitialized
 // inside write_graphviz: a false alarm in the library's own code)
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/graphviz.hpp>
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 #include "checker/store.hpp"
 
