@@ -26,7 +26,7 @@ for name in $harnesses; do
   mkdir -p "$work/$name"
   log=$work/$name.log
   "$build/tests/fuzz/fuzz_$name" "$work/$name" "$here/corpus/$name" -dict="$here/tlbcheck.dict" \
-    -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
+    -max_total_time="$seconds" -timeout="${TIMEOUT:-20}" -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/$name-" > "$log" 2>&1
   execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
   [ -z "$execs" ] && execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
