@@ -5,6 +5,9 @@ An expect line is `// expect: [NAME=VALUE]... [property=P] VERDICT
 [PROPERTY] [states=N] [reduced=N]`; each becomes the command-line
 arguments that configure its run (-D NAME=VALUE, --property P) and the
 numbers it promises.
+
+An `// expect-long:` line has the same form, for a configuration too big
+for the tests (minutes, gigabytes): tests/bench/long_golden.py checks those.
 """
 import os
 from typing import NamedTuple
@@ -31,15 +34,16 @@ def bundled_protocols(source):
     return sorted(out)
 
 
-def expectations(source, path):
-    """Each `// expect:` line of the file `path` (relative to `source`)."""
+def expectations(source, path, marker="// expect:"):
+    """Each `// expect:` line (or other `marker`) of the file `path`
+    (relative to `source`)."""
     runs = []
     with open(os.path.join(source, path), encoding="utf-8") as f:
         for line in f:
-            if not line.startswith("// expect:"):
+            if not line.startswith(marker):
                 continue
             args, words, verdict, counts = [], [], "", {"states": -1, "reduced": -1}
-            for word in line[len("// expect:"):].split():
+            for word in line[len(marker):].split():
                 key, _, value = word.partition("=")
                 if key in counts and value:
                     counts[key] = int(value) if value != "?" else -1
