@@ -16,8 +16,8 @@
 #   tests/bench/ceiling.sh [path/to/tlbcheck]
 #   MODEL=file.tlb ARGS="-D cpus=9" REPEAT=3 by default
 set -euo pipefail
+bin=$(realpath "${1:-$(dirname "$0")/../../build/tlbcheck}")
 cd "$(dirname "$0")/../.."
-bin=$(realpath "${1:-build/tlbcheck}")
 model=${MODEL:-examples/bench/shootdown.tlb}
 read -r -a args <<< "${ARGS:--D cpus=9}"
 repeat=${REPEAT:-3}
@@ -38,7 +38,8 @@ for ((i = 1; i <= repeat; i++)); do
   run 1 "$work/alone.json"
   run 1 "$work/a.json" & a=$!
   run 1 "$work/b.json" & b=$!
-  wait $a $b
+  wait "$a"
+  wait "$b"
   run 2 "$work/two.json"
   python3 - "$i" "$(seconds "$work/alone.json")" "$(seconds "$work/a.json")" "$(seconds "$work/b.json")" "$(seconds "$work/two.json")" <<'EOF' | tee -a "$work/rows"
 import sys

@@ -6,7 +6,7 @@
 # features: ft) and the crashes, with the inputs under
 # BUILD/fuzz-campaign/artifacts/ (a crash ends that harness's run). The generator compares the engines on 1
 # input in 16 here (TLBCHECK_FUZZ_NATIVE=0 turns that off).
-#   tests/fuzz/campaign.sh BUILD [SECONDS] [HARNESS...]
+#   [TIMEOUT=S] tests/fuzz/campaign.sh BUILD [SECONDS] [HARNESS...]
 # To fold what a campaign found into the repository's corpus, minimised:
 #   BUILD/tests/fuzz/fuzz_NAME -merge=1 tests/fuzz/corpus/NAME BUILD/fuzz-campaign/NAME
 set -uo pipefail

@@ -3,12 +3,16 @@
 # named harness (all four without names) of a -DTLBCHECK_FUZZ=ON build for
 # SECONDS, two at a time, starting from the corpus in the repository (which
 # is only read: new inputs go to a scratch folder). Fails on any crash, leak,
-# sanitizer report, timeout (an input running over 20 s: a hang) or
-# out-of-memory (over 2 GB): libFuzzer exits non-zero and leaves the input
-# as BUILD/fuzz-artifacts/NAME-crash-*, -leak-*, -timeout-* or -oom-*.
+# sanitizer report, timeout (an input running over TIMEOUT seconds, default
+# 60: wall-clock time, and under ctest -j2 the sanitized tests share the
+# machine; an input takes at most a few seconds alone) or out-of-memory (over
+# 2 GB): libFuzzer exits non-zero and leaves the input as
+# BUILD/fuzz-artifacts/NAME-crash-*, -leak-*, -timeout-* or -oom-*, and the
+# end of its log (the report, the stack and the input in base64) is printed,
+# for a CI whose build folder is gone.
 #   tests/fuzz/run_fuzzers.sh BUILD [SECONDS] [HARNESS...]
 set -uo pipefail
-build=${1:?usage: run_fuzzers.sh BUILD [SECONDS]}
+build=${1:?usage: run_fuzzers.sh BUILD [SECONDS] [HARNESS...]}
 seconds=${2:-30}
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$build" && pwd)
@@ -29,11 +33,15 @@ run() {
   seeds=("$here/corpus/$name")
   [ "$name" = generator ] && seeds=()
   "$build/tests/fuzz/fuzz_$name" "$scratch" "${seeds[@]}" -dict="$here/tlbcheck.dict" \
-    -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
+    -max_total_time="$seconds" -timeout="${TIMEOUT:-60}" -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
     -artifact_prefix="$artifacts/$name-" > "$artifacts/$name.log" 2>&1
   local status=$?
   rm -rf "$scratch"
-  grep -E '^stat::number_of_executed_units|^Done|ERROR|SUMMARY' "$artifacts/$name.log" | sed "s/^/$name: /"
+  if [ $status -eq 0 ]; then
+    grep -E '^stat::number_of_executed_units|^Done' "$artifacts/$name.log" | sed "s/^/$name: /"
+  else
+    tail -n 80 "$artifacts/$name.log" | sed "s/^/$name: /"
+  fi
   return $status
 }
 
