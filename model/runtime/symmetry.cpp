@@ -49,13 +49,24 @@ CpuRenaming::CpuRenaming(const Program& program) : p_(program), sym_(program.sym
       }
     }
   }
+  block_readers_.resize(std::max(sym_.block.size(), std::size_t(cpus_)));
+  block_named_.resize(block_readers_.size());
+  for (std::size_t c = 0; c < sym_.block.size(); ++c) {
+    for (std::uint32_t s : sym_.block[c]) {
+      if (sym_.value[s] != CpuSymmetry::Value::Same) block_named_[c].push_back(std::uint32_t(block_readers_[c].size()));
+      block_readers_[c].push_back({p_.access[s], sym_.value[s]});
+    }
+  }
   if (sym_.classes.empty()) return;
   std::vector<bool> in_block(p_.slots.size(), false);
   for (const auto& b : sym_.block) {
     for (std::uint32_t s : b) in_block[s] = true;
   }
   for (std::uint32_t s = 0; s < p_.slots.size(); ++s) {
-    if (!in_block[s] && sym_.value[s] != CpuSymmetry::Value::Same) outside_.push_back(s);
+    if (!in_block[s] && sym_.value[s] != CpuSymmetry::Value::Same) {
+      outside_.push_back(s);
+      outside_readers_.push_back({p_.access[s], sym_.value[s]});
+    }
   }
   // a class whose swap changes the initial state is none (frames or values handed out by CPU number at boot)
   std::vector<int> sigma(static_cast<std::size_t>(cpus_), 0);
@@ -115,7 +126,7 @@ CpuRenaming::Buffers CpuRenaming::make_buffers() const {
 
 // A value of `slot` as CPU `cpu` sees it: what names `cpu` itself or
 // another CPU of a class is replaced by a marker no renaming changes.
-std::uint64_t CpuRenaming::relative(std::uint32_t slot, std::int64_t v, int cpu) const {
+std::uint64_t CpuRenaming::relative(CpuSymmetry::Value kind, std::int64_t v, int cpu) const {
   // an object owned by a CPU of a class, read as "mine" or "another's of class k", and which of them it is
   auto owned = [&](int owner, const std::vector<std::uint32_t>& image, std::int64_t id) -> std::uint64_t {
     if (owner < 0 || class_of_[std::size_t(owner)] < 0) return std::uint64_t(v);
@@ -123,7 +134,7 @@ std::uint64_t CpuRenaming::relative(std::uint32_t slot, std::int64_t v, int cpu)
     const std::uint64_t reference = image[std::size_t(id) * std::size_t(cpus_) + std::size_t(classes_[std::size_t(k)][0])];
     return (owner == cpu ? kSelf : kOther + std::uint64_t(k)) + (reference << 8);
   };
-  switch (sym_.value[slot]) {
+  switch (kind) {
     case CpuSymmetry::Value::Same: return std::uint64_t(v);
     case CpuSymmetry::Value::Cpu:
       if (v < 0 || v >= cpus_ || class_of_[std::size_t(v)] < 0) return std::uint64_t(v);
@@ -154,8 +165,8 @@ std::uint64_t CpuRenaming::relative(std::uint32_t slot, std::int64_t v, int cpu)
 }
 
 // A value of `slot` after renaming each CPU c sigma[c].
-std::int64_t CpuRenaming::renamed(std::uint32_t slot, std::int64_t v, const int* sigma) const {
-  switch (sym_.value[slot]) {
+std::int64_t CpuRenaming::renamed(CpuSymmetry::Value kind, std::int64_t v, const int* sigma) const {
+  switch (kind) {
     case CpuSymmetry::Value::Same: return v;
     case CpuSymmetry::Value::Cpu: return v >= 0 && v < cpus_ ? sigma[v] : v;
     case CpuSymmetry::Value::Mask: {
@@ -184,19 +195,17 @@ void CpuRenaming::rename_cpus(const checker::Word* s, const int* sigma, checker:
   const std::size_t words = p_.initial.size();
   std::copy(s, s + words, out);
   for (int c = 0; c < cpus_; ++c) {
-    if (sigma[c] == c) continue;
-    const std::vector<std::uint32_t>& from = sym_.block[std::size_t(c)];
-    const std::vector<std::uint32_t>& to = sym_.block[std::size_t(sigma[c])];
-    for (std::size_t j = 0; j < from.size(); ++j) p_.access[to[j]].set(out, renamed(from[j], p_.access[from[j]].get(s), sigma));
-  }
-  // values naming CPUs in blocks that stay, and outside any block
-  for (int c = 0; c < cpus_; ++c) {
-    if (sigma[c] != c) continue;
-    for (std::uint32_t slot : sym_.block[std::size_t(c)]) {
-      if (sym_.value[slot] != CpuSymmetry::Value::Same) p_.access[slot].set(out, renamed(slot, p_.access[slot].get(s), sigma));
+    const std::vector<Reader>& from = block_readers_[std::size_t(c)];
+    if (sigma[c] == c) {
+      // values naming CPUs in blocks that stay
+      for (std::uint32_t j : block_named_[std::size_t(c)]) from[j].access.set(out, renamed(from[j].kind, from[j].access.get(s), sigma));
+      continue;
     }
+    const std::vector<Reader>& to = block_readers_[std::size_t(sigma[c])];
+    for (std::size_t j = 0; j < from.size(); ++j) to[j].access.set(out, renamed(from[j].kind, from[j].access.get(s), sigma));
   }
-  for (std::uint32_t slot : outside_) p_.access[slot].set(out, renamed(slot, p_.access[slot].get(s), sigma));
+  // values naming CPUs outside any block
+  for (const Reader& r : outside_readers_) r.access.set(out, renamed(r.kind, r.access.get(s), sigma));
 }
 
 bool CpuRenaming::canonicalize_cpus(checker::Word* s, Buffers& b) const {
@@ -205,26 +214,34 @@ bool CpuRenaming::canonicalize_cpus(checker::Word* s, Buffers& b) const {
   if (classes_.empty()) return false;
   for (const std::vector<int>& k : classes_) {
     const std::size_t n = k.size();
-    const std::size_t block = sym_.block[std::size_t(k[0])].size();
-    const std::size_t w = block + outside_.size();
+    const std::size_t block = block_readers_[std::size_t(k[0])].size();
+    const std::size_t w = block + outside_readers_.size();
     for (std::size_t i = 0; i < n; ++i) {
       const int c = k[i];
       std::uint64_t* sig = b.signature.data() + i * width_;
-      const std::vector<std::uint32_t>& mine = sym_.block[std::size_t(c)];
-      for (std::size_t j = 0; j < block; ++j) sig[j] = relative(mine[j], p_.access[mine[j]].get(s), c);
-      for (std::size_t j = 0; j < outside_.size(); ++j) {
-        const std::uint32_t slot = outside_[j];
-        const std::int64_t v = p_.access[slot].get(s);
-        const CpuSymmetry::Value kind = sym_.value[slot];
-        sig[block + j] = kind == CpuSymmetry::Value::Cpu ? std::uint64_t(v == c) : kind == CpuSymmetry::Value::Mask ? (std::uint64_t(v) >> c) & 1 : 0;
+      const Reader* mine = block_readers_[std::size_t(c)].data();
+      for (std::size_t j = 0; j < block; ++j) {
+        const std::int64_t v = mine[j].access.get(s);
+        sig[j] = mine[j].kind == CpuSymmetry::Value::Same ? std::uint64_t(v) : relative(mine[j].kind, v, c);
       }
-      b.order[i] = int(i);
+      for (std::size_t j = 0; j < outside_readers_.size(); ++j) {
+        const Reader& r = outside_readers_[j];
+        const std::int64_t v = r.access.get(s);
+        sig[block + j] = r.kind == CpuSymmetry::Value::Cpu ? std::uint64_t(v == c) : r.kind == CpuSymmetry::Value::Mask ? (std::uint64_t(v) >> c) & 1 : 0;
+      }
     }
-    std::stable_sort(b.order.begin(), b.order.begin() + std::ptrdiff_t(n), [&](int x, int y) {
+    // a stable insertion sort (a class has a few CPUs; nothing is allocated)
+    auto less = [&](int x, int y) {
       const std::uint64_t* a = b.signature.data() + std::size_t(x) * width_;
       const std::uint64_t* z = b.signature.data() + std::size_t(y) * width_;
       return std::lexicographical_compare(a, a + w, z, z + w);
-    });
+    };
+    for (std::size_t i = 0; i < n; ++i) {
+      const int x = int(i);
+      std::size_t j = i;
+      for (; j > 0 && less(x, b.order[j - 1]); --j) b.order[j] = b.order[j - 1];
+      b.order[j] = x;
+    }
     for (std::size_t i = 0; i < n; ++i) {
       // the CPU sorted i-th takes the i-th number of the class
       b.sigma[std::size_t(k[std::size_t(b.order[i])])] = k[i];

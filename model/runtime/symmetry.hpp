@@ -74,8 +74,14 @@ class CpuRenaming {
   bool alike(const checker::Word* s, std::size_t k, const int* at, std::size_t n, std::uint64_t held) const;
   std::size_t value_width(std::size_t k) const { return 1 + (scalarsets_[k].block.empty() ? 0 : scalarsets_[k].block[0].size()); }
 
-  std::uint64_t relative(std::uint32_t slot, std::int64_t v, int cpu) const;
-  std::int64_t renamed(std::uint32_t slot, std::int64_t v, const int* sigma) const;
+  std::uint64_t relative(CpuSymmetry::Value kind, std::int64_t v, int cpu) const;
+  std::int64_t renamed(CpuSymmetry::Value kind, std::int64_t v, const int* sigma) const;
+
+  // a slot as the hot loops read it: its access and what its value names
+  struct Reader {
+    SlotAccess access;
+    CpuSymmetry::Value kind = CpuSymmetry::Value::Same;
+  };
 
   const Program& p_;
   const CpuSymmetry& sym_;
@@ -84,6 +90,9 @@ class CpuRenaming {
   std::vector<int> class_of_;           // per CPU: its class in classes_, -1: none
   std::vector<std::string> notes_;
   std::vector<std::uint32_t> outside_;  // slots in no block whose value names a CPU (or a task, ...)
+  std::vector<Reader> outside_readers_;  // their readers
+  std::vector<std::vector<Reader>> block_readers_;  // per CPU: its block's slots, in block order
+  std::vector<std::vector<std::uint32_t>> block_named_;  // per CPU: the places in its block whose value names something
   std::uint64_t fixed_mask_ = 0;        // CPUs in no class
   std::vector<std::uint64_t> class_mask_;
   std::uint32_t width_ = 0;             // signature words per CPU (the largest class's block + outside_)
