@@ -461,7 +461,7 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
                 }
                 Word* copy = local.pending_states.data() + local.pending * words;
                 copy_state(copy, succ.data(), words);
-                if (reduce) system.canonicalize(StateRef(copy, words), *local.scratch);
+                if (reduce) system.canonicalize_successor(StateRef(copy, words), ConstStateRef(s, words), *local.scratch);
                 queue(local, copy, make_key(canon, ordinal++));
               });
               local.transitions += ordinal;

@@ -195,6 +195,13 @@ class System {
     (void)s, (void)scratch;
     if (renaming) renaming->clear();
   }
+  // canonicalize() for a successor of `parent`, itself a canonical form: a
+  // System may skip the work where it can tell that `s` is one already
+  // (it differs from `parent` only where the canonical form does not look).
+  virtual void canonicalize_successor(StateRef s, ConstStateRef parent, Scratch& scratch) const {
+    (void)parent;
+    canonicalize(s, scratch);
+  }
   virtual void rename(ConstStateRef s, std::span<const std::uint32_t> renaming, StateRef out) const {
     (void)renaming;
     copy_state(out.data(), s.data(), s.size());

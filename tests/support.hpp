@@ -134,7 +134,9 @@ inline checker::Report check_text(const std::string& text, std::vector<model::De
 // `limit` reachable states (breadth first, unreduced): for each, and each
 // swap of two neighbours in a class (they generate every renaming), the
 // successors of the swapped state are the swapped successors, and check(),
-// is_final() and expand() agree. Returns the states checked.
+// is_final() and expand() agree; and the successors of its canonical form
+// are canonicalized alike with and without the explorer's shortcut. Returns
+// the states checked.
 inline std::size_t check_renamings_commute(const model::ModelSystem& system, std::size_t limit = 1500) {
   using Words = std::vector<checker::Word>;
   // the generators: swaps of neighbours in a class of CPUs or among a symmetric enum's free values
@@ -163,6 +165,17 @@ inline std::size_t check_renamings_commute(const model::ModelSystem& system, std
     const std::set<Words> succ = successors(s);
     for (const Words& t : succ) {
       if (queue.size() < limit && seen.insert(t).second) queue.push_back(t);
+    }
+    // the explorer's shortcut: a successor of a canonical form is canonicalized
+    // by canonicalize_successor() exactly as by canonicalize()
+    Words canon = s;
+    system.canonicalize(canon, *scratch);
+    for (const Words& t : successors(canon)) {
+      Words shortcut = t, full = t;
+      system.canonicalize_successor(shortcut, canon, *scratch);
+      system.canonicalize(full, *scratch);
+      INFO("state " << done << ": a successor of its canonical form");
+      CHECK(shortcut == full);
     }
     for (const auto& [a, b] : swaps) {
       for (std::size_t c = 0; c < sigma.size(); ++c) sigma[c] = std::uint32_t(c);

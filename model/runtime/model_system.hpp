@@ -60,6 +60,7 @@ class ModelSystem final : public checker::System {
   bool is_final(checker::ConstStateRef s) const override;
   bool symmetric() const override { return symmetry_on_ && renaming_->any(); }
   void canonicalize(checker::StateRef s, checker::Scratch& scratch, std::vector<std::uint32_t>* renaming = nullptr) const override;
+  void canonicalize_successor(checker::StateRef s, checker::ConstStateRef parent, checker::Scratch& scratch) const override;
   void rename(checker::ConstStateRef s, std::span<const std::uint32_t> renaming, checker::StateRef out) const override;
   // CPU symmetry reduction: on by default where the model has interchangeable
   // CPUs; `false` turns it off (--no-symmetry). Call before exploring.

@@ -89,6 +89,13 @@ CpuRenaming::CpuRenaming(const Program& program) : p_(program), sym_(program.sym
     notes_.push_back(who + " run the same code but start differently");
     classes_.erase(classes_.begin() + std::ptrdiff_t(k));
   }
+  looked_at_.assign(p_.initial.size(), 0);
+  for (const std::vector<int>& k : classes_) {
+    for (int c : k) {
+      for (const Reader& r : block_readers_[std::size_t(c)]) looked_at_[r.access.word] |= r.access.mask;
+    }
+  }
+  for (const Reader& r : outside_readers_) looked_at_[r.access.word] |= r.access.mask;
   class_of_.assign(std::size_t(cpus_), -1);
   for (std::size_t k = 0; k < classes_.size(); ++k) {
     for (int c : classes_[k]) class_of_[std::size_t(c)] = int(k);

@@ -58,6 +58,17 @@ class CpuRenaming {
   // Replaces `s` by its canonical form. Returns whether it changed; b.sigma
   // holds the renaming applied (each object's new number, objects() of them).
   bool canonicalize(checker::Word* s, Buffers& b) const;
+  // Whether `s`, which differs from the canonical form `parent` only in
+  // slots the CPUs' signatures do not read (nor a renaming rewrites), is a
+  // canonical form too: its signatures are the parent's, already in order.
+  // Always false with symmetric enums (their form is a search).
+  bool keeps_form(const checker::Word* parent, const checker::Word* s) const {
+    if (!scalarsets_.empty()) return false;
+    for (std::size_t w = 0; w < looked_at_.size(); ++w) {
+      if (((parent[w] ^ s[w]) & looked_at_[w]) != 0) return false;
+    }
+    return true;
+  }
   // out = s with each object renamed sigma[o]: CPU c becomes sigma[c], value
   // v of a symmetric enum (object offset + v) becomes sigma[offset + v] - offset.
   // CPUs outside classes and values outside scalarsets map to themselves.
@@ -91,6 +102,7 @@ class CpuRenaming {
   std::vector<std::string> notes_;
   std::vector<std::uint32_t> outside_;  // slots in no block whose value names a CPU (or a task, ...)
   std::vector<Reader> outside_readers_;  // their readers
+  std::vector<checker::Word> looked_at_;  // per word: the bits of the classes' blocks and of outside_ (keeps_form)
   std::vector<std::vector<Reader>> block_readers_;  // per CPU: its block's slots, in block order
   std::vector<std::vector<std::uint32_t>> block_named_;  // per CPU: the places in its block whose value names something
   std::uint64_t fixed_mask_ = 0;        // CPUs in no class

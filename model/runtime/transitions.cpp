@@ -183,6 +183,12 @@ void ModelSystem::canonicalize(checker::StateRef s, checker::Scratch& scratch, s
   if (renaming) renaming->assign(b.sigma.begin(), b.sigma.end());
 }
 
+void ModelSystem::canonicalize_successor(checker::StateRef s, checker::ConstStateRef parent, checker::Scratch& scratch) const {
+  if (renaming_->keeps_form(parent.data(), s.data())) return;
+  CpuRenaming::Buffers& b = static_cast<Scratch&>(scratch).renaming;
+  renaming_->canonicalize(s.data(), b);
+}
+
 void ModelSystem::rename(checker::ConstStateRef s, std::span<const std::uint32_t> renaming, checker::StateRef out) const {
   std::vector<int> sigma(renaming.begin(), renaming.end());
   sigma.resize(renaming_->objects());
