@@ -10,6 +10,7 @@
 
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
+#include <tbb/task_group.h>
 
 namespace tlbcheck::checker {
 
@@ -32,17 +33,20 @@ void* map_zeroed(std::size_t bytes) {
 // prefetch waits for). Sizes are whole huge pages.
 constexpr std::size_t kHugePage = std::size_t(2) << 20;
 
-std::size_t table_bytes(std::uint64_t slots) { return (slots * sizeof(std::uint64_t) + kHugePage - 1) / kHugePage * kHugePage; }
+std::size_t huge_bytes(std::size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+std::size_t table_bytes(std::uint64_t slots) { return huge_bytes(slots * sizeof(std::uint64_t)); }
 
-std::uint64_t* map_table(std::uint64_t slots) {
-  const std::size_t bytes = table_bytes(slots);
+// `bytes` (whole huge pages) on a huge page boundary, asking for huge pages
+void* map_huge(std::size_t bytes) {
   auto* raw = static_cast<char*>(map_zeroed(bytes + kHugePage));
   char* aligned = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(raw) + kHugePage - 1) / kHugePage * kHugePage);
   if (aligned != raw) ::munmap(raw, std::size_t(aligned - raw));
   if (char* end = aligned + bytes; end != raw + bytes + kHugePage) ::munmap(end, std::size_t(raw + bytes + kHugePage - end));
   ::madvise(aligned, bytes, MADV_HUGEPAGE);  // advice only: without THP, small pages
-  return reinterpret_cast<std::uint64_t*>(aligned);
+  return aligned;
 }
+
+std::uint64_t* map_table(std::uint64_t slots) { return static_cast<std::uint64_t*>(map_huge(table_bytes(slots))); }
 
 void unmap_table(std::uint64_t* table, std::uint64_t slots) {
   if (table != nullptr) ::munmap(table, table_bytes(slots));
@@ -66,6 +70,16 @@ void atomic_min(std::uint64_t& word, std::uint64_t value) {
 }
 
 }  // namespace
+
+StateStore::Mapping::Mapping(std::size_t bytes) : bytes_(huge_bytes(bytes)) {
+  if (bytes_ != 0) data_ = map_huge(bytes_);
+}
+
+void StateStore::Mapping::reset() {
+  if (data_ != nullptr) ::munmap(data_, bytes_);
+  data_ = nullptr;
+  bytes_ = 0;
+}
 
 StateStore::StateStore(std::uint32_t words, std::uint64_t initial_slots, bool compact)
     : words_(words),
@@ -267,7 +281,10 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
   for (std::size_t g = 0; g < groups.size(); ++g) {
     if (!groups[g].sorted) sorted_in_last_seal_ += (g + 1 < groups.size() ? groups[g + 1].out : n) - groups[g].out;
   }
-  std::vector<Fresh> order(n);
+  // (mapped: filled in parallel, its pages faulted in a few at a time; a
+  // zeroed vector was a serial pass over the level and a fault per 4 KiB)
+  const Mapping order_memory(std::size_t(n) * sizeof(Fresh));
+  Fresh* const order = order_memory.as<Fresh>();
   tbb::parallel_for(std::size_t(0), groups.size(), [&](std::size_t g) {
     const Group& group = groups[g];
     std::uint64_t out = group.out;
@@ -278,53 +295,64 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
         if (const std::uint64_t key = entries[std::size_t(id % kFreshPerChunk) * entry_words]; key != kNoKey) order[out++] = {key, id};
       }
     }
-    if (!group.sorted) tbb::parallel_sort(order.begin() + std::ptrdiff_t(group.out), order.begin() + std::ptrdiff_t(out), [](const Fresh& x, const Fresh& y) { return x.key < y.key; });
+    if (!group.sorted) tbb::parallel_sort(order + group.out, order + out, [](const Fresh& x, const Fresh& y) { return x.key < y.key; });
   });
 
   if (compact_) {
     frontier->words_.reset();  // the last level, no longer needed, goes first
-    frontier->words_.reset(new Word[n * words_]);
+    frontier->words_ = Mapping(std::size_t(n) * words_ * sizeof(Word));
     frontier->size_ = n * words_;
   } else {
-    while (std::uint64_t(rows_.size()) * kRowsPerChunk < sealed_ + n) rows_.emplace_back(new Word[std::size_t(kRowsPerChunk) * words_]);
+    while (std::uint64_t(rows_.size()) * kRowsPerChunk < sealed_ + n) rows_.emplace_back(std::size_t(kRowsPerChunk) * words_ * sizeof(Word));
   }
-  // each state to its row (or the frontier); its slot rewritten as sealed
-  tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, n, 4096), [&](const tbb::blocked_range<std::uint64_t>& r) {
-    std::uint64_t hashes[kGroup];
-    for (std::uint64_t first = r.begin(); first < r.end(); first += kGroup) {
-      const std::uint64_t count = std::min<std::uint64_t>(kGroup, r.end() - first);
-      for (std::uint64_t i = 0; i < count; ++i) {
-        hashes[i] = hash_state(entry_ptr(order[first + i].id) + 1, words_);
-        prefetch_slot(hashes[i]);
-      }
-      for (std::uint64_t i = 0; i < count; ++i) {
-        const std::uint64_t index = first + i;
-        const std::uint32_t id = order[index].id;
-        const Word* s = entry_ptr(id) + 1;
-        const std::uint64_t row = sealed_ + index;
-        Word* to = compact_ ? frontier->words_.get() + index * words_ : rows_[row / kRowsPerChunk].get() + std::size_t(row % kRowsPerChunk) * words_;
-        copy_state(to, s, words_);
-        const std::uint64_t tag = hash_tag(hashes[i]);
-        const std::uint64_t mine = fresh_slot(tag, id);
-        std::uint64_t pos = home(tag), probes = 0;
-        while (at(table_, pos).load(std::memory_order_relaxed) != mine) {
-          // every fresh entry has its slot, unless a caller gave insert() a
-          // hash that is not hash_state()'s
-          if (++probes == slots_) throw std::logic_error("StateStore::seal: a fresh state's slot is missing");
-          pos = next_slot(pos, slots_);
-        }
-        at(table_, pos).store(sealed_slot(hashes[i], row), std::memory_order_relaxed);
-      }
+  // The keys go to `links`, in canonical order a block at a time, in a task
+  // of their own beside the copy (a serial pass, with the parent log's
+  // writes, that would otherwise wait for it or hold it up).
+  tbb::task_group keys_out;
+  keys_out.run([&] {
+    constexpr std::size_t kBlock = 1u << 16;
+    std::vector<std::uint64_t> keys(std::min<std::uint64_t>(n, kBlock));
+    for (std::uint64_t first = 0; first < n; first += kBlock) {
+      std::size_t count = std::size_t(std::min<std::uint64_t>(kBlock, n - first));
+      for (std::size_t i = 0; i < count; ++i) keys[i] = order[first + i].key;
+      links(keys.data(), count);
     }
   });
-  // the keys, in canonical order, a block at a time
-  constexpr std::size_t kBlock = 1u << 16;
-  std::vector<std::uint64_t> keys(std::min<std::uint64_t>(n, kBlock));
-  for (std::uint64_t first = 0; first < n; first += kBlock) {
-    std::size_t count = std::size_t(std::min<std::uint64_t>(kBlock, n - first));
-    for (std::size_t i = 0; i < count; ++i) keys[i] = order[first + i].key;
-    links(keys.data(), count);
+  // each state to its row (or the frontier); its slot rewritten as sealed
+  try {
+    tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, n, 4096), [&](const tbb::blocked_range<std::uint64_t>& r) {
+      std::uint64_t hashes[kGroup];
+      for (std::uint64_t first = r.begin(); first < r.end(); first += kGroup) {
+        const std::uint64_t count = std::min<std::uint64_t>(kGroup, r.end() - first);
+        for (std::uint64_t i = 0; i < count; ++i) {
+          hashes[i] = hash_state(entry_ptr(order[first + i].id) + 1, words_);
+          prefetch_slot(hashes[i]);
+        }
+        for (std::uint64_t i = 0; i < count; ++i) {
+          const std::uint64_t index = first + i;
+          const std::uint32_t id = order[index].id;
+          const Word* s = entry_ptr(id) + 1;
+          const std::uint64_t row = sealed_ + index;
+          Word* to = compact_ ? frontier->words_.as<Word>() + index * words_ : rows_[row / kRowsPerChunk].as<Word>() + std::size_t(row % kRowsPerChunk) * words_;
+          copy_state(to, s, words_);
+          const std::uint64_t tag = hash_tag(hashes[i]);
+          const std::uint64_t mine = fresh_slot(tag, id);
+          std::uint64_t pos = home(tag), probes = 0;
+          while (at(table_, pos).load(std::memory_order_relaxed) != mine) {
+            // every fresh entry has its slot, unless a caller gave insert() a
+            // hash that is not hash_state()'s
+            if (++probes == slots_) throw std::logic_error("StateStore::seal: a fresh state's slot is missing");
+            pos = next_slot(pos, slots_);
+          }
+          at(table_, pos).store(sealed_slot(hashes[i], row), std::memory_order_relaxed);
+        }
+      }
+    });
+  } catch (...) {
+    keys_out.wait();  // it reads `order`
+    throw;
   }
+  keys_out.wait();
   sealed_ += n;
   ++level_;
   // The slabs past this level's chunks go back to the kernel: levels shrink

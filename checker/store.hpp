@@ -74,18 +74,47 @@ class StateStore {
 
   enum class Result { Inserted, Found, Full };
 
-  // Compact mode: a sealed level's states in canonical order. Allocated
-  // without being zeroed, so that the parallel copy into it is the first to
-  // touch its pages (zeroing a large level was a serial pass).
+  // Memory for a large buffer: an anonymous mapping on 2 MiB boundaries
+  // that asks for transparent huge pages. Its pages are allocated, zeroed,
+  // when first written, 2 MiB at a time where the kernel can: a buffer
+  // filled by several threads costs a few page faults, not one per 4 KiB
+  // (faults in a virtual machine are slow, and they serialise on the
+  // process's memory map).
+  class Mapping {
+   public:
+    Mapping() = default;
+    explicit Mapping(std::size_t bytes);
+    ~Mapping() { reset(); }
+    Mapping(Mapping&& other) noexcept : data_(other.data_), bytes_(other.bytes_) { other.data_ = nullptr, other.bytes_ = 0; }
+    Mapping& operator=(Mapping&& other) noexcept {
+      if (this != &other) {
+        reset();
+        data_ = other.data_, bytes_ = other.bytes_;
+        other.data_ = nullptr, other.bytes_ = 0;
+      }
+      return *this;
+    }
+    void reset();
+    template <class T>
+    T* as() const { return static_cast<T*>(data_); }
+
+   private:
+    void* data_ = nullptr;
+    std::size_t bytes_ = 0;  // mapped: whole huge pages
+  };
+
+  // Compact mode: a sealed level's states in canonical order. Mapped, not
+  // zeroed by the program, so that the parallel copy into it is the first
+  // to touch its pages (zeroing a large level was a serial pass).
   class Frontier {
    public:
-    const Word* data() const { return words_.get(); }
+    const Word* data() const { return words_.as<Word>(); }
     std::size_t size() const { return size_; }  // words
-    Word operator[](std::size_t i) const { return words_[i]; }
+    Word operator[](std::size_t i) const { return words_.as<Word>()[i]; }
 
    private:
     friend class StateStore;
-    std::unique_ptr<Word[]> words_;
+    Mapping words_;
     std::size_t size_ = 0;
   };
 
@@ -131,7 +160,7 @@ class StateStore {
   bool seal(const std::function<void(const std::uint64_t* keys, std::size_t n)>& links, Frontier* frontier);
 
   // Full mode: the sealed state with canonical index `row`.
-  const Word* state(std::uint64_t row) const { return rows_[row / kRowsPerChunk].get() + std::size_t(row % kRowsPerChunk) * words_; }
+  const Word* state(std::uint64_t row) const { return rows_[row / kRowsPerChunk].as<Word>() + std::size_t(row % kRowsPerChunk) * words_; }
   std::uint64_t sealed() const { return sealed_; }
   // Entries of the last sealed level that had to be sorted, because their
   // runs overlapped (the rest were copied in place).
@@ -169,7 +198,7 @@ class StateStore {
   std::atomic<std::uint32_t> fresh_used_{0};               // chunks handed out this level
   std::uint64_t level_ = 0;
   std::mutex fresh_mutex_;
-  std::vector<std::unique_ptr<Word[]>> rows_;  // full mode: chunks of kRowsPerChunk sealed states
+  std::vector<Mapping> rows_;  // full mode: chunks of kRowsPerChunk sealed states
   std::uint64_t sealed_ = 0;
   std::uint64_t sorted_in_last_seal_ = 0;
 };
