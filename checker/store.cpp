@@ -75,6 +75,12 @@ StateStore::Mapping::Mapping(std::size_t bytes) : bytes_(huge_bytes(bytes)) {
   if (bytes_ != 0) data_ = map_huge(bytes_);
 }
 
+void StateStore::Mapping::reserve(std::size_t bytes) {
+  if (bytes <= bytes_) return;
+  reset();
+  *this = Mapping(bytes);
+}
+
 void StateStore::Mapping::reset() {
   if (data_ != nullptr) ::munmap(data_, bytes_);
   data_ = nullptr;
@@ -281,10 +287,11 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
   for (std::size_t g = 0; g < groups.size(); ++g) {
     if (!groups[g].sorted) sorted_in_last_seal_ += (g + 1 < groups.size() ? groups[g + 1].out : n) - groups[g].out;
   }
-  // (mapped: filled in parallel, its pages faulted in a few at a time; a
-  // zeroed vector was a serial pass over the level and a fault per 4 KiB)
-  const Mapping order_memory(std::size_t(n) * sizeof(Fresh));
-  Fresh* const order = order_memory.as<Fresh>();
+  // (mapped, and kept from level to level: filled in parallel, its pages
+  // faulted in and zeroed once; a zeroed vector was a serial pass over the
+  // level and a fault per 4 KiB)
+  order_.reserve(std::size_t(n) * sizeof(Fresh));
+  Fresh* const order = order_.as<Fresh>();
   tbb::parallel_for(std::size_t(0), groups.size(), [&](std::size_t g) {
     const Group& group = groups[g];
     std::uint64_t out = group.out;
@@ -299,8 +306,8 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
   });
 
   if (compact_) {
-    frontier->words_.reset();  // the last level, no longer needed, goes first
-    frontier->words_ = Mapping(std::size_t(n) * words_ * sizeof(Word));
+    // the last level is no longer needed: its room holds this one where it can
+    frontier->words_.reserve(std::size_t(n) * words_ * sizeof(Word));
     frontier->size_ = n * words_;
   } else {
     while (std::uint64_t(rows_.size()) * kRowsPerChunk < sealed_ + n) rows_.emplace_back(std::size_t(kRowsPerChunk) * words_ * sizeof(Word));
@@ -409,7 +416,7 @@ std::uint64_t StateStore::memory_bytes() const {
   std::uint64_t rows = std::uint64_t(rows_.size()) * kRowsPerChunk * words_ * sizeof(Word);
   // the pages touched
   std::uint64_t pointers = (std::uint64_t(fresh_allocated_) * (sizeof(void*) + kMarkWordsPerChunk * sizeof(std::uint64_t)) + 4095) / 4096 * 4096;
-  return slots_ * sizeof(std::uint64_t) + fresh + rows + pointers;
+  return slots_ * sizeof(std::uint64_t) + fresh + rows + pointers + order_.bytes();
 }
 
 }  // namespace tlbcheck::checker

@@ -95,6 +95,10 @@ class StateStore {
       return *this;
     }
     void reset();
+    // holds at least `bytes`: keeps its pages, already faulted in and
+    // written, where it does (no fault, no zeroing), else is mapped anew
+    void reserve(std::size_t bytes);
+    std::size_t bytes() const { return bytes_; }
     template <class T>
     T* as() const { return static_cast<T*>(data_); }
 
@@ -199,6 +203,7 @@ class StateStore {
   std::uint64_t level_ = 0;
   std::mutex fresh_mutex_;
   std::vector<Mapping> rows_;  // full mode: chunks of kRowsPerChunk sealed states
+  Mapping order_;              // seal(): the level's entries in key order (kept for the next level)
   std::uint64_t sealed_ = 0;
   std::uint64_t sorted_in_last_seal_ = 0;
 };
