@@ -30,10 +30,6 @@ std::int64_t Machine::leaf_flags(std::int64_t page, bool writable) const {
   return pte_flag::kPresent | (writable ? pte_flag::kRw : 0) | pte_flag::kAccessed | (kernel ? pte_flag::kGlobal : pte_flag::kUser);
 }
 
-std::int64_t Machine::get(const checker::Word* s, std::uint32_t slot) const { return (*access_)[slot].get(s); }
-
-void Machine::set(checker::Word* s, std::uint32_t slot, std::int64_t v) const { (*access_)[slot].set(s, v); }
-
 std::int64_t Machine::index_at(std::int64_t n, int level) const {
   std::int64_t div = 1;
   for (int l = 1; l < level; ++l) div *= config_.entries;

@@ -180,8 +180,9 @@ class Machine {
   int pages() const { return int(page_index_.size()); }
   const std::vector<WalkKey>& walk_keys() const { return walk_keys_; }
 
-  std::int64_t get(const checker::Word* s, std::uint32_t slot) const;
-  void set(checker::Word* s, std::uint32_t slot, std::int64_t v) const;
+  // (inline: every walk, fill and flush reads and writes slots through these)
+  std::int64_t get(const checker::Word* s, std::uint32_t slot) const { return (*access_)[slot].get(s); }
+  void set(checker::Word* s, std::uint32_t slot, std::int64_t v) const { (*access_)[slot].set(s, v); }
 
   // software page-table operations (level 1 = leaf)
   Effect pt_get(const checker::Word* s, std::int64_t mm, std::int64_t page, int level) const;  // value: raw entry
