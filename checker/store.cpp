@@ -81,6 +81,11 @@ void StateStore::Mapping::reserve(std::size_t bytes) {
   *this = Mapping(bytes);
 }
 
+void StateStore::Mapping::release_past(std::size_t bytes) {
+  const std::size_t keep = huge_bytes(bytes);
+  if (keep < bytes_) ::madvise(static_cast<char*>(data_) + keep, bytes_ - keep, MADV_DONTNEED);
+}
+
 void StateStore::Mapping::reset() {
   if (data_ != nullptr) ::munmap(data_, bytes_);
   data_ = nullptr;
@@ -306,11 +311,18 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
   });
 
   if (compact_) {
-    // the last level is no longer needed: its room holds this one where it can
+    // the last level is no longer needed: its room holds this one where it
+    // can, and what this one leaves over goes back to the kernel (levels
+    // shrink towards the end of a search, when the table is at its largest)
     frontier->words_.reserve(std::size_t(n) * words_ * sizeof(Word));
+    frontier->words_.release_past(std::size_t(n) * words_ * sizeof(Word));
     frontier->size_ = n * words_;
   } else {
-    while (std::uint64_t(rows_.size()) * kRowsPerChunk < sealed_ + n) rows_.emplace_back(std::size_t(kRowsPerChunk) * words_ * sizeof(Word));
+    const std::size_t chunk_words = std::size_t(kRowsPerChunk) * words_;
+    while (std::uint64_t(rows_.size()) * kRowsPerChunk < sealed_ + n) {
+      if (rows_.size() % kRowChunksPerSlab == 0) row_slabs_.emplace_back(kRowChunksPerSlab * chunk_words * sizeof(Word));
+      rows_.push_back(row_slabs_.back().as<Word>() + (rows_.size() % kRowChunksPerSlab) * chunk_words);
+    }
   }
   // The keys go to `links`, in canonical order a block at a time, in a task
   // of their own beside the copy (a serial pass, with the parent log's
@@ -340,7 +352,7 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
           const std::uint32_t id = order[index].id;
           const Word* s = entry_ptr(id) + 1;
           const std::uint64_t row = sealed_ + index;
-          Word* to = compact_ ? frontier->words_.as<Word>() + index * words_ : rows_[row / kRowsPerChunk].as<Word>() + std::size_t(row % kRowsPerChunk) * words_;
+          Word* to = compact_ ? frontier->words_.as<Word>() + index * words_ : rows_[row / kRowsPerChunk] + std::size_t(row % kRowsPerChunk) * words_;
           copy_state(to, s, words_);
           const std::uint64_t tag = hash_tag(hashes[i]);
           const std::uint64_t mine = fresh_slot(tag, id);
@@ -356,7 +368,8 @@ bool StateStore::seal(const std::function<void(const std::uint64_t* keys, std::s
       }
     });
   } catch (...) {
-    keys_out.wait();  // it reads `order`
+    keys_out.cancel();  // the level is not sealed
+    keys_out.wait();    // (the task reads `order`)
     throw;
   }
   keys_out.wait();

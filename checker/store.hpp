@@ -63,6 +63,9 @@ class StateStore {
   static constexpr std::uint32_t kChunksPerSlab = 64;           // fresh chunks are mapped a slab at a time
   static constexpr std::uint32_t kMarkWordsPerChunk = kFreshPerChunk / 64;  // a chunk's run marks
   static constexpr std::uint32_t kRowsPerChunk = 1u << 16;
+  // row chunks are mapped four at a time: 4 * 2^16 rows of 8-byte words are
+  // whole 2 MiB pages for any state size
+  static constexpr std::uint32_t kRowChunksPerSlab = 4;
   static constexpr std::uint64_t kMaxRows = (1ULL << 32) - 1;  // full mode: row + 1 fits 32 bits
   static constexpr std::uint64_t kNoKey = ~0ULL;
 
@@ -98,6 +101,9 @@ class StateStore {
     // holds at least `bytes`: keeps its pages, already faulted in and
     // written, where it does (no fault, no zeroing), else is mapped anew
     void reserve(std::size_t bytes);
+    // gives the pages past the first `bytes` (rounded up to a huge page)
+    // back to the kernel; they read as zero, and cost a fault, if used again
+    void release_past(std::size_t bytes);
     std::size_t bytes() const { return bytes_; }
     template <class T>
     T* as() const { return static_cast<T*>(data_); }
@@ -164,7 +170,7 @@ class StateStore {
   bool seal(const std::function<void(const std::uint64_t* keys, std::size_t n)>& links, Frontier* frontier);
 
   // Full mode: the sealed state with canonical index `row`.
-  const Word* state(std::uint64_t row) const { return rows_[row / kRowsPerChunk].as<Word>() + std::size_t(row % kRowsPerChunk) * words_; }
+  const Word* state(std::uint64_t row) const { return rows_[row / kRowsPerChunk] + std::size_t(row % kRowsPerChunk) * words_; }
   std::uint64_t sealed() const { return sealed_; }
   // Entries of the last sealed level that had to be sorted, because their
   // runs overlapped (the rest were copied in place).
@@ -202,7 +208,8 @@ class StateStore {
   std::atomic<std::uint32_t> fresh_used_{0};               // chunks handed out this level
   std::uint64_t level_ = 0;
   std::mutex fresh_mutex_;
-  std::vector<Mapping> rows_;  // full mode: chunks of kRowsPerChunk sealed states
+  std::vector<Word*> rows_;        // full mode: chunks of kRowsPerChunk sealed states,
+  std::vector<Mapping> row_slabs_;  // in slabs of kRowChunksPerSlab chunks
   Mapping order_;              // seal(): the level's entries in key order (kept for the next level)
   std::uint64_t sealed_ = 0;
   std::uint64_t sorted_in_last_seal_ = 0;

@@ -170,6 +170,9 @@ inline std::size_t check_renamings_commute(const model::ModelSystem& system, std
     // by canonicalize_successor() exactly as by canonicalize()
     Words canon = s;
     system.canonicalize(canon, *scratch);
+    Words again = canon;
+    system.canonicalize(again, *scratch);
+    CHECK(again == canon);  // a canonical form is its own (what the shortcut relies on)
     for (const Words& t : successors(canon)) {
       Words shortcut = t, full = t;
       system.canonicalize_successor(shortcut, canon, *scratch);

@@ -58,10 +58,11 @@ class CpuRenaming {
   // Replaces `s` by its canonical form. Returns whether it changed; b.sigma
   // holds the renaming applied (each object's new number, objects() of them).
   bool canonicalize(checker::Word* s, Buffers& b) const;
-  // Whether `s`, which differs from the canonical form `parent` only in
-  // slots the CPUs' signatures do not read (nor a renaming rewrites), is a
-  // canonical form too: its signatures are the parent's, already in order.
-  // Always false with symmetric enums (their form is a search).
+  // Whether `s` is a canonical form because it differs from the canonical
+  // form `parent` only in bits no signature reads: its signatures are then
+  // the parent's, which are in order (a canonical form sorts to itself), so
+  // its renaming is the identity. Always false with symmetric enums (their
+  // form is a search).
   bool keeps_form(const checker::Word* parent, const checker::Word* s) const {
     if (!scalarsets_.empty()) return false;
     for (std::size_t w = 0; w < looked_at_.size(); ++w) {
@@ -102,7 +103,7 @@ class CpuRenaming {
   std::vector<std::string> notes_;
   std::vector<std::uint32_t> outside_;  // slots in no block whose value names a CPU (or a task, ...)
   std::vector<Reader> outside_readers_;  // their readers
-  std::vector<checker::Word> looked_at_;  // per word: the bits of the classes' blocks and of outside_ (keeps_form)
+  std::vector<checker::Word> looked_at_;  // per word: the bits the signatures read (classes' blocks, outside_): keeps_form
   std::vector<std::vector<Reader>> block_readers_;  // per CPU: its block's slots, in block order
   std::vector<std::vector<std::uint32_t>> block_named_;  // per CPU: the places in its block whose value names something
   std::uint64_t fixed_mask_ = 0;        // CPUs in no class
