@@ -63,10 +63,7 @@ CpuRenaming::CpuRenaming(const Program& program) : p_(program), sym_(program.sym
     for (std::uint32_t s : b) in_block[s] = true;
   }
   for (std::uint32_t s = 0; s < p_.slots.size(); ++s) {
-    if (!in_block[s] && sym_.value[s] != CpuSymmetry::Value::Same) {
-      outside_.push_back(s);
-      outside_readers_.push_back({p_.access[s], sym_.value[s]});
-    }
+    if (!in_block[s] && sym_.value[s] != CpuSymmetry::Value::Same) outside_readers_.push_back({p_.access[s], sym_.value[s]});
   }
   // a class whose swap changes the initial state is none (frames or values handed out by CPU number at boot)
   std::vector<int> sigma(static_cast<std::size_t>(cpus_), 0);
@@ -107,7 +104,7 @@ CpuRenaming::CpuRenaming(const Program& program) : p_(program), sym_(program.sym
     std::uint64_t m = 0;
     for (int c : k) m |= std::uint64_t(1) << c;
     class_mask_.push_back(m);
-    width_ = std::max<std::uint32_t>(width_, std::uint32_t(sym_.block[std::size_t(k[0])].size() + outside_.size()));
+    width_ = std::max<std::uint32_t>(width_, std::uint32_t(block_readers_[std::size_t(k[0])].size() + outside_readers_.size()));
   }
 }
 

@@ -101,14 +101,13 @@ class CpuRenaming {
   std::vector<std::vector<int>> classes_;
   std::vector<int> class_of_;           // per CPU: its class in classes_, -1: none
   std::vector<std::string> notes_;
-  std::vector<std::uint32_t> outside_;  // slots in no block whose value names a CPU (or a task, ...)
-  std::vector<Reader> outside_readers_;  // their readers
-  std::vector<checker::Word> looked_at_;  // per word: the bits the signatures read (classes' blocks, outside_): keeps_form
+  std::vector<Reader> outside_readers_;  // the slots in no block whose value names a CPU (or a task, ...)
+  std::vector<checker::Word> looked_at_;  // per word: the bits the signatures read (classes' blocks, outside_readers_): keeps_form
   std::vector<std::vector<Reader>> block_readers_;  // per CPU: its block's slots, in block order
   std::vector<std::vector<std::uint32_t>> block_named_;  // per CPU: the places in its block whose value names something
   std::uint64_t fixed_mask_ = 0;        // CPUs in no class
   std::vector<std::uint64_t> class_mask_;
-  std::uint32_t width_ = 0;             // signature words per CPU (the largest class's block + outside_)
+  std::uint32_t width_ = 0;             // signature words per CPU (the largest class's block + outside_readers_)
   std::vector<CpuSymmetry::Scalarset> scalarsets_;
   std::vector<std::string> value_notes_;
   std::vector<int> scalarset_of_;       // per slot: the scalarset whose value it holds, -1: none
