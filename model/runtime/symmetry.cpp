@@ -106,6 +106,19 @@ CpuRenaming::CpuRenaming(const Program& program) : p_(program), sym_(program.sym
     class_mask_.push_back(m);
     width_ = std::max<std::uint32_t>(width_, std::uint32_t(block_readers_[std::size_t(k[0])].size() + outside_readers_.size()));
   }
+  // relative() of every raw value of a class CPU's slots that name something,
+  // computed once (the classes and masks it reads are final now)
+  for (const std::vector<int>& k : classes_) {
+    for (int c : k) {
+      for (std::uint32_t j : block_named_[std::size_t(c)]) {
+        Reader& r = block_readers_[std::size_t(c)][j];
+        const std::uint64_t raw_values = (r.access.mask >> r.access.shift) + 1;
+        if (raw_values > kMaxTabled) continue;
+        r.table = std::uint32_t(relative_table_.size());
+        for (std::uint64_t raw = 0; raw < raw_values; ++raw) relative_table_.push_back(relative(r.kind, std::int64_t(raw) + r.access.lo, c));
+      }
+    }
+  }
 }
 
 CpuRenaming::Buffers CpuRenaming::make_buffers() const {
@@ -225,8 +238,14 @@ bool CpuRenaming::canonicalize_cpus(checker::Word* s, Buffers& b) const {
       std::uint64_t* sig = b.signature.data() + i * width_;
       const Reader* mine = block_readers_[std::size_t(c)].data();
       for (std::size_t j = 0; j < block; ++j) {
-        const std::int64_t v = mine[j].access.get(s);
-        sig[j] = mine[j].kind == CpuSymmetry::Value::Same ? std::uint64_t(v) : relative(mine[j].kind, v, c);
+        const Reader& r = mine[j];
+        if (r.kind == CpuSymmetry::Value::Same) {
+          sig[j] = std::uint64_t(r.access.get(s));
+        } else if (r.table != kNoTable) {
+          sig[j] = relative_table_[r.table + ((s[r.access.word] & r.access.mask) >> r.access.shift)];
+        } else {
+          sig[j] = relative(r.kind, r.access.get(s), c);
+        }
       }
       for (std::size_t j = 0; j < outside_readers_.size(); ++j) {
         const Reader& r = outside_readers_[j];

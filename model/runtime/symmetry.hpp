@@ -93,7 +93,12 @@ class CpuRenaming {
   struct Reader {
     SlotAccess access;
     CpuSymmetry::Value kind = CpuSymmetry::Value::Same;
+    // a block's slot whose value names something: where relative_table_
+    // holds relative() of each of its raw values for its CPU (kNoTable: none)
+    std::uint32_t table = kNoTable;
   };
+  static constexpr std::uint32_t kNoTable = ~0u;
+  static constexpr std::uint64_t kMaxTabled = 4096;  // raw values a slot's table may hold
 
   const Program& p_;
   const CpuSymmetry& sym_;
@@ -105,6 +110,7 @@ class CpuRenaming {
   std::vector<checker::Word> looked_at_;  // per word: the bits the signatures read (classes' blocks, outside_readers_): keeps_form
   std::vector<std::vector<Reader>> block_readers_;  // per CPU: its block's slots, in block order
   std::vector<std::vector<std::uint32_t>> block_named_;  // per CPU: the places in its block whose value names something
+  std::vector<std::uint64_t> relative_table_;  // the Readers' tables of relative() (a signature reads one word, no branches)
   std::uint64_t fixed_mask_ = 0;        // CPUs in no class
   std::vector<std::uint64_t> class_mask_;
   std::uint32_t width_ = 0;             // signature words per CPU (the largest class's block + outside_readers_)
