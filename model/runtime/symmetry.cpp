@@ -58,6 +58,14 @@ CpuRenaming::CpuRenaming(const Program& program) : p_(program), sym_(program.sym
     }
   }
   if (sym_.classes.empty()) return;
+  moves_.resize(std::size_t(cpus_) * std::size_t(cpus_));
+  for (const std::vector<int>& k : sym_.classes) {
+    for (int c : k) {
+      for (int d : k) {
+        if (c != d) moves_[std::size_t(c) * std::size_t(cpus_) + std::size_t(d)] = plan_move(c, d);
+      }
+    }
+  }
   std::vector<bool> in_block(p_.slots.size(), false);
   for (const auto& b : sym_.block) {
     for (std::uint32_t s : b) in_block[s] = true;
@@ -208,6 +216,33 @@ std::int64_t CpuRenaming::renamed(CpuSymmetry::Value kind, std::int64_t v, const
   return v;
 }
 
+CpuRenaming::Move CpuRenaming::plan_move(int c, int d) const {
+  Move m;
+  m.built = true;
+  const std::vector<Reader>& from = block_readers_[std::size_t(c)];
+  const std::vector<Reader>& to = block_readers_[std::size_t(d)];
+  for (std::uint32_t j = 0; j < from.size(); ++j) {
+    const SlotAccess& f = from[j].access;
+    const SlotAccess& t = to[j].access;
+    if (f.mask == 0 && t.mask == 0) continue;  // no bits: nothing to move
+    if (from[j].kind != CpuSymmetry::Value::Same || f.lo != t.lo || (f.mask >> f.shift) != (t.mask >> t.shift)) {
+      m.each.push_back(j);
+      continue;
+    }
+    const checker::Word bits = f.mask >> f.shift;
+    if (!m.runs.empty()) {
+      Run& r = m.runs.back();
+      const std::uint32_t width = std::uint32_t(std::popcount(r.bits));
+      if (r.from_word == f.word && r.from_shift + width == f.shift && r.to_word == t.word && r.to_shift + width == t.shift) {
+        r.bits |= bits << width;
+        continue;
+      }
+    }
+    m.runs.push_back({f.word, f.shift, t.word, t.shift, bits});
+  }
+  return m;
+}
+
 void CpuRenaming::rename_cpus(const checker::Word* s, const int* sigma, checker::Word* out) const {
   const std::size_t words = p_.initial.size();
   std::copy(s, s + words, out);
@@ -219,6 +254,11 @@ void CpuRenaming::rename_cpus(const checker::Word* s, const int* sigma, checker:
       continue;
     }
     const std::vector<Reader>& to = block_readers_[std::size_t(sigma[c])];
+    if (const Move* m = moves_.empty() ? nullptr : &moves_[std::size_t(c) * std::size_t(cpus_) + std::size_t(sigma[c])]; m != nullptr && m->built) {
+      for (const Run& r : m->runs) out[r.to_word] = (out[r.to_word] & ~(r.bits << r.to_shift)) | (((s[r.from_word] >> r.from_shift) & r.bits) << r.to_shift);
+      for (std::uint32_t j : m->each) to[j].access.set(out, renamed(from[j].kind, from[j].access.get(s), sigma));
+      continue;
+    }
     for (std::size_t j = 0; j < from.size(); ++j) to[j].access.set(out, renamed(from[j].kind, from[j].access.get(s), sigma));
   }
   // values naming CPUs outside any block

@@ -110,6 +110,22 @@ class CpuRenaming {
   std::vector<checker::Word> looked_at_;  // per word: the bits the signatures read (classes' blocks, outside_readers_): keeps_form
   std::vector<std::vector<Reader>> block_readers_;  // per CPU: its block's slots, in block order
   std::vector<std::vector<std::uint32_t>> block_named_;  // per CPU: the places in its block whose value names something
+  // Moving CPU c's block to CPU d's (index c * cpus_ + d, for c and d of
+  // one class): its slots that name nothing as runs of bits copied whole
+  // (slots next to each other in both blocks, with the same offset), and
+  // the places in c's block left to copy one by one (those that name
+  // something, and any whose form differs between the blocks).
+  struct Run {
+    std::uint32_t from_word, from_shift, to_word, to_shift;
+    checker::Word bits;  // the run's width in ones, from bit 0
+  };
+  struct Move {
+    bool built = false;
+    std::vector<Run> runs;
+    std::vector<std::uint32_t> each;
+  };
+  std::vector<Move> moves_;
+  Move plan_move(int c, int d) const;
   std::vector<std::uint64_t> relative_table_;  // the Readers' tables of relative() (a signature reads one word, no branches)
   std::uint64_t fixed_mask_ = 0;        // CPUs in no class
   std::vector<std::uint64_t> class_mask_;
