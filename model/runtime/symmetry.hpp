@@ -126,7 +126,7 @@ class CpuRenaming {
   };
   std::vector<Move> moves_;
   Move plan_move(int c, int d) const;
-  std::vector<std::uint64_t> relative_table_;  // the Readers' tables of relative() (a signature reads one word, no branches)
+  std::vector<std::uint64_t> relative_table_;  // the Readers' tables of relative() (a signature reads one word, not a switch and owner lookups)
   std::uint64_t fixed_mask_ = 0;        // CPUs in no class
   std::vector<std::uint64_t> class_mask_;
   std::uint32_t width_ = 0;             // signature words per CPU (the largest class's block + outside_readers_)
