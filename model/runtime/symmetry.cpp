@@ -101,6 +101,22 @@ CpuRenaming::CpuRenaming(const Program& program) : p_(program), sym_(program.sym
     }
   }
   for (const Reader& r : outside_readers_) looked_at_[r.access.word] |= r.access.mask;
+  // the same bits a word at a time, per CPU's block and outside the blocks
+  auto by_word = [](const std::vector<Reader>& readers) {
+    std::vector<Bits> bits;
+    for (const Reader& r : readers) {
+      if (r.access.mask == 0) continue;
+      auto same = std::find_if(bits.begin(), bits.end(), [&](const Bits& x) { return x.word == r.access.word; });
+      if (same == bits.end()) bits.push_back({r.access.word, r.access.mask});
+      else same->mask |= r.access.mask;
+    }
+    return bits;
+  };
+  block_bits_.resize(std::size_t(cpus_));
+  for (const std::vector<int>& k : classes_) {
+    for (int c : k) block_bits_[std::size_t(c)] = by_word(block_readers_[std::size_t(c)]);
+  }
+  outside_bits_ = by_word(outside_readers_);
   class_of_.assign(std::size_t(cpus_), -1);
   for (std::size_t k = 0; k < classes_.size(); ++k) {
     for (int c : classes_[k]) class_of_[std::size_t(c)] = int(k);
@@ -146,6 +162,8 @@ CpuRenaming::Buffers CpuRenaming::make_buffers() const {
   b.order.resize(std::size_t(cpus_));
   b.sigma.resize(objects_);
   b.state.resize(p_.initial.size());
+  b.parent_signature.resize(std::size_t(cpus_) * width_);
+  b.row.resize(std::size_t(cpus_));
   return b;
 }
 
@@ -265,56 +283,97 @@ void CpuRenaming::rename_cpus(const checker::Word* s, const int* sigma, checker:
   for (const Reader& r : outside_readers_) r.access.set(out, renamed(r.kind, r.access.get(s), sigma));
 }
 
+void CpuRenaming::signature(const checker::Word* s, int c, std::size_t block, std::uint64_t* sig) const {
+  const Reader* mine = block_readers_[std::size_t(c)].data();
+  for (std::size_t j = 0; j < block; ++j) {
+    const Reader& r = mine[j];
+    if (r.kind == CpuSymmetry::Value::Same) {
+      sig[j] = std::uint64_t(r.access.get(s));
+    } else if (r.table != kNoTable) {
+      sig[j] = relative_table_[r.table + ((s[r.access.word] & r.access.mask) >> r.access.shift)];
+    } else {
+      sig[j] = relative(r.kind, r.access.get(s), c);
+    }
+  }
+  for (std::size_t j = 0; j < outside_readers_.size(); ++j) {
+    const Reader& r = outside_readers_[j];
+    const std::int64_t v = r.access.get(s);
+    sig[block + j] = r.kind == CpuSymmetry::Value::Cpu ? std::uint64_t(v == c) : r.kind == CpuSymmetry::Value::Mask ? (std::uint64_t(v) >> c) & 1 : 0;
+  }
+}
+
+bool CpuRenaming::sort_class(const std::vector<int>& k, std::size_t w, Buffers& b) const {
+  // a stable insertion sort (a class has a few CPUs; nothing is allocated)
+  const std::size_t n = k.size();
+  auto less = [&](int x, int y) {
+    const std::uint64_t* a = b.row[std::size_t(x)];
+    const std::uint64_t* z = b.row[std::size_t(y)];
+    return std::lexicographical_compare(a, a + w, z, z + w);
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    const int x = int(i);
+    std::size_t j = i;
+    for (; j > 0 && less(x, b.order[j - 1]); --j) b.order[j] = b.order[j - 1];
+    b.order[j] = x;
+  }
+  bool moved = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    // the CPU sorted i-th takes the i-th number of the class
+    b.sigma[std::size_t(k[std::size_t(b.order[i])])] = k[i];
+    moved = moved || b.order[i] != int(i);
+  }
+  return moved;
+}
+
+void CpuRenaming::rename_sorted(checker::Word* s, Buffers& b) const {
+  rename_cpus(s, b.sigma.data(), b.state.data());
+  std::copy(b.state.begin(), b.state.end(), s);
+}
+
 bool CpuRenaming::canonicalize_cpus(checker::Word* s, Buffers& b) const {
   bool moved = false;
   for (int c = 0; c < cpus_; ++c) b.sigma[std::size_t(c)] = c;
-  if (classes_.empty()) return false;
   for (const std::vector<int>& k : classes_) {
-    const std::size_t n = k.size();
     const std::size_t block = block_readers_[std::size_t(k[0])].size();
-    const std::size_t w = block + outside_readers_.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      const int c = k[i];
+    for (std::size_t i = 0; i < k.size(); ++i) {
       std::uint64_t* sig = b.signature.data() + i * width_;
-      const Reader* mine = block_readers_[std::size_t(c)].data();
-      for (std::size_t j = 0; j < block; ++j) {
-        const Reader& r = mine[j];
-        if (r.kind == CpuSymmetry::Value::Same) {
-          sig[j] = std::uint64_t(r.access.get(s));
-        } else if (r.table != kNoTable) {
-          sig[j] = relative_table_[r.table + ((s[r.access.word] & r.access.mask) >> r.access.shift)];
-        } else {
-          sig[j] = relative(r.kind, r.access.get(s), c);
-        }
-      }
-      for (std::size_t j = 0; j < outside_readers_.size(); ++j) {
-        const Reader& r = outside_readers_[j];
-        const std::int64_t v = r.access.get(s);
-        sig[block + j] = r.kind == CpuSymmetry::Value::Cpu ? std::uint64_t(v == c) : r.kind == CpuSymmetry::Value::Mask ? (std::uint64_t(v) >> c) & 1 : 0;
-      }
+      signature(s, k[i], block, sig);
+      b.row[i] = sig;
     }
-    // a stable insertion sort (a class has a few CPUs; nothing is allocated)
-    auto less = [&](int x, int y) {
-      const std::uint64_t* a = b.signature.data() + std::size_t(x) * width_;
-      const std::uint64_t* z = b.signature.data() + std::size_t(y) * width_;
-      return std::lexicographical_compare(a, a + w, z, z + w);
-    };
-    for (std::size_t i = 0; i < n; ++i) {
-      const int x = int(i);
-      std::size_t j = i;
-      for (; j > 0 && less(x, b.order[j - 1]); --j) b.order[j] = b.order[j - 1];
-      b.order[j] = x;
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      // the CPU sorted i-th takes the i-th number of the class
-      b.sigma[std::size_t(k[std::size_t(b.order[i])])] = k[i];
-      moved = moved || b.order[i] != int(i);
+    moved = sort_class(k, block + outside_readers_.size(), b) || moved;
+  }
+  if (moved) rename_sorted(s, b);
+  return moved;
+}
+
+bool CpuRenaming::canonicalize_successor(const checker::Word* parent, checker::Word* s, Buffers& b) const {
+  if (classes_.empty() || !scalarsets_.empty() || differ(outside_bits_, parent, s)) return canonicalize(s, b);
+  const std::size_t words = p_.initial.size();
+  if (b.parent.empty() || !std::equal(parent, parent + words, b.parent.begin())) {
+    b.parent.assign(parent, parent + words);
+    for (const std::vector<int>& k : classes_) {
+      const std::size_t block = block_readers_[std::size_t(k[0])].size();
+      for (int c : k) signature(parent, c, block, b.parent_signature.data() + std::size_t(c) * width_);
     }
   }
-  if (!moved) return false;
-  rename_cpus(s, b.sigma.data(), b.state.data());
-  std::copy(b.state.begin(), b.state.end(), s);
-  return true;
+  bool moved = false;
+  for (int c = 0; c < cpus_; ++c) b.sigma[std::size_t(c)] = c;
+  for (const std::vector<int>& k : classes_) {
+    const std::size_t block = block_readers_[std::size_t(k[0])].size();
+    for (std::size_t i = 0; i < k.size(); ++i) {
+      const int c = k[i];
+      if (differ(block_bits_[std::size_t(c)], parent, s)) {
+        std::uint64_t* sig = b.signature.data() + i * width_;
+        signature(s, c, block, sig);
+        b.row[i] = sig;
+      } else {
+        b.row[i] = b.parent_signature.data() + std::size_t(c) * width_;
+      }
+    }
+    moved = sort_class(k, block + outside_readers_.size(), b) || moved;
+  }
+  if (moved) rename_sorted(s, b);
+  return moved;
 }
 
 bool CpuRenaming::moves_values(const int* sigma) const {

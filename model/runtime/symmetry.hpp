@@ -52,12 +52,25 @@ class CpuRenaming {
     };
     std::vector<Ties> ties;
     std::vector<checker::Word> tried, best;
+    // canonicalize_successor(): the parent whose signatures are kept (empty:
+    // none yet), its class CPUs' signatures (a row per CPU, width_ words),
+    // and per CPU of the class being sorted the row it sorts by
+    std::vector<checker::Word> parent;
+    std::vector<std::uint64_t> parent_signature;
+    std::vector<const std::uint64_t*> row;
   };
   Buffers make_buffers() const;
 
   // Replaces `s` by its canonical form. Returns whether it changed; b.sigma
   // holds the renaming applied (each object's new number, objects() of them).
   bool canonicalize(checker::Word* s, Buffers& b) const;
+  // canonicalize() for `s`, a successor of `parent`: the same form, from
+  // fewer signatures. A CPU's signature reads only its own block and the
+  // slots outside every block that name CPUs; where those outside slots
+  // are the parent's, a CPU whose block is the parent's has the parent's
+  // signature, kept in `b` from one successor of a parent to the next.
+  // Only the CPUs a step changed are read again.
+  bool canonicalize_successor(const checker::Word* parent, checker::Word* s, Buffers& b) const;
   // Whether `s` is a canonical form because it differs from the canonical
   // form `parent` only in bits no signature reads: its signatures are then
   // the parent's, which are in order (a canonical form sorts to itself), so
@@ -77,6 +90,24 @@ class CpuRenaming {
 
  private:
   bool canonicalize_cpus(checker::Word* s, Buffers& b) const;
+  // CPU k[i]'s signature (w words) into `sig`: its block's `block` slots, then outside_readers_
+  void signature(const checker::Word* s, int c, std::size_t block, std::uint64_t* sig) const;
+  // sorts class k by the rows b.row[0..k.size()) (w words each) into
+  // b.sigma; whether the order moves a CPU
+  bool sort_class(const std::vector<int>& k, std::size_t w, Buffers& b) const;
+  // s renamed by b.sigma
+  void rename_sorted(checker::Word* s, Buffers& b) const;
+  // whether the bits `bits` (word, mask pairs) differ between a and b
+  struct Bits {
+    std::uint32_t word;
+    checker::Word mask;
+  };
+  static bool differ(const std::vector<Bits>& bits, const checker::Word* a, const checker::Word* b) {
+    for (const Bits& x : bits) {
+      if (((a[x.word] ^ b[x.word]) & x.mask) != 0) return true;
+    }
+    return false;
+  }
   void rename_cpus(const checker::Word* s, const int* sigma, checker::Word* out) const;
   // out = s with the symmetric enums' values renamed (out != s)
   void rename_values(const checker::Word* s, const int* sigma, checker::Word* out) const;
@@ -108,6 +139,8 @@ class CpuRenaming {
   std::vector<std::string> notes_;
   std::vector<Reader> outside_readers_;  // the slots in no block whose value names a CPU (or a task, ...)
   std::vector<checker::Word> looked_at_;  // per word: the bits the signatures read (classes' blocks, outside_readers_): keeps_form
+  std::vector<std::vector<Bits>> block_bits_;  // per CPU of a class: its block's bits, a word at a time
+  std::vector<Bits> outside_bits_;             // outside_readers_' bits, a word at a time
   std::vector<std::vector<Reader>> block_readers_;  // per CPU: its block's slots, in block order
   std::vector<std::vector<std::uint32_t>> block_named_;  // per CPU: the places in its block whose value names something
   // Moving CPU c's block to CPU d's (index c * cpus_ + d, for c and d of

@@ -186,7 +186,7 @@ void ModelSystem::canonicalize(checker::StateRef s, checker::Scratch& scratch, s
 void ModelSystem::canonicalize_successor(checker::StateRef s, checker::ConstStateRef parent, checker::Scratch& scratch) const {
   if (renaming_->keeps_form(parent.data(), s.data())) return;
   CpuRenaming::Buffers& b = static_cast<Scratch&>(scratch).renaming;
-  renaming_->canonicalize(s.data(), b);
+  renaming_->canonicalize_successor(parent.data(), s.data(), b);
 }
 
 void ModelSystem::rename(checker::ConstStateRef s, std::span<const std::uint32_t> renaming, checker::StateRef out) const {
