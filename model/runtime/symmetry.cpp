@@ -128,21 +128,10 @@ CpuRenaming::CpuRenaming(const Program& program) : p_(program), sym_(program.sym
     std::uint64_t m = 0;
     for (int c : k) m |= std::uint64_t(1) << c;
     class_mask_.push_back(m);
-    width_ = std::max<std::uint32_t>(width_, std::uint32_t(block_readers_[std::size_t(k[0])].size() + outside_readers_.size()));
   }
-  // relative() of every raw value of a class CPU's slots that name something,
-  // computed once (the classes and masks it reads are final now)
-  for (const std::vector<int>& k : classes_) {
-    for (int c : k) {
-      for (std::uint32_t j : block_named_[std::size_t(c)]) {
-        Reader& r = block_readers_[std::size_t(c)][j];
-        const std::uint64_t raw_values = (r.access.mask >> r.access.shift) + 1;
-        if (raw_values > kMaxTabled) continue;
-        r.table = std::uint32_t(relative_table_.size());
-        for (std::uint64_t raw = 0; raw < raw_values; ++raw) relative_table_.push_back(relative(r.kind, std::int64_t(raw) + r.access.lo, c));
-      }
-    }
-  }
+  // the signatures' fields (the classes and masks relative() reads are final now)
+  fields_.resize(std::size_t(cpus_));
+  for (const std::vector<int>& k : classes_) plan_signature(k);
 }
 
 CpuRenaming::Buffers CpuRenaming::make_buffers() const {
@@ -283,23 +272,88 @@ void CpuRenaming::rename_cpus(const checker::Word* s, const int* sigma, checker:
   for (const Reader& r : outside_readers_) r.access.set(out, renamed(r.kind, r.access.get(s), sigma));
 }
 
-void CpuRenaming::signature(const checker::Word* s, int c, std::size_t block, std::uint64_t* sig) const {
-  const Reader* mine = block_readers_[std::size_t(c)].data();
+// The fields of the signatures of class k's CPUs: per slot of a block, in
+// block order, then per slot outside the blocks that names a CPU, a value
+// that no renaming changes, as few bits as its values need.
+void CpuRenaming::plan_signature(const std::vector<int>& k) {
+  const std::size_t block = block_readers_[std::size_t(k[0])].size();
+  std::uint32_t word = 0, left = 64;  // the place of the next field: bits left in the current word
+  auto place = [&](Field f, std::uint32_t width, const std::vector<SlotAccess>& slots, const std::vector<std::uint32_t>& ranks) {
+    if (width == 0) return;  // one value: nothing to tell apart
+    if (width > left) ++word, left = 64;
+    left -= width;
+    f.word = word, f.shift = left;
+    for (std::size_t i = 0; i < k.size(); ++i) {
+      f.access = slots[i];
+      if (f.from == Field::From::Rank) f.ranks = ranks[i];
+      fields_[std::size_t(k[i])].push_back(f);
+    }
+  };
+  auto raw_values = [](const SlotAccess& a) { return (a.mask >> a.shift) + 1; };
+  std::vector<SlotAccess> slots(k.size());
+  std::vector<std::uint32_t> ranks(k.size());
   for (std::size_t j = 0; j < block; ++j) {
-    const Reader& r = mine[j];
-    if (r.kind == CpuSymmetry::Value::Same) {
-      sig[j] = std::uint64_t(r.access.get(s));
-    } else if (r.table != kNoTable) {
-      sig[j] = relative_table_[r.table + ((s[r.access.word] & r.access.mask) >> r.access.shift)];
+    const CpuSymmetry::Value kind = block_readers_[std::size_t(k[0])][j].kind;
+    bool alike = true, tabled = true;  // the same bits and offset in every block; few values
+    for (std::size_t i = 0; i < k.size(); ++i) {
+      slots[i] = block_readers_[std::size_t(k[i])][j].access;
+      alike = alike && slots[i].mask >> slots[i].shift == slots[0].mask >> slots[0].shift && slots[i].lo == slots[0].lo;
+      tabled = tabled && raw_values(slots[i]) <= kMaxTabled;
+    }
+    Field f{kind == CpuSymmetry::Value::Same && alike && slots[0].lo >= 0 ? Field::From::Raw : tabled ? Field::From::Rank : Field::From::Relative, kind};
+    if (f.from == Field::From::Raw) {
+      place(f, std::uint32_t(std::bit_width(slots[0].mask >> slots[0].shift)), slots, ranks);
+    } else if (f.from == Field::From::Relative) {
+      place(f, 64, slots, ranks);
     } else {
-      sig[j] = relative(r.kind, r.access.get(s), c);
+      // the values of every CPU's slot, ranked together: a rank compares as its value
+      std::vector<std::uint64_t> values;
+      for (std::size_t i = 0; i < k.size(); ++i) {
+        for (std::uint64_t raw = 0; raw < raw_values(slots[i]); ++raw) values.push_back(relative(kind, std::int64_t(raw) + slots[i].lo, k[i]));
+      }
+      std::vector<std::uint64_t> distinct = values;
+      std::sort(distinct.begin(), distinct.end());
+      distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+      for (std::size_t i = 0, at = 0; i < k.size(); ++i) {
+        ranks[i] = std::uint32_t(rank_table_.size());
+        for (std::uint64_t raw = 0; raw < raw_values(slots[i]); ++raw, ++at) {
+          rank_table_.push_back(std::uint32_t(std::lower_bound(distinct.begin(), distinct.end(), values[at]) - distinct.begin()));
+        }
+      }
+      place(f, std::uint32_t(std::bit_width(distinct.size() - 1)), slots, ranks);
     }
   }
-  for (std::size_t j = 0; j < outside_readers_.size(); ++j) {
-    const Reader& r = outside_readers_[j];
-    const std::int64_t v = r.access.get(s);
-    sig[block + j] = r.kind == CpuSymmetry::Value::Cpu ? std::uint64_t(v == c) : r.kind == CpuSymmetry::Value::Mask ? (std::uint64_t(v) >> c) & 1 : 0;
+  for (const Reader& r : outside_readers_) {
+    if (r.kind != CpuSymmetry::Value::Cpu && r.kind != CpuSymmetry::Value::Mask) continue;  // (names no CPU: the same for all)
+    std::fill(slots.begin(), slots.end(), r.access);
+    place({r.kind == CpuSymmetry::Value::Cpu ? Field::From::IsCpu : Field::From::HasCpu, r.kind}, 1, slots, ranks);
   }
+  class_words_.push_back(word + 1);
+  width_ = std::max(width_, word + 1);
+}
+
+void CpuRenaming::signature(const checker::Word* s, int c, std::size_t words, std::uint64_t* sig) const {
+  std::fill_n(sig, words, 0);
+  // the fields come in word order: a word is built in a register, then stored
+  std::uint32_t word = 0;
+  std::uint64_t bits = 0;
+  for (const Field& f : fields_[std::size_t(c)]) {
+    const std::uint64_t raw = (s[f.access.word] & f.access.mask) >> f.access.shift;
+    std::uint64_t v = raw;
+    switch (f.from) {
+      case Field::From::Raw: break;
+      case Field::From::Rank: v = rank_table_[f.ranks + raw]; break;
+      case Field::From::Relative: v = relative(f.kind, std::int64_t(raw) + f.access.lo, c); break;
+      case Field::From::IsCpu: v = std::int64_t(raw) + f.access.lo == c; break;
+      case Field::From::HasCpu: v = (std::uint64_t(std::int64_t(raw) + f.access.lo) >> c) & 1; break;
+    }
+    if (f.word != word) {
+      sig[word] = bits;
+      word = f.word, bits = 0;
+    }
+    bits |= v << f.shift;
+  }
+  if (words != 0) sig[word] = bits;
 }
 
 bool CpuRenaming::sort_class(const std::vector<int>& k, std::size_t w, Buffers& b) const {
@@ -333,14 +387,14 @@ void CpuRenaming::rename_sorted(checker::Word* s, Buffers& b) const {
 bool CpuRenaming::canonicalize_cpus(checker::Word* s, Buffers& b) const {
   bool moved = false;
   for (int c = 0; c < cpus_; ++c) b.sigma[std::size_t(c)] = c;
-  for (const std::vector<int>& k : classes_) {
-    const std::size_t block = block_readers_[std::size_t(k[0])].size();
+  for (std::size_t x = 0; x < classes_.size(); ++x) {
+    const std::vector<int>& k = classes_[x];
     for (std::size_t i = 0; i < k.size(); ++i) {
       std::uint64_t* sig = b.signature.data() + i * width_;
-      signature(s, k[i], block, sig);
+      signature(s, k[i], class_words_[x], sig);
       b.row[i] = sig;
     }
-    moved = sort_class(k, block + outside_readers_.size(), b) || moved;
+    moved = sort_class(k, class_words_[x], b) || moved;
   }
   if (moved) rename_sorted(s, b);
   return moved;
@@ -351,26 +405,25 @@ bool CpuRenaming::canonicalize_successor(const checker::Word* parent, checker::W
   const std::size_t words = p_.initial.size();
   if (b.parent.empty() || !std::equal(parent, parent + words, b.parent.begin())) {
     b.parent.assign(parent, parent + words);
-    for (const std::vector<int>& k : classes_) {
-      const std::size_t block = block_readers_[std::size_t(k[0])].size();
-      for (int c : k) signature(parent, c, block, b.parent_signature.data() + std::size_t(c) * width_);
+    for (std::size_t x = 0; x < classes_.size(); ++x) {
+      for (int c : classes_[x]) signature(parent, c, class_words_[x], b.parent_signature.data() + std::size_t(c) * width_);
     }
   }
   bool moved = false;
   for (int c = 0; c < cpus_; ++c) b.sigma[std::size_t(c)] = c;
-  for (const std::vector<int>& k : classes_) {
-    const std::size_t block = block_readers_[std::size_t(k[0])].size();
+  for (std::size_t x = 0; x < classes_.size(); ++x) {
+    const std::vector<int>& k = classes_[x];
     for (std::size_t i = 0; i < k.size(); ++i) {
       const int c = k[i];
       if (differ(block_bits_[std::size_t(c)], parent, s)) {
         std::uint64_t* sig = b.signature.data() + i * width_;
-        signature(s, c, block, sig);
+        signature(s, c, class_words_[x], sig);
         b.row[i] = sig;
       } else {
         b.row[i] = b.parent_signature.data() + std::size_t(c) * width_;
       }
     }
-    moved = sort_class(k, block + outside_readers_.size(), b) || moved;
+    moved = sort_class(k, class_words_[x], b) || moved;
   }
   if (moved) rename_sorted(s, b);
   return moved;

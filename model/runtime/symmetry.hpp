@@ -90,8 +90,8 @@ class CpuRenaming {
 
  private:
   bool canonicalize_cpus(checker::Word* s, Buffers& b) const;
-  // CPU k[i]'s signature (w words) into `sig`: its block's `block` slots, then outside_readers_
-  void signature(const checker::Word* s, int c, std::size_t block, std::uint64_t* sig) const;
+  // CPU c's signature (`words` words: its class's) into `sig`
+  void signature(const checker::Word* s, int c, std::size_t words, std::uint64_t* sig) const;
   // sorts class k by the rows b.row[0..k.size()) (w words each) into
   // b.sigma; whether the order moves a CPU
   bool sort_class(const std::vector<int>& k, std::size_t w, Buffers& b) const;
@@ -124,12 +124,29 @@ class CpuRenaming {
   struct Reader {
     SlotAccess access;
     CpuSymmetry::Value kind = CpuSymmetry::Value::Same;
-    // a block's slot whose value names something: where relative_table_
-    // holds relative() of each of its raw values for its CPU (kNoTable: none)
-    std::uint32_t table = kNoTable;
   };
-  static constexpr std::uint32_t kNoTable = ~0u;
-  static constexpr std::uint64_t kMaxTabled = 4096;  // raw values a slot's table may hold
+  // One field of a CPU's signature: a value no renaming changes, read from
+  // one slot, in the fewest bits its values need. The fields of a class
+  // lie one after another from the first word's highest bit (none across
+  // two words), so comparing signatures a word at a time compares their
+  // values one after another: the slots of the block in block order, then
+  // the slots outside the blocks that name CPUs.
+  struct Field {
+    enum class From : std::uint8_t {
+      Raw,       // the slot's raw bits (a value of no kind of its own, offset >= 0)
+      Rank,      // the rank of relative() among the values this slot of the class's CPUs can hold
+      Relative,  // relative() itself: a word of its own (too many values to rank)
+      IsCpu,     // a cpu outside the blocks: whether it is this CPU
+      HasCpu,    // a cpumask outside the blocks: whether it holds this CPU
+    };
+    From from = From::Raw;
+    CpuSymmetry::Value kind = CpuSymmetry::Value::Same;  // Relative, Rank: what the slot names
+    SlotAccess access;
+    std::uint32_t ranks = 0;            // Rank: where rank_table_ holds the rank of each raw value
+    std::uint32_t word = 0, shift = 0;  // where the value lies in the signature
+  };
+  static constexpr std::uint64_t kMaxTabled = 4096;  // raw values a slot's ranks may be tabled for
+  void plan_signature(const std::vector<int>& k);
 
   const Program& p_;
   const CpuSymmetry& sym_;
@@ -159,10 +176,12 @@ class CpuRenaming {
   };
   std::vector<Move> moves_;
   Move plan_move(int c, int d) const;
-  std::vector<std::uint64_t> relative_table_;  // the Readers' tables of relative() (a signature reads one word, not a switch and owner lookups)
+  std::vector<std::vector<Field>> fields_;  // per CPU of a class: its signature's fields
+  std::vector<std::uint32_t> rank_table_;   // the Rank fields' ranks, per raw value
+  std::vector<std::uint32_t> class_words_;  // per class: signature words per CPU
   std::uint64_t fixed_mask_ = 0;        // CPUs in no class
   std::vector<std::uint64_t> class_mask_;
-  std::uint32_t width_ = 0;             // signature words per CPU (the largest class's block + outside_readers_)
+  std::uint32_t width_ = 0;             // signature words per CPU (the largest class's)
   std::vector<CpuSymmetry::Scalarset> scalarsets_;
   std::vector<std::string> value_notes_;
   std::vector<int> scalarset_of_;       // per slot: the scalarset whose value it holds, -1: none
