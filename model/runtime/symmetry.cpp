@@ -252,7 +252,7 @@ CpuRenaming::Move CpuRenaming::plan_move(int c, int d) const {
 
 void CpuRenaming::rename_cpus(const checker::Word* s, const int* sigma, checker::Word* out) const {
   const std::size_t words = p_.initial.size();
-  std::copy(s, s + words, out);
+  checker::copy_state(out, s, words);  // (word stores: the runs below read them back at once)
   for (int c = 0; c < cpus_; ++c) {
     const std::vector<Reader>& from = block_readers_[std::size_t(c)];
     if (sigma[c] == c) {
@@ -262,7 +262,17 @@ void CpuRenaming::rename_cpus(const checker::Word* s, const int* sigma, checker:
     }
     const std::vector<Reader>& to = block_readers_[std::size_t(sigma[c])];
     if (const Move* m = moves_.empty() ? nullptr : &moves_[std::size_t(c) * std::size_t(cpus_) + std::size_t(sigma[c])]; m != nullptr && m->built) {
-      for (const Run& r : m->runs) out[r.to_word] = (out[r.to_word] & ~(r.bits << r.to_shift)) | (((s[r.from_word] >> r.from_shift) & r.bits) << r.to_shift);
+      // a word's runs go into it in a register, then it is stored once
+      std::uint32_t word = 0;
+      checker::Word bits = out[0];
+      for (const Run& r : m->runs) {
+        if (r.to_word != word) {
+          out[word] = bits;
+          word = r.to_word, bits = out[word];
+        }
+        bits = (bits & ~(r.bits << r.to_shift)) | (((s[r.from_word] >> r.from_shift) & r.bits) << r.to_shift);
+      }
+      out[word] = bits;
       for (std::uint32_t j : m->each) to[j].access.set(out, renamed(from[j].kind, from[j].access.get(s), sigma));
       continue;
     }
@@ -381,7 +391,7 @@ bool CpuRenaming::sort_class(const std::vector<int>& k, std::size_t w, Buffers& 
 
 void CpuRenaming::rename_sorted(checker::Word* s, Buffers& b) const {
   rename_cpus(s, b.sigma.data(), b.state.data());
-  std::copy(b.state.begin(), b.state.end(), s);
+  checker::copy_state(s, b.state.data(), b.state.size());
 }
 
 bool CpuRenaming::canonicalize_cpus(checker::Word* s, Buffers& b) const {
