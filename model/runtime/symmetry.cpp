@@ -372,6 +372,7 @@ bool CpuRenaming::sort_class(const std::vector<int>& k, std::size_t w, Buffers& 
   auto less = [&](int x, int y) {
     const std::uint64_t* a = b.row[std::size_t(x)];
     const std::uint64_t* z = b.row[std::size_t(y)];
+    if (w == 1) return *a < *z;  // (a signature is most often one word)
     return std::lexicographical_compare(a, a + w, z, z + w);
   };
   for (std::size_t i = 0; i < n; ++i) {
