@@ -142,7 +142,7 @@ class Imports {
 
   bool gather(const std::string& name, const std::string& text) {
     namespace fs = std::filesystem;
-    const std::string key = fs::weakly_canonical(fs::path(name)).string();
+    const std::string key = file_key(name);
     stack_.push_back(key);
     SourceFile file(name, text);
     Diagnostics diags;
@@ -165,7 +165,7 @@ class Imports {
         ok = false;
         break;
       }
-      const std::string found_key = fs::weakly_canonical(fs::path(found)).string();
+      const std::string found_key = file_key(found);
       if (auto at = std::find(stack_.begin(), stack_.end(), found_key); at != stack_.end()) {
         std::string chain;
         for (auto it = at; it != stack_.end(); ++it) chain += fs::path(*it).filename().string() + " -> ";
@@ -248,6 +248,14 @@ LoadResult load_on_this_stack(std::string name, std::string text, const LoadOpti
 }
 
 }  // namespace
+
+std::string file_key(const std::string& name) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path key = fs::weakly_canonical(fs::path(name), ec);
+  if (ec) key = fs::absolute(fs::path(name), ec).lexically_normal();
+  return key.string();
+}
 
 bool no_effect_only(const LoadResult& result) {
   bool any = false;

@@ -18,13 +18,18 @@ struct LoadOptions {
   std::vector<std::string> only_properties;  // --property NAME (empty: all)
   std::vector<std::string> disabled_properties;  // --no-property NAME
   // Texts that stand in for files an import names (check --patch): keyed by
-  // the file's canonical path (std::filesystem::weakly_canonical).
+  // file_key() of the file's name.
   std::map<std::string, std::string> overlay;
   // --keep-dead: no dead-variable reset (lower/liveness.cpp), so a variable
   // keeps its last value after its last use, as written (to measure the
   // reduction, or to compare with another tool's state count)
   bool keep_dead = false;
 };
+
+// The name a file is known by (imports, --patch overlays): its canonical
+// path, or, for one that has none (a pipe read as /dev/stdin), its name made
+// absolute.
+std::string file_key(const std::string& name);
 
 struct LoadResult {
   std::unique_ptr<ModelSystem> system;  // null when there were errors

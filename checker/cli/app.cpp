@@ -397,7 +397,7 @@ bool read_text(const std::string& path, const char* what, std::string& text) {
 bool apply_patches(const Options& o, cli::Request& after) {
   namespace fs = std::filesystem;
   std::map<std::string, std::string> texts;  // canonical path -> patched text
-  auto key = [](const fs::path& p) { return fs::weakly_canonical(p).string(); };
+  auto key = [](const fs::path& p) { return model::file_key(p.string()); };
   for (const std::string& diff_path : o.patches) {
     std::string diff;
     if (!read_text(diff_path, "the patch", diff)) return false;

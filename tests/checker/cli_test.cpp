@@ -468,6 +468,18 @@ TEST_CASE("imports: a file's declarations once, errors located in the file that 
   CHECK(bundled.exit == 0);
 }
 
+TEST_CASE("a protocol piped in as /dev/stdin is read, and its errors are located in it", "[cli][import]") {
+  // a pipe has no canonical path: the file is known by its name
+  RunResult piped = run("printf 'protocol \"piped\"\\nvar n: int[0..2];\\nprocess p on each cpu { atomic { n += 1; } }\\n' | " + check_cli() + " /dev/stdin -D cpus=2");
+  INFO(piped.output);
+  CHECK(piped.exit == 0);
+  CHECK_THAT(piped.output, Catch::Contains("protocol: piped (/dev/stdin)"));
+  RunResult bad = run("printf 'protocol \"piped\"\\nvar n: int[0..2] = true;\\n' | " + check_cli() + " /dev/stdin");
+  INFO(bad.output);
+  CHECK(bad.exit == 2);
+  CHECK_THAT(bad.output, Catch::Contains("/dev/stdin:2:"));
+}
+
 TEST_CASE("a step that ran other functions' local code first names them", "[cli][trace]") {
   const std::string dir = temp_dir() + "/also_ran";
   std::filesystem::create_directories(dir);
