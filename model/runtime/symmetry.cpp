@@ -94,14 +94,7 @@ CpuRenaming::CpuRenaming(const Program& program) : p_(program), sym_(program.sym
     notes_.push_back(who + " run the same code but start differently");
     classes_.erase(classes_.begin() + std::ptrdiff_t(k));
   }
-  looked_at_.assign(p_.initial.size(), 0);
-  for (const std::vector<int>& k : classes_) {
-    for (int c : k) {
-      for (const Reader& r : block_readers_[std::size_t(c)]) looked_at_[r.access.word] |= r.access.mask;
-    }
-  }
-  for (const Reader& r : outside_readers_) looked_at_[r.access.word] |= r.access.mask;
-  // the same bits a word at a time, per CPU's block and outside the blocks
+  // the bits the signatures read, a word at a time: per CPU's block, outside the blocks, and all of them
   auto by_word = [](const std::vector<Reader>& readers) {
     std::vector<Bits> bits;
     for (const Reader& r : readers) {
@@ -113,10 +106,15 @@ CpuRenaming::CpuRenaming(const Program& program) : p_(program), sym_(program.sym
     return bits;
   };
   block_bits_.resize(std::size_t(cpus_));
+  std::vector<Reader> read = outside_readers_;
   for (const std::vector<int>& k : classes_) {
-    for (int c : k) block_bits_[std::size_t(c)] = by_word(block_readers_[std::size_t(c)]);
+    for (int c : k) {
+      block_bits_[std::size_t(c)] = by_word(block_readers_[std::size_t(c)]);
+      read.insert(read.end(), block_readers_[std::size_t(c)].begin(), block_readers_[std::size_t(c)].end());
+    }
   }
   outside_bits_ = by_word(outside_readers_);
+  looked_at_ = by_word(read);
   class_of_.assign(std::size_t(cpus_), -1);
   for (std::size_t k = 0; k < classes_.size(); ++k) {
     for (int c : classes_[k]) class_of_[std::size_t(c)] = int(k);

@@ -77,11 +77,7 @@ class CpuRenaming {
   // its renaming is the identity. Always false with symmetric enums (their
   // form is a search).
   bool keeps_form(const checker::Word* parent, const checker::Word* s) const {
-    if (!scalarsets_.empty()) return false;
-    for (std::size_t w = 0; w < looked_at_.size(); ++w) {
-      if (((parent[w] ^ s[w]) & looked_at_[w]) != 0) return false;
-    }
-    return true;
+    return scalarsets_.empty() && !differ(looked_at_, parent, s);
   }
   // out = s with each object renamed sigma[o]: CPU c becomes sigma[c], value
   // v of a symmetric enum (object offset + v) becomes sigma[offset + v] - offset.
@@ -155,9 +151,11 @@ class CpuRenaming {
   std::vector<int> class_of_;           // per CPU: its class in classes_, -1: none
   std::vector<std::string> notes_;
   std::vector<Reader> outside_readers_;  // the slots in no block whose value names a CPU (or a task, ...)
-  std::vector<checker::Word> looked_at_;  // per word: the bits the signatures read (classes' blocks, outside_readers_): keeps_form
-  std::vector<std::vector<Bits>> block_bits_;  // per CPU of a class: its block's bits, a word at a time
-  std::vector<Bits> outside_bits_;             // outside_readers_' bits, a word at a time
+  // the bits the signatures read, a word at a time: all of them (keeps_form),
+  // per CPU of a class its block's, and outside_readers_'
+  std::vector<Bits> looked_at_;
+  std::vector<std::vector<Bits>> block_bits_;
+  std::vector<Bits> outside_bits_;
   std::vector<std::vector<Reader>> block_readers_;  // per CPU: its block's slots, in block order
   std::vector<std::vector<std::uint32_t>> block_named_;  // per CPU: the places in its block whose value names something
   // Moving CPU c's block to CPU d's (index c * cpus_ + d, for c and d of
