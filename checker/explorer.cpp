@@ -217,12 +217,12 @@ ExploreResult explore(const System& system, const ExploreOptions& options) {
     local.filling = kInsertBatch - local.filling;
     local.pending = 0;
   };
-  // Inserts every pending successor, in emission order.
+  // Inserts every pending successor, in emission order: the half being
+  // filled moves on as if full, and is inserted at once.
   auto insert_pending = [&](Local& local) {
-    prefetch_filling(local);
+    stage(local);
     insert_from(local, kInsertBatch - local.filling, local.staged);
-    insert_from(local, local.filling, local.pending);
-    local.staged = local.pending = 0;
+    local.staged = 0;
   };
   // Queues the successor just made in the thread's next pending slot, or,
   // when another rank owns it, for that rank.
